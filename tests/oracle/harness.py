@@ -1,0 +1,464 @@
+#!/usr/bin/env python3
+"""Runtime oracle for reflex-django-lsp (SPEC section 7).
+
+Runs every case of an oracle workspace (default: fixtures/oracle) against
+real Django + SQLite and records, per case, the line of the case body from
+which `SynchronousOnlyOperation` (or the RDJ202 `TypeError`) propagated.
+
+    python tests/oracle/harness.py fixtures/oracle                 # JSON on stdout
+    python tests/oracle/harness.py fixtures/oracle --out FILE
+    python tests/oracle/harness.py fixtures/oracle --mode sync     # no event loop
+    python tests/oracle/harness.py fixtures/oracle --check fixtures/oracle/expected.json
+
+The harness installs nothing: Django (5.2) must be importable by the Python
+that runs it.  Reflex and reflex-django are never imported; the stubs in
+tests/oracle/stubs/ are put first on sys.path instead.
+
+Case conventions (see fixtures/oracle/README.md):
+  * cases live in <root>/cases/*.py and import their models normally
+    (`from catalog.models import Product`);
+  * module-level `async def case_*()` functions are cases (no arguments);
+  * every public method of a class that subclasses the stub `rx.State` is a
+    case: sync methods are called directly inside a running coroutine (what
+    Reflex does with a sync event handler), async methods are awaited.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import asyncio
+import contextlib
+import decimal
+import difflib
+import hashlib
+import importlib
+import inspect
+import io
+import json
+import os
+import shutil
+import sqlite3
+import sys
+import tempfile
+import traceback
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+STUBS = HERE / "stubs"
+
+# Columns whose values depend on the wall clock or on random salts; they are
+# left out of the database digest so that the digest is deterministic.
+VOLATILE_COLUMNS = {"created", "date_joined", "last_login", "password", "expire_date", "session_key"}
+# Tables included in the digest: every table of the catalog app, plus the
+# user/group tables (minus the volatile columns above).
+DIGEST_TABLE_PREFIXES = ("catalog_", "auth_user", "auth_group")
+
+ASYNC_CM_MESSAGE = "asynchronous context manager protocol"
+
+
+class CorpusError(Exception):
+    """A case that cannot be run or raised something the oracle does not count."""
+
+
+# --------------------------------------------------------------------------
+# Django set-up
+# --------------------------------------------------------------------------
+
+
+def setup_django(root: Path, db_path: Path) -> None:
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    os.environ.pop("DJANGO_SETTINGS_MODULE", None)
+    sys.path.insert(0, str(root))
+    sys.path.insert(0, str(STUBS))
+    sys.path.insert(0, str(HERE))
+
+    import django
+    from django.conf import settings
+
+    import oracle_settings
+
+    settings.configure(**oracle_settings.settings_dict(db_path))
+    django.setup()
+
+
+def build_template(db_path: Path, template_path: Path) -> None:
+    from django.core.management import call_command
+    from django.db import connections
+
+    call_command("migrate", run_syncdb=True, verbosity=0, interactive=False)
+    seed_module = importlib.import_module("catalog.seed")
+    seed_module.seed()
+    connections.close_all()
+    shutil.copyfile(db_path, template_path)
+
+
+def restore_database(db_path: Path, template_path: Path) -> None:
+    """Restore the seeded database through SQLite's backup API.
+
+    The backup API writes through SQLite's own locking, so it is correct
+    even if a connection in some worker thread were still open.
+    """
+    src = sqlite3.connect(str(template_path))
+    dst = sqlite3.connect(str(db_path))
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+
+
+def database_digest(db_path: Path) -> str:
+    con = sqlite3.connect(str(db_path))
+    try:
+        tables = [
+            row[0]
+            for row in con.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")
+            if row[0].startswith(DIGEST_TABLE_PREFIXES)
+        ]
+        dump = {}
+        for table in tables:
+            columns = [row[1] for row in con.execute(f'PRAGMA table_info("{table}")')]
+            kept = [c for c in columns if c not in VOLATILE_COLUMNS]
+            select = ", ".join(f'"{c}"' for c in kept)
+            rows = [list(r) for r in con.execute(f'SELECT {select} FROM "{table}"')]
+            rows.sort(key=lambda r: json.dumps(r, default=str))
+            dump[table] = {"columns": kept, "rows": rows}
+    finally:
+        con.close()
+    blob = json.dumps(dump, sort_keys=True, default=str, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(blob.encode()).hexdigest()
+
+
+async def _close_worker_connections() -> None:
+    """Close the Django connections owned by sync_to_async's worker thread."""
+    from asgiref.sync import sync_to_async
+    from django.db import connections
+
+    await sync_to_async(connections.close_all)()
+
+
+def close_all_connections() -> None:
+    from django.db import connections
+
+    connections.close_all()
+    asyncio.run(_close_worker_connections())
+
+
+# --------------------------------------------------------------------------
+# Case discovery
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class Case:
+    file: str  # relative to the root, forward slashes
+    path: Path
+    module_name: str
+    function: str  # "name" or "Class.method"
+    class_name: str | None
+    name: str
+    start_line: int
+    end_line: int
+    first_line: int  # co_firstlineno: the first decorator line, else the def line
+    is_async: bool
+    result: dict = field(default_factory=dict)
+
+
+def discover(root: Path) -> list[Case]:
+    import reflex as rx
+
+    cases_dir = root / "cases"
+    if not cases_dir.is_dir():
+        raise CorpusError(f"{cases_dir}: no cases directory")
+    found: list[Case] = []
+    for path in sorted(cases_dir.glob("*.py")):
+        if path.name == "__init__.py":
+            continue
+        rel = path.relative_to(root).as_posix()
+        module_name = "cases." + path.stem
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        module = importlib.import_module(module_name)
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("case_"):
+                if not isinstance(node, ast.AsyncFunctionDef):
+                    raise CorpusError(f"{rel}:{node.lineno}: case function {node.name} must be `async def`")
+                found.append(_case(rel, path, module_name, None, node))
+            elif isinstance(node, ast.ClassDef):
+                cls = getattr(module, node.name, None)
+                if not (inspect.isclass(cls) and issubclass(cls, rx.State)):
+                    continue
+                for item in node.body:
+                    if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and not item.name.startswith("_"):
+                        found.append(_case(rel, path, module_name, node.name, item))
+    found.sort(key=lambda c: (c.file, c.start_line))
+    return found
+
+
+def _case(rel, path, module_name, class_name, node) -> Case:
+    first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+    return Case(
+        file=rel,
+        path=path.resolve(),
+        module_name=module_name,
+        function=f"{class_name}.{node.name}" if class_name else node.name,
+        class_name=class_name,
+        name=node.name,
+        start_line=node.lineno,
+        end_line=node.end_lineno,
+        first_line=first,
+        is_async=isinstance(node, ast.AsyncFunctionDef),
+    )
+
+
+def resolve_callable(case: Case):
+    module = sys.modules[case.module_name]
+    if case.class_name is None:
+        return getattr(module, case.name)
+    cls = getattr(module, case.class_name)
+    instance = cls()
+    return getattr(instance, case.name)
+
+
+# --------------------------------------------------------------------------
+# Running
+# --------------------------------------------------------------------------
+
+
+def case_line(case: Case, exc: BaseException) -> int:
+    """The line of the case's own frame from which `exc` propagated."""
+    line = None
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if (
+            code.co_name == case.name
+            and code.co_firstlineno == case.first_line
+            and Path(code.co_filename).resolve() == case.path
+        ):
+            line = tb.tb_lineno  # keep the innermost frame of the case
+        tb = tb.tb_next
+    if line is None:
+        # Raised before the body ran, e.g. by a decorator's wrapper
+        # (`@transaction.atomic` on an `async def`): blame the decorator.
+        line = case.first_line
+    return line
+
+
+def counted(exc: BaseException) -> str | None:
+    from django.core.exceptions import SynchronousOnlyOperation
+
+    if isinstance(exc, SynchronousOnlyOperation):
+        return "SynchronousOnlyOperation"
+    if type(exc) is TypeError and ASYNC_CM_MESSAGE in str(exc):
+        return "TypeError"
+    return None
+
+
+async def _drain_async_gen(agen):
+    return [item async for item in agen]
+
+
+def _call_in_loop(fn):
+    async def runner():
+        result = fn()
+        if inspect.isawaitable(result):
+            result = await result
+        elif inspect.isasyncgen(result):
+            result = await _drain_async_gen(result)
+        elif inspect.isgenerator(result):
+            result = list(result)
+        return result
+
+    return runner
+
+
+class NeedsLoop(Exception):
+    def __init__(self, line):
+        super().__init__(line)
+        self.line = line
+
+
+def _drive_without_loop(obj, case: Case):
+    """Run a coroutine / async generator to completion with no event loop."""
+    if inspect.isasyncgen(obj):
+        obj = _drain_async_gen(obj)
+    if not inspect.iscoroutine(obj):
+        return obj
+    try:
+        while True:
+            obj.send(None)
+            # The coroutine wants to suspend: only a real loop can resume it.
+            line = _suspended_line(obj, case)
+            obj.close()
+            raise NeedsLoop(line)
+    except StopIteration as stop:
+        return stop.value
+
+
+def _suspended_line(coro, case: Case):
+    line = None
+    frame_holder = coro
+    while frame_holder is not None:
+        frame = getattr(frame_holder, "cr_frame", None) or getattr(frame_holder, "ag_frame", None)
+        if frame is None:
+            break
+        code = frame.f_code
+        if code.co_name == case.name and code.co_firstlineno == case.first_line:
+            line = frame.f_lineno
+        frame_holder = getattr(frame_holder, "cr_await", None) or getattr(frame_holder, "ag_await", None)
+    return line if line is not None else case.first_line
+
+
+def run_case(case: Case, mode: str, db_path: Path, template_path: Path) -> list[str]:
+    """Run one case; fill case.result; return corpus errors (empty if fine)."""
+    errors: list[str] = []
+    close_all_connections()
+    restore_database(db_path, template_path)
+
+    raised = None
+    returned = None
+    sink = io.StringIO()
+    try:
+        fn = resolve_callable(case)
+        with contextlib.redirect_stdout(sink), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if mode == "async":
+                value = asyncio.run(_call_in_loop(fn)())
+            else:
+                value = _drive_without_loop(fn(), case)
+                if inspect.isgenerator(value):
+                    value = list(value)
+        returned = to_jsonable(value)
+    except NeedsLoop as needs:
+        raised = {"type": "needs-loop", "line": needs.line}
+    except Exception as exc:  # noqa: BLE001 - classified below
+        kind = counted(exc)
+        if mode == "sync" and kind is None:
+            if isinstance(exc, RuntimeError) and "no running event loop" in str(exc):
+                kind = "needs-loop"
+            else:
+                kind = type(exc).__name__
+        if kind is None:
+            errors.append(
+                f"{case.file}:{case_line(case, exc)}: {case.function} raised an exception the oracle does not count:\n"
+                + "".join(traceback.format_exception(exc)).rstrip()
+            )
+            kind = type(exc).__name__
+        raised = {"type": kind, "line": case_line(case, exc)}
+
+    close_all_connections()
+    case.result = {
+        "file": case.file,
+        "function": case.function,
+        "start_line": case.start_line,
+        "end_line": case.end_line,
+        "raised": raised,
+        "returned": returned if raised is None else None,
+        "db": database_digest(db_path),
+    }
+    return errors
+
+
+def to_jsonable(value):
+    """A stable, JSON-compatible rendering of a case's return value."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if value == value and value not in (float("inf"), float("-inf")) else {"repr": repr(value)}
+    if isinstance(value, decimal.Decimal):
+        return {"decimal": str(value)}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        items = [to_jsonable(v) for v in value]
+        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True))
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    return {"repr": repr(value)}
+
+
+# --------------------------------------------------------------------------
+# Output
+# --------------------------------------------------------------------------
+
+
+def render(django_version: str, cases: list[Case]) -> str:
+    lines = ['{"django": %s, "cases": [' % json.dumps(django_version)]
+    for i, case in enumerate(cases):
+        sep = "," if i < len(cases) - 1 else ""
+        lines.append("  " + json.dumps(case.result, ensure_ascii=False) + sep)
+    lines.append("]}")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Runtime oracle for reflex-django-lsp (SPEC section 7)")
+    parser.add_argument("root", nargs="?", default="fixtures/oracle", help="oracle workspace root")
+    parser.add_argument("--mode", choices=("async", "sync"), default="async")
+    parser.add_argument("--out", help="write the JSON here instead of stdout")
+    parser.add_argument("--check", metavar="FILE", help="regenerate and compare with FILE; exit 1 on any difference")
+    args = parser.parse_args(argv)
+
+    root = Path(args.root).resolve()
+    tmp = Path(tempfile.mkdtemp(prefix="rdj-oracle-"))
+    db_path = tmp / "oracle.sqlite3"
+    template_path = tmp / "template.sqlite3"
+    try:
+        setup_django(root, db_path)
+        import django
+
+        build_template(db_path, template_path)
+        try:
+            cases = discover(root)
+        except CorpusError as exc:
+            print(f"oracle: corpus error: {exc}", file=sys.stderr)
+            return 1
+        errors: list[str] = []
+        for case in cases:
+            errors.extend(run_case(case, args.mode, db_path, template_path))
+        major, minor = django.VERSION[:2]
+        output = render(f"{major}.{minor}.x", cases)
+    finally:
+        try:
+            from django.db import connections
+
+            connections.close_all()
+        except Exception:  # noqa: BLE001
+            pass
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    n_raised = sum(1 for c in cases if c.result["raised"] is not None)
+    print(f"oracle: {len(cases)} cases, {n_raised} raised, {len(cases) - n_raised} clean", file=sys.stderr)
+    for err in errors:
+        print(f"oracle: corpus error: {err}", file=sys.stderr)
+
+    status = 1 if errors else 0
+    if args.check:
+        expected = Path(args.check).read_text(encoding="utf-8")
+        if expected != output:
+            diff = difflib.unified_diff(
+                expected.splitlines(keepends=True),
+                output.splitlines(keepends=True),
+                fromfile=f"{args.check} (committed)",
+                tofile=f"{args.check} (regenerated, --mode {args.mode})",
+            )
+            sys.stderr.writelines(diff)
+            print(
+                f"oracle: {args.check} is stale; regenerate with: python tests/oracle/harness.py {args.root} --out {args.check}",
+                file=sys.stderr,
+            )
+            status = 1
+        else:
+            print(f"oracle: {args.check} is up to date", file=sys.stderr)
+    if args.out:
+        Path(args.out).write_text(output, encoding="utf-8")
+    elif not args.check:
+        sys.stdout.write(output)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
