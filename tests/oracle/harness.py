@@ -247,6 +247,23 @@ def case_line(case: Case, exc: BaseException) -> int:
     return line
 
 
+def origin(root: Path, exc: BaseException) -> dict | None:
+    """The innermost traceback frame inside the workspace (a helper, a model
+    method, or the case itself): where the offending statement really is."""
+    found = None
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        try:
+            rel = Path(code.co_filename).resolve().relative_to(root)
+        except ValueError:
+            rel = None
+        if rel is not None:
+            found = {"file": rel.as_posix(), "function": code.co_qualname, "line": tb.tb_lineno}
+        tb = tb.tb_next
+    return found
+
+
 def counted(exc: BaseException) -> str | None:
     from django.core.exceptions import SynchronousOnlyOperation
 
@@ -312,7 +329,7 @@ def _suspended_line(coro, case: Case):
     return line if line is not None else case.first_line
 
 
-def run_case(case: Case, mode: str, db_path: Path, template_path: Path) -> list[str]:
+def run_case(case: Case, mode: str, root: Path, db_path: Path, template_path: Path) -> list[str]:
     """Run one case; fill case.result; return corpus errors (empty if fine)."""
     errors: list[str] = []
     close_all_connections()
@@ -333,7 +350,7 @@ def run_case(case: Case, mode: str, db_path: Path, template_path: Path) -> list[
                     value = list(value)
         returned = to_jsonable(value)
     except NeedsLoop as needs:
-        raised = {"type": "needs-loop", "line": needs.line}
+        raised = {"type": "needs-loop", "line": needs.line, "origin": {"file": case.file, "function": case.function, "line": needs.line}}
     except Exception as exc:  # noqa: BLE001 - classified below
         kind = counted(exc)
         if mode == "sync" and kind is None:
@@ -347,7 +364,8 @@ def run_case(case: Case, mode: str, db_path: Path, template_path: Path) -> list[
                 + "".join(traceback.format_exception(exc)).rstrip()
             )
             kind = type(exc).__name__
-        raised = {"type": kind, "line": case_line(case, exc)}
+        line = case_line(case, exc)
+        raised = {"type": kind, "line": line, "origin": origin(root, exc) or {"file": case.file, "function": case.function, "line": line}}
 
     close_all_connections()
     case.result = {
@@ -418,7 +436,7 @@ def main(argv=None) -> int:
             return 1
         errors: list[str] = []
         for case in cases:
-            errors.extend(run_case(case, args.mode, db_path, template_path))
+            errors.extend(run_case(case, args.mode, root, db_path, template_path))
         major, minor = django.VERSION[:2]
         output = render(f"{major}.{minor}.x", cases)
     finally:
