@@ -1,0 +1,1 @@
+//! Command line (owned by the CLI work).

@@ -1,0 +1,593 @@
+//! The workspace index: every Python file's summary, and what follows from
+//! all of them together (models with fields and relations, managers, Reflex
+//! states). Built once per `check` run; the language server keeps one and
+//! rebuilds the derived tables when a file changes.
+//!
+//! Invariant: the index never does I/O. Callers hand it decoded files
+//! (`FileEntry::new`), so `check` and `server` share it unchanged.
+
+pub mod builtin;
+pub mod models;
+pub mod summary;
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+use tree_sitter::Tree;
+
+pub use models::{FieldInfo, FieldKind, ModelId, ModelInfo, Relation};
+use summary::{ClassSummary, FunctionSummary, ImportTarget, ModuleSummary};
+
+use crate::source::{DecodeError, LineIndex};
+
+pub type FileId = usize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ClassRef {
+    pub file: FileId,
+    pub index: usize,
+}
+
+/// A module-level function, or a method (`class` set).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FuncRef {
+    pub file: FileId,
+    pub class: Option<usize>,
+    pub index: usize,
+}
+
+/// What a name or dotted expression refers to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Symbol {
+    Class(ClassRef),
+    Function(FuncRef),
+    Module(FileId),
+    /// A module-level `NAME = value` in a workspace file.
+    Assignment(FileId, usize),
+    /// Something outside the workspace, by its qualified name.
+    External(String),
+    Unknown,
+}
+
+/// One Python file, decoded and (if it can matter) parsed.
+pub struct FileEntry {
+    pub path: PathBuf,
+    /// Dotted module names the file can be imported as (package-based first).
+    pub modules: Vec<String>,
+    pub package: String,
+    pub text: Arc<str>,
+    pub lines: LineIndex,
+    pub tree: Option<Tree>,
+    pub summary: ModuleSummary,
+    pub decode_error: Option<DecodeError>,
+}
+
+/// Cheap byte-level test: can this file define or use anything we analyse?
+/// Files that fail it are not parsed at all.
+pub fn may_matter(bytes: &[u8]) -> bool {
+    const NEEDLES: &[&[u8]] = &[b"async", b"django", b"reflex", b"models", b"objects", b"State", b"Model", b"Manager", b"QuerySet", b"AUTH_USER_MODEL"];
+    NEEDLES.iter().any(|n| memchr::memmem::find(bytes, n).is_some())
+}
+
+impl FileEntry {
+    /// Decodes and, when it may matter, parses and summarizes a file.
+    /// `modules` are the names it can be imported as (see [`module_names`]).
+    pub fn new(path: PathBuf, modules: Vec<String>, bytes: &[u8]) -> FileEntry {
+        let is_init = path.file_stem().is_some_and(|s| s == "__init__");
+        let primary = modules.first().cloned().unwrap_or_default();
+        let package = if is_init { primary.clone() } else { primary.rsplit_once('.').map(|(p, _)| p.to_owned()).unwrap_or_default() };
+        let (text, decode_error) = match crate::source::decode(bytes) {
+            Ok(t) => (t, None),
+            Err(e) => (String::new(), Some(e)),
+        };
+        let (tree, summary) = if decode_error.is_none() && may_matter(text.as_bytes()) {
+            match crate::syntax::parse(&text) {
+                Some(tree) => {
+                    let s = summary::summarize(&tree, &text, &package);
+                    (Some(tree), s)
+                }
+                None => (None, ModuleSummary::default()),
+            }
+        } else {
+            (None, ModuleSummary::default())
+        };
+        let lines = LineIndex::new(&text);
+        FileEntry { path, modules, package, text: Arc::from(text), lines, tree, summary, decode_error }
+    }
+
+    pub fn module(&self) -> &str {
+        self.modules.first().map(String::as_str).unwrap_or("")
+    }
+
+    pub fn is_rxconfig(&self) -> bool {
+        self.path.file_name().is_some_and(|n| n == "rxconfig.py")
+    }
+}
+
+/// The dotted names a file can be imported as: by its package chain
+/// (directories with `__init__.py`), and relative to the workspace root.
+pub fn module_names(path: &Path, root: &Path, has_init: impl Fn(&Path) -> bool) -> Vec<String> {
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    let mut names = Vec::new();
+    let mut parts = if stem == "__init__" { Vec::new() } else { vec![stem.to_owned()] };
+    let mut dir = path.parent();
+    while let Some(d) = dir {
+        if !has_init(d) {
+            break;
+        }
+        match d.file_name().and_then(|n| n.to_str()) {
+            Some(n) => parts.push(n.to_owned()),
+            None => break,
+        }
+        dir = d.parent();
+    }
+    parts.reverse();
+    if !parts.is_empty() {
+        names.push(parts.join("."));
+    }
+    if let Ok(rel) = path.strip_prefix(root) {
+        let mut comps: Vec<String> = rel.components().filter_map(|c| c.as_os_str().to_str().map(str::to_owned)).collect();
+        if let Some(last) = comps.pop() {
+            let last = last.trim_end_matches(".py").to_owned();
+            if last != "__init__" {
+                comps.push(last);
+            }
+            let name = comps.join(".");
+            if !name.is_empty() && !names.contains(&name) && comps.iter().all(|c| is_identifier(c)) {
+                names.push(name);
+            }
+        }
+    }
+    names
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c == '_' || c.is_alphabetic()) && chars.all(|c| c == '_' || c.is_alphanumeric())
+}
+
+/// What a workspace class is, from its bases (transitively).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClassKind {
+    Model(ModelId),
+    State { model_state: bool },
+    Manager,
+    QuerySet,
+    Atomic,
+    Other,
+}
+
+pub struct StateInfo {
+    pub class: ClassRef,
+    pub model_state: bool,
+}
+
+pub struct WorkspaceIndex {
+    pub files: Vec<FileEntry>,
+    by_module: FxHashMap<String, FileId>,
+    by_path: FxHashMap<PathBuf, FileId>,
+    pub models: Vec<ModelInfo>,
+    model_by_class: FxHashMap<ClassRef, ModelId>,
+    model_by_qualname: FxHashMap<String, ModelId>,
+    class_kinds: FxHashMap<ClassRef, ClassKind>,
+    pub auth_user: Option<ModelId>,
+}
+
+/// Qualified names that make a class a Django model, and whether importing
+/// them bootstraps Django (reflex_django's `Model` calls `configure_django()`).
+fn external_model_root(q: &str) -> Option<bool> {
+    match q {
+        "django.db.models.Model" | "django.db.models.base.Model" => Some(false),
+        "reflex_django.Model" | "reflex_django.django.Model" | "reflex_django.django.model.Model" => Some(true),
+        _ => None,
+    }
+}
+
+fn external_state_root(q: &str) -> Option<bool> {
+    let (head, last) = (q.split('.').next()?, q.rsplit('.').next()?);
+    if head != "reflex" && head != "reflex_django" {
+        return None;
+    }
+    match last {
+        "State" | "ComponentState" | "AppState" => Some(false),
+        "ModelState" | "BaseModelState" => Some(true),
+        _ => None,
+    }
+}
+
+fn external_manager_root(q: &str) -> bool {
+    matches!(
+        q,
+        "django.db.models.Manager"
+            | "django.db.models.manager.Manager"
+            | "django.db.models.manager.BaseManager"
+            | "django.contrib.auth.models.UserManager"
+            | "django.contrib.auth.base_user.BaseUserManager"
+            | "django.contrib.auth.models.BaseUserManager"
+    )
+}
+
+fn external_queryset_root(q: &str) -> bool {
+    matches!(q, "django.db.models.QuerySet" | "django.db.models.query.QuerySet")
+}
+
+impl WorkspaceIndex {
+    pub fn new(files: Vec<FileEntry>) -> WorkspaceIndex {
+        let mut by_module = FxHashMap::default();
+        let mut by_path = FxHashMap::default();
+        for (id, f) in files.iter().enumerate() {
+            for m in &f.modules {
+                by_module.entry(m.clone()).or_insert(id);
+            }
+            by_path.insert(f.path.clone(), id);
+        }
+        let mut index = WorkspaceIndex {
+            files,
+            by_module,
+            by_path,
+            models: Vec::new(),
+            model_by_class: FxHashMap::default(),
+            model_by_qualname: FxHashMap::default(),
+            class_kinds: FxHashMap::default(),
+            auth_user: None,
+        };
+        models::build(&mut index);
+        index
+    }
+
+    pub fn file(&self, id: FileId) -> &FileEntry {
+        &self.files[id]
+    }
+
+    pub fn file_by_path(&self, path: &Path) -> Option<FileId> {
+        self.by_path.get(path).copied()
+    }
+
+    pub fn module(&self, name: &str) -> Option<FileId> {
+        self.by_module.get(name).copied()
+    }
+
+    pub fn class(&self, c: ClassRef) -> &ClassSummary {
+        &self.files[c.file].summary.classes[c.index]
+    }
+
+    pub fn function(&self, f: FuncRef) -> &FunctionSummary {
+        let s = &self.files[f.file].summary;
+        match f.class {
+            Some(c) => &s.classes[c].methods[f.index],
+            None => &s.functions[f.index],
+        }
+    }
+
+    pub fn model(&self, id: ModelId) -> &ModelInfo {
+        &self.models[id.0 as usize]
+    }
+
+    pub fn model_of_class(&self, c: ClassRef) -> Option<ModelId> {
+        self.model_by_class.get(&c).copied()
+    }
+
+    pub fn model_by_qualname(&self, q: &str) -> Option<ModelId> {
+        self.model_by_qualname.get(q).copied()
+    }
+
+    pub fn class_kind(&self, c: ClassRef) -> ClassKind {
+        self.class_kinds.get(&c).copied().unwrap_or(ClassKind::Other)
+    }
+
+    pub fn states(&self) -> impl Iterator<Item = StateInfo> + '_ {
+        self.class_kinds.iter().filter_map(|(c, k)| match k {
+            ClassKind::State { model_state } => Some(StateInfo { class: *c, model_state: *model_state }),
+            _ => None,
+        })
+    }
+
+    /// Resolves a name as seen at `scope` (a function's start byte, for
+    /// function-local imports) in `file`.
+    pub fn resolve_name(&self, file: FileId, name: &str, scope: Option<usize>) -> Symbol {
+        self.resolve_name_depth(file, name, scope, 0)
+    }
+
+    fn resolve_name_depth(&self, file: FileId, name: &str, scope: Option<usize>, depth: u32) -> Symbol {
+        if depth > 12 {
+            return Symbol::Unknown;
+        }
+        let s = &self.files[file].summary;
+        if let Some(scope) = scope {
+            if let Some(b) = s.imports.iter().rev().find(|b| b.scope == Some(scope) && b.local == name) {
+                return self.resolve_import(&b.target, name, depth);
+            }
+        }
+        // Module level: the last binding in source order wins.
+        let mut best: Option<(usize, Symbol)> = None;
+        let mut consider = |at: usize, sym: Symbol| {
+            if best.as_ref().is_none_or(|(b, _)| at >= *b) {
+                best = Some((at, sym));
+            }
+        };
+        for (i, c) in s.classes.iter().enumerate() {
+            if c.name == name {
+                consider(c.range.start, Symbol::Class(ClassRef { file, index: i }));
+            }
+        }
+        for (i, f) in s.functions.iter().enumerate() {
+            if f.name == name {
+                consider(f.range.start, Symbol::Function(FuncRef { file, class: None, index: i }));
+            }
+        }
+        for (i, a) in s.assignments.iter().enumerate() {
+            if a.name == name {
+                consider(a.range.start, Symbol::Assignment(file, i));
+            }
+        }
+        for b in s.imports.iter().filter(|b| b.scope.is_none() && b.local == name) {
+            consider(b.stmt_range.start, Symbol::Unknown);
+        }
+        match best {
+            Some((at, Symbol::Unknown)) => {
+                let b = s.imports.iter().rev().find(|b| b.scope.is_none() && b.local == name && b.stmt_range.start == at);
+                match b {
+                    Some(b) => self.resolve_import(&b.target, name, depth),
+                    None => Symbol::Unknown,
+                }
+            }
+            Some((_, sym)) => sym,
+            None => {
+                for b in s.imports.iter().filter(|b| b.scope.is_none()) {
+                    if let ImportTarget::Star { module } = &b.target {
+                        if let Some(f) = self.module(module) {
+                            if f != file {
+                                let sym = self.resolve_name_depth(f, name, None, depth + 1);
+                                if sym != Symbol::Unknown {
+                                    return sym;
+                                }
+                            }
+                        }
+                    }
+                }
+                Symbol::Unknown
+            }
+        }
+    }
+
+    fn resolve_import(&self, target: &ImportTarget, _local: &str, depth: u32) -> Symbol {
+        match target {
+            ImportTarget::Module(m) => match self.module(m) {
+                Some(f) => Symbol::Module(f),
+                None => Symbol::External(m.clone()),
+            },
+            ImportTarget::Member { module, name } => self.resolve_qualified_depth(&format!("{module}.{name}"), depth + 1),
+            ImportTarget::Star { .. } => Symbol::Unknown,
+        }
+    }
+
+    /// Resolves a fully qualified name such as `shop.models.Product`.
+    pub fn resolve_qualified(&self, q: &str) -> Symbol {
+        self.resolve_qualified_depth(q, 0)
+    }
+
+    fn resolve_qualified_depth(&self, q: &str, depth: u32) -> Symbol {
+        if let Some(f) = self.module(q) {
+            return Symbol::Module(f);
+        }
+        // The longest workspace-module prefix, then members from there.
+        let parts: Vec<&str> = q.split('.').collect();
+        for cut in (1..parts.len()).rev() {
+            let prefix = parts[..cut].join(".");
+            if let Some(f) = self.module(&prefix) {
+                let mut sym = self.member(f, parts[cut], depth + 1);
+                for attr in &parts[cut + 1..] {
+                    sym = self.attribute(sym, attr, depth + 1);
+                }
+                return sym;
+            }
+        }
+        Symbol::External(q.to_owned())
+    }
+
+    fn member(&self, module: FileId, name: &str, depth: u32) -> Symbol {
+        match self.resolve_name_depth(module, name, None, depth) {
+            Symbol::Unknown => {
+                let sub = format!("{}.{name}", self.files[module].module());
+                match self.module(&sub) {
+                    Some(f) => Symbol::Module(f),
+                    None => Symbol::Unknown,
+                }
+            }
+            sym => sym,
+        }
+    }
+
+    fn attribute(&self, sym: Symbol, attr: &str, depth: u32) -> Symbol {
+        match sym {
+            Symbol::Module(f) => self.member(f, attr, depth),
+            Symbol::External(q) => Symbol::External(format!("{q}.{attr}")),
+            _ => Symbol::Unknown,
+        }
+    }
+
+    /// Resolves `a.b.c` as written in `file` at `scope`.
+    pub fn resolve_dotted(&self, file: FileId, dotted: &str, scope: Option<usize>) -> Symbol {
+        let mut parts = dotted.split('.');
+        let Some(first) = parts.next() else { return Symbol::Unknown };
+        let mut sym = self.resolve_name(file, first, scope);
+        for attr in parts {
+            sym = self.attribute(sym, attr, 0);
+        }
+        sym
+    }
+
+    /// The qualified name of a resolved symbol, when it is outside the workspace.
+    pub fn external_name(sym: &Symbol) -> Option<&str> {
+        match sym {
+            Symbol::External(q) => Some(q),
+            _ => None,
+        }
+    }
+
+    /// Whether `dotted` (in `file`) names the external `qualified`, e.g.
+    /// `transaction.atomic` → `django.db.transaction.atomic`.
+    pub fn is_external(&self, file: FileId, dotted: &str, scope: Option<usize>, qualified: &[&str]) -> bool {
+        match self.resolve_dotted(file, dotted, scope) {
+            Symbol::External(q) => qualified.contains(&q.as_str()),
+            _ => false,
+        }
+    }
+
+    /// The model a symbol denotes, if any (workspace class, contrib or external model).
+    pub fn model_of_symbol(&self, sym: &Symbol) -> Option<ModelId> {
+        match sym {
+            Symbol::Class(c) => self.model_of_class(*c),
+            Symbol::External(q) => self.model_by_qualname(q),
+            Symbol::Assignment(f, i) => {
+                let a = &self.files[*f].summary.assignments[*i];
+                match &a.value {
+                    summary::Value::Call { callee, args, .. } if callee.ends_with("get_user_model") && args.is_empty() => self.auth_user,
+                    summary::Value::Name(n) => self.model_of_symbol(&self.resolve_dotted(*f, n, None)),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// Does `range` in `file` lie inside a class (for states' `self`)?
+    pub fn class_at(&self, file: FileId, offset: usize) -> Option<ClassRef> {
+        self.files[file]
+            .summary
+            .classes
+            .iter()
+            .position(|c| c.range.start <= offset && offset < c.range.end)
+            .map(|index| ClassRef { file, index })
+    }
+
+    pub(crate) fn set_class_kinds(&mut self, kinds: FxHashMap<ClassRef, ClassKind>) {
+        self.class_kinds = kinds;
+    }
+
+    pub(crate) fn register_model(&mut self, info: ModelInfo) -> ModelId {
+        let id = ModelId(self.models.len() as u32);
+        if let Some(c) = info.class {
+            self.model_by_class.insert(c, id);
+        }
+        self.model_by_qualname.entry(info.qualname.clone()).or_insert(id);
+        self.models.push(info);
+        id
+    }
+
+    /// Methods of a workspace class and its workspace bases, nearest first.
+    pub fn find_method(&self, class: ClassRef, name: &str) -> Option<FuncRef> {
+        let mut seen = FxHashSet::default();
+        let mut stack = vec![class];
+        while let Some(c) = stack.pop() {
+            if !seen.insert(c) {
+                continue;
+            }
+            let cls = self.class(c);
+            if let Some(i) = cls.methods.iter().rposition(|m| m.name == name) {
+                return Some(FuncRef { file: c.file, class: Some(c.index), index: i });
+            }
+            for base in cls.bases.iter().rev() {
+                if let Symbol::Class(b) = self.resolve_dotted(c.file, base, None) {
+                    stack.push(b);
+                }
+            }
+        }
+        None
+    }
+
+    /// The byte range of a function's definition.
+    pub fn function_range(&self, f: FuncRef) -> Range<usize> {
+        self.function(f).range.clone()
+    }
+
+    pub(crate) fn classify_all(&self) -> FxHashMap<ClassRef, ClassKind> {
+        let mut memo: FxHashMap<ClassRef, Option<RawKind>> = FxHashMap::default();
+        let mut out = FxHashMap::default();
+        for (file, f) in self.files.iter().enumerate() {
+            for index in 0..f.summary.classes.len() {
+                let c = ClassRef { file, index };
+                let raw = self.raw_kind(c, &mut memo, 0);
+                let kind = match raw {
+                    Some(RawKind::Model { .. }) => ClassKind::Other, // filled in by models::build
+                    Some(RawKind::State { model_state }) => ClassKind::State { model_state },
+                    Some(RawKind::Manager) => ClassKind::Manager,
+                    Some(RawKind::QuerySet) => ClassKind::QuerySet,
+                    Some(RawKind::Atomic) => ClassKind::Atomic,
+                    None => ClassKind::Other,
+                };
+                out.insert(c, kind);
+            }
+        }
+        out
+    }
+
+    /// Whether a workspace class is a model, and if so whether its chain
+    /// includes reflex_django's bootstrapping `Model`.
+    pub(crate) fn model_root(&self, c: ClassRef) -> Option<bool> {
+        let mut memo = FxHashMap::default();
+        match self.raw_kind(c, &mut memo, 0) {
+            Some(RawKind::Model { bootstraps }) => Some(bootstraps),
+            _ => None,
+        }
+    }
+
+    fn raw_kind(&self, c: ClassRef, memo: &mut FxHashMap<ClassRef, Option<RawKind>>, depth: u32) -> Option<RawKind> {
+        if let Some(k) = memo.get(&c) {
+            return *k;
+        }
+        memo.insert(c, None); // cycle guard
+        let mut result = None;
+        if depth < 32 {
+            for base in &self.class(c).bases {
+                let kind = match self.resolve_dotted(c.file, base, None) {
+                    Symbol::Class(b) => self.raw_kind(b, memo, depth + 1),
+                    Symbol::External(q) => external_kind(&q),
+                    _ => None,
+                };
+                if let Some(k) = kind {
+                    result = Some(match (result, k) {
+                        (Some(RawKind::Model { bootstraps: a }), RawKind::Model { bootstraps: b }) => RawKind::Model { bootstraps: a || b },
+                        (Some(prev @ RawKind::Model { .. }), _) => prev,
+                        (_, k) => k,
+                    });
+                }
+            }
+        }
+        memo.insert(c, result);
+        result
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RawKind {
+    Model { bootstraps: bool },
+    State { model_state: bool },
+    Manager,
+    QuerySet,
+    Atomic,
+}
+
+fn external_kind(q: &str) -> Option<RawKind> {
+    if let Some(bootstraps) = external_model_root(q) {
+        return Some(RawKind::Model { bootstraps });
+    }
+    if builtin::is_contrib_model_base(q) {
+        return Some(RawKind::Model { bootstraps: false });
+    }
+    if let Some(model_state) = external_state_root(q) {
+        return Some(RawKind::State { model_state });
+    }
+    if external_manager_root(q) {
+        return Some(RawKind::Manager);
+    }
+    if external_queryset_root(q) {
+        return Some(RawKind::QuerySet);
+    }
+    if q == "django.db.transaction.Atomic" {
+        return Some(RawKind::Atomic);
+    }
+    None
+}

@@ -1,0 +1,468 @@
+//! Per-file summaries: what other files need to know about a module, read
+//! from its syntax tree once (imports, classes with their bodies, functions).
+
+use std::ops::Range;
+
+use tree_sitter::{Node, Query, QueryCursor, StreamingIterator, Tree};
+
+use crate::syntax::{self, dotted, field, named_children, text};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportTarget {
+    /// `import a.b as c` binds `c` to `a.b`; `import a.b` binds `a` to `a`.
+    Module(String),
+    /// `from m import n as k` binds `k` to member `n` of `m`.
+    Member { module: String, name: String },
+    /// `from m import *`.
+    Star { module: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct ImportBinding {
+    pub local: String,
+    pub target: ImportTarget,
+    /// Start byte of the enclosing function, or `None` at module level.
+    pub scope: Option<usize>,
+    pub stmt_range: Range<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Param {
+    pub name: String,
+    pub annotation: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FunctionSummary {
+    pub name: String,
+    pub range: Range<usize>,
+    pub is_async: bool,
+    /// Dotted decorator names (`rx.event`, `transaction.atomic` for `@transaction.atomic(...)` too).
+    pub decorators: Vec<String>,
+    pub params: Vec<Param>,
+}
+
+/// A small, syntax-level view of a class attribute's value.
+#[derive(Debug, Clone)]
+pub enum Value {
+    /// A call; `callee` is the dotted callee, or the callee's source text.
+    Call { callee: String, dotted: bool, args: Vec<Arg>, range: Range<usize> },
+    /// A list/tuple/set of string literals (with each literal's range).
+    Strings(Vec<(String, Range<usize>)>),
+    Str(String, Range<usize>),
+    Name(String),
+    Bool(bool),
+    Other,
+}
+
+#[derive(Debug, Clone)]
+pub struct Arg {
+    pub keyword: Option<String>,
+    pub value: Value,
+}
+
+impl Value {
+    pub fn keyword(&self, name: &str) -> Option<&Value> {
+        match self {
+            Value::Call { args, .. } => args.iter().find(|a| a.keyword.as_deref() == Some(name)).map(|a| &a.value),
+            _ => None,
+        }
+    }
+    pub fn positional(&self, i: usize) -> Option<&Value> {
+        match self {
+            Value::Call { args, .. } => args.iter().filter(|a| a.keyword.is_none()).nth(i).map(|a| &a.value),
+            _ => None,
+        }
+    }
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s, _) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ClassAttr {
+    pub name: String,
+    pub value: Value,
+    pub range: Range<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Annotation {
+    pub name: String,
+    /// The annotation's type expression.
+    pub type_range: Range<usize>,
+    pub name_range: Range<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ClassSummary {
+    pub name: String,
+    pub range: Range<usize>,
+    pub name_range: Range<usize>,
+    /// Dotted base expressions; `ModelState[Product]` is recorded as `ModelState`.
+    pub bases: Vec<String>,
+    /// Type arguments of subscripted bases (`ModelState[Product]` → `Product`).
+    pub base_type_args: Vec<String>,
+    pub attrs: Vec<ClassAttr>,
+    pub annotations: Vec<Annotation>,
+    pub methods: Vec<FunctionSummary>,
+    /// Attributes of the inner `class Meta`.
+    pub meta: Vec<ClassAttr>,
+}
+
+impl ClassSummary {
+    pub fn attr(&self, name: &str) -> Option<&ClassAttr> {
+        self.attrs.iter().rev().find(|a| a.name == name)
+    }
+    pub fn meta_attr(&self, name: &str) -> Option<&ClassAttr> {
+        self.meta.iter().rev().find(|a| a.name == name)
+    }
+    pub fn method(&self, name: &str) -> Option<&FunctionSummary> {
+        self.methods.iter().rev().find(|m| m.name == name)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Assignment {
+    pub name: String,
+    pub value: Value,
+    pub range: Range<usize>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ModuleSummary {
+    pub imports: Vec<ImportBinding>,
+    pub classes: Vec<ClassSummary>,
+    pub functions: Vec<FunctionSummary>,
+    pub assignments: Vec<Assignment>,
+    /// Start of the first module-level `configure_django()` / `django.setup()` call.
+    pub bootstrap_at: Option<usize>,
+    /// Defines Reflex pages (`@rx.page`, `app.add_page(...)`).
+    pub defines_pages: bool,
+}
+
+impl ModuleSummary {
+    pub fn class(&self, name: &str) -> Option<(usize, &ClassSummary)> {
+        self.classes.iter().enumerate().rev().find(|(_, c)| c.name == name)
+    }
+    pub fn function(&self, name: &str) -> Option<(usize, &FunctionSummary)> {
+        self.functions.iter().enumerate().rev().find(|(_, f)| f.name == name)
+    }
+    pub fn module_import(&self, local: &str) -> Option<&ImportBinding> {
+        self.imports.iter().rev().find(|b| b.scope.is_none() && b.local == local)
+    }
+}
+
+/// `package` is the dotted package of the module (for relative imports).
+pub fn summarize(tree: &Tree, src: &str, package: &str) -> ModuleSummary {
+    let root = tree.root_node();
+    let mut summary = ModuleSummary { imports: collect_imports(root, src, package), ..Default::default() };
+    for stmt in named_children(root) {
+        let def = syntax::definition_of(stmt);
+        match def.kind() {
+            "class_definition" => summary.classes.push(class_summary(def, src)),
+            "function_definition" => {
+                let f = function_summary(def, src);
+                if f.decorators.iter().any(|d| d.ends_with("page") && d.starts_with("rx")) {
+                    summary.defines_pages = true;
+                }
+                summary.functions.push(f);
+            }
+            "expression_statement" => {
+                let Some(expr) = stmt.named_child(0) else { continue };
+                if expr.kind() == "assignment" {
+                    if let (Some(left), Some(right)) = (field(expr, "left"), field(expr, "right")) {
+                        if left.kind() == "identifier" {
+                            summary.assignments.push(Assignment {
+                                name: text(left, src).to_owned(),
+                                value: value_of(right, src),
+                                range: expr.byte_range(),
+                            });
+                        }
+                    }
+                } else if expr.kind() == "call" {
+                    let callee = field(expr, "function").and_then(|f| dotted(f, src)).unwrap_or_default();
+                    let last = callee.rsplit('.').next().unwrap_or("");
+                    if (last == "configure_django" || callee == "django.setup") && summary.bootstrap_at.is_none() {
+                        summary.bootstrap_at = Some(stmt.start_byte());
+                    }
+                    if last == "add_page" {
+                        summary.defines_pages = true;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    summary
+}
+
+fn collect_imports(root: Node<'_>, src: &str, package: &str) -> Vec<ImportBinding> {
+    thread_local! {
+        static QUERY: Query = Query::new(&syntax::language(), include_str!("../../queries/imports.scm"))
+            .expect("queries/imports.scm is valid");
+    }
+    QUERY.with(|query| {
+        let mut out = Vec::new();
+        let mut cursor = QueryCursor::new();
+        let mut matches = cursor.matches(query, root, src.as_bytes());
+        while let Some(m) = matches.next() {
+            for cap in m.captures {
+                import_bindings(cap.node, src, package, &mut out);
+            }
+        }
+        out
+    })
+}
+
+fn enclosing_function(node: Node<'_>) -> Option<usize> {
+    let mut cur = node.parent();
+    while let Some(n) = cur {
+        if matches!(n.kind(), "function_definition" | "lambda") {
+            return Some(n.start_byte());
+        }
+        cur = n.parent();
+    }
+    None
+}
+
+/// Resolves the module of a `from` import, relative ones against `package`.
+pub fn absolute_module(spec: &str, package: &str) -> String {
+    let level = spec.chars().take_while(|c| *c == '.').count();
+    if level == 0 {
+        return spec.to_owned();
+    }
+    let rest = &spec[level..];
+    let mut parts: Vec<&str> = if package.is_empty() { Vec::new() } else { package.split('.').collect() };
+    for _ in 1..level {
+        parts.pop();
+    }
+    if !rest.is_empty() {
+        parts.push(rest);
+    }
+    parts.join(".")
+}
+
+fn import_bindings(stmt: Node<'_>, src: &str, package: &str, out: &mut Vec<ImportBinding>) {
+    let scope = enclosing_function(stmt);
+    let stmt_range = stmt.byte_range();
+    match stmt.kind() {
+        "import_statement" => {
+            for name in named_children(stmt) {
+                let (module, alias) = match name.kind() {
+                    "dotted_name" => (text(name, src).to_owned(), None),
+                    "aliased_import" => (
+                        field(name, "name").map(|n| text(n, src).to_owned()).unwrap_or_default(),
+                        field(name, "alias").map(|n| text(n, src).to_owned()),
+                    ),
+                    _ => continue,
+                };
+                let module: String = module.split_whitespace().collect();
+                let (local, target) = match alias {
+                    Some(alias) => (alias, module),
+                    None => {
+                        let first = module.split('.').next().unwrap_or("").to_owned();
+                        (first.clone(), first)
+                    }
+                };
+                out.push(ImportBinding { local, target: ImportTarget::Module(target), scope, stmt_range: stmt_range.clone() });
+            }
+        }
+        "import_from_statement" => {
+            let Some(module_node) = field(stmt, "module_name") else { return };
+            let module = absolute_module(&text(module_node, src).split_whitespace().collect::<String>(), package);
+            let mut cursor = stmt.walk();
+            for child in stmt.children(&mut cursor) {
+                if child.kind() == "wildcard_import" {
+                    out.push(ImportBinding {
+                        local: "*".into(),
+                        target: ImportTarget::Star { module: module.clone() },
+                        scope,
+                        stmt_range: stmt_range.clone(),
+                    });
+                }
+            }
+            let mut cursor = stmt.walk();
+            for name in stmt.children_by_field_name("name", &mut cursor) {
+                let (member, local) = match name.kind() {
+                    "dotted_name" => (text(name, src).to_owned(), text(name, src).to_owned()),
+                    "aliased_import" => {
+                        let member = field(name, "name").map(|n| text(n, src).to_owned()).unwrap_or_default();
+                        let alias = field(name, "alias").map(|n| text(n, src).to_owned()).unwrap_or_else(|| member.clone());
+                        (member, alias)
+                    }
+                    _ => continue,
+                };
+                out.push(ImportBinding {
+                    local,
+                    target: ImportTarget::Member { module: module.clone(), name: member },
+                    scope,
+                    stmt_range: stmt_range.clone(),
+                });
+            }
+        }
+        _ => {}
+    }
+}
+
+pub fn function_summary(def: Node<'_>, src: &str) -> FunctionSummary {
+    let decorators = syntax::decorators(def)
+        .into_iter()
+        .filter_map(|d| {
+            let callee = if d.kind() == "call" { field(d, "function")? } else { d };
+            dotted(callee, src)
+        })
+        .collect();
+    let mut params = Vec::new();
+    if let Some(ps) = field(def, "parameters") {
+        for p in named_children(ps) {
+            let (name, annotation) = match p.kind() {
+                "identifier" => (text(p, src).to_owned(), None),
+                "typed_parameter" => (
+                    p.named_child(0).map(|n| text(n, src).to_owned()).unwrap_or_default(),
+                    field(p, "type").map(|t| text(t, src).to_owned()),
+                ),
+                "default_parameter" => (field(p, "name").map(|n| text(n, src).to_owned()).unwrap_or_default(), None),
+                "typed_default_parameter" => (
+                    field(p, "name").map(|n| text(n, src).to_owned()).unwrap_or_default(),
+                    field(p, "type").map(|t| text(t, src).to_owned()),
+                ),
+                _ => continue,
+            };
+            params.push(Param { name, annotation });
+        }
+    }
+    FunctionSummary {
+        name: field(def, "name").map(|n| text(n, src).to_owned()).unwrap_or_default(),
+        range: def.byte_range(),
+        is_async: syntax::is_async(def),
+        decorators,
+        params,
+    }
+}
+
+fn class_summary(def: Node<'_>, src: &str) -> ClassSummary {
+    let name_node = field(def, "name");
+    let mut bases = Vec::new();
+    let mut base_type_args = Vec::new();
+    if let Some(args) = field(def, "superclasses") {
+        for arg in named_children(args) {
+            match arg.kind() {
+                "subscript" => {
+                    if let Some(v) = field(arg, "value").and_then(|v| dotted(v, src)) {
+                        bases.push(v);
+                    }
+                    let mut cursor = arg.walk();
+                    for sub in arg.children_by_field_name("subscript", &mut cursor) {
+                        if let Some(d) = dotted(sub, src) {
+                            base_type_args.push(d);
+                        }
+                    }
+                }
+                "keyword_argument" => {}
+                _ => {
+                    if let Some(d) = dotted(arg, src) {
+                        bases.push(d);
+                    }
+                }
+            }
+        }
+    }
+    let mut class = ClassSummary {
+        name: name_node.map(|n| text(n, src).to_owned()).unwrap_or_default(),
+        range: def.byte_range(),
+        name_range: name_node.map(|n| n.byte_range()).unwrap_or(def.byte_range()),
+        bases,
+        base_type_args,
+        attrs: Vec::new(),
+        annotations: Vec::new(),
+        methods: Vec::new(),
+        meta: Vec::new(),
+    };
+    for stmt in syntax::body_statements(def) {
+        let inner = syntax::definition_of(stmt);
+        match inner.kind() {
+            "function_definition" => class.methods.push(function_summary(inner, src)),
+            "class_definition" if field(inner, "name").is_some_and(|n| text(n, src) == "Meta") => {
+                for s in syntax::body_statements(inner) {
+                    collect_class_assignment(s, src, &mut class.meta, &mut Vec::new());
+                }
+            }
+            "expression_statement" => collect_class_assignment(stmt, src, &mut class.attrs, &mut class.annotations),
+            _ => {}
+        }
+    }
+    class
+}
+
+fn collect_class_assignment(stmt: Node<'_>, src: &str, attrs: &mut Vec<ClassAttr>, annotations: &mut Vec<Annotation>) {
+    if stmt.kind() != "expression_statement" {
+        return;
+    }
+    let Some(expr) = stmt.named_child(0) else { return };
+    if expr.kind() != "assignment" {
+        return;
+    }
+    let Some(left) = field(expr, "left") else { return };
+    if left.kind() != "identifier" {
+        return;
+    }
+    let name = text(left, src).to_owned();
+    if let Some(ty) = field(expr, "type") {
+        annotations.push(Annotation { name: name.clone(), type_range: ty.byte_range(), name_range: left.byte_range() });
+    }
+    if let Some(right) = field(expr, "right") {
+        attrs.push(ClassAttr { name, value: value_of(right, src), range: expr.byte_range() });
+    }
+}
+
+pub fn value_of(node: Node<'_>, src: &str) -> Value {
+    let node = syntax::unparen(node);
+    match node.kind() {
+        "call" => {
+            let callee_node = field(node, "function");
+            let (callee, is_dotted) = match callee_node.and_then(|c| dotted(c, src)) {
+                Some(d) => (d, true),
+                None => (callee_node.map(|c| text(c, src).to_owned()).unwrap_or_default(), false),
+            };
+            let mut args = Vec::new();
+            if let Some(arglist) = field(node, "arguments") {
+                for a in named_children(arglist) {
+                    match a.kind() {
+                        "keyword_argument" => args.push(Arg {
+                            keyword: field(a, "name").map(|n| text(n, src).to_owned()),
+                            value: field(a, "value").map(|v| value_of(v, src)).unwrap_or(Value::Other),
+                        }),
+                        "comment" => {}
+                        _ => args.push(Arg { keyword: None, value: value_of(a, src) }),
+                    }
+                }
+            }
+            Value::Call { callee, dotted: is_dotted, args, range: node.byte_range() }
+        }
+        "string" | "concatenated_string" => match syntax::string_value(node, src) {
+            Some(s) => Value::Str(s, node.byte_range()),
+            None => Value::Other,
+        },
+        "list" | "tuple" | "set" => {
+            let mut items = Vec::new();
+            for item in named_children(node) {
+                if item.kind() == "comment" {
+                    continue;
+                }
+                match syntax::string_value(item, src) {
+                    Some(s) => items.push((s, item.byte_range())),
+                    None => return Value::Other,
+                }
+            }
+            Value::Strings(items)
+        }
+        "true" => Value::Bool(true),
+        "false" => Value::Bool(false),
+        "identifier" | "attribute" => dotted(node, src).map(Value::Name).unwrap_or(Value::Other),
+        _ => Value::Other,
+    }
+}

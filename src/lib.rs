@@ -1,0 +1,16 @@
+//! reflex-django-lsp: a linter and language server for Django ORM use from
+//! async code (Reflex apps with the reflex-django plugin).
+//!
+//! Layers (see ARCHITECTURE.md): `source`/`syntax` → `index` → `checker`
+//! (+ `rules`) → `cli` / `server`. The analysis core (index, checker, rules)
+//! does no I/O.
+
+pub mod diagnostic;
+pub mod index;
+pub mod rules;
+pub mod source;
+pub mod syntax;
+pub mod checker;
+pub mod cli;
+pub mod config;
+pub mod output;

@@ -1,0 +1,7 @@
+declare_rule! {
+    /// ## What it does
+    /// ## Why is this bad?
+    /// ## Example
+    /// ## Fix
+    pub struct SyncQuerysetEvaluation;
+}
