@@ -247,6 +247,22 @@ def case_line(case: Case, exc: BaseException) -> int:
     return line
 
 
+_COMPREHENSION_SCOPES = (".<locals>.<listcomp>", ".<locals>.<setcomp>", ".<locals>.<dictcomp>", ".<locals>.<genexpr>")
+
+
+def _plain_qualname(qualname: str) -> str:
+    """Drop comprehension scopes, which exist as frames only on some Python
+    versions (PEP 709 inlined list/set/dict comprehensions in 3.12)."""
+    changed = True
+    while changed:
+        changed = False
+        for suffix in _COMPREHENSION_SCOPES:
+            if qualname.endswith(suffix):
+                qualname = qualname[: -len(suffix)]
+                changed = True
+    return qualname
+
+
 def origin(root: Path, exc: BaseException) -> dict | None:
     """The innermost traceback frame inside the workspace (a helper, a model
     method, or the case itself): where the offending statement really is."""
@@ -259,7 +275,7 @@ def origin(root: Path, exc: BaseException) -> dict | None:
         except ValueError:
             rel = None
         if rel is not None:
-            found = {"file": rel.as_posix(), "function": code.co_qualname, "line": tb.tb_lineno}
+            found = {"file": rel.as_posix(), "function": _plain_qualname(getattr(code, "co_qualname", code.co_name)), "line": tb.tb_lineno}
         tb = tb.tb_next
     return found
 
