@@ -179,8 +179,13 @@ def discover(root: Path) -> list[Case]:
             continue
         rel = path.relative_to(root).as_posix()
         module_name = "cases." + path.stem
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        module = importlib.import_module(module_name)
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+            module = importlib.import_module(module_name)
+        except Exception as exc:  # noqa: BLE001 - any import failure is a corpus bug
+            raise CorpusError(
+                f"{rel}: cannot import:\n" + "".join(traceback.format_exception(exc)).rstrip()
+            ) from exc
         for node in tree.body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("case_"):
                 if not isinstance(node, ast.AsyncFunctionDef):
