@@ -14,3 +14,4 @@ pub mod checker;
 pub mod cli;
 pub mod config;
 pub mod output;
+pub mod workspace;

@@ -1,1 +1,3 @@
-fn main() {}
+fn main() {
+    std::process::exit(reflex_django_lsp::cli::run());
+}

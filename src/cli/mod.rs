@@ -1,1 +1,214 @@
-//! Command line (owned by the CLI work).
+//! Command line (SPEC §2): `check`, `rule`, `server`, `schema`.
+//!
+//! [`run`] never panics out: usage, configuration and I/O problems are one
+//! line on stderr and exit code 2, and so is an internal error (a panic hook
+//! prints one line instead of a backtrace).
+
+mod check;
+mod rule;
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::output::OutputFormat;
+
+pub use check::check;
+pub use rule::rule;
+
+/// Stack size of the threads that parse and analyse (deeply nested sources).
+const STACK_SIZE: usize = 256 << 20;
+const WORKER_STACK_SIZE: usize = 64 << 20;
+
+/// Exit codes (SPEC §2).
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FINDINGS: i32 = 1;
+pub const EXIT_ERROR: i32 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "reflex-django-lsp",
+    version,
+    about = "Linter and language server for Django ORM use from async code (Reflex + reflex-django)",
+    arg_required_else_help = true,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check Python files for Django ORM misuse from async code.
+    Check(CheckArgs),
+    /// Show the documentation of a rule, or of all rules.
+    Rule(RuleArgs),
+    /// Run the language server (LSP over stdio).
+    Server,
+    /// Print the model schema as derived statically, and the drift report.
+    Schema {
+        /// Project folder (default: .).
+        path: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Files or folders to check (default: .); `-` reads source from stdin.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Full)]
+    pub output_format: OutputFormat,
+
+    /// Apply safe fixes.
+    #[arg(long)]
+    pub fix: bool,
+
+    /// Also apply unsafe fixes.
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+
+    /// Print a unified diff of the fixes and change nothing.
+    #[arg(long)]
+    pub diff: bool,
+
+    /// Rules to enable, by code or prefix (comma-separated: RDJ1,RDJ201).
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub select: Option<Vec<String>>,
+
+    /// Rules to disable, by code or prefix.
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub ignore: Vec<String>,
+
+    /// Rules to enable in addition to the selected ones.
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub extend_select: Vec<String>,
+
+    /// Show counts per rule instead of the findings.
+    #[arg(long)]
+    pub statistics: bool,
+
+    /// Exit 0 even when there are findings.
+    #[arg(long)]
+    pub exit_zero: bool,
+
+    /// Use this config file instead of discovering one.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Run the live-database checks against this database.
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+
+    /// Skip the live-database checks.
+    #[arg(long, conflicts_with = "database_url")]
+    pub no_database: bool,
+
+    /// Target Django version for fixes (default: detected, else 5.2).
+    #[arg(long, value_name = "X.Y")]
+    pub django_version: Option<String>,
+
+    /// The file name of source read from stdin (with PATH `-`).
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RuleFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct RuleArgs {
+    /// A rule code, e.g. RDJ101.
+    #[arg(
+        value_name = "CODE",
+        required_unless_present = "all",
+        conflicts_with = "all"
+    )]
+    pub code: Option<String>,
+
+    /// Show every rule.
+    #[arg(long)]
+    pub all: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = RuleFormat::Text)]
+    pub output_format: RuleFormat,
+}
+
+/// A reason to stop with exit code 2, shown as `error: <reason>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fatal(pub String);
+
+impl<T: Into<String>> From<T> for Fatal {
+    fn from(s: T) -> Fatal {
+        Fatal(s.into())
+    }
+}
+
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_owned());
+        let location = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let payload = payload.replace(['\n', '\r'], " ");
+        eprintln!("error: internal error: {payload}{location}; this is a bug in reflex-django-lsp, please report it");
+    }));
+}
+
+/// The binary's entry point: parses `std::env::args_os()` and returns the exit code.
+pub fn run() -> i32 {
+    install_panic_hook();
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(WORKER_STACK_SIZE)
+        .build_global();
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let spawned = std::thread::Builder::new()
+        .name("reflex-django-lsp".into())
+        .stack_size(STACK_SIZE)
+        .spawn({
+            let args = args.clone();
+            move || run_with(args)
+        });
+    match spawned {
+        Ok(handle) => handle.join().unwrap_or(EXIT_ERROR),
+        Err(_) => std::panic::catch_unwind(|| run_with(args)).unwrap_or(EXIT_ERROR),
+    }
+}
+
+/// Runs the command line `args` (program name first) and returns the exit code.
+pub fn run_with(args: Vec<OsString>) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return e.exit_code();
+        }
+    };
+    let result = match cli.command {
+        Command::Check(args) => check(args),
+        Command::Rule(args) => rule(args),
+        Command::Server => Err(Fatal::from("`server` is not yet available")),
+        Command::Schema { .. } => Err(Fatal::from("`schema` is not yet available")),
+    };
+    match result {
+        Ok(code) => code,
+        Err(Fatal(reason)) => {
+            eprintln!("error: {}", reason.replace(['\n', '\r'], " "));
+            EXIT_ERROR
+        }
+    }
+}

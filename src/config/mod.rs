@@ -1,1 +1,444 @@
 //! Configuration files (SPEC §3).
+//!
+//! `[tool.reflex-django-lsp]` in `pyproject.toml`, or `reflex-django-lsp.toml`
+//! / `.reflex-django-lsp.toml` with the same keys at top level. The nearest
+//! file above a source file wins ([`ConfigResolver`]); `--config FILE`
+//! overrides discovery. Every key and value is validated here, and every
+//! problem is one line that names the file, the key and what is allowed.
+
+mod parse;
+pub mod settings;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+pub use parse::{parse_config, ConfigError};
+pub use settings::{CliOverrides, Exclude, Settings};
+
+use crate::diagnostic::Severity;
+use crate::rules::Rule;
+
+/// Config file names, in the order they win within one directory.
+pub const CONFIG_FILE_NAMES: &[&str] = &[
+    ".reflex-django-lsp.toml",
+    "reflex-django-lsp.toml",
+    "pyproject.toml",
+];
+
+/// The section of `pyproject.toml` that holds the options.
+pub const PYPROJECT_SECTION: &str = "tool.reflex-django-lsp";
+
+/// The keys allowed at the top of the options table.
+pub const KEYS: &[&str] = &[
+    "select",
+    "ignore",
+    "extend-select",
+    "per-file-ignores",
+    "exclude",
+    "extend-exclude",
+    "unsafe-fixes",
+    "django-version",
+    "follow-calls-depth",
+    "severity",
+    "database",
+];
+
+/// The keys allowed in the `[database]` table.
+pub const DATABASE_KEYS: &[&str] = &[
+    "url",
+    "connect-timeout-ms",
+    "statement-timeout-ms",
+    "enabled",
+];
+
+/// Default `exclude` (ruff's list, plus Reflex's build folders).
+pub const DEFAULT_EXCLUDES: &[&str] = &[
+    ".bzr",
+    ".direnv",
+    ".eggs",
+    ".git",
+    ".git-rewrite",
+    ".hg",
+    ".ipynb_checkpoints",
+    ".mypy_cache",
+    ".nox",
+    ".pants.d",
+    ".pyenv",
+    ".pytest_cache",
+    ".pytype",
+    ".ruff_cache",
+    ".states",
+    ".svn",
+    ".tox",
+    ".venv",
+    ".vscode",
+    ".web",
+    "__pycache__",
+    "__pypackages__",
+    "_build",
+    "buck-out",
+    "build",
+    "dist",
+    "node_modules",
+    "site-packages",
+    "venv",
+];
+
+pub const DEFAULT_FOLLOW_CALLS_DEPTH: u32 = 3;
+pub const DEFAULT_CONNECT_TIMEOUT_MS: u64 = 3000;
+pub const DEFAULT_STATEMENT_TIMEOUT_MS: u64 = 5000;
+
+/// A target Django version, `X.Y`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DjangoVersion {
+    pub major: u32,
+    pub minor: u32,
+}
+
+impl DjangoVersion {
+    /// The version assumed when none is configured or detected (SPEC §2).
+    pub const DEFAULT: DjangoVersion = DjangoVersion { major: 5, minor: 2 };
+
+    /// Parses `X.Y` (both parts decimal numbers).
+    pub fn parse(s: &str) -> Option<DjangoVersion> {
+        let (major, minor) = s.trim().split_once('.')?;
+        let ok = |p: &str| !p.is_empty() && p.len() <= 4 && p.bytes().all(|b| b.is_ascii_digit());
+        if !ok(major) || !ok(minor) {
+            return None;
+        }
+        Some(DjangoVersion {
+            major: major.parse().ok()?,
+            minor: minor.parse().ok()?,
+        })
+    }
+}
+
+impl fmt::Display for DjangoVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.major, self.minor)
+    }
+}
+
+/// A `severity` table value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeverityLevel {
+    Error,
+    Warning,
+    Info,
+    Off,
+}
+
+impl SeverityLevel {
+    pub fn parse(s: &str) -> Option<SeverityLevel> {
+        match s {
+            "error" => Some(SeverityLevel::Error),
+            "warning" => Some(SeverityLevel::Warning),
+            "info" => Some(SeverityLevel::Info),
+            "off" => Some(SeverityLevel::Off),
+            _ => None,
+        }
+    }
+
+    pub fn severity(self) -> Option<Severity> {
+        match self {
+            SeverityLevel::Error => Some(Severity::Error),
+            SeverityLevel::Warning => Some(Severity::Warning),
+            SeverityLevel::Info => Some(Severity::Info),
+            SeverityLevel::Off => None,
+        }
+    }
+}
+
+/// The `[database]` table. Nothing reads it yet beyond validation; the URL
+/// may hold a password, so it is only ever shown through [`redact_url`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseConfig {
+    pub url: Option<String>,
+    pub connect_timeout_ms: u64,
+    pub statement_timeout_ms: u64,
+    pub enabled: Option<bool>,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig {
+            url: None,
+            connect_timeout_ms: DEFAULT_CONNECT_TIMEOUT_MS,
+            statement_timeout_ms: DEFAULT_STATEMENT_TIMEOUT_MS,
+            enabled: None,
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DatabaseConfig")
+            .field("url", &self.url.as_deref().map(redact_url))
+            .field("connect_timeout_ms", &self.connect_timeout_ms)
+            .field("statement_timeout_ms", &self.statement_timeout_ms)
+            .field("enabled", &self.enabled)
+            .finish()
+    }
+}
+
+/// A URL with the password of its userinfo replaced by `***`
+/// (`postgres://u:secret@h/db` → `postgres://u:***@h/db`).
+pub fn redact_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_owned();
+    };
+    let rest = &url[scheme_end + 3..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    let Some(at) = authority.rfind('@') else {
+        return url.to_owned();
+    };
+    let userinfo = &authority[..at];
+    match userinfo.find(':') {
+        Some(colon) => {
+            format!(
+                "{}{}:***{}",
+                &url[..scheme_end + 3],
+                &userinfo[..colon],
+                &rest[at..]
+            )
+        }
+        None => url.to_owned(),
+    }
+}
+
+/// One validated configuration file.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The file it was read from (empty for the built-in defaults).
+    pub path: PathBuf,
+    /// The directory globs are relative to: the file's directory.
+    pub root: PathBuf,
+    pub select: Option<Vec<String>>,
+    pub ignore: Vec<String>,
+    pub extend_select: Vec<String>,
+    pub per_file_ignores: Vec<(String, Vec<String>)>,
+    pub exclude: Option<Vec<String>>,
+    pub extend_exclude: Vec<String>,
+    pub unsafe_fixes: Option<bool>,
+    pub django_version: Option<DjangoVersion>,
+    pub follow_calls_depth: Option<u32>,
+    pub severity: Vec<(String, SeverityLevel)>,
+    pub database: DatabaseConfig,
+}
+
+/// Is `selector` a rule code or prefix that selects at least one rule?
+pub fn is_valid_selector(selector: &str) -> bool {
+    selector.eq_ignore_ascii_case("ALL") || Rule::matching(selector).next().is_some()
+}
+
+/// Rules a selector selects (`ALL` = every rule).
+pub fn select_rules(selector: &str) -> Vec<Rule> {
+    if selector.eq_ignore_ascii_case("ALL") {
+        Rule::ALL.to_vec()
+    } else {
+        Rule::matching(selector).collect()
+    }
+}
+
+/// How specific a selector is: longer prefixes win over shorter ones.
+pub fn specificity(selector: &str) -> usize {
+    if selector.eq_ignore_ascii_case("ALL") {
+        0
+    } else {
+        selector.trim().len()
+    }
+}
+
+/// Reads a config file given by path. `Ok(None)` when it is a
+/// `pyproject.toml` without a `[tool.reflex-django-lsp]` section.
+pub fn load_config_file(path: &Path, explicit: bool) -> Result<Option<Config>, ConfigError> {
+    let display = crate::output::display_path(path);
+    let text = match std::fs::read(path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(_) => return Err(ConfigError::new(format!("{display}: not valid UTF-8"))),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(ConfigError::new(format!(
+                "{display}: No such file or directory"
+            )));
+        }
+        Err(e) => {
+            return Err(ConfigError::new(format!(
+                "{display}: {}",
+                crate::output::io_error_message(&e)
+            )))
+        }
+    };
+    let is_pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
+    let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let config = parse_config(&text, &display, is_pyproject, explicit)?;
+    Ok(config.map(|mut c| {
+        c.path = path.to_path_buf();
+        c.root = root;
+        c
+    }))
+}
+
+type DirCache = HashMap<PathBuf, Option<Arc<Config>>>;
+
+/// Finds the configuration that applies to a directory: `--config FILE` when
+/// given, else the nearest config file at or above the directory. Caches
+/// per directory and remembers the first error (the walker cannot return it).
+pub struct ConfigResolver {
+    fixed: Option<Option<Arc<Config>>>,
+    dirs: Mutex<DirCache>,
+    files: Mutex<HashMap<PathBuf, Option<Arc<Config>>>>,
+    error: Mutex<Option<ConfigError>>,
+}
+
+impl ConfigResolver {
+    /// Discovery: nearest config file wins.
+    pub fn discover() -> ConfigResolver {
+        ConfigResolver {
+            fixed: None,
+            dirs: Mutex::new(HashMap::new()),
+            files: Mutex::new(HashMap::new()),
+            error: Mutex::new(None),
+        }
+    }
+
+    /// One explicit file for everything (`--config FILE`).
+    pub fn fixed(path: &Path) -> Result<ConfigResolver, ConfigError> {
+        let config = match load_config_file(path, true)? {
+            Some(c) => c,
+            // A pyproject.toml without our section: the defaults, rooted there.
+            None => Config {
+                path: path.to_path_buf(),
+                root: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+                ..Config::default()
+            },
+        };
+        Ok(ConfigResolver {
+            fixed: Some(Some(Arc::new(config))),
+            dirs: Mutex::new(HashMap::new()),
+            files: Mutex::new(HashMap::new()),
+            error: Mutex::new(None),
+        })
+    }
+
+    /// The first error met during discovery, if any.
+    pub fn take_error(&self) -> Option<ConfigError> {
+        self.error.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+
+    fn record_error(&self, e: ConfigError) {
+        let mut slot = self.error.lock().unwrap_or_else(|e| e.into_inner());
+        if slot.is_none() {
+            *slot = Some(e);
+        }
+    }
+
+    /// The config for files in `dir` (absolute), `None` for the defaults.
+    /// Errors are recorded (see [`Self::take_error`]) and read as "no config".
+    pub fn for_dir(&self, dir: &Path) -> Option<Arc<Config>> {
+        match self.try_for_dir(dir) {
+            Ok(c) => c,
+            Err(e) => {
+                self.record_error(e);
+                None
+            }
+        }
+    }
+
+    pub fn try_for_dir(&self, dir: &Path) -> Result<Option<Arc<Config>>, ConfigError> {
+        if let Some(fixed) = &self.fixed {
+            return Ok(fixed.clone());
+        }
+        if let Some(hit) = self.dirs.lock().unwrap_or_else(|e| e.into_inner()).get(dir) {
+            return Ok(hit.clone());
+        }
+        let found = match self.in_dir(dir)? {
+            Some(c) => Some(c),
+            None => match dir.parent() {
+                Some(parent) if parent != dir => self.try_for_dir(parent)?,
+                _ => None,
+            },
+        };
+        self.dirs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(dir.to_path_buf(), found.clone());
+        Ok(found)
+    }
+
+    /// The config file defined directly in `dir`, if any.
+    fn in_dir(&self, dir: &Path) -> Result<Option<Arc<Config>>, ConfigError> {
+        for name in CONFIG_FILE_NAMES {
+            let path = dir.join(name);
+            if !path.is_file() {
+                continue;
+            }
+            if let Some(hit) = self
+                .files
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&path)
+            {
+                if hit.is_some() {
+                    return Ok(hit.clone());
+                }
+                continue;
+            }
+            let loaded = load_config_file(&path, false)?.map(Arc::new);
+            self.files
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(path, loaded.clone());
+            if loaded.is_some() {
+                return Ok(loaded);
+            }
+        }
+        Ok(None)
+    }
+
+    /// The config for a file (absolute path).
+    pub fn for_file(&self, file: &Path) -> Option<Arc<Config>> {
+        match file.parent() {
+            Some(dir) => self.for_dir(dir),
+            None => self.for_dir(Path::new("/")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            redact_url("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact_url("sqlite:///x.db"), "sqlite:///x.db");
+        assert_eq!(redact_url("mysql://u:p@ss@h/db"), "mysql://u:***@h/db");
+    }
+
+    #[test]
+    fn django_versions() {
+        assert_eq!(
+            DjangoVersion::parse("5.2"),
+            Some(DjangoVersion { major: 5, minor: 2 })
+        );
+        assert_eq!(
+            DjangoVersion::parse("4.10"),
+            Some(DjangoVersion {
+                major: 4,
+                minor: 10
+            })
+        );
+        for bad in ["5", "5.", ".2", "5.2.1", "x.y", "", "5,2"] {
+            assert_eq!(DjangoVersion::parse(bad), None, "{bad}");
+        }
+    }
+}

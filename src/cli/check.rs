@@ -1,0 +1,281 @@
+//! `check [PATH ...]`: discover, index, analyse, report.
+
+use std::collections::BTreeSet;
+use std::io::{self, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use super::{CheckArgs, Fatal, EXIT_FINDINGS, EXIT_OK};
+use crate::checker::check_file;
+use crate::config::settings::SettingsResolver;
+use crate::config::{is_valid_selector, CliOverrides, ConfigResolver, DjangoVersion};
+use crate::diagnostic::Finding;
+use crate::output::{self, io_error_message, statistics, FileReport, OutputFormat, Report};
+use crate::rules::Rule;
+use crate::source::LineIndex;
+use crate::workspace::{self, absolutize, find_root, ExcludeFilter, Source};
+
+/// Validates comma-separated selectors from a flag.
+fn selectors(flag: &str, values: &[String]) -> Result<Vec<String>, Fatal> {
+    let mut out = Vec::new();
+    for v in values {
+        let v = v.trim();
+        if v.is_empty() {
+            continue;
+        }
+        if !is_valid_selector(v) {
+            return Err(Fatal(format!("{flag}: unknown rule code or prefix \"{v}\"; `reflex-django-lsp rule --all` lists the rules")));
+        }
+        out.push(v.to_owned());
+    }
+    Ok(out)
+}
+
+fn overrides(args: &CheckArgs) -> Result<CliOverrides, Fatal> {
+    let django_version = match &args.django_version {
+        Some(v) => Some(DjangoVersion::parse(v).ok_or_else(|| {
+            Fatal(format!(
+                "--django-version: invalid version \"{v}\"; expected X.Y such as 5.2"
+            ))
+        })?),
+        None => None,
+    };
+    Ok(CliOverrides {
+        select: args
+            .select
+            .as_deref()
+            .map(|s| selectors("--select", s))
+            .transpose()?,
+        ignore: selectors("--ignore", &args.ignore)?,
+        extend_select: selectors("--extend-select", &args.extend_select)?,
+        unsafe_fixes: args.unsafe_fixes.then_some(true),
+        django_version,
+    })
+}
+
+/// Applies the exclusion rules of whichever config governs a walked path.
+struct Excluder(Arc<SettingsResolver>);
+
+impl ExcludeFilter for Excluder {
+    fn is_excluded(&self, path: &Path) -> bool {
+        self.0.is_excluded(path)
+    }
+}
+
+/// Is this argument the stdin marker `-`?
+fn is_stdin(p: &Path) -> bool {
+    p.as_os_str() == "-"
+}
+
+pub fn check(args: CheckArgs) -> Result<i32, Fatal> {
+    if args.fix || args.unsafe_fixes || args.diff {
+        return Err(Fatal::from("fixes are not yet available"));
+    }
+    if args.database_url.is_some() {
+        return Err(Fatal::from(
+            "--database-url: live-database checks are not yet available",
+        ));
+    }
+    // `--no-database`: there are no live-database checks yet, so nothing to skip.
+    let cli = overrides(&args)?;
+    let cwd = std::env::current_dir().map_err(|e| {
+        Fatal(format!(
+            "cannot read the current directory: {}",
+            io_error_message(&e)
+        ))
+    })?;
+
+    let configs = match &args.config {
+        Some(path) => {
+            ConfigResolver::fixed(&absolutize(&cwd, path)).map_err(|e| Fatal(e.to_string()))?
+        }
+        None => ConfigResolver::discover(),
+    };
+    let resolver = Arc::new(SettingsResolver::new(configs, cli));
+    let excluder: Arc<dyn ExcludeFilter> = Arc::new(Excluder(resolver.clone()));
+
+    // What the user asked for.
+    let read_stdin = args.paths.iter().any(|p| is_stdin(p))
+        || (args.paths.is_empty() && args.stdin_filename.is_some());
+    let inputs: Vec<PathBuf> = if args.paths.is_empty() && !read_stdin {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+
+    let mut checked: Vec<PathBuf> = Vec::new();
+    // Folders the index must cover (inputs and their project roots).
+    let mut index_dirs: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut walked_dirs: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut walked_files: Vec<PathBuf> = Vec::new();
+
+    for input in inputs.iter().filter(|p| !is_stdin(p)) {
+        let path = absolutize(&cwd, input);
+        if let Err(e) = std::fs::symlink_metadata(&path) {
+            let reason = if e.kind() == io::ErrorKind::NotFound {
+                "No such file or directory".to_owned()
+            } else {
+                io_error_message(&e)
+            };
+            return Err(Fatal(format!("{}: {reason}", input.display())));
+        }
+        if path.is_dir() {
+            let walked = workspace::walk(&path, excluder.clone());
+            for err in &walked.errors {
+                eprintln!("warning: {err}");
+            }
+            checked.extend(walked.files.iter().cloned());
+            walked_files.extend(walked.files);
+            walked_dirs.insert(path.clone());
+            if let Some(root) = find_root(&path) {
+                index_dirs.insert(root);
+            }
+        } else {
+            // Named explicitly: always checked, whatever `exclude` says.
+            checked.push(path.clone());
+            if let Some(root) = path.parent().and_then(find_root) {
+                index_dirs.insert(root);
+            }
+        }
+    }
+
+    let mut stdin_source = None;
+    if read_stdin {
+        let mut bytes = Vec::new();
+        io::stdin()
+            .lock()
+            .read_to_end(&mut bytes)
+            .map_err(|e| Fatal(format!("reading stdin: {}", io_error_message(&e))))?;
+        let path = match &args.stdin_filename {
+            Some(name) => absolutize(&cwd, name),
+            None => cwd.join("-"),
+        };
+        if let Some(root) = path.parent().and_then(find_root) {
+            index_dirs.insert(root);
+        }
+        checked.push(path.clone());
+        stdin_source = Some(Source {
+            path,
+            contents: Some(bytes),
+        });
+    }
+
+    // Surface config errors for every checked file's folder now.
+    let dirs: BTreeSet<&Path> = checked.iter().filter_map(|p| p.parent()).collect();
+    for dir in dirs {
+        resolver
+            .configs
+            .try_for_dir(dir)
+            .map_err(|e| Fatal(e.to_string()))?;
+    }
+    if let Some(e) = resolver.configs.take_error() {
+        return Err(Fatal(e.to_string()));
+    }
+
+    let mut seen = BTreeSet::new();
+    checked.retain(|p| seen.insert(p.clone()));
+
+    if checked.is_empty() {
+        eprintln!("warning: No Python files found under the given path(s)");
+    }
+
+    // Everything the index needs: the checked files plus the project roots.
+    let mut sources: Vec<Source> = Vec::new();
+    if let Some(s) = stdin_source {
+        sources.push(s);
+    }
+    sources.extend(checked.iter().map(|p| Source {
+        path: p.clone(),
+        contents: None,
+    }));
+    if !checked.is_empty() {
+        for dir in &index_dirs {
+            if walked_dirs.contains(dir) {
+                continue;
+            }
+            let walked = workspace::walk(dir, excluder.clone());
+            sources.extend(walked.files.into_iter().map(|path| Source {
+                path,
+                contents: None,
+            }));
+        }
+    }
+    if let Some(e) = resolver.configs.take_error() {
+        return Err(Fatal(e.to_string()));
+    }
+
+    let loaded = workspace::load(sources);
+    let index = &loaded.index;
+
+    let files: Vec<FileReport> = checked
+        .par_iter()
+        .map(|path| {
+            let settings = resolver.for_file(path);
+            let options = settings.analysis_options(path);
+            let (mut findings, text, lines) = if let Some(err) = loaded.unreadable.get(path) {
+                let findings = if options.rules.contains(Rule::RDJ000) {
+                    vec![Finding::new(
+                        Rule::RDJ000,
+                        format!("cannot read source: {}", io_error_message(err)),
+                        0..0,
+                    )]
+                } else {
+                    Vec::new()
+                };
+                (findings, Arc::<str>::from(""), LineIndex::new(""))
+            } else if let Some(id) = loaded.file_id(path) {
+                let entry = index.file(id);
+                let findings = check_file(index, id, &options);
+                let lines = if findings.is_empty() {
+                    LineIndex::new("")
+                } else {
+                    entry.lines.clone()
+                };
+                (findings, entry.text.clone(), lines)
+            } else {
+                (Vec::new(), Arc::<str>::from(""), LineIndex::new(""))
+            };
+            findings.retain(|f| options.rules.contains(f.rule));
+            for f in &mut findings {
+                f.severity = settings.severity_of(f.rule);
+            }
+            FileReport {
+                path: path.clone(),
+                text,
+                lines,
+                findings,
+            }
+        })
+        .collect();
+    let report = Report::new(files);
+
+    let color =
+        io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let mut stdout = io::BufWriter::new(io::stdout().lock());
+    let written = if args.statistics {
+        if matches!(
+            args.output_format,
+            OutputFormat::Json | OutputFormat::JsonLines
+        ) {
+            statistics::write_json(&report, &mut stdout)
+        } else {
+            statistics::write_text(&report, &mut stdout)
+        }
+    } else {
+        output::write_report(&report, args.output_format, &mut stdout, color)
+    }
+    .and_then(|_| stdout.flush());
+    match written {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+        Err(e) => return Err(Fatal(format!("writing output: {}", io_error_message(&e)))),
+    }
+
+    Ok(if report.count() > 0 && !args.exit_zero {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
+}

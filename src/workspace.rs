@@ -1,0 +1,213 @@
+//! File discovery and loading for `check`: which files to report on, which
+//! files to index (the whole workspace, so models defined outside the checked
+//! files resolve), and reading them in parallel into a [`WorkspaceIndex`].
+
+use std::collections::{BTreeSet, HashMap};
+use std::io;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use ignore::WalkBuilder;
+use rayon::prelude::*;
+
+use crate::index::{module_names, FileEntry, FileId, WorkspaceIndex};
+
+/// Files or folders whose presence marks a project root.
+pub const ROOT_MARKERS: &[&str] = &[
+    "pyproject.toml",
+    "rxconfig.py",
+    "manage.py",
+    "setup.cfg",
+    ".git",
+];
+
+/// Lexically normalized absolute path (`.` and `..` resolved, no symlinks
+/// followed, so paths print the way the user wrote them).
+pub fn absolutize(cwd: &Path, path: &Path) -> PathBuf {
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        cwd.join(path)
+    };
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push(c);
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The nearest directory at or above `dir` that holds a root marker.
+pub fn find_root(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .find(|d| ROOT_MARKERS.iter().any(|m| d.join(m).exists()))
+        .map(Path::to_path_buf)
+}
+
+/// Decides whether a walked path (file or folder) is excluded.
+pub trait ExcludeFilter: Send + Sync {
+    fn is_excluded(&self, path: &Path) -> bool;
+}
+
+impl<F: Fn(&Path) -> bool + Send + Sync> ExcludeFilter for F {
+    fn is_excluded(&self, path: &Path) -> bool {
+        self(path)
+    }
+}
+
+fn is_python_name(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "py")
+}
+
+/// The result of walking one folder.
+#[derive(Debug, Default)]
+pub struct Walked {
+    pub files: Vec<PathBuf>,
+    /// Folders or entries that could not be read, as one-line messages.
+    pub errors: Vec<String>,
+}
+
+/// All `*.py` files under `dir`, honouring `.gitignore` / `.ignore`, skipping
+/// hidden entries and whatever `exclude` says. `dir` itself is never excluded.
+/// Symlinks named `*.py` are included unless they point to a folder (a
+/// broken one is reported by the reader as unreadable).
+pub fn walk(dir: &Path, exclude: Arc<dyn ExcludeFilter>) -> Walked {
+    let mut out = Walked::default();
+    let filter = exclude.clone();
+    let walker = WalkBuilder::new(dir)
+        .standard_filters(true)
+        .require_git(false)
+        .follow_links(false)
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .filter_entry(move |entry| entry.depth() == 0 || !filter.is_excluded(entry.path()))
+        .build();
+    for entry in walker {
+        match entry {
+            Ok(entry) => {
+                let Some(ft) = entry.file_type() else {
+                    continue;
+                };
+                let path = entry.path();
+                if !is_python_name(path) {
+                    continue;
+                }
+                if ft.is_file() || (ft.is_symlink() && !path.is_dir()) {
+                    out.files.push(path.to_path_buf());
+                }
+            }
+            Err(err) => out.errors.push(err.to_string().replace('\n', " ")),
+        }
+    }
+    out
+}
+
+/// One file to analyse: where it is, and its bytes when they do not come
+/// from disk (stdin).
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub path: PathBuf,
+    pub contents: Option<Vec<u8>>,
+}
+
+/// The indexed workspace, and what could not be read.
+pub struct Loaded {
+    pub index: WorkspaceIndex,
+    /// Files whose bytes could not be read, with the reason.
+    pub unreadable: HashMap<PathBuf, io::Error>,
+}
+
+impl Loaded {
+    pub fn file_id(&self, path: &Path) -> Option<FileId> {
+        self.index.file_by_path(path)
+    }
+}
+
+/// Reads (in parallel) and indexes `sources`. Later duplicates of a path are
+/// dropped; a source with `contents` wins over the same path on disk.
+pub fn load(sources: Vec<Source>) -> Loaded {
+    let mut by_path: HashMap<PathBuf, Source> = HashMap::new();
+    for s in sources {
+        match by_path.get(&s.path) {
+            Some(existing) if existing.contents.is_some() => {}
+            _ => {
+                by_path.insert(s.path.clone(), s);
+            }
+        }
+    }
+    let mut sources: Vec<Source> = by_path.into_values().collect();
+    sources.sort_by(|a, b| a.path.cmp(&b.path));
+
+    // The project root of each folder, for module names.
+    let dirs: BTreeSet<PathBuf> = sources
+        .iter()
+        .filter_map(|s| s.path.parent().map(Path::to_path_buf))
+        .collect();
+    let roots: HashMap<PathBuf, PathBuf> = dirs
+        .into_iter()
+        .map(|d| (d.clone(), find_root(&d).unwrap_or(d)))
+        .collect();
+
+    let results: Vec<Result<FileEntry, (PathBuf, io::Error)>> = sources
+        .into_par_iter()
+        .map(|source| {
+            let bytes = match source.contents {
+                Some(b) => b,
+                None => match read_file(&source.path) {
+                    Ok(b) => b,
+                    Err(e) => return Err((source.path, e)),
+                },
+            };
+            let dir = source.path.parent().unwrap_or(Path::new("/"));
+            let root = roots.get(dir).map(PathBuf::as_path).unwrap_or(dir);
+            let modules = module_names(&source.path, root, |d| d.join("__init__.py").is_file());
+            Ok(FileEntry::new(source.path, modules, &bytes))
+        })
+        .collect();
+
+    let mut entries = Vec::with_capacity(results.len());
+    let mut unreadable = HashMap::new();
+    for r in results {
+        match r {
+            Ok(e) => entries.push(e),
+            Err((path, e)) => {
+                unreadable.insert(path, e);
+            }
+        }
+    }
+    Loaded {
+        index: WorkspaceIndex::new(entries),
+        unreadable,
+    }
+}
+
+/// Reads a file; a folder is an error (`Is a directory`), not a panic.
+fn read_file(path: &Path) -> io::Result<Vec<u8>> {
+    let meta = std::fs::metadata(path)?;
+    if meta.is_dir() {
+        return Err(io::Error::other("Is a directory"));
+    }
+    std::fs::read(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absolutize_is_lexical() {
+        let cwd = Path::new("/a/b");
+        assert_eq!(
+            absolutize(cwd, Path::new("./c/../d.py")),
+            PathBuf::from("/a/b/d.py")
+        );
+        assert_eq!(absolutize(cwd, Path::new("..")), PathBuf::from("/a"));
+        assert_eq!(absolutize(cwd, Path::new("/x/./y")), PathBuf::from("/x/y"));
+    }
+}
