@@ -62,7 +62,13 @@ pub struct Finding {
 
 impl Finding {
     pub fn new(rule: Rule, message: impl Into<String>, range: Range<usize>) -> Self {
-        Finding { rule, message: message.into(), range, severity: rule.default_severity(), fix: None }
+        Finding {
+            rule,
+            message: message.into(),
+            range,
+            severity: rule.default_severity(),
+            fix: None,
+        }
     }
 
     pub fn with_fix(mut self, fix: Option<Fix>) -> Self {

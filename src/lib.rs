@@ -5,13 +5,13 @@
 //! (+ `rules`) → `cli` / `server`. The analysis core (index, checker, rules)
 //! does no I/O.
 
-pub mod diagnostic;
-pub mod index;
-pub mod rules;
-pub mod source;
-pub mod syntax;
 pub mod checker;
 pub mod cli;
 pub mod config;
+pub mod diagnostic;
+pub mod index;
 pub mod output;
+pub mod rules;
+pub mod source;
+pub mod syntax;
 pub mod workspace;

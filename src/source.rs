@@ -42,15 +42,23 @@ pub fn decode(bytes: &[u8]) -> Result<String, DecodeError> {
     let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
     if let Some(offset) = memchr::memchr(0, body) {
         // UTF-16 without BOM: every other byte is NUL for ASCII text.
-        let looks_utf16 = body.len() >= 4 && body.chunks(2).take(64).all(|c| c.len() == 2 && (c[0] == 0) != (c[1] == 0));
+        let looks_utf16 = body.len() >= 4
+            && body
+                .chunks(2)
+                .take(64)
+                .all(|c| c.len() == 2 && (c[0] == 0) != (c[1] == 0));
         if looks_utf16 {
-            return Err(DecodeError::Utf16 { big_endian: body[0] == 0 });
+            return Err(DecodeError::Utf16 {
+                big_endian: body[0] == 0,
+            });
         }
         return Err(DecodeError::NulByte { offset });
     }
     match std::str::from_utf8(body) {
         Ok(s) => Ok(s.to_owned()),
-        Err(e) => Err(DecodeError::InvalidUtf8 { offset: e.valid_up_to() }),
+        Err(e) => Err(DecodeError::InvalidUtf8 {
+            offset: e.valid_up_to(),
+        }),
     }
 }
 
@@ -74,7 +82,11 @@ impl LineIndex {
         let mut i = 0;
         while let Some(off) = memchr::memchr2(b'\n', b'\r', &bytes[i..]) {
             let at = i + off;
-            let next = if bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n') { at + 2 } else { at + 1 };
+            let next = if bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n') {
+                at + 2
+            } else {
+                at + 1
+            };
             starts.push(next);
             i = next;
             if i >= bytes.len() {
@@ -103,7 +115,11 @@ impl LineIndex {
     /// The byte range of a 0-based line, without its line ending.
     pub fn line_range(&self, text: &str, line: usize) -> std::ops::Range<usize> {
         let start = self.line_start(line);
-        let mut end = if line + 1 < self.starts.len() { self.starts[line + 1] } else { text.len() };
+        let mut end = if line + 1 < self.starts.len() {
+            self.starts[line + 1]
+        } else {
+            text.len()
+        };
         let b = text.as_bytes();
         while end > start && (b[end - 1] == b'\n' || b[end - 1] == b'\r') {
             end -= 1;
@@ -116,7 +132,10 @@ impl LineIndex {
         let line = self.line_of(offset);
         let start = self.starts[line];
         let column = text.get(start..offset).map_or(offset - start, |s| s.chars().count());
-        Position { row: line + 1, column: column + 1 }
+        Position {
+            row: line + 1,
+            column: column + 1,
+        }
     }
 
     /// Byte offset of a 1-based position; clamps to the line's end.
@@ -136,9 +155,18 @@ mod tests {
     #[test]
     fn decodes_bom_and_rejects_utf16() {
         assert_eq!(decode(b"\xEF\xBB\xBFx = 1\n").unwrap(), "x = 1\n");
-        assert_eq!(decode(b"\xFF\xFEx\0").unwrap_err(), DecodeError::Utf16 { big_endian: false });
-        assert_eq!(decode(b"x\0 \0=\0 \01\0").unwrap_err(), DecodeError::Utf16 { big_endian: false });
-        assert!(matches!(decode(b"x = '\xFF'"), Err(DecodeError::InvalidUtf8 { offset: 5 })));
+        assert_eq!(
+            decode(b"\xFF\xFEx\0").unwrap_err(),
+            DecodeError::Utf16 { big_endian: false }
+        );
+        assert_eq!(
+            decode(b"x\0 \0=\0 \01\0").unwrap_err(),
+            DecodeError::Utf16 { big_endian: false }
+        );
+        assert!(matches!(
+            decode(b"x = '\xFF'"),
+            Err(DecodeError::InvalidUtf8 { offset: 5 })
+        ));
     }
 
     #[test]
@@ -146,8 +174,14 @@ mod tests {
         let text = "a\r\nb\rc\nd";
         let idx = LineIndex::new(text);
         assert_eq!(idx.line_count(), 4);
-        assert_eq!(idx.position(text, text.find('c').unwrap()), Position { row: 3, column: 1 });
-        assert_eq!(idx.position(text, text.find('d').unwrap()), Position { row: 4, column: 1 });
+        assert_eq!(
+            idx.position(text, text.find('c').unwrap()),
+            Position { row: 3, column: 1 }
+        );
+        assert_eq!(
+            idx.position(text, text.find('d').unwrap()),
+            Position { row: 4, column: 1 }
+        );
         assert_eq!(&text[idx.line_range(text, 0)], "a");
         assert_eq!(&text[idx.line_range(text, 1)], "b");
     }

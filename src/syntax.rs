@@ -97,9 +97,11 @@ pub fn string_value(node: Node<'_>, src: &str) -> Option<String> {
 /// definition is wrapped in a `decorated_definition`.
 pub fn decorators<'t>(def: Node<'t>) -> Vec<Node<'t>> {
     match def.parent() {
-        Some(p) if p.kind() == "decorated_definition" => {
-            named_children(p).into_iter().filter(|c| c.kind() == "decorator").filter_map(|d| d.named_child(0)).collect()
-        }
+        Some(p) if p.kind() == "decorated_definition" => named_children(p)
+            .into_iter()
+            .filter(|c| c.kind() == "decorator")
+            .filter_map(|d| d.named_child(0))
+            .collect(),
         _ => Vec::new(),
     }
 }

@@ -1,9 +1,40 @@
 //! The analysis core's entry point: (workspace index, file) → findings.
 //! `check` and `server` both call [`check_file`]; neither holds rule logic.
+//!
+//! A file is analysed in three passes over its tree:
+//! 1. module-level statements (`Exec::Deferred`): bindings only;
+//! 2. every function body that runs on the event loop — each `async def`
+//!    (`Exec::Async`) and each sync event handler of a Reflex state
+//!    (`Exec::SyncHandler`) — with the `Walker`, which calls the rule checks;
+//! 3. class- and module-level rules (state annotations, start-up imports,
+//!    ModelState options) that need no flow analysis.
+
+pub mod noqa;
+pub mod types;
+pub mod walker;
+
+use rustc_hash::FxHashMap;
+use tree_sitter::Node;
 
 use crate::diagnostic::Finding;
-use crate::index::{FileId, WorkspaceIndex};
-use crate::rules::{Rule, RuleSet};
+use crate::index::{ClassKind, ClassRef, FileId, FuncRef, WorkspaceIndex};
+use crate::rules::{self, Rule, RuleSet};
+use crate::syntax::{self, field, named_children};
+use types::{Callable, Loaded, Ty};
+use walker::{Shared, Walker};
+
+/// Where the code being walked runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exec {
+    /// An `async def` body: blocking ORM use is reported under its own rule.
+    Async,
+    /// A sync Reflex event handler: runs on the loop thread, reported as RDJ108.
+    SyncHandler,
+    /// A sync helper being summarized for RDJ107: remember the first blocking use.
+    Summary,
+    /// Code that does not run on the loop (module level, thread-wrapped): nothing reported.
+    Deferred,
+}
 
 /// What the caller decided for this file (from configuration).
 #[derive(Debug, Clone)]
@@ -15,7 +46,10 @@ pub struct AnalysisOptions {
 
 impl Default for AnalysisOptions {
     fn default() -> Self {
-        AnalysisOptions { rules: RuleSet::all(), follow_calls_depth: 3 }
+        AnalysisOptions {
+            rules: RuleSet::all(),
+            follow_calls_depth: 3,
+        }
     }
 }
 
@@ -29,5 +63,500 @@ pub fn check_file(index: &WorkspaceIndex, file: FileId, options: &AnalysisOption
         }
         return Vec::new();
     }
-    Vec::new()
+    let Some(tree) = &entry.tree else { return Vec::new() };
+    let src: &str = &entry.text;
+    let root = tree.root_node();
+    let shared = Shared::default();
+
+    let module_env = module_bindings(index, file, src, root, options, &shared);
+    let mut findings = Vec::new();
+    let mut roots = Vec::new();
+    collect_roots(index, file, src, root, None, &mut roots);
+    for (def, exec, class) in roots {
+        let mut w = new_walker(index, file, src, root, exec, options, &shared, &module_env, def, class);
+        if exec == Exec::Async {
+            rules::rdj201_sync_atomic_in_async::check_decorators(&mut w, def);
+        }
+        if let Some(body) = field(def, "body") {
+            w.walk_block(body);
+        }
+        findings.append(&mut w.findings);
+    }
+    rules::rdj301_model_in_state_annotation::check(index, file, root, options.rules, &mut findings);
+    rules::rdj401_models_imported_before_setup::check(index, file, options.rules, &mut findings);
+    rules::rdj601_unknown_model_field::check(index, file, options.rules, &mut findings);
+    rules::rdj602_invalid_select_related::check(index, file, options.rules, &mut findings);
+    rules::rdj603_invalid_prefetch::check(index, file, options.rules, &mut findings);
+    rules::rdj604_related_field_without_join::check(index, file, options.rules, &mut findings);
+
+    findings.sort_by(|a, b| (a.range.start, a.rule).cmp(&(b.range.start, b.rule)));
+    findings.dedup_by(|a, b| a.rule == b.rule && a.range == b.range);
+    noqa::filter(src, &entry.lines, findings)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn new_walker<'a>(
+    index: &'a WorkspaceIndex,
+    file: FileId,
+    src: &'a str,
+    root: Node<'a>,
+    exec: Exec,
+    options: &AnalysisOptions,
+    shared: &'a Shared,
+    module_env: &'a FxHashMap<String, Ty>,
+    def: Node<'a>,
+    class: Option<ClassRef>,
+) -> Walker<'a> {
+    let mut w = Walker {
+        index,
+        file,
+        src,
+        root,
+        exec,
+        rules: options.rules,
+        depth_left: options.follow_calls_depth,
+        shared,
+        scope: Some(def.start_byte()),
+        function_name: function_name(src, def, class.map(|c| index.class(c).name.as_str())),
+        env: FxHashMap::default(),
+        module_env,
+        findings: Vec::new(),
+        blocking: None,
+        class,
+        user_assigned: false,
+        returns: None,
+    };
+    bind_parameters(&mut w, def);
+    w
+}
+
+fn function_name(src: &str, def: Node<'_>, class: Option<&str>) -> String {
+    let name = field(def, "name").map(|n| syntax::text(n, src)).unwrap_or("<lambda>");
+    match class {
+        Some(c) => format!("{c}.{name}"),
+        None => name.to_owned(),
+    }
+}
+
+/// Module-level bindings (`qs = Product.objects.all()` at the top of a file).
+fn module_bindings(
+    index: &WorkspaceIndex,
+    file: FileId,
+    src: &str,
+    root: Node<'_>,
+    options: &AnalysisOptions,
+    shared: &Shared,
+) -> FxHashMap<String, Ty> {
+    let empty = FxHashMap::default();
+    let mut w = Walker {
+        index,
+        file,
+        src,
+        root,
+        exec: Exec::Deferred,
+        rules: options.rules,
+        depth_left: 0,
+        shared,
+        scope: None,
+        function_name: String::new(),
+        env: FxHashMap::default(),
+        module_env: &empty,
+        findings: Vec::new(),
+        blocking: None,
+        class: None,
+        user_assigned: false,
+        returns: None,
+    };
+    for stmt in named_children(root) {
+        if stmt.kind() == "expression_statement" {
+            if let Some(a) = stmt.named_child(0).filter(|a| a.kind() == "assignment") {
+                if let (Some(l), Some(r)) = (field(a, "left"), field(a, "right")) {
+                    if l.kind() == "identifier" {
+                        let ty = w.eval(r);
+                        if !matches!(ty, Ty::Unknown | Ty::External(_)) {
+                            w.env.insert(syntax::text(l, src).to_owned(), ty);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    w.env
+}
+
+/// Every function body that runs on the event loop: async defs anywhere,
+/// and sync event handlers of Reflex states.
+fn collect_roots<'a>(
+    index: &WorkspaceIndex,
+    file: FileId,
+    src: &str,
+    node: Node<'a>,
+    class: Option<ClassRef>,
+    out: &mut Vec<(Node<'a>, Exec, Option<ClassRef>)>,
+) {
+    for child in named_children(node) {
+        let def = syntax::definition_of(child);
+        match def.kind() {
+            "function_definition" => {
+                if syntax::is_async(def) {
+                    out.push((def, Exec::Async, class));
+                } else if let Some(c) = class {
+                    if matches!(index.class_kind(c), ClassKind::State { .. }) && is_event_handler(src, def) {
+                        out.push((def, Exec::SyncHandler, class));
+                    }
+                }
+                if let Some(body) = field(def, "body") {
+                    collect_roots(index, file, src, body, None, out);
+                }
+            }
+            "class_definition" => {
+                // Only module-level classes are in the index.
+                let cref = if node.kind() == "module" {
+                    index.class_at(file, def.start_byte())
+                } else {
+                    None
+                };
+                if let Some(body) = field(def, "body") {
+                    collect_roots(index, file, src, body, cref, out);
+                }
+            }
+            _ => {
+                if child.kind() != "decorated_definition"
+                    && child.named_child_count() > 0
+                    && !matches!(child.kind(), "expression_statement" | "lambda")
+                {
+                    collect_roots(index, file, src, child, class, out);
+                }
+            }
+        }
+    }
+}
+
+/// A public method of a state that Reflex may call as an event handler
+/// (not a computed var, property, static/class method or backend `_method`).
+fn is_event_handler(src: &str, def: Node<'_>) -> bool {
+    let name = field(def, "name").map(|n| syntax::text(n, src)).unwrap_or("");
+    if name.starts_with('_') {
+        return false;
+    }
+    !syntax::decorators(def).iter().any(|d| {
+        let callee = if d.kind() == "call" {
+            field(*d, "function").unwrap_or(*d)
+        } else {
+            *d
+        };
+        let n = syntax::text(callee, src);
+        let last = n.rsplit('.').next().unwrap_or(n);
+        matches!(
+            last,
+            "var"
+                | "computed_var"
+                | "cached_var"
+                | "property"
+                | "cached_property"
+                | "staticmethod"
+                | "classmethod"
+                | "abstractmethod"
+                | "setter"
+        )
+    })
+}
+
+fn bind_parameters<'a>(w: &mut Walker<'a>, def: Node<'a>) {
+    let Some(params) = field(def, "parameters") else { return };
+    let is_method = w.class.is_some()
+        && def
+            .parent()
+            .and_then(|b| b.parent())
+            .is_some_and(|c| c.kind() == "class_definition" || c.kind() == "decorated_definition");
+    for (i, p) in named_children(params).into_iter().enumerate() {
+        let (name, ann) = match p.kind() {
+            "identifier" => (Some(p), None),
+            "typed_parameter" => (p.named_child(0).filter(|n| n.kind() == "identifier"), field(p, "type")),
+            "default_parameter" => (field(p, "name"), None),
+            "typed_default_parameter" => (field(p, "name"), field(p, "type")),
+            _ => (None, None),
+        };
+        let Some(name) = name else { continue };
+        let name_text = syntax::text(name, w.src).to_owned();
+        let ty = if i == 0 && is_method && name_text == "self" {
+            match w.class.map(|c| w.index.class_kind(c)) {
+                Some(ClassKind::State { .. }) => Ty::StateSelf(w.class.unwrap()),
+                Some(ClassKind::Model(m)) => Ty::Instance {
+                    model: m,
+                    loaded: Loaded::unknown(),
+                },
+                _ => Ty::Unknown,
+            }
+        } else if let Some(ann) = ann {
+            annotation_ty(w, ann)
+        } else if name_text == "request" && w.exec == Exec::Async && !is_method && imports_django(w.index, w.file) {
+            Ty::Request
+        } else {
+            Ty::Unknown
+        };
+        w.env.insert(name_text, ty);
+    }
+}
+
+pub(crate) fn imports_django(index: &WorkspaceIndex, file: FileId) -> bool {
+    index.file(file).summary.imports.iter().any(|b| match &b.target {
+        crate::index::summary::ImportTarget::Module(m) => m.starts_with("django"),
+        crate::index::summary::ImportTarget::Member { module, .. } => module.starts_with("django"),
+        _ => false,
+    })
+}
+
+/// The type a parameter annotation promises: a model instance (unknown
+/// loading), a QuerySet, or a Django request.
+pub fn annotation_ty<'a>(w: &mut Walker<'a>, ann: Node<'a>) -> Ty {
+    let node = if ann.kind() == "type" {
+        ann.named_child(0).unwrap_or(ann)
+    } else {
+        ann
+    };
+    match node.kind() {
+        "identifier" | "attribute" => match w.eval_quiet(node) {
+            Ty::ModelClass(m) => Ty::Instance {
+                model: m,
+                loaded: Loaded::unknown(),
+            },
+            Ty::External(q) if q == "django.db.models.QuerySet" || q == "django.db.models.query.QuerySet" => {
+                match w.index.any_model {
+                    Some(m) => Ty::QuerySet {
+                        model: m,
+                        values: false,
+                        loaded: Loaded::unknown(),
+                    },
+                    None => Ty::Unknown,
+                }
+            }
+            Ty::External(q)
+                if matches!(
+                    q.as_str(),
+                    "django.http.HttpRequest"
+                        | "django.http.request.HttpRequest"
+                        | "django.core.handlers.asgi.ASGIRequest"
+                ) =>
+            {
+                Ty::Request
+            }
+            _ => Ty::Unknown,
+        },
+        "generic_type" | "subscript" => {
+            let base = node.named_child(0).map(|b| syntax::text(b, w.src)).unwrap_or("");
+            let last = base.rsplit('.').next().unwrap_or(base);
+            if last == "QuerySet" || last == "Manager" {
+                let arg = named_children(node).into_iter().nth(1).and_then(|t| {
+                    let t = if t.kind() == "type_parameter" {
+                        t.named_child(0)
+                    } else {
+                        Some(t)
+                    }?;
+                    let t = if t.kind() == "type" { t.named_child(0)? } else { t };
+                    Some(t)
+                });
+                if let Some(arg) = arg {
+                    if let Ty::ModelClass(m) = w.eval_quiet(arg) {
+                        return Ty::QuerySet {
+                            model: m,
+                            values: false,
+                            loaded: Loaded::unknown(),
+                        };
+                    }
+                }
+            }
+            Ty::Unknown
+        }
+        _ => Ty::Unknown,
+    }
+}
+
+pub fn is_thread_wrapper_name(q: &str) -> bool {
+    matches!(
+        q,
+        "asgiref.sync.sync_to_async"
+            | "asgiref.sync.SyncToAsync"
+            | "channels.db.database_sync_to_async"
+            | "asyncio.to_thread"
+            | "starlette.concurrency.run_in_threadpool"
+    )
+}
+
+/// Whether a dotted name (in `file`) is a thread wrapper such as `sync_to_async`.
+pub fn is_thread_wrapper(index: &WorkspaceIndex, file: FileId, scope: Option<usize>, dotted: &str) -> bool {
+    matches!(index.resolve_dotted(file, dotted, scope), crate::index::Symbol::External(q) if is_thread_wrapper_name(&q))
+}
+
+/// RDJ107's question: does calling this sync callable block? Returns the
+/// call path to the first blocking operation (`helper → inner → `X.objects.get()``).
+pub fn helper_blocking_path(w: &Walker<'_>, callee: &Callable) -> Option<String> {
+    match callee {
+        Callable::Workspace(f) => {
+            let summary = w.index.function(*f);
+            if summary.is_async {
+                return None;
+            }
+            let wrapped = summary
+                .decorators
+                .iter()
+                .any(|d| is_thread_wrapper(w.index, f.file, None, d));
+            if wrapped {
+                return None;
+            }
+            let key = (f.file, summary.range.start);
+            if let Some(hit) = w.shared.helper_cache.borrow().get(&key) {
+                return hit.clone();
+            }
+            w.shared.helper_cache.borrow_mut().insert(key, None); // recursion guard
+            let result = summarize_workspace_function(w, *f);
+            w.shared.helper_cache.borrow_mut().insert(key, result.clone());
+            result
+        }
+        Callable::Local(start) => {
+            let node = w.root.descendant_for_byte_range(*start, *start)?;
+            let def = std::iter::successors(Some(node), |n| n.parent()).find(|n| {
+                n.is_named() && n.start_byte() == *start && matches!(n.kind(), "function_definition" | "lambda")
+            })?;
+            let key = (w.file, *start);
+            if let Some(hit) = w.shared.helper_cache.borrow().get(&key) {
+                return hit.clone();
+            }
+            w.shared.helper_cache.borrow_mut().insert(key, None);
+            let result = summarize_body(w, w.file, w.src, w.root, def, w.class, Some(w.env.clone()));
+            w.shared.helper_cache.borrow_mut().insert(key, result.clone());
+            result
+        }
+    }
+}
+
+fn summarize_workspace_function(w: &Walker<'_>, f: FuncRef) -> Option<String> {
+    let entry = w.index.file(f.file);
+    let tree = entry.tree.as_ref()?;
+    let src: &str = &entry.text;
+    let root = tree.root_node();
+    let range = w.index.function_range(f);
+    let def = root.descendant_for_byte_range(range.start, range.end)?;
+    let def = if def.kind() == "function_definition" {
+        def
+    } else {
+        std::iter::successors(Some(def), |n| n.parent()).find(|n| n.kind() == "function_definition")?
+    };
+    let class = f.class.map(|index| ClassRef { file: f.file, index });
+    summarize_body(w, f.file, src, root, def, class, None)
+}
+
+/// Walks a sync body in `Exec::Summary` and returns its first blocking operation.
+fn summarize_body<'a>(
+    w: &Walker<'a>,
+    file: FileId,
+    src: &'a str,
+    root: Node<'a>,
+    def: Node<'a>,
+    class: Option<ClassRef>,
+    outer_env: Option<FxHashMap<String, Ty>>,
+) -> Option<String> {
+    let empty = FxHashMap::default();
+    let module_env_owned;
+    let module_env: &FxHashMap<String, Ty> = if file == w.file {
+        w.module_env
+    } else {
+        module_env_owned = empty;
+        &module_env_owned
+    };
+    let mut sub = Walker {
+        index: w.index,
+        file,
+        src,
+        root,
+        exec: Exec::Summary,
+        rules: w.rules,
+        depth_left: w.depth_left.saturating_sub(1),
+        shared: w.shared,
+        scope: Some(def.start_byte()),
+        function_name: String::new(),
+        env: outer_env.unwrap_or_default(),
+        module_env,
+        findings: Vec::new(),
+        blocking: None,
+        class,
+        user_assigned: false,
+        returns: None,
+    };
+    if def.kind() == "lambda" {
+        if let Some(params) = field(def, "parameters") {
+            for p in named_children(params) {
+                sub.env.insert(syntax::text(p, src).to_owned(), Ty::Unknown);
+            }
+        }
+        if let Some(body) = field(def, "body") {
+            sub.eval(body);
+        }
+        return sub.blocking;
+    }
+    bind_parameters(&mut sub, def);
+    if syntax::decorators(def).iter().any(|d| {
+        let callee = if d.kind() == "call" {
+            field(*d, "function").unwrap_or(*d)
+        } else {
+            *d
+        };
+        syntax::dotted(callee, src)
+            .is_some_and(|n| sub.index.is_external(file, &n, None, &["django.db.transaction.atomic"]))
+    }) {
+        return Some("`@transaction.atomic`".to_owned());
+    }
+    if let Some(body) = field(def, "body") {
+        sub.walk_block(body);
+    }
+    sub.blocking
+}
+
+/// The type a workspace function returns (the join of its `return`s),
+/// inferred by walking it without reporting; memoized.
+pub fn return_type(w: &Walker<'_>, f: FuncRef) -> Ty {
+    let summary = w.index.function(f);
+    let key = (f.file, summary.range.start);
+    if let Some(t) = w.shared.return_cache.borrow().get(&key) {
+        return t.clone();
+    }
+    w.shared.return_cache.borrow_mut().insert(key, Ty::Unknown); // recursion guard
+    let ty = (|| {
+        let entry = w.index.file(f.file);
+        let tree = entry.tree.as_ref()?;
+        let src: &str = &entry.text;
+        let root = tree.root_node();
+        let range = summary.range.clone();
+        let def = root.descendant_for_byte_range(range.start, range.end)?;
+        let def = std::iter::successors(Some(def), |n| n.parent()).find(|n| n.kind() == "function_definition")?;
+        let empty = FxHashMap::default();
+        let mut sub = Walker {
+            index: w.index,
+            file: f.file,
+            src,
+            root,
+            exec: Exec::Deferred,
+            rules: w.rules,
+            depth_left: 0,
+            shared: w.shared,
+            scope: Some(def.start_byte()),
+            function_name: String::new(),
+            env: FxHashMap::default(),
+            module_env: if f.file == w.file { w.module_env } else { &empty },
+            findings: Vec::new(),
+            blocking: None,
+            class: f.class.map(|index| ClassRef { file: f.file, index }),
+            user_assigned: false,
+            returns: None,
+        };
+        bind_parameters(&mut sub, def);
+        sub.walk_block(field(def, "body")?);
+        sub.returns.map(|t| match t {
+            Ty::Maybe(_) => Ty::Unknown,
+            t => t,
+        })
+    })()
+    .unwrap_or(Ty::Unknown);
+    w.shared.return_cache.borrow_mut().insert(key, ty.clone());
+    ty
 }

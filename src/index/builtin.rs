@@ -24,16 +24,39 @@ const USER_FIELDS: &[(&str, FieldKind, Option<&str>, Option<&str>)] = &[
     ("is_staff", P, None, None),
     ("is_active", P, None, None),
     ("date_joined", P, None, None),
-    ("groups", M2m, Some("django.contrib.auth.models.Group"), Some("user_set")),
-    ("user_permissions", M2m, Some("django.contrib.auth.models.Permission"), Some("user_set")),
+    (
+        "groups",
+        M2m,
+        Some("django.contrib.auth.models.Group"),
+        Some("user_set"),
+    ),
+    (
+        "user_permissions",
+        M2m,
+        Some("django.contrib.auth.models.Permission"),
+        Some("user_set"),
+    ),
 ];
 
 pub const CONTRIB_MODELS: &[BuiltinModel] = &[
-    BuiltinModel { qualname: "django.contrib.auth.models.User", app_label: "auth", fields: USER_FIELDS },
+    BuiltinModel {
+        qualname: "django.contrib.auth.models.User",
+        app_label: "auth",
+        fields: USER_FIELDS,
+    },
     BuiltinModel {
         qualname: "django.contrib.auth.models.Group",
         app_label: "auth",
-        fields: &[("id", P, None, None), ("name", P, None, None), ("permissions", M2m, Some("django.contrib.auth.models.Permission"), Some("+"))],
+        fields: &[
+            ("id", P, None, None),
+            ("name", P, None, None),
+            (
+                "permissions",
+                M2m,
+                Some("django.contrib.auth.models.Permission"),
+                Some("+"),
+            ),
+        ],
     },
     BuiltinModel {
         qualname: "django.contrib.auth.models.Permission",
@@ -41,19 +64,32 @@ pub const CONTRIB_MODELS: &[BuiltinModel] = &[
         fields: &[
             ("id", P, None, None),
             ("name", P, None, None),
-            ("content_type", Fk, Some("django.contrib.contenttypes.models.ContentType"), Some("+")),
+            (
+                "content_type",
+                Fk,
+                Some("django.contrib.contenttypes.models.ContentType"),
+                Some("+"),
+            ),
             ("codename", P, None, None),
         ],
     },
     BuiltinModel {
         qualname: "django.contrib.contenttypes.models.ContentType",
         app_label: "contenttypes",
-        fields: &[("id", P, None, None), ("app_label", P, None, None), ("model", P, None, None)],
+        fields: &[
+            ("id", P, None, None),
+            ("app_label", P, None, None),
+            ("model", P, None, None),
+        ],
     },
     BuiltinModel {
         qualname: "django.contrib.sessions.models.Session",
         app_label: "sessions",
-        fields: &[("session_key", P, None, None), ("session_data", P, None, None), ("expire_date", P, None, None)],
+        fields: &[
+            ("session_key", P, None, None),
+            ("session_data", P, None, None),
+            ("expire_date", P, None, None),
+        ],
     },
     BuiltinModel {
         qualname: "django.contrib.admin.models.LogEntry",
@@ -62,7 +98,12 @@ pub const CONTRIB_MODELS: &[BuiltinModel] = &[
             ("id", P, None, None),
             ("action_time", P, None, None),
             ("user", Fk, Some("django.contrib.auth.models.User"), Some("+")),
-            ("content_type", Fk, Some("django.contrib.contenttypes.models.ContentType"), Some("+")),
+            (
+                "content_type",
+                Fk,
+                Some("django.contrib.contenttypes.models.ContentType"),
+                Some("+"),
+            ),
             ("object_id", P, None, None),
             ("object_repr", P, None, None),
             ("action_flag", P, None, None),
@@ -72,19 +113,37 @@ pub const CONTRIB_MODELS: &[BuiltinModel] = &[
     BuiltinModel {
         qualname: "django.contrib.sites.models.Site",
         app_label: "sites",
-        fields: &[("id", P, None, None), ("domain", P, None, None), ("name", P, None, None)],
+        fields: &[
+            ("id", P, None, None),
+            ("domain", P, None, None),
+            ("name", P, None, None),
+        ],
     },
 ];
 
 /// Abstract contrib bases a user model may inherit, with the fields they add.
-pub fn contrib_base_fields(q: &str) -> Option<&'static [(&'static str, FieldKind, Option<&'static str>, Option<&'static str>)]> {
+pub fn contrib_base_fields(
+    q: &str,
+) -> Option<&'static [(&'static str, FieldKind, Option<&'static str>, Option<&'static str>)]> {
     match q {
         "django.contrib.auth.models.AbstractUser" => Some(&USER_FIELDS[1..]),
-        "django.contrib.auth.base_user.AbstractBaseUser" | "django.contrib.auth.models.AbstractBaseUser" => Some(&USER_FIELDS[1..3]),
+        "django.contrib.auth.base_user.AbstractBaseUser" | "django.contrib.auth.models.AbstractBaseUser" => {
+            Some(&USER_FIELDS[1..3])
+        }
         "django.contrib.auth.models.PermissionsMixin" => Some(&[
             ("is_superuser", P, None, None),
-            ("groups", M2m, Some("django.contrib.auth.models.Group"), Some("user_set")),
-            ("user_permissions", M2m, Some("django.contrib.auth.models.Permission"), Some("user_set")),
+            (
+                "groups",
+                M2m,
+                Some("django.contrib.auth.models.Group"),
+                Some("user_set"),
+            ),
+            (
+                "user_permissions",
+                M2m,
+                Some("django.contrib.auth.models.Permission"),
+                Some("user_set"),
+            ),
         ]),
         _ => None,
     }

@@ -67,7 +67,18 @@ pub struct FileEntry {
 /// Cheap byte-level test: can this file define or use anything we analyse?
 /// Files that fail it are not parsed at all.
 pub fn may_matter(bytes: &[u8]) -> bool {
-    const NEEDLES: &[&[u8]] = &[b"async", b"django", b"reflex", b"models", b"objects", b"State", b"Model", b"Manager", b"QuerySet", b"AUTH_USER_MODEL"];
+    const NEEDLES: &[&[u8]] = &[
+        b"async",
+        b"django",
+        b"reflex",
+        b"models",
+        b"objects",
+        b"State",
+        b"Model",
+        b"Manager",
+        b"QuerySet",
+        b"AUTH_USER_MODEL",
+    ];
     NEEDLES.iter().any(|n| memchr::memmem::find(bytes, n).is_some())
 }
 
@@ -77,7 +88,11 @@ impl FileEntry {
     pub fn new(path: PathBuf, modules: Vec<String>, bytes: &[u8]) -> FileEntry {
         let is_init = path.file_stem().is_some_and(|s| s == "__init__");
         let primary = modules.first().cloned().unwrap_or_default();
-        let package = if is_init { primary.clone() } else { primary.rsplit_once('.').map(|(p, _)| p.to_owned()).unwrap_or_default() };
+        let package = if is_init {
+            primary.clone()
+        } else {
+            primary.rsplit_once('.').map(|(p, _)| p.to_owned()).unwrap_or_default()
+        };
         let (text, decode_error) = match crate::source::decode(bytes) {
             Ok(t) => (t, None),
             Err(e) => (String::new(), Some(e)),
@@ -94,7 +109,16 @@ impl FileEntry {
             (None, ModuleSummary::default())
         };
         let lines = LineIndex::new(&text);
-        FileEntry { path, modules, package, text: Arc::from(text), lines, tree, summary, decode_error }
+        FileEntry {
+            path,
+            modules,
+            package,
+            text: Arc::from(text),
+            lines,
+            tree,
+            summary,
+            decode_error,
+        }
     }
 
     pub fn module(&self) -> &str {
@@ -111,7 +135,11 @@ impl FileEntry {
 pub fn module_names(path: &Path, root: &Path, has_init: impl Fn(&Path) -> bool) -> Vec<String> {
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
     let mut names = Vec::new();
-    let mut parts = if stem == "__init__" { Vec::new() } else { vec![stem.to_owned()] };
+    let mut parts = if stem == "__init__" {
+        Vec::new()
+    } else {
+        vec![stem.to_owned()]
+    };
     let mut dir = path.parent();
     while let Some(d) = dir {
         if !has_init(d) {
@@ -128,7 +156,10 @@ pub fn module_names(path: &Path, root: &Path, has_init: impl Fn(&Path) -> bool) 
         names.push(parts.join("."));
     }
     if let Ok(rel) = path.strip_prefix(root) {
-        let mut comps: Vec<String> = rel.components().filter_map(|c| c.as_os_str().to_str().map(str::to_owned)).collect();
+        let mut comps: Vec<String> = rel
+            .components()
+            .filter_map(|c| c.as_os_str().to_str().map(str::to_owned))
+            .collect();
         if let Some(last) = comps.pop() {
             let last = last.trim_end_matches(".py").to_owned();
             if last != "__init__" {
@@ -173,6 +204,9 @@ pub struct WorkspaceIndex {
     model_by_qualname: FxHashMap<String, ModelId>,
     class_kinds: FxHashMap<ClassRef, ClassKind>,
     pub auth_user: Option<ModelId>,
+    /// A stand-in model for `QuerySet` annotations without a type argument:
+    /// a QuerySet of some model whose fields we do not know.
+    pub any_model: Option<ModelId>,
 }
 
 /// Qualified names that make a class a Django model, and whether importing
@@ -232,6 +266,7 @@ impl WorkspaceIndex {
             model_by_qualname: FxHashMap::default(),
             class_kinds: FxHashMap::default(),
             auth_user: None,
+            any_model: None,
         };
         models::build(&mut index);
         index
@@ -279,7 +314,10 @@ impl WorkspaceIndex {
 
     pub fn states(&self) -> impl Iterator<Item = StateInfo> + '_ {
         self.class_kinds.iter().filter_map(|(c, k)| match k {
-            ClassKind::State { model_state } => Some(StateInfo { class: *c, model_state: *model_state }),
+            ClassKind::State { model_state } => Some(StateInfo {
+                class: *c,
+                model_state: *model_state,
+            }),
             _ => None,
         })
     }
@@ -296,7 +334,12 @@ impl WorkspaceIndex {
         }
         let s = &self.files[file].summary;
         if let Some(scope) = scope {
-            if let Some(b) = s.imports.iter().rev().find(|b| b.scope == Some(scope) && b.local == name) {
+            if let Some(b) = s
+                .imports
+                .iter()
+                .rev()
+                .find(|b| b.scope == Some(scope) && b.local == name)
+            {
                 return self.resolve_import(&b.target, name, depth);
             }
         }
@@ -314,7 +357,14 @@ impl WorkspaceIndex {
         }
         for (i, f) in s.functions.iter().enumerate() {
             if f.name == name {
-                consider(f.range.start, Symbol::Function(FuncRef { file, class: None, index: i }));
+                consider(
+                    f.range.start,
+                    Symbol::Function(FuncRef {
+                        file,
+                        class: None,
+                        index: i,
+                    }),
+                );
             }
         }
         for (i, a) in s.assignments.iter().enumerate() {
@@ -327,7 +377,11 @@ impl WorkspaceIndex {
         }
         match best {
             Some((at, Symbol::Unknown)) => {
-                let b = s.imports.iter().rev().find(|b| b.scope.is_none() && b.local == name && b.stmt_range.start == at);
+                let b = s
+                    .imports
+                    .iter()
+                    .rev()
+                    .find(|b| b.scope.is_none() && b.local == name && b.stmt_range.start == at);
                 match b {
                     Some(b) => self.resolve_import(&b.target, name, depth),
                     None => Symbol::Unknown,
@@ -358,7 +412,9 @@ impl WorkspaceIndex {
                 Some(f) => Symbol::Module(f),
                 None => Symbol::External(m.clone()),
             },
-            ImportTarget::Member { module, name } => self.resolve_qualified_depth(&format!("{module}.{name}"), depth + 1),
+            ImportTarget::Member { module, name } => {
+                self.resolve_qualified_depth(&format!("{module}.{name}"), depth + 1)
+            }
             ImportTarget::Star { .. } => Symbol::Unknown,
         }
     }
@@ -411,7 +467,9 @@ impl WorkspaceIndex {
     /// Resolves `a.b.c` as written in `file` at `scope`.
     pub fn resolve_dotted(&self, file: FileId, dotted: &str, scope: Option<usize>) -> Symbol {
         let mut parts = dotted.split('.');
-        let Some(first) = parts.next() else { return Symbol::Unknown };
+        let Some(first) = parts.next() else {
+            return Symbol::Unknown;
+        };
         let mut sym = self.resolve_name(file, first, scope);
         for attr in parts {
             sym = self.attribute(sym, attr, 0);
@@ -444,7 +502,11 @@ impl WorkspaceIndex {
             Symbol::Assignment(f, i) => {
                 let a = &self.files[*f].summary.assignments[*i];
                 match &a.value {
-                    summary::Value::Call { callee, args, .. } if callee.ends_with("get_user_model") && args.is_empty() => self.auth_user,
+                    summary::Value::Call { callee, args, .. }
+                        if callee.ends_with("get_user_model") && args.is_empty() =>
+                    {
+                        self.auth_user
+                    }
                     summary::Value::Name(n) => self.model_of_symbol(&self.resolve_dotted(*f, n, None)),
                     _ => None,
                 }
@@ -487,7 +549,11 @@ impl WorkspaceIndex {
             }
             let cls = self.class(c);
             if let Some(i) = cls.methods.iter().rposition(|m| m.name == name) {
-                return Some(FuncRef { file: c.file, class: Some(c.index), index: i });
+                return Some(FuncRef {
+                    file: c.file,
+                    class: Some(c.index),
+                    index: i,
+                });
             }
             for base in cls.bases.iter().rev() {
                 if let Symbol::Class(b) = self.resolve_dotted(c.file, base, None) {
@@ -549,7 +615,9 @@ impl WorkspaceIndex {
                 };
                 if let Some(k) = kind {
                     result = Some(match (result, k) {
-                        (Some(RawKind::Model { bootstraps: a }), RawKind::Model { bootstraps: b }) => RawKind::Model { bootstraps: a || b },
+                        (Some(RawKind::Model { bootstraps: a }), RawKind::Model { bootstraps: b }) => {
+                            RawKind::Model { bootstraps: a || b }
+                        }
                         (Some(prev @ RawKind::Model { .. }), _) => prev,
                         (_, k) => k,
                     });

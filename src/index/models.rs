@@ -37,6 +37,8 @@ pub struct FieldInfo {
     /// The field class as written (`models.CharField`).
     pub class_name: String,
     pub primary_key: bool,
+    /// `unique=True`, or a OneToOneField.
+    pub unique: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +76,10 @@ pub struct ModelInfo {
     pub queryset_methods: FxHashSet<String>,
     pub relations: Vec<Relation>,
     pub parents: Vec<ModelId>,
+    /// `Meta.constraints` is set (here or on a model base).
+    pub has_constraints: bool,
+    /// `Meta.unique_together` / `unique_for_*` style checks exist.
+    pub has_unique_together: bool,
 }
 
 /// What an attribute of a model instance is.
@@ -123,9 +129,31 @@ impl ModelInfo {
 }
 
 const QUERYSET_RETURNING: &[&str] = &[
-    "all", "filter", "exclude", "order_by", "reverse", "distinct", "select_related", "prefetch_related", "only", "defer",
-    "annotate", "alias", "using", "select_for_update", "none", "union", "intersection", "difference", "extra", "values",
-    "values_list", "dates", "datetimes", "complex_filter", "get_queryset",
+    "all",
+    "filter",
+    "exclude",
+    "order_by",
+    "reverse",
+    "distinct",
+    "select_related",
+    "prefetch_related",
+    "only",
+    "defer",
+    "annotate",
+    "alias",
+    "using",
+    "select_for_update",
+    "none",
+    "union",
+    "intersection",
+    "difference",
+    "extra",
+    "values",
+    "values_list",
+    "dates",
+    "datetimes",
+    "complex_filter",
+    "get_queryset",
 ];
 
 pub fn returns_queryset(method: &str) -> bool {
@@ -151,6 +179,8 @@ pub(super) fn build(index: &mut WorkspaceIndex) {
             queryset_methods: FxHashSet::default(),
             relations: Vec::new(),
             parents: Vec::new(),
+            has_constraints: false,
+            has_unique_together: false,
         });
     }
 
@@ -179,6 +209,8 @@ pub(super) fn build(index: &mut WorkspaceIndex) {
                     queryset_methods: FxHashSet::default(),
                     relations: Vec::new(),
                     parents: Vec::new(),
+                    has_constraints: cls.meta_attr("constraints").is_some(),
+                    has_unique_together: cls.meta_attr("unique_together").is_some(),
                 };
                 let id = index.register_model(info);
                 kinds.insert(c, ClassKind::Model(id));
@@ -222,10 +254,28 @@ pub(super) fn build(index: &mut WorkspaceIndex) {
             queryset_methods: FxHashSet::default(),
             relations: Vec::new(),
             parents: Vec::new(),
+            has_constraints: false,
+            has_unique_together: false,
         });
     }
 
     index.auth_user = auth_user_model(index);
+    index.any_model = Some(index.register_model(ModelInfo {
+        name: "Model".into(),
+        qualname: "<any model>".into(),
+        class: None,
+        app_label: String::new(),
+        is_abstract: false,
+        bootstraps: false,
+        fields_known: false,
+        fields: Vec::new(),
+        managers: Vec::new(),
+        queryset_methods: FxHashSet::default(),
+        relations: Vec::new(),
+        parents: Vec::new(),
+        has_constraints: false,
+        has_unique_together: false,
+    }));
 
     // Builtin fields (targets resolve now that every model is registered).
     for (i, b) in builtin::CONTRIB_MODELS.iter().enumerate() {
@@ -245,8 +295,22 @@ pub(super) fn build(index: &mut WorkspaceIndex) {
         let mut qs = FxHashSet::default();
         let mut parents = Vec::new();
         let mut seen = FxHashSet::default();
-        collect_inherited(index, c, &own, &mut fields, &mut managers, &mut qs, &mut parents, &mut seen, 0);
+        collect_inherited(
+            index,
+            c,
+            &own,
+            &mut fields,
+            &mut managers,
+            &mut qs,
+            &mut parents,
+            &mut seen,
+            0,
+        );
+        let inherited_constraints = parents.iter().any(|p| index.models[p.0 as usize].has_constraints);
+        let inherited_unique_together = parents.iter().any(|p| index.models[p.0 as usize].has_unique_together);
         let m = &mut index.models[id.0 as usize];
+        m.has_constraints |= inherited_constraints;
+        m.has_unique_together |= inherited_unique_together;
         m.fields = fields;
         m.managers = managers;
         m.queryset_methods = qs;
@@ -263,7 +327,9 @@ pub(super) fn build(index: &mut WorkspaceIndex) {
             let Some(target) = f.target else { continue };
             let accessor = match &f.related_name {
                 Some(r) if r.ends_with('+') => continue,
-                Some(r) => r.replace("%(class)s", &m.lower_name()).replace("%(app_label)s", &m.app_label),
+                Some(r) => r
+                    .replace("%(class)s", &m.lower_name())
+                    .replace("%(app_label)s", &m.app_label),
                 None => match f.kind {
                     FieldKind::OneToOne => m.lower_name(),
                     _ => format!("{}_set", m.lower_name()),
@@ -275,7 +341,14 @@ pub(super) fn build(index: &mut WorkspaceIndex) {
                 FieldKind::ManyToMany => RelationKind::ReverseManyToMany,
                 FieldKind::Plain => continue,
             };
-            reverse.push((target, Relation { name: accessor, kind, model: ModelId(i as u32) }));
+            reverse.push((
+                target,
+                Relation {
+                    name: accessor,
+                    kind,
+                    model: ModelId(i as u32),
+                },
+            ));
         }
     }
     for (target, rel) in reverse {
@@ -300,6 +373,7 @@ fn builtin_fields(index: &WorkspaceIndex, fields: &[(&str, FieldKind, Option<&st
             decl: None,
             class_name: String::new(),
             primary_key: *name == "id" || *name == "session_key",
+            unique: *name == "username",
         })
         .collect()
 }
@@ -343,7 +417,9 @@ fn collect_inherited(
 fn app_label_of(index: &WorkspaceIndex, file: FileId) -> String {
     let path = &index.files[file].path;
     let mut dir = path.parent();
-    if path.file_stem().is_some_and(|s| s == "__init__") || dir.and_then(|d| d.file_name()).is_some_and(|n| n == "models") {
+    if path.file_stem().is_some_and(|s| s == "__init__")
+        || dir.and_then(|d| d.file_name()).is_some_and(|n| n == "models")
+    {
         if dir.and_then(|d| d.file_name()).is_some_and(|n| n == "models") {
             dir = dir.and_then(|d| d.parent());
         }
@@ -401,16 +477,27 @@ fn own_members(index: &WorkspaceIndex, c: ClassRef, id: ModelId) -> (Vec<FieldIn
     let mut managers = Vec::new();
     let mut qs = FxHashSet::default();
     for attr in &cls.attrs {
-        let Value::Call { callee, dotted, .. } = &attr.value else { continue };
+        let Value::Call { callee, dotted, .. } = &attr.value else {
+            continue;
+        };
         if *dotted {
             if let Some(kind) = field_kind(callee) {
                 let target = if kind == FieldKind::Plain {
                     None
                 } else {
-                    attr.value.keyword("to").or_else(|| attr.value.positional(0)).and_then(|t| relation_target(index, c, id, &app_label, t))
+                    attr.value
+                        .keyword("to")
+                        .or_else(|| attr.value.positional(0))
+                        .and_then(|t| relation_target(index, c, id, &app_label, t))
                 };
-                let related_name = attr.value.keyword("related_name").and_then(|v| v.as_str()).map(str::to_owned);
+                let related_name = attr
+                    .value
+                    .keyword("related_name")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned);
                 let primary_key = matches!(attr.value.keyword("primary_key"), Some(Value::Bool(true)));
+                let unique =
+                    kind == FieldKind::OneToOne || matches!(attr.value.keyword("unique"), Some(Value::Bool(true)));
                 fields.push(FieldInfo {
                     name: attr.name.clone(),
                     kind,
@@ -419,6 +506,7 @@ fn own_members(index: &WorkspaceIndex, c: ClassRef, id: ModelId) -> (Vec<FieldIn
                     decl: Some((c.file, attr.range.clone())),
                     class_name: callee.clone(),
                     primary_key,
+                    unique,
                 });
                 continue;
             }
@@ -473,7 +561,9 @@ fn queryset_methods_of_class(index: &WorkspaceIndex, c: ClassRef) -> Vec<String>
         if m.name.starts_with('_') || m.is_async {
             continue;
         }
-        let Some(def) = tree.root_node().descendant_for_byte_range(m.range.start, m.range.end) else { continue };
+        let Some(def) = tree.root_node().descendant_for_byte_range(m.range.start, m.range.end) else {
+            continue;
+        };
         let mut returns = Vec::new();
         collect_returns(def, &mut returns);
         let all_qs = !returns.is_empty()
@@ -503,7 +593,13 @@ fn collect_returns<'t>(node: tree_sitter::Node<'t>, out: &mut Vec<tree_sitter::N
     }
 }
 
-fn relation_target(index: &WorkspaceIndex, c: ClassRef, this: ModelId, app_label: &str, target: &Value) -> Option<ModelId> {
+fn relation_target(
+    index: &WorkspaceIndex,
+    c: ClassRef,
+    this: ModelId,
+    app_label: &str,
+    target: &Value,
+) -> Option<ModelId> {
     match target {
         Value::Str(s, _) => {
             if s == "self" {

@@ -46,7 +46,12 @@ pub struct FunctionSummary {
 #[derive(Debug, Clone)]
 pub enum Value {
     /// A call; `callee` is the dotted callee, or the callee's source text.
-    Call { callee: String, dotted: bool, args: Vec<Arg>, range: Range<usize> },
+    Call {
+        callee: String,
+        dotted: bool,
+        args: Vec<Arg>,
+        range: Range<usize>,
+    },
     /// A list/tuple/set of string literals (with each literal's range).
     Strings(Vec<(String, Range<usize>)>),
     Str(String, Range<usize>),
@@ -64,7 +69,10 @@ pub struct Arg {
 impl Value {
     pub fn keyword(&self, name: &str) -> Option<&Value> {
         match self {
-            Value::Call { args, .. } => args.iter().find(|a| a.keyword.as_deref() == Some(name)).map(|a| &a.value),
+            Value::Call { args, .. } => args
+                .iter()
+                .find(|a| a.keyword.as_deref() == Some(name))
+                .map(|a| &a.value),
             _ => None,
         }
     }
@@ -152,14 +160,20 @@ impl ModuleSummary {
         self.functions.iter().enumerate().rev().find(|(_, f)| f.name == name)
     }
     pub fn module_import(&self, local: &str) -> Option<&ImportBinding> {
-        self.imports.iter().rev().find(|b| b.scope.is_none() && b.local == local)
+        self.imports
+            .iter()
+            .rev()
+            .find(|b| b.scope.is_none() && b.local == local)
     }
 }
 
 /// `package` is the dotted package of the module (for relative imports).
 pub fn summarize(tree: &Tree, src: &str, package: &str) -> ModuleSummary {
     let root = tree.root_node();
-    let mut summary = ModuleSummary { imports: collect_imports(root, src, package), ..Default::default() };
+    let mut summary = ModuleSummary {
+        imports: collect_imports(root, src, package),
+        ..Default::default()
+    };
     for stmt in named_children(root) {
         let def = syntax::definition_of(stmt);
         match def.kind() {
@@ -236,7 +250,11 @@ pub fn absolute_module(spec: &str, package: &str) -> String {
         return spec.to_owned();
     }
     let rest = &spec[level..];
-    let mut parts: Vec<&str> = if package.is_empty() { Vec::new() } else { package.split('.').collect() };
+    let mut parts: Vec<&str> = if package.is_empty() {
+        Vec::new()
+    } else {
+        package.split('.').collect()
+    };
     for _ in 1..level {
         parts.pop();
     }
@@ -268,11 +286,18 @@ fn import_bindings(stmt: Node<'_>, src: &str, package: &str, out: &mut Vec<Impor
                         (first.clone(), first)
                     }
                 };
-                out.push(ImportBinding { local, target: ImportTarget::Module(target), scope, stmt_range: stmt_range.clone() });
+                out.push(ImportBinding {
+                    local,
+                    target: ImportTarget::Module(target),
+                    scope,
+                    stmt_range: stmt_range.clone(),
+                });
             }
         }
         "import_from_statement" => {
-            let Some(module_node) = field(stmt, "module_name") else { return };
+            let Some(module_node) = field(stmt, "module_name") else {
+                return;
+            };
             let module = absolute_module(&text(module_node, src).split_whitespace().collect::<String>(), package);
             let mut cursor = stmt.walk();
             for child in stmt.children(&mut cursor) {
@@ -291,14 +316,19 @@ fn import_bindings(stmt: Node<'_>, src: &str, package: &str, out: &mut Vec<Impor
                     "dotted_name" => (text(name, src).to_owned(), text(name, src).to_owned()),
                     "aliased_import" => {
                         let member = field(name, "name").map(|n| text(n, src).to_owned()).unwrap_or_default();
-                        let alias = field(name, "alias").map(|n| text(n, src).to_owned()).unwrap_or_else(|| member.clone());
+                        let alias = field(name, "alias")
+                            .map(|n| text(n, src).to_owned())
+                            .unwrap_or_else(|| member.clone());
                         (member, alias)
                     }
                     _ => continue,
                 };
                 out.push(ImportBinding {
                     local,
-                    target: ImportTarget::Member { module: module.clone(), name: member },
+                    target: ImportTarget::Member {
+                        module: module.clone(),
+                        name: member,
+                    },
                     scope,
                     stmt_range: stmt_range.clone(),
                 });
@@ -325,7 +355,10 @@ pub fn function_summary(def: Node<'_>, src: &str) -> FunctionSummary {
                     p.named_child(0).map(|n| text(n, src).to_owned()).unwrap_or_default(),
                     field(p, "type").map(|t| text(t, src).to_owned()),
                 ),
-                "default_parameter" => (field(p, "name").map(|n| text(n, src).to_owned()).unwrap_or_default(), None),
+                "default_parameter" => (
+                    field(p, "name").map(|n| text(n, src).to_owned()).unwrap_or_default(),
+                    None,
+                ),
                 "typed_default_parameter" => (
                     field(p, "name").map(|n| text(n, src).to_owned()).unwrap_or_default(),
                     field(p, "type").map(|t| text(t, src).to_owned()),
@@ -412,10 +445,18 @@ fn collect_class_assignment(stmt: Node<'_>, src: &str, attrs: &mut Vec<ClassAttr
     }
     let name = text(left, src).to_owned();
     if let Some(ty) = field(expr, "type") {
-        annotations.push(Annotation { name: name.clone(), type_range: ty.byte_range(), name_range: left.byte_range() });
+        annotations.push(Annotation {
+            name: name.clone(),
+            type_range: ty.byte_range(),
+            name_range: left.byte_range(),
+        });
     }
     if let Some(right) = field(expr, "right") {
-        attrs.push(ClassAttr { name, value: value_of(right, src), range: expr.byte_range() });
+        attrs.push(ClassAttr {
+            name,
+            value: value_of(right, src),
+            range: expr.byte_range(),
+        });
     }
 }
 
@@ -437,11 +478,19 @@ pub fn value_of(node: Node<'_>, src: &str) -> Value {
                             value: field(a, "value").map(|v| value_of(v, src)).unwrap_or(Value::Other),
                         }),
                         "comment" => {}
-                        _ => args.push(Arg { keyword: None, value: value_of(a, src) }),
+                        _ => args.push(Arg {
+                            keyword: None,
+                            value: value_of(a, src),
+                        }),
                     }
                 }
             }
-            Value::Call { callee, dotted: is_dotted, args, range: node.byte_range() }
+            Value::Call {
+                callee,
+                dotted: is_dotted,
+                args,
+                range: node.byte_range(),
+            }
         }
         "string" | "concatenated_string" => match syntax::string_value(node, src) {
             Some(s) => Value::Str(s, node.byte_range()),

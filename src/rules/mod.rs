@@ -18,6 +18,7 @@ macro_rules! declare_rule {
         }
     };
 }
+#[allow(unused_imports)]
 pub(crate) use declare_rule;
 
 macro_rules! registry {
@@ -51,6 +52,8 @@ macro_rules! registry {
     };
 }
 
+pub mod modelstate;
+
 registry! {
     (RDJ000, "unreadable-source", Error, rdj000_unreadable_source::UnreadableSource),
     (RDJ101, "blocking-queryset-call", Error, rdj101_blocking_queryset_call::BlockingQuerysetCall),
@@ -80,12 +83,18 @@ impl Rule {
     /// Rules selected by a code or a prefix (`RDJ`, `RDJ1`, `RDJ10`, `RDJ101`).
     pub fn matching(selector: &str) -> impl Iterator<Item = Rule> + '_ {
         let sel = selector.trim().to_ascii_uppercase();
-        Rule::ALL.iter().copied().filter(move |r| !sel.is_empty() && r.code().starts_with(sel.as_str()))
+        Rule::ALL
+            .iter()
+            .copied()
+            .filter(move |r| !sel.is_empty() && r.code().starts_with(sel.as_str()))
     }
 
     /// Documentation URL shown in JSON/SARIF output.
     pub fn url(self) -> String {
-        format!("https://github.com/reflex-django-lsp/reflex-django-lsp/blob/main/docs/rules.md#{}", self.code().to_ascii_lowercase())
+        format!(
+            "https://github.com/reflex-django-lsp/reflex-django-lsp/blob/main/docs/rules.md#{}",
+            self.code().to_ascii_lowercase()
+        )
     }
 }
 

@@ -1,7 +1,20 @@
 declare_rule! {
     /// ## What it does
+    /// Reports a Python file that cannot be read or decoded: not UTF-8 (for
+    /// example UTF-16, or Latin-1 bytes), a NUL byte, or an I/O error.
+    ///
     /// ## Why is this bad?
+    /// Python itself refuses such a file (PEP 3120: source is UTF-8 unless a
+    /// coding cookie says otherwise), and none of the other rules can look at
+    /// it, so a finding here means the file is unchecked.
+    ///
+    /// UTF-8 with or without a BOM and LF, CRLF or CR-only line endings are all
+    /// valid input and never reported.
+    ///
     /// ## Example
+    /// A `states.py` saved as "UTF-16 LE" by an editor.
+    ///
     /// ## Fix
+    /// Re-save the file as UTF-8.
     pub struct UnreadableSource;
 }

@@ -1,7 +1,54 @@
+use tree_sitter::Node;
+
+use crate::checker::walker::Walker;
+use crate::rules::Rule;
+
 declare_rule! {
     /// ## What it does
+    /// Flags a QuerySet or manager method that runs a database query —
+    /// `get`, `create`, `get_or_create`, `update_or_create`, `bulk_create`,
+    /// `bulk_update`, `count`, `in_bulk`, `iterator`, `latest`, `earliest`,
+    /// `first`, `last`, `aggregate`, `exists`, `contains`, `update`, `delete`,
+    /// `explain` — called in async code.
+    ///
     /// ## Why is this bad?
+    /// Reflex runs event handlers on an asyncio event loop. Django's ORM is
+    /// synchronous: called from a thread with a running event loop, these
+    /// methods raise `SynchronousOnlyOperation` instead of blocking every
+    /// other user's events while the query runs.
+    ///
     /// ## Example
+    /// ```python
+    /// class CatalogState(rx.State):
+    ///     async def search_catalog(self, sku: str):
+    ///         product = Product.objects.get(sku=sku)
+    /// ```
+    ///
     /// ## Fix
+    /// Use the async twin Django provides for each of these methods:
+    /// ```python
+    ///         product = await Product.objects.aget(sku=sku)
+    /// ```
+    /// `iterator()` becomes `async for … in qs.aiterator()`, and a manager's
+    /// `delete()` becomes `await Model.objects.all().adelete()`.
     pub struct BlockingQuerysetCall;
+}
+
+const BLOCKING: &[&str] = &[
+    "get", "create", "get_or_create", "update_or_create", "bulk_create", "bulk_update", "count", "in_bulk", "iterator", "latest",
+    "earliest", "first", "last", "aggregate", "exists", "contains", "update", "delete", "explain",
+];
+
+pub fn is_blocking_method(method: &str) -> bool {
+    BLOCKING.contains(&method)
+}
+
+/// `recv.method(...)` on a manager or QuerySet.
+pub fn check<'a>(w: &mut Walker<'a>, call: Node<'a>, func: Node<'a>, method: &str) -> bool {
+    if !is_blocking_method(method) {
+        return false;
+    }
+    let what = format!("`{}` blocks the event loop", w.call_snippet(func));
+    w.report_blocking(Rule::RDJ101, call.byte_range(), what);
+    true
 }

@@ -1,7 +1,73 @@
+use tree_sitter::Node;
+
+use crate::checker::walker::Walker;
+use crate::index::ModelId;
+use crate::rules::Rule;
+use crate::syntax::field;
+
 declare_rule! {
     /// ## What it does
+    /// Flags model instance methods that query the database — `save`,
+    /// `delete`, `refresh_from_db`, and `full_clean`, `validate_unique`,
+    /// `validate_constraints`, `clean_fields` — called in async code. The
+    /// validation methods are flagged only when they query for that model
+    /// (unique fields, `Meta.constraints`, relations to check).
+    ///
     /// ## Why is this bad?
+    /// They run SQL synchronously; on the event loop Django raises
+    /// `SynchronousOnlyOperation`.
+    ///
     /// ## Example
+    /// ```python
+    /// async def rename(self, order_id: int, name: str):
+    ///     order = await Order.objects.aget(pk=order_id)
+    ///     order.note = name
+    ///     order.save()
+    /// ```
+    ///
     /// ## Fix
+    /// `await order.asave()`, `await order.adelete()`,
+    /// `await order.arefresh_from_db()`. The validation methods have no async
+    /// twin: call them through `await sync_to_async(order.full_clean)()`.
     pub struct BlockingModelMethod;
+}
+
+const METHODS: &[&str] = &["save", "delete", "refresh_from_db", "full_clean", "clean_fields", "validate_unique", "validate_constraints"];
+
+/// Whether a validation method queries for this model: `validate_unique`
+/// only with unique fields, `validate_constraints` only with
+/// `Meta.constraints`, `clean_fields` only with relations to check.
+fn validation_queries(w: &Walker<'_>, model: ModelId, method: &str, args: Option<Node<'_>>) -> bool {
+    let m = w.index.model(model);
+    if !m.fields_known {
+        return true;
+    }
+    let has_relations = m.fields.iter().any(|f| f.kind.is_single_relation());
+    let has_unique = m.has_unique_together || m.fields.iter().any(|f| f.unique && !f.primary_key);
+    let disabled = |key: &str| {
+        w.arg_nodes(args).iter().any(|a| {
+            a.kind() == "keyword_argument"
+                && field(*a, "name").is_some_and(|n| w.text(n) == key)
+                && field(*a, "value").is_some_and(|v| v.kind() == "false")
+        })
+    };
+    match method {
+        "validate_unique" => has_unique,
+        "validate_constraints" => m.has_constraints,
+        "clean_fields" => has_relations,
+        "full_clean" => has_relations || (has_unique && !disabled("validate_unique")) || (m.has_constraints && !disabled("validate_constraints")),
+        _ => true,
+    }
+}
+
+pub fn check<'a>(w: &mut Walker<'a>, call: Node<'a>, func: Node<'a>, model: ModelId, method: &str, args: Option<Node<'a>>) -> bool {
+    if !METHODS.contains(&method) {
+        return false;
+    }
+    if !validation_queries(w, model, method, args) {
+        return true;
+    }
+    let what = format!("`{}` queries the database and blocks the event loop", w.call_snippet(func));
+    w.report_blocking(Rule::RDJ102, call.byte_range(), what);
+    true
 }

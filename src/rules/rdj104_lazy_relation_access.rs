@@ -1,7 +1,69 @@
+use tree_sitter::Node;
+
+use crate::checker::types::Loaded;
+use crate::checker::walker::Walker;
+use crate::index::{FieldInfo, ModelId};
+use crate::rules::Rule;
+
 declare_rule! {
     /// ## What it does
+    /// Flags reading a ForeignKey or OneToOne relation (forward, or a reverse
+    /// one-to-one) on an instance whose query did not `select_related` it,
+    /// and reading a field deferred by `only()` / `defer()`, in async code.
+    ///
     /// ## Why is this bad?
+    /// The related object (or deferred field) is loaded lazily, with a
+    /// synchronous query at the moment of the attribute access: on the event
+    /// loop that raises `SynchronousOnlyOperation`. It is the least visible
+    /// of the pitfalls — it looks like a plain attribute.
+    ///
     /// ## Example
+    /// ```python
+    /// async def show(self, order_id: int):
+    ///     order = await Order.objects.aget(pk=order_id)
+    ///     self.customer_name = order.customer.name
+    /// ```
+    ///
     /// ## Fix
+    /// Load the relation with the query: `Order.objects.select_related("customer").aget(pk=order_id)`.
+    /// When only the id is needed, read `order.customer_id`.
     pub struct LazyRelationAccess;
+}
+
+pub fn report_lazy<'a>(w: &mut Walker<'a>, node: Node<'a>, obj: Node<'a>, attr: &str) {
+    let what = format!(
+        "`{}` loads the relation `{attr}` lazily with a query that blocks the event loop (not loaded by `select_related`)",
+        w.snippet(node)
+    );
+    let _ = obj;
+    w.report_blocking(Rule::RDJ104, node.byte_range(), what);
+}
+
+/// A concrete field read after `only()` / `defer()` left it out.
+pub fn check_deferred<'a>(w: &mut Walker<'a>, node: Node<'a>, _obj: Node<'a>, loaded: &Loaded, field: &FieldInfo, _model: ModelId) {
+    if !loaded.known || field.primary_key {
+        return;
+    }
+    let deferred = match &loaded.only {
+        Some(only) => !only.iter().any(|o| o == &field.name),
+        None => false,
+    } || loaded.deferred.iter().any(|d| d == &field.name);
+    if deferred {
+        let what = format!("`{}` reads the deferred field `{}`, which is loaded with a query that blocks the event loop", w.snippet(node), field.name);
+        w.report_blocking(Rule::RDJ104, node.byte_range(), what);
+    }
+}
+
+/// `obj.fk_id` after `only()` / `defer()` left the column out.
+pub fn check_deferred_fk_id<'a>(w: &mut Walker<'a>, node: Node<'a>, loaded: &Loaded, field: &FieldInfo) {
+    if !loaded.known {
+        return;
+    }
+    let attname = format!("{}_id", field.name);
+    let deferred = loaded.only.as_ref().is_some_and(|only| !only.iter().any(|o| o == &field.name || o == &attname))
+        || loaded.deferred.iter().any(|d| d == &field.name || d == &attname);
+    if deferred {
+        let what = format!("`{}` reads the deferred column `{attname}`, which is loaded with a query that blocks the event loop", w.snippet(node));
+        w.report_blocking(Rule::RDJ104, node.byte_range(), what);
+    }
 }

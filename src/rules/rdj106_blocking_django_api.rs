@@ -1,7 +1,152 @@
+use tree_sitter::Node;
+
+use crate::checker::types::{Loaded, Ty};
+use crate::checker::walker::Walker;
+use crate::index::ModelId;
+use crate::rules::Rule;
+
 declare_rule! {
     /// ## What it does
+    /// Flags Django APIs that query the database, called in async code:
+    /// `get_object_or_404` / `get_list_or_404`, `prefetch_related_objects`,
+    /// `authenticate`, `login`, `logout`, `get_user`,
+    /// `update_session_auth_hash`, the user manager's `create_user` /
+    /// `create_superuser`, a user's `has_perm` / `has_perms` /
+    /// `has_module_perms` / `check_password`, attribute reads of
+    /// `request.user` on a Django `HttpRequest` (a lazy object), and a
+    /// session's `save` / `flush` / `cycle_key`.
+    ///
+    /// reflex-django's `self.request.user` is not flagged: its event bridge
+    /// resolves the user before the handler runs.
+    ///
     /// ## Why is this bad?
+    /// Each runs a synchronous query (some only with certain data: a
+    /// superuser's `has_perm`, or `check_password` when the hash needs an
+    /// upgrade, answer without one), which raises `SynchronousOnlyOperation`
+    /// on the event loop.
+    ///
     /// ## Example
+    /// ```python
+    /// async def order_detail(request, pk):
+    ///     order = get_object_or_404(Order, pk=pk)
+    ///     if request.user.is_staff:
+    ///         ...
+    /// ```
+    ///
     /// ## Fix
+    /// Use the async twin when the target Django version has it: 5.0 added
+    /// `aget_object_or_404`, `aget_list_or_404`, `aprefetch_related_objects`,
+    /// `aauthenticate`, `alogin`, `alogout`, `aget_user`,
+    /// `aupdate_session_auth_hash` and `await request.auser()`; 5.1 the
+    /// session's `asave`, `aflush`, `acycle_key`; 5.2 `acreate_user`,
+    /// `acreate_superuser`, `ahas_perm`, `ahas_perms`, `ahas_module_perms`,
+    /// `acheck_password`. Otherwise wrap the call in `sync_to_async`.
     pub struct BlockingDjangoApi;
+}
+
+const FUNCTIONS: &[&str] = &[
+    "django.shortcuts.get_object_or_404",
+    "django.shortcuts.get_list_or_404",
+    "django.db.models.prefetch_related_objects",
+    "django.db.models.query.prefetch_related_objects",
+    "django.contrib.auth.authenticate",
+    "django.contrib.auth.login",
+    "django.contrib.auth.logout",
+    "django.contrib.auth.get_user",
+    "django.contrib.auth.update_session_auth_hash",
+];
+
+const ASYNC_TWINS: &[&str] = &[
+    "django.shortcuts.aget_object_or_404",
+    "django.shortcuts.aget_list_or_404",
+    "django.db.models.aprefetch_related_objects",
+    "django.contrib.auth.aauthenticate",
+    "django.contrib.auth.alogin",
+    "django.contrib.auth.alogout",
+    "django.contrib.auth.aget_user",
+    "django.contrib.auth.aupdate_session_auth_hash",
+];
+
+fn short(q: &str) -> &str {
+    q.rsplit('.').next().unwrap_or(q)
+}
+
+/// A call of an external function by qualified name.
+pub fn check_function<'a>(w: &mut Walker<'a>, call: Node<'a>, _func: Node<'a>, q: &str, args: Option<Node<'a>>) -> Option<Ty> {
+    let user = w.index.auth_user.map(|m| Ty::Instance { model: m, loaded: Loaded::unknown() }).unwrap_or(Ty::Unknown);
+    if q.ends_with("prefetch_related_objects") && FUNCTIONS.contains(&q) {
+        w.note_prefetch_objects(args);
+    }
+    if FUNCTIONS.contains(&q) {
+        let what = format!("`{}()` queries the database and blocks the event loop", short(q));
+        w.report_blocking(Rule::RDJ106, call.byte_range(), what);
+        return Some(match short(q) {
+            "get_object_or_404" => shortcut_result(w, args),
+            "authenticate" | "get_user" => user,
+            _ => Ty::Unknown,
+        });
+    }
+    if q.ends_with("prefetch_related_objects") {
+        w.note_prefetch_objects(args);
+    }
+    if ASYNC_TWINS.contains(&q) {
+        return Some(Ty::Awaitable(Box::new(match short(q) {
+            "aget_object_or_404" => shortcut_result(w, args),
+            "aauthenticate" | "aget_user" => user,
+            _ => Ty::Unknown,
+        })));
+    }
+    None
+}
+
+/// `get_object_or_404(Model | manager | queryset, ...)` returns an instance.
+fn shortcut_result<'a>(w: &mut Walker<'a>, args: Option<Node<'a>>) -> Ty {
+    let Some(first) = w.positional_args(args).first().copied() else { return Ty::Unknown };
+    match w.eval_quiet(first) {
+        Ty::ModelClass(m) | Ty::Manager { model: m, .. } => Ty::Instance { model: m, loaded: Loaded::fresh() },
+        Ty::QuerySet { model, values: false, loaded } => Ty::Instance { model, loaded },
+        _ => Ty::Unknown,
+    }
+}
+
+fn is_user_model(w: &Walker<'_>, model: ModelId) -> bool {
+    w.index.auth_user == Some(model) || {
+        let m = w.index.model(model);
+        m.fields_known && m.field("password").is_some() && m.field("is_superuser").is_some()
+    }
+}
+
+/// `user.has_perm(...)` and friends.
+pub fn check_user_method<'a>(w: &mut Walker<'a>, call: Node<'a>, func: Node<'a>, model: ModelId, method: &str) -> bool {
+    if !matches!(method, "has_perm" | "has_perms" | "has_module_perms" | "check_password") || !is_user_model(w, model) {
+        return false;
+    }
+    let what = format!("`{}` may query the database and blocks the event loop", w.call_snippet(func));
+    w.report_blocking(Rule::RDJ106, call.byte_range(), what);
+    true
+}
+
+/// `User.objects.create_user(...)`.
+pub fn check_user_manager<'a>(w: &mut Walker<'a>, call: Node<'a>, func: Node<'a>, model: ModelId, method: &str) -> bool {
+    if !matches!(method, "create_user" | "create_superuser") || !is_user_model(w, model) {
+        return false;
+    }
+    let what = format!("`{}` queries the database and blocks the event loop", w.call_snippet(func));
+    w.report_blocking(Rule::RDJ106, call.byte_range(), what);
+    true
+}
+
+/// `request.session.save()` / `flush()` / `cycle_key()`.
+pub fn check_session_method<'a>(w: &mut Walker<'a>, call: Node<'a>, func: Node<'a>, method: &str) {
+    if matches!(method, "save" | "flush" | "cycle_key") {
+        let what = format!("`{}` queries the session store and blocks the event loop", w.call_snippet(func));
+        w.report_blocking(Rule::RDJ106, call.byte_range(), what);
+    }
+}
+
+/// `request.user.<attr>`: the lazy user resolves with a query on first read.
+pub fn check_lazy_user_read<'a>(w: &mut Walker<'a>, node: Node<'a>, _obj: Node<'a>, attr: &str) {
+    let _ = attr;
+    let what = format!("`{}` resolves the lazy `request.user` with a query that blocks the event loop", w.snippet(node));
+    w.report_blocking(Rule::RDJ106, node.byte_range(), what);
 }

@@ -1,7 +1,72 @@
+use tree_sitter::Node;
+
+use crate::checker::walker::Walker;
+use crate::index::{ClassKind, Symbol};
+use crate::rules::Rule;
+use crate::syntax::{self, field};
+
 declare_rule! {
     /// ## What it does
+    /// Flags `async with` over a transaction that is not an async context
+    /// manager: `async with sync_to_async(transaction.atomic)():`,
+    /// `async with await sync_to_async(atomic)():`, `async with
+    /// transaction.atomic():`, and an `Atomic` subclass whose `__aenter__`
+    /// enters the transaction synchronously.
+    ///
     /// ## Why is this bad?
+    /// Django's `Atomic` has no `__aenter__`: these raise `TypeError` at
+    /// runtime (the pattern is recommended in some guides, and wrong). A
+    /// subclass whose `__aenter__` calls `self.__enter__()` raises
+    /// `SynchronousOnlyOperation` instead.
+    ///
     /// ## Example
+    /// ```python
+    /// async def pay(self):
+    ///     async with sync_to_async(transaction.atomic)():
+    ///         await order.asave()
+    /// ```
+    ///
     /// ## Fix
+    /// As for RDJ201: run the transactional block as a sync function with
+    /// `await sync_to_async(fn)()`.
     pub struct BrokenAsyncAtomic;
+}
+
+/// The value of an `async with` item.
+pub fn check_async_with<'a>(w: &mut Walker<'a>, value: Node<'a>) {
+    let v = syntax::unparen(value);
+    let inner = if v.kind() == "await" { v.named_child(0).map(syntax::unparen).unwrap_or(v) } else { v };
+    let broken = inner.kind() == "call" && {
+        let callee = field(inner, "function").map(syntax::unparen);
+        let wrapped_atomic = callee.is_some_and(|c| {
+            c.kind() == "call"
+                && field(c, "function").and_then(|f| syntax::dotted(f, w.src)).is_some_and(|d| crate::checker::is_thread_wrapper(w.index, w.file, w.scope, &d))
+                && field(c, "arguments")
+                    .and_then(|a| a.named_child(0))
+                    .is_some_and(|first| crate::rules::rdj201_sync_atomic_in_async::is_atomic(w, first))
+        });
+        wrapped_atomic || (v.kind() != "await" && crate::rules::rdj201_sync_atomic_in_async::is_atomic(w, inner)) || sync_atomic_subclass(w, inner)
+    };
+    if broken {
+        let msg = format!("`async with {}` fails at runtime: Django's `Atomic` is not an async context manager", w.snippet(value));
+        w.report(Rule::RDJ202, value.byte_range(), msg);
+    }
+}
+
+/// `async with MyAtomic():` where `MyAtomic(Atomic)` has no `__aenter__`,
+/// or one that calls `self.__enter__()` on the loop.
+fn sync_atomic_subclass(w: &Walker<'_>, call: Node<'_>) -> bool {
+    let Some(name) = field(call, "function").and_then(|f| syntax::dotted(f, w.src)) else { return false };
+    let Symbol::Class(c) = w.index.resolve_dotted(w.file, &name, w.scope) else { return false };
+    if w.index.class_kind(c) != ClassKind::Atomic {
+        return false;
+    }
+    match w.index.find_method(c, "__aenter__") {
+        None => true,
+        Some(f) => {
+            let entry = w.index.file(f.file);
+            let body = &entry.text[w.index.function_range(f)];
+            body.contains("__enter__(") && !body.contains("sync_to_async") && !body.contains("to_thread")
+        }
+    }
 }

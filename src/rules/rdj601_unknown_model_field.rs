@@ -1,7 +1,66 @@
+use crate::diagnostic::Finding;
+use crate::index::{FileId, WorkspaceIndex};
+use crate::rules::modelstate::{model_states, option};
+use crate::rules::{Rule, RuleSet};
+
 declare_rule! {
     /// ## What it does
+    /// Flags a name in a reflex-django `ModelState`'s `fields`,
+    /// `search_fields`, `ordering`, `read_only_fields`, `state_fields` or
+    /// `exclude_from_row` (class attribute or inner `Meta`) that is not a
+    /// field of its `model`.
+    ///
     /// ## Why is this bad?
+    /// reflex-django resolves these names against the model when the state
+    /// class is assembled or the list is queried: a typo fails at start-up or
+    /// with a `FieldError` on the first request, not in your editor.
+    ///
     /// ## Example
+    /// ```python
+    /// class OrderAdmin(ModelState):
+    ///     model = Order
+    ///     fields = ["id", "status", "shipped_at"]  # Order has no shipped_at
+    /// ```
+    ///
     /// ## Fix
+    /// Use an existing field name (see the model), or add the field (and a
+    /// migration).
     pub struct UnknownModelField;
+}
+
+pub const OPTIONS: &[&str] = &["fields", "search_fields", "ordering", "read_only_fields", "state_fields", "exclude_from_row"];
+
+/// `-name` (ordering), `^name` / `=name` / `@name` (search) → `name`.
+pub fn strip_prefix(option: &str, name: &str) -> String {
+    let s = match option {
+        "ordering" => name.trim_start_matches(['-', '+']),
+        "search_fields" => name.trim_start_matches(['^', '=', '@']),
+        _ => name,
+    };
+    s.to_owned()
+}
+
+pub fn check(index: &WorkspaceIndex, file: FileId, rules: RuleSet, out: &mut Vec<Finding>) {
+    if !rules.contains(Rule::RDJ601) {
+        return;
+    }
+    for view in model_states(index, file) {
+        let model = index.model(view.model);
+        for opt in OPTIONS {
+            for (name, range) in option(&view, opt) {
+                let name = strip_prefix(opt, &name);
+                if name == "?" || name.is_empty() {
+                    continue;
+                }
+                let first = name.split("__").next().unwrap_or(&name);
+                if model.member(first).is_none() {
+                    out.push(Finding::new(
+                        Rule::RDJ601,
+                        format!("`{first}` in `{opt}` is not a field of `{}`", model.name),
+                        range,
+                    ));
+                }
+            }
+        }
+    }
 }

@@ -1,0 +1,178 @@
+//! The small type lattice of the local inference: just enough to know when a
+//! receiver is a Django manager, QuerySet or model instance, and what an
+//! instance has loaded. Anything else is `Unknown`, and `Unknown` is never
+//! reported (precision first).
+
+use crate::index::{FuncRef, ModelId};
+
+/// Which relations a query loaded with `select_related`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum SelectRelated {
+    #[default]
+    None,
+    /// `select_related()` with no arguments: every non-null forward FK.
+    All,
+    Paths(Vec<String>),
+}
+
+impl SelectRelated {
+    pub fn add(&mut self, paths: Option<Vec<String>>) {
+        match paths {
+            None => *self = SelectRelated::All,
+            Some(new) => match self {
+                SelectRelated::All => {}
+                SelectRelated::None => *self = SelectRelated::Paths(new),
+                SelectRelated::Paths(p) => p.extend(new),
+            },
+        }
+    }
+
+    /// Does it cover relation `name`? Returns what it loads below it.
+    pub fn covers(&self, name: &str) -> Option<SelectRelated> {
+        match self {
+            SelectRelated::None => None,
+            SelectRelated::All => Some(SelectRelated::All),
+            SelectRelated::Paths(paths) => {
+                let mut below = Vec::new();
+                let mut hit = false;
+                for p in paths {
+                    let mut parts = p.splitn(2, "__");
+                    if parts.next() == Some(name) {
+                        hit = true;
+                        if let Some(rest) = parts.next() {
+                            below.push(rest.to_owned());
+                        }
+                    }
+                }
+                hit.then_some(if below.is_empty() {
+                    SelectRelated::None
+                } else {
+                    SelectRelated::Paths(below)
+                })
+            }
+        }
+    }
+}
+
+/// What an instance (or the instances a QuerySet yields) has loaded.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Loaded {
+    /// We saw the query that produced it; if false, nothing is known and
+    /// lazy loads are not reported.
+    pub known: bool,
+    pub select_related: SelectRelated,
+    /// `only(...)` field names (None: all concrete fields).
+    pub only: Option<Vec<String>>,
+    pub deferred: Vec<String>,
+    /// Relations cached on the instance (`Product(category=c)`, `acreate(category=c)`).
+    pub cached: Vec<String>,
+    /// `prefetch_related` lookups (related managers served from cache).
+    pub prefetched: Vec<String>,
+}
+
+impl Loaded {
+    pub fn unknown() -> Loaded {
+        Loaded::default()
+    }
+    pub fn fresh() -> Loaded {
+        Loaded {
+            known: true,
+            ..Loaded::default()
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Callable {
+    /// A function or method in the workspace index.
+    Workspace(FuncRef),
+    /// A nested `def` or a `lambda` in the current file (by start byte).
+    Local(usize),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ty {
+    Unknown,
+    ModelClass(ModelId),
+    Manager {
+        model: ModelId,
+        related: bool,
+    },
+    QuerySet {
+        model: ModelId,
+        values: bool,
+        loaded: Loaded,
+    },
+    Instance {
+        model: ModelId,
+        loaded: Loaded,
+    },
+    /// `recv.method` not (yet) called: `sync_to_async(Model.objects.all)`.
+    BoundMethod(Box<Ty>, String),
+    /// A coroutine; `await` unwraps it.
+    Awaitable(Box<Ty>),
+    /// What `async for` yields items of (`qs.aiterator()`).
+    AsyncIter(Box<Ty>),
+    Tuple(Vec<Ty>),
+    List(Box<Ty>),
+    Function(Callable),
+    /// `sync_to_async(f)`, `database_sync_to_async(f)`: runs `f` in a thread.
+    ThreadWrapped(Box<Ty>),
+    /// A Django `HttpRequest`.
+    Request,
+    /// `request.user` on a Django request: a lazy object that queries on first use.
+    LazyUser,
+    /// A Django session (`request.session`, `SessionStore()`).
+    Session,
+    /// `self` inside a method of a Reflex state class.
+    StateSelf(crate::index::ClassRef),
+    /// A name bound to an external callable we know by qualified name.
+    External(String),
+    /// `qs.iterator()`: a generator that runs the query when first advanced.
+    SyncIterator(Box<Ty>),
+    /// A workspace module (`from cases import services`).
+    Module(crate::index::FileId),
+    /// Model data on some control-flow paths only (after a join). Only
+    /// RDJ302 looks inside: storing it in state fails on those paths.
+    Maybe(Box<Ty>),
+}
+
+impl Ty {
+    pub fn model(&self) -> Option<ModelId> {
+        match self {
+            Ty::ModelClass(m)
+            | Ty::Instance { model: m, .. }
+            | Ty::QuerySet { model: m, .. }
+            | Ty::Manager { model: m, .. } => Some(*m),
+            _ => None,
+        }
+    }
+
+    pub fn is_queryset_like(&self) -> bool {
+        matches!(self, Ty::QuerySet { .. } | Ty::Manager { .. })
+    }
+
+    /// A model instance, a QuerySet, or a collection of instances (RDJ302).
+    pub fn holds_model_data(&self) -> bool {
+        match self {
+            Ty::Instance { .. } | Ty::QuerySet { values: false, .. } => true,
+            Ty::List(inner) => inner.holds_model_data(),
+            Ty::Tuple(items) => items.iter().any(Ty::holds_model_data),
+            Ty::Maybe(inner) => inner.holds_model_data(),
+            _ => false,
+        }
+    }
+
+    /// Merge at control-flow joins: keep only what both sides agree on.
+    pub fn join(self, other: Ty) -> Ty {
+        if self == other {
+            return self;
+        }
+        match (self, other) {
+            (Ty::Maybe(a), b) | (b, Ty::Maybe(a)) if b.holds_model_data() || b == Ty::Unknown => Ty::Maybe(a),
+            (a, _) if a.holds_model_data() => Ty::Maybe(Box::new(a)),
+            (_, b) if b.holds_model_data() => Ty::Maybe(Box::new(b)),
+            _ => Ty::Unknown,
+        }
+    }
+}

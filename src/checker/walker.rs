@@ -1,0 +1,1458 @@
+//! The function-body walker: evaluates statements and expressions in order,
+//! keeps a small environment of inferred types, and calls the rule checks at
+//! the nodes they care about. One walker analyses one function body in one
+//! execution context (`Exec`).
+
+use std::cell::RefCell;
+use std::ops::Range;
+
+use rustc_hash::FxHashMap;
+use tree_sitter::Node;
+
+use super::types::{Callable, Loaded, Ty};
+use super::Exec;
+use crate::diagnostic::Finding;
+use crate::index::models::{FieldKind, Member, RelationKind};
+use crate::index::{ClassKind, FileId, FuncRef, Symbol, WorkspaceIndex};
+use crate::rules::{self, Rule, RuleSet};
+use crate::syntax::{self, field, named_children, text};
+
+/// Shared by every walker of one `check_file` call (helpers in other files
+/// included): memoized "does this sync callable block?" answers.
+#[derive(Default)]
+pub struct Shared {
+    pub helper_cache: RefCell<FxHashMap<(FileId, usize), Option<String>>>,
+    pub return_cache: RefCell<FxHashMap<(FileId, usize), Ty>>,
+}
+
+pub struct Walker<'a> {
+    pub index: &'a WorkspaceIndex,
+    pub file: FileId,
+    pub src: &'a str,
+    pub root: Node<'a>,
+    pub exec: Exec,
+    pub rules: RuleSet,
+    pub depth_left: u32,
+    pub shared: &'a Shared,
+    /// The function being analysed (its start byte: the scope of local imports).
+    pub scope: Option<usize>,
+    /// `Class.method` or `function`, for messages.
+    pub function_name: String,
+    pub env: FxHashMap<String, Ty>,
+    /// Module-level bindings of the current file (fallback for names).
+    pub module_env: &'a FxHashMap<String, Ty>,
+    pub findings: Vec<Finding>,
+    /// In `Exec::Summary`: the first blocking operation seen.
+    pub blocking: Option<String>,
+    /// The class whose method this is, if any.
+    pub class: Option<crate::index::ClassRef>,
+    /// `request.user` was assigned a concrete value in this function.
+    pub user_assigned: bool,
+    /// The join of the types this function returns (for return inference).
+    pub returns: Option<Ty>,
+}
+
+impl<'a> Walker<'a> {
+    pub fn text(&self, node: Node<'_>) -> &'a str {
+        text(node, self.src)
+    }
+
+    /// Compact source text for messages (whitespace folded, long calls elided).
+    pub fn snippet(&self, node: Node<'_>) -> String {
+        let raw: String = self.text(node).split_whitespace().collect::<Vec<_>>().join(" ");
+        if raw.chars().count() > 60 {
+            let cut: String = raw.chars().take(57).collect();
+            format!("{cut}...")
+        } else {
+            raw
+        }
+    }
+
+    /// `recv.method()` with the arguments elided, for messages.
+    pub fn call_snippet(&self, callee: Node<'_>) -> String {
+        let mut s = self.snippet(callee);
+        s.push_str("()");
+        s
+    }
+
+    /// A blocking operation: reported according to the execution context.
+    pub fn report_blocking(&mut self, rule: Rule, range: Range<usize>, what: String) {
+        match self.exec {
+            Exec::Async => {
+                if self.rules.contains(rule) {
+                    let msg = format!("{what} in async function `{}`", self.function_name);
+                    self.findings.push(Finding::new(rule, msg, range));
+                }
+            }
+            Exec::SyncHandler => {
+                if self.rules.contains(Rule::RDJ108) {
+                    let msg = rules::rdj108_orm_in_sync_event_handler::message(&what, &self.function_name);
+                    self.findings.push(Finding::new(Rule::RDJ108, msg, range));
+                }
+            }
+            Exec::Summary => {
+                if self.blocking.is_none() {
+                    // Keep the operation itself (`X.objects.get()`), or the chain for RDJ107.
+                    let short = if rule == Rule::RDJ107 {
+                        what
+                    } else {
+                        what.split('`').nth(1).map(|s| format!("`{s}`")).unwrap_or(what)
+                    };
+                    self.blocking = Some(short);
+                }
+            }
+            Exec::Deferred => {}
+        }
+    }
+
+    /// A finding that does not depend on where the code runs (RDJ202, RDJ302).
+    pub fn report(&mut self, rule: Rule, range: Range<usize>, message: String) {
+        if matches!(self.exec, Exec::Async | Exec::SyncHandler) && self.rules.contains(rule) {
+            self.findings.push(Finding::new(rule, message, range));
+        }
+    }
+
+    pub fn in_handler(&self) -> bool {
+        matches!(self.exec, Exec::Async | Exec::SyncHandler)
+            && matches!(
+                self.class.map(|c| self.index.class_kind(c)),
+                Some(ClassKind::State { .. })
+            )
+    }
+
+    // ----- statements -------------------------------------------------------
+
+    pub fn walk_block(&mut self, block: Node<'a>) {
+        for stmt in named_children(block) {
+            self.walk_stmt(stmt);
+        }
+    }
+
+    fn walk_stmt(&mut self, stmt: Node<'a>) {
+        match stmt.kind() {
+            "expression_statement" => {
+                for child in named_children(stmt) {
+                    self.eval_statement_expr(child);
+                }
+            }
+            "return_statement" => {
+                let ty = stmt.named_child(0).map(|c| self.eval(c)).unwrap_or(Ty::Unknown);
+                self.returns = Some(match self.returns.take() {
+                    None => ty,
+                    Some(prev) => prev.join(ty),
+                });
+            }
+            "delete_statement" | "raise_statement" | "print_statement" => {
+                for child in named_children(stmt) {
+                    self.eval(child);
+                }
+            }
+            "assert_statement" => {
+                if let Some(first) = stmt.named_child(0) {
+                    self.eval_test(first);
+                }
+                for child in named_children(stmt).into_iter().skip(1) {
+                    self.eval(child);
+                }
+            }
+            "if_statement" => self.walk_if(stmt),
+            "while_statement" => {
+                if let Some(c) = field(stmt, "condition") {
+                    self.eval_test(c);
+                }
+                self.walk_branches(&[
+                    field(stmt, "body"),
+                    field(stmt, "alternative").and_then(|a| field(a, "body")),
+                ]);
+            }
+            "for_statement" => self.walk_for(stmt),
+            "with_statement" => self.walk_with(stmt),
+            "try_statement" => {
+                for child in named_children(stmt) {
+                    match child.kind() {
+                        "block" => self.walk_block(child),
+                        "except_clause" | "except_group_clause" | "else_clause" | "finally_clause" => {
+                            for c in named_children(child) {
+                                if c.kind() == "block" {
+                                    self.walk_block(c);
+                                } else {
+                                    self.eval(c);
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            "match_statement" => {
+                if let Some(s) = field(stmt, "subject") {
+                    self.eval(s);
+                }
+                let mut cursor = stmt.walk();
+                let cases: Vec<_> = field(stmt, "body")
+                    .map(|b| b.named_children(&mut cursor).collect())
+                    .unwrap_or_default();
+                for case in cases {
+                    if let Some(body) = field(case, "consequence") {
+                        self.walk_block(body);
+                    }
+                }
+            }
+            "function_definition" => self.bind_local_def(stmt),
+            "decorated_definition" => {
+                let def = syntax::definition_of(stmt);
+                if def.kind() == "function_definition" {
+                    self.bind_local_def(def);
+                }
+            }
+            "class_definition" => {
+                if let Some(n) = field(stmt, "name") {
+                    self.env.insert(self.text(n).to_owned(), Ty::Unknown);
+                }
+            }
+            "import_statement" | "import_from_statement" => {
+                // Function-local imports are resolved through the index (scoped);
+                // drop any stale local binding of the same names.
+                for b in &self.index.file(self.file).summary.imports {
+                    if b.stmt_range == stmt.byte_range() {
+                        self.env.remove(&b.local);
+                    }
+                }
+            }
+            "global_statement" | "nonlocal_statement" | "pass_statement" | "break_statement" | "continue_statement"
+            | "comment" => {}
+            _ => {
+                for child in named_children(stmt) {
+                    if child.kind() == "block" {
+                        self.walk_block(child);
+                    } else {
+                        self.eval(child);
+                    }
+                }
+            }
+        }
+    }
+
+    fn walk_if(&mut self, stmt: Node<'a>) {
+        if let Some(c) = field(stmt, "condition") {
+            self.eval_test(c);
+        }
+        let mut branches = vec![field(stmt, "consequence")];
+        let mut cursor = stmt.walk();
+        let alts: Vec<_> = stmt.children_by_field_name("alternative", &mut cursor).collect();
+        for alt in alts {
+            match alt.kind() {
+                "elif_clause" => {
+                    if let Some(c) = field(alt, "condition") {
+                        self.eval_test(c);
+                    }
+                    branches.push(field(alt, "consequence"));
+                }
+                _ => branches.push(field(alt, "body")),
+            }
+        }
+        self.walk_branches(&branches);
+    }
+
+    /// Walks alternative blocks from the same starting environment and keeps
+    /// only the bindings they agree on.
+    fn walk_branches(&mut self, blocks: &[Option<Node<'a>>]) {
+        let before = self.env.clone();
+        let mut results: Vec<FxHashMap<String, Ty>> = Vec::new();
+        for b in blocks.iter().flatten() {
+            self.env = before.clone();
+            self.walk_block(*b);
+            results.push(std::mem::take(&mut self.env));
+        }
+        let mut merged = before.clone();
+        for env in &results {
+            for (k, v) in env {
+                let cur = merged.get(k).cloned();
+                let joined = match cur {
+                    Some(c) if before.contains_key(k) || results.len() > 1 => c.join(v.clone()),
+                    Some(c) => c.join(v.clone()),
+                    None => {
+                        // Bound only in some branches: known only if bound alike in all.
+                        if results.iter().all(|e| e.get(k) == Some(v))
+                            && results.len() == blocks.iter().flatten().count()
+                        {
+                            v.clone()
+                        } else {
+                            Ty::Unknown
+                        }
+                    }
+                };
+                merged.insert(k.clone(), joined);
+            }
+        }
+        self.env = merged;
+    }
+
+    fn walk_for(&mut self, stmt: Node<'a>) {
+        let is_async = syntax::is_async(stmt);
+        let iter_ty = field(stmt, "right").map(|r| self.eval(r)).unwrap_or(Ty::Unknown);
+        let item = if is_async {
+            self.async_item(&iter_ty)
+        } else {
+            if let Some(r) = field(stmt, "right") {
+                rules::rdj103_sync_queryset_evaluation::check_iteration(self, r, &iter_ty, "iterating");
+            }
+            Ty::Unknown
+        };
+        if is_async {
+            if let Some(r) = field(stmt, "right") {
+                self.mark_evaluated(r, &iter_ty);
+            }
+        }
+        if let Some(left) = field(stmt, "left") {
+            self.bind_target(left, item);
+        }
+        self.walk_branches(&[field(stmt, "body"), None]);
+        if let Some(alt) = field(stmt, "alternative").and_then(|a| field(a, "body")) {
+            self.walk_block(alt);
+        }
+    }
+
+    /// After `async for x in qs` (or `[... async for x in qs]`,
+    /// `sync_to_async(list)(qs)`) the QuerySet in `qs` holds its results:
+    /// later `len(qs)`, `qs[0]`, `for x in qs` run no query.
+    pub fn mark_evaluated(&mut self, node: Node<'a>, ty: &Ty) {
+        if node.kind() == "identifier" && matches!(ty, Ty::QuerySet { .. }) {
+            self.env.insert(self.text(node).to_owned(), Ty::Unknown);
+        }
+    }
+
+    /// What `async for x in <ty>` binds to `x`.
+    pub fn async_item(&self, iter_ty: &Ty) -> Ty {
+        match iter_ty {
+            Ty::QuerySet {
+                model,
+                values: false,
+                loaded,
+            } => Ty::Instance {
+                model: *model,
+                loaded: loaded.clone(),
+            },
+            Ty::AsyncIter(inner) => (**inner).clone(),
+            _ => Ty::Unknown,
+        }
+    }
+
+    fn walk_with(&mut self, stmt: Node<'a>) {
+        let is_async = syntax::is_async(stmt);
+        let mut items = Vec::new();
+        for child in named_children(stmt) {
+            if child.kind() == "with_clause" {
+                items.extend(named_children(child).into_iter().filter(|i| i.kind() == "with_item"));
+            }
+        }
+        for item in items {
+            let Some(mut value) = field(item, "value") else {
+                continue;
+            };
+            let mut alias = None;
+            if value.kind() == "as_pattern" {
+                alias = field(value, "alias");
+                value = value.named_child(0).unwrap_or(value);
+            }
+            if is_async {
+                rules::rdj202_broken_async_atomic::check_async_with(self, value);
+            } else {
+                rules::rdj201_sync_atomic_in_async::check_with(self, value);
+            }
+            let ty = self.eval(value);
+            if let Some(a) = alias {
+                let target = a.named_child(0).unwrap_or(a);
+                self.bind_target(target, if is_async { Ty::Unknown } else { ty });
+            }
+        }
+        if let Some(body) = field(stmt, "body") {
+            self.walk_block(body);
+        }
+    }
+
+    fn bind_local_def(&mut self, def: Node<'a>) {
+        let Some(name) = field(def, "name") else { return };
+        let name = self.text(name).to_owned();
+        let decorators = syntax::decorators(def);
+        let wrapped = decorators.iter().any(|d| {
+            let callee = if d.kind() == "call" {
+                field(*d, "function").unwrap_or(*d)
+            } else {
+                *d
+            };
+            syntax::dotted(callee, self.src)
+                .is_some_and(|n| super::is_thread_wrapper(self.index, self.file, self.scope, &n))
+        });
+        let ty = if syntax::is_async(def) || wrapped {
+            Ty::Unknown
+        } else {
+            Ty::Function(Callable::Local(def.start_byte()))
+        };
+        self.env.insert(name, ty);
+    }
+
+    fn eval_statement_expr(&mut self, expr: Node<'a>) {
+        match expr.kind() {
+            "assignment" => self.walk_assignment(expr),
+            "augmented_assignment" => {
+                if let Some(r) = field(expr, "right") {
+                    self.eval(r);
+                }
+                if let Some(l) = field(expr, "left") {
+                    let ty = self.eval(l);
+                    if let Some(r) = field(expr, "right") {
+                        rules::rdj302_model_assigned_to_state::check_augmented(self, l, r, &ty);
+                    }
+                }
+            }
+            _ => {
+                self.eval(expr);
+            }
+        }
+    }
+
+    fn walk_assignment(&mut self, assign: Node<'a>) {
+        let ty = match field(assign, "right") {
+            Some(r) if r.kind() == "assignment" => {
+                // Chained `a = b = value`.
+                self.walk_assignment(r);
+                r.named_child(0).map(|l| self.eval(l)).unwrap_or(Ty::Unknown)
+            }
+            Some(r) => self.eval(r),
+            None => Ty::Unknown,
+        };
+        let Some(left) = field(assign, "left") else { return };
+        if field(assign, "right").is_none() {
+            // A bare annotation `x: Product` binds nothing at runtime.
+            return;
+        }
+        if let Some(r) = field(assign, "right") {
+            rules::rdj302_model_assigned_to_state::check_assignment(self, left, r, &ty);
+        }
+        if left.kind() == "attribute" {
+            self.note_attribute_store(left, &ty);
+        }
+        self.eval_store_target(left);
+        if let Some(r) = field(assign, "right") {
+            rules::rdj103_sync_queryset_evaluation::check_unpacking(self, left, r, &ty);
+        }
+        if left.kind() == "identifier"
+            && self.text(left) == "request"
+            && ty == Ty::Unknown
+            && !field(assign, "right").is_some_and(|r| self.text(r).starts_with("self"))
+            && super::imports_django(self.index, self.file)
+        {
+            self.bind_target(left, Ty::Request);
+            return;
+        }
+        self.bind_target(left, ty);
+    }
+
+    /// The loads a store performs: `obj.attr = …` reads `obj`, `d[k] = …` reads `d` and `k`.
+    fn eval_store_target(&mut self, target: Node<'a>) {
+        match target.kind() {
+            "attribute" => {
+                if let Some(o) = field(target, "object") {
+                    self.eval(o);
+                }
+            }
+            "subscript" => {
+                if let Some(v) = field(target, "value") {
+                    self.eval(v);
+                }
+                let mut cursor = target.walk();
+                let subs: Vec<_> = target.children_by_field_name("subscript", &mut cursor).collect();
+                for s in subs {
+                    self.eval(s);
+                }
+            }
+            "pattern_list" | "tuple_pattern" | "list_pattern" => {
+                for c in named_children(target) {
+                    self.eval_store_target(c);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn note_attribute_store(&mut self, left: Node<'a>, _ty: &Ty) {
+        // `request.user = <value>`: later `request.user` reads are no longer lazy.
+        if field(left, "attribute").is_some_and(|a| self.text(a) == "user") {
+            if let Some(obj) = field(left, "object") {
+                if self.eval_quiet(obj) == Ty::Request {
+                    let rhs = left.parent().and_then(|p| field(p, "right"));
+                    let lazy = rhs.is_some_and(|r| {
+                        self.text(r).contains("SimpleLazyObject") || self.text(r).contains("LazyObject")
+                    });
+                    self.user_assigned = !lazy;
+                }
+            }
+        }
+    }
+
+    pub fn bind_target(&mut self, target: Node<'a>, ty: Ty) {
+        match target.kind() {
+            "identifier" => {
+                self.env.insert(self.text(target).to_owned(), ty);
+            }
+            "pattern_list" | "tuple_pattern" | "list_pattern" | "tuple" | "list" => {
+                let parts = named_children(target);
+                for (i, p) in parts.iter().enumerate() {
+                    let t = match &ty {
+                        Ty::Tuple(items) if items.len() == parts.len() => items[i].clone(),
+                        _ => Ty::Unknown,
+                    };
+                    self.bind_target(*p, t);
+                }
+            }
+            "parenthesized_expression" => {
+                if let Some(inner) = target.named_child(0) {
+                    self.bind_target(inner, ty);
+                }
+            }
+            "list_splat_pattern" => {
+                if let Some(inner) = target.named_child(0) {
+                    self.bind_target(inner, Ty::Unknown);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    // ----- expressions ------------------------------------------------------
+
+    /// Evaluates an expression used as a truth value (`if qs:`).
+    pub fn eval_test(&mut self, node: Node<'a>) -> Ty {
+        let node = syntax::unparen(node);
+        match node.kind() {
+            "boolean_operator" => {
+                if let Some(l) = field(node, "left") {
+                    self.eval_test(l);
+                }
+                if let Some(r) = field(node, "right") {
+                    self.eval_test(r);
+                }
+                Ty::Unknown
+            }
+            "not_operator" => {
+                if let Some(a) = field(node, "argument") {
+                    self.eval_test(a);
+                }
+                Ty::Unknown
+            }
+            "named_expression" => {
+                let ty = self.eval(node);
+                if let Some(v) = field(node, "value") {
+                    rules::rdj103_sync_queryset_evaluation::check_truthiness(self, v, &ty);
+                }
+                ty
+            }
+            _ => {
+                let ty = self.eval(node);
+                rules::rdj103_sync_queryset_evaluation::check_truthiness(self, node, &ty);
+                ty
+            }
+        }
+    }
+
+    /// Evaluates without reporting anything (for look-ahead questions).
+    pub fn eval_quiet(&mut self, node: Node<'a>) -> Ty {
+        let saved_exec = self.exec;
+        let saved_blocking = self.blocking.take();
+        self.exec = Exec::Deferred;
+        let ty = self.eval(node);
+        self.exec = saved_exec;
+        self.blocking = saved_blocking;
+        ty
+    }
+
+    pub fn eval(&mut self, node: Node<'a>) -> Ty {
+        match node.kind() {
+            "parenthesized_expression" => node.named_child(0).map(|n| self.eval(n)).unwrap_or(Ty::Unknown),
+            "identifier" => self.lookup(self.text(node)),
+            "attribute" => self.eval_attribute(node),
+            "call" => self.eval_call(node),
+            "await" => {
+                let inner = node.named_child(0).map(|n| self.eval(n)).unwrap_or(Ty::Unknown);
+                match inner {
+                    Ty::Awaitable(t) => *t,
+                    _ => Ty::Unknown,
+                }
+            }
+            "subscript" => self.eval_subscript(node),
+            "boolean_operator" => {
+                if let Some(l) = field(node, "left") {
+                    self.eval_test(l);
+                }
+                let is_and = syntax::children(node).iter().any(|c| c.kind() == "and");
+                let r = field(node, "right").map(|r| self.eval(r)).unwrap_or(Ty::Unknown);
+                if is_and {
+                    r
+                } else {
+                    Ty::Unknown
+                }
+            }
+            "binary_operator" => {
+                let l = field(node, "left").map(|l| self.eval(l)).unwrap_or(Ty::Unknown);
+                let r = field(node, "right").map(|r| self.eval(r)).unwrap_or(Ty::Unknown);
+                rules::rdj103_sync_queryset_evaluation::check_percent_format(self, node, &l, &r);
+                Ty::Unknown
+            }
+            "not_operator" => {
+                if let Some(a) = field(node, "argument") {
+                    self.eval_test(a);
+                }
+                Ty::Unknown
+            }
+            "conditional_expression" => {
+                let parts = named_children(node);
+                if let Some(cond) = parts.get(1) {
+                    self.eval_test(*cond);
+                }
+                let a = parts.first().map(|p| self.eval(*p)).unwrap_or(Ty::Unknown);
+                let b = parts.get(2).map(|p| self.eval(*p)).unwrap_or(Ty::Unknown);
+                a.join(b)
+            }
+            "comparison_operator" => {
+                rules::rdj103_sync_queryset_evaluation::check_membership(self, node);
+                Ty::Unknown
+            }
+            "list_comprehension" | "set_comprehension" | "generator_expression" | "dictionary_comprehension" => {
+                self.eval_comprehension(node)
+            }
+            "string" => {
+                for child in named_children(node) {
+                    if child.kind() == "interpolation" {
+                        if let Some(e) = field(child, "expression").or_else(|| child.named_child(0)) {
+                            let ty = self.eval(e);
+                            rules::rdj103_sync_queryset_evaluation::check_iteration(self, e, &ty, "formatting");
+                        }
+                    }
+                }
+                Ty::Unknown
+            }
+            "lambda" => Ty::Function(Callable::Local(node.start_byte())),
+            "named_expression" => {
+                let ty = field(node, "value").map(|v| self.eval(v)).unwrap_or(Ty::Unknown);
+                if let Some(n) = field(node, "name") {
+                    self.env.insert(self.text(n).to_owned(), ty.clone());
+                }
+                ty
+            }
+            "list" | "tuple" => {
+                let items: Vec<Ty> = named_children(node)
+                    .into_iter()
+                    .filter(|c| c.kind() != "comment")
+                    .map(|c| self.eval(c))
+                    .collect();
+                if node.kind() == "tuple" {
+                    Ty::Tuple(items)
+                } else if !items.is_empty() && items.iter().all(|t| matches!(t, Ty::Instance { .. })) {
+                    Ty::List(Box::new(items[0].clone()))
+                } else {
+                    Ty::Unknown
+                }
+            }
+            "keyword_argument" => field(node, "value").map(|v| self.eval(v)).unwrap_or(Ty::Unknown),
+            "true" | "false" | "none" | "integer" | "float" | "comment" | "ellipsis" => Ty::Unknown,
+            _ => {
+                for child in named_children(node) {
+                    self.eval(child);
+                }
+                Ty::Unknown
+            }
+        }
+    }
+
+    pub fn lookup(&mut self, name: &str) -> Ty {
+        if let Some(t) = self.env.get(name) {
+            return t.clone();
+        }
+        // Function-local imports shadow module bindings.
+        let local_import = self.scope.is_some_and(|s| {
+            self.index
+                .file(self.file)
+                .summary
+                .imports
+                .iter()
+                .any(|b| b.scope == Some(s) && b.local == name)
+        });
+        if !local_import {
+            if let Some(t) = self.module_env.get(name) {
+                return t.clone();
+            }
+        }
+        let sym = self.index.resolve_name(self.file, name, self.scope);
+        self.ty_of_symbol(&sym)
+    }
+
+    pub fn ty_of_symbol(&self, sym: &Symbol) -> Ty {
+        if let Some(m) = self.index.model_of_symbol(sym) {
+            return Ty::ModelClass(m);
+        }
+        match sym {
+            Symbol::Function(f) => Ty::Function(Callable::Workspace(*f)),
+            Symbol::Module(f) => Ty::Module(*f),
+            Symbol::External(q) => Ty::External(q.clone()),
+            _ => Ty::Unknown,
+        }
+    }
+
+    fn eval_attribute(&mut self, node: Node<'a>) -> Ty {
+        let Some(obj) = field(node, "object") else {
+            return Ty::Unknown;
+        };
+        let attr = field(node, "attribute").map(|a| self.text(a)).unwrap_or("");
+        let obj_ty = self.eval(obj);
+        self.attribute_of(node, obj, &obj_ty, attr)
+    }
+
+    /// The type of `obj.attr`, reporting lazy loads (RDJ104) and `request.user` reads (RDJ106).
+    pub fn attribute_of(&mut self, node: Node<'a>, obj: Node<'a>, obj_ty: &Ty, attr: &str) -> Ty {
+        match obj_ty {
+            Ty::ModelClass(m) => {
+                if self.index.model(*m).is_manager(attr) {
+                    Ty::Manager {
+                        model: *m,
+                        related: false,
+                    }
+                } else {
+                    Ty::Unknown
+                }
+            }
+            Ty::Instance { model, loaded } => {
+                let info = self.index.model(*model);
+                if !info.fields_known {
+                    return Ty::Unknown;
+                }
+                match info.member(attr) {
+                    Some(Member::Field(f)) => match f.kind {
+                        FieldKind::Plain => {
+                            rules::rdj104_lazy_relation_access::check_deferred(self, node, obj, loaded, f, *model);
+                            Ty::Unknown
+                        }
+                        FieldKind::ForeignKey | FieldKind::OneToOne => match f.target {
+                            Some(target) => self.single_relation(node, obj, loaded, attr, target),
+                            None => Ty::Unknown,
+                        },
+                        FieldKind::ManyToMany => self.related_manager(loaded, attr, f.target),
+                    },
+                    Some(Member::Reverse(r)) => match r.kind {
+                        RelationKind::ReverseOneToOne => self.single_relation(node, obj, loaded, attr, r.model),
+                        RelationKind::ReverseForeignKey | RelationKind::ReverseManyToMany => {
+                            self.related_manager(loaded, attr, Some(r.model))
+                        }
+                    },
+                    Some(Member::ForeignKeyId(f)) => {
+                        rules::rdj104_lazy_relation_access::check_deferred_fk_id(self, node, loaded, f);
+                        Ty::Unknown
+                    }
+                    Some(Member::Pk) => Ty::Unknown,
+                    None => {
+                        if let Some(class) = info.class {
+                            if let Some(f) = self.index.find_method(class, attr) {
+                                return Ty::BoundMethod(
+                                    Box::new(Ty::Function(Callable::Workspace(f))),
+                                    attr.to_owned(),
+                                );
+                            }
+                        }
+                        Ty::BoundMethod(Box::new(obj_ty.clone()), attr.to_owned())
+                    }
+                }
+            }
+            Ty::Manager { .. } | Ty::QuerySet { .. } => Ty::BoundMethod(Box::new(obj_ty.clone()), attr.to_owned()),
+            Ty::Request => match attr {
+                "user" if !self.user_assigned => Ty::LazyUser,
+                "session" => Ty::Session,
+                _ => Ty::Unknown,
+            },
+            Ty::LazyUser => {
+                rules::rdj106_blocking_django_api::check_lazy_user_read(self, node, obj, attr);
+                Ty::Unknown
+            }
+            Ty::Session => Ty::BoundMethod(Box::new(Ty::Session), attr.to_owned()),
+            Ty::StateSelf(class) => match self.index.find_method(*class, attr) {
+                Some(f) => Ty::Function(Callable::Workspace(f)),
+                None => Ty::Unknown,
+            },
+            Ty::Module(f) => {
+                let sym = self
+                    .index
+                    .resolve_qualified(&format!("{}.{attr}", self.index.file(*f).module()));
+                self.ty_of_symbol(&sym)
+            }
+            Ty::External(q) => {
+                let q = format!("{q}.{attr}");
+                match self.index.model_by_qualname(&q) {
+                    Some(m) => Ty::ModelClass(m),
+                    None => Ty::External(q),
+                }
+            }
+            _ => Ty::Unknown,
+        }
+    }
+
+    fn single_relation(
+        &mut self,
+        node: Node<'a>,
+        obj: Node<'a>,
+        loaded: &Loaded,
+        attr: &str,
+        target: crate::index::ModelId,
+    ) -> Ty {
+        if !loaded.known {
+            return Ty::Instance {
+                model: target,
+                loaded: Loaded::unknown(),
+            };
+        }
+        if loaded.cached.iter().any(|c| c == attr)
+            || loaded
+                .prefetched
+                .iter()
+                .any(|p| p.is_empty() || p == attr || p.starts_with(&format!("{attr}__")))
+        {
+            return Ty::Instance {
+                model: target,
+                loaded: Loaded::unknown(),
+            };
+        }
+        match loaded.select_related.covers(attr) {
+            Some(below) => {
+                // `only("name", "category__name")` restricts the related object too.
+                let prefix = format!("{attr}__");
+                let only = loaded.only.as_ref().map(|o| {
+                    o.iter()
+                        .filter_map(|f| f.strip_prefix(prefix.as_str()).map(str::to_owned))
+                        .collect()
+                });
+                Ty::Instance {
+                    model: target,
+                    loaded: Loaded {
+                        known: true,
+                        select_related: below,
+                        only,
+                        ..Loaded::default()
+                    },
+                }
+            }
+            None => {
+                rules::rdj104_lazy_relation_access::report_lazy(self, node, obj, attr);
+                Ty::Unknown
+            }
+        }
+    }
+
+    fn related_manager(&self, loaded: &Loaded, attr: &str, target: Option<crate::index::ModelId>) -> Ty {
+        match target {
+            Some(model)
+                if !loaded
+                    .prefetched
+                    .iter()
+                    .any(|p| p == attr || p.starts_with(&format!("{attr}__"))) =>
+            {
+                Ty::Manager { model, related: true }
+            }
+            _ => Ty::Unknown,
+        }
+    }
+
+    fn eval_subscript(&mut self, node: Node<'a>) -> Ty {
+        let value_ty = field(node, "value").map(|v| self.eval(v)).unwrap_or(Ty::Unknown);
+        if let Ty::List(inner) = &value_ty {
+            let index_like = {
+                let mut cursor = node.walk();
+                let subs: Vec<_> = node.children_by_field_name("subscript", &mut cursor).collect();
+                subs.len() == 1 && subs[0].kind() != "slice"
+            };
+            if index_like {
+                return (**inner).clone();
+            }
+        }
+        let mut cursor = node.walk();
+        let subs: Vec<_> = node.children_by_field_name("subscript", &mut cursor).collect();
+        for s in &subs {
+            if s.kind() != "slice" {
+                self.eval(*s);
+            } else {
+                for c in named_children(*s) {
+                    self.eval(c);
+                }
+            }
+        }
+        rules::rdj103_sync_queryset_evaluation::check_subscript(self, node, &value_ty, &subs)
+    }
+
+    fn eval_comprehension(&mut self, node: Node<'a>) -> Ty {
+        let saved = self.env.clone();
+        let mut evaluated = Vec::new();
+        let mut item_ty = Ty::Unknown;
+        let mut bound_name: Option<String> = None;
+        for clause in named_children(node) {
+            match clause.kind() {
+                "for_in_clause" => {
+                    let iter_ty = field(clause, "right").map(|r| self.eval(r)).unwrap_or(Ty::Unknown);
+                    let item = if syntax::is_async(clause) {
+                        if let Some(r) = field(clause, "right") {
+                            evaluated.push((r, iter_ty.clone()));
+                        }
+                        self.async_item(&iter_ty)
+                    } else {
+                        if let Some(r) = field(clause, "right") {
+                            rules::rdj103_sync_queryset_evaluation::check_iteration(self, r, &iter_ty, "iterating");
+                        }
+                        Ty::Unknown
+                    };
+                    if let Some(left) = field(clause, "left") {
+                        if left.kind() == "identifier" {
+                            bound_name = Some(self.text(left).to_owned());
+                            item_ty = item.clone();
+                        }
+                        self.bind_target(left, item);
+                    }
+                }
+                "if_clause" => {
+                    for c in named_children(clause) {
+                        self.eval_test(c);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let body_ty = field(node, "body").map(|b| self.eval(b)).unwrap_or(Ty::Unknown);
+        self.env = saved;
+        for (r, ty) in evaluated {
+            self.mark_evaluated(r, &ty);
+        }
+        let is_item = field(node, "body").is_some_and(|b| Some(self.text(b)) == bound_name.as_deref());
+        match (node.kind(), is_item, &item_ty) {
+            ("list_comprehension", true, Ty::Instance { .. }) => Ty::List(Box::new(item_ty)),
+            ("list_comprehension", false, Ty::Instance { .. }) if matches!(body_ty, Ty::Instance { .. }) => {
+                Ty::List(Box::new(body_ty))
+            }
+            _ => Ty::Unknown,
+        }
+    }
+
+    // ----- calls ------------------------------------------------------------
+
+    fn eval_call(&mut self, node: Node<'a>) -> Ty {
+        let Some(func) = field(node, "function") else {
+            return Ty::Unknown;
+        };
+        let args = field(node, "arguments");
+        let func_ty = match func.kind() {
+            "attribute" => {
+                let obj = field(func, "object");
+                let obj_ty = obj.map(|o| self.eval(o)).unwrap_or(Ty::Unknown);
+                let method = field(func, "attribute").map(|a| self.text(a)).unwrap_or("");
+                self.eval_args(args);
+                rules::rdj103_sync_queryset_evaluation::check_consuming_method(self, node, &obj_ty, method, args);
+                rules::rdj302_model_assigned_to_state::check_call(self, node, func, args);
+                if let Some(ty) = self.method_call(node, func, obj, &obj_ty, method, args) {
+                    return ty;
+                }
+                match obj {
+                    Some(o) => self.attribute_of(func, o, &obj_ty, method),
+                    None => Ty::Unknown,
+                }
+            }
+            _ => {
+                let t = self.eval(func);
+                // Arguments of thread wrappers are still evaluated here, on the loop.
+                self.eval_args(args);
+                if func.kind() == "identifier" && self.text(func) == "setattr" {
+                    rules::rdj302_model_assigned_to_state::check_call(self, node, func, args);
+                }
+                t
+            }
+        };
+        self.call_value(node, func, &func_ty, args)
+    }
+
+    fn eval_args(&mut self, args: Option<Node<'a>>) {
+        let Some(args) = args else { return };
+        if args.kind() == "generator_expression" {
+            self.eval(args);
+            return;
+        }
+        for a in named_children(args) {
+            match a.kind() {
+                "lambda" => {}
+                "keyword_argument" => {
+                    if let Some(v) = field(a, "value") {
+                        if v.kind() != "lambda" {
+                            self.eval(v);
+                        }
+                    }
+                }
+                _ => {
+                    self.eval(a);
+                }
+            }
+        }
+    }
+
+    pub fn arg_nodes(&self, args: Option<Node<'a>>) -> Vec<Node<'a>> {
+        args.map(|a| {
+            named_children(a)
+                .into_iter()
+                .filter(|c| c.kind() != "comment")
+                .collect()
+        })
+        .unwrap_or_default()
+    }
+
+    pub fn positional_args(&self, args: Option<Node<'a>>) -> Vec<Node<'a>> {
+        self.arg_nodes(args)
+            .into_iter()
+            .filter(|a| !matches!(a.kind(), "keyword_argument" | "dictionary_splat" | "list_splat"))
+            .collect()
+    }
+
+    pub fn keyword_names(&self, args: Option<Node<'a>>) -> Vec<String> {
+        self.arg_nodes(args)
+            .into_iter()
+            .filter(|a| a.kind() == "keyword_argument")
+            .filter_map(|a| field(a, "name").map(|n| self.text(n).to_owned()))
+            .collect()
+    }
+
+    /// String literal arguments, or `None` if any argument is not one.
+    pub fn string_args(&self, args: Option<Node<'a>>) -> Option<Vec<String>> {
+        self.positional_args(args)
+            .into_iter()
+            .map(|a| syntax::string_value(a, self.src))
+            .collect()
+    }
+
+    /// `recv.method(...)` on a receiver whose type we know.
+    fn method_call(
+        &mut self,
+        call: Node<'a>,
+        func: Node<'a>,
+        obj: Option<Node<'a>>,
+        obj_ty: &Ty,
+        method: &str,
+        args: Option<Node<'a>>,
+    ) -> Option<Ty> {
+        match obj_ty {
+            Ty::Manager { model, related } => {
+                let loaded = Loaded::fresh();
+                self.queryset_method(call, func, *model, false, &loaded, *related, method, args)
+            }
+            Ty::QuerySet { model, values, loaded } => {
+                let loaded = loaded.clone();
+                self.queryset_method(call, func, *model, *values, &loaded, false, method, args)
+            }
+            Ty::Instance { model, .. } => {
+                if rules::rdj102_blocking_model_method::check(self, call, func, *model, method, args) {
+                    return Some(Ty::Unknown);
+                }
+                if method == "arefresh_from_db" {
+                    self.refresh_instance(obj, args);
+                    return Some(Ty::Awaitable(Box::new(Ty::Unknown)));
+                }
+                if rules::rdj106_blocking_django_api::check_user_method(self, call, func, *model, method) {
+                    return Some(Ty::Unknown);
+                }
+                if matches!(method, "asave" | "adelete" | "arefresh_from_db") {
+                    return Some(Ty::Awaitable(Box::new(Ty::Unknown)));
+                }
+                None
+            }
+            Ty::Session => {
+                rules::rdj106_blocking_django_api::check_session_method(self, call, func, method);
+                Some(Ty::Unknown)
+            }
+            _ => {
+                let _ = obj;
+                None
+            }
+        }
+    }
+
+    /// `await obj.arefresh_from_db(...)` reloads fields and drops cached relations.
+    fn refresh_instance(&mut self, obj: Option<Node<'a>>, args: Option<Node<'a>>) {
+        let Some(obj) = obj.filter(|o| o.kind() == "identifier") else {
+            return;
+        };
+        let name = self.text(obj).to_owned();
+        let Some(Ty::Instance { model, loaded }) = self.env.get(&name).cloned() else {
+            return;
+        };
+        let mut new = Loaded {
+            known: loaded.known,
+            ..Loaded::default()
+        };
+        for a in self.arg_nodes(args) {
+            if a.kind() != "keyword_argument" {
+                continue;
+            }
+            let key = field(a, "name").map(|n| self.text(n)).unwrap_or("");
+            let Some(value) = field(a, "value") else { continue };
+            match key {
+                "fields" => {
+                    // Only these fields are reloaded; the rest keep their state.
+                    new = loaded.clone();
+                    let listed: Vec<String> = named_children(value)
+                        .into_iter()
+                        .filter_map(|v| syntax::string_value(v, self.src))
+                        .collect();
+                    new.deferred.retain(|d| !listed.contains(d));
+                    if let Some(only) = &mut new.only {
+                        only.extend(listed);
+                    }
+                }
+                "from_queryset" => {
+                    if let Ty::QuerySet { loaded: qs_loaded, .. } = self.eval_quiet(value) {
+                        new = qs_loaded;
+                    } else {
+                        new = Loaded::unknown();
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.env.insert(name, Ty::Instance { model, loaded: new });
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn queryset_method(
+        &mut self,
+        call: Node<'a>,
+        func: Node<'a>,
+        model: crate::index::ModelId,
+        values: bool,
+        loaded: &Loaded,
+        related: bool,
+        method: &str,
+        args: Option<Node<'a>>,
+    ) -> Option<Ty> {
+        if matches!(method, "acreate_user" | "acreate_superuser") {
+            return Some(Ty::Awaitable(Box::new(Ty::Instance {
+                model,
+                loaded: Loaded::fresh(),
+            })));
+        }
+        if method == "none" || self.empty_input(method, args) {
+            // Django answers these without a query.
+            return Some(Ty::Unknown);
+        }
+        if method == "iterator" {
+            return Some(Ty::SyncIterator(Box::new(Ty::QuerySet {
+                model,
+                values,
+                loaded: loaded.clone(),
+            })));
+        }
+        if related && rules::rdj105_blocking_related_manager::check(self, call, func, method) {
+            return Some(self.query_result(model, values, loaded, method, args));
+        }
+        if rules::rdj106_blocking_django_api::check_user_manager(self, call, func, model, method) {
+            return Some(Ty::Instance {
+                model,
+                loaded: Loaded::fresh(),
+            });
+        }
+        if rules::rdj101_blocking_queryset_call::check(self, call, func, method) {
+            return Some(self.query_result(model, values, loaded, method, args));
+        }
+        if let Some(sync) = method.strip_prefix('a') {
+            if rules::rdj101_blocking_queryset_call::is_blocking_method(sync)
+                || matches!(sync, "add" | "remove" | "clear" | "set")
+            {
+                if sync == "iterator" {
+                    return Some(Ty::AsyncIter(Box::new(self.item_ty(model, values, loaded))));
+                }
+                return Some(Ty::Awaitable(Box::new(
+                    self.query_result(model, values, loaded, sync, args),
+                )));
+            }
+        }
+        let custom = self.index.model(model).queryset_methods.contains(method);
+        if crate::index::models::returns_queryset(method) || custom {
+            let mut loaded = loaded.clone();
+            let mut values = values;
+            match method {
+                "select_related" => loaded
+                    .select_related
+                    .add(self.string_args(args).filter(|a| !a.is_empty())),
+                "prefetch_related" => match self.string_args(args) {
+                    Some(a) => loaded.prefetched.extend(a),
+                    None => loaded.prefetched.push(String::new()),
+                },
+                "only" => {
+                    loaded.only = self.string_args(args).or_else(|| Some(Vec::new())).map(|mut v| {
+                        if let Some(prev) = &loaded.only {
+                            v.extend(prev.iter().cloned());
+                        }
+                        v
+                    })
+                }
+                "defer" => match self.string_args(args) {
+                    Some(a) => loaded.deferred.extend(a),
+                    None => loaded.known = false,
+                },
+                "values" | "values_list" | "dates" | "datetimes" => values = true,
+                _ => {}
+            }
+            if self.string_args(args).is_none() && matches!(method, "only") {
+                loaded.known = false;
+            }
+            return Some(Ty::QuerySet { model, values, loaded });
+        }
+        None
+    }
+
+    /// `bulk_create([])`, `in_bulk([])`, `filter(pk__in=[])`: literal empty
+    /// input, which Django short-circuits without a query.
+    fn empty_input(&self, method: &str, args: Option<Node<'a>>) -> bool {
+        let is_empty_list = |n: Node<'_>| matches!(n.kind(), "list" | "tuple" | "set") && n.named_child_count() == 0;
+        match method {
+            "bulk_create" | "in_bulk" | "bulk_update" => {
+                self.positional_args(args).first().is_some_and(|a| is_empty_list(*a))
+            }
+            "filter" => self.arg_nodes(args).iter().any(|a| {
+                a.kind() == "keyword_argument"
+                    && field(*a, "name").is_some_and(|n| self.text(n).ends_with("__in"))
+                    && field(*a, "value").is_some_and(is_empty_list)
+            }),
+            _ => false,
+        }
+    }
+
+    fn item_ty(&self, model: crate::index::ModelId, values: bool, loaded: &Loaded) -> Ty {
+        if values {
+            Ty::Unknown
+        } else {
+            Ty::Instance {
+                model,
+                loaded: loaded.clone(),
+            }
+        }
+    }
+
+    /// What a query method returns (its sync form).
+    fn query_result(
+        &self,
+        model: crate::index::ModelId,
+        values: bool,
+        loaded: &Loaded,
+        method: &str,
+        args: Option<Node<'a>>,
+    ) -> Ty {
+        match method {
+            "get" | "first" | "last" | "latest" | "earliest" => self.item_ty(model, values, loaded),
+            "create" => {
+                let mut l = Loaded::fresh();
+                l.cached = self.keyword_names(args);
+                Ty::Instance { model, loaded: l }
+            }
+            "get_or_create" | "update_or_create" => Ty::Tuple(vec![
+                Ty::Instance {
+                    model,
+                    loaded: Loaded::unknown(),
+                },
+                Ty::Unknown,
+            ]),
+            _ => Ty::Unknown,
+        }
+    }
+
+    /// Calling a value: helpers (RDJ107), thread wrappers, constructors,
+    /// evaluating builtins (RDJ103), Django functions (RDJ106).
+    fn call_value(&mut self, call: Node<'a>, func: Node<'a>, func_ty: &Ty, args: Option<Node<'a>>) -> Ty {
+        match func_ty {
+            Ty::ModelClass(m) => {
+                let mut l = Loaded::fresh();
+                l.cached = self.keyword_names(args);
+                Ty::Instance { model: *m, loaded: l }
+            }
+            Ty::ThreadWrapped(inner) => {
+                if matches!(&**inner, Ty::External(q) if matches!(q.as_str(), "builtins.list" | "list"))
+                    || self.is_builtin_wrapped(func)
+                {
+                    if let Some(first) = self.positional_args(args).first().copied() {
+                        let ty = self.eval_quiet(first);
+                        self.mark_evaluated(first, &ty);
+                    }
+                }
+                Ty::Awaitable(Box::new(self.return_of_wrapped(inner)))
+            }
+            Ty::BoundMethod(recv, _) => match &**recv {
+                Ty::Function(c) => {
+                    let c = c.clone();
+                    self.call_helper(call, func, &c);
+                    self.return_of(&c)
+                }
+                _ => Ty::Unknown,
+            },
+            Ty::Function(c) => {
+                let c = c.clone();
+                self.call_helper(call, func, &c);
+                self.return_of(&c)
+            }
+            Ty::External(q) => self.call_external(call, func, q.clone(), args),
+            Ty::Unknown => {
+                if func.kind() == "identifier" {
+                    let name = self.text(func);
+                    if matches!(name, "hasattr" | "getattr")
+                        && self.index.resolve_name(self.file, name, self.scope) == Symbol::Unknown
+                    {
+                        if let [obj, attr, ..] = self.positional_args(args)[..] {
+                            if let Some(attr_name) = syntax::string_value(attr, self.src) {
+                                let obj_ty = self.eval_quiet(obj);
+                                return self.attribute_of(call, obj, &obj_ty, &attr_name);
+                            }
+                        }
+                    }
+                    return rules::rdj103_sync_queryset_evaluation::check_builtin_call(self, call, name, args);
+                }
+                Ty::Unknown
+            }
+            _ => Ty::Unknown,
+        }
+    }
+
+    fn call_external(&mut self, call: Node<'a>, func: Node<'a>, q: String, args: Option<Node<'a>>) -> Ty {
+        if super::is_thread_wrapper_name(&q) {
+            let first = self.positional_args(args).first().copied();
+            let inner = first.map(|a| self.eval_quiet(a)).unwrap_or(Ty::Unknown);
+            if q.ends_with("to_thread") {
+                return Ty::Awaitable(Box::new(self.return_of_wrapped(&inner)));
+            }
+            return Ty::ThreadWrapped(Box::new(inner));
+        }
+        if q == "functools.partial" {
+            let first = self.positional_args(args).first().copied();
+            return first.map(|a| self.eval_quiet(a)).unwrap_or(Ty::Unknown);
+        }
+        if q.ends_with("RequestFactory") || q.ends_with("RequestFactory.client") {
+            return Ty::External(format!("{q}()"));
+        }
+        if q.contains("RequestFactory().") {
+            return Ty::Request;
+        }
+        if let Some(ty) = rules::rdj106_blocking_django_api::check_function(self, call, func, &q, args) {
+            return ty;
+        }
+        if q.ends_with("get_user_model") {
+            if let Some(u) = self.index.auth_user {
+                return Ty::ModelClass(u);
+            }
+        }
+        if q == "django.contrib.sessions.backends.db.SessionStore" || q.ends_with("backends.db.SessionStore") {
+            return Ty::Session;
+        }
+        Ty::Unknown
+    }
+
+    /// `sync_to_async(list)` and friends: the wrapped callable is an evaluating builtin.
+    fn is_builtin_wrapped(&self, func: Node<'a>) -> bool {
+        func.kind() == "call"
+            && field(func, "arguments")
+                .and_then(|a| a.named_child(0))
+                .is_some_and(|a| {
+                    a.kind() == "identifier"
+                        && matches!(self.text(a), "list" | "tuple" | "set" | "len" | "sorted")
+                        && self.index.resolve_name(self.file, self.text(a), self.scope) == Symbol::Unknown
+                })
+    }
+
+    /// `prefetch_related_objects(objs, "rel", ...)`: relations now cached on `objs`' items.
+    pub fn note_prefetch_objects(&mut self, args: Option<Node<'a>>) {
+        let positional = self.positional_args(args);
+        let Some(first) = positional.first().copied() else {
+            return;
+        };
+        let lookups: Vec<String> = positional[1..]
+            .iter()
+            .map(|a| syntax::string_value(*a, self.src).unwrap_or_default())
+            .collect();
+        if first.kind() == "identifier" {
+            let name = self.text(first).to_owned();
+            if let Some(Ty::List(inner)) = self.env.get(&name).cloned() {
+                if let Ty::Instance { model, mut loaded } = *inner {
+                    loaded.prefetched.extend(lookups);
+                    self.env
+                        .insert(name, Ty::List(Box::new(Ty::Instance { model, loaded })));
+                }
+            }
+        } else if matches!(first.kind(), "list" | "tuple") {
+            // `prefetch_related_objects([product], "category")`
+            for item in named_children(first).into_iter().filter(|i| i.kind() == "identifier") {
+                let name = self.text(item).to_owned();
+                if let Some(Ty::Instance { model, mut loaded }) = self.env.get(&name).cloned() {
+                    loaded.prefetched.extend(lookups.iter().cloned());
+                    self.env.insert(name, Ty::Instance { model, loaded });
+                }
+            }
+        }
+    }
+
+    /// What calling a workspace function returns (a coroutine for `async def`).
+    fn return_of(&mut self, callee: &Callable) -> Ty {
+        let Callable::Workspace(f) = callee else {
+            return Ty::Unknown;
+        };
+        let ty = super::return_type(self, *f);
+        if self.index.function(*f).is_async {
+            Ty::Awaitable(Box::new(ty))
+        } else {
+            ty
+        }
+    }
+
+    /// The result of a callable run in a worker thread: nothing blocks here.
+    fn return_of_wrapped(&mut self, inner: &Ty) -> Ty {
+        match inner {
+            Ty::BoundMethod(recv, method) => match &**recv {
+                Ty::Manager { model, .. } | Ty::QuerySet { model, .. }
+                    if crate::index::models::returns_queryset(method) =>
+                {
+                    let (values, loaded) = match &**recv {
+                        Ty::QuerySet { values, loaded, .. } => (*values, loaded.clone()),
+                        _ => (false, Loaded::fresh()),
+                    };
+                    Ty::QuerySet {
+                        model: *model,
+                        values: values || matches!(method.as_str(), "values" | "values_list"),
+                        loaded,
+                    }
+                }
+                Ty::Manager { model, .. } | Ty::QuerySet { model, .. }
+                    if matches!(method.as_str(), "get" | "first" | "last" | "latest" | "earliest") =>
+                {
+                    Ty::Instance {
+                        model: *model,
+                        loaded: Loaded::fresh(),
+                    }
+                }
+                _ => Ty::Unknown,
+            },
+            _ => Ty::Unknown,
+        }
+    }
+
+    /// A direct call of a sync helper from here: RDJ107 if it does blocking ORM work.
+    fn call_helper(&mut self, call: Node<'a>, func: Node<'a>, callee: &Callable) {
+        if self.exec == Exec::Deferred {
+            return;
+        }
+        if matches!(self.exec, Exec::Summary) && self.depth_left == 0 {
+            return;
+        }
+        let Some(path) = super::helper_blocking_path(self, callee) else {
+            return;
+        };
+        let name = self.snippet(func);
+        rules::rdj107_blocking_call_via_helper::report(self, call, &name, &path);
+    }
+
+    pub fn is_func_ref_async(&self, f: FuncRef) -> bool {
+        self.index.function(f).is_async
+    }
+}
