@@ -13,13 +13,7 @@ use rayon::prelude::*;
 use crate::index::{module_names, FileEntry, FileId, WorkspaceIndex};
 
 /// Files or folders whose presence marks a project root.
-pub const ROOT_MARKERS: &[&str] = &[
-    "pyproject.toml",
-    "rxconfig.py",
-    "manage.py",
-    "setup.cfg",
-    ".git",
-];
+pub const ROOT_MARKERS: &[&str] = &["pyproject.toml", "rxconfig.py", "manage.py", "setup.cfg", ".git"];
 
 /// Lexically normalized absolute path (`.` and `..` resolved, no symlinks
 /// followed, so paths print the way the user wrote them).
@@ -203,10 +197,7 @@ mod tests {
     #[test]
     fn absolutize_is_lexical() {
         let cwd = Path::new("/a/b");
-        assert_eq!(
-            absolutize(cwd, Path::new("./c/../d.py")),
-            PathBuf::from("/a/b/d.py")
-        );
+        assert_eq!(absolutize(cwd, Path::new("./c/../d.py")), PathBuf::from("/a/b/d.py"));
         assert_eq!(absolutize(cwd, Path::new("..")), PathBuf::from("/a"));
         assert_eq!(absolutize(cwd, Path::new("/x/./y")), PathBuf::from("/x/y"));
     }

@@ -26,7 +26,9 @@ fn selectors(flag: &str, values: &[String]) -> Result<Vec<String>, Fatal> {
             continue;
         }
         if !is_valid_selector(v) {
-            return Err(Fatal(format!("{flag}: unknown rule code or prefix \"{v}\"; `reflex-django-lsp rule --all` lists the rules")));
+            return Err(Fatal(format!(
+                "{flag}: unknown rule code or prefix \"{v}\"; `reflex-django-lsp rule --all` lists the rules"
+            )));
         }
         out.push(v.to_owned());
     }
@@ -43,11 +45,7 @@ fn overrides(args: &CheckArgs) -> Result<CliOverrides, Fatal> {
         None => None,
     };
     Ok(CliOverrides {
-        select: args
-            .select
-            .as_deref()
-            .map(|s| selectors("--select", s))
-            .transpose()?,
+        select: args.select.as_deref().map(|s| selectors("--select", s)).transpose()?,
         ignore: selectors("--ignore", &args.ignore)?,
         extend_select: selectors("--extend-select", &args.extend_select)?,
         unsafe_fixes: args.unsafe_fixes.then_some(true),
@@ -80,25 +78,18 @@ pub fn check(args: CheckArgs) -> Result<i32, Fatal> {
     }
     // `--no-database`: there are no live-database checks yet, so nothing to skip.
     let cli = overrides(&args)?;
-    let cwd = std::env::current_dir().map_err(|e| {
-        Fatal(format!(
-            "cannot read the current directory: {}",
-            io_error_message(&e)
-        ))
-    })?;
+    let cwd = std::env::current_dir()
+        .map_err(|e| Fatal(format!("cannot read the current directory: {}", io_error_message(&e))))?;
 
     let configs = match &args.config {
-        Some(path) => {
-            ConfigResolver::fixed(&absolutize(&cwd, path)).map_err(|e| Fatal(e.to_string()))?
-        }
+        Some(path) => ConfigResolver::fixed(&absolutize(&cwd, path)).map_err(|e| Fatal(e.to_string()))?,
         None => ConfigResolver::discover(),
     };
     let resolver = Arc::new(SettingsResolver::new(configs, cli));
     let excluder: Arc<dyn ExcludeFilter> = Arc::new(Excluder(resolver.clone()));
 
     // What the user asked for.
-    let read_stdin = args.paths.iter().any(|p| is_stdin(p))
-        || (args.paths.is_empty() && args.stdin_filename.is_some());
+    let read_stdin = args.paths.iter().any(|p| is_stdin(p)) || (args.paths.is_empty() && args.stdin_filename.is_some());
     let inputs: Vec<PathBuf> = if args.paths.is_empty() && !read_stdin {
         vec![PathBuf::from(".")]
     } else {
@@ -165,10 +156,7 @@ pub fn check(args: CheckArgs) -> Result<i32, Fatal> {
     // Surface config errors for every checked file's folder now.
     let dirs: BTreeSet<&Path> = checked.iter().filter_map(|p| p.parent()).collect();
     for dir in dirs {
-        resolver
-            .configs
-            .try_for_dir(dir)
-            .map_err(|e| Fatal(e.to_string()))?;
+        resolver.configs.try_for_dir(dir).map_err(|e| Fatal(e.to_string()))?;
     }
     if let Some(e) = resolver.configs.take_error() {
         return Err(Fatal(e.to_string()));
@@ -196,10 +184,7 @@ pub fn check(args: CheckArgs) -> Result<i32, Fatal> {
                 continue;
             }
             let walked = workspace::walk(dir, excluder.clone());
-            sources.extend(walked.files.into_iter().map(|path| Source {
-                path,
-                contents: None,
-            }));
+            sources.extend(walked.files.into_iter().map(|path| Source { path, contents: None }));
         }
     }
     if let Some(e) = resolver.configs.take_error() {
@@ -251,14 +236,10 @@ pub fn check(args: CheckArgs) -> Result<i32, Fatal> {
         .collect();
     let report = Report::new(files);
 
-    let color =
-        io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let color = io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let mut stdout = io::BufWriter::new(io::stdout().lock());
     let written = if args.statistics {
-        if matches!(
-            args.output_format,
-            OutputFormat::Json | OutputFormat::JsonLines
-        ) {
+        if matches!(args.output_format, OutputFormat::Json | OutputFormat::JsonLines) {
             statistics::write_json(&report, &mut stdout)
         } else {
             statistics::write_text(&report, &mut stdout)

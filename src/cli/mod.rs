@@ -32,7 +32,8 @@ pub const EXIT_ERROR: i32 = 2;
     version,
     about = "Linter and language server for Django ORM use from async code (Reflex + reflex-django)",
     arg_required_else_help = true,
-    propagate_version = true
+    propagate_version = true,
+    args_override_self = true
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -126,11 +127,7 @@ pub enum RuleFormat {
 #[derive(Debug, Args)]
 pub struct RuleArgs {
     /// A rule code, e.g. RDJ101.
-    #[arg(
-        value_name = "CODE",
-        required_unless_present = "all",
-        conflicts_with = "all"
-    )]
+    #[arg(value_name = "CODE", required_unless_present = "all", conflicts_with = "all")]
     pub code: Option<String>,
 
     /// Show every rule.

@@ -12,7 +12,7 @@ struct RuleDoc {
     code: &'static str,
     name: &'static str,
     severity: &'static str,
-    doc: &'static str,
+    doc: String,
     url: String,
 }
 
@@ -21,7 +21,7 @@ fn rule_doc(rule: Rule) -> RuleDoc {
         code: rule.code(),
         name: rule.name(),
         severity: rule.default_severity().as_str(),
-        doc: rule.doc(),
+        doc: crate::output::rule_doc(rule),
         url: rule.url(),
     }
 }
@@ -32,7 +32,7 @@ fn text(rule: Rule) -> String {
         rule.name(),
         rule.code(),
         rule.default_severity().as_str(),
-        rule.doc().trim_end(),
+        crate::output::rule_doc(rule),
         rule.url()
     )
 }
@@ -57,17 +57,10 @@ pub fn rule(args: RuleArgs) -> Result<i32, Fatal> {
             // Always an array, also for one rule, so consumers parse one shape.
             serde_json::to_string_pretty(&docs).map_err(|e| Fatal(e.to_string()))? + "\n"
         }
-        RuleFormat::Text => rules
-            .iter()
-            .map(|r| text(*r))
-            .collect::<Vec<_>>()
-            .join("\n"),
+        RuleFormat::Text => rules.iter().map(|r| text(*r)).collect::<Vec<_>>().join("\n"),
     };
     let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(out.as_bytes())
-        .and_then(|_| stdout.flush())
-    {
+    match stdout.write_all(out.as_bytes()).and_then(|_| stdout.flush()) {
         Ok(()) => Ok(EXIT_OK),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(EXIT_OK),
         Err(e) => Err(Fatal(format!(

@@ -21,11 +21,7 @@ use crate::diagnostic::Severity;
 use crate::rules::Rule;
 
 /// Config file names, in the order they win within one directory.
-pub const CONFIG_FILE_NAMES: &[&str] = &[
-    ".reflex-django-lsp.toml",
-    "reflex-django-lsp.toml",
-    "pyproject.toml",
-];
+pub const CONFIG_FILE_NAMES: &[&str] = &[".reflex-django-lsp.toml", "reflex-django-lsp.toml", "pyproject.toml"];
 
 /// The section of `pyproject.toml` that holds the options.
 pub const PYPROJECT_SECTION: &str = "tool.reflex-django-lsp";
@@ -46,12 +42,7 @@ pub const KEYS: &[&str] = &[
 ];
 
 /// The keys allowed in the `[database]` table.
-pub const DATABASE_KEYS: &[&str] = &[
-    "url",
-    "connect-timeout-ms",
-    "statement-timeout-ms",
-    "enabled",
-];
+pub const DATABASE_KEYS: &[&str] = &["url", "connect-timeout-ms", "statement-timeout-ms", "enabled"];
 
 /// Default `exclude` (ruff's list, plus Reflex's build folders).
 pub const DEFAULT_EXCLUDES: &[&str] = &[
@@ -198,12 +189,7 @@ pub fn redact_url(url: &str) -> String {
     let userinfo = &authority[..at];
     match userinfo.find(':') {
         Some(colon) => {
-            format!(
-                "{}{}:***{}",
-                &url[..scheme_end + 3],
-                &userinfo[..colon],
-                &rest[at..]
-            )
+            format!("{}{}:***{}", &url[..scheme_end + 3], &userinfo[..colon], &rest[at..])
         }
         None => url.to_owned(),
     }
@@ -262,9 +248,7 @@ pub fn load_config_file(path: &Path, explicit: bool) -> Result<Option<Config>, C
             Err(_) => return Err(ConfigError::new(format!("{display}: not valid UTF-8"))),
         },
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(ConfigError::new(format!(
-                "{display}: No such file or directory"
-            )));
+            return Err(ConfigError::new(format!("{display}: No such file or directory")));
         }
         Err(e) => {
             return Err(ConfigError::new(format!(
@@ -377,12 +361,7 @@ impl ConfigResolver {
             if !path.is_file() {
                 continue;
             }
-            if let Some(hit) = self
-                .files
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .get(&path)
-            {
+            if let Some(hit) = self.files.lock().unwrap_or_else(|e| e.into_inner()).get(&path) {
                 if hit.is_some() {
                     return Ok(hit.clone());
                 }
@@ -426,16 +405,10 @@ mod tests {
 
     #[test]
     fn django_versions() {
-        assert_eq!(
-            DjangoVersion::parse("5.2"),
-            Some(DjangoVersion { major: 5, minor: 2 })
-        );
+        assert_eq!(DjangoVersion::parse("5.2"), Some(DjangoVersion { major: 5, minor: 2 }));
         assert_eq!(
             DjangoVersion::parse("4.10"),
-            Some(DjangoVersion {
-                major: 4,
-                minor: 10
-            })
+            Some(DjangoVersion { major: 4, minor: 10 })
         );
         for bad in ["5", "5.", ".2", "5.2.1", "x.y", "", "5,2"] {
             assert_eq!(DjangoVersion::parse(bad), None, "{bad}");

@@ -9,9 +9,7 @@ use std::ops::Range;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-use super::{
-    is_valid_selector, Config, DatabaseConfig, DjangoVersion, SeverityLevel, DATABASE_KEYS, KEYS,
-};
+use super::{is_valid_selector, Config, DatabaseConfig, DjangoVersion, SeverityLevel, DATABASE_KEYS, KEYS};
 
 /// A configuration problem: one line, naming the file (and where in it).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,20 +81,14 @@ fn describe(v: &DeValue<'_>) -> String {
 
 fn sorted_entries<'t, 'i>(
     table: &'t DeTable<'i>,
-) -> Vec<(
-    &'t Spanned<std::borrow::Cow<'i, str>>,
-    &'t Spanned<DeValue<'i>>,
-)> {
+) -> Vec<(&'t Spanned<std::borrow::Cow<'i, str>>, &'t Spanned<DeValue<'i>>)> {
     let mut entries: Vec<_> = table.iter().collect();
     entries.sort_by_key(|(k, _)| k.span().start);
     entries
 }
 
 fn find<'t, 'i>(table: &'t DeTable<'i>, key: &str) -> Option<&'t Spanned<DeValue<'i>>> {
-    table
-        .iter()
-        .find(|(k, _)| k.get_ref().as_ref() == key)
-        .map(|(_, v)| v)
+    table.iter().find(|(k, _)| k.get_ref().as_ref() == key).map(|(_, v)| v)
 }
 
 /// Parses a config file's text. `display` names the file in messages.
@@ -138,10 +130,7 @@ pub fn parse_config(
             other => {
                 return Err(ctx.err(
                     section.span(),
-                    format_args!(
-                        "tool.reflex-django-lsp must be a table, got {}",
-                        describe(other)
-                    ),
+                    format_args!("tool.reflex-django-lsp must be a table, got {}", describe(other)),
                 ));
             }
         }
@@ -163,12 +152,13 @@ fn parse_options(ctx: &Ctx<'_>, table: &DeTable<'_>) -> Result<Config, ConfigErr
         let name = key.get_ref().as_ref();
         let span = value.span();
         let v = value.get_ref();
+        let quoted = format!("\"{name}\"");
         match name {
-            "select" => config.select = Some(selectors(ctx, name, value)?),
-            "ignore" => config.ignore = selectors(ctx, name, value)?,
-            "extend-select" => config.extend_select = selectors(ctx, name, value)?,
-            "exclude" => config.exclude = Some(globs(ctx, name, value)?),
-            "extend-exclude" => config.extend_exclude = globs(ctx, name, value)?,
+            "select" => config.select = Some(selectors(ctx, &quoted, value)?),
+            "ignore" => config.ignore = selectors(ctx, &quoted, value)?,
+            "extend-select" => config.extend_select = selectors(ctx, &quoted, value)?,
+            "exclude" => config.exclude = Some(globs(ctx, &quoted, value)?),
+            "extend-exclude" => config.extend_exclude = globs(ctx, &quoted, value)?,
             "per-file-ignores" => {
                 let DeValue::Table(t) = v else {
                     return Err(ctx.err(
@@ -181,12 +171,10 @@ fn parse_options(ctx: &Ctx<'_>, table: &DeTable<'_>) -> Result<Config, ConfigErr
                 };
                 for (pattern, codes) in sorted_entries(t) {
                     let pattern_str = pattern.get_ref().as_ref();
-                    check_glob(ctx, "per-file-ignores", pattern_str, pattern.span())?;
-                    let key = format!("per-file-ignores.\"{pattern_str}\"");
-                    let codes = selectors(ctx, &key, codes)?;
-                    config
-                        .per_file_ignores
-                        .push((pattern_str.to_owned(), codes));
+                    check_glob(ctx, "\"per-file-ignores\"", pattern_str, pattern.span())?;
+                    let label = format!("\"per-file-ignores\" (pattern \"{pattern_str}\")");
+                    let codes = selectors(ctx, &label, codes)?;
+                    config.per_file_ignores.push((pattern_str.to_owned(), codes));
                 }
             }
             "unsafe-fixes" => config.unsafe_fixes = Some(boolean(ctx, name, value)?),
@@ -213,7 +201,13 @@ fn parse_options(ctx: &Ctx<'_>, table: &DeTable<'_>) -> Result<Config, ConfigErr
             }
             "severity" => {
                 let DeValue::Table(t) = v else {
-                    return Err(ctx.err(span, format_args!("\"severity\" must be a table of code = \"error|warning|info|off\", got {}", describe(v))));
+                    return Err(ctx.err(
+                        span,
+                        format_args!(
+                            "\"severity\" must be a table of code = \"error|warning|info|off\", got {}",
+                            describe(v)
+                        ),
+                    ));
                 };
                 for (code, level) in sorted_entries(t) {
                     let code_str = code.get_ref().as_ref();
@@ -278,7 +272,7 @@ fn strings(
         return Err(ctx.err(
             value.span(),
             format_args!(
-                "invalid value for \"{name}\": expected a list of {what}, got {}",
+                "invalid value for {name}: expected a list of {what}, got {}",
                 describe(value.get_ref())
             ),
         ));
@@ -291,7 +285,7 @@ fn strings(
                 return Err(ctx.err(
                     item.span(),
                     format_args!(
-                        "invalid value in \"{name}\": expected a list of {what}, got {}",
+                        "invalid value in {name}: expected a list of {what}, got {}",
                         describe(other)
                     ),
                 ));
@@ -301,43 +295,32 @@ fn strings(
     Ok(out)
 }
 
-fn selectors(
-    ctx: &Ctx<'_>,
-    name: &str,
-    value: &Spanned<DeValue<'_>>,
-) -> Result<Vec<String>, ConfigError> {
+fn selectors(ctx: &Ctx<'_>, name: &str, value: &Spanned<DeValue<'_>>) -> Result<Vec<String>, ConfigError> {
     let items = strings(ctx, name, value, "rule codes or prefixes (strings)")?;
     let mut out = Vec::new();
     for (s, span) in items {
         let s = s.trim().to_owned();
         if !is_valid_selector(&s) {
-            return Err(ctx.err(span, format_args!("unknown rule code or prefix \"{s}\" in \"{name}\"; expected a code like RDJ101 or a prefix like RDJ1")));
+            return Err(ctx.err(
+                span,
+                format_args!(
+                    "unknown rule code or prefix \"{s}\" in {name}; expected a code like RDJ101 or a prefix like RDJ1"
+                ),
+            ));
         }
         out.push(s);
     }
     Ok(out)
 }
 
-fn check_glob(
-    ctx: &Ctx<'_>,
-    name: &str,
-    pattern: &str,
-    span: Range<usize>,
-) -> Result<(), ConfigError> {
+fn check_glob(ctx: &Ctx<'_>, name: &str, pattern: &str, span: Range<usize>) -> Result<(), ConfigError> {
     match globset::Glob::new(pattern) {
         Ok(_) => Ok(()),
-        Err(e) => Err(ctx.err(
-            span,
-            format_args!("invalid glob \"{pattern}\" in \"{name}\": {}", e.kind()),
-        )),
+        Err(e) => Err(ctx.err(span, format_args!("invalid glob \"{pattern}\" in {name}: {}", e.kind()))),
     }
 }
 
-fn globs(
-    ctx: &Ctx<'_>,
-    name: &str,
-    value: &Spanned<DeValue<'_>>,
-) -> Result<Vec<String>, ConfigError> {
+fn globs(ctx: &Ctx<'_>, name: &str, value: &Spanned<DeValue<'_>>) -> Result<Vec<String>, ConfigError> {
     let items = strings(ctx, name, value, "glob patterns (strings)")?;
     for (s, span) in &items {
         check_glob(ctx, name, s, span.clone())?;
@@ -406,18 +389,14 @@ mod tests {
     use super::*;
 
     fn err(text: &str, pyproject: bool) -> String {
-        parse_config(text, "f.toml", pyproject, false)
-            .unwrap_err()
-            .to_string()
+        parse_config(text, "f.toml", pyproject, false).unwrap_err().to_string()
     }
 
     #[test]
     fn pyproject_without_section_is_not_a_config() {
-        assert!(
-            parse_config("[project]\nname = 'x'\n", "pyproject.toml", true, false)
-                .unwrap()
-                .is_none()
-        );
+        assert!(parse_config("[project]\nname = 'x'\n", "pyproject.toml", true, false)
+            .unwrap()
+            .is_none());
     }
 
     #[test]
@@ -443,10 +422,7 @@ statement-timeout-ms = 200
 enabled = false
 "#;
         let c = parse_config(text, "f.toml", false, false).unwrap().unwrap();
-        assert_eq!(
-            c.select.as_deref(),
-            Some(&["RDJ1".to_owned(), "RDJ201".to_owned()][..])
-        );
+        assert_eq!(c.select.as_deref(), Some(&["RDJ1".to_owned(), "RDJ201".to_owned()][..]));
         assert_eq!(c.follow_calls_depth, Some(2));
         assert_eq!(c.django_version, Some(DjangoVersion { major: 5, minor: 1 }));
         assert_eq!(c.per_file_ignores.len(), 1);
@@ -458,21 +434,21 @@ enabled = false
     #[test]
     fn messages() {
         let e = err("[tool.reflex-django-lsp]\nselct = []\n", true);
-        assert!(e.starts_with("f.toml:2:1: unknown key \"selct\" in [tool.reflex-django-lsp]; expected one of: select, ignore"), "{e}");
+        assert!(
+            e.starts_with(
+                "f.toml:2:1: unknown key \"selct\" in [tool.reflex-django-lsp]; expected one of: select, ignore"
+            ),
+            "{e}"
+        );
         let e = err("follow-calls-depth = \"three\"\n", false);
         assert!(
-            e.contains("\"follow-calls-depth\"")
-                && e.contains("0 to 100")
-                && e.contains("\"three\""),
+            e.contains("\"follow-calls-depth\"") && e.contains("0 to 100") && e.contains("\"three\""),
             "{e}"
         );
         let e = err("select = [\"XYZ\"]\n", false);
         assert!(e.contains("unknown rule code or prefix \"XYZ\""), "{e}");
         let e = err("select = [\n", false);
-        assert!(
-            e.starts_with("f.toml:") && e.contains("TOML syntax error"),
-            "{e}"
-        );
+        assert!(e.starts_with("f.toml:") && e.contains("TOML syntax error"), "{e}");
         let e = err("[database]\nurl = 1\npassword = 'x'\n", false);
         assert!(e.contains("database.url"), "{e}");
         let e = err("[database]\npassword = 'x'\n", false);

@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 use super::{
-    select_rules, specificity, Config, ConfigResolver, DatabaseConfig, DjangoVersion,
-    DEFAULT_EXCLUDES, DEFAULT_FOLLOW_CALLS_DEPTH,
+    select_rules, specificity, Config, ConfigResolver, DatabaseConfig, DjangoVersion, DEFAULT_EXCLUDES,
+    DEFAULT_FOLLOW_CALLS_DEPTH,
 };
 use crate::checker::AnalysisOptions;
 use crate::diagnostic::Severity;
@@ -77,11 +77,7 @@ impl PathMatcher {
     }
 
     pub fn is_match(&self, path: &Path) -> bool {
-        if !self.names.is_empty()
-            && path
-                .file_name()
-                .is_some_and(|n| self.names.is_match(Path::new(n)))
-        {
+        if !self.names.is_empty() && path.file_name().is_some_and(|n| self.names.is_match(Path::new(n))) {
             return true;
         }
         !self.anchored.is_empty() && self.anchored.is_match(path)
@@ -110,12 +106,7 @@ pub struct Settings {
 /// One layer of rule selection (config, then command line), ruff's way:
 /// a `select` starts afresh; within a layer more specific selectors win
 /// and, at equal specificity, `ignore` wins over `select`.
-fn apply_layer(
-    set: &mut RuleSet,
-    select: Option<&[String]>,
-    extend_select: &[String],
-    ignore: &[String],
-) {
+fn apply_layer(set: &mut RuleSet, select: Option<&[String]>, extend_select: &[String], ignore: &[String]) {
     if select.is_some() {
         *set = RuleSet::empty();
     }
@@ -157,12 +148,7 @@ impl Settings {
             ignores.extend(cli.ignore.iter().cloned());
             apply_layer(&mut rules, None, &[], &ignores);
         } else {
-            apply_layer(
-                &mut rules,
-                cli.select.as_deref(),
-                &cli.extend_select,
-                &cli.ignore,
-            );
+            apply_layer(&mut rules, cli.select.as_deref(), &cli.extend_select, &cli.ignore);
         }
 
         // The severity table, least specific entries first so the most
@@ -209,9 +195,7 @@ impl Settings {
             severity,
             per_file_ignores,
             exclude,
-            follow_calls_depth: config
-                .follow_calls_depth
-                .unwrap_or(DEFAULT_FOLLOW_CALLS_DEPTH),
+            follow_calls_depth: config.follow_calls_depth.unwrap_or(DEFAULT_FOLLOW_CALLS_DEPTH),
             unsafe_fixes: cli.unsafe_fixes.or(config.unsafe_fixes).unwrap_or(false),
             django_version: cli.django_version.or(config.django_version),
             database: config.database.clone(),
@@ -263,12 +247,7 @@ impl SettingsResolver {
 
     fn settings(&self, config: Option<Arc<Config>>) -> Arc<Settings> {
         let key = config.as_ref().map(|c| c.path.clone());
-        if let Some(s) = self
-            .cache
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&key)
-        {
+        if let Some(s) = self.cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
             return s.clone();
         }
         let settings = Arc::new(Settings::resolve(config.as_deref(), &self.cli));

@@ -10,8 +10,8 @@ use std::fmt;
 use std::io::{self, Write};
 
 use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
-    MietteSpanContents, SourceCode, SourceSpan, SpanContents,
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents, SourceCode,
+    SourceSpan, SpanContents,
 };
 
 use super::{write_summary, FileReport, Report};
@@ -90,9 +90,7 @@ impl Diagnostic for FindingReport {
         Some(self.severity)
     }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn SourceCode> {
         self.snippet.as_ref().map(|s| s as &dyn SourceCode)
@@ -118,11 +116,7 @@ fn snippet_for(file: &FileReport, finding: &Finding, name: &str) -> Option<(Snip
     if last > first && file.lines.line_start(last) == end {
         last -= 1;
     }
-    let label_last = if last - first >= MAX_LABEL_LINES {
-        first
-    } else {
-        last
-    };
+    let label_last = if last - first >= MAX_LABEL_LINES { first } else { last };
     let from = first.saturating_sub(CONTEXT);
     let to = (last + CONTEXT).min(file.lines.line_count() - 1);
 

@@ -9,9 +9,7 @@ use crate::diagnostic::Severity;
 
 /// Escaping of a workflow command's message.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
 }
 
 /// Escaping of a workflow command's property values.

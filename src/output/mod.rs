@@ -82,19 +82,12 @@ impl Report {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&FileReport, &Finding)> {
-        self.files
-            .iter()
-            .flat_map(|f| f.findings.iter().map(move |x| (f, x)))
+        self.files.iter().flat_map(|f| f.findings.iter().map(move |x| (f, x)))
     }
 }
 
 /// Writes a report in a format. `color`: ANSI colors are allowed.
-pub fn write_report(
-    report: &Report,
-    format: OutputFormat,
-    out: &mut dyn Write,
-    color: bool,
-) -> io::Result<()> {
+pub fn write_report(report: &Report, format: OutputFormat, out: &mut dyn Write, color: bool) -> io::Result<()> {
     match format {
         OutputFormat::Full => full::write(report, out, color),
         OutputFormat::Concise => concise::write(report, out),
@@ -117,6 +110,29 @@ pub fn write_summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 fn cwd() -> Option<&'static Path> {
     static CWD: OnceLock<Option<PathBuf>> = OnceLock::new();
     CWD.get_or_init(|| std::env::current_dir().ok()).as_deref()
+}
+
+/// A rule's documentation as markdown: the doc comment's one-space
+/// indentation removed.
+pub fn rule_doc(rule: crate::rules::Rule) -> String {
+    let doc = rule.doc();
+    let indent = doc
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start_matches(' ').len())
+        .min()
+        .unwrap_or(0);
+    let lines: Vec<&str> = doc
+        .lines()
+        .map(|l| {
+            if l.len() >= indent {
+                &l[indent..]
+            } else {
+                l.trim_start_matches(' ')
+            }
+        })
+        .collect();
+    lines.join("\n").trim().to_owned()
 }
 
 /// A path relative to the current directory when it is under it, else as is.

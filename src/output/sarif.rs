@@ -76,11 +76,7 @@ fn encode_uri_path(path: &str) -> String {
 
 fn file_uri(path: &Path) -> String {
     let p = path.to_string_lossy().replace('\\', "/");
-    let p = if p.starts_with('/') {
-        p
-    } else {
-        format!("/{p}")
-    };
+    let p = if p.starts_with('/') { p } else { format!("/{p}") };
     format!("file://{}", encode_uri_path(&p))
 }
 
@@ -140,21 +136,19 @@ pub fn to_sarif(report: &Report) -> Value {
     let rules: Vec<Value> = Rule::ALL
         .iter()
         .map(|r| {
+            let doc = super::rule_doc(*r);
             json!({
                 "id": r.code(),
                 "name": r.name(),
                 "shortDescription": {"text": short_description(*r)},
-                "fullDescription": {"text": r.doc().trim()},
-                "help": {"text": r.doc().trim(), "markdown": r.doc().trim()},
+                "fullDescription": {"text": doc},
+                "help": {"text": doc, "markdown": doc},
                 "helpUri": r.url(),
                 "defaultConfiguration": {"level": level(r.default_severity())},
             })
         })
         .collect();
-    let results: Vec<Value> = report
-        .iter()
-        .map(|(f, x)| result(f, x, cwd.as_deref()))
-        .collect();
+    let results: Vec<Value> = report.iter().map(|(f, x)| result(f, x, cwd.as_deref())).collect();
     let mut run = json!({
         "tool": {
             "driver": {

@@ -45,11 +45,7 @@ pub fn counts(report: &Report) -> Vec<RuleCount> {
 
 pub fn write_text(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let counts = counts(report);
-    let count_width = counts
-        .iter()
-        .map(|c| c.count.to_string().len())
-        .max()
-        .unwrap_or(1);
+    let count_width = counts.iter().map(|c| c.count.to_string().len()).max().unwrap_or(1);
     let code_width = counts.iter().map(|c| c.code.len()).max().unwrap_or(1);
     for c in &counts {
         let marker = if c.fixable { "[*]" } else { "[ ]" };

@@ -1,0 +1,112 @@
+//! `rule`, `--version`, `--help`, and the subcommands that are not there yet.
+
+mod cli_support;
+
+use cli_support::run;
+
+#[test]
+fn rule_prints_the_documentation() {
+    let out = run(&["rule", "RDJ101"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.starts_with("# blocking-queryset-call (RDJ101)\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("Default severity: error"));
+    for section in ["## What it does", "## Why is this bad?", "## Example", "## Fix"] {
+        assert!(
+            out.stdout.contains(&format!("\n{section}\n")),
+            "{section}: {}",
+            out.stdout
+        );
+    }
+    // Lower case codes work too.
+    assert_eq!(run(&["rule", "rdj201"]).code, 0);
+}
+
+#[test]
+fn rule_all_prints_every_rule() {
+    let out = run(&["rule", "--all"]);
+    assert_eq!(out.code, 0);
+    for code in [
+        "RDJ000", "RDJ101", "RDJ108", "RDJ201", "RDJ301", "RDJ401", "RDJ601", "RDJ604",
+    ] {
+        assert!(out.stdout.contains(&format!("({code})")), "{code}");
+    }
+}
+
+#[test]
+fn rule_json() {
+    let out = run(&["rule", "--all", "--output-format", "json"]);
+    assert_eq!(out.code, 0);
+    let json = out.json();
+    let rules = json.as_array().unwrap();
+    assert!(rules.len() >= 18);
+    for r in rules {
+        let mut keys: Vec<&str> = r.as_object().unwrap().keys().map(String::as_str).collect();
+        keys.sort();
+        assert_eq!(keys, vec!["code", "doc", "name", "severity", "url"]);
+        assert!(["error", "warning", "info"].contains(&r["severity"].as_str().unwrap()));
+        assert!(r["doc"].as_str().unwrap().starts_with("## What it does"));
+    }
+    let one = run(&["rule", "RDJ604", "--output-format", "json"]).json();
+    assert_eq!(one[0]["code"], "RDJ604");
+    assert_eq!(one[0]["name"], "related-field-without-join");
+}
+
+#[test]
+fn rule_errors() {
+    run(&["rule", "RDJ999"]).assert_error("unknown rule code \"RDJ999\"");
+    assert_eq!(run(&["rule"]).code, 2);
+    assert_eq!(run(&["rule", "RDJ101", "--all"]).code, 2);
+}
+
+#[test]
+fn version_and_help() {
+    let out = run(&["--version"]);
+    assert_eq!(out.code, 0);
+    assert_eq!(
+        out.stdout.trim(),
+        format!("reflex-django-lsp {}", env!("CARGO_PKG_VERSION"))
+    );
+    let out = run(&["--help"]);
+    assert_eq!(out.code, 0);
+    for cmd in ["check", "rule", "server", "schema"] {
+        assert!(out.stdout.contains(cmd), "{cmd}");
+    }
+    let out = run(&["check", "--help"]);
+    assert_eq!(out.code, 0);
+    for flag in [
+        "--output-format",
+        "--fix",
+        "--unsafe-fixes",
+        "--diff",
+        "--select",
+        "--ignore",
+        "--extend-select",
+        "--statistics",
+        "--exit-zero",
+        "--config",
+        "--database-url",
+        "--no-database",
+        "--django-version",
+        "--stdin-filename",
+    ] {
+        assert!(out.stdout.contains(flag), "{flag}");
+    }
+}
+
+#[test]
+fn no_arguments_is_a_usage_error() {
+    let out = run(&[]);
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("Usage"));
+}
+
+#[test]
+fn server_and_schema_are_not_yet_available() {
+    run(&["server"]).assert_error("not yet available");
+    run(&["schema"]).assert_error("not yet available");
+    run(&["schema", "."]).assert_error("not yet available");
+}
