@@ -197,7 +197,8 @@ pub struct StateInfo {
 
 pub struct WorkspaceIndex {
     pub files: Vec<FileEntry>,
-    by_module: FxHashMap<String, FileId>,
+    /// Module name → files (several when projects in one workspace share names).
+    by_module: FxHashMap<String, Vec<FileId>>,
     by_path: FxHashMap<PathBuf, FileId>,
     pub models: Vec<ModelInfo>,
     model_by_class: FxHashMap<ClassRef, ModelId>,
@@ -253,7 +254,7 @@ impl WorkspaceIndex {
         let mut by_path = FxHashMap::default();
         for (id, f) in files.iter().enumerate() {
             for m in &f.modules {
-                by_module.entry(m.clone()).or_insert(id);
+                by_module.entry(m.clone()).or_insert_with(Vec::new).push(id);
             }
             by_path.insert(f.path.clone(), id);
         }
@@ -281,7 +282,29 @@ impl WorkspaceIndex {
     }
 
     pub fn module(&self, name: &str) -> Option<FileId> {
-        self.by_module.get(name).copied()
+        self.by_module.get(name).and_then(|v| v.first().copied())
+    }
+
+    /// The file named `name` nearest to `from` (longest common directory),
+    /// so that two projects in one workspace can both have `catalog.models`.
+    pub fn module_near(&self, name: &str, from: Option<FileId>) -> Option<FileId> {
+        let files = self.by_module.get(name)?;
+        match (files.as_slice(), from) {
+            ([only], _) => Some(*only),
+            (_, None) => files.first().copied(),
+            (_, Some(from)) => {
+                let origin = &self.files[from].path;
+                files.iter().copied().max_by_key(|f| {
+                    let common = self.files[*f]
+                        .path
+                        .components()
+                        .zip(origin.components())
+                        .take_while(|(a, b)| a == b)
+                        .count();
+                    (common, std::cmp::Reverse(*f))
+                })
+            }
+        }
     }
 
     pub fn class(&self, c: ClassRef) -> &ClassSummary {
@@ -340,7 +363,7 @@ impl WorkspaceIndex {
                 .rev()
                 .find(|b| b.scope == Some(scope) && b.local == name)
             {
-                return self.resolve_import(&b.target, name, depth);
+                return self.resolve_import(&b.target, file, depth);
             }
         }
         // Module level: the last binding in source order wins.
@@ -383,7 +406,7 @@ impl WorkspaceIndex {
                     .rev()
                     .find(|b| b.scope.is_none() && b.local == name && b.stmt_range.start == at);
                 match b {
-                    Some(b) => self.resolve_import(&b.target, name, depth),
+                    Some(b) => self.resolve_import(&b.target, file, depth),
                     None => Symbol::Unknown,
                 }
             }
@@ -391,7 +414,7 @@ impl WorkspaceIndex {
             None => {
                 for b in s.imports.iter().filter(|b| b.scope.is_none()) {
                     if let ImportTarget::Star { module } = &b.target {
-                        if let Some(f) = self.module(module) {
+                        if let Some(f) = self.module_near(module, Some(file)) {
                             if f != file {
                                 let sym = self.resolve_name_depth(f, name, None, depth + 1);
                                 if sym != Symbol::Unknown {
@@ -406,14 +429,14 @@ impl WorkspaceIndex {
         }
     }
 
-    fn resolve_import(&self, target: &ImportTarget, _local: &str, depth: u32) -> Symbol {
+    fn resolve_import(&self, target: &ImportTarget, from: FileId, depth: u32) -> Symbol {
         match target {
-            ImportTarget::Module(m) => match self.module(m) {
+            ImportTarget::Module(m) => match self.module_near(m, Some(from)) {
                 Some(f) => Symbol::Module(f),
                 None => Symbol::External(m.clone()),
             },
             ImportTarget::Member { module, name } => {
-                self.resolve_qualified_depth(&format!("{module}.{name}"), depth + 1)
+                self.resolve_qualified_depth(&format!("{module}.{name}"), depth + 1, Some(from))
             }
             ImportTarget::Star { .. } => Symbol::Unknown,
         }
@@ -421,18 +444,23 @@ impl WorkspaceIndex {
 
     /// Resolves a fully qualified name such as `shop.models.Product`.
     pub fn resolve_qualified(&self, q: &str) -> Symbol {
-        self.resolve_qualified_depth(q, 0)
+        self.resolve_qualified_depth(q, 0, None)
     }
 
-    fn resolve_qualified_depth(&self, q: &str, depth: u32) -> Symbol {
-        if let Some(f) = self.module(q) {
+    /// Like [`Self::resolve_qualified`], preferring modules near `from`.
+    pub fn resolve_qualified_from(&self, q: &str, from: FileId) -> Symbol {
+        self.resolve_qualified_depth(q, 0, Some(from))
+    }
+
+    fn resolve_qualified_depth(&self, q: &str, depth: u32, from: Option<FileId>) -> Symbol {
+        if let Some(f) = self.module_near(q, from) {
             return Symbol::Module(f);
         }
         // The longest workspace-module prefix, then members from there.
         let parts: Vec<&str> = q.split('.').collect();
         for cut in (1..parts.len()).rev() {
             let prefix = parts[..cut].join(".");
-            if let Some(f) = self.module(&prefix) {
+            if let Some(f) = self.module_near(&prefix, from) {
                 let mut sym = self.member(f, parts[cut], depth + 1);
                 for attr in &parts[cut + 1..] {
                     sym = self.attribute(sym, attr, depth + 1);
@@ -447,7 +475,7 @@ impl WorkspaceIndex {
         match self.resolve_name_depth(module, name, None, depth) {
             Symbol::Unknown => {
                 let sub = format!("{}.{name}", self.files[module].module());
-                match self.module(&sub) {
+                match self.module_near(&sub, Some(module)) {
                     Some(f) => Symbol::Module(f),
                     None => Symbol::Unknown,
                 }
@@ -605,6 +633,17 @@ impl WorkspaceIndex {
             return *k;
         }
         memo.insert(c, None); // cycle guard
+                              // A workspace copy of a known base (a vendored or stubbed `reflex.State`,
+                              // Django's own `django.db.models.base.Model`) is that base.
+        let name = &self.class(c).name;
+        if let Some(kind) = self.files[c.file]
+            .modules
+            .iter()
+            .find_map(|m| external_kind(&format!("{m}.{name}")))
+        {
+            memo.insert(c, Some(kind));
+            return Some(kind);
+        }
         let mut result = None;
         if depth < 32 {
             for base in &self.class(c).bases {

@@ -48,7 +48,7 @@ pub fn check(index: &WorkspaceIndex, file: FileId, rules: RuleSet, out: &mut Vec
         if seen_stmts.contains(&b.stmt_range.start) {
             continue;
         }
-        let Some((module, bootstraps)) = models_module(index, b) else { continue };
+        let Some((module, bootstraps)) = models_module(index, file, b) else { continue };
         if bootstraps || bootstrapped_before(index, file, b.stmt_range.start, 0) {
             continue;
         }
@@ -63,14 +63,14 @@ pub fn check(index: &WorkspaceIndex, file: FileId, rules: RuleSet, out: &mut Vec
 
 /// If the import brings in a Django models module: its name, and whether
 /// importing it bootstraps Django itself.
-fn models_module(index: &WorkspaceIndex, b: &ImportBinding) -> Option<(String, bool)> {
+fn models_module(index: &WorkspaceIndex, from: FileId, b: &ImportBinding) -> Option<(String, bool)> {
     let candidates: Vec<String> = match &b.target {
         ImportTarget::Module(m) => vec![m.clone()],
         ImportTarget::Member { module, name } => vec![format!("{module}.{name}"), module.clone()],
         ImportTarget::Star { module } => vec![module.clone()],
     };
     for m in candidates {
-        if let Some(f) = index.module(&m) {
+        if let Some(f) = index.module_near(&m, Some(from)) {
             let models: Vec<_> = index.models.iter().filter(|info| info.class.is_some_and(|c| c.file == f)).collect();
             if models.is_empty() {
                 continue;
@@ -79,7 +79,7 @@ fn models_module(index: &WorkspaceIndex, b: &ImportBinding) -> Option<(String, b
             return Some((m, boots));
         }
         let is_models = m.rsplit('.').next() == Some("models") && !m.starts_with("django.db");
-        if is_models && index.module(&m).is_none() && !m.starts_with("reflex") {
+        if is_models && index.module_near(&m, Some(from)).is_none() && !m.starts_with("reflex") {
             return Some((m, false));
         }
     }
@@ -105,7 +105,7 @@ fn bootstrapped_before(index: &WorkspaceIndex, file: FileId, offset: usize, dept
             ImportTarget::Module(m) | ImportTarget::Star { module: m } => m.clone(),
             ImportTarget::Member { module, .. } => module.clone(),
         };
-        match index.module(&module) {
+        match index.module_near(&module, Some(file)) {
             Some(f) if f != file => bootstrapped_before(index, f, usize::MAX, depth + 1),
             _ => false,
         }

@@ -1,0 +1,63 @@
+//! Shared helpers of the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_reflex-django-lsp"))
+}
+
+/// Runs `check --output-format json` and returns the findings.
+pub fn check_json(paths: &[&Path], extra: &[&str]) -> Vec<serde_json::Value> {
+    let out = bin()
+        .arg("check")
+        .args(paths)
+        .args(["--output-format", "json", "--exit-zero"])
+        .args(extra)
+        .output()
+        .expect("run reflex-django-lsp");
+    assert!(
+        out.status.success(),
+        "check failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON output")
+}
+
+/// A Python that can import Django 5.2, for the oracle: `$RDJ_PYTHON`, the
+/// test command's virtualenv (`.cache/venv`), or `python3`. `Err` says why not.
+pub fn django_python() -> Result<PathBuf, String> {
+    let mut candidates = Vec::new();
+    if let Ok(p) = std::env::var("RDJ_PYTHON") {
+        candidates.push(PathBuf::from(p));
+    }
+    candidates.push(repo().join(".cache/venv/bin/python"));
+    candidates.push(PathBuf::from("python3"));
+    for c in &candidates {
+        let ok = Command::new(c)
+            .args([
+                "-c",
+                "import django, sys; sys.exit(0 if django.VERSION[:2] == (5, 2) else 1)",
+            ])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if ok {
+            return Ok(c.clone());
+        }
+    }
+    Err("no Python with Django 5.2 (set RDJ_PYTHON, or run `bash .ci/run`)".into())
+}
+
+/// Skips a test that needs an external tool, but never on CI, where the
+/// test command installs everything and a skip would hide a broken setup.
+pub fn skip_or_fail(reason: &str) {
+    if std::env::var_os("CI").is_some() {
+        panic!("required on CI: {reason}");
+    }
+    eprintln!("skipped: {reason}");
+}
