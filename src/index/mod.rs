@@ -155,6 +155,12 @@ pub fn module_names(path: &Path, root: &Path, has_init: impl Fn(&Path) -> bool) 
     if !parts.is_empty() {
         names.push(parts.join("."));
     }
+    // The root-relative name is wrong when the root lies inside a package
+    // (checking `pkg/sub/`): it would make `pkg/sub/django/` the module `django`.
+    let root_inside_package = dir.is_some_and(|top| root != top && root.starts_with(top));
+    if root_inside_package {
+        return names;
+    }
     if let Ok(rel) = path.strip_prefix(root) {
         let mut comps: Vec<String> = rel
             .components()
@@ -180,6 +186,28 @@ fn is_identifier(s: &str) -> bool {
 }
 
 /// What a workspace class is, from its bases (transitively).
+#[cfg(test)]
+mod tests {
+    use super::module_names;
+    use std::path::Path;
+
+    #[test]
+    fn module_names_by_package_and_root() {
+        let inits = ["/p/shop", "/p/shop/states", "/p/lib/pkg", "/p/lib/pkg/django"];
+        let has_init = |d: &Path| inits.iter().any(|i| Path::new(i) == d);
+        let names = |f: &str, root: &str| module_names(Path::new(f), Path::new(root), has_init);
+        assert_eq!(names("/p/shop/states/cart.py", "/p"), vec!["shop.states.cart"]);
+        assert_eq!(names("/p/shop/__init__.py", "/p"), vec!["shop"]);
+        // A namespace app (no __init__.py) is importable from the root.
+        assert_eq!(names("/p/catalog/models.py", "/p"), vec!["models", "catalog.models"]);
+        // Checking inside a package must not invent a top-level `django` module.
+        assert_eq!(
+            names("/p/lib/pkg/django/model.py", "/p/lib/pkg"),
+            vec!["pkg.django.model"]
+        );
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClassKind {
     Model(ModelId),
