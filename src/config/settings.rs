@@ -140,16 +140,14 @@ impl Settings {
             &config.extend_select,
             &config.ignore,
         );
+        // ruff's carry-over: the config's `ignore` survives a CLI `--select`
+        // when the config did not choose its own selection; it joins the CLI
+        // layer, so specificity still decides against `--extend-select`.
+        let mut cli_ignore = cli.ignore.clone();
         if cli.select.is_some() && config.select.is_none() {
-            // ruff's carry-over: the config's `ignore` survives a CLI `--select`
-            // when the config did not choose its own selection.
-            apply_layer(&mut rules, cli.select.as_deref(), &cli.extend_select, &[]);
-            let mut ignores = config.ignore.clone();
-            ignores.extend(cli.ignore.iter().cloned());
-            apply_layer(&mut rules, None, &[], &ignores);
-        } else {
-            apply_layer(&mut rules, cli.select.as_deref(), &cli.extend_select, &cli.ignore);
+            cli_ignore.extend(config.ignore.iter().cloned());
         }
+        apply_layer(&mut rules, cli.select.as_deref(), &cli.extend_select, &cli_ignore);
 
         // The severity table, least specific entries first so the most
         // specific one decides; `off` disables the rule.
@@ -324,6 +322,23 @@ mod tests {
         let st = Settings::resolve(Some(&config), &cli);
         assert!(!st.rules.contains(Rule::RDJ101));
         assert!(st.rules.contains(Rule::RDJ102));
+    }
+
+    #[test]
+    fn carried_over_ignores_compete_by_specificity() {
+        let config = Config {
+            ignore: s(&["RDJ1"]),
+            ..Config::default()
+        };
+        let cli = CliOverrides {
+            select: Some(s(&["RDJ2"])),
+            extend_select: s(&["RDJ101"]),
+            ..CliOverrides::default()
+        };
+        let st = Settings::resolve(Some(&config), &cli);
+        assert!(st.rules.contains(Rule::RDJ101));
+        assert!(!st.rules.contains(Rule::RDJ102));
+        assert!(st.rules.contains(Rule::RDJ201));
     }
 
     #[test]
