@@ -236,7 +236,7 @@ pub fn check(args: CheckArgs) -> Result<i32, Fatal> {
         .collect();
     let report = Report::new(files);
 
-    let color = io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let color = io::stdout().is_terminal() && std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty());
     let mut stdout = io::BufWriter::new(io::stdout().lock());
     let written = if args.statistics {
         if matches!(args.output_format, OutputFormat::Json | OutputFormat::JsonLines) {
