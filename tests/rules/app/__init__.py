@@ -1,0 +1,1 @@
+"""The `app` Django app of the rule fixtures: plain Django models."""

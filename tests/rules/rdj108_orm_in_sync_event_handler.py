@@ -1,0 +1,68 @@
+"""RDJ108 orm-in-sync-event-handler: ORM work in a sync (`def`) event handler
+of a Reflex state, which Reflex calls on the event-loop thread."""
+
+import reflex as rx
+from asgiref.sync import sync_to_async
+from reflex_django import AppState, configure_django
+
+configure_django()  # Django is set up before the models are imported (RDJ401)
+
+from app.models import Order, Product
+from app.services import stock_for
+
+
+class AdminState(rx.State):
+    names: list[str] = []
+    stock: int = 0
+    query: str = ""
+    customer: str = ""
+
+    # update() in a plain sync handler
+    def publish(self, product_id: int):
+        Product.objects.filter(pk=product_id).update(is_published=True)  # error: RDJ108
+
+    # iterating a QuerySet in an @rx.event sync handler
+    @rx.event
+    def load_names(self):
+        self.names = [p.name for p in Product.published.order_by("name")]  # error: RDJ108
+
+    # get() and then save() in a sync handler: both run on the loop
+    def mark_paid(self, order_id: int):
+        order = Order.objects.get(pk=order_id)  # error: RDJ108
+        order.status = "paid"
+        order.save()  # error: RDJ108
+
+    # a sync helper doing ORM work, called from a sync handler
+    def load_stock(self, sku: str):
+        self.stock = stock_for(sku)  # error: RDJ108
+
+    # a sync handler with no ORM work only sets state
+    def set_query(self, query: str):
+        self.query = query.strip()  # ok
+
+    # building a QuerySet (and its SQL text) runs no query
+    def show_sql(self):
+        self.query = str(Product.objects.filter(name__icontains=self.query).query)  # ok
+
+    # a backend `_method` is not an event handler; here it runs via sync_to_async
+    def _names_sync(self) -> list[str]:
+        return [p.name for p in Product.objects.order_by("name")]  # ok
+
+    # the async handler that hands the backend method to a worker thread
+    async def load_names_async(self):
+        self.names = await sync_to_async(self._names_sync)()  # ok
+
+
+class OrdersState(AppState):
+    count: int = 0
+
+    # reflex-django's AppState is an rx.State too
+    def count_orders(self):
+        self.count = Order.objects.count()  # error: RDJ108
+
+
+class OrderReport:
+    """A plain class used by management commands: sync ORM is fine here."""
+
+    def count_open(self) -> int:
+        return Order.objects.filter(status="new").count()  # ok

@@ -1,0 +1,1 @@
+"""A second app whose models inherit reflex_django's `Model` (RDJ401)."""
