@@ -1,5 +1,6 @@
-; Every import statement, at any depth. The index decides its scope (module
-; level or a function body) from the statement's ancestors.
+; Import statements. The index runs this on a module's own statements (start
+; depth 1); imports nested in functions are found by a walk over statement
+; blocks, which never enters expressions.
 (import_statement) @import
 (import_from_statement) @import
 (future_import_statement) @import

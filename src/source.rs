@@ -62,6 +62,19 @@ pub fn decode(bytes: &[u8]) -> Result<String, DecodeError> {
     }
 }
 
+/// Like [`decode`], reusing the buffer (no copy for valid UTF-8).
+pub fn decode_owned(mut bytes: Vec<u8>) -> Result<String, DecodeError> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) || memchr::memchr(0, &bytes).is_some() {
+        return decode(&bytes);
+    }
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        bytes.drain(..3);
+    }
+    String::from_utf8(bytes).map_err(|e| DecodeError::InvalidUtf8 {
+        offset: e.utf8_error().valid_up_to(),
+    })
+}
+
 /// 1-based row and column; the column counts Unicode scalar values (SPEC §2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 pub struct Position {

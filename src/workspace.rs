@@ -2,7 +2,7 @@
 //! files to index (the whole workspace, so models defined outside the checked
 //! files resolve), and reading them in parallel into a [`WorkspaceIndex`].
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
@@ -148,6 +148,25 @@ pub fn load(sources: Vec<Source>) -> Loaded {
         .map(|d| (d.clone(), find_root(&d).unwrap_or(d)))
         .collect();
 
+    // Which folders are packages (hold an `__init__.py`): from the file list
+    // for walked folders, one `stat` each for folders above them.
+    let walked: HashSet<&Path> = sources.iter().map(|s| s.path.as_path()).collect();
+    let mut has_init: HashMap<PathBuf, bool> = HashMap::new();
+    for s in &sources {
+        for d in s.path.ancestors().skip(1) {
+            if has_init.contains_key(d) {
+                break;
+            }
+            let init = d.join("__init__.py");
+            let is_package = if roots.contains_key(d) {
+                walked.contains(init.as_path())
+            } else {
+                init.is_file()
+            };
+            has_init.insert(d.to_path_buf(), is_package);
+        }
+    }
+
     let results: Vec<Result<FileEntry, (PathBuf, io::Error)>> = sources
         .into_par_iter()
         .map(|source| {
@@ -160,8 +179,8 @@ pub fn load(sources: Vec<Source>) -> Loaded {
             };
             let dir = source.path.parent().unwrap_or(Path::new("/"));
             let root = roots.get(dir).map(PathBuf::as_path).unwrap_or(dir);
-            let modules = module_names(&source.path, root, |d| d.join("__init__.py").is_file());
-            Ok(FileEntry::new(source.path, modules, &bytes))
+            let modules = module_names(&source.path, root, |d| has_init.get(d).copied().unwrap_or(false));
+            Ok(FileEntry::from_bytes(source.path, modules, bytes))
         })
         .collect();
 

@@ -63,7 +63,12 @@ pub fn check_file(index: &WorkspaceIndex, file: FileId, options: &AnalysisOption
         }
         return Vec::new();
     }
-    let Some(tree) = &entry.tree else { return Vec::new() };
+    // Only code on the event loop, Reflex states and start-up modules are ever
+    // reported: other files are not even parsed (unless resolution needs them).
+    if !crate::index::may_have_findings(entry.text.as_bytes()) {
+        return Vec::new();
+    }
+    let Some(tree) = entry.tree() else { return Vec::new() };
     let src: &str = &entry.text;
     let root = tree.root_node();
     let shared = Shared::default();
@@ -300,7 +305,7 @@ fn bind_parameters<'a>(w: &mut Walker<'a>, def: Node<'a>) {
 }
 
 pub(crate) fn imports_django(index: &WorkspaceIndex, file: FileId) -> bool {
-    index.file(file).summary.imports.iter().any(|b| match &b.target {
+    index.file(file).summary().imports.iter().any(|b| match &b.target {
         crate::index::summary::ImportTarget::Module(m) => m.starts_with("django"),
         crate::index::summary::ImportTarget::Member { module, .. } => module.starts_with("django"),
         _ => false,
@@ -322,7 +327,7 @@ pub fn annotation_ty<'a>(w: &mut Walker<'a>, ann: Node<'a>) -> Ty {
                 loaded: Loaded::unknown(),
             },
             Ty::External(q) if q == "django.db.models.QuerySet" || q == "django.db.models.query.QuerySet" => {
-                match w.index.any_model {
+                match Some(w.index.any_model) {
                     Some(m) => Ty::QuerySet {
                         model: m,
                         values: false,
@@ -432,7 +437,7 @@ pub fn helper_blocking_path(w: &Walker<'_>, callee: &Callable) -> Option<String>
 
 fn summarize_workspace_function(w: &Walker<'_>, f: FuncRef) -> Option<String> {
     let entry = w.index.file(f.file);
-    let tree = entry.tree.as_ref()?;
+    let tree = entry.tree()?;
     let src: &str = &entry.text;
     let root = tree.root_node();
     let range = w.index.function_range(f);
@@ -523,7 +528,7 @@ pub fn return_type(w: &Walker<'_>, f: FuncRef) -> Ty {
     w.shared.return_cache.borrow_mut().insert(key, Ty::Unknown); // recursion guard
     let ty = (|| {
         let entry = w.index.file(f.file);
-        let tree = entry.tree.as_ref()?;
+        let tree = entry.tree()?;
         let src: &str = &entry.text;
         let root = tree.root_node();
         let range = summary.range.clone();

@@ -213,7 +213,7 @@ impl<'a> Walker<'a> {
             "import_statement" | "import_from_statement" => {
                 // Function-local imports are resolved through the index (scoped);
                 // drop any stale local binding of the same names.
-                for b in &self.index.file(self.file).summary.imports {
+                for b in &self.index.file(self.file).summary().imports {
                     if b.stmt_range == stmt.byte_range() {
                         self.env.remove(&b.local);
                     }
@@ -673,7 +673,7 @@ impl<'a> Walker<'a> {
         let local_import = self.scope.is_some_and(|s| {
             self.index
                 .file(self.file)
-                .summary
+                .summary()
                 .imports
                 .iter()
                 .any(|b| b.scope == Some(s) && b.local == name)
@@ -726,7 +726,17 @@ impl<'a> Walker<'a> {
                 if !info.fields_known {
                     return Ty::Unknown;
                 }
-                match info.member(attr) {
+                // A method or class attribute of the model is not a relation:
+                // no need to look for reverse accessors.
+                let defined_on_class = info.class.is_some_and(|c| {
+                    self.index.find_method(c, attr).is_some() || self.index.class(c).attr(attr).is_some()
+                });
+                let member = if defined_on_class {
+                    info.own_member(attr)
+                } else {
+                    self.index.member(&info, attr)
+                };
+                match member {
                     Some(Member::Field(f)) => match f.kind {
                         FieldKind::Plain => {
                             rules::rdj104_lazy_relation_access::check_deferred(self, node, obj, loaded, f, *model);
@@ -1172,7 +1182,7 @@ impl<'a> Walker<'a> {
                 )));
             }
         }
-        let custom = self.index.model(model).queryset_methods.contains(method);
+        let custom = self.index.model(model).members().queryset_methods.contains(method);
         if crate::index::models::returns_queryset(method) || custom {
             let mut loaded = loaded.clone();
             let mut values = values;
@@ -1340,7 +1350,7 @@ impl<'a> Walker<'a> {
             return ty;
         }
         if q.ends_with("get_user_model") {
-            if let Some(u) = self.index.auth_user {
+            if let Some(u) = self.index.auth_user() {
                 return Ty::ModelClass(u);
             }
         }

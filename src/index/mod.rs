@@ -12,7 +12,7 @@ pub mod summary;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock, OnceLock, RwLock};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use tree_sitter::Tree;
@@ -51,7 +51,14 @@ pub enum Symbol {
     Unknown,
 }
 
-/// One Python file, decoded and (if it can matter) parsed.
+/// A file's syntax tree and summary, made on first use.
+pub struct Parsed {
+    pub tree: Tree,
+    pub summary: ModuleSummary,
+}
+
+/// One Python file: decoded eagerly (cheap), parsed only when the checker or
+/// name resolution needs it.
 pub struct FileEntry {
     pub path: PathBuf,
     /// Dotted module names the file can be imported as (package-based first).
@@ -59,13 +66,12 @@ pub struct FileEntry {
     pub package: String,
     pub text: Arc<str>,
     pub lines: LineIndex,
-    pub tree: Option<Tree>,
-    pub summary: ModuleSummary,
     pub decode_error: Option<DecodeError>,
+    parsed: OnceLock<Option<Parsed>>,
 }
 
 /// Cheap byte-level test: can this file define or use anything we analyse?
-/// Files that fail it are not parsed at all.
+/// Files that fail it are never parsed.
 pub fn may_matter(bytes: &[u8]) -> bool {
     const NEEDLES: &[&[u8]] = &[
         b"async",
@@ -82,10 +88,71 @@ pub fn may_matter(bytes: &[u8]) -> bool {
     NEEDLES.iter().any(|n| memchr::memmem::find(bytes, n).is_some())
 }
 
+/// Can this file have findings of its own? Only code that runs on the event
+/// loop (`async def`), Reflex states and start-up modules are ever reported,
+/// so other files are parsed only if resolution reaches them.
+///
+/// A Reflex state class is recognised by a `State` in its class header
+/// (`class CartState(rx.State)`, `class Admin(BaseState)`): a state whose
+/// header and module never say `State` or `reflex` is not checked for the
+/// state rules (RDJ108, RDJ3xx, RDJ6xx).
+pub fn may_have_findings(bytes: &[u8]) -> bool {
+    let find = |n: &[u8]| memchr::memmem::find(bytes, n).is_some();
+    if find(b"reflex") || has_async_def(bytes) {
+        return true;
+    }
+    memchr::memmem::find_iter(bytes, b"class ").any(|at| {
+        let line_start = bytes[..at]
+            .iter()
+            .rposition(|b| *b == b'\n' || *b == b'\r')
+            .map_or(0, |i| i + 1);
+        let indented_header = bytes[line_start..at].iter().all(|b| *b == b' ' || *b == b'\t');
+        let header_end = bytes[at..]
+            .iter()
+            .position(|b| *b == b':' || *b == b'\n')
+            .map_or(bytes.len(), |i| at + i);
+        indented_header && memchr::memmem::find(&bytes[at..header_end], b"State").is_some()
+    })
+}
+
+/// `async def` (any whitespace between the words): only such files have
+/// code that runs on the event loop.
+fn has_async_def(bytes: &[u8]) -> bool {
+    memchr::memmem::find_iter(bytes, b"async").any(|at| {
+        let rest = &bytes[at + 5..];
+        let ws = rest.iter().take_while(|b| **b == b' ' || **b == b'\t').count();
+        ws > 0 && rest[ws..].starts_with(b"def")
+    })
+}
+
+#[cfg(test)]
+mod gate_tests {
+    use super::may_have_findings;
+
+    #[test]
+    fn files_that_can_have_findings() {
+        assert!(may_have_findings(b"async def f(): pass"));
+        assert!(may_have_findings(b"async  def f(): pass"));
+        assert!(!may_have_findings(b"import asyncio\nasyncio.run(main())"));
+        assert!(may_have_findings(b"import reflex as rx"));
+        assert!(may_have_findings(b"class Cart(BaseState):\n    pass"));
+        assert!(!may_have_findings(
+            b"from django.db.migrations.state import ProjectState\nstate = ProjectState()"
+        ));
+        assert!(!may_have_findings(b"class Product(models.Model):\n    name = 1"));
+    }
+}
+
+static EMPTY_SUMMARY: LazyLock<ModuleSummary> = LazyLock::new(ModuleSummary::default);
+
 impl FileEntry {
-    /// Decodes and, when it may matter, parses and summarizes a file.
-    /// `modules` are the names it can be imported as (see [`module_names`]).
+    /// Decodes a file. `modules` are the names it can be imported as (see [`module_names`]).
     pub fn new(path: PathBuf, modules: Vec<String>, bytes: &[u8]) -> FileEntry {
+        FileEntry::from_bytes(path, modules, bytes.to_vec())
+    }
+
+    /// Like [`FileEntry::new`], taking ownership of the bytes (no copy).
+    pub fn from_bytes(path: PathBuf, modules: Vec<String>, bytes: Vec<u8>) -> FileEntry {
         let is_init = path.file_stem().is_some_and(|s| s == "__init__");
         let primary = modules.first().cloned().unwrap_or_default();
         let package = if is_init {
@@ -93,20 +160,9 @@ impl FileEntry {
         } else {
             primary.rsplit_once('.').map(|(p, _)| p.to_owned()).unwrap_or_default()
         };
-        let (text, decode_error) = match crate::source::decode(bytes) {
+        let (text, decode_error) = match crate::source::decode_owned(bytes) {
             Ok(t) => (t, None),
             Err(e) => (String::new(), Some(e)),
-        };
-        let (tree, summary) = if decode_error.is_none() && may_matter(text.as_bytes()) {
-            match crate::syntax::parse(&text) {
-                Some(tree) => {
-                    let s = summary::summarize(&tree, &text, &package);
-                    (Some(tree), s)
-                }
-                None => (None, ModuleSummary::default()),
-            }
-        } else {
-            (None, ModuleSummary::default())
         };
         let lines = LineIndex::new(&text);
         FileEntry {
@@ -115,10 +171,36 @@ impl FileEntry {
             package,
             text: Arc::from(text),
             lines,
-            tree,
-            summary,
             decode_error,
+            parsed: OnceLock::new(),
         }
+    }
+
+    /// The tree and summary, parsing on first use (thread-safe).
+    pub fn parsed(&self) -> Option<&Parsed> {
+        self.parsed
+            .get_or_init(|| {
+                if self.decode_error.is_some() || !may_matter(self.text.as_bytes()) {
+                    return None;
+                }
+                let tree = crate::syntax::parse(&self.text)?;
+                let summary = summary::summarize(&tree, &self.text, &self.package);
+                Some(Parsed { tree, summary })
+            })
+            .as_ref()
+    }
+
+    pub fn tree(&self) -> Option<&Tree> {
+        self.parsed().map(|p| &p.tree)
+    }
+
+    pub fn summary(&self) -> &ModuleSummary {
+        self.parsed().map(|p| &p.summary).unwrap_or(&EMPTY_SUMMARY)
+    }
+
+    /// Whether it was parsed (for statistics and tests of laziness).
+    pub fn is_parsed(&self) -> bool {
+        self.parsed.get().is_some_and(Option::is_some)
     }
 
     pub fn module(&self) -> &str {
@@ -218,9 +300,15 @@ pub enum ClassKind {
     Other,
 }
 
-pub struct StateInfo {
-    pub class: ClassRef,
-    pub model_state: bool,
+/// Models known so far: built-in ones from the start, workspace and
+/// installed-app models as resolution meets them.
+#[derive(Default)]
+pub(crate) struct Registry {
+    pub models: Vec<Arc<ModelInfo>>,
+    pub by_class: FxHashMap<ClassRef, ModelId>,
+    pub by_qualname: FxHashMap<String, ModelId>,
+    /// `(app_label, name)` look-ups already answered.
+    pub by_label: FxHashMap<(String, String), Option<ModelId>>,
 }
 
 pub struct WorkspaceIndex {
@@ -228,14 +316,23 @@ pub struct WorkspaceIndex {
     /// Module name → files (several when projects in one workspace share names).
     by_module: FxHashMap<String, Vec<FileId>>,
     by_path: FxHashMap<PathBuf, FileId>,
-    pub models: Vec<ModelInfo>,
-    model_by_class: FxHashMap<ClassRef, ModelId>,
-    model_by_qualname: FxHashMap<String, ModelId>,
-    class_kinds: FxHashMap<ClassRef, ClassKind>,
-    pub auth_user: Option<ModelId>,
+    pub(crate) registry: RwLock<Registry>,
+    class_kinds: RwLock<FxHashMap<ClassRef, ClassKind>>,
+    auth_user: OnceLock<Option<ModelId>>,
     /// A stand-in model for `QuerySet` annotations without a type argument:
     /// a QuerySet of some model whose fields we do not know.
-    pub any_model: Option<ModelId>,
+    pub any_model: ModelId,
+}
+
+/// Packages whose behaviour is built-in knowledge (SPEC §4): names in them
+/// resolve as external even when a copy of the package is in the workspace
+/// (checking Django's own source, a vendored or stubbed `reflex`), so their
+/// internals are never parsed or analysed as user code.
+const FRAMEWORKS: &[&str] = &["django", "asgiref", "reflex", "reflex_django", "channels"];
+
+fn is_framework(qualified: &str) -> bool {
+    let top = qualified.split('.').next().unwrap_or(qualified);
+    FRAMEWORKS.contains(&top)
 }
 
 /// Qualified names that make a class a Django model, and whether importing
@@ -277,12 +374,14 @@ fn external_queryset_root(q: &str) -> bool {
 }
 
 impl WorkspaceIndex {
+    /// Builds the index. Nothing is parsed here: files are parsed when the
+    /// checker or name resolution first needs them.
     pub fn new(files: Vec<FileEntry>) -> WorkspaceIndex {
-        let mut by_module = FxHashMap::default();
+        let mut by_module: FxHashMap<String, Vec<FileId>> = FxHashMap::default();
         let mut by_path = FxHashMap::default();
         for (id, f) in files.iter().enumerate() {
             for m in &f.modules {
-                by_module.entry(m.clone()).or_insert_with(Vec::new).push(id);
+                by_module.entry(m.clone()).or_default().push(id);
             }
             by_path.insert(f.path.clone(), id);
         }
@@ -290,14 +389,12 @@ impl WorkspaceIndex {
             files,
             by_module,
             by_path,
-            models: Vec::new(),
-            model_by_class: FxHashMap::default(),
-            model_by_qualname: FxHashMap::default(),
-            class_kinds: FxHashMap::default(),
-            auth_user: None,
-            any_model: None,
+            registry: RwLock::new(Registry::default()),
+            class_kinds: RwLock::new(FxHashMap::default()),
+            auth_user: OnceLock::new(),
+            any_model: ModelId(0),
         };
-        models::build(&mut index);
+        index.any_model = models::register_builtins(&index);
         index
     }
 
@@ -336,41 +433,91 @@ impl WorkspaceIndex {
     }
 
     pub fn class(&self, c: ClassRef) -> &ClassSummary {
-        &self.files[c.file].summary.classes[c.index]
+        &self.files[c.file].summary().classes[c.index]
     }
 
     pub fn function(&self, f: FuncRef) -> &FunctionSummary {
-        let s = &self.files[f.file].summary;
+        let s = self.files[f.file].summary();
         match f.class {
             Some(c) => &s.classes[c].methods[f.index],
             None => &s.functions[f.index],
         }
     }
 
-    pub fn model(&self, id: ModelId) -> &ModelInfo {
-        &self.models[id.0 as usize]
+    /// A model with its fields and managers computed.
+    pub fn model(&self, id: ModelId) -> Arc<ModelInfo> {
+        let m = self.model_identity(id);
+        models::ensure_members(self, &m);
+        m
+    }
+
+    /// What `name` is on an instance of `m`: a field, `<fk>_id`, `pk`, or a
+    /// reverse relation (looked up lazily, by name).
+    pub fn member<'m>(&self, m: &'m ModelInfo, name: &str) -> Option<models::Member<'m>> {
+        m.own_member(name)
+            .or_else(|| models::reverse_relation(self, m, name).map(models::Member::Reverse))
+    }
+
+    /// A model with its fields and managers (not its reverse relations).
+    pub(crate) fn model_members(&self, id: ModelId) -> Arc<ModelInfo> {
+        let m = self.model_identity(id);
+        models::ensure_members(self, &m);
+        m
+    }
+
+    pub(crate) fn model_identity(&self, id: ModelId) -> Arc<ModelInfo> {
+        self.registry.read().unwrap().models[id.0 as usize].clone()
     }
 
     pub fn model_of_class(&self, c: ClassRef) -> Option<ModelId> {
-        self.model_by_class.get(&c).copied()
-    }
-
-    pub fn model_by_qualname(&self, q: &str) -> Option<ModelId> {
-        self.model_by_qualname.get(q).copied()
-    }
-
-    pub fn class_kind(&self, c: ClassRef) -> ClassKind {
-        self.class_kinds.get(&c).copied().unwrap_or(ClassKind::Other)
-    }
-
-    pub fn states(&self) -> impl Iterator<Item = StateInfo> + '_ {
-        self.class_kinds.iter().filter_map(|(c, k)| match k {
-            ClassKind::State { model_state } => Some(StateInfo {
-                class: *c,
-                model_state: *model_state,
-            }),
+        match self.class_kind(c) {
+            ClassKind::Model(id) => Some(id),
             _ => None,
-        })
+        }
+    }
+
+    /// A model by qualified name: built in, seen already, or a model of an
+    /// installed app imported as `from shop.models import Product`.
+    pub fn model_by_qualname(&self, q: &str) -> Option<ModelId> {
+        if let Some(id) = self.registry.read().unwrap().by_qualname.get(q) {
+            return Some(*id);
+        }
+        models::external_model(self, q)
+    }
+
+    /// `settings.AUTH_USER_MODEL` (read statically), else `auth.User`.
+    pub fn auth_user(&self) -> Option<ModelId> {
+        *self.auth_user.get_or_init(|| models::auth_user_model(self))
+    }
+
+    /// Models defined in one file.
+    pub fn models_in(&self, file: FileId) -> Vec<ModelId> {
+        (0..self.files[file].summary().classes.len())
+            .filter_map(|index| self.model_of_class(ClassRef { file, index }))
+            .collect()
+    }
+
+    /// What a class is; computed on first use (may parse the modules of its bases).
+    pub fn class_kind(&self, c: ClassRef) -> ClassKind {
+        if let Some(k) = self.class_kinds.read().unwrap().get(&c) {
+            return *k;
+        }
+        let kind = match self.raw_kind(c, &mut FxHashSet::default(), 0) {
+            Some(RawKind::Model { bootstraps }) => {
+                ClassKind::Model(models::register_workspace_model(self, c, bootstraps))
+            }
+            Some(RawKind::State { model_state }) => ClassKind::State { model_state },
+            Some(RawKind::Manager) => ClassKind::Manager,
+            Some(RawKind::QuerySet) => ClassKind::QuerySet,
+            Some(RawKind::Atomic) => ClassKind::Atomic,
+            None => ClassKind::Other,
+        };
+        *self.class_kinds.write().unwrap().entry(c).or_insert(kind)
+    }
+
+    /// How many files were parsed (laziness shows in this number).
+    pub fn parsed_count(&self) -> usize {
+        self.files.iter().filter(|f| f.is_parsed()).count()
     }
 
     /// Resolves a name as seen at `scope` (a function's start byte, for
@@ -383,7 +530,7 @@ impl WorkspaceIndex {
         if depth > 12 {
             return Symbol::Unknown;
         }
-        let s = &self.files[file].summary;
+        let s = self.files[file].summary();
         if let Some(scope) = scope {
             if let Some(b) = s
                 .imports
@@ -459,6 +606,7 @@ impl WorkspaceIndex {
 
     fn resolve_import(&self, target: &ImportTarget, from: FileId, depth: u32) -> Symbol {
         match target {
+            ImportTarget::Module(m) if is_framework(m) => Symbol::External(m.clone()),
             ImportTarget::Module(m) => match self.module_near(m, Some(from)) {
                 Some(f) => Symbol::Module(f),
                 None => Symbol::External(m.clone()),
@@ -481,6 +629,9 @@ impl WorkspaceIndex {
     }
 
     fn resolve_qualified_depth(&self, q: &str, depth: u32, from: Option<FileId>) -> Symbol {
+        if is_framework(q) {
+            return Symbol::External(q.to_owned());
+        }
         if let Some(f) = self.module_near(q, from) {
             return Symbol::Module(f);
         }
@@ -489,7 +640,7 @@ impl WorkspaceIndex {
         for cut in (1..parts.len()).rev() {
             let prefix = parts[..cut].join(".");
             if let Some(f) = self.module_near(&prefix, from) {
-                let mut sym = self.member(f, parts[cut], depth + 1);
+                let mut sym = self.module_member(f, parts[cut], depth + 1);
                 for attr in &parts[cut + 1..] {
                     sym = self.attribute(sym, attr, depth + 1);
                 }
@@ -499,7 +650,7 @@ impl WorkspaceIndex {
         Symbol::External(q.to_owned())
     }
 
-    fn member(&self, module: FileId, name: &str, depth: u32) -> Symbol {
+    fn module_member(&self, module: FileId, name: &str, depth: u32) -> Symbol {
         match self.resolve_name_depth(module, name, None, depth) {
             Symbol::Unknown => {
                 let sub = format!("{}.{name}", self.files[module].module());
@@ -514,7 +665,7 @@ impl WorkspaceIndex {
 
     fn attribute(&self, sym: Symbol, attr: &str, depth: u32) -> Symbol {
         match sym {
-            Symbol::Module(f) => self.member(f, attr, depth),
+            Symbol::Module(f) => self.module_member(f, attr, depth),
             Symbol::External(q) => Symbol::External(format!("{q}.{attr}")),
             _ => Symbol::Unknown,
         }
@@ -556,12 +707,12 @@ impl WorkspaceIndex {
             Symbol::Class(c) => self.model_of_class(*c),
             Symbol::External(q) => self.model_by_qualname(q),
             Symbol::Assignment(f, i) => {
-                let a = &self.files[*f].summary.assignments[*i];
+                let a = &self.files[*f].summary().assignments[*i];
                 match &a.value {
                     summary::Value::Call { callee, args, .. }
                         if callee.ends_with("get_user_model") && args.is_empty() =>
                     {
-                        self.auth_user
+                        self.auth_user()
                     }
                     summary::Value::Name(n) => self.model_of_symbol(&self.resolve_dotted(*f, n, None)),
                     _ => None,
@@ -574,25 +725,11 @@ impl WorkspaceIndex {
     /// Does `range` in `file` lie inside a class (for states' `self`)?
     pub fn class_at(&self, file: FileId, offset: usize) -> Option<ClassRef> {
         self.files[file]
-            .summary
+            .summary()
             .classes
             .iter()
             .position(|c| c.range.start <= offset && offset < c.range.end)
             .map(|index| ClassRef { file, index })
-    }
-
-    pub(crate) fn set_class_kinds(&mut self, kinds: FxHashMap<ClassRef, ClassKind>) {
-        self.class_kinds = kinds;
-    }
-
-    pub(crate) fn register_model(&mut self, info: ModelInfo) -> ModelId {
-        let id = ModelId(self.models.len() as u32);
-        if let Some(c) = info.class {
-            self.model_by_class.insert(c, id);
-        }
-        self.model_by_qualname.entry(info.qualname.clone()).or_insert(id);
-        self.models.push(info);
-        id
     }
 
     /// Methods of a workspace class and its workspace bases, nearest first.
@@ -625,79 +762,57 @@ impl WorkspaceIndex {
         self.function(f).range.clone()
     }
 
-    pub(crate) fn classify_all(&self) -> FxHashMap<ClassRef, ClassKind> {
-        let mut memo: FxHashMap<ClassRef, Option<RawKind>> = FxHashMap::default();
-        let mut out = FxHashMap::default();
-        for (file, f) in self.files.iter().enumerate() {
-            for index in 0..f.summary.classes.len() {
-                let c = ClassRef { file, index };
-                let raw = self.raw_kind(c, &mut memo, 0);
-                let kind = match raw {
-                    Some(RawKind::Model { .. }) => ClassKind::Other, // filled in by models::build
-                    Some(RawKind::State { model_state }) => ClassKind::State { model_state },
-                    Some(RawKind::Manager) => ClassKind::Manager,
-                    Some(RawKind::QuerySet) => ClassKind::QuerySet,
-                    Some(RawKind::Atomic) => ClassKind::Atomic,
-                    None => ClassKind::Other,
-                };
-                out.insert(c, kind);
-            }
-        }
-        out
-    }
-
     /// Whether a workspace class is a model, and if so whether its chain
     /// includes reflex_django's bootstrapping `Model`.
-    pub(crate) fn model_root(&self, c: ClassRef) -> Option<bool> {
-        let mut memo = FxHashMap::default();
-        match self.raw_kind(c, &mut memo, 0) {
-            Some(RawKind::Model { bootstraps }) => Some(bootstraps),
-            _ => None,
+    pub(crate) fn raw_kind(&self, c: ClassRef, visiting: &mut FxHashSet<ClassRef>, depth: u32) -> Option<RawKind> {
+        if let Some(k) = self.class_kinds.read().unwrap().get(&c).copied() {
+            return match k {
+                ClassKind::Model(id) => Some(RawKind::Model {
+                    bootstraps: self.model_identity(id).bootstraps,
+                }),
+                ClassKind::State { model_state } => Some(RawKind::State { model_state }),
+                ClassKind::Manager => Some(RawKind::Manager),
+                ClassKind::QuerySet => Some(RawKind::QuerySet),
+                ClassKind::Atomic => Some(RawKind::Atomic),
+                ClassKind::Other => None,
+            };
         }
-    }
-
-    fn raw_kind(&self, c: ClassRef, memo: &mut FxHashMap<ClassRef, Option<RawKind>>, depth: u32) -> Option<RawKind> {
-        if let Some(k) = memo.get(&c) {
-            return *k;
+        if depth > 32 || !visiting.insert(c) {
+            return None; // inheritance cycle or absurd depth
         }
-        memo.insert(c, None); // cycle guard
-                              // A workspace copy of a known base (a vendored or stubbed `reflex.State`,
-                              // Django's own `django.db.models.base.Model`) is that base.
+        // A workspace copy of a known base (a vendored or stubbed `reflex.State`,
+        // Django's own `django.db.models.base.Model`) is that base.
         let name = &self.class(c).name;
         if let Some(kind) = self.files[c.file]
             .modules
             .iter()
             .find_map(|m| external_kind(&format!("{m}.{name}")))
         {
-            memo.insert(c, Some(kind));
             return Some(kind);
         }
         let mut result = None;
-        if depth < 32 {
-            for base in &self.class(c).bases {
-                let kind = match self.resolve_dotted(c.file, base, None) {
-                    Symbol::Class(b) => self.raw_kind(b, memo, depth + 1),
-                    Symbol::External(q) => external_kind(&q),
-                    _ => None,
-                };
-                if let Some(k) = kind {
-                    result = Some(match (result, k) {
-                        (Some(RawKind::Model { bootstraps: a }), RawKind::Model { bootstraps: b }) => {
-                            RawKind::Model { bootstraps: a || b }
-                        }
-                        (Some(prev @ RawKind::Model { .. }), _) => prev,
-                        (_, k) => k,
-                    });
-                }
+        for base in &self.class(c).bases {
+            let kind = match self.resolve_dotted(c.file, base, None) {
+                Symbol::Class(b) => self.raw_kind(b, visiting, depth + 1),
+                Symbol::External(q) => external_kind(&q),
+                _ => None,
+            };
+            if let Some(k) = kind {
+                result = Some(match (result, k) {
+                    (Some(RawKind::Model { bootstraps: a }), RawKind::Model { bootstraps: b }) => {
+                        RawKind::Model { bootstraps: a || b }
+                    }
+                    (Some(prev @ RawKind::Model { .. }), _) => prev,
+                    (_, k) => k,
+                });
             }
         }
-        memo.insert(c, result);
         result
     }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum RawKind {
+pub(crate) enum RawKind {
     Model { bootstraps: bool },
     State { model_state: bool },
     Manager,

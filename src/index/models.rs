@@ -1,10 +1,17 @@
-//! Models, their fields, managers and relations, derived from the summaries.
+//! Models, their fields, managers and relations — computed lazily.
+//!
+//! A model's identity (name, app label, abstract, whether it bootstraps
+//! Django) is registered the first time a class is found to be a model; its
+//! fields and managers (`Members`) and its reverse relations are computed on
+//! first use. No lock is held while computing, so computing one model may
+//! resolve (and parse) others.
 
 use std::ops::Range;
+use std::sync::{Arc, OnceLock, RwLock};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::summary::{ClassSummary, ImportTarget, Value};
+use super::summary::{ClassSummary, Value};
 use super::{builtin, ClassKind, ClassRef, FileId, Symbol, WorkspaceIndex};
 use crate::syntax;
 
@@ -58,8 +65,33 @@ pub struct Relation {
     pub model: ModelId,
 }
 
-#[derive(Debug, Clone)]
+/// What a model declares and inherits.
+#[derive(Debug, Default)]
+pub struct Members {
+    pub fields: Vec<FieldInfo>,
+    pub managers: Vec<String>,
+    /// Custom QuerySet/manager methods that return a QuerySet.
+    pub queryset_methods: FxHashSet<String>,
+    pub parents: Vec<ModelId>,
+    /// `Meta.constraints` is set (here or on a model base).
+    pub has_constraints: bool,
+    /// `Meta.unique_together` is set (here or on a model base).
+    pub has_unique_together: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Origin {
+    Builtin(usize),
+    Workspace,
+    /// A model of an installed app, seen only through an import.
+    External,
+    /// The stand-in for `QuerySet` without a type argument.
+    Any,
+}
+
+#[derive(Debug)]
 pub struct ModelInfo {
+    pub id: ModelId,
     pub name: String,
     pub qualname: String,
     pub class: Option<ClassRef>,
@@ -69,35 +101,60 @@ pub struct ModelInfo {
     pub bootstraps: bool,
     /// Fields are known (false for models of installed apps we only saw imported).
     pub fields_known: bool,
-    /// Own and inherited fields.
-    pub fields: Vec<FieldInfo>,
-    pub managers: Vec<String>,
-    /// Custom QuerySet/manager methods that return a QuerySet.
-    pub queryset_methods: FxHashSet<String>,
-    pub relations: Vec<Relation>,
-    pub parents: Vec<ModelId>,
-    /// `Meta.constraints` is set (here or on a model base).
-    pub has_constraints: bool,
-    /// `Meta.unique_together` / `unique_for_*` style checks exist.
-    pub has_unique_together: bool,
+    pub(crate) origin: Origin,
+    members: OnceLock<Members>,
+    /// Reverse accessors looked up so far, by name (computed one name at a time).
+    reverse: RwLock<FxHashMap<String, Option<Relation>>>,
+    /// Files that mention this model and declare some relation field.
+    referring_files: OnceLock<Vec<FileId>>,
 }
 
 /// What an attribute of a model instance is.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub enum Member<'a> {
     Field(&'a FieldInfo),
     /// `<fk>_id`: the raw column of a forward relation; never queries.
     ForeignKeyId(&'a FieldInfo),
-    Reverse(&'a Relation),
+    Reverse(Relation),
     Pk,
 }
 
+static NO_MEMBERS: std::sync::LazyLock<Members> = std::sync::LazyLock::new(Members::default);
+
 impl ModelInfo {
-    pub fn field(&self, name: &str) -> Option<&FieldInfo> {
-        self.fields.iter().rev().find(|f| f.name == name)
+    fn new(id: ModelId, name: String, qualname: String, origin: Origin) -> ModelInfo {
+        ModelInfo {
+            id,
+            name,
+            qualname,
+            class: None,
+            app_label: String::new(),
+            is_abstract: false,
+            bootstraps: false,
+            fields_known: !matches!(origin, Origin::External | Origin::Any),
+            origin,
+            members: OnceLock::new(),
+            reverse: RwLock::new(FxHashMap::default()),
+            referring_files: OnceLock::new(),
+        }
     }
 
-    pub fn member(&self, name: &str) -> Option<Member<'_>> {
+    /// Fields, managers, … (empty until computed; `WorkspaceIndex::model` computes them).
+    pub fn members(&self) -> &Members {
+        self.members.get().unwrap_or(&NO_MEMBERS)
+    }
+
+    pub fn fields(&self) -> &[FieldInfo] {
+        &self.members().fields
+    }
+
+    pub fn field(&self, name: &str) -> Option<&FieldInfo> {
+        self.fields().iter().rev().find(|f| f.name == name)
+    }
+
+    /// A field, `<fk>_id` or `pk` (not reverse relations: see
+    /// [`WorkspaceIndex::member`], which looks those up lazily).
+    pub fn own_member(&self, name: &str) -> Option<Member<'_>> {
         if name == "pk" {
             return Some(Member::Pk);
         }
@@ -109,17 +166,15 @@ impl ModelInfo {
                 return Some(Member::ForeignKeyId(f));
             }
         }
-        if let Some(r) = self.relations.iter().find(|r| r.name == name) {
-            return Some(Member::Reverse(r));
-        }
-        if name == "id" && !self.fields.iter().any(|f| f.primary_key) {
+        if name == "id" && !self.fields().iter().any(|f| f.primary_key) {
             return Some(Member::Pk);
         }
         None
     }
 
     pub fn is_manager(&self, name: &str) -> bool {
-        matches!(name, "objects" | "_default_manager" | "_base_manager") || self.managers.iter().any(|m| m == name)
+        matches!(name, "objects" | "_default_manager" | "_base_manager")
+            || self.members().managers.iter().any(|m| m == name)
     }
 
     /// The lowercased name Django uses for default reverse accessors.
@@ -160,199 +215,161 @@ pub fn returns_queryset(method: &str) -> bool {
     QUERYSET_RETURNING.contains(&method)
 }
 
-pub(super) fn build(index: &mut WorkspaceIndex) {
-    let mut kinds = index.classify_all();
+fn push(index: &WorkspaceIndex, info: impl FnOnce(ModelId) -> ModelInfo) -> ModelId {
+    let mut reg = index.registry.write().unwrap();
+    let id = ModelId(reg.models.len() as u32);
+    let info = info(id);
+    if let Some(c) = info.class {
+        if let Some(existing) = reg.by_class.get(&c) {
+            return *existing;
+        }
+        reg.by_class.insert(c, id);
+    } else if let Some(existing) = reg.by_qualname.get(&info.qualname) {
+        return *existing;
+    }
+    reg.by_qualname.entry(info.qualname.clone()).or_insert(id);
+    reg.models.push(Arc::new(info));
+    id
+}
 
-    // Contrib models first, so workspace FKs to them resolve.
-    for b in builtin::CONTRIB_MODELS {
+/// Django's contrib models and the stand-in "any model"; returns the latter.
+pub(super) fn register_builtins(index: &WorkspaceIndex) -> ModelId {
+    for (i, b) in builtin::CONTRIB_MODELS.iter().enumerate() {
         let name = b.qualname.rsplit('.').next().unwrap_or("").to_owned();
-        index.register_model(ModelInfo {
-            name,
-            qualname: b.qualname.to_owned(),
-            class: None,
-            app_label: b.app_label.to_owned(),
-            is_abstract: false,
-            bootstraps: false,
-            fields_known: true,
-            fields: Vec::new(),
-            managers: Vec::new(),
-            queryset_methods: FxHashSet::default(),
-            relations: Vec::new(),
-            parents: Vec::new(),
-            has_constraints: false,
-            has_unique_together: false,
+        push(index, |id| {
+            let mut m = ModelInfo::new(id, name, b.qualname.to_owned(), Origin::Builtin(i));
+            m.app_label = b.app_label.to_owned();
+            m
         });
     }
+    push(index, |id| {
+        ModelInfo::new(id, "Model".into(), "<any model>".into(), Origin::Any)
+    })
+}
 
-    // Workspace models.
-    let mut workspace = Vec::new();
-    for file in 0..index.files.len() {
-        for ci in 0..index.files[file].summary.classes.len() {
-            let c = ClassRef { file, index: ci };
-            if let Some(bootstraps) = index.model_root(c) {
-                let cls = index.class(c);
-                let is_abstract = matches!(cls.meta_attr("abstract").map(|a| &a.value), Some(Value::Bool(true)));
-                let app_label = cls
-                    .meta_attr("app_label")
-                    .and_then(|a| a.value.as_str().map(str::to_owned))
-                    .unwrap_or_else(|| app_label_of(index, file));
-                let info = ModelInfo {
-                    name: cls.name.clone(),
-                    qualname: format!("{}.{}", index.files[file].module(), cls.name),
-                    class: Some(c),
-                    app_label,
-                    is_abstract,
-                    bootstraps,
-                    fields_known: true,
-                    fields: Vec::new(),
-                    managers: Vec::new(),
-                    queryset_methods: FxHashSet::default(),
-                    relations: Vec::new(),
-                    parents: Vec::new(),
-                    has_constraints: cls.meta_attr("constraints").is_some(),
-                    has_unique_together: cls.meta_attr("unique_together").is_some(),
-                };
-                let id = index.register_model(info);
-                kinds.insert(c, ClassKind::Model(id));
-                workspace.push((c, id));
-            }
-        }
+/// Registers a workspace class found to be a model (identity only).
+pub(super) fn register_workspace_model(index: &WorkspaceIndex, c: ClassRef, bootstraps: bool) -> ModelId {
+    if let Some(id) = index.registry.read().unwrap().by_class.get(&c) {
+        return *id;
     }
-    index.set_class_kinds(kinds);
+    let cls = index.class(c);
+    let is_abstract = matches!(cls.meta_attr("abstract").map(|a| &a.value), Some(Value::Bool(true)));
+    let app_label = cls
+        .meta_attr("app_label")
+        .and_then(|a| a.value.as_str().map(str::to_owned))
+        .unwrap_or_else(|| app_label_of(index, c.file));
+    let name = cls.name.clone();
+    let qualname = format!("{}.{}", index.files[c.file].module(), cls.name);
+    push(index, |id| {
+        let mut m = ModelInfo::new(id, name, qualname, Origin::Workspace);
+        m.class = Some(c);
+        m.app_label = app_label;
+        m.is_abstract = is_abstract;
+        m.bootstraps = bootstraps;
+        m
+    })
+}
 
-    // Models of installed apps, seen only through imports (`from shop.models import Product`).
-    let mut external = Vec::new();
-    for f in &index.files {
-        for b in &f.summary.imports {
-            if let ImportTarget::Member { module, name } = &b.target {
-                let q = format!("{module}.{name}");
-                if module.rsplit('.').next() == Some("models")
-                    && !module.starts_with("django.db")
-                    && index.module(module).is_none()
-                    && name.chars().next().is_some_and(char::is_uppercase)
-                    && index.model_by_qualname(&q).is_none()
-                {
-                    external.push(q);
+/// A model of an installed app, known only as `from shop.models import Product`.
+pub(super) fn external_model(index: &WorkspaceIndex, q: &str) -> Option<ModelId> {
+    let (module, name) = q.rsplit_once('.')?;
+    let is_models_module = module.rsplit('.').next() == Some("models") && !module.starts_with("django.db");
+    if !is_models_module || index.module(module).is_some() || !name.chars().next().is_some_and(char::is_uppercase) {
+        return None;
+    }
+    Some(push(index, |id| {
+        ModelInfo::new(id, name.to_owned(), q.to_owned(), Origin::External)
+    }))
+}
+
+pub(super) fn auth_user_model(index: &WorkspaceIndex) -> Option<ModelId> {
+    for f in files_containing(index, &[b"AUTH_USER_MODEL"]) {
+        for a in &index.files[f].summary().assignments {
+            if a.name == "AUTH_USER_MODEL" {
+                if let Some((label, name)) = a.value.as_str().and_then(|s| s.split_once('.')) {
+                    if let Some(id) = find_model(index, label, name) {
+                        return Some(id);
+                    }
                 }
             }
         }
     }
-    external.sort();
-    external.dedup();
-    for q in external {
-        let name = q.rsplit('.').next().unwrap_or("").to_owned();
-        index.register_model(ModelInfo {
-            name,
-            qualname: q,
-            class: None,
-            app_label: String::new(),
-            is_abstract: false,
-            bootstraps: false,
-            fields_known: false,
-            fields: Vec::new(),
-            managers: Vec::new(),
-            queryset_methods: FxHashSet::default(),
-            relations: Vec::new(),
-            parents: Vec::new(),
-            has_constraints: false,
-            has_unique_together: false,
-        });
-    }
+    index
+        .registry
+        .read()
+        .unwrap()
+        .by_qualname
+        .get("django.contrib.auth.models.User")
+        .copied()
+}
 
-    index.auth_user = auth_user_model(index);
-    index.any_model = Some(index.register_model(ModelInfo {
-        name: "Model".into(),
-        qualname: "<any model>".into(),
-        class: None,
-        app_label: String::new(),
-        is_abstract: false,
-        bootstraps: false,
-        fields_known: false,
-        fields: Vec::new(),
-        managers: Vec::new(),
-        queryset_methods: FxHashSet::default(),
-        relations: Vec::new(),
-        parents: Vec::new(),
-        has_constraints: false,
-        has_unique_together: false,
-    }));
+/// Files whose text contains every needle (a byte-level prefilter before parsing).
+fn files_containing<'a>(index: &'a WorkspaceIndex, needles: &'a [&'a [u8]]) -> impl Iterator<Item = FileId> + 'a {
+    (0..index.files.len()).filter(move |f| {
+        let text = index.files[*f].text.as_bytes();
+        needles.iter().all(|n| memchr::memmem::find(text, n).is_some())
+    })
+}
 
-    // Builtin fields (targets resolve now that every model is registered).
-    for (i, b) in builtin::CONTRIB_MODELS.iter().enumerate() {
-        let fields = builtin_fields(index, b.fields);
-        index.models[i].fields = fields;
+/// The model `app_label.name` (`"shop.Product"`), or `name` in any app when
+/// `app_label` is empty.
+fn find_model(index: &WorkspaceIndex, app_label: &str, name: &str) -> Option<ModelId> {
+    let key = (app_label.to_owned(), name.to_owned());
+    if let Some(hit) = index.registry.read().unwrap().by_label.get(&key) {
+        return *hit;
     }
-
-    // Own fields and managers of workspace models.
-    let mut own: FxHashMap<ModelId, (Vec<FieldInfo>, Vec<String>, FxHashSet<String>)> = FxHashMap::default();
-    for &(c, id) in &workspace {
-        own.insert(id, own_members(index, c, id));
-    }
-    // Inherit from model bases (abstract and concrete parents), in MRO-ish order.
-    for &(c, id) in &workspace {
-        let mut fields = Vec::new();
-        let mut managers = Vec::new();
-        let mut qs = FxHashSet::default();
-        let mut parents = Vec::new();
-        let mut seen = FxHashSet::default();
-        collect_inherited(
-            index,
-            c,
-            &own,
-            &mut fields,
-            &mut managers,
-            &mut qs,
-            &mut parents,
-            &mut seen,
-            0,
-        );
-        let inherited_constraints = parents.iter().any(|p| index.models[p.0 as usize].has_constraints);
-        let inherited_unique_together = parents.iter().any(|p| index.models[p.0 as usize].has_unique_together);
-        let m = &mut index.models[id.0 as usize];
-        m.has_constraints |= inherited_constraints;
-        m.has_unique_together |= inherited_unique_together;
-        m.fields = fields;
-        m.managers = managers;
-        m.queryset_methods = qs;
-        m.parents = parents.into_iter().filter(|p| *p != id).collect();
-    }
-
-    // Reverse relations.
-    let mut reverse: Vec<(ModelId, Relation)> = Vec::new();
-    for (i, m) in index.models.iter().enumerate() {
-        if m.is_abstract {
-            continue;
-        }
-        for f in &m.fields {
-            let Some(target) = f.target else { continue };
-            let accessor = match &f.related_name {
-                Some(r) if r.ends_with('+') => continue,
-                Some(r) => r
-                    .replace("%(class)s", &m.lower_name())
-                    .replace("%(app_label)s", &m.app_label),
-                None => match f.kind {
-                    FieldKind::OneToOne => m.lower_name(),
-                    _ => format!("{}_set", m.lower_name()),
-                },
-            };
-            let kind = match f.kind {
-                FieldKind::ForeignKey => RelationKind::ReverseForeignKey,
-                FieldKind::OneToOne => RelationKind::ReverseOneToOne,
-                FieldKind::ManyToMany => RelationKind::ReverseManyToMany,
-                FieldKind::Plain => continue,
-            };
-            reverse.push((
-                target,
-                Relation {
-                    name: accessor,
-                    kind,
-                    model: ModelId(i as u32),
-                },
-            ));
+    let matches = |id: ModelId| {
+        let m = index.model_identity(id);
+        m.name == name && (app_label.is_empty() || m.app_label == app_label)
+    };
+    let mut found = {
+        let reg = index.registry.read().unwrap();
+        reg.models.iter().map(|m| m.id).find(|id| {
+            let m = &reg.models[id.0 as usize];
+            m.name == name && (app_label.is_empty() || m.app_label == app_label) && m.origin != Origin::External
+        })
+    };
+    if found.is_none() {
+        let needle = format!("class {name}");
+        'files: for f in files_containing(index, &[needle.as_bytes()]) {
+            for (i, cls) in index.files[f].summary().classes.iter().enumerate() {
+                if cls.name == name {
+                    if let Some(id) = index.model_of_class(ClassRef { file: f, index: i }) {
+                        if matches(id) {
+                            found = Some(id);
+                            break 'files;
+                        }
+                    }
+                }
+            }
         }
     }
-    for (target, rel) in reverse {
-        index.models[target.0 as usize].relations.push(rel);
+    index.registry.write().unwrap().by_label.insert(key, found);
+    found
+}
+
+pub(super) fn ensure_members(index: &WorkspaceIndex, m: &ModelInfo) {
+    if m.members.get().is_some() {
+        return;
+    }
+    let members = compute_members(index, m);
+    let _ = m.members.set(members);
+}
+
+fn compute_members(index: &WorkspaceIndex, m: &ModelInfo) -> Members {
+    match m.origin {
+        Origin::Builtin(i) => Members {
+            fields: builtin_fields(index, builtin::CONTRIB_MODELS[i].fields),
+            ..Members::default()
+        },
+        Origin::External | Origin::Any => Members::default(),
+        Origin::Workspace => {
+            let Some(c) = m.class else { return Members::default() };
+            let mut out = Members::default();
+            collect_inherited(index, c, m.id, &mut out, &mut FxHashSet::default(), 0);
+            out.parents.retain(|p| *p != m.id);
+            out
+        }
     }
 }
 
@@ -364,9 +381,9 @@ fn builtin_fields(index: &WorkspaceIndex, fields: &[(&str, FieldKind, Option<&st
             kind: *kind,
             target: target.and_then(|t| {
                 if t == "django.contrib.auth.models.User" {
-                    index.auth_user
+                    index.auth_user()
                 } else {
-                    index.model_by_qualname(t)
+                    index.registry.read().unwrap().by_qualname.get(t).copied()
                 }
             }),
             related_name: related.map(str::to_owned),
@@ -378,15 +395,12 @@ fn builtin_fields(index: &WorkspaceIndex, fields: &[(&str, FieldKind, Option<&st
         .collect()
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Own members plus those of model bases (abstract or concrete parents).
 fn collect_inherited(
     index: &WorkspaceIndex,
     c: ClassRef,
-    own: &FxHashMap<ModelId, (Vec<FieldInfo>, Vec<String>, FxHashSet<String>)>,
-    fields: &mut Vec<FieldInfo>,
-    managers: &mut Vec<String>,
-    qs: &mut FxHashSet<String>,
-    parents: &mut Vec<ModelId>,
+    this: ModelId,
+    out: &mut Members,
     seen: &mut FxHashSet<ClassRef>,
     depth: u32,
 ) {
@@ -395,23 +409,186 @@ fn collect_inherited(
     }
     for base in &index.class(c).bases {
         match index.resolve_dotted(c.file, base, None) {
-            Symbol::Class(b) => collect_inherited(index, b, own, fields, managers, qs, parents, seen, depth + 1),
+            Symbol::Class(b) => match index.class_kind(b) {
+                ClassKind::Model(pid) if pid != this => {
+                    let parent = index.model_members(pid);
+                    let pm = parent.members();
+                    out.fields.extend(pm.fields.iter().cloned());
+                    out.managers.extend(pm.managers.iter().cloned());
+                    out.queryset_methods.extend(pm.queryset_methods.iter().cloned());
+                    out.parents.push(pid);
+                    out.parents.extend(pm.parents.iter().copied());
+                    out.has_constraints |= pm.has_constraints;
+                    out.has_unique_together |= pm.has_unique_together;
+                }
+                // A mixin that is not itself a model may still declare fields.
+                _ => collect_inherited(index, b, this, out, seen, depth + 1),
+            },
             Symbol::External(q) => {
                 if let Some(extra) = builtin::contrib_base_fields(&q) {
-                    fields.extend(builtin_fields(index, extra));
+                    out.fields.extend(builtin_fields(index, extra));
                 }
             }
             _ => {}
         }
     }
-    if let Some(id) = index.model_of_class(c) {
-        if let Some((f, m, q)) = own.get(&id) {
-            fields.extend(f.iter().cloned());
-            managers.extend(m.iter().cloned());
-            qs.extend(q.iter().cloned());
+    own_members(index, c, this, out);
+}
+
+fn own_members(index: &WorkspaceIndex, c: ClassRef, this: ModelId, out: &mut Members) {
+    let cls: &ClassSummary = index.class(c);
+    let app_label = index.model_identity(this).app_label.clone();
+    out.has_constraints |= cls.meta_attr("constraints").is_some();
+    out.has_unique_together |= cls.meta_attr("unique_together").is_some();
+    for attr in &cls.attrs {
+        let Value::Call { callee, dotted, .. } = &attr.value else {
+            continue;
+        };
+        if *dotted {
+            if let Some(kind) = field_kind(callee) {
+                let target = if kind == FieldKind::Plain {
+                    None
+                } else {
+                    attr.value
+                        .keyword("to")
+                        .or_else(|| attr.value.positional(0))
+                        .and_then(|t| relation_target(index, c, this, &app_label, t))
+                };
+                let related_name = attr
+                    .value
+                    .keyword("related_name")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned);
+                let primary_key = matches!(attr.value.keyword("primary_key"), Some(Value::Bool(true)));
+                let unique =
+                    kind == FieldKind::OneToOne || matches!(attr.value.keyword("unique"), Some(Value::Bool(true)));
+                out.fields.push(FieldInfo {
+                    name: attr.name.clone(),
+                    kind,
+                    target,
+                    related_name,
+                    decl: Some((c.file, attr.range.clone())),
+                    class_name: callee.clone(),
+                    primary_key,
+                    unique,
+                });
+                continue;
+            }
         }
-        parents.push(id);
+        if let Some(methods) = manager_declaration(index, c.file, callee, *dotted) {
+            out.managers.push(attr.name.clone());
+            out.queryset_methods.extend(methods);
+        }
     }
+}
+
+fn relation_target(
+    index: &WorkspaceIndex,
+    c: ClassRef,
+    this: ModelId,
+    app_label: &str,
+    target: &Value,
+) -> Option<ModelId> {
+    match target {
+        Value::Str(s, _) => {
+            if s == "self" {
+                return Some(this);
+            }
+            match s.split_once('.') {
+                Some((label, name)) => find_model(index, label, name),
+                None => find_model(index, app_label, s).or_else(|| find_model(index, "", s)),
+            }
+        }
+        Value::Name(n) if n.ends_with("AUTH_USER_MODEL") => index.auth_user(),
+        Value::Name(n) => index.model_of_symbol(&index.resolve_dotted(c.file, n, None)),
+        Value::Call { callee, .. } if callee.ends_with("get_user_model") => index.auth_user(),
+        _ => None,
+    }
+}
+
+/// The reverse accessor `name` on `target` (`order.items`,
+/// `customer.order_set`, `customer.profile`), if some model declares it.
+/// Computed per name, from the files that mention the target model and a
+/// relation field — so a check touches only the models that could matter.
+pub(super) fn reverse_relation(index: &WorkspaceIndex, target: &ModelInfo, name: &str) -> Option<Relation> {
+    if let Some(hit) = target.reverse.read().unwrap().get(name) {
+        return hit.clone();
+    }
+    let found = find_reverse(index, target, name);
+    target.reverse.write().unwrap().insert(name.to_owned(), found.clone());
+    found
+}
+
+fn find_reverse(index: &WorkspaceIndex, target: &ModelInfo, name: &str) -> Option<Relation> {
+    let is_user = index.auth_user() == Some(target.id);
+    let relation_words: [&[u8]; 4] = [b"ForeignKey", b"OneToOneField", b"ManyToManyField", b"ParentalKey"];
+    // A default accessor (`orderitem_set`, `profile`) names the declaring model;
+    // an explicit one appears as `related_name="…"` in its file.
+    let default_of = name.strip_suffix("_set").unwrap_or(name);
+    let referring = target.referring_files.get_or_init(|| {
+        (0..index.files.len())
+            .filter(|f| {
+                let text = index.files[*f].text.as_bytes();
+                let find = |n: &[u8]| memchr::memmem::find(text, n).is_some();
+                let mentions =
+                    find(target.name.as_bytes()) || (is_user && (find(b"AUTH_USER_MODEL") || find(b"get_user_model")));
+                mentions && relation_words.iter().any(|w| find(w))
+            })
+            .collect()
+    });
+    let mut candidates: Vec<ModelId> = (0..builtin::CONTRIB_MODELS.len()).map(|i| ModelId(i as u32)).collect();
+    // An explicit accessor appears as `related_name="name"`; a default one
+    // (`orderitem_set`, `profile`) spells the declaring class in lower case.
+    let default_lower = default_of.to_ascii_lowercase();
+    for &f in referring {
+        let text = index.files[f].text.as_bytes();
+        let names_it = memchr::memmem::find(text, name.as_bytes()).is_some()
+            || index.files[f]
+                .text
+                .to_ascii_lowercase()
+                .contains(&format!("class {default_lower}"));
+        if names_it {
+            candidates.extend(index.models_in(f));
+        }
+    }
+    candidates.sort();
+    candidates.dedup();
+    for id in candidates {
+        let m = index.model_members(id);
+        if m.is_abstract {
+            continue;
+        }
+        for f in m.fields() {
+            if f.target != Some(target.id) {
+                continue;
+            }
+            let accessor = match &f.related_name {
+                Some(r) if r.ends_with('+') => continue,
+                Some(r) => r
+                    .replace("%(class)s", &m.lower_name())
+                    .replace("%(app_label)s", &m.app_label),
+                None => match f.kind {
+                    FieldKind::OneToOne => m.lower_name(),
+                    _ => format!("{}_set", m.lower_name()),
+                },
+            };
+            if accessor != name {
+                continue;
+            }
+            let kind = match f.kind {
+                FieldKind::ForeignKey => RelationKind::ReverseForeignKey,
+                FieldKind::OneToOne => RelationKind::ReverseOneToOne,
+                FieldKind::ManyToMany => RelationKind::ReverseManyToMany,
+                FieldKind::Plain => continue,
+            };
+            return Some(Relation {
+                name: accessor,
+                kind,
+                model: id,
+            });
+        }
+    }
+    None
 }
 
 fn app_label_of(index: &WorkspaceIndex, file: FileId) -> String {
@@ -426,36 +603,13 @@ fn app_label_of(index: &WorkspaceIndex, file: FileId) -> String {
     }
     let Some(dir) = dir else { return String::new() };
     if let Some(apps) = index.file_by_path(&dir.join("apps.py")) {
-        for cls in &index.files[apps].summary.classes {
+        for cls in &index.files[apps].summary().classes {
             if let Some(label) = cls.attr("label").and_then(|a| a.value.as_str()) {
                 return label.to_owned();
             }
         }
     }
     dir.file_name().and_then(|n| n.to_str()).unwrap_or("").to_owned()
-}
-
-fn auth_user_model(index: &WorkspaceIndex) -> Option<ModelId> {
-    for f in &index.files {
-        for a in &f.summary.assignments {
-            if a.name == "AUTH_USER_MODEL" {
-                if let Some((label, name)) = a.value.as_str().and_then(|s| s.split_once('.')) {
-                    if let Some(id) = find_model(index, label, name) {
-                        return Some(id);
-                    }
-                }
-            }
-        }
-    }
-    index.model_by_qualname("django.contrib.auth.models.User")
-}
-
-fn find_model(index: &WorkspaceIndex, app_label: &str, name: &str) -> Option<ModelId> {
-    index
-        .models
-        .iter()
-        .position(|m| m.name == name && (m.app_label == app_label || app_label.is_empty()))
-        .map(|i| ModelId(i as u32))
 }
 
 fn field_kind(callee: &str) -> Option<FieldKind> {
@@ -468,55 +622,6 @@ fn field_kind(callee: &str) -> Option<FieldKind> {
         _ if last.ends_with("Field") => Some(FieldKind::Plain),
         _ => None,
     }
-}
-
-fn own_members(index: &WorkspaceIndex, c: ClassRef, id: ModelId) -> (Vec<FieldInfo>, Vec<String>, FxHashSet<String>) {
-    let cls: &ClassSummary = index.class(c);
-    let app_label = index.model(id).app_label.clone();
-    let mut fields = Vec::new();
-    let mut managers = Vec::new();
-    let mut qs = FxHashSet::default();
-    for attr in &cls.attrs {
-        let Value::Call { callee, dotted, .. } = &attr.value else {
-            continue;
-        };
-        if *dotted {
-            if let Some(kind) = field_kind(callee) {
-                let target = if kind == FieldKind::Plain {
-                    None
-                } else {
-                    attr.value
-                        .keyword("to")
-                        .or_else(|| attr.value.positional(0))
-                        .and_then(|t| relation_target(index, c, id, &app_label, t))
-                };
-                let related_name = attr
-                    .value
-                    .keyword("related_name")
-                    .and_then(|v| v.as_str())
-                    .map(str::to_owned);
-                let primary_key = matches!(attr.value.keyword("primary_key"), Some(Value::Bool(true)));
-                let unique =
-                    kind == FieldKind::OneToOne || matches!(attr.value.keyword("unique"), Some(Value::Bool(true)));
-                fields.push(FieldInfo {
-                    name: attr.name.clone(),
-                    kind,
-                    target,
-                    related_name,
-                    decl: Some((c.file, attr.range.clone())),
-                    class_name: callee.clone(),
-                    primary_key,
-                    unique,
-                });
-                continue;
-            }
-        }
-        if let Some(methods) = manager_declaration(index, c.file, callee, *dotted) {
-            managers.push(attr.name.clone());
-            qs.extend(methods);
-        }
-    }
-    (fields, managers, qs)
 }
 
 /// If `callee` (a class attribute's call) creates a manager, the custom
@@ -554,7 +659,7 @@ fn queryset_methods_of(index: &WorkspaceIndex, file: FileId, dotted: &str) -> Ve
 /// QuerySet (`return self.filter(...)`, `return super().get_queryset()...`).
 fn queryset_methods_of_class(index: &WorkspaceIndex, c: ClassRef) -> Vec<String> {
     let file = &index.files[c.file];
-    let Some(tree) = &file.tree else { return Vec::new() };
+    let Some(tree) = file.tree() else { return Vec::new() };
     let src: &str = &file.text;
     let mut out = Vec::new();
     for m in &index.class(c).methods {
@@ -590,29 +695,5 @@ fn collect_returns<'t>(node: tree_sitter::Node<'t>, out: &mut Vec<tree_sitter::N
             "function_definition" | "class_definition" | "lambda" => {}
             _ => collect_returns(child, out),
         }
-    }
-}
-
-fn relation_target(
-    index: &WorkspaceIndex,
-    c: ClassRef,
-    this: ModelId,
-    app_label: &str,
-    target: &Value,
-) -> Option<ModelId> {
-    match target {
-        Value::Str(s, _) => {
-            if s == "self" {
-                return Some(this);
-            }
-            match s.split_once('.') {
-                Some((label, name)) => find_model(index, label, name),
-                None => find_model(index, app_label, s).or_else(|| find_model(index, "", s)),
-            }
-        }
-        Value::Name(n) if n.ends_with("AUTH_USER_MODEL") => index.auth_user,
-        Value::Name(n) => index.model_of_symbol(&index.resolve_dotted(c.file, n, None)),
-        Value::Call { callee, .. } if callee.ends_with("get_user_model") => index.auth_user,
-        _ => None,
     }
 }

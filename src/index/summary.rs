@@ -219,17 +219,56 @@ fn collect_imports(root: Node<'_>, src: &str, package: &str) -> Vec<ImportBindin
         static QUERY: Query = Query::new(&syntax::language(), include_str!("../../queries/imports.scm"))
             .expect("queries/imports.scm is valid");
     }
+    let mut out = Vec::new();
+    // Module-level imports (the ones start-up rules and most resolution
+    // need): the query, kept to the module's own statements.
     QUERY.with(|query| {
-        let mut out = Vec::new();
         let mut cursor = QueryCursor::new();
+        cursor.set_max_start_depth(Some(1));
         let mut matches = cursor.matches(query, root, src.as_bytes());
         while let Some(m) = matches.next() {
             for cap in m.captures {
                 import_bindings(cap.node, src, package, &mut out);
             }
         }
-        out
-    })
+    });
+    // Imports nested in functions and compound statements: a walk over
+    // statement blocks only, never into expressions (most of a tree).
+    for stmt in named_children(root) {
+        nested_imports(stmt, src, package, &mut out, false);
+    }
+    out
+}
+
+fn nested_imports(node: Node<'_>, src: &str, package: &str, out: &mut Vec<ImportBinding>, nested: bool) {
+    match node.kind() {
+        "import_statement" | "import_from_statement" | "future_import_statement" => {
+            if nested {
+                import_bindings(node, src, package, out);
+            }
+        }
+        "function_definition"
+        | "class_definition"
+        | "decorated_definition"
+        | "if_statement"
+        | "elif_clause"
+        | "else_clause"
+        | "for_statement"
+        | "while_statement"
+        | "try_statement"
+        | "except_clause"
+        | "except_group_clause"
+        | "finally_clause"
+        | "with_statement"
+        | "match_statement"
+        | "case_clause"
+        | "block" => {
+            for child in named_children(node) {
+                nested_imports(child, src, package, out, true);
+            }
+        }
+        _ => {}
+    }
 }
 
 fn enclosing_function(node: Node<'_>) -> Option<usize> {

@@ -14,7 +14,7 @@ pub struct ModelStateView<'a> {
 /// Every `ModelState` subclass in `file` whose model we know the fields of.
 pub fn model_states(index: &WorkspaceIndex, file: FileId) -> Vec<ModelStateView<'_>> {
     let mut out = Vec::new();
-    for (i, class) in index.file(file).summary.classes.iter().enumerate() {
+    for (i, class) in index.file(file).summary().classes.iter().enumerate() {
         let c = ClassRef { file, index: i };
         if index.class_kind(c) != (ClassKind::State { model_state: true }) {
             continue;

@@ -42,8 +42,8 @@ fn validation_queries(w: &Walker<'_>, model: ModelId, method: &str, args: Option
     if !m.fields_known {
         return true;
     }
-    let has_relations = m.fields.iter().any(|f| f.kind.is_single_relation());
-    let has_unique = m.has_unique_together || m.fields.iter().any(|f| f.unique && !f.primary_key);
+    let has_relations = m.fields().iter().any(|f| f.kind.is_single_relation());
+    let has_unique = m.members().has_unique_together || m.fields().iter().any(|f| f.unique && !f.primary_key);
     let disabled = |key: &str| {
         w.arg_nodes(args).iter().any(|a| {
             a.kind() == "keyword_argument"
@@ -53,9 +53,9 @@ fn validation_queries(w: &Walker<'_>, model: ModelId, method: &str, args: Option
     };
     match method {
         "validate_unique" => has_unique,
-        "validate_constraints" => m.has_constraints,
+        "validate_constraints" => m.members().has_constraints,
         "clean_fields" => has_relations,
-        "full_clean" => has_relations || (has_unique && !disabled("validate_unique")) || (m.has_constraints && !disabled("validate_constraints")),
+        "full_clean" => has_relations || (has_unique && !disabled("validate_unique")) || (m.members().has_constraints && !disabled("validate_constraints")),
         _ => true,
     }
 }

@@ -73,7 +73,7 @@ fn short(q: &str) -> &str {
 
 /// A call of an external function by qualified name.
 pub fn check_function<'a>(w: &mut Walker<'a>, call: Node<'a>, _func: Node<'a>, q: &str, args: Option<Node<'a>>) -> Option<Ty> {
-    let user = w.index.auth_user.map(|m| Ty::Instance { model: m, loaded: Loaded::unknown() }).unwrap_or(Ty::Unknown);
+    let user = w.index.auth_user().map(|m| Ty::Instance { model: m, loaded: Loaded::unknown() }).unwrap_or(Ty::Unknown);
     if q.ends_with("prefetch_related_objects") && FUNCTIONS.contains(&q) {
         w.note_prefetch_objects(args);
     }
@@ -110,7 +110,7 @@ fn shortcut_result<'a>(w: &mut Walker<'a>, args: Option<Node<'a>>) -> Ty {
 }
 
 fn is_user_model(w: &Walker<'_>, model: ModelId) -> bool {
-    w.index.auth_user == Some(model) || {
+    w.index.auth_user() == Some(model) || {
         let m = w.index.model(model);
         m.fields_known && m.field("password").is_some() && m.field("is_superuser").is_some()
     }

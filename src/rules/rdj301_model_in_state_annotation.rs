@@ -36,7 +36,7 @@ pub fn check(index: &WorkspaceIndex, file: FileId, root: Node<'_>, rules: RuleSe
     }
     let entry = index.file(file);
     let src: &str = &entry.text;
-    for (i, class) in entry.summary.classes.iter().enumerate() {
+    for (i, class) in entry.summary().classes.iter().enumerate() {
         let c = ClassRef { file, index: i };
         if !matches!(index.class_kind(c), ClassKind::State { .. }) {
             continue;

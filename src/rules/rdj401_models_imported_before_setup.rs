@@ -38,7 +38,7 @@ pub fn check(index: &WorkspaceIndex, file: FileId, rules: RuleSet, out: &mut Vec
         return;
     }
     let entry = index.file(file);
-    let summary = &entry.summary;
+    let summary = entry.summary();
     let defines_states = (0..summary.classes.len()).any(|i| matches!(index.class_kind(ClassRef { file, index: i }), ClassKind::State { .. }));
     if !(defines_states || summary.defines_pages || entry.is_rxconfig()) {
         return;
@@ -71,11 +71,11 @@ fn models_module(index: &WorkspaceIndex, from: FileId, b: &ImportBinding) -> Opt
     };
     for m in candidates {
         if let Some(f) = index.module_near(&m, Some(from)) {
-            let models: Vec<_> = index.models.iter().filter(|info| info.class.is_some_and(|c| c.file == f)).collect();
+            let models: Vec<_> = index.models_in(f).into_iter().map(|id| index.model_identity(id)).collect();
             if models.is_empty() {
                 continue;
             }
-            let boots = models.iter().any(|info| info.bootstraps) || index.file(f).summary.bootstrap_at.is_some();
+            let boots = models.iter().any(|info| info.bootstraps) || index.file(f).summary().bootstrap_at.is_some();
             return Some((m, boots));
         }
         let is_models = m.rsplit('.').next() == Some("models") && !m.starts_with("django.db");
@@ -88,7 +88,7 @@ fn models_module(index: &WorkspaceIndex, from: FileId, b: &ImportBinding) -> Opt
 
 /// Did something before `offset` in `file` bootstrap Django?
 fn bootstrapped_before(index: &WorkspaceIndex, file: FileId, offset: usize, depth: u32) -> bool {
-    let summary = &index.file(file).summary;
+    let summary = index.file(file).summary();
     if summary.bootstrap_at.is_some_and(|at| at < offset) {
         return true;
     }

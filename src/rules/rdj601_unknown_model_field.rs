@@ -53,7 +53,7 @@ pub fn check(index: &WorkspaceIndex, file: FileId, rules: RuleSet, out: &mut Vec
                     continue;
                 }
                 let first = name.split("__").next().unwrap_or(&name);
-                if model.member(first).is_none() {
+                if index.member(&model, first).is_none() {
                     out.push(Finding::new(
                         Rule::RDJ601,
                         format!("`{first}` in `{opt}` is not a field of `{}`", model.name),

@@ -35,7 +35,7 @@ pub fn check(index: &WorkspaceIndex, file: FileId, rules: RuleSet, out: &mut Vec
         for (path, range) in option(&view, "queryset_select_related") {
             let mut model = index.model(view.model);
             for step in path.split("__") {
-                let next = match model.member(step) {
+                let next = match index.member(&model, step) {
                     Some(Member::Field(f)) if matches!(f.kind, FieldKind::ForeignKey | FieldKind::OneToOne) => f.target,
                     Some(Member::Reverse(r)) if r.kind == RelationKind::ReverseOneToOne => Some(r.model),
                     _ => {

@@ -34,7 +34,7 @@ pub fn check(index: &WorkspaceIndex, file: FileId, rules: RuleSet, out: &mut Vec
         let model = index.model(view.model);
         for (path, range) in option(&view, "queryset_prefetch") {
             let first = path.split("__").next().unwrap_or(&path);
-            let ok = match model.member(first) {
+            let ok = match index.member(&model, first) {
                 Some(Member::Field(f)) => f.kind != FieldKind::Plain,
                 Some(Member::Reverse(_)) => true,
                 _ => false,

@@ -40,7 +40,7 @@ pub fn check(index: &WorkspaceIndex, file: FileId, rules: RuleSet, out: &mut Vec
             for (name, range) in option(&view, opt) {
                 let name = strip_prefix(opt, &name);
                 let Some((first, _)) = name.split_once("__") else { continue };
-                let is_relation = matches!(model.member(first), Some(Member::Field(f)) if f.target.is_some()) || matches!(model.member(first), Some(Member::Reverse(_)));
+                let is_relation = matches!(index.member(&model, first), Some(Member::Field(f)) if f.target.is_some()) || matches!(index.member(&model, first), Some(Member::Reverse(_)));
                 if !is_relation {
                     continue;
                 }
