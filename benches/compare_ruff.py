@@ -263,7 +263,7 @@ def machine_lines() -> list[str]:
         pass
     free = shutil.which("free")
     if free:
-        out = subprocess.run([free, "-h"], capture_output=True, text=True).stdout.strip()
+        out = subprocess.run([free, "-h"], capture_output=True, text=True).stdout.strip("\n").rstrip()
         lines.append("- memory (`free -h`):\n\n```\n" + out + "\n```")
     return lines
 

@@ -101,11 +101,17 @@ fetch() {
   tarball="$(ls "$dl"/*.tar.gz 2>/dev/null | head -n 1 || true)"
   if [ -z "$tarball" ] || [ "$(cat "$dl/spec" 2>/dev/null || true)" != "$spec" ]; then
     say "downloading the sdist of $spec"
-    rm -f "$dl"/*.tar.gz "$dl/spec"
-    "${pip[@]}" download --quiet --no-deps --no-binary :all: "$spec" -d "$dl" \
+    # Into a scratch folder first, so a failed download keeps the previous one.
+    rm -rf "$dl.tmp"
+    mkdir -p "$dl.tmp"
+    "${pip[@]}" download --quiet --no-deps --no-binary :all: "$spec" -d "$dl.tmp" \
       || die "pip download of '$spec' failed"
-    tarball="$(ls "$dl"/*.tar.gz 2>/dev/null | head -n 1 || true)"
-    [ -n "$tarball" ] || die "pip download of '$spec' gave no .tar.gz in $dl"
+    tarball="$(ls "$dl.tmp"/*.tar.gz 2>/dev/null | head -n 1 || true)"
+    [ -n "$tarball" ] || die "pip download of '$spec' gave no .tar.gz"
+    rm -f "$dl"/*.tar.gz "$dl/spec"
+    mv "$tarball" "$dl/"
+    rm -rf "$dl.tmp"
+    tarball="$dl/$(basename "$tarball")"
     echo "$spec" >"$dl/spec"
   else
     say "$name: re-using $(basename "$tarball")"
@@ -130,7 +136,7 @@ if [ -z "$rev" ]; then
   cargo build --release --quiet || die "cargo build --release failed"
   ours="$repo/target/release/reflex-django-lsp"
   commit="$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)"
-  if [ -n "$(git status --porcelain -- src Cargo.toml Cargo.lock 2>/dev/null || true)" ]; then
+  if [ -n "$(git status --porcelain --untracked-files=no -- . ':(exclude)benches' 2>/dev/null || true)" ]; then
     commit="$commit + uncommitted changes in the work tree"
   fi
 else
