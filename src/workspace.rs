@@ -202,11 +202,14 @@ pub fn load(sources: Vec<Source>) -> Loaded {
 
 /// Reads a file; a folder is an error (`Is a directory`), not a panic.
 fn read_file(path: &Path) -> io::Result<Vec<u8>> {
-    let meta = std::fs::metadata(path)?;
-    if meta.is_dir() {
-        return Err(io::Error::other("Is a directory"));
-    }
-    std::fs::read(path)
+    // No `stat` first: reading a folder fails by itself (EISDIR).
+    std::fs::read(path).map_err(|e| {
+        if e.kind() == io::ErrorKind::IsADirectory {
+            io::Error::other("Is a directory")
+        } else {
+            e
+        }
+    })
 }
 
 #[cfg(test)]

@@ -94,9 +94,12 @@ pub enum Callable {
 pub enum Ty {
     Unknown,
     ModelClass(ModelId),
+    /// `related`: a related manager (`order.items`); `back`: the field of
+    /// its rows that points to the instance it came from (Django caches it).
     Manager {
         model: ModelId,
         related: bool,
+        back: Option<String>,
     },
     QuerySet {
         model: ModelId,
@@ -155,7 +158,7 @@ impl Ty {
     /// A model instance, a QuerySet, or a collection of instances (RDJ302).
     pub fn holds_model_data(&self) -> bool {
         match self {
-            Ty::Instance { .. } | Ty::QuerySet { values: false, .. } => true,
+            Ty::Instance { .. } | Ty::QuerySet { .. } => true,
             Ty::List(inner) => inner.holds_model_data(),
             Ty::Tuple(items) => items.iter().any(Ty::holds_model_data),
             Ty::Maybe(inner) => inner.holds_model_data(),

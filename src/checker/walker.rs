@@ -17,6 +17,14 @@ use crate::index::{ClassKind, FileId, FuncRef, Symbol, WorkspaceIndex};
 use crate::rules::{self, Rule, RuleSet};
 use crate::syntax::{self, field, named_children, text};
 
+/// What iterating a list yields (instances collected earlier with `async for`).
+fn list_item(ty: &Ty) -> Ty {
+    match ty {
+        Ty::List(inner) => (**inner).clone(),
+        _ => Ty::Unknown,
+    }
+}
+
 /// Shared by every walker of one `check_file` call (helpers in other files
 /// included): memoized "does this sync callable block?" answers.
 #[derive(Default)]
@@ -96,7 +104,9 @@ impl<'a> Walker<'a> {
                     let short = if rule == Rule::RDJ107 {
                         what
                     } else {
-                        what.split('`').nth(1).map(|s| format!("`{s}`")).unwrap_or(what)
+                        what.trim_end_matches(" and blocks the event loop")
+                            .trim_end_matches(" blocks the event loop")
+                            .to_owned()
                     };
                     self.blocking = Some(short);
                 }
@@ -297,7 +307,7 @@ impl<'a> Walker<'a> {
             if let Some(r) = field(stmt, "right") {
                 rules::rdj103_sync_queryset_evaluation::check_iteration(self, r, &iter_ty, "iterating");
             }
-            Ty::Unknown
+            list_item(&iter_ty)
         };
         if is_async {
             if let Some(r) = field(stmt, "right") {
@@ -477,6 +487,16 @@ impl<'a> Walker<'a> {
     }
 
     fn note_attribute_store(&mut self, left: Node<'a>, _ty: &Ty) {
+        // `order.customer = c` caches the relation on `order`.
+        if let (Some(obj), Some(attr)) = (field(left, "object"), field(left, "attribute")) {
+            if obj.kind() == "identifier" {
+                let name = self.text(obj).to_owned();
+                if let Some(Ty::Instance { model, mut loaded }) = self.env.get(&name).cloned() {
+                    loaded.cached.push(self.text(attr).to_owned());
+                    self.env.insert(name, Ty::Instance { model, loaded });
+                }
+            }
+        }
         // `request.user = <value>`: later `request.user` reads are no longer lazy.
         if field(left, "attribute").is_some_and(|a| self.text(a) == "user") {
             if let Some(obj) = field(left, "object") {
@@ -716,6 +736,7 @@ impl<'a> Walker<'a> {
                     Ty::Manager {
                         model: *m,
                         related: false,
+                        back: None,
                     }
                 } else {
                     Ty::Unknown
@@ -746,12 +767,13 @@ impl<'a> Walker<'a> {
                             Some(target) => self.single_relation(node, obj, loaded, attr, target),
                             None => Ty::Unknown,
                         },
-                        FieldKind::ManyToMany => self.related_manager(loaded, attr, f.target),
+                        FieldKind::ManyToMany => self.related_manager(loaded, attr, f.target, None),
                     },
                     Some(Member::Reverse(r)) => match r.kind {
                         RelationKind::ReverseOneToOne => self.single_relation(node, obj, loaded, attr, r.model),
                         RelationKind::ReverseForeignKey | RelationKind::ReverseManyToMany => {
-                            self.related_manager(loaded, attr, Some(r.model))
+                            let back = (r.kind == RelationKind::ReverseForeignKey).then(|| r.field.clone());
+                            self.related_manager(loaded, attr, Some(r.model), back)
                         }
                     },
                     Some(Member::ForeignKeyId(f)) => {
@@ -855,7 +877,13 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn related_manager(&self, loaded: &Loaded, attr: &str, target: Option<crate::index::ModelId>) -> Ty {
+    fn related_manager(
+        &self,
+        loaded: &Loaded,
+        attr: &str,
+        target: Option<crate::index::ModelId>,
+        back: Option<String>,
+    ) -> Ty {
         match target {
             Some(model)
                 if !loaded
@@ -863,7 +891,11 @@ impl<'a> Walker<'a> {
                     .iter()
                     .any(|p| p == attr || p.starts_with(&format!("{attr}__"))) =>
             {
-                Ty::Manager { model, related: true }
+                Ty::Manager {
+                    model,
+                    related: true,
+                    back,
+                }
             }
             _ => Ty::Unknown,
         }
@@ -913,7 +945,7 @@ impl<'a> Walker<'a> {
                         if let Some(r) = field(clause, "right") {
                             rules::rdj103_sync_queryset_evaluation::check_iteration(self, r, &iter_ty, "iterating");
                         }
-                        Ty::Unknown
+                        list_item(&iter_ty)
                     };
                     if let Some(left) = field(clause, "left") {
                         if left.kind() == "identifier" {
@@ -1049,8 +1081,10 @@ impl<'a> Walker<'a> {
         args: Option<Node<'a>>,
     ) -> Option<Ty> {
         match obj_ty {
-            Ty::Manager { model, related } => {
-                let loaded = Loaded::fresh();
+            Ty::Manager { model, related, back } => {
+                // Rows of `order.items` have `item.order` cached by Django.
+                let mut loaded = Loaded::fresh();
+                loaded.cached.extend(back.iter().cloned());
                 self.queryset_method(call, func, *model, false, &loaded, *related, method, args)
             }
             Ty::QuerySet { model, values, loaded } => {
@@ -1076,6 +1110,13 @@ impl<'a> Walker<'a> {
             Ty::Session => {
                 rules::rdj106_blocking_django_api::check_session_method(self, call, func, method);
                 Some(Ty::Unknown)
+            }
+            Ty::Request if method == "auser" => {
+                let user = self.index.auth_user().map(|m| Ty::Instance {
+                    model: m,
+                    loaded: Loaded::unknown(),
+                });
+                Some(Ty::Awaitable(Box::new(user.unwrap_or(Ty::Unknown))))
             }
             _ => {
                 let _ = obj;
@@ -1261,13 +1302,16 @@ impl<'a> Walker<'a> {
                 l.cached = self.keyword_names(args);
                 Ty::Instance { model, loaded: l }
             }
-            "get_or_create" | "update_or_create" => Ty::Tuple(vec![
-                Ty::Instance {
-                    model,
-                    loaded: Loaded::unknown(),
-                },
-                Ty::Unknown,
-            ]),
+            "get_or_create" | "update_or_create" => {
+                // Fetched by the query, or created from the keyword arguments.
+                let mut l = Loaded {
+                    known: true,
+                    select_related: loaded.select_related.clone(),
+                    ..Loaded::default()
+                };
+                l.cached = self.keyword_names(args);
+                Ty::Tuple(vec![Ty::Instance { model, loaded: l }, Ty::Unknown])
+            }
             _ => Ty::Unknown,
         }
     }
@@ -1348,6 +1392,9 @@ impl<'a> Walker<'a> {
         }
         if let Some(ty) = rules::rdj106_blocking_django_api::check_function(self, call, func, &q, args) {
             return ty;
+        }
+        if q == "django.db.transaction.atomic" {
+            return Ty::External("django.db.transaction.Atomic".into());
         }
         if q.ends_with("get_user_model") {
             if let Some(u) = self.index.auth_user() {

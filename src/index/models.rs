@@ -63,6 +63,8 @@ pub struct Relation {
     pub name: String,
     pub kind: RelationKind,
     pub model: ModelId,
+    /// The field on `model` that points back (`order` for `order.items`).
+    pub field: String,
 }
 
 /// What a model declares and inherits.
@@ -585,6 +587,7 @@ fn find_reverse(index: &WorkspaceIndex, target: &ModelInfo, name: &str) -> Optio
                 name: accessor,
                 kind,
                 model: id,
+                field: f.name.clone(),
             });
         }
     }

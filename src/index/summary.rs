@@ -24,6 +24,30 @@ pub struct ImportBinding {
     /// Start byte of the enclosing function, or `None` at module level.
     pub scope: Option<usize>,
     pub stmt_range: Range<usize>,
+    /// The module the statement executes: `a.b.c` for `import a.b.c`
+    /// (which binds only `a`), `m` for `from m import n`.
+    pub executes: String,
+}
+
+impl ImportBinding {
+    /// Modules whose top-level code runs when this import runs: every
+    /// package on the way (`a`, `a.b`, `a.b.c`), and `m.n` for `from m import n`
+    /// when `n` is a submodule (the caller checks which exist).
+    pub fn executed_modules(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut acc = String::new();
+        for part in self.executes.split('.') {
+            if !acc.is_empty() {
+                acc.push('.');
+            }
+            acc.push_str(part);
+            out.push(acc.clone());
+        }
+        if let ImportTarget::Member { module, name } = &self.target {
+            out.push(format!("{module}.{name}"));
+        }
+        out
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -215,14 +239,14 @@ pub fn summarize(tree: &Tree, src: &str, package: &str) -> ModuleSummary {
 }
 
 fn collect_imports(root: Node<'_>, src: &str, package: &str) -> Vec<ImportBinding> {
-    thread_local! {
-        static QUERY: Query = Query::new(&syntax::language(), include_str!("../../queries/imports.scm"))
-            .expect("queries/imports.scm is valid");
-    }
+    static QUERY: std::sync::LazyLock<Query> = std::sync::LazyLock::new(|| {
+        Query::new(&syntax::language(), include_str!("../../queries/imports.scm"))
+            .expect("queries/imports.scm is valid")
+    });
     let mut out = Vec::new();
     // Module-level imports (the ones start-up rules and most resolution
     // need): the query, kept to the module's own statements.
-    QUERY.with(|query| {
+    (|query: &Query| {
         let mut cursor = QueryCursor::new();
         cursor.set_max_start_depth(Some(1));
         let mut matches = cursor.matches(query, root, src.as_bytes());
@@ -231,7 +255,7 @@ fn collect_imports(root: Node<'_>, src: &str, package: &str) -> Vec<ImportBindin
                 import_bindings(cap.node, src, package, &mut out);
             }
         }
-    });
+    })(&QUERY);
     // Imports nested in functions and compound statements: a walk over
     // statement blocks only, never into expressions (most of a tree).
     for stmt in named_children(root) {
@@ -318,6 +342,7 @@ fn import_bindings(stmt: Node<'_>, src: &str, package: &str, out: &mut Vec<Impor
                     _ => continue,
                 };
                 let module: String = module.split_whitespace().collect();
+                let executes = module.clone();
                 let (local, target) = match alias {
                     Some(alias) => (alias, module),
                     None => {
@@ -330,6 +355,7 @@ fn import_bindings(stmt: Node<'_>, src: &str, package: &str, out: &mut Vec<Impor
                     target: ImportTarget::Module(target),
                     scope,
                     stmt_range: stmt_range.clone(),
+                    executes,
                 });
             }
         }
@@ -346,6 +372,7 @@ fn import_bindings(stmt: Node<'_>, src: &str, package: &str, out: &mut Vec<Impor
                         target: ImportTarget::Star { module: module.clone() },
                         scope,
                         stmt_range: stmt_range.clone(),
+                        executes: module.clone(),
                     });
                 }
             }
@@ -370,6 +397,7 @@ fn import_bindings(stmt: Node<'_>, src: &str, package: &str, out: &mut Vec<Impor
                     },
                     scope,
                     stmt_range: stmt_range.clone(),
+                    executes: module.clone(),
                 });
             }
         }

@@ -41,12 +41,14 @@ pub fn model_states(index: &WorkspaceIndex, file: FileId) -> Vec<ModelStateView<
 /// The string items of an option, from the class body or `Meta` (the
 /// class attribute wins, as in reflex-django).
 pub fn option<'a>(view: &ModelStateView<'a>, name: &str) -> Vec<(String, Range<usize>)> {
-    match view
-        .class
-        .attr(name)
-        .or_else(|| view.class.meta_attr(name))
-        .map(|a| &a.value)
-    {
+    // reflex-django reads `ordering` from `Meta` first (`_resolve_ordering`),
+    // every other option from the class body first.
+    let attr = if name == "ordering" {
+        view.class.meta_attr(name).or_else(|| view.class.attr(name))
+    } else {
+        view.class.attr(name).or_else(|| view.class.meta_attr(name))
+    };
+    match attr.map(|a| &a.value) {
         Some(Value::Strings(items)) => items.clone(),
         Some(Value::Str(s, r)) if s != "__all__" => vec![(s.clone(), r.clone())],
         _ => Vec::new(),

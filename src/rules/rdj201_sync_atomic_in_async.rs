@@ -46,7 +46,10 @@ pub fn is_atomic(w: &Walker<'_>, node: Node<'_>) -> bool {
 
 /// `with transaction.atomic():` (sync `with`).
 pub fn check_with<'a>(w: &mut Walker<'a>, value: Node<'a>) {
-    if value.kind() == "call" && is_atomic(w, value) {
+    // `tx = transaction.atomic()` … `with tx:`
+    let atomic_value = value.kind() == "identifier"
+        && matches!(w.eval_quiet(value), crate::checker::types::Ty::External(q) if q == "django.db.transaction.Atomic");
+    if (value.kind() == "call" && is_atomic(w, value)) || atomic_value {
         let what = format!("`{}` opens a transaction synchronously and blocks the event loop", w.snippet(value));
         w.report_blocking(Rule::RDJ201, value.byte_range(), what);
     }

@@ -48,7 +48,11 @@ pub fn check_async_with<'a>(w: &mut Walker<'a>, value: Node<'a>) {
         wrapped_atomic || (v.kind() != "await" && crate::rules::rdj201_sync_atomic_in_async::is_atomic(w, inner)) || sync_atomic_subclass(w, inner)
     };
     if broken {
-        let msg = format!("`async with {}` fails at runtime: Django's `Atomic` is not an async context manager", w.snippet(value));
+        let msg = if sync_atomic_subclass(w, inner) && w.index.resolve_dotted(w.file, &field(inner, "function").and_then(|f| syntax::dotted(f, w.src)).unwrap_or_default(), w.scope) != Symbol::Unknown && has_aenter(w, inner) {
+            format!("`async with {}` enters the transaction synchronously in `__aenter__`: `SynchronousOnlyOperation` on the event loop", w.snippet(value))
+        } else {
+            format!("`async with {}` fails at runtime: Django's `Atomic` is not an async context manager", w.snippet(value))
+        };
         w.report(Rule::RDJ202, value.byte_range(), msg);
     }
 }
@@ -68,5 +72,13 @@ fn sync_atomic_subclass(w: &Walker<'_>, call: Node<'_>) -> bool {
             let body = &entry.text[w.index.function_range(f)];
             body.contains("__enter__(") && !body.contains("sync_to_async") && !body.contains("to_thread")
         }
+    }
+}
+
+fn has_aenter(w: &Walker<'_>, call: Node<'_>) -> bool {
+    let Some(name) = field(call, "function").and_then(|f| syntax::dotted(f, w.src)) else { return false };
+    match w.index.resolve_dotted(w.file, &name, w.scope) {
+        Symbol::Class(c) => w.index.find_method(c, "__aenter__").is_some(),
+        _ => false,
     }
 }

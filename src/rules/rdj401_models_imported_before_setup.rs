@@ -9,11 +9,13 @@ declare_rule! {
     /// from it) in a module that defines `rx.State` subclasses or pages, or
     /// in `rxconfig.py`, when nothing earlier bootstraps Django: no
     /// `configure_django()` / `django.setup()` call before it, no earlier
-    /// import of a module that makes one, and the imported models do not
-    /// inherit reflex_django's `Model` (whose import bootstraps Django).
+    /// import of a module that makes one (packages' `__init__.py` included,
+    /// since Python runs them first), and the imported models do not inherit
+    /// reflex_django's `Model` (whose import bootstraps Django).
     ///
-    /// Models of installed apps outside the workspace are assumed not to
-    /// bootstrap Django.
+    /// A models module of an installed app (outside the workspace) counts
+    /// when its names are used as models (`Product.objects`), or when it is a
+    /// `django.contrib` app's; it is assumed not to bootstrap Django.
     ///
     /// ## Why is this bad?
     /// Reflex imports state and page modules while it compiles the app,
@@ -39,8 +41,13 @@ pub fn check(index: &WorkspaceIndex, file: FileId, rules: RuleSet, out: &mut Vec
     }
     let entry = index.file(file);
     let summary = entry.summary();
-    let defines_states = (0..summary.classes.len()).any(|i| matches!(index.class_kind(ClassRef { file, index: i }), ClassKind::State { .. }));
+    let defines_states =
+        (0..summary.classes.len()).any(|i| matches!(index.class_kind(ClassRef { file, index: i }), ClassKind::State { .. }));
     if !(defines_states || summary.defines_pages || entry.is_rxconfig()) {
+        return;
+    }
+    // Python runs the packages' `__init__.py` before this module.
+    if enclosing_packages(index, file).into_iter().any(|f| bootstrapped_before(index, f, usize::MAX, 1)) {
         return;
     }
     let mut seen_stmts = Vec::new();
@@ -61,29 +68,71 @@ pub fn check(index: &WorkspaceIndex, file: FileId, rules: RuleSet, out: &mut Vec
     }
 }
 
+/// The `__init__.py` files of the packages containing `file`, outermost first.
+fn enclosing_packages(index: &WorkspaceIndex, file: FileId) -> Vec<FileId> {
+    let entry = index.file(file);
+    let mut out = Vec::new();
+    let mut acc = String::new();
+    for part in entry.package.split('.').filter(|p| !p.is_empty()) {
+        if !acc.is_empty() {
+            acc.push('.');
+        }
+        acc.push_str(part);
+        if let Some(f) = index.module_near(&acc, Some(file)).filter(|f| *f != file) {
+            out.push(f);
+        }
+    }
+    out
+}
+
 /// If the import brings in a Django models module: its name, and whether
 /// importing it bootstraps Django itself.
 fn models_module(index: &WorkspaceIndex, from: FileId, b: &ImportBinding) -> Option<(String, bool)> {
     let candidates: Vec<String> = match &b.target {
-        ImportTarget::Module(m) => vec![m.clone()],
+        ImportTarget::Module(_) => vec![b.executes.clone()],
         ImportTarget::Member { module, name } => vec![format!("{module}.{name}"), module.clone()],
         ImportTarget::Star { module } => vec![module.clone()],
     };
     for m in candidates {
         if let Some(f) = index.module_near(&m, Some(from)) {
-            let models: Vec<_> = index.models_in(f).into_iter().map(|id| index.model_identity(id)).collect();
-            if models.is_empty() {
+            if index.models_in(f).is_empty() {
                 continue;
             }
-            let boots = models.iter().any(|info| info.bootstraps) || index.file(f).summary().bootstrap_at.is_some();
+            let boots = index.models_in(f).into_iter().any(|id| index.model_identity(id).bootstraps)
+                || bootstrapped_before(index, f, usize::MAX, 1)
+                || enclosing_packages(index, f).into_iter().any(|p| bootstrapped_before(index, p, usize::MAX, 1));
             return Some((m, boots));
         }
-        let is_models = m.rsplit('.').next() == Some("models") && !m.starts_with("django.db");
-        if is_models && index.module_near(&m, Some(from)).is_none() && !m.starts_with("reflex") {
+        if m.rsplit('.').next() == Some("models") && index.module_near(&m, Some(from)).is_none() && uses_as_models(index, from, &m, b) {
             return Some((m, false));
         }
     }
     None
+}
+
+/// An installed app's models module: Django's contrib apps', or one whose
+/// imported names this file uses as models (`Name.objects`, `Name._default_manager`).
+fn uses_as_models(index: &WorkspaceIndex, file: FileId, module: &str, b: &ImportBinding) -> bool {
+    if module.starts_with("django.") {
+        return module.starts_with("django.contrib.");
+    }
+    if module.starts_with("reflex") {
+        return false;
+    }
+    let text = &*index.file(file).text;
+    let used = |prefix: &str| {
+        text.match_indices(prefix).any(|(at, _)| {
+            let before_ok = at == 0 || !text[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == '.');
+            let rest = &text[at + prefix.len()..];
+            let name_len = rest.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.')).unwrap_or(rest.len());
+            let name = &rest[..name_len];
+            before_ok && (name.starts_with("objects") || name.starts_with("_default_manager") || name.contains(".objects") || name.contains("._default_manager"))
+        })
+    };
+    match &b.target {
+        ImportTarget::Member { .. } | ImportTarget::Module(_) => used(&format!("{}.", b.local)),
+        ImportTarget::Star { .. } => text.contains(".objects.") || text.contains("._default_manager"),
+    }
 }
 
 /// Did something before `offset` in `file` bootstrap Django?
@@ -101,13 +150,9 @@ fn bootstrapped_before(index: &WorkspaceIndex, file: FileId, offset: usize, dept
                 return true;
             }
         }
-        let module = match &b.target {
-            ImportTarget::Module(m) | ImportTarget::Star { module: m } => m.clone(),
-            ImportTarget::Member { module, .. } => module.clone(),
-        };
-        match index.module_near(&module, Some(file)) {
+        b.executed_modules().iter().any(|m| match index.module_near(m, Some(file)) {
             Some(f) if f != file => bootstrapped_before(index, f, usize::MAX, depth + 1),
             _ => false,
-        }
+        })
     })
 }

@@ -30,11 +30,12 @@ declare_rule! {
 
 pub const OPTIONS: &[&str] = &["fields", "search_fields", "ordering", "read_only_fields", "state_fields", "exclude_from_row"];
 
-/// `-name` (ordering), `^name` / `=name` / `@name` (search) → `name`.
+/// `-name` in `ordering` → `name`. (`search_fields` names are used verbatim:
+/// reflex-django builds `Q(**{f"{name}__icontains": q})`, so Django admin's
+/// `^`/`=`/`@` prefixes are errors there, not syntax.)
 pub fn strip_prefix(option: &str, name: &str) -> String {
     let s = match option {
         "ordering" => name.trim_start_matches(['-', '+']),
-        "search_fields" => name.trim_start_matches(['^', '=', '@']),
         _ => name,
     };
     s.to_owned()

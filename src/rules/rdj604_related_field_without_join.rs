@@ -7,9 +7,11 @@ use crate::rules::{Rule, RuleSet};
 
 declare_rule! {
     /// ## What it does
-    /// Flags a `fields` or `search_fields` entry of a reflex-django
-    /// `ModelState` that reaches through a relation (`customer__name`) which
-    /// neither `queryset_select_related` nor `queryset_prefetch` covers.
+    /// Flags a `fields` entry of a reflex-django `ModelState` that reaches
+    /// through a relation (`customer__name`) which neither
+    /// `queryset_select_related` nor `queryset_prefetch` covers.
+    /// (`search_fields` through a relation are not flagged: reflex-django
+    /// filters with them in one joined query.)
     ///
     /// ## Why is this bad?
     /// Each row then loads the related object with its own query: a list of
@@ -36,19 +38,21 @@ pub fn check(index: &WorkspaceIndex, file: FileId, rules: RuleSet, out: &mut Vec
         let model = index.model(view.model);
         let mut joined: Vec<String> = option(&view, "queryset_select_related").into_iter().map(|(p, _)| p).collect();
         joined.extend(option(&view, "queryset_prefetch").into_iter().map(|(p, _)| p));
-        for opt in ["fields", "search_fields"] {
+        for opt in ["fields"] {
             for (name, range) in option(&view, opt) {
                 let name = strip_prefix(opt, &name);
                 let Some((first, _)) = name.split_once("__") else { continue };
-                let is_relation = matches!(index.member(&model, first), Some(Member::Field(f)) if f.target.is_some()) || matches!(index.member(&model, first), Some(Member::Reverse(_)));
-                if !is_relation {
-                    continue;
-                }
+                let single = match index.member(&model, first) {
+                    Some(Member::Field(f)) if f.target.is_some() => f.kind.is_single_relation(),
+                    Some(Member::Reverse(r)) => r.kind == crate::index::models::RelationKind::ReverseOneToOne,
+                    _ => continue,
+                };
+                let option_name = if single { "queryset_select_related" } else { "queryset_prefetch" };
                 let covered = joined.iter().any(|j| j == first || j.starts_with(&format!("{first}__")));
                 if !covered {
                     out.push(Finding::new(
                         Rule::RDJ604,
-                        format!("`{name}` in `{opt}` reads `{first}` for every row: add `\"{first}\"` to `queryset_select_related` or `queryset_prefetch`"),
+                        format!("`{name}` in `{opt}` reads `{first}` for every row: add `\"{first}\"` to `{option_name}`"),
                         range,
                     ));
                 }

@@ -74,3 +74,32 @@ class OrderDetailState(rx.State):
     async def customer_name_in_thread(self):
         order = await Order.objects.aget(pk=self.order_id)
         self.customer_name = await sync_to_async(lambda: order.customer.name)()  # ok
+
+
+class RegressionState(rx.State):
+    """Cases from bug reports, verified against real Django 5.2."""
+
+    status: str = ""
+    names: list[str] = []
+
+    # rows of a related manager have their owner cached by Django: no query
+    async def owner_through_related_manager(self, pk: int):
+        order = await Order.objects.aget(pk=pk)
+        async for item in order.items.all():
+            self.status = item.order.status  # ok
+
+    # assigning a relation caches it
+    async def read_after_assigning(self, pk: int):
+        order = await Order.objects.aget(pk=pk)
+        order.customer = await Customer.objects.aget(pk=2)
+        self.status = order.customer.name  # ok
+
+    # a list collected with `async for` still holds lazy relations
+    async def list_then_sync_comprehension(self):
+        items = [i async for i in OrderItem.objects.all()]
+        self.names = [i.product.name for i in items]  # error: RDJ104
+
+    # get_or_create's instance did not select_related anything
+    async def after_get_or_create(self):
+        item, _ = await OrderItem.objects.aget_or_create(pk=1)
+        self.status = item.product.name  # error: RDJ104

@@ -88,3 +88,10 @@ async def locked_view(request):
     async with _lock:  # ok
         count = await Order.objects.acount()
     return JsonResponse({"count": count})
+
+
+# the transaction object made first, entered later
+async def atomic_object_entered_later(pk: int):
+    tx = transaction.atomic()
+    with tx:  # error: RDJ201
+        return pk

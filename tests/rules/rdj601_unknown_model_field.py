@@ -54,7 +54,7 @@ class CustomerAdminState(ModelState):
 class CustomerSearchState(ModelState):
     model = Customer
     fields = ["name", "email"]
-    # known gap: reflex-django 4.0.3 puts search names verbatim into
+    # reflex-django 4.0.3 puts search names verbatim into
     # `Q(**{f"{field}__icontains": q})`, so Django-admin style prefixes raise
-    # FieldError ("Cannot resolve keyword '=email'"); RDJ601 strips them.
-    search_fields = ("=email", "^name")
+    # FieldError ("Cannot resolve keyword '=email'").
+    search_fields = ("=email", "^name")  # error: RDJ601
