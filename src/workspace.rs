@@ -73,32 +73,44 @@ pub struct Walked {
 /// Symlinks named `*.py` are included unless they point to a folder (a
 /// broken one is reported by the reader as unreadable).
 pub fn walk(dir: &Path, exclude: Arc<dyn ExcludeFilter>) -> Walked {
-    let mut out = Walked::default();
     let filter = exclude.clone();
-    let walker = WalkBuilder::new(dir)
+    let found = std::sync::Mutex::new(Walked::default());
+    // The parallel walker: the order is made deterministic by sorting below.
+    WalkBuilder::new(dir)
         .standard_filters(true)
         .require_git(false)
         .follow_links(false)
-        .sort_by_file_name(|a, b| a.cmp(b))
         .filter_entry(move |entry| entry.depth() == 0 || !filter.is_excluded(entry.path()))
-        .build();
-    for entry in walker {
-        match entry {
-            Ok(entry) => {
-                let Some(ft) = entry.file_type() else {
-                    continue;
-                };
-                let path = entry.path();
-                if !is_python_name(path) {
-                    continue;
+        .build_parallel()
+        .run(|| {
+            let found = &found;
+            Box::new(move |entry| {
+                match entry {
+                    Ok(entry) => {
+                        let path = entry.path();
+                        let wanted = entry.file_type().is_some_and(|ft| {
+                            is_python_name(path) && (ft.is_file() || (ft.is_symlink() && !path.is_dir()))
+                        });
+                        if wanted {
+                            found
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .files
+                                .push(path.to_path_buf());
+                        }
+                    }
+                    Err(err) => found
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .errors
+                        .push(err.to_string().replace('\n', " ")),
                 }
-                if ft.is_file() || (ft.is_symlink() && !path.is_dir()) {
-                    out.files.push(path.to_path_buf());
-                }
-            }
-            Err(err) => out.errors.push(err.to_string().replace('\n', " ")),
-        }
-    }
+                ignore::WalkState::Continue
+            })
+        });
+    let mut out = found.into_inner().unwrap_or_else(|e| e.into_inner());
+    out.files.sort();
+    out.errors.sort();
     out
 }
 

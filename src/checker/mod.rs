@@ -96,7 +96,7 @@ pub fn check_file(index: &WorkspaceIndex, file: FileId, options: &AnalysisOption
 
     findings.sort_by(|a, b| (a.range.start, a.rule).cmp(&(b.range.start, b.rule)));
     findings.dedup_by(|a, b| a.rule == b.rule && a.range == b.range);
-    noqa::filter(src, &entry.lines, findings)
+    noqa::filter(src, entry.lines(), findings)
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -216,7 +216,7 @@ pub fn check(args: CheckArgs) -> Result<i32, Fatal> {
                 let lines = if findings.is_empty() {
                     LineIndex::new("")
                 } else {
-                    entry.lines.clone()
+                    entry.lines().clone()
                 };
                 (findings, entry.text.clone(), lines)
             } else {

@@ -65,8 +65,8 @@ pub struct FileEntry {
     pub modules: Vec<String>,
     pub package: String,
     pub text: Arc<str>,
-    pub lines: LineIndex,
     pub decode_error: Option<DecodeError>,
+    lines: OnceLock<LineIndex>,
     parsed: OnceLock<Option<Parsed>>,
 }
 
@@ -92,9 +92,9 @@ pub fn may_matter(bytes: &[u8]) -> bool {
 /// loop (`async def`), Reflex states and start-up modules are ever reported,
 /// so other files are parsed only if resolution reaches them.
 ///
-/// A Reflex state class is recognised by a `State` in its class header
+/// A Reflex state class is recognised by a `State` among its bases
 /// (`class CartState(rx.State)`, `class Admin(BaseState)`): a state whose
-/// header and module never say `State` or `reflex` is not checked for the
+/// bases and module never say `State` or `reflex` is not checked for the
 /// state rules (RDJ108, RDJ3xx, RDJ6xx).
 pub fn may_have_findings(bytes: &[u8]) -> bool {
     let find = |n: &[u8]| memchr::memmem::find(bytes, n).is_some();
@@ -111,7 +111,13 @@ pub fn may_have_findings(bytes: &[u8]) -> bool {
             .iter()
             .position(|b| *b == b':' || *b == b'\n')
             .map_or(bytes.len(), |i| at + i);
-        indented_header && memchr::memmem::find(&bytes[at..header_end], b"State").is_some()
+        // The bases, not the name: `class WorkflowState(models.Model)` is no state.
+        let header = &bytes[at..header_end];
+        let bases = header
+            .iter()
+            .position(|b| *b == b'(')
+            .map_or(&header[..0], |i| &header[i..]);
+        indented_header && memchr::memmem::find(bases, b"State").is_some()
     })
 }
 
@@ -140,6 +146,7 @@ mod gate_tests {
             b"from django.db.migrations.state import ProjectState\nstate = ProjectState()"
         ));
         assert!(!may_have_findings(b"class Product(models.Model):\n    name = 1"));
+        assert!(!may_have_findings(b"class WorkflowState(models.Model):\n    name = 1"));
     }
 }
 
@@ -164,16 +171,20 @@ impl FileEntry {
             Ok(t) => (t, None),
             Err(e) => (String::new(), Some(e)),
         };
-        let lines = LineIndex::new(&text);
         FileEntry {
             path,
             modules,
             package,
             text: Arc::from(text),
-            lines,
             decode_error,
+            lines: OnceLock::new(),
             parsed: OnceLock::new(),
         }
+    }
+
+    /// Line starts, computed on first use (only files with findings need them).
+    pub fn lines(&self) -> &LineIndex {
+        self.lines.get_or_init(|| LineIndex::new(&self.text))
     }
 
     /// The tree and summary, parsing on first use (thread-safe).

@@ -285,7 +285,16 @@ pub(super) fn external_model(index: &WorkspaceIndex, q: &str) -> Option<ModelId>
 }
 
 pub(super) fn auth_user_model(index: &WorkspaceIndex) -> Option<ModelId> {
-    for f in files_containing(index, &[b"AUTH_USER_MODEL"]) {
+    // Only an assignment sets it (migrations merely mention `settings.AUTH_USER_MODEL`).
+    let assigns = |f: &FileId| {
+        let text = index.files[*f].text.as_bytes();
+        memchr::memmem::find_iter(text, b"AUTH_USER_MODEL").any(|at| {
+            let rest = &text[at + b"AUTH_USER_MODEL".len()..];
+            let ws = rest.iter().take_while(|b| **b == b' ' || **b == b'\t').count();
+            rest.get(ws) == Some(&b'=') && rest.get(ws + 1) != Some(&b'=')
+        })
+    };
+    for f in files_containing(index, &[b"AUTH_USER_MODEL"]).filter(assigns) {
         for a in &index.files[f].summary().assignments {
             if a.name == "AUTH_USER_MODEL" {
                 if let Some((label, name)) = a.value.as_str().and_then(|s| s.split_once('.')) {
@@ -305,12 +314,21 @@ pub(super) fn auth_user_model(index: &WorkspaceIndex) -> Option<ModelId> {
         .copied()
 }
 
-/// Files whose text contains every needle (a byte-level prefilter before parsing).
+/// Files whose text contains every needle (a byte-level prefilter before
+/// parsing). Migrations are skipped: they never define models.
 fn files_containing<'a>(index: &'a WorkspaceIndex, needles: &'a [&'a [u8]]) -> impl Iterator<Item = FileId> + 'a {
     (0..index.files.len()).filter(move |f| {
         let text = index.files[*f].text.as_bytes();
-        needles.iter().all(|n| memchr::memmem::find(text, n).is_some())
+        !is_migration(index, *f) && needles.iter().all(|n| memchr::memmem::find(text, n).is_some())
     })
+}
+
+fn is_migration(index: &WorkspaceIndex, f: FileId) -> bool {
+    index.files[f]
+        .path
+        .parent()
+        .and_then(|p| p.file_name())
+        .is_some_and(|n| n == "migrations")
 }
 
 /// The model `app_label.name` (`"shop.Product"`), or `name` in any app when
@@ -529,6 +547,7 @@ fn find_reverse(index: &WorkspaceIndex, target: &ModelInfo, name: &str) -> Optio
     let default_of = name.strip_suffix("_set").unwrap_or(name);
     let referring = target.referring_files.get_or_init(|| {
         (0..index.files.len())
+            .filter(|f| !is_migration(index, *f))
             .filter(|f| {
                 let text = index.files[*f].text.as_bytes();
                 let find = |n: &[u8]| memchr::memmem::find(text, n).is_some();
