@@ -17,6 +17,37 @@ use crate::index::{ClassKind, FileId, FuncRef, Symbol, WorkspaceIndex};
 use crate::rules::{self, Rule, RuleSet};
 use crate::syntax::{self, field, named_children, text};
 
+/// `with self.assertRaises(SynchronousOnlyOperation)` / `pytest.raises(...)`.
+fn expects_sync_only_error(w: &Walker<'_>, with_stmt: Node<'_>) -> bool {
+    let mut items = Vec::new();
+    for child in named_children(with_stmt) {
+        if child.kind() == "with_clause" {
+            items.extend(named_children(child));
+        }
+    }
+    items.into_iter().any(|item| {
+        let Some(mut value) = field(item, "value") else {
+            return false;
+        };
+        if value.kind() == "as_pattern" {
+            value = value.named_child(0).unwrap_or(value);
+        }
+        if value.kind() != "call" {
+            return false;
+        }
+        let callee = field(value, "function").map(|f| w.text(f)).unwrap_or("");
+        let last = callee.rsplit('.').next().unwrap_or(callee);
+        let expecting = matches!(
+            last,
+            "assertRaises" | "assertRaisesMessage" | "assertRaisesRegex" | "raises"
+        );
+        expecting
+            && field(value, "arguments")
+                .and_then(|a| a.named_child(0))
+                .is_some_and(|first| w.text(first).ends_with("SynchronousOnlyOperation"))
+    })
+}
+
 /// What iterating a list yields (instances collected earlier with `async for`).
 fn list_item(ty: &Ty) -> Ty {
     match ty {
@@ -377,7 +408,16 @@ impl<'a> Walker<'a> {
             }
         }
         if let Some(body) = field(stmt, "body") {
-            self.walk_block(body);
+            if !is_async && expects_sync_only_error(self, stmt) {
+                // `with self.assertRaises(SynchronousOnlyOperation):` — a test
+                // that runs the blocking call on purpose, to prove it raises.
+                let saved = self.exec;
+                self.exec = Exec::Deferred;
+                self.walk_block(body);
+                self.exec = saved;
+            } else {
+                self.walk_block(body);
+            }
         }
     }
 

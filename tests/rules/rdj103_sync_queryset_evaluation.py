@@ -77,3 +77,13 @@ class ShelfState(rx.State):
     async def load_in_thread(self):
         rows = await sync_to_async(list)(Product.objects.values_list("name", flat=True))  # ok
         self.names = [str(r) for r in rows]
+
+
+class AsyncOrmTests:
+    """A test that evaluates a QuerySet on the loop on purpose, to prove Django raises."""
+
+    async def test_sync_evaluation_raises(self):
+        from django.core.exceptions import SynchronousOnlyOperation
+
+        with self.assertRaises(SynchronousOnlyOperation):
+            list(Product.objects.all())  # ok
