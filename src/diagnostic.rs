@@ -26,7 +26,7 @@ impl Severity {
 }
 
 /// How sure a fix is to keep behaviour (ruff's model).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Applicability {
     /// Shown to the user, never applied automatically.

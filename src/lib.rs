@@ -5,6 +5,7 @@
 //! (+ `rules`) → `cli` / `server`. The analysis core (index, checker, rules)
 //! does no I/O.
 
+pub mod cache;
 pub mod checker;
 pub mod cli;
 pub mod config;

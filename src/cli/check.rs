@@ -191,10 +191,77 @@ pub fn check(args: CheckArgs) -> Result<i32, Fatal> {
         return Err(Fatal(e.to_string()));
     }
 
+    // The result cache: a whole-run entry keyed by every indexed file's
+    // stamp and every checked file's options (see `cache.rs`).
+    let cache = (!args.no_cache && !read_stdin).then(|| {
+        let dir = args
+            .cache_dir
+            .as_ref()
+            .map(|d| absolutize(&cwd, d))
+            .unwrap_or_else(|| default_cache_dir(&cwd, &inputs));
+        crate::cache::Cache::at(dir)
+    });
+    let cache_key = cache.as_ref().and_then(|_| {
+        let indexed: Vec<PathBuf> = sources.iter().map(|s| s.path.clone()).collect();
+        let options: Vec<(PathBuf, u64)> = checked
+            .iter()
+            .map(|p| (p.clone(), options_fingerprint(&resolver.for_file(p), p)))
+            .collect();
+        crate::cache::key(&indexed, &options)
+    });
+    let cached = match (&cache, cache_key) {
+        (Some(c), Some(k)) => c.load(k).and_then(|files| reports_from_cache(&checked, files)),
+        _ => None,
+    };
+    let files = match cached {
+        Some(files) => files,
+        None => {
+            let files = analyse(&resolver, sources, &checked);
+            if let (Some(c), Some(k)) = (&cache, cache_key) {
+                c.store(
+                    k,
+                    files
+                        .iter()
+                        .map(|f| crate::cache::CachedFile::new(&f.path, &f.findings))
+                        .collect(),
+                );
+            }
+            files
+        }
+    };
+    let report = Report::new(files);
+
+    let color = io::stdout().is_terminal() && std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty());
+    let mut stdout = io::BufWriter::new(io::stdout().lock());
+    let written = if args.statistics {
+        if matches!(args.output_format, OutputFormat::Json | OutputFormat::JsonLines) {
+            statistics::write_json(&report, &mut stdout)
+        } else {
+            statistics::write_text(&report, &mut stdout)
+        }
+    } else {
+        output::write_report(&report, args.output_format, &mut stdout, color)
+    }
+    .and_then(|_| stdout.flush());
+    match written {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+        Err(e) => return Err(Fatal(format!("writing output: {}", io_error_message(&e)))),
+    }
+
+    Ok(if report.count() > 0 && !args.exit_zero {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
+}
+
+/// Loads the workspace and checks every file (the cache's miss path).
+fn analyse(resolver: &SettingsResolver, sources: Vec<Source>, checked: &[PathBuf]) -> Vec<FileReport> {
     let loaded = workspace::load(sources);
     let index = &loaded.index;
 
-    let files: Vec<FileReport> = checked
+    checked
         .par_iter()
         .map(|path| {
             let settings = resolver.for_file(path);
@@ -233,30 +300,63 @@ pub fn check(args: CheckArgs) -> Result<i32, Fatal> {
                 findings,
             }
         })
-        .collect();
-    let report = Report::new(files);
+        .collect()
+}
 
-    let color = io::stdout().is_terminal() && std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty());
-    let mut stdout = io::BufWriter::new(io::stdout().lock());
-    let written = if args.statistics {
-        if matches!(args.output_format, OutputFormat::Json | OutputFormat::JsonLines) {
-            statistics::write_json(&report, &mut stdout)
-        } else {
-            statistics::write_text(&report, &mut stdout)
-        }
-    } else {
-        output::write_report(&report, args.output_format, &mut stdout, color)
+/// A hashable summary of what affects a file's findings: its rules, the
+/// helper depth and the severities.
+fn options_fingerprint(settings: &crate::config::Settings, path: &Path) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let options = settings.analysis_options(path);
+    (options.rules, options.follow_calls_depth).hash(&mut h);
+    for rule in Rule::ALL {
+        settings.severity_of(*rule).hash(&mut h);
     }
-    .and_then(|_| stdout.flush());
-    match written {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
-        Err(e) => return Err(Fatal(format!("writing output: {}", io_error_message(&e)))),
-    }
+    h.finish()
+}
 
-    Ok(if report.count() > 0 && !args.exit_zero {
-        EXIT_FINDINGS
+/// The reports of a cache hit: files with findings are read again for their
+/// source (unchanged, as their stamps say). `None` falls back to a real run.
+fn reports_from_cache(checked: &[PathBuf], files: Vec<crate::cache::CachedFile>) -> Option<Vec<FileReport>> {
+    if files.len() != checked.len() || files.iter().zip(checked).any(|(f, p)| &f.path != p) {
+        return None;
+    }
+    files
+        .into_iter()
+        .map(|f| {
+            let findings = f.findings()?;
+            let (text, lines) = if f.is_clean() {
+                (Arc::<str>::from(""), LineIndex::new(""))
+            } else {
+                let text = crate::source::decode_owned(std::fs::read(&f.path).ok()?).unwrap_or_default();
+                let lines = LineIndex::new(&text);
+                (Arc::<str>::from(text), lines)
+            };
+            Some(FileReport {
+                path: f.path,
+                text,
+                lines,
+                findings,
+            })
+        })
+        .collect()
+}
+
+/// `.reflex-django-lsp-cache` in the project root of the first input.
+fn default_cache_dir(cwd: &Path, inputs: &[PathBuf]) -> PathBuf {
+    let first = inputs
+        .iter()
+        .find(|p| !is_stdin(p))
+        .map(|p| absolutize(cwd, p))
+        .unwrap_or_else(|| cwd.to_path_buf());
+    let dir = if first.is_dir() {
+        first
     } else {
-        EXIT_OK
-    })
+        first
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| cwd.to_path_buf())
+    };
+    find_root(&dir).unwrap_or(dir).join(".reflex-django-lsp-cache")
 }

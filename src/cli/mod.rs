@@ -116,6 +116,14 @@ pub struct CheckArgs {
     /// The file name of source read from stdin (with PATH `-`).
     #[arg(long, value_name = "NAME")]
     pub stdin_filename: Option<PathBuf>,
+
+    /// Do not read or write the result cache
+    #[arg(long)]
+    pub no_cache: bool,
+
+    /// Where the result cache lives (default: `.reflex-django-lsp-cache` in the project root)
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
