@@ -69,6 +69,24 @@ fn nonexistent_path_exits_2() {
 }
 
 #[test]
+fn empty_and_blank_files_are_clean() {
+    let p = Project::new();
+    p.write("empty.py", "");
+    p.write("blank.py", "\n\n   \r\n\t\n");
+    p.write("only_comment.py", "# nothing here\n");
+    let out = p.run(&[
+        "check",
+        "empty.py",
+        "blank.py",
+        "only_comment.py",
+        "--output-format",
+        "json",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.json(), serde_json::json!([]));
+}
+
+#[test]
 fn empty_directory_exits_0_with_a_note() {
     let p = Project::new();
     std::fs::create_dir(p.path("empty")).unwrap();

@@ -115,24 +115,7 @@ fn cwd() -> Option<&'static Path> {
 /// A rule's documentation as markdown: the doc comment's one-space
 /// indentation removed.
 pub fn rule_doc(rule: crate::rules::Rule) -> String {
-    let doc = rule.doc();
-    let indent = doc
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| l.len() - l.trim_start_matches(' ').len())
-        .min()
-        .unwrap_or(0);
-    let lines: Vec<&str> = doc
-        .lines()
-        .map(|l| {
-            if l.len() >= indent {
-                &l[indent..]
-            } else {
-                l.trim_start_matches(' ')
-            }
-        })
-        .collect();
-    lines.join("\n").trim().to_owned()
+    rule.documentation()
 }
 
 /// A path relative to the current directory when it is under it, else as is.

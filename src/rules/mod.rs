@@ -89,6 +89,29 @@ impl Rule {
             .filter(move |r| !sel.is_empty() && r.code().starts_with(sel.as_str()))
     }
 
+    /// The documentation as markdown, without the doc comments' indentation
+    /// (for `rule`, SARIF help and LSP hover).
+    pub fn documentation(self) -> String {
+        let doc = self.doc();
+        let indent = doc
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| l.len() - l.trim_start_matches(' ').len())
+            .min()
+            .unwrap_or(0);
+        let lines: Vec<&str> = doc
+            .lines()
+            .map(|l| {
+                if l.len() >= indent {
+                    &l[indent..]
+                } else {
+                    l.trim_start_matches(' ')
+                }
+            })
+            .collect();
+        lines.join("\n").trim().to_owned()
+    }
+
     /// Documentation URL shown in JSON/SARIF output.
     pub fn url(self) -> String {
         format!(
