@@ -113,23 +113,20 @@ fn new_walker<'a>(
     class: Option<ClassRef>,
 ) -> Walker<'a> {
     let mut w = Walker {
-        index,
-        file,
-        src,
-        root,
-        exec,
-        rules: options.rules,
-        depth_left: options.follow_calls_depth,
-        shared,
-        scope: Some(def.start_byte()),
         function_name: function_name(src, def, class.map(|c| index.class(c).name.as_str())),
-        env: FxHashMap::default(),
-        module_env,
-        findings: Vec::new(),
-        blocking: None,
-        class,
-        user_assigned: false,
-        returns: None,
+        ..Walker::new(
+            index,
+            file,
+            src,
+            root,
+            shared,
+            module_env,
+            options.rules,
+            exec,
+            options.follow_calls_depth,
+            Some(def.start_byte()),
+            class,
+        )
     };
     bind_parameters(&mut w, def);
     w
@@ -153,25 +150,19 @@ fn module_bindings(
     shared: &Shared,
 ) -> FxHashMap<String, Ty> {
     let empty = FxHashMap::default();
-    let mut w = Walker {
+    let mut w = Walker::new(
         index,
         file,
         src,
         root,
-        exec: Exec::Deferred,
-        rules: options.rules,
-        depth_left: 0,
         shared,
-        scope: None,
-        function_name: String::new(),
-        env: FxHashMap::default(),
-        module_env: &empty,
-        findings: Vec::new(),
-        blocking: None,
-        class: None,
-        user_assigned: false,
-        returns: None,
-    };
+        &empty,
+        options.rules,
+        Exec::Deferred,
+        0,
+        None,
+        None,
+    );
     for stmt in named_children(root) {
         if stmt.kind() == "expression_statement" {
             if let Some(a) = stmt.named_child(0).filter(|a| a.kind() == "assignment") {
@@ -470,23 +461,20 @@ fn summarize_body<'a>(
         &module_env_owned
     };
     let mut sub = Walker {
-        index: w.index,
-        file,
-        src,
-        root,
-        exec: Exec::Summary,
-        rules: w.rules,
-        depth_left: w.depth_left.saturating_sub(1),
-        shared: w.shared,
-        scope: Some(def.start_byte()),
-        function_name: String::new(),
         env: outer_env.unwrap_or_default(),
-        module_env,
-        findings: Vec::new(),
-        blocking: None,
-        class,
-        user_assigned: false,
-        returns: None,
+        ..Walker::new(
+            w.index,
+            file,
+            src,
+            root,
+            w.shared,
+            module_env,
+            w.rules,
+            Exec::Summary,
+            w.depth_left.saturating_sub(1),
+            Some(def.start_byte()),
+            class,
+        )
     };
     if def.kind() == "lambda" {
         if let Some(params) = field(def, "parameters") {
@@ -535,25 +523,19 @@ pub fn return_type(w: &Walker<'_>, f: FuncRef) -> Ty {
         let def = root.descendant_for_byte_range(range.start, range.end)?;
         let def = std::iter::successors(Some(def), |n| n.parent()).find(|n| n.kind() == "function_definition")?;
         let empty = FxHashMap::default();
-        let mut sub = Walker {
-            index: w.index,
-            file: f.file,
+        let mut sub = Walker::new(
+            w.index,
+            f.file,
             src,
             root,
-            exec: Exec::Deferred,
-            rules: w.rules,
-            depth_left: 0,
-            shared: w.shared,
-            scope: Some(def.start_byte()),
-            function_name: String::new(),
-            env: FxHashMap::default(),
-            module_env: if f.file == w.file { w.module_env } else { &empty },
-            findings: Vec::new(),
-            blocking: None,
-            class: f.class.map(|index| ClassRef { file: f.file, index }),
-            user_assigned: false,
-            returns: None,
-        };
+            w.shared,
+            if f.file == w.file { w.module_env } else { &empty },
+            w.rules,
+            Exec::Deferred,
+            0,
+            Some(def.start_byte()),
+            f.class.map(|index| ClassRef { file: f.file, index }),
+        );
         bind_parameters(&mut sub, def);
         sub.walk_block(field(def, "body")?);
         sub.returns.map(|t| match t {

@@ -92,6 +92,42 @@ pub struct Walker<'a> {
 }
 
 impl<'a> Walker<'a> {
+    /// A walker for one body of `file`, with an empty environment.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        index: &'a WorkspaceIndex,
+        file: FileId,
+        src: &'a str,
+        root: Node<'a>,
+        shared: &'a Shared,
+        module_env: &'a FxHashMap<String, Ty>,
+        rules: RuleSet,
+        exec: Exec,
+        depth_left: u32,
+        scope: Option<usize>,
+        class: Option<crate::index::ClassRef>,
+    ) -> Walker<'a> {
+        Walker {
+            index,
+            file,
+            src,
+            root,
+            exec,
+            rules,
+            depth_left,
+            shared,
+            scope,
+            function_name: String::new(),
+            env: FxHashMap::default(),
+            module_env,
+            findings: Vec::new(),
+            blocking: None,
+            class,
+            user_assigned: false,
+            returns: None,
+        }
+    }
+
     pub fn text(&self, node: Node<'_>) -> &'a str {
         text(node, self.src)
     }
