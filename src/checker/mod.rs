@@ -282,6 +282,7 @@ fn bind_parameters<'a>(w: &mut Walker<'a>, def: Node<'a>) {
                     model: m,
                     loaded: Loaded::unknown(),
                 },
+                Some(ClassKind::Other) => Ty::Object(w.class.unwrap()),
                 _ => Ty::Unknown,
             }
         } else if let Some(ann) = ann {

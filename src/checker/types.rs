@@ -129,6 +129,10 @@ pub enum Ty {
     Session,
     /// `self` inside a method of a Reflex state class.
     StateSelf(crate::index::ClassRef),
+    /// A plain workspace class (a service, a repository)…
+    Class(crate::index::ClassRef),
+    /// …and an instance of it (`repo = Repo()`, or `self` in its methods).
+    Object(crate::index::ClassRef),
     /// A name bound to an external callable we know by qualified name.
     External(String),
     /// `qs.iterator()`: a generator that runs the query when first advanced.

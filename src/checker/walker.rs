@@ -790,6 +790,7 @@ impl<'a> Walker<'a> {
         match sym {
             Symbol::Function(f) => Ty::Function(Callable::Workspace(*f)),
             Symbol::Module(f) => Ty::Module(*f),
+            Symbol::Class(c) if self.index.class_kind(*c) == ClassKind::Other => Ty::Class(*c),
             Symbol::External(q) => Ty::External(q.clone()),
             _ => Ty::Unknown,
         }
@@ -881,7 +882,7 @@ impl<'a> Walker<'a> {
                 Ty::Unknown
             }
             Ty::Session => Ty::BoundMethod(Box::new(Ty::Session), attr.to_owned()),
-            Ty::StateSelf(class) => match self.index.find_method(*class, attr) {
+            Ty::StateSelf(class) | Ty::Object(class) | Ty::Class(class) => match self.index.find_method(*class, attr) {
                 Some(f) => Ty::Function(Callable::Workspace(f)),
                 None => Ty::Unknown,
             },
@@ -1401,6 +1402,7 @@ impl<'a> Walker<'a> {
                 l.cached = self.keyword_names(args);
                 Ty::Instance { model: *m, loaded: l }
             }
+            Ty::Class(c) => Ty::Object(*c),
             Ty::ThreadWrapped(inner) => {
                 if matches!(&**inner, Ty::External(q) if matches!(q.as_str(), "builtins.list" | "list"))
                     || self.is_builtin_wrapped(func)

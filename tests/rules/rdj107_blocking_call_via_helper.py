@@ -66,3 +66,16 @@ class InventoryState(rx.State):
     async def load_books(self):
         books = published_books()  # ok
         self.names = [b.name async for b in books]
+
+
+# methods of a service class, through a module-level instance
+async def orders_badge():
+    return services.orders.summary()  # error: RDJ107
+
+
+async def orders_title():
+    return services.orders.title()  # ok: no ORM work
+
+
+async def orders_badge_in_thread():
+    return await sync_to_async(services.orders.summary)()  # ok

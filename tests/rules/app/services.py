@@ -36,3 +36,19 @@ def format_price(amount) -> str:
 
 def published_books():
     return Product.published.filter(category__name="Books").order_by("sku")
+
+
+class OrderRepository:
+    """A service class: its sync methods do ORM work."""
+
+    def open_count(self) -> int:
+        return Order.objects.filter(status="new").count()
+
+    def summary(self) -> str:
+        return f"{self.open_count()} open"
+
+    def title(self) -> str:
+        return "Orders"
+
+
+orders = OrderRepository()
