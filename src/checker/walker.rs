@@ -791,6 +791,16 @@ impl<'a> Walker<'a> {
             Symbol::Function(f) => Ty::Function(Callable::Workspace(*f)),
             Symbol::Module(f) => Ty::Module(*f),
             Symbol::Class(c) if self.index.class_kind(*c) == ClassKind::Other => Ty::Class(*c),
+            // `orders = OrderRepository()` at the top of another module.
+            Symbol::Assignment(f, i) => match &self.index.file(*f).summary().assignments[*i].value {
+                crate::index::summary::Value::Call {
+                    callee, dotted: true, ..
+                } => match self.index.resolve_dotted(*f, callee, None) {
+                    Symbol::Class(c) if self.index.class_kind(c) == ClassKind::Other => Ty::Object(c),
+                    _ => Ty::Unknown,
+                },
+                _ => Ty::Unknown,
+            },
             Symbol::External(q) => Ty::External(q.clone()),
             _ => Ty::Unknown,
         }
