@@ -173,7 +173,7 @@ mod tests {
             DecodeError::Utf16 { big_endian: false }
         );
         assert_eq!(
-            decode(b"x\0 \0=\0 \01\0").unwrap_err(),
+            decode(&[b'x', 0, b' ', 0, b'=', 0, b' ', 0, b'1', 0]).unwrap_err(),
             DecodeError::Utf16 { big_endian: false }
         );
         assert!(matches!(

@@ -216,7 +216,7 @@ pub fn load(sources: Vec<Source>) -> Loaded {
 fn read_file(path: &Path) -> io::Result<Vec<u8>> {
     // No `stat` first: reading a folder fails by itself (EISDIR).
     std::fs::read(path).map_err(|e| {
-        if e.kind() == io::ErrorKind::IsADirectory {
+        if path.is_dir() {
             io::Error::other("Is a directory")
         } else {
             e

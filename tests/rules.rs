@@ -166,7 +166,7 @@ fn check_rule(code: &str, fixture: &str) {
 
     // 2. Enough cases both ways in the rule's own fixture(s).
     let mut own = vec![root.join(FIXTURES).join(fixture)];
-    let subdir = root.join(FIXTURES).join(&code.to_ascii_lowercase());
+    let subdir = root.join(FIXTURES).join(code.to_ascii_lowercase());
     if subdir.is_dir() {
         own.extend(python_files(&subdir));
     }

@@ -94,7 +94,7 @@ pub fn check_file(index: &WorkspaceIndex, file: FileId, options: &AnalysisOption
     rules::rdj603_invalid_prefetch::check(index, file, options.rules, &mut findings);
     rules::rdj604_related_field_without_join::check(index, file, options.rules, &mut findings);
 
-    findings.sort_by(|a, b| (a.range.start, a.rule).cmp(&(b.range.start, b.rule)));
+    findings.sort_by_key(|f| (f.range.start, f.rule));
     findings.dedup_by(|a, b| a.rule == b.rule && a.range == b.range);
     noqa::filter(src, entry.lines(), findings)
 }

@@ -29,7 +29,6 @@ pub fn directive(line: &str) -> Option<Directive> {
             let codes: Vec<String> = codes
                 .split([',', ' ', '\t'])
                 .map(str::trim)
-                .take_while(|c| !c.is_empty() || true)
                 .filter(|c| !c.is_empty())
                 .take_while(|c| {
                     c.chars().next().is_some_and(|ch| ch.is_ascii_alphabetic())

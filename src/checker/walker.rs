@@ -486,9 +486,9 @@ impl<'a> Walker<'a> {
                     self.eval(r);
                 }
                 if let Some(l) = field(expr, "left") {
-                    let ty = self.eval(l);
+                    self.eval(l);
                     if let Some(r) = field(expr, "right") {
-                        rules::rdj302_model_assigned_to_state::check_augmented(self, l, r, &ty);
+                        rules::rdj302_model_assigned_to_state::check_augmented(self, l, r);
                     }
                 }
             }
@@ -517,7 +517,7 @@ impl<'a> Walker<'a> {
             rules::rdj302_model_assigned_to_state::check_assignment(self, left, r, &ty);
         }
         if left.kind() == "attribute" {
-            self.note_attribute_store(left, &ty);
+            self.note_attribute_store(left);
         }
         self.eval_store_target(left);
         if let Some(r) = field(assign, "right") {
@@ -562,7 +562,7 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn note_attribute_store(&mut self, left: Node<'a>, _ty: &Ty) {
+    fn note_attribute_store(&mut self, left: Node<'a>) {
         // `order.customer = c` caches the relation on `order`.
         if let (Some(obj), Some(attr)) = (field(left, "object"), field(left, "attribute")) {
             if obj.kind() == "identifier" {
@@ -690,9 +690,11 @@ impl<'a> Walker<'a> {
                 }
             }
             "binary_operator" => {
-                let l = field(node, "left").map(|l| self.eval(l)).unwrap_or(Ty::Unknown);
+                if let Some(l) = field(node, "left") {
+                    self.eval(l);
+                }
                 let r = field(node, "right").map(|r| self.eval(r)).unwrap_or(Ty::Unknown);
-                rules::rdj103_sync_queryset_evaluation::check_percent_format(self, node, &l, &r);
+                rules::rdj103_sync_queryset_evaluation::check_percent_format(self, node, &r);
                 Ty::Unknown
             }
             "not_operator" => {
@@ -812,11 +814,11 @@ impl<'a> Walker<'a> {
         };
         let attr = field(node, "attribute").map(|a| self.text(a)).unwrap_or("");
         let obj_ty = self.eval(obj);
-        self.attribute_of(node, obj, &obj_ty, attr)
+        self.attribute_of(node, &obj_ty, attr)
     }
 
     /// The type of `obj.attr`, reporting lazy loads (RDJ104) and `request.user` reads (RDJ106).
-    pub fn attribute_of(&mut self, node: Node<'a>, obj: Node<'a>, obj_ty: &Ty, attr: &str) -> Ty {
+    pub fn attribute_of(&mut self, node: Node<'a>, obj_ty: &Ty, attr: &str) -> Ty {
         match obj_ty {
             Ty::ModelClass(m) => {
                 if self.index.model(*m).is_manager(attr) {
@@ -847,17 +849,17 @@ impl<'a> Walker<'a> {
                 match member {
                     Some(Member::Field(f)) => match f.kind {
                         FieldKind::Plain => {
-                            rules::rdj104_lazy_relation_access::check_deferred(self, node, obj, loaded, f, *model);
+                            rules::rdj104_lazy_relation_access::check_deferred(self, node, loaded, f);
                             Ty::Unknown
                         }
                         FieldKind::ForeignKey | FieldKind::OneToOne => match f.target {
-                            Some(target) => self.single_relation(node, obj, loaded, attr, target),
+                            Some(target) => self.single_relation(node, loaded, attr, target),
                             None => Ty::Unknown,
                         },
                         FieldKind::ManyToMany => self.related_manager(loaded, attr, f.target, None),
                     },
                     Some(Member::Reverse(r)) => match r.kind {
-                        RelationKind::ReverseOneToOne => self.single_relation(node, obj, loaded, attr, r.model),
+                        RelationKind::ReverseOneToOne => self.single_relation(node, loaded, attr, r.model),
                         RelationKind::ReverseForeignKey | RelationKind::ReverseManyToMany => {
                             let back = (r.kind == RelationKind::ReverseForeignKey).then(|| r.field.clone());
                             self.related_manager(loaded, attr, Some(r.model), back)
@@ -888,7 +890,7 @@ impl<'a> Walker<'a> {
                 _ => Ty::Unknown,
             },
             Ty::LazyUser => {
-                rules::rdj106_blocking_django_api::check_lazy_user_read(self, node, obj, attr);
+                rules::rdj106_blocking_django_api::check_lazy_user_read(self, node);
                 Ty::Unknown
             }
             Ty::Session => Ty::BoundMethod(Box::new(Ty::Session), attr.to_owned()),
@@ -913,14 +915,7 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn single_relation(
-        &mut self,
-        node: Node<'a>,
-        obj: Node<'a>,
-        loaded: &Loaded,
-        attr: &str,
-        target: crate::index::ModelId,
-    ) -> Ty {
+    fn single_relation(&mut self, node: Node<'a>, loaded: &Loaded, attr: &str, target: crate::index::ModelId) -> Ty {
         if !loaded.known {
             return Ty::Instance {
                 model: target,
@@ -958,7 +953,7 @@ impl<'a> Walker<'a> {
                 }
             }
             None => {
-                rules::rdj104_lazy_relation_access::report_lazy(self, node, obj, attr);
+                rules::rdj104_lazy_relation_access::report_lazy(self, node, attr);
                 Ty::Unknown
             }
         }
@@ -1083,9 +1078,10 @@ impl<'a> Walker<'a> {
                 if let Some(ty) = self.method_call(node, func, obj, &obj_ty, method, args) {
                     return ty;
                 }
-                match obj {
-                    Some(o) => self.attribute_of(func, o, &obj_ty, method),
-                    None => Ty::Unknown,
+                if obj.is_some() {
+                    self.attribute_of(func, &obj_ty, method)
+                } else {
+                    Ty::Unknown
                 }
             }
             _ => {
@@ -1447,7 +1443,7 @@ impl<'a> Walker<'a> {
                         if let [obj, attr, ..] = self.positional_args(args)[..] {
                             if let Some(attr_name) = syntax::string_value(attr, self.src) {
                                 let obj_ty = self.eval_quiet(obj);
-                                return self.attribute_of(call, obj, &obj_ty, &attr_name);
+                                return self.attribute_of(call, &obj_ty, &attr_name);
                             }
                         }
                     }

@@ -3,16 +3,19 @@
 
 use super::FieldKind;
 
+/// (name, kind, target qualname, related_name)
+pub type BuiltinField = (&'static str, FieldKind, Option<&'static str>, Option<&'static str>);
+
 pub struct BuiltinModel {
     pub qualname: &'static str,
     pub app_label: &'static str,
     /// (name, kind, target qualname, related_name)
-    pub fields: &'static [(&'static str, FieldKind, Option<&'static str>, Option<&'static str>)],
+    pub fields: &'static [BuiltinField],
 }
 
 use FieldKind::{ForeignKey as Fk, ManyToMany as M2m, Plain as P};
 
-const USER_FIELDS: &[(&str, FieldKind, Option<&str>, Option<&str>)] = &[
+const USER_FIELDS: &[BuiltinField] = &[
     ("id", P, None, None),
     ("password", P, None, None),
     ("last_login", P, None, None),
@@ -122,9 +125,7 @@ pub const CONTRIB_MODELS: &[BuiltinModel] = &[
 ];
 
 /// Abstract contrib bases a user model may inherit, with the fields they add.
-pub fn contrib_base_fields(
-    q: &str,
-) -> Option<&'static [(&'static str, FieldKind, Option<&'static str>, Option<&'static str>)]> {
+pub fn contrib_base_fields(q: &str) -> Option<&'static [BuiltinField]> {
     match q {
         "django.contrib.auth.models.AbstractUser" => Some(&USER_FIELDS[1..]),
         "django.contrib.auth.base_user.AbstractBaseUser" | "django.contrib.auth.models.AbstractBaseUser" => {

@@ -616,12 +616,9 @@ fn find_reverse(index: &WorkspaceIndex, target: &ModelInfo, name: &str) -> Optio
 fn app_label_of(index: &WorkspaceIndex, file: FileId) -> String {
     let path = &index.files[file].path;
     let mut dir = path.parent();
-    if path.file_stem().is_some_and(|s| s == "__init__")
-        || dir.and_then(|d| d.file_name()).is_some_and(|n| n == "models")
-    {
-        if dir.and_then(|d| d.file_name()).is_some_and(|n| n == "models") {
-            dir = dir.and_then(|d| d.parent());
-        }
+    // `app/models/product.py` and `app/models/__init__.py` belong to `app`.
+    if dir.and_then(|d| d.file_name()).is_some_and(|n| n == "models") {
+        dir = dir.and_then(|d| d.parent());
     }
     let Some(dir) = dir else { return String::new() };
     if let Some(apps) = index.file_by_path(&dir.join("apps.py")) {

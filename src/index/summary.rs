@@ -246,7 +246,8 @@ fn collect_imports(root: Node<'_>, src: &str, package: &str) -> Vec<ImportBindin
     let mut out = Vec::new();
     // Module-level imports (the ones start-up rules and most resolution
     // need): the query, kept to the module's own statements.
-    (|query: &Query| {
+    {
+        let query: &Query = &QUERY;
         let mut cursor = QueryCursor::new();
         cursor.set_max_start_depth(Some(1));
         let mut matches = cursor.matches(query, root, src.as_bytes());
@@ -255,7 +256,7 @@ fn collect_imports(root: Node<'_>, src: &str, package: &str) -> Vec<ImportBindin
                 import_bindings(cap.node, src, package, &mut out);
             }
         }
-    })(&QUERY);
+    }
     // Imports nested in functions and compound statements: a walk over
     // statement blocks only, never into expressions (most of a tree).
     for stmt in named_children(root) {
@@ -266,10 +267,8 @@ fn collect_imports(root: Node<'_>, src: &str, package: &str) -> Vec<ImportBindin
 
 fn nested_imports(node: Node<'_>, src: &str, package: &str, out: &mut Vec<ImportBinding>, nested: bool) {
     match node.kind() {
-        "import_statement" | "import_from_statement" | "future_import_statement" => {
-            if nested {
-                import_bindings(node, src, package, out);
-            }
+        "import_statement" | "import_from_statement" | "future_import_statement" if nested => {
+            import_bindings(node, src, package, out);
         }
         "function_definition"
         | "class_definition"

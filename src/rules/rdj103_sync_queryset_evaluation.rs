@@ -3,7 +3,7 @@ use tree_sitter::Node;
 use crate::checker::types::Ty;
 use crate::checker::walker::Walker;
 use crate::rules::Rule;
-use crate::syntax::{self, field, named_children};
+use crate::syntax::{self, field};
 
 declare_rule! {
     /// ## What it does
@@ -91,9 +91,7 @@ pub fn check_subscript<'a>(w: &mut Walker<'a>, node: Node<'a>, value_ty: &Ty, su
     let Ty::QuerySet { model, values, loaded } = value_ty else { return Ty::Unknown };
     let [sub] = subs else { return Ty::Unknown };
     if sub.kind() == "slice" {
-        let colons = syntax::children(*sub).iter().filter(|c| c.kind() == ":").count();
-        let has_step = colons >= 2 && named_children(*sub).len() == 3 || (colons >= 2 && step_given(*sub));
-        if !has_step {
+        if !step_given(*sub) {
             return value_ty.clone();
         }
         let what = format!("slicing the QuerySet `{}` with a step runs its query and blocks the event loop", w.snippet(node));
@@ -138,7 +136,7 @@ pub fn check_builtin_call<'a>(w: &mut Walker<'a>, call: Node<'a>, name: &str, ar
         "map" | "filter" => positional.get(1..).unwrap_or(&[]),
         _ => positional.get(..1).unwrap_or(&[]),
     };
-    for arg in checked.to_vec() {
+    for &arg in checked {
         let ty = w.eval_quiet(arg);
         if is_queryset(&ty) {
             let what = format!("`{name}()` of the QuerySet `{}` runs its query and blocks the event loop", w.snippet(arg));
@@ -151,7 +149,6 @@ pub fn check_builtin_call<'a>(w: &mut Walker<'a>, call: Node<'a>, name: &str, ar
             return Ty::Unknown;
         }
     }
-    let _ = field;
     Ty::Unknown
 }
 
@@ -171,9 +168,8 @@ pub fn check_consuming_method<'a>(w: &mut Walker<'a>, call: Node<'a>, recv_ty: &
 }
 
 /// `"%s" % qs` formats (and so evaluates) the QuerySet.
-pub fn check_percent_format<'a>(w: &mut Walker<'a>, node: Node<'a>, left: &Ty, right: &Ty) {
+pub fn check_percent_format<'a>(w: &mut Walker<'a>, node: Node<'a>, right: &Ty) {
     let is_percent = syntax::children(node).iter().any(|c| c.kind() == "%");
-    let _ = left;
     let formats = match right {
         Ty::Tuple(items) => items.iter().any(is_queryset),
         t => is_queryset(t),

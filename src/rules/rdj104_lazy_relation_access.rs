@@ -2,7 +2,7 @@ use tree_sitter::Node;
 
 use crate::checker::types::Loaded;
 use crate::checker::walker::Walker;
-use crate::index::{FieldInfo, ModelId};
+use crate::index::FieldInfo;
 use crate::rules::Rule;
 
 declare_rule! {
@@ -30,17 +30,16 @@ declare_rule! {
     pub struct LazyRelationAccess;
 }
 
-pub fn report_lazy<'a>(w: &mut Walker<'a>, node: Node<'a>, obj: Node<'a>, attr: &str) {
+pub fn report_lazy<'a>(w: &mut Walker<'a>, node: Node<'a>, attr: &str) {
     let what = format!(
         "`{}` loads the relation `{attr}` lazily with a query that blocks the event loop (not loaded by `select_related`)",
         w.snippet(node)
     );
-    let _ = obj;
     w.report_blocking(Rule::RDJ104, node.byte_range(), what);
 }
 
 /// A concrete field read after `only()` / `defer()` left it out.
-pub fn check_deferred<'a>(w: &mut Walker<'a>, node: Node<'a>, _obj: Node<'a>, loaded: &Loaded, field: &FieldInfo, _model: ModelId) {
+pub fn check_deferred<'a>(w: &mut Walker<'a>, node: Node<'a>, loaded: &Loaded, field: &FieldInfo) {
     if !loaded.known || field.primary_key {
         return;
     }

@@ -145,8 +145,7 @@ pub fn check_session_method<'a>(w: &mut Walker<'a>, call: Node<'a>, func: Node<'
 }
 
 /// `request.user.<attr>`: the lazy user resolves with a query on first read.
-pub fn check_lazy_user_read<'a>(w: &mut Walker<'a>, node: Node<'a>, _obj: Node<'a>, attr: &str) {
-    let _ = attr;
+pub fn check_lazy_user_read<'a>(w: &mut Walker<'a>, node: Node<'a>) {
     let what = format!("`{}` resolves the lazy `request.user` with a query that blocks the event loop", w.snippet(node));
     w.report_blocking(Rule::RDJ106, node.byte_range(), what);
 }

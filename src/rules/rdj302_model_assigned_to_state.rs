@@ -60,7 +60,7 @@ pub fn check_assignment<'a>(w: &mut Walker<'a>, left: Node<'a>, right: Node<'a>,
     }
 }
 
-pub fn check_augmented<'a>(w: &mut Walker<'a>, left: Node<'a>, right: Node<'a>, _left_ty: &Ty) {
+pub fn check_augmented<'a>(w: &mut Walker<'a>, left: Node<'a>, right: Node<'a>) {
     if !w.in_handler() {
         return;
     }
