@@ -42,6 +42,8 @@ pub struct AnalysisOptions {
     pub rules: RuleSet,
     /// How many sync helper calls RDJ107 follows (config `follow-calls-depth`).
     pub follow_calls_depth: u32,
+    /// The Django version fixes may use APIs of (`--django-version`; default 5.2).
+    pub django_version: (u32, u32),
 }
 
 impl Default for AnalysisOptions {
@@ -49,6 +51,7 @@ impl Default for AnalysisOptions {
         AnalysisOptions {
             rules: RuleSet::all(),
             follow_calls_depth: 3,
+            django_version: (5, 2),
         }
     }
 }
@@ -113,6 +116,7 @@ fn new_walker<'a>(
     class: Option<ClassRef>,
 ) -> Walker<'a> {
     let mut w = Walker {
+        django_version: options.django_version,
         function_name: function_name(src, def, class.map(|c| index.class(c).name.as_str())),
         ..Walker::new(
             index,

@@ -89,6 +89,8 @@ pub struct Walker<'a> {
     pub user_assigned: bool,
     /// The join of the types this function returns (for return inference).
     pub returns: Option<Ty>,
+    /// The Django version fixes may target.
+    pub django_version: (u32, u32),
 }
 
 impl<'a> Walker<'a> {
@@ -125,6 +127,7 @@ impl<'a> Walker<'a> {
             class,
             user_assigned: false,
             returns: None,
+            django_version: (5, 2),
         }
     }
 
@@ -152,11 +155,23 @@ impl<'a> Walker<'a> {
 
     /// A blocking operation: reported according to the execution context.
     pub fn report_blocking(&mut self, rule: Rule, range: Range<usize>, what: String) {
+        self.report_blocking_fix(rule, range, what, None);
+    }
+
+    /// Like [`Self::report_blocking`], with the rewrite that fixes it in
+    /// async code (dropped elsewhere: a sync handler needs another fix).
+    pub fn report_blocking_fix(
+        &mut self,
+        rule: Rule,
+        range: Range<usize>,
+        what: String,
+        fix: Option<crate::diagnostic::Fix>,
+    ) {
         match self.exec {
             Exec::Async => {
                 if self.rules.contains(rule) {
                     let msg = format!("{what} in async function `{}`", self.function_name);
-                    self.findings.push(Finding::new(rule, msg, range));
+                    self.findings.push(Finding::new(rule, msg, range).with_fix(fix));
                 }
             }
             Exec::SyncHandler => {
@@ -187,6 +202,25 @@ impl<'a> Walker<'a> {
         if matches!(self.exec, Exec::Async | Exec::SyncHandler) && self.rules.contains(rule) {
             self.findings.push(Finding::new(rule, message, range));
         }
+    }
+
+    /// Whether an `await` may be inserted at `node`: in the async body itself,
+    /// not inside a lambda, a generator expression or a nested def.
+    pub fn can_await_at(&self, node: Node<'_>) -> bool {
+        if self.exec != Exec::Async {
+            return false;
+        }
+        let Some(scope) = self.scope else { return false };
+        let mut cur = node.parent();
+        while let Some(n) = cur {
+            match n.kind() {
+                "function_definition" => return n.start_byte() == scope,
+                "lambda" | "generator_expression" | "class_definition" => return false,
+                _ => {}
+            }
+            cur = n.parent();
+        }
+        false
     }
 
     pub fn in_handler(&self) -> bool {

@@ -68,9 +68,6 @@ fn is_stdin(p: &Path) -> bool {
 }
 
 pub fn check(args: CheckArgs) -> Result<i32, Fatal> {
-    if args.fix || args.unsafe_fixes || args.diff {
-        return Err(Fatal::from("fixes are not yet available"));
-    }
     if args.database_url.is_some() {
         return Err(Fatal::from(
             "--database-url: live-database checks are not yet available",
@@ -189,6 +186,10 @@ pub fn check(args: CheckArgs) -> Result<i32, Fatal> {
     }
     if let Some(e) = resolver.configs.take_error() {
         return Err(Fatal(e.to_string()));
+    }
+
+    if args.fix || args.diff {
+        return fix_and_report(&args, &resolver, sources, &checked);
     }
 
     // The result cache: a whole-run entry keyed by every indexed file's
@@ -359,4 +360,78 @@ fn default_cache_dir(cwd: &Path, inputs: &[PathBuf]) -> PathBuf {
             .unwrap_or_else(|| cwd.to_path_buf())
     };
     find_root(&dir).unwrap_or(dir).join(".reflex-django-lsp-cache")
+}
+
+/// `--fix` (write the fixed files, report what remains) and `--diff` (print
+/// what would change, write nothing; exit 1 when there is a change).
+fn fix_and_report(
+    args: &CheckArgs,
+    resolver: &Arc<SettingsResolver>,
+    sources: Vec<Source>,
+    checked: &[PathBuf],
+) -> Result<i32, Fatal> {
+    let outcome = super::fix::run(resolver, &sources, checked, args.unsafe_fixes, |s| {
+        analyse(resolver, s, checked)
+    });
+    for path in &outcome.dropped {
+        eprintln!(
+            "warning: {}: fixes dropped: the result would not parse",
+            output::display_path(path)
+        );
+    }
+    if args.diff {
+        let mut stdout = io::BufWriter::new(io::stdout().lock());
+        for (path, (original, fixed)) in &outcome.changed {
+            let shown = output::display_path(path);
+            let _ = write!(stdout, "{}", super::fix::unified_diff(&shown, original, fixed));
+        }
+        let _ = stdout.flush();
+        eprintln!(
+            "Would fix {} finding{}.",
+            outcome.fixed,
+            if outcome.fixed == 1 { "" } else { "s" }
+        );
+        return Ok(if outcome.changed.is_empty() || args.exit_zero {
+            EXIT_OK
+        } else {
+            EXIT_FINDINGS
+        });
+    }
+    for (path, (_, fixed)) in &outcome.changed {
+        super::fix::write(path, fixed).map_err(|e| {
+            Fatal(format!(
+                "{}: cannot write the fix: {}",
+                output::display_path(path),
+                io_error_message(&e)
+            ))
+        })?;
+    }
+    let report = Report::new(outcome.remaining);
+    let color = io::stdout().is_terminal() && std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty());
+    let mut stdout = io::BufWriter::new(io::stdout().lock());
+    let written = if args.statistics {
+        if matches!(args.output_format, OutputFormat::Json | OutputFormat::JsonLines) {
+            statistics::write_json(&report, &mut stdout)
+        } else {
+            statistics::write_text(&report, &mut stdout)
+        }
+    } else {
+        output::write_report(&report, args.output_format, &mut stdout, color)
+    }
+    .and_then(|_| stdout.flush());
+    match written {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+        Err(e) => return Err(Fatal(format!("writing output: {}", io_error_message(&e)))),
+    }
+    eprintln!(
+        "Fixed {} finding{}.",
+        outcome.fixed,
+        if outcome.fixed == 1 { "" } else { "s" }
+    );
+    Ok(if report.count() > 0 && !args.exit_zero {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
 }

@@ -5,6 +5,7 @@
 //! prints one line instead of a backtrace).
 
 mod check;
+mod fix;
 mod rule;
 
 use std::ffi::OsString;

@@ -223,6 +223,7 @@ impl Settings {
         AnalysisOptions {
             rules: self.rules_for(path),
             follow_calls_depth: self.follow_calls_depth,
+            django_version: self.django_version.map_or((5, 2), |v| (v.major, v.minor)),
         }
     }
 }

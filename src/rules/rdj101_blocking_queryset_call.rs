@@ -1,7 +1,8 @@
 use tree_sitter::Node;
 
 use crate::checker::walker::Walker;
-use crate::rules::Rule;
+use crate::diagnostic::Applicability;
+use crate::rules::{fixes, Rule};
 
 declare_rule! {
     /// ## What it does
@@ -49,6 +50,8 @@ pub fn check<'a>(w: &mut Walker<'a>, call: Node<'a>, func: Node<'a>, method: &st
         return false;
     }
     let what = format!("`{}` blocks the event loop", w.call_snippet(func));
-    w.report_blocking(Rule::RDJ101, call.byte_range(), what);
+    // Django 4.1 added an async twin for each of these (`aget`, `acount`, …).
+    let fix = (w.django_version >= (4, 1)).then(|| fixes::await_twin(w, call, func, method, Applicability::Safe)).flatten();
+    w.report_blocking_fix(Rule::RDJ101, call.byte_range(), what, fix);
     true
 }

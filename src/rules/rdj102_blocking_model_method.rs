@@ -2,7 +2,8 @@ use tree_sitter::Node;
 
 use crate::checker::walker::Walker;
 use crate::index::ModelId;
-use crate::rules::Rule;
+use crate::diagnostic::Applicability;
+use crate::rules::{fixes, Rule};
 use crate::syntax::field;
 
 declare_rule! {
@@ -68,6 +69,9 @@ pub fn check<'a>(w: &mut Walker<'a>, call: Node<'a>, func: Node<'a>, model: Mode
         return true;
     }
     let what = format!("`{}` queries the database and blocks the event loop", w.call_snippet(func));
-    w.report_blocking(Rule::RDJ102, call.byte_range(), what);
+    // `asave`, `adelete`, `arefresh_from_db` (Django 4.2); validation has no twin.
+    let has_twin = matches!(method, "save" | "delete" | "refresh_from_db") && w.django_version >= (4, 2);
+    let fix = if has_twin { fixes::await_twin(w, call, func, method, Applicability::Safe) } else { None };
+    w.report_blocking_fix(Rule::RDJ102, call.byte_range(), what, fix);
     true
 }

@@ -1,7 +1,8 @@
 use tree_sitter::Node;
 
 use crate::checker::walker::Walker;
-use crate::rules::Rule;
+use crate::diagnostic::Applicability;
+use crate::rules::{fixes, Rule};
 
 declare_rule! {
     /// ## What it does
@@ -34,6 +35,7 @@ pub fn check<'a>(w: &mut Walker<'a>, call: Node<'a>, func: Node<'a>, method: &st
         return false;
     }
     let what = format!("related manager call `{}` blocks the event loop", w.call_snippet(func));
-    w.report_blocking(Rule::RDJ105, call.byte_range(), what);
+    let fix = (w.django_version >= (4, 2)).then(|| fixes::await_twin(w, call, func, method, Applicability::Safe)).flatten();
+    w.report_blocking_fix(Rule::RDJ105, call.byte_range(), what, fix);
     true
 }
