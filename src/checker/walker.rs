@@ -406,7 +406,8 @@ impl<'a> Walker<'a> {
             self.async_item(&iter_ty)
         } else {
             if let Some(r) = field(stmt, "right") {
-                rules::rdj103_sync_queryset_evaluation::check_iteration(self, r, &iter_ty, "iterating");
+                let fix = rules::rdj103_sync_queryset_evaluation::async_for_fix(self, stmt, r, &iter_ty);
+                rules::rdj103_sync_queryset_evaluation::check_iteration(self, r, &iter_ty, "iterating", fix);
             }
             list_item(&iter_ty)
         };
@@ -654,33 +655,40 @@ impl<'a> Walker<'a> {
 
     /// Evaluates an expression used as a truth value (`if qs:`).
     pub fn eval_test(&mut self, node: Node<'a>) -> Ty {
+        self.eval_truth(node, true)
+    }
+
+    /// `only_truth`: the expression's value is used only as a truth value, so
+    /// `qs` may become `await qs.aexists()` (not so for the left operand of
+    /// `x = qs or default`, whose value is the QuerySet itself).
+    fn eval_truth(&mut self, node: Node<'a>, only_truth: bool) -> Ty {
         let node = syntax::unparen(node);
         match node.kind() {
             "boolean_operator" => {
                 if let Some(l) = field(node, "left") {
-                    self.eval_test(l);
+                    self.eval_truth(l, only_truth);
                 }
                 if let Some(r) = field(node, "right") {
-                    self.eval_test(r);
+                    self.eval_truth(r, only_truth);
                 }
                 Ty::Unknown
             }
             "not_operator" => {
                 if let Some(a) = field(node, "argument") {
-                    self.eval_test(a);
+                    self.eval_truth(a, true);
                 }
                 Ty::Unknown
             }
             "named_expression" => {
                 let ty = self.eval(node);
                 if let Some(v) = field(node, "value") {
-                    rules::rdj103_sync_queryset_evaluation::check_truthiness(self, v, &ty);
+                    rules::rdj103_sync_queryset_evaluation::check_truthiness(self, v, &ty, false);
                 }
                 ty
             }
             _ => {
                 let ty = self.eval(node);
-                rules::rdj103_sync_queryset_evaluation::check_truthiness(self, node, &ty);
+                rules::rdj103_sync_queryset_evaluation::check_truthiness(self, node, &ty, only_truth);
                 ty
             }
         }
@@ -713,7 +721,7 @@ impl<'a> Walker<'a> {
             "subscript" => self.eval_subscript(node),
             "boolean_operator" => {
                 if let Some(l) = field(node, "left") {
-                    self.eval_test(l);
+                    self.eval_truth(l, false);
                 }
                 let is_and = syntax::children(node).iter().any(|c| c.kind() == "and");
                 let r = field(node, "right").map(|r| self.eval(r)).unwrap_or(Ty::Unknown);
@@ -758,7 +766,7 @@ impl<'a> Walker<'a> {
                     if child.kind() == "interpolation" {
                         if let Some(e) = field(child, "expression").or_else(|| child.named_child(0)) {
                             let ty = self.eval(e);
-                            rules::rdj103_sync_queryset_evaluation::check_iteration(self, e, &ty, "formatting");
+                            rules::rdj103_sync_queryset_evaluation::check_iteration(self, e, &ty, "formatting", None);
                         }
                     }
                 }
@@ -1059,7 +1067,19 @@ impl<'a> Walker<'a> {
                         self.async_item(&iter_ty)
                     } else {
                         if let Some(r) = field(clause, "right") {
-                            rules::rdj103_sync_queryset_evaluation::check_iteration(self, r, &iter_ty, "iterating");
+                            // Only list/set/dict comprehensions may become async ones.
+                            let fix = (node.kind() != "generator_expression")
+                                .then(|| {
+                                    rules::rdj103_sync_queryset_evaluation::async_for_fix(self, clause, r, &iter_ty)
+                                })
+                                .flatten();
+                            rules::rdj103_sync_queryset_evaluation::check_iteration(
+                                self,
+                                r,
+                                &iter_ty,
+                                "iterating",
+                                fix,
+                            );
                         }
                         list_item(&iter_ty)
                     };

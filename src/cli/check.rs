@@ -370,9 +370,7 @@ fn fix_and_report(
     sources: Vec<Source>,
     checked: &[PathBuf],
 ) -> Result<i32, Fatal> {
-    let outcome = super::fix::run(resolver, &sources, checked, args.unsafe_fixes, |s| {
-        analyse(resolver, s, checked)
-    });
+    let outcome = super::fix::run(resolver, &sources, args.unsafe_fixes, |s| analyse(resolver, s, checked));
     for path in &outcome.dropped {
         eprintln!(
             "warning: {}: fixes dropped: the result would not parse",

@@ -28,7 +28,6 @@ pub struct Outcome {
 pub fn run(
     resolver: &SettingsResolver,
     sources: &[Source],
-    checked: &[PathBuf],
     cli_unsafe: bool,
     analyse: impl Fn(Vec<Source>) -> Vec<FileReport>,
 ) -> Outcome {

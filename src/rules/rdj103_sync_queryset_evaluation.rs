@@ -2,7 +2,8 @@ use tree_sitter::Node;
 
 use crate::checker::types::Ty;
 use crate::checker::walker::Walker;
-use crate::rules::Rule;
+use crate::diagnostic::{Applicability, Edit, Fix};
+use crate::rules::{fixes, Rule};
 use crate::syntax::{self, field};
 
 declare_rule! {
@@ -47,17 +48,49 @@ fn rule_for(ty: &Ty) -> Rule {
 }
 
 /// Iteration or formatting of `node` (`for`, comprehension, f-string).
-pub fn check_iteration<'a>(w: &mut Walker<'a>, node: Node<'a>, ty: &Ty, verb: &str) {
+pub fn check_iteration<'a>(w: &mut Walker<'a>, node: Node<'a>, ty: &Ty, verb: &str, fix: Option<Fix>) {
     if is_queryset(ty) {
         let what = format!("{verb} the QuerySet `{}` runs its query and blocks the event loop", w.snippet(node));
-        w.report_blocking(rule_for(ty), node.byte_range(), what);
+        w.report_blocking_fix(rule_for(ty), node.byte_range(), what, fix);
     }
 }
 
-pub fn check_truthiness<'a>(w: &mut Walker<'a>, node: Node<'a>, ty: &Ty) {
-    if is_queryset(ty) {
+/// `for x in qs:` → `async for x in qs:` (`for_node` is the `for` statement
+/// or comprehension clause); `qs.iterator()` becomes `qs.aiterator()`.
+pub fn async_for_fix<'a>(w: &Walker<'a>, for_node: Node<'a>, iterable: Node<'a>, ty: &Ty) -> Option<Fix> {
+    if !w.can_await_at(for_node) {
+        return None;
+    }
+    let mut edits = vec![Edit { range: for_node.start_byte()..for_node.start_byte(), content: "async ".into() }];
+    if matches!(ty, Ty::SyncIterator(_)) {
+        // Only a direct `recv.iterator(...)` can be renamed.
+        let func = (iterable.kind() == "call").then(|| field(iterable, "function")).flatten()?;
+        let name = (func.kind() == "attribute").then(|| field(func, "attribute")).flatten()?;
+        edits.push(Edit { range: name.byte_range(), content: "aiterator".into() });
+    } else if !matches!(ty, Ty::QuerySet { .. }) {
+        return None;
+    }
+    Some(Fix { applicability: Applicability::Safe, message: "Iterate with `async for`".into(), edits })
+}
+
+/// The text of `node` usable before `.method()`: parenthesized unless primary.
+fn receiver(w: &Walker<'_>, node: Node<'_>) -> String {
+    let text = w.text(node);
+    match node.kind() {
+        "identifier" | "attribute" | "call" | "subscript" | "parenthesized_expression" => text.to_owned(),
+        _ => format!("({text})"),
+    }
+}
+
+pub fn check_truthiness<'a>(w: &mut Walker<'a>, node: Node<'a>, ty: &Ty, only_truth: bool) {
+    if is_queryset(ty) && matches!(ty, Ty::QuerySet { .. }) {
         let what = format!("testing the truth of the QuerySet `{}` runs its query and blocks the event loop", w.snippet(node));
-        w.report_blocking(Rule::RDJ103, node.byte_range(), what);
+        let fix = (only_truth && w.can_await_at(node)).then(|| Fix {
+            applicability: Applicability::Safe,
+            message: "Use `await qs.aexists()`".into(),
+            edits: vec![fixes::replace_awaited(node, &format!("{}.aexists()", receiver(w, node)))],
+        });
+        w.report_blocking_fix(Rule::RDJ103, node.byte_range(), what, fix);
     }
 }
 
@@ -79,7 +112,24 @@ pub fn check_membership<'a>(w: &mut Walker<'a>, node: Node<'a>) {
             if let (Some(right), Some(ty)) = (operands.get(i + 1), tys.get(i + 1)) {
                 if is_queryset(ty) {
                     let what = format!("`in` on the QuerySet `{}` runs its query and blocks the event loop", w.snippet(*right));
-                    w.report_blocking(Rule::RDJ103, node.byte_range(), what);
+                    // `x in qs` → `await qs.acontains(x)`: equal when `x` is an
+                    // instance of the model; `acontains` rejects anything else.
+                    let fix = (operands.len() == 2 && w.can_await_at(node)).then(|| {
+                        let left = operands[0];
+                        let same_model = matches!((&tys[0], ty), (Ty::Instance { model: a, .. }, Ty::QuerySet { model: b, .. }) if a == b);
+                        let call = format!("{}.acontains({})", receiver(w, *right), w.text(left));
+                        let edit = if *op == "not in" {
+                            Edit { range: node.byte_range(), content: format!("not await {call}") }
+                        } else {
+                            fixes::replace_awaited(node, &call)
+                        };
+                        Fix {
+                            applicability: if same_model && *op == "in" { Applicability::Safe } else { Applicability::Unsafe },
+                            message: "Use `await qs.acontains(obj)` (raises unless `obj` is an instance of the model)".into(),
+                            edits: vec![edit],
+                        }
+                    });
+                    w.report_blocking_fix(Rule::RDJ103, node.byte_range(), what, fix);
                 }
             }
         }
@@ -99,7 +149,18 @@ pub fn check_subscript<'a>(w: &mut Walker<'a>, node: Node<'a>, value_ty: &Ty, su
         return Ty::Unknown;
     }
     let what = format!("indexing the QuerySet `{}` runs its query and blocks the event loop", w.snippet(node));
-    w.report_blocking(Rule::RDJ103, node.byte_range(), what);
+    // `qs[i]` → `await qs[i:i+1].aget()`: `DoesNotExist` instead of `IndexError`.
+    let fix = (w.can_await_at(node) && sub.kind() == "integer").then(|| {
+        let value = field(node, "value").map(|v| receiver(w, v)).unwrap_or_default();
+        let index = w.text(*sub);
+        let end = index.parse::<i64>().map(|i| (i + 1).to_string()).unwrap_or_else(|_| format!("{index} + 1"));
+        Fix {
+            applicability: Applicability::Unsafe,
+            message: format!("Use `await {value}[{index}:{end}].aget()` (raises `DoesNotExist` instead of `IndexError`)"),
+            edits: vec![fixes::replace_awaited(node, &format!("{value}[{index}:{end}].aget()"))],
+        }
+    });
+    w.report_blocking_fix(Rule::RDJ103, node.byte_range(), what, fix);
     if *values {
         Ty::Unknown
     } else {
@@ -140,7 +201,8 @@ pub fn check_builtin_call<'a>(w: &mut Walker<'a>, call: Node<'a>, name: &str, ar
         let ty = w.eval_quiet(arg);
         if is_queryset(&ty) {
             let what = format!("`{name}()` of the QuerySet `{}` runs its query and blocks the event loop", w.snippet(arg));
-            w.report_blocking(rule_for(&ty), call.byte_range(), what);
+            let fix = builtin_fix(w, call, name, arg, &ty, positional.len());
+            w.report_blocking_fix(rule_for(&ty), call.byte_range(), what, fix);
             if name == "list" {
                 if let Ty::QuerySet { model, values: false, loaded } = ty {
                     return Ty::List(Box::new(Ty::Instance { model, loaded }));
@@ -186,4 +248,25 @@ pub fn check_unpacking<'a>(w: &mut Walker<'a>, left: Node<'a>, right: Node<'a>, 
         let what = format!("unpacking the QuerySet `{}` runs its query and blocks the event loop", w.snippet(right));
         w.report_blocking(rule_for(ty), right.byte_range(), what);
     }
+}
+
+/// `list(qs)` → `[obj async for obj in qs]`; other consumers of an iterable
+/// get the async comprehension as their argument; `len` → `acount`, `bool`
+/// → `aexists`. `print`/`str`/`repr` have no equal rewrite.
+fn builtin_fix<'a>(w: &Walker<'a>, call: Node<'a>, name: &str, arg: Node<'a>, ty: &Ty, args: usize) -> Option<Fix> {
+    if !w.can_await_at(call) || !matches!(ty, Ty::QuerySet { .. }) {
+        return None;
+    }
+    let qs = w.text(arg);
+    let comprehension = format!("[obj async for obj in {qs}]");
+    let (message, edit) = match name {
+        "list" if args == 1 => ("Collect with an async comprehension", Edit { range: call.byte_range(), content: comprehension }),
+        "tuple" | "set" | "frozenset" | "sorted" | "sum" | "any" | "all" | "min" | "max" | "enumerate" | "zip" | "map" | "filter" | "reversed" => {
+            ("Collect with an async comprehension first", Edit { range: arg.byte_range(), content: comprehension })
+        }
+        "len" if args == 1 => ("Use `await qs.acount()`", fixes::replace_awaited(call, &format!("{}.acount()", receiver(w, arg)))),
+        "bool" if args == 1 => ("Use `await qs.aexists()`", fixes::replace_awaited(call, &format!("{}.aexists()", receiver(w, arg)))),
+        _ => return None,
+    };
+    Some(Fix { applicability: Applicability::Safe, message: message.into(), edits: vec![edit] })
 }
