@@ -895,13 +895,23 @@ impl<'a> Walker<'a> {
                             Ty::Unknown
                         }
                         FieldKind::ForeignKey | FieldKind::OneToOne => match f.target {
-                            Some(target) => self.single_relation(node, loaded, attr, target),
+                            Some(target) => {
+                                // `obj.fk_id` holds the target's pk unless the FK names a `to_field`.
+                                let plain_fk = f.decl.as_ref().map_or(true, |(file, range)| {
+                                    self.index
+                                        .file(*file)
+                                        .text
+                                        .get(range.clone())
+                                        .is_some_and(|t| !t.contains("to_field"))
+                                });
+                                self.single_relation(node, loaded, attr, target, plain_fk)
+                            }
                             None => Ty::Unknown,
                         },
                         FieldKind::ManyToMany => self.related_manager(loaded, attr, f.target, None),
                     },
                     Some(Member::Reverse(r)) => match r.kind {
-                        RelationKind::ReverseOneToOne => self.single_relation(node, loaded, attr, r.model),
+                        RelationKind::ReverseOneToOne => self.single_relation(node, loaded, attr, r.model, false),
                         RelationKind::ReverseForeignKey | RelationKind::ReverseManyToMany => {
                             let back = (r.kind == RelationKind::ReverseForeignKey).then(|| r.field.clone());
                             self.related_manager(loaded, attr, Some(r.model), back)
@@ -957,7 +967,15 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn single_relation(&mut self, node: Node<'a>, loaded: &Loaded, attr: &str, target: crate::index::ModelId) -> Ty {
+    /// `has_id_column`: a forward relation whose `<attr>_id` holds the target's pk.
+    fn single_relation(
+        &mut self,
+        node: Node<'a>,
+        loaded: &Loaded,
+        attr: &str,
+        target: crate::index::ModelId,
+        has_id_column: bool,
+    ) -> Ty {
         if !loaded.known {
             return Ty::Instance {
                 model: target,
@@ -995,7 +1013,7 @@ impl<'a> Walker<'a> {
                 }
             }
             None => {
-                rules::rdj104_lazy_relation_access::report_lazy(self, node, attr);
+                rules::rdj104_lazy_relation_access::report_lazy(self, node, attr, loaded, has_id_column);
                 Ty::Unknown
             }
         }

@@ -3,7 +3,9 @@ use tree_sitter::Node;
 use crate::checker::types::Loaded;
 use crate::checker::walker::Walker;
 use crate::index::FieldInfo;
+use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::rules::Rule;
+use crate::syntax::field;
 
 declare_rule! {
     /// ## What it does
@@ -30,12 +32,30 @@ declare_rule! {
     pub struct LazyRelationAccess;
 }
 
-pub fn report_lazy<'a>(w: &mut Walker<'a>, node: Node<'a>, attr: &str) {
+pub fn report_lazy<'a>(w: &mut Walker<'a>, node: Node<'a>, attr: &str, loaded: &Loaded, forward: bool) {
     let what = format!(
         "`{}` loads the relation `{attr}` lazily with a query that blocks the event loop (not loaded by `select_related`)",
         w.snippet(node)
     );
-    w.report_blocking(Rule::RDJ104, node.byte_range(), what);
+    w.report_blocking_fix(Rule::RDJ104, node.byte_range(), what, fk_id_fix(w, node, attr, loaded, forward));
+}
+
+/// `obj.fk.pk` / `obj.fk.id` → `obj.fk_id`: the id is on the instance already
+/// (unless `only()`/`defer()` left the column out).
+fn fk_id_fix<'a>(w: &Walker<'a>, node: Node<'a>, attr: &str, loaded: &Loaded, forward: bool) -> Option<Fix> {
+    let parent = node.parent().filter(|p| p.kind() == "attribute")?;
+    let read = field(parent, "attribute").map(|a| w.text(a))?;
+    let column = format!("{attr}_id");
+    let column_loaded = loaded.only.is_none() && !loaded.deferred.iter().any(|d| d == attr || *d == column);
+    if !forward || !matches!(read, "pk" | "id") || !column_loaded || field(parent, "object")?.id() != node.id() {
+        return None;
+    }
+    let obj = field(node, "object")?;
+    Some(Fix {
+        applicability: Applicability::Safe,
+        message: format!("Read `{}.{column}`", w.snippet(obj)),
+        edits: vec![Edit { range: parent.byte_range(), content: format!("{}.{column}", w.text(obj)) }],
+    })
 }
 
 /// A concrete field read after `only()` / `defer()` left it out.

@@ -3,7 +3,9 @@ use tree_sitter::Node;
 use crate::checker::types::{Loaded, Ty};
 use crate::checker::walker::Walker;
 use crate::index::ModelId;
-use crate::rules::Rule;
+use crate::diagnostic::{Applicability, Edit, Fix};
+use crate::rules::{fixes, Rule};
+use crate::syntax::field;
 
 declare_rule! {
     /// ## What it does
@@ -72,14 +74,15 @@ fn short(q: &str) -> &str {
 }
 
 /// A call of an external function by qualified name.
-pub fn check_function<'a>(w: &mut Walker<'a>, call: Node<'a>, _func: Node<'a>, q: &str, args: Option<Node<'a>>) -> Option<Ty> {
+pub fn check_function<'a>(w: &mut Walker<'a>, call: Node<'a>, func: Node<'a>, q: &str, args: Option<Node<'a>>) -> Option<Ty> {
     let user = w.index.auth_user().map(|m| Ty::Instance { model: m, loaded: Loaded::unknown() }).unwrap_or(Ty::Unknown);
     if q.ends_with("prefetch_related_objects") && FUNCTIONS.contains(&q) {
         w.note_prefetch_objects(args);
     }
     if FUNCTIONS.contains(&q) {
         let what = format!("`{}()` queries the database and blocks the event loop", short(q));
-        w.report_blocking(Rule::RDJ106, call.byte_range(), what);
+        let fix = (w.django_version >= (5, 0)).then(|| function_twin_fix(w, call, func, q)).flatten();
+        w.report_blocking_fix(Rule::RDJ106, call.byte_range(), what, fix);
         return Some(match short(q) {
             "get_object_or_404" => shortcut_result(w, args),
             "authenticate" | "get_user" => user,
@@ -122,7 +125,9 @@ pub fn check_user_method<'a>(w: &mut Walker<'a>, call: Node<'a>, func: Node<'a>,
         return false;
     }
     let what = format!("`{}` may query the database and blocks the event loop", w.call_snippet(func));
-    w.report_blocking(Rule::RDJ106, call.byte_range(), what);
+    // `ahas_perm`, `ahas_perms`, `ahas_module_perms`, `acheck_password`: Django 5.2.
+    let fix = (w.django_version >= (5, 2)).then(|| fixes::await_twin(w, call, func, method, Applicability::Safe)).flatten();
+    w.report_blocking_fix(Rule::RDJ106, call.byte_range(), what, fix);
     true
 }
 
@@ -132,7 +137,9 @@ pub fn check_user_manager<'a>(w: &mut Walker<'a>, call: Node<'a>, func: Node<'a>
         return false;
     }
     let what = format!("`{}` queries the database and blocks the event loop", w.call_snippet(func));
-    w.report_blocking(Rule::RDJ106, call.byte_range(), what);
+    // `acreate_user`, `acreate_superuser`: Django 5.2.
+    let fix = (w.django_version >= (5, 2)).then(|| fixes::await_twin(w, call, func, method, Applicability::Safe)).flatten();
+    w.report_blocking_fix(Rule::RDJ106, call.byte_range(), what, fix);
     true
 }
 
@@ -140,12 +147,55 @@ pub fn check_user_manager<'a>(w: &mut Walker<'a>, call: Node<'a>, func: Node<'a>
 pub fn check_session_method<'a>(w: &mut Walker<'a>, call: Node<'a>, func: Node<'a>, method: &str) {
     if matches!(method, "save" | "flush" | "cycle_key") {
         let what = format!("`{}` queries the session store and blocks the event loop", w.call_snippet(func));
-        w.report_blocking(Rule::RDJ106, call.byte_range(), what);
+        // `asave`, `aflush`, `acycle_key`: Django 5.1.
+        let fix = (w.django_version >= (5, 1)).then(|| fixes::await_twin(w, call, func, method, Applicability::Safe)).flatten();
+        w.report_blocking_fix(Rule::RDJ106, call.byte_range(), what, fix);
     }
 }
 
 /// `request.user.<attr>`: the lazy user resolves with a query on first read.
 pub fn check_lazy_user_read<'a>(w: &mut Walker<'a>, node: Node<'a>) {
     let what = format!("`{}` resolves the lazy `request.user` with a query that blocks the event loop", w.snippet(node));
-    w.report_blocking(Rule::RDJ106, node.byte_range(), what);
+    // `request.user.x` → `(await request.auser()).x` (Django 5.0); both cache the user.
+    let user = field(node, "object").filter(|u| u.kind() == "attribute");
+    let request = user.and_then(|u| field(u, "object"));
+    let fix = match (user, request) {
+        (Some(user), Some(request)) if w.django_version >= (5, 0) && w.can_await_at(node) => Some(Fix {
+            applicability: Applicability::Safe,
+            message: "Use `(await request.auser())`".into(),
+            edits: vec![Edit { range: user.byte_range(), content: format!("(await {}.auser())", w.text(request)) }],
+        }),
+        _ => None,
+    };
+    w.report_blocking_fix(Rule::RDJ106, node.byte_range(), what, fix);
+}
+
+/// `get_object_or_404(...)` → `await aget_object_or_404(...)`, importing the
+/// twin from the module the original came from when it was imported by name.
+fn function_twin_fix<'a>(w: &Walker<'a>, call: Node<'a>, func: Node<'a>, q: &str) -> Option<Fix> {
+    if !w.can_await_at(call) {
+        return None;
+    }
+    let twin = format!("a{}", short(q));
+    let mut edits = fixes::await_edits(call);
+    match func.kind() {
+        "identifier" => {
+            let local = w.text(func);
+            let module = w.index.file(w.file).summary().imports.iter().rev().find_map(|b| match &b.target {
+                crate::index::summary::ImportTarget::Member { module, name } if b.local == local && b.scope.is_none() => {
+                    Some((module.clone(), name.clone()))
+                }
+                _ => None,
+            });
+            let (module, _) = module?;
+            edits.push(Edit { range: func.byte_range(), content: twin.clone() });
+            edits.extend(fixes::ensure_import(w, &module, &twin));
+        }
+        "attribute" => {
+            let name = field(func, "attribute")?;
+            edits.push(Edit { range: name.byte_range(), content: twin.clone() });
+        }
+        _ => return None,
+    }
+    Some(Fix { applicability: Applicability::Safe, message: format!("Use `await {twin}()`"), edits })
 }

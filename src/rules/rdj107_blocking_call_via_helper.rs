@@ -1,7 +1,9 @@
 use tree_sitter::Node;
 
 use crate::checker::walker::Walker;
-use crate::rules::Rule;
+use crate::diagnostic::{Applicability, Edit, Fix};
+use crate::rules::{fixes, Rule};
+use crate::syntax::field;
 
 declare_rule! {
     /// ## What it does
@@ -42,5 +44,24 @@ pub fn report<'a>(w: &mut Walker<'a>, call: Node<'a>, name: &str, path: &str) {
         crate::checker::Exec::Summary => chain,
         _ => format!("`{name}()` runs sync code that blocks the event loop ({chain})"),
     };
-    w.report_blocking(Rule::RDJ107, call.byte_range(), what);
+    let fix = wrap_fix(w, call);
+    w.report_blocking_fix(Rule::RDJ107, call.byte_range(), what, fix);
+}
+
+/// `helper(args)` → `await sync_to_async(helper)(args)`. Unsafe: the helper
+/// now runs in a worker thread (thread-locals and the caller's transaction
+/// differ), which is exactly what makes it stop blocking.
+fn wrap_fix<'a>(w: &Walker<'a>, call: Node<'a>) -> Option<Fix> {
+    if !w.can_await_at(call) {
+        return None;
+    }
+    let func = field(call, "function")?;
+    let mut edits = fixes::await_edits(call);
+    edits.push(Edit { range: func.byte_range(), content: format!("sync_to_async({})", w.text(func)) });
+    edits.extend(fixes::ensure_import(w, "asgiref.sync", "sync_to_async"));
+    Some(Fix {
+        applicability: Applicability::Unsafe,
+        message: format!("Run it in a worker thread: `await sync_to_async({})(...)`", w.snippet(func)),
+        edits,
+    })
 }
