@@ -772,3 +772,126 @@ fn fixes_are_idempotent_and_compile_on_the_shop_project() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// What a rewrite can do to a module, the harness (`--keep-going`) survives:
+/// a module that no longer parses or imports is listed, not a crash, and its
+/// cases are left out (so the fix test reports each of them); the shapes
+/// rewrites produce (`async for`, async comprehensions, a nested `def` run by
+/// `await sync_to_async(_fn)()`, a handler made `async def`) run under asyncio;
+/// an exception the oracle does not count is recorded with its message.
+#[test]
+fn harness_survives_rewritten_modules() {
+    let python = match common::django_python() {
+        Ok(p) => p,
+        Err(why) => return common::skip_or_fail(&why),
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("rewritten");
+    copy_tree(&common::repo().join("fixtures/oracle"), &root);
+    let cases = root.join("cases");
+    let unparsable = "cases/rdj105_related_managers.py";
+    let unimportable = "cases/rdj104_forward_fk.py";
+    let mut src = std::fs::read_to_string(root.join(unparsable)).unwrap();
+    src.push_str("\n\nasync def case_broken_by_a_fix(:\n    pass\n");
+    std::fs::write(root.join(unparsable), src).unwrap();
+    let src = std::fs::read_to_string(root.join(unimportable)).unwrap();
+    std::fs::write(
+        root.join(unimportable),
+        format!("from catalog.models import NoSuchModel\n{src}"),
+    )
+    .unwrap();
+    std::fs::write(
+        cases.join("zz_rewritten_shapes.py"),
+        r#"from asgiref.sync import sync_to_async
+from django.db import transaction
+
+import reflex as rx
+from catalog.models import Product
+
+
+async def case_async_for():
+    skus = []
+    async for product in Product.objects.order_by("sku").aiterator():
+        skus.append(product.sku)
+    return len(skus) > 0
+
+
+async def case_async_comprehension():
+    return len([p.sku async for p in Product.objects.order_by("sku")]) > 0
+
+
+async def case_nested_def_in_sync_to_async():
+    def _fn():
+        with transaction.atomic():
+            Product.objects.filter(sku="BK-001").update(stock=99)
+            return Product.objects.get(sku="BK-001").stock
+
+    stock = await sync_to_async(_fn)()
+    return stock
+
+
+async def case_uncounted_exception():
+    return (await Product.objects.aget(sku="NO-SUCH-SKU")).name
+
+
+class RewrittenState(rx.State):
+    count: int = 0
+
+    async def handler_made_async(self):
+        self.count = await Product.objects.acount()
+        return self.count > 0
+"#,
+    )
+    .unwrap();
+
+    let runs = tmp.path().join("runs");
+    std::fs::create_dir_all(&runs).unwrap();
+    let run = harness(&python, &root, "async", &runs);
+
+    let listed: BTreeSet<&str> = run.import_errors.keys().map(String::as_str).collect();
+    assert_eq!(
+        listed,
+        BTreeSet::from([unimportable, unparsable]),
+        "{:?}",
+        run.import_errors
+    );
+    assert!(run.import_errors[unimportable].contains("NoSuchModel"));
+    assert!(
+        run.cases.keys().all(|(f, _)| f != unparsable && f != unimportable),
+        "cases of a module that does not import were run"
+    );
+    let get = |function: &str| &run.cases[&("cases/zz_rewritten_shapes.py".to_owned(), function.to_owned())];
+    for (function, returned) in [
+        ("case_async_for", serde_json::json!(true)),
+        ("case_async_comprehension", serde_json::json!(true)),
+        ("case_nested_def_in_sync_to_async", serde_json::json!(99)),
+        ("RewrittenState.handler_made_async", serde_json::json!(true)),
+    ] {
+        let case = get(function);
+        assert!(case["raised"].is_null(), "{function}: {case}");
+        assert_eq!(case["returned"], returned, "{function}: {case}");
+    }
+    let raised = &get("case_uncounted_exception")["raised"];
+    assert_eq!(raised["type"], "DoesNotExist", "{raised}");
+    assert!(
+        raised["message"].as_str().unwrap().contains("does not exist"),
+        "{raised}"
+    );
+    // The rest of the corpus still ran, and ran as before.
+    let expected: Value =
+        serde_json::from_str(&std::fs::read_to_string(common::repo().join("fixtures/oracle/expected.json")).unwrap())
+            .unwrap();
+    let mut compared = 0;
+    for case in expected["cases"].as_array().unwrap() {
+        let key = (
+            case["file"].as_str().unwrap().to_owned(),
+            case["function"].as_str().unwrap().to_owned(),
+        );
+        if key.0 == unparsable || key.0 == unimportable {
+            continue;
+        }
+        assert_eq!(&run.cases[&key], case, "{key:?}");
+        compared += 1;
+    }
+    assert!(compared > 300);
+}
