@@ -112,21 +112,29 @@ pub fn check_membership<'a>(w: &mut Walker<'a>, node: Node<'a>) {
             if let (Some(right), Some(ty)) = (operands.get(i + 1), tys.get(i + 1)) {
                 if is_queryset(ty) {
                     let what = format!("`in` on the QuerySet `{}` runs its query and blocks the event loop", w.snippet(*right));
-                    // `x in qs` → `await qs.acontains(x)`: equal when `x` is an
-                    // instance of the model; `acontains` rejects anything else.
+                    // An instance of the model: `x in qs` → `await qs.acontains(x)`.
+                    // Anything else (`acontains` rejects non-instances and
+                    // `values()` QuerySets): compare against the collected rows.
                     let fix = (operands.len() == 2 && w.can_await_at(node)).then(|| {
                         let left = operands[0];
-                        let same_model = matches!((&tys[0], ty), (Ty::Instance { model: a, .. }, Ty::QuerySet { model: b, .. }) if a == b);
-                        let call = format!("{}.acontains({})", receiver(w, *right), w.text(left));
-                        let edit = if *op == "not in" {
-                            Edit { range: node.byte_range(), content: format!("not await {call}") }
+                        let instance_of_model = matches!(
+                            (&tys[0], ty),
+                            (Ty::Instance { model: a, .. }, Ty::QuerySet { model: b, values: false, .. }) if a == b
+                        );
+                        if instance_of_model {
+                            let call = format!("{}.acontains({})", receiver(w, *right), w.text(left));
+                            let edit = if *op == "not in" {
+                                Edit { range: node.byte_range(), content: format!("not await {call}") }
+                            } else {
+                                fixes::replace_awaited(node, &call)
+                            };
+                            Fix { applicability: Applicability::Safe, message: "Use `await qs.acontains(obj)`".into(), edits: vec![edit] }
                         } else {
-                            fixes::replace_awaited(node, &call)
-                        };
-                        Fix {
-                            applicability: if same_model && *op == "in" { Applicability::Safe } else { Applicability::Unsafe },
-                            message: "Use `await qs.acontains(obj)` (raises unless `obj` is an instance of the model)".into(),
-                            edits: vec![edit],
+                            Fix {
+                                applicability: Applicability::Safe,
+                                message: "Compare against rows collected with an async comprehension".into(),
+                                edits: vec![Edit { range: right.byte_range(), content: format!("[obj async for obj in {}]", w.text(*right)) }],
+                            }
                         }
                     });
                     w.report_blocking_fix(Rule::RDJ103, node.byte_range(), what, fix);
