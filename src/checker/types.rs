@@ -68,6 +68,10 @@ pub struct Loaded {
     pub cached: Vec<String>,
     /// `prefetch_related` lookups (related managers served from cache).
     pub prefetched: Vec<String>,
+    /// Where `.select_related(...)` can be inserted in the query that produced
+    /// it (file, byte offset), with the relation path leading here
+    /// (`order__` for `item.order`): the RDJ104 fix.
+    pub origin: Option<(crate::index::FileId, usize, String)>,
 }
 
 impl Loaded {

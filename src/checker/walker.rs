@@ -177,7 +177,8 @@ impl<'a> Walker<'a> {
             Exec::SyncHandler => {
                 if self.rules.contains(Rule::RDJ108) {
                     let msg = rules::rdj108_orm_in_sync_event_handler::message(&what, &self.function_name);
-                    self.findings.push(Finding::new(Rule::RDJ108, msg, range));
+                    let fix = fix.and_then(|f| rules::rdj108_orm_in_sync_event_handler::make_async(self.scope?, f));
+                    self.findings.push(Finding::new(Rule::RDJ108, msg, range).with_fix(fix));
                 }
             }
             Exec::Summary => {
@@ -207,7 +208,8 @@ impl<'a> Walker<'a> {
     /// Whether an `await` may be inserted at `node`: in the async body itself,
     /// not inside a lambda, a generator expression or a nested def.
     pub fn can_await_at(&self, node: Node<'_>) -> bool {
-        if self.exec != Exec::Async {
+        // In a sync handler too: its fix makes the handler `async def` (RDJ108).
+        if !matches!(self.exec, Exec::Async | Exec::SyncHandler) {
             return false;
         }
         let Some(scope) = self.scope else { return false };
@@ -221,6 +223,15 @@ impl<'a> Walker<'a> {
             cur = n.parent();
         }
         false
+    }
+
+    /// The byte range of the function being analysed.
+    pub fn function_range(&self) -> Option<Range<usize>> {
+        let scope = self.scope?;
+        let node = self.root.descendant_for_byte_range(scope, scope)?;
+        std::iter::successors(Some(node), |n| n.parent())
+            .find(|n| n.kind() == "function_definition" && n.start_byte() == scope)
+            .map(|n| n.byte_range())
     }
 
     pub fn in_handler(&self) -> bool {
@@ -1002,12 +1013,18 @@ impl<'a> Walker<'a> {
                         .filter_map(|f| f.strip_prefix(prefix.as_str()).map(str::to_owned))
                         .collect()
                 });
+                // The query that loaded it loads deeper relations too (`order__customer`).
+                let origin = loaded
+                    .origin
+                    .as_ref()
+                    .map(|(file, at, path)| (*file, *at, format!("{path}{attr}__")));
                 Ty::Instance {
                     model: target,
                     loaded: Loaded {
                         known: true,
                         select_related: below,
                         only,
+                        origin,
                         ..Loaded::default()
                     },
                 }
@@ -1240,6 +1257,7 @@ impl<'a> Walker<'a> {
                 // Rows of `order.items` have `item.order` cached by Django.
                 let mut loaded = Loaded::fresh();
                 loaded.cached.extend(back.iter().cloned());
+                loaded.origin = obj.map(|o| (self.file, o.end_byte(), String::new()));
                 self.queryset_method(call, func, *model, false, &loaded, *related, method, args)
             }
             Ty::QuerySet { model, values, loaded } => {
@@ -1408,6 +1426,7 @@ impl<'a> Walker<'a> {
             if self.string_args(args).is_none() && matches!(method, "only") {
                 loaded.known = false;
             }
+            loaded.origin = Some((self.file, call.end_byte(), String::new()));
             return Some(Ty::QuerySet { model, values, loaded });
         }
         None
@@ -1462,6 +1481,7 @@ impl<'a> Walker<'a> {
                 let mut l = Loaded {
                     known: true,
                     select_related: loaded.select_related.clone(),
+                    origin: loaded.origin.clone(),
                     ..Loaded::default()
                 };
                 l.cached = self.keyword_names(args);

@@ -37,7 +37,32 @@ pub fn report_lazy<'a>(w: &mut Walker<'a>, node: Node<'a>, attr: &str, loaded: &
         "`{}` loads the relation `{attr}` lazily with a query that blocks the event loop (not loaded by `select_related`)",
         w.snippet(node)
     );
-    w.report_blocking_fix(Rule::RDJ104, node.byte_range(), what, fk_id_fix(w, node, attr, loaded, forward));
+    let fix = fk_id_fix(w, node, attr, loaded, forward).or_else(|| select_related_fix(w, node, attr, loaded));
+    w.report_blocking_fix(Rule::RDJ104, node.byte_range(), what, fix);
+}
+
+/// Load the relation with the query that produced the instance, when that
+/// query is in this function: `Order.objects.aget(pk=1)` →
+/// `Order.objects.select_related("customer").aget(pk=1)`. Same rows, one JOIN.
+fn select_related_fix<'a>(w: &Walker<'a>, node: Node<'a>, attr: &str, loaded: &Loaded) -> Option<Fix> {
+    let (file, at, path) = loaded.origin.as_ref()?;
+    let here = w.function_range()?;
+    if *file != w.file || !here.contains(at) || !w.can_await_at(node) {
+        return None;
+    }
+    // `only()` without the relation: `select_related` of a deferred field raises FieldError.
+    if path.is_empty() && loaded.only.as_ref().is_some_and(|only| !only.iter().any(|o| o == attr)) {
+        return None;
+    }
+    if loaded.deferred.iter().any(|d| d == attr) {
+        return None;
+    }
+    let lookup = format!("{path}{attr}");
+    Some(Fix {
+        applicability: Applicability::Safe,
+        message: format!("Load it with the query: `.select_related(\"{lookup}\")`"),
+        edits: vec![Edit { range: *at..*at, content: format!(".select_related(\"{lookup}\")") }],
+    })
 }
 
 /// `obj.fk.pk` / `obj.fk.id` → `obj.fk_id`: the id is on the instance already

@@ -26,6 +26,17 @@ declare_rule! {
     pub struct OrmInSyncEventHandler;
 }
 
+use crate::diagnostic::{Applicability, Edit, Fix};
+
+/// The fix of the blocking operation, plus `async` before the handler's
+/// `def`. Unsafe: code that calls the handler directly now gets a coroutine.
+pub fn make_async(def_start: usize, mut fix: Fix) -> Option<Fix> {
+    fix.edits.push(Edit { range: def_start..def_start, content: "async ".into() });
+    fix.applicability = Applicability::Unsafe;
+    fix.message = format!("Make the handler `async def`; {}", fix.message);
+    Some(fix)
+}
+
 pub fn message(what: &str, handler: &str) -> String {
     format!("{what}: sync event handler `{handler}` runs on the event-loop thread")
 }
