@@ -75,6 +75,17 @@ pub struct Loaded {
 }
 
 impl Loaded {
+    /// Equal in what was loaded (ignoring where the query is written).
+    pub fn same_state(&self, other: &Loaded) -> bool {
+        Loaded {
+            origin: None,
+            ..self.clone()
+        } == Loaded {
+            origin: None,
+            ..other.clone()
+        }
+    }
+
     pub fn unknown() -> Loaded {
         Loaded::default()
     }
@@ -178,6 +189,43 @@ impl Ty {
     pub fn join(self, other: Ty) -> Ty {
         if self == other {
             return self;
+        }
+        // The same query state reached by different code: keep it, but with no
+        // single place to add `select_related` to.
+        match (&self, &other) {
+            (
+                Ty::QuerySet {
+                    model: a,
+                    values: va,
+                    loaded: la,
+                },
+                Ty::QuerySet {
+                    model: b,
+                    values: vb,
+                    loaded: lb,
+                },
+            ) if a == b && va == vb && la.same_state(lb) => {
+                return Ty::QuerySet {
+                    model: *a,
+                    values: *va,
+                    loaded: Loaded {
+                        origin: None,
+                        ..la.clone()
+                    },
+                };
+            }
+            (Ty::Instance { model: a, loaded: la }, Ty::Instance { model: b, loaded: lb })
+                if a == b && la.same_state(lb) =>
+            {
+                return Ty::Instance {
+                    model: *a,
+                    loaded: Loaded {
+                        origin: None,
+                        ..la.clone()
+                    },
+                };
+            }
+            _ => {}
         }
         match (self, other) {
             (Ty::Maybe(a), b) | (b, Ty::Maybe(a)) if b.holds_model_data() || b == Ty::Unknown => Ty::Maybe(a),
