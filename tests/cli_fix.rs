@@ -109,3 +109,100 @@ fn json_carries_the_edits() {
         .iter()
         .any(|e| e["content"] == "aget" && e["location"]["row"] == 5));
 }
+
+/// Every fix edit's text, from `check --output-format json` with extra args.
+fn fix_texts(dir: &Path, args: &[&str]) -> Vec<String> {
+    let out = common::bin()
+        .current_dir(dir)
+        .args(["check", ".", "--output-format", "json", "--exit-zero", "--no-cache"])
+        .args(args)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| !f["fix"].is_null())
+        .flat_map(|f| {
+            f["fix"]["edits"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["content"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// APIs Django added after 4.2, by version: fixes must not use them on older targets.
+const SINCE_5_0: &[&str] = &[
+    "aget_object_or_404",
+    "aget_list_or_404",
+    "aprefetch_related_objects",
+    "aauthenticate",
+    "alogin",
+    "alogout",
+    "aget_user",
+    "aupdate_session_auth_hash",
+    "auser()",
+];
+const SINCE_5_1: &[&str] = &["aflush", "acycle_key"];
+const SINCE_5_2: &[&str] = &[
+    "acreate_user",
+    "acreate_superuser",
+    "ahas_perm",
+    "ahas_perms",
+    "ahas_module_perms",
+    "acheck_password",
+];
+
+#[test]
+fn fixes_follow_the_target_django_version() {
+    let corpus = common::repo().join("fixtures/oracle");
+    let uses =
+        |texts: &[String], names: &[&str]| names.iter().filter(|n| texts.iter().any(|t| t.contains(**n))).count();
+
+    let v52 = fix_texts(&corpus, &["--django-version", "5.2"]);
+    assert!(uses(&v52, SINCE_5_0) >= 5, "5.0 twins used on 5.2: {v52:?}");
+    assert!(uses(&v52, SINCE_5_1) >= 1 && uses(&v52, SINCE_5_2) >= 4);
+
+    let v42 = fix_texts(&corpus, &["--django-version", "4.2"]);
+    let too_new: Vec<&String> = v42
+        .iter()
+        .filter(|t| {
+            SINCE_5_0
+                .iter()
+                .chain(SINCE_5_1)
+                .chain(SINCE_5_2)
+                .any(|n| t.contains(n))
+        })
+        .collect();
+    assert!(too_new.is_empty(), "fixes for Django 4.2 use newer APIs: {too_new:?}");
+    assert!(v42.iter().any(|t| t == "aget"), "4.2 has the QuerySet twins");
+
+    let v40 = fix_texts(&corpus, &["--django-version", "4.0"]);
+    assert!(
+        !v40.iter().any(|t| t == "aget" || t == "acount"),
+        "4.0 has no async QuerySet API: {v40:?}"
+    );
+}
+
+#[test]
+fn the_version_is_detected_from_the_project() {
+    let views = "from django.shortcuts import get_object_or_404\nfrom app.models import Product\n\nasync def show(pk):\n    return get_object_or_404(Product, pk=pk)\n";
+    let p = project(views.as_bytes());
+    std::fs::write(p.path().join("requirements.txt"), "Django==4.2.16\n").unwrap();
+    assert!(!fix_texts(p.path(), &[])
+        .iter()
+        .any(|t| t.contains("aget_object_or_404")));
+    std::fs::write(p.path().join("requirements.txt"), "Django>=5.1,<6\n").unwrap();
+    let p2 = project(views.as_bytes());
+    std::fs::write(p2.path().join("requirements.txt"), "Django>=5.1,<6\n").unwrap();
+    assert!(fix_texts(p2.path(), &[])
+        .iter()
+        .any(|t| t.contains("aget_object_or_404")));
+    // The flag wins over the project's files.
+    assert!(!fix_texts(p2.path(), &["--django-version", "4.2"])
+        .iter()
+        .any(|t| t.contains("aget_object_or_404")));
+}

@@ -6,6 +6,7 @@
 //! overrides discovery. Every key and value is validated here, and every
 //! problem is one line that names the file, the key and what is allowed.
 
+pub mod django_version;
 mod parse;
 pub mod settings;
 

@@ -223,7 +223,12 @@ impl Settings {
         AnalysisOptions {
             rules: self.rules_for(path),
             follow_calls_depth: self.follow_calls_depth,
-            django_version: self.django_version.map_or((5, 2), |v| (v.major, v.minor)),
+            // Flag or config, else what the project's dependency files say, else 5.2.
+            django_version: self
+                .django_version
+                .map(|v| (v.major, v.minor))
+                .or_else(|| path.parent().and_then(super::django_version::detect))
+                .unwrap_or((5, 2)),
         }
     }
 }
