@@ -200,8 +200,18 @@ impl<'a> Walker<'a> {
 
     /// A finding that does not depend on where the code runs (RDJ202, RDJ302).
     pub fn report(&mut self, rule: Rule, range: Range<usize>, message: String) {
+        self.report_fix(rule, range, message, None);
+    }
+
+    pub fn report_fix(
+        &mut self,
+        rule: Rule,
+        range: Range<usize>,
+        message: String,
+        fix: Option<crate::diagnostic::Fix>,
+    ) {
         if matches!(self.exec, Exec::Async | Exec::SyncHandler) && self.rules.contains(rule) {
-            self.findings.push(Finding::new(rule, message, range));
+            self.findings.push(Finding::new(rule, message, range).with_fix(fix));
         }
     }
 

@@ -52,6 +52,7 @@ macro_rules! registry {
     };
 }
 
+pub mod atomic_fix;
 pub mod fixes;
 pub mod modelstate;
 

@@ -51,7 +51,9 @@ pub fn check_with<'a>(w: &mut Walker<'a>, value: Node<'a>) {
         && matches!(w.eval_quiet(value), crate::checker::types::Ty::External(q) if q == "django.db.transaction.Atomic");
     if (value.kind() == "call" && is_atomic(w, value)) || atomic_value {
         let what = format!("`{}` opens a transaction synchronously and blocks the event loop", w.snippet(value));
-        w.report_blocking(Rule::RDJ201, value.byte_range(), what);
+        let with_stmt = std::iter::successors(value.parent(), |n| n.parent()).find(|n| n.kind() == "with_statement");
+        let fix = with_stmt.and_then(|s| crate::rules::atomic_fix::fix(w, s, None));
+        w.report_blocking_fix(Rule::RDJ201, value.byte_range(), what, fix);
     }
 }
 

@@ -53,7 +53,11 @@ pub fn check_async_with<'a>(w: &mut Walker<'a>, value: Node<'a>) {
         } else {
             format!("`async with {}` fails at runtime: Django's `Atomic` is not an async context manager", w.snippet(value))
         };
-        w.report(Rule::RDJ202, value.byte_range(), msg);
+        let fix = sync_header(w, value, inner).and_then(|header| {
+            let with_stmt = std::iter::successors(value.parent(), |n| n.parent()).find(|n| n.kind() == "with_statement")?;
+            crate::rules::atomic_fix::fix(w, with_stmt, Some(header))
+        });
+        w.report_fix(Rule::RDJ202, value.byte_range(), msg, fix);
     }
 }
 
@@ -81,4 +85,25 @@ fn has_aenter(w: &Walker<'_>, call: Node<'_>) -> bool {
         Symbol::Class(c) => w.index.find_method(c, "__aenter__").is_some(),
         _ => false,
     }
+}
+
+/// The `with` header that enters the same transaction synchronously:
+/// `async with sync_to_async(transaction.atomic)(using="x") as tx` →
+/// `with transaction.atomic(using="x") as tx`. Only for a single item.
+fn sync_header(w: &Walker<'_>, value: Node<'_>, call: Node<'_>) -> Option<String> {
+    let item = std::iter::successors(value.parent(), |n| n.parent()).find(|n| n.kind() == "with_item")?;
+    let clause = item.parent()?;
+    if crate::syntax::named_children(clause).len() != 1 {
+        return None;
+    }
+    let callee = field(call, "function").map(syntax::unparen)?;
+    let expr = if callee.kind() == "call" {
+        // sync_to_async(atomic)(args) → atomic(args)
+        let atomic = field(callee, "arguments")?.named_child(0)?;
+        format!("{}{}", w.text(atomic), w.text(field(call, "arguments")?))
+    } else {
+        w.text(call).to_owned()
+    };
+    let alias = value.parent().filter(|p| p.kind() == "as_pattern").and_then(|p| field(p, "alias")).map(|a| format!(" as {}", w.text(a)));
+    Some(format!("with {expr}{}", alias.unwrap_or_default()))
 }

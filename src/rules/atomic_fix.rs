@@ -1,0 +1,378 @@
+//! The fix of RDJ201/RDJ202: run the transactional block in a worker thread.
+//!
+//! ```python
+//! with transaction.atomic():                 def _atomic_block():
+//!     order = await Order.objects.acreate()      with transaction.atomic():
+//! return order.status                                order = Order.objects.create()
+//!                                                return order
+//!                                            order = await sync_to_async(_atomic_block)()
+//!                                            return order.status
+//! ```
+//! Names the block assigns and the function reads afterwards are returned;
+//! names the function binds elsewhere are declared `nonlocal`. Awaited async
+//! ORM calls become their sync forms (the transaction needs the sync ORM).
+//! No fix when the block returns, yields, breaks out, awaits anything else,
+//! or holds a multi-line string (re-indenting would change it).
+
+use std::collections::BTreeSet;
+
+use tree_sitter::Node;
+
+use crate::checker::walker::Walker;
+use crate::diagnostic::{Applicability, Edit, Fix};
+use crate::rules::fixes;
+use crate::syntax::{self, field, named_children};
+
+/// Django's async twins that turn back into their sync forms.
+const TWINS: &[&str] = &[
+    "aget",
+    "acreate",
+    "aget_or_create",
+    "aupdate_or_create",
+    "abulk_create",
+    "abulk_update",
+    "acount",
+    "ain_bulk",
+    "alatest",
+    "aearliest",
+    "afirst",
+    "alast",
+    "aaggregate",
+    "aexists",
+    "acontains",
+    "aupdate",
+    "adelete",
+    "aexplain",
+    "asave",
+    "arefresh_from_db",
+    "aadd",
+    "aremove",
+    "aclear",
+    "aset",
+];
+
+/// `header`: for RDJ202, the sync `with` header replacing the broken `async with` one.
+pub fn fix(w: &Walker<'_>, with_stmt: Node<'_>, header: Option<String>) -> Option<Fix> {
+    if !w.can_await_at(with_stmt) {
+        return None;
+    }
+    let function =
+        std::iter::successors(with_stmt.parent(), |n| n.parent()).find(|n| n.kind() == "function_definition")?;
+    let fbody = field(function, "body")?;
+    let src = w.src;
+
+    // Rewrites inside the block, relative to its text.
+    let mut inner: Vec<(usize, usize, String)> = Vec::new();
+    if let Some(h) = header {
+        let body = field(with_stmt, "body")?;
+        // Keep everything from the `:` on; replace `async with … ` before it.
+        let colon = src[..body.start_byte()].rfind(':')?;
+        inner.push((with_stmt.start_byte(), colon, h));
+    }
+    if !convertible(with_stmt, src, &mut inner, true) {
+        return None;
+    }
+
+    let assigned = assigned_in(with_stmt, src);
+    let mut outside = BTreeSet::new();
+    for p in field(function, "parameters").map(named_children).unwrap_or_default() {
+        param_names(p, src, &mut outside);
+    }
+    collect_assigned(fbody, src, &mut outside, Some(with_stmt));
+    let read_after = read_after(fbody, src, with_stmt.end_byte());
+    let nonlocals: Vec<&String> = assigned.iter().filter(|n| outside.contains(*n)).collect();
+    let returned: Vec<&String> = assigned
+        .iter()
+        .filter(|n| !outside.contains(*n) && read_after.contains(*n))
+        .collect();
+
+    // The block's text with the inner rewrites, re-indented one level.
+    let line_start = src[..with_stmt.start_byte()].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    let indent = &src[line_start..with_stmt.start_byte()];
+    if !indent.chars().all(|c| c == ' ' || c == '\t') {
+        return None; // `if x: with …` on one line
+    }
+    inner.sort_by_key(|(s, _, _)| *s);
+    let mut block = String::new();
+    let mut at = with_stmt.start_byte();
+    for (s, e, text) in &inner {
+        if *s < at {
+            return None;
+        }
+        block.push_str(&src[at..*s]);
+        block.push_str(text);
+        at = *e;
+    }
+    block.push_str(&src[at..with_stmt.end_byte()]);
+    let nl = if src.contains("\r\n") { "\r\n" } else { "\n" };
+    let step = if indent.contains('\t') { "\t" } else { "    " };
+    let body_indent = format!("{indent}{step}");
+    let name = fresh_name(fbody, src);
+
+    let mut out = format!("{indent}def {name}():{nl}");
+    if !nonlocals.is_empty() {
+        let list: Vec<&str> = nonlocals.iter().map(|s| s.as_str()).collect();
+        out.push_str(&format!("{body_indent}nonlocal {}{nl}", list.join(", ")));
+    }
+    for (i, line) in block.split(nl).enumerate() {
+        let line = if i == 0 {
+            line.to_owned()
+        } else {
+            line.strip_prefix(indent).unwrap_or(line).to_owned()
+        };
+        if line.trim().is_empty() {
+            out.push_str(nl);
+        } else {
+            out.push_str(&format!("{body_indent}{line}{nl}"));
+        }
+    }
+    let names: Vec<&str> = returned.iter().map(|s| s.as_str()).collect();
+    if !names.is_empty() {
+        out.push_str(&format!("{body_indent}return {}{nl}", names.join(", ")));
+    }
+    let call = format!("await sync_to_async({name})()");
+    if names.is_empty() {
+        out.push_str(&format!("{indent}{call}"));
+    } else {
+        out.push_str(&format!("{indent}{} = {call}", names.join(", ")));
+    }
+
+    let mut edits = vec![Edit {
+        range: line_start..with_stmt.end_byte(),
+        content: out,
+    }];
+    edits.extend(fixes::ensure_import(w, "asgiref.sync", "sync_to_async"));
+    Some(Fix {
+        applicability: Applicability::Unsafe,
+        message: format!(
+            "Run the block in a worker thread: `{name}` with the sync ORM, `await sync_to_async({name})()`"
+        ),
+        edits,
+    })
+}
+
+/// Collects the rewrites that make `node` plain sync code; false if impossible.
+fn convertible(node: Node<'_>, src: &str, out: &mut Vec<(usize, usize, String)>, top: bool) -> bool {
+    match node.kind() {
+        "return_statement" | "yield" | "break_statement" | "continue_statement" | "nonlocal_statement"
+        | "global_statement" => {
+            return false;
+        }
+        "function_definition" | "lambda" | "class_definition" => return true, // their own scope
+        "for_statement" | "while_statement" if !top => {
+            // `break`/`continue` inside a loop of the block are fine.
+            return named_children(node)
+                .into_iter()
+                .all(|c| convertible_in_loop(c, src, out))
+                && async_for(node, src, out);
+        }
+        "string" if syntax::text(node, src).contains(['\n', '\r']) => return false,
+        "await" => {
+            let Some(call) = node.named_child(0).map(syntax::unparen).filter(|c| c.kind() == "call") else {
+                return false;
+            };
+            let Some(func) = field(call, "function").filter(|f| f.kind() == "attribute") else {
+                return false;
+            };
+            let Some(name) = field(func, "attribute") else {
+                return false;
+            };
+            let method = syntax::text(name, src);
+            if !TWINS.contains(&method) || call.named_children(&mut call.walk()).any(|c| contains_await(c)) {
+                return false;
+            }
+            let text = format!(
+                "{}{}{}",
+                &src[call.start_byte()..name.start_byte()],
+                &method[1..],
+                &src[name.end_byte()..call.end_byte()]
+            );
+            out.push((node.start_byte(), node.end_byte(), text));
+            return true;
+        }
+        "with_statement" if !top && syntax::is_async(node) => return false,
+        "for_in_clause" => {
+            if !async_for(node, src, out) {
+                return false;
+            }
+        }
+        _ => {}
+    }
+    if top && node.kind() == "with_statement" {
+        // The header was handled by the caller; only the body matters.
+        return field(node, "body")
+            .is_some_and(|b| named_children(b).into_iter().all(|c| convertible(c, src, out, false)));
+    }
+    named_children(node)
+        .into_iter()
+        .all(|c| convertible(c, src, out, false))
+}
+
+fn convertible_in_loop(node: Node<'_>, src: &str, out: &mut Vec<(usize, usize, String)>) -> bool {
+    match node.kind() {
+        "break_statement" | "continue_statement" => true,
+        "block" => named_children(node)
+            .into_iter()
+            .all(|c| convertible_in_loop(c, src, out)),
+        _ => convertible(node, src, out, false),
+    }
+}
+
+/// `async for` (statement or comprehension clause) → `for`; `aiterator()` → `iterator()`.
+fn async_for(node: Node<'_>, src: &str, out: &mut Vec<(usize, usize, String)>) -> bool {
+    if !syntax::is_async(node) {
+        return true;
+    }
+    let Some(kw) = syntax::children(node).into_iter().find(|c| c.kind() == "async") else {
+        return false;
+    };
+    let end = src[kw.end_byte()..]
+        .find(|c: char| !c.is_whitespace())
+        .map_or(kw.end_byte(), |i| kw.end_byte() + i);
+    out.push((kw.start_byte(), end, String::new()));
+    if let Some(right) = field(node, "right") {
+        if let Some(name) = (right.kind() == "call")
+            .then(|| field(right, "function"))
+            .flatten()
+            .and_then(|f| field(f, "attribute"))
+        {
+            if syntax::text(name, src) == "aiterator" {
+                out.push((name.start_byte(), name.end_byte(), "iterator".into()));
+            }
+        }
+    }
+    true
+}
+
+fn contains_await(node: Node<'_>) -> bool {
+    node.kind() == "await" || named_children(node).into_iter().any(contains_await)
+}
+
+/// Names the block binds (not inside nested scopes), in order of appearance.
+fn assigned_in(node: Node<'_>, src: &str) -> Vec<String> {
+    let mut set = BTreeSet::new();
+    collect_assigned(node, src, &mut set, None);
+    let mut seen = Vec::new();
+    // Keep a stable order: by first position in the text.
+    let mut with_pos: Vec<(usize, String)> = set
+        .into_iter()
+        .map(|n| (syntax::text(node, src).find(&n).unwrap_or(usize::MAX), n))
+        .collect();
+    with_pos.sort();
+    for (_, n) in with_pos {
+        seen.push(n);
+    }
+    seen
+}
+
+fn collect_assigned(node: Node<'_>, src: &str, out: &mut BTreeSet<String>, skip: Option<Node<'_>>) {
+    if skip.is_some_and(|s| s.id() == node.id()) {
+        return;
+    }
+    match node.kind() {
+        "function_definition" | "class_definition" => {
+            if let Some(n) = field(node, "name") {
+                out.insert(syntax::text(n, src).to_owned());
+            }
+            return;
+        }
+        "lambda" | "list_comprehension" | "set_comprehension" | "dictionary_comprehension" | "generator_expression" => {
+            return
+        }
+        "assignment" | "augmented_assignment" | "for_statement" => {
+            if let Some(left) = field(node, "left") {
+                target_names(left, src, out);
+            }
+        }
+        "as_pattern_target" | "named_expression" => {
+            if let Some(n) = field(node, "name").or_else(|| node.named_child(0)) {
+                target_names(n, src, out);
+            }
+        }
+        "import_statement" | "import_from_statement" => {
+            for c in named_children(node) {
+                let n = if c.kind() == "aliased_import" {
+                    field(c, "alias")
+                } else {
+                    Some(c)
+                };
+                if let Some(n) = n {
+                    out.insert(syntax::text(n, src).split('.').next().unwrap_or("").to_owned());
+                }
+            }
+        }
+        _ => {}
+    }
+    for c in named_children(node) {
+        collect_assigned(c, src, out, skip);
+    }
+}
+
+fn target_names(node: Node<'_>, src: &str, out: &mut BTreeSet<String>) {
+    match node.kind() {
+        "identifier" => {
+            out.insert(syntax::text(node, src).to_owned());
+        }
+        "pattern_list"
+        | "tuple_pattern"
+        | "list_pattern"
+        | "parenthesized_expression"
+        | "list_splat_pattern"
+        | "tuple"
+        | "list" => {
+            for c in named_children(node) {
+                target_names(c, src, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn param_names(p: Node<'_>, src: &str, out: &mut BTreeSet<String>) {
+    let n = match p.kind() {
+        "identifier" => Some(p),
+        "typed_parameter" | "list_splat_pattern" | "dictionary_splat_pattern" => p.named_child(0),
+        "default_parameter" | "typed_default_parameter" => field(p, "name"),
+        _ => None,
+    };
+    if let Some(n) = n.filter(|n| n.kind() == "identifier") {
+        out.insert(syntax::text(n, src).to_owned());
+    }
+}
+
+/// Identifiers read anywhere in `body` after `offset` (attribute and keyword
+/// names excluded).
+fn read_after(body: Node<'_>, src: &str, offset: usize) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut stack = vec![body];
+    while let Some(n) = stack.pop() {
+        if n.end_byte() <= offset {
+            continue;
+        }
+        if n.kind() == "identifier" && n.start_byte() >= offset {
+            let is_attr_name = n
+                .parent()
+                .is_some_and(|p| p.kind() == "attribute" && field(p, "attribute").is_some_and(|a| a.id() == n.id()));
+            let is_keyword = n
+                .parent()
+                .is_some_and(|p| p.kind() == "keyword_argument" && field(p, "name").is_some_and(|a| a.id() == n.id()));
+            if !is_attr_name && !is_keyword {
+                out.insert(syntax::text(n, src).to_owned());
+            }
+        }
+        stack.extend(named_children(n));
+    }
+    out
+}
+
+/// `_atomic_block`, or `_atomic_block_2`… when the function already uses the name.
+fn fresh_name(body: Node<'_>, src: &str) -> String {
+    let text = syntax::text(body, src);
+    let mut name = "_atomic_block".to_owned();
+    let mut i = 2;
+    while text.contains(&name) {
+        name = format!("_atomic_block_{i}");
+        i += 1;
+    }
+    name
+}
