@@ -206,3 +206,26 @@ fn the_version_is_detected_from_the_project() {
         .iter()
         .any(|t| t.contains("aget_object_or_404")));
 }
+
+#[test]
+fn rdj401_moves_the_import_into_the_functions_that_use_it() {
+    let states = "\"\"\"Order states.\"\"\"\nimport reflex as rx\nfrom app.models import Product\n\n\nclass CountState(rx.State):\n    count: int = 0\n\n    async def load(self):\n        \"\"\"Load the count.\"\"\"\n        self.count = await Product.objects.acount()\n\n\n@rx.page()\ndef page():\n    return rx.text(Product.__name__)\n";
+    let fixed = "\"\"\"Order states.\"\"\"\nimport reflex as rx\n\n\nclass CountState(rx.State):\n    count: int = 0\n\n    async def load(self):\n        \"\"\"Load the count.\"\"\"\n        from app.models import Product\n        self.count = await Product.objects.acount()\n\n\n@rx.page()\ndef page():\n    from app.models import Product\n    return rx.text(Product.__name__)\n";
+    let p = project(FIXED.as_bytes());
+    std::fs::write(p.path().join("app/states.py"), states).unwrap();
+    // Unsafe: `--fix` alone leaves it.
+    assert_eq!(run(p.path(), &["--fix"]).2, 1);
+    assert_eq!(std::fs::read_to_string(p.path().join("app/states.py")).unwrap(), states);
+    let (_, err, code) = run(p.path(), &["--fix", "--unsafe-fixes"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(std::fs::read_to_string(p.path().join("app/states.py")).unwrap(), fixed);
+
+    // A use at import time (a class attribute) makes it unfixable.
+    let class_level = states.replace("    count: int = 0\n", "    count: int = 0\n    model = Product\n");
+    std::fs::write(p.path().join("app/states.py"), &class_level).unwrap();
+    assert_eq!(run(p.path(), &["--fix", "--unsafe-fixes"]).2, 1);
+    assert_eq!(
+        std::fs::read_to_string(p.path().join("app/states.py")).unwrap(),
+        class_level
+    );
+}

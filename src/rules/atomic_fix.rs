@@ -191,11 +191,7 @@ fn convertible(node: Node<'_>, src: &str, out: &mut Vec<(usize, usize, String)>,
             return true;
         }
         "with_statement" if !top && syntax::is_async(node) => return false,
-        "for_in_clause" => {
-            if !async_for(node, src, out) {
-                return false;
-            }
-        }
+        "for_in_clause" if !async_for(node, src, out) => return false,
         _ => {}
     }
     if top && node.kind() == "with_statement" {

@@ -54,6 +54,7 @@ macro_rules! registry {
 
 pub mod atomic_fix;
 pub mod fixes;
+pub mod import_fix;
 pub mod modelstate;
 
 registry! {

@@ -60,11 +60,16 @@ pub fn check(index: &WorkspaceIndex, file: FileId, rules: RuleSet, out: &mut Vec
             continue;
         }
         seen_stmts.push(b.stmt_range.start);
-        out.push(Finding::new(
-            Rule::RDJ401,
-            format!("`{module}` is imported at module level before Django is set up: `AppRegistryNotReady` when Reflex loads this module"),
-            b.stmt_range.clone(),
-        ));
+        let bindings: Vec<&ImportBinding> = summary.imports.iter().filter(|o| o.stmt_range == b.stmt_range).collect();
+        let fix = entry.tree().and_then(|t| crate::rules::import_fix::fix(t.root_node(), &entry.text, b.stmt_range.clone(), &bindings));
+        out.push(
+            Finding::new(
+                Rule::RDJ401,
+                format!("`{module}` is imported at module level before Django is set up: `AppRegistryNotReady` when Reflex loads this module"),
+                b.stmt_range.clone(),
+            )
+            .with_fix(fix),
+        );
     }
 }
 
