@@ -153,7 +153,24 @@ pub fn fix(w: &Walker<'_>, with_stmt: Node<'_>, header: Option<String>) -> Optio
 
 /// Collects the rewrites that make `node` plain sync code; false if impossible.
 fn convertible(node: Node<'_>, src: &str, out: &mut Vec<(usize, usize, String)>, top: bool) -> bool {
+    convertible_with(node, src, out, top, false)
+}
+
+/// `returns_ok`: a `return` may stay (the whole body moves, so it returns
+/// from the nested function, whose result the outer one returns).
+fn convertible_with(
+    node: Node<'_>,
+    src: &str,
+    out: &mut Vec<(usize, usize, String)>,
+    top: bool,
+    returns_ok: bool,
+) -> bool {
     match node.kind() {
+        "return_statement" if returns_ok => {
+            return named_children(node)
+                .into_iter()
+                .all(|c| convertible_with(c, src, out, false, true));
+        }
         "return_statement" | "yield" | "break_statement" | "continue_statement" | "nonlocal_statement"
         | "global_statement" => {
             return false;
@@ -371,4 +388,111 @@ fn fresh_name(body: Node<'_>, src: &str) -> String {
         i += 1;
     }
     name
+}
+
+/// `@transaction.atomic` on an `async def`: the body moves into a nested sync
+/// def that runs inside `with transaction.atomic():` in a worker thread, and
+/// the function returns its result.
+pub fn decorator_fix(w: &Walker<'_>, def: Node<'_>, decorator: Node<'_>) -> Option<Fix> {
+    let src = w.src;
+    let body = field(def, "body")?;
+    let statements: Vec<Node<'_>> = named_children(body)
+        .into_iter()
+        .filter(|c| c.kind() != "comment")
+        .collect();
+    let first = *statements.first()?;
+    let docstring =
+        first.kind() == "expression_statement" && first.named_child(0).is_some_and(|s| s.kind() == "string");
+    let moved: Vec<Node<'_>> = statements.iter().copied().skip(usize::from(docstring)).collect();
+    let start = *moved.first()?;
+    let mut inner = Vec::new();
+    if !moved.iter().all(|s| convertible_with(*s, src, &mut inner, false, true)) {
+        return None;
+    }
+    let line_start = |at: usize| src[..at].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    let indent = &src[line_start(start.start_byte())..start.start_byte()];
+    if !indent.chars().all(|c| c == ' ' || c == '\t') {
+        return None;
+    }
+    let nl = if src.contains("\r\n") { "\r\n" } else { "\n" };
+    let step = if indent.contains('\t') { "\t" } else { "    " };
+
+    // The moved statements' text with the inner rewrites.
+    let from = line_start(start.start_byte());
+    let to = body.end_byte();
+    inner.sort_by_key(|(s, _, _)| *s);
+    let mut block = String::new();
+    let mut at = from;
+    for (s, e, text) in &inner {
+        if *s < at {
+            return None;
+        }
+        block.push_str(&src[at..*s]);
+        block.push_str(text);
+        at = *e;
+    }
+    block.push_str(&src[at..to]);
+
+    // Parameters the body assigns must stay the outer function's.
+    let mut params = BTreeSet::new();
+    for p in field(def, "parameters").map(named_children).unwrap_or_default() {
+        param_names(p, src, &mut params);
+    }
+    let mut assigned = BTreeSet::new();
+    for s in &moved {
+        collect_assigned(*s, src, &mut assigned, None);
+    }
+    let nonlocals: Vec<&String> = assigned.iter().filter(|n| params.contains(*n)).collect();
+
+    let decorator_text = w.text(decorator);
+    let atomic = if decorator.kind() == "call" {
+        decorator_text.to_owned()
+    } else {
+        format!("{decorator_text}()")
+    };
+    let name = fresh_name(body, src);
+    let inner_indent = format!("{indent}{step}");
+    let block_indent = format!("{indent}{step}{step}");
+    let mut out = format!("{indent}def {name}():{nl}");
+    if !nonlocals.is_empty() {
+        let list: Vec<&str> = nonlocals.iter().map(|s| s.as_str()).collect();
+        out.push_str(&format!("{inner_indent}nonlocal {}{nl}", list.join(", ")));
+    }
+    out.push_str(&format!("{inner_indent}with {atomic}:{nl}"));
+    for line in block.split(nl) {
+        let line = line.strip_prefix(indent).unwrap_or(line);
+        if line.trim().is_empty() {
+            continue;
+        }
+        out.push_str(&format!("{block_indent}{line}{nl}"));
+    }
+    out.push_str(&format!("{indent}return await sync_to_async({name})()"));
+
+    // Remove the decorator's line.
+    let deco_line = line_start(decorator.start_byte());
+    let mut deco_end = decorator.end_byte();
+    deco_end += if src[deco_end..].starts_with("\r\n") {
+        2
+    } else {
+        usize::from(src[deco_end..].starts_with(['\n', '\r']))
+    };
+    if !src[deco_line..decorator.start_byte()].trim().eq("@") {
+        return None;
+    }
+    let mut edits = vec![
+        Edit {
+            range: deco_line..deco_end,
+            content: String::new(),
+        },
+        Edit {
+            range: from..to,
+            content: out,
+        },
+    ];
+    edits.extend(fixes::ensure_import(w, "asgiref.sync", "sync_to_async"));
+    Some(Fix {
+        applicability: Applicability::Unsafe,
+        message: format!("Run the body in a worker thread inside `with {atomic}:`"),
+        edits,
+    })
 }

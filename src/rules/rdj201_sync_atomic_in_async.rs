@@ -62,7 +62,8 @@ pub fn check_decorators<'a>(w: &mut Walker<'a>, def: Node<'a>) {
     for d in syntax::decorators(def) {
         if is_atomic(w, d) {
             let what = format!("`@{}` on an async function enters the transaction synchronously when called", w.snippet(d));
-            w.report_blocking(Rule::RDJ201, d.byte_range(), what);
+            let fix = crate::rules::atomic_fix::decorator_fix(w, def, d);
+            w.report_blocking_fix(Rule::RDJ201, d.byte_range(), what, fix);
         }
     }
 }
