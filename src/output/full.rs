@@ -188,7 +188,10 @@ pub fn render(file: &FileReport, finding: &Finding, handler: &GraphicalReportHan
             Severity::Warning => miette::Severity::Warning,
             Severity::Info => miette::Severity::Advice,
         },
-        help: finding.fix.as_ref().map(|f| f.message.clone()),
+        help: finding
+            .fix
+            .as_ref()
+            .map(|f| fix_help(&file.text, f, finding.range.start)),
         label,
         snippet,
     };
@@ -218,4 +221,61 @@ pub fn write(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()
         writeln!(out)?;
     }
     write_summary(report, out)
+}
+
+/// The fix's message, its applicability, and the lines it would produce
+/// around the finding (an import added elsewhere is only mentioned).
+fn fix_help(text: &str, fix: &crate::diagnostic::Fix, at: usize) -> String {
+    use crate::diagnostic::Applicability;
+    let kind = match fix.applicability {
+        Applicability::Safe => "safe fix",
+        Applicability::Unsafe => "unsafe fix: `--unsafe-fixes`",
+        Applicability::DisplayOnly => "not applied automatically",
+    };
+    let mut help = format!("{} ({kind})", fix.message);
+    // Edits on lines far from the finding (an added import) are left out.
+    let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count();
+    let finding_line = line_of(at);
+    let near: Vec<&crate::diagnostic::Edit> = fix
+        .edits
+        .iter()
+        .filter(|e| line_of(e.range.end) + 1 >= finding_line && line_of(e.range.start) <= finding_line + 40)
+        .collect();
+    if near.len() < fix.edits.len() {
+        help.push_str(", adding an import");
+    }
+    let (Some(start), Some(end)) = (
+        near.iter().map(|e| e.range.start).min(),
+        near.iter().map(|e| e.range.end).max(),
+    ) else {
+        return help;
+    };
+    let fix = &crate::diagnostic::Fix {
+        edits: near.into_iter().cloned().collect(),
+        ..fix.clone()
+    };
+    if end > text.len() || !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+        return help;
+    }
+    // The touched lines, rewritten.
+    let line_start = text[..start].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    let line_end = text[end..].find(['\n', '\r']).map_or(text.len(), |i| end + i);
+    let finding = crate::diagnostic::Finding::new(crate::rules::Rule::RDJ101, "", 0..0).with_fix(Some(fix.clone()));
+    let fixed = crate::fix::apply(
+        &text[..line_end],
+        std::slice::from_ref(&finding),
+        crate::fix::FixMode::SafeAndUnsafe,
+    )
+    .text;
+    let suggestion = &fixed[line_start..];
+    let lines: Vec<&str> = suggestion.lines().collect();
+    const MAX: usize = 12;
+    help.push_str("\n  suggestion:");
+    for line in lines.iter().take(MAX) {
+        help.push_str(&format!("\n  │ {line}"));
+    }
+    if lines.len() > MAX {
+        help.push_str(&format!("\n  │ … ({} more lines)", lines.len() - MAX));
+    }
+    help
 }
