@@ -148,6 +148,96 @@ struct Finding {
     code: String,
     /// `safe` / `unsafe` / `display-only`; None when `fix` is null.
     applicability: Option<String>,
+    /// What kind of rewrite it is (the fix message without receivers and literals).
+    kind: Option<String>,
+}
+
+/// Issue 3, item 3: every kind of fix marked safe. Each must appear in the
+/// corpus and be proven there (same values and rows as the original run
+/// synchronously); a new safe fix without a proving case fails the test.
+const SAFE_FIX_KINDS: &[&str] = &[
+    "RDJ101 Iterate with `async for`",
+    "RDJ101 Use `await aaggregate()`",
+    "RDJ101 Use `await abulk_create()`",
+    "RDJ101 Use `await abulk_update()`",
+    "RDJ101 Use `await acontains()`",
+    "RDJ101 Use `await acount()`",
+    "RDJ101 Use `await acreate()`",
+    "RDJ101 Use `await adelete()`",
+    "RDJ101 Use `await aearliest()`",
+    "RDJ101 Use `await aexists()`",
+    "RDJ101 Use `await aexplain()`",
+    "RDJ101 Use `await afirst()`",
+    "RDJ101 Use `await aget()`",
+    "RDJ101 Use `await aget_or_create()`",
+    "RDJ101 Use `await ain_bulk()`",
+    "RDJ101 Use `await alast()`",
+    "RDJ101 Use `await alatest()`",
+    "RDJ101 Use `await aupdate()`",
+    "RDJ101 Use `await aupdate_or_create()`",
+    "RDJ102 Use `await adelete()`",
+    "RDJ102 Use `await arefresh_from_db()`",
+    "RDJ102 Use `await asave()`",
+    "RDJ103 Collect with an async comprehension",
+    "RDJ103 Collect with an async comprehension first",
+    "RDJ103 Compare against rows collected with an async comprehension",
+    "RDJ103 Iterate with `async for`",
+    "RDJ103 Use `await acontains(obj)`",
+    "RDJ103 Use `await acount()`",
+    "RDJ103 Use `await aexists()`",
+    "RDJ104 Load it with the query: `select_related(\"…\")`",
+    "RDJ104 Read `…_id`",
+    "RDJ105 Use `await aadd()`",
+    "RDJ105 Use `await aclear()`",
+    "RDJ105 Use `await acreate()`",
+    "RDJ105 Use `await aget_or_create()`",
+    "RDJ105 Use `await aremove()`",
+    "RDJ105 Use `await aset()`",
+    "RDJ105 Use `await aupdate_or_create()`",
+    "RDJ106 Use `auser())`",
+    "RDJ106 Use `await aauthenticate()`",
+    "RDJ106 Use `await acheck_password()`",
+    "RDJ106 Use `await acreate_superuser()`",
+    "RDJ106 Use `await acreate_user()`",
+    "RDJ106 Use `await acycle_key()`",
+    "RDJ106 Use `await aflush()`",
+    "RDJ106 Use `await aget_list_or_404()`",
+    "RDJ106 Use `await aget_object_or_404()`",
+    "RDJ106 Use `await aget_user()`",
+    "RDJ106 Use `await ahas_module_perms()`",
+    "RDJ106 Use `await ahas_perm()`",
+    "RDJ106 Use `await ahas_perms()`",
+    "RDJ106 Use `await alogin()`",
+    "RDJ106 Use `await alogout()`",
+    "RDJ106 Use `await aprefetch_related_objects()`",
+    "RDJ106 Use `await asave()`",
+    "RDJ106 Use `await aupdate_session_auth_hash()`",
+];
+
+/// `Use \`await Product.objects.aget()\`` → `RDJ101 Use \`aget()\``: the
+/// fix message with receivers, string literals and field names left out.
+fn fix_kind(code: &str, message: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in message.split('`').enumerate() {
+        if i % 2 == 0 {
+            out.push_str(part);
+            continue;
+        }
+        let mut seg = part.rsplit('.').next().unwrap_or(part).to_owned();
+        if let Some(q) = seg.find('"') {
+            seg = format!("{}\"…\")", &seg[..q]);
+        }
+        if seg.ends_with("_id") {
+            seg = "…_id".to_owned();
+        }
+        if part.starts_with("await ") && !seg.starts_with("await ") {
+            seg = format!("await {seg}");
+        }
+        out.push('`');
+        out.push_str(&seg);
+        out.push('`');
+    }
+    format!("{code} {out}")
 }
 
 impl Finding {
@@ -173,6 +263,7 @@ fn findings(root: &Path, shape_errors: &mut Vec<String>) -> Vec<Finding> {
         let row = f["location"]["row"].as_u64().unwrap() as usize;
         let code = f["code"].as_str().unwrap().to_owned();
         let fix = &f["fix"];
+        let kind = fix["message"].as_str().map(|m| fix_kind(&code, m));
         let applicability = if fix.is_null() {
             None
         } else {
@@ -207,6 +298,7 @@ fn findings(root: &Path, shape_errors: &mut Vec<String>) -> Vec<Finding> {
             row,
             code,
             applicability,
+            kind,
         });
     }
     out
@@ -771,6 +863,34 @@ fn fixes_keep_behaviour_under_real_django() {
             f.applicability.as_deref().unwrap_or("-")
         );
     }
+    // Issue 3, item 3: every kind of safe fix, each proven by the cases above.
+    let mut safe_kinds: std::collections::BTreeMap<String, (usize, usize)> = std::collections::BTreeMap::new();
+    for f in offered.iter().filter(|f| f.applicability.as_deref() == Some("safe")) {
+        let e = safe_kinds.entry(f.kind.clone().unwrap_or_default()).or_default();
+        e.0 += 1;
+        if proven.contains(&(f.file.clone(), f.row, f.code.clone())) {
+            e.1 += 1;
+        }
+    }
+    eprintln!("  safe fix kinds ({}):", safe_kinds.len());
+    for (kind, (n, ok)) in &safe_kinds {
+        eprintln!("    {kind}: {ok}/{n} proven");
+    }
+    let observed: std::collections::BTreeSet<&str> = safe_kinds.keys().map(String::as_str).collect();
+    let listed: std::collections::BTreeSet<&str> = SAFE_FIX_KINDS.iter().copied().collect();
+    assert_eq!(
+        observed, listed,
+        "the safe fix kinds changed: prove the new ones with oracle cases and list them"
+    );
+    let unproven_safe: Vec<&String> = safe_kinds
+        .iter()
+        .filter(|(_, (n, ok))| n != ok)
+        .map(|(k, _)| k)
+        .collect();
+    assert!(
+        unproven_safe.is_empty(),
+        "safe fixes not proven by a passing case: {unproven_safe:?}"
+    );
 
     assert!(
         failures.is_empty(),
