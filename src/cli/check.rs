@@ -232,23 +232,7 @@ pub fn check(args: CheckArgs) -> Result<i32, Fatal> {
     };
     let report = Report::new(files);
 
-    let color = io::stdout().is_terminal() && std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty());
-    let mut stdout = io::BufWriter::new(io::stdout().lock());
-    let written = if args.statistics {
-        if matches!(args.output_format, OutputFormat::Json | OutputFormat::JsonLines) {
-            statistics::write_json(&report, &mut stdout)
-        } else {
-            statistics::write_text(&report, &mut stdout)
-        }
-    } else {
-        output::write_report(&report, args.output_format, &mut stdout, color)
-    }
-    .and_then(|_| stdout.flush());
-    match written {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
-        Err(e) => return Err(Fatal(format!("writing output: {}", io_error_message(&e)))),
-    }
+    write_output(&args, &report)?;
 
     Ok(if report.count() > 0 && !args.exit_zero {
         EXIT_FINDINGS
@@ -405,23 +389,7 @@ fn fix_and_report(
         })?;
     }
     let report = Report::new(outcome.remaining);
-    let color = io::stdout().is_terminal() && std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty());
-    let mut stdout = io::BufWriter::new(io::stdout().lock());
-    let written = if args.statistics {
-        if matches!(args.output_format, OutputFormat::Json | OutputFormat::JsonLines) {
-            statistics::write_json(&report, &mut stdout)
-        } else {
-            statistics::write_text(&report, &mut stdout)
-        }
-    } else {
-        output::write_report(&report, args.output_format, &mut stdout, color)
-    }
-    .and_then(|_| stdout.flush());
-    match written {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
-        Err(e) => return Err(Fatal(format!("writing output: {}", io_error_message(&e)))),
-    }
+    write_output(args, &report)?;
     eprintln!(
         "Fixed {} finding{}.",
         outcome.fixed,
@@ -432,4 +400,25 @@ fn fix_and_report(
     } else {
         EXIT_OK
     })
+}
+
+/// Writes the report (or its statistics) to stdout; a closed pipe is no error.
+fn write_output(args: &CheckArgs, report: &Report) -> Result<(), Fatal> {
+    let color = io::stdout().is_terminal() && std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty());
+    let mut stdout = io::BufWriter::new(io::stdout().lock());
+    let written = if args.statistics {
+        if matches!(args.output_format, OutputFormat::Json | OutputFormat::JsonLines) {
+            statistics::write_json(report, &mut stdout)
+        } else {
+            statistics::write_text(report, &mut stdout)
+        }
+    } else {
+        output::write_report(report, args.output_format, &mut stdout, color)
+    }
+    .and_then(|_| stdout.flush());
+    match written {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Fatal(format!("writing output: {}", io_error_message(&e)))),
+    }
 }

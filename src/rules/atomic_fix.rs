@@ -92,18 +92,7 @@ pub fn fix(w: &Walker<'_>, with_stmt: Node<'_>, header: Option<String>) -> Optio
     if !indent.chars().all(|c| c == ' ' || c == '\t') {
         return None; // `if x: with …` on one line
     }
-    inner.sort_by_key(|(s, _, _)| *s);
-    let mut block = String::new();
-    let mut at = with_stmt.start_byte();
-    for (s, e, text) in &inner {
-        if *s < at {
-            return None;
-        }
-        block.push_str(&src[at..*s]);
-        block.push_str(text);
-        at = *e;
-    }
-    block.push_str(&src[at..with_stmt.end_byte()]);
+    let block = rewrite(src, with_stmt.start_byte()..with_stmt.end_byte(), inner)?;
     let nl = if src.contains("\r\n") { "\r\n" } else { "\n" };
     let step = if indent.contains('\t') { "\t" } else { "    " };
     let body_indent = format!("{indent}{step}");
@@ -149,6 +138,23 @@ pub fn fix(w: &Walker<'_>, with_stmt: Node<'_>, header: Option<String>) -> Optio
         ),
         edits,
     })
+}
+
+/// `src[range]` with the inner rewrites applied (`None` if two overlap).
+fn rewrite(src: &str, range: std::ops::Range<usize>, mut inner: Vec<(usize, usize, String)>) -> Option<String> {
+    inner.sort_by_key(|(s, _, _)| *s);
+    let mut out = String::new();
+    let mut at = range.start;
+    for (s, e, text) in &inner {
+        if *s < at {
+            return None;
+        }
+        out.push_str(&src[at..*s]);
+        out.push_str(text);
+        at = *e;
+    }
+    out.push_str(&src[at..range.end]);
+    Some(out)
 }
 
 /// Collects the rewrites that make `node` plain sync code; false if impossible.
@@ -420,18 +426,7 @@ pub fn decorator_fix(w: &Walker<'_>, def: Node<'_>, decorator: Node<'_>) -> Opti
     // The moved statements' text with the inner rewrites.
     let from = line_start(start.start_byte());
     let to = body.end_byte();
-    inner.sort_by_key(|(s, _, _)| *s);
-    let mut block = String::new();
-    let mut at = from;
-    for (s, e, text) in &inner {
-        if *s < at {
-            return None;
-        }
-        block.push_str(&src[at..*s]);
-        block.push_str(text);
-        at = *e;
-    }
-    block.push_str(&src[at..to]);
+    let block = rewrite(src, from..to, inner)?;
 
     // Parameters the body assigns must stay the outer function's.
     let mut params = BTreeSet::new();
