@@ -207,7 +207,7 @@ pub fn run_with(args: Vec<OsString>) -> i32 {
     let result = match cli.command {
         Command::Check(args) => check(args),
         Command::Rule(args) => rule(args),
-        Command::Server => Err(Fatal::from("`server` is not yet available")),
+        Command::Server => Ok(crate::server::run()),
         Command::Schema { .. } => Err(Fatal::from("`schema` is not yet available")),
     };
     match result {

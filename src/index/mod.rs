@@ -323,7 +323,9 @@ pub(crate) struct Registry {
 }
 
 pub struct WorkspaceIndex {
-    pub files: Vec<FileEntry>,
+    /// Shared between index generations (the language server rebuilds the
+    /// index per change and keeps unchanged files, parses included).
+    pub files: Vec<Arc<FileEntry>>,
     /// Module name → files (several when projects in one workspace share names).
     by_module: FxHashMap<String, Vec<FileId>>,
     by_path: FxHashMap<PathBuf, FileId>,
@@ -388,6 +390,11 @@ impl WorkspaceIndex {
     /// Builds the index. Nothing is parsed here: files are parsed when the
     /// checker or name resolution first needs them.
     pub fn new(files: Vec<FileEntry>) -> WorkspaceIndex {
+        WorkspaceIndex::from_shared(files.into_iter().map(Arc::new).collect())
+    }
+
+    /// An index over files that other indexes may share.
+    pub fn from_shared(files: Vec<Arc<FileEntry>>) -> WorkspaceIndex {
         let mut by_module: FxHashMap<String, Vec<FileId>> = FxHashMap::default();
         let mut by_path = FxHashMap::default();
         for (id, f) in files.iter().enumerate() {

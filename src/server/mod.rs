@@ -1,0 +1,618 @@
+//! `reflex-django-lsp server`: the language server over stdio (SPEC §5).
+//!
+//! This layer only translates: documents and positions in, findings and
+//! fixes out. Each analysis builds a [`WorkspaceIndex`] generation from the
+//! cached files of the workspace (shared, so their parses are reused) plus
+//! the open documents, and calls the same [`check_file`] as `check`.
+
+mod frame;
+mod position;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use ropey::Rope;
+use tower_lsp_server::jsonrpc::Result;
+use tower_lsp_server::ls_types::*;
+use tower_lsp_server::{Client, LanguageServer, LspService, Server};
+
+use crate::checker::check_file;
+use crate::config::settings::{CliOverrides, SettingsResolver};
+use crate::config::{is_valid_selector, ConfigResolver, DjangoVersion};
+use crate::diagnostic::{Applicability, Finding, Severity};
+use crate::fix::{self, FixMode};
+use crate::index::{module_names, FileEntry, WorkspaceIndex};
+use crate::rules::Rule;
+use crate::source::LineIndex;
+use position::Encoding;
+
+const FIX_ALL: &str = "source.fixAll.reflex-django-lsp";
+
+/// Runs the server until the client says `exit`.
+pub fn run() -> i32 {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the server: {e}");
+            return 2;
+        }
+    };
+    runtime.block_on(async {
+        let (service, socket) = LspService::new(Backend::new);
+        // tower-lsp-server stops reading after a frame that is not JSON; the
+        // guard answers those itself and forwards only valid frames.
+        let (server_in, guard_out) = tokio::io::duplex(1 << 16);
+        let (server_out, writer_in) = tokio::io::duplex(1 << 16);
+        let (frames_tx, frames_rx) = tokio::sync::mpsc::unbounded_channel::<Vec<u8>>();
+        tokio::spawn(frame::guard_input(tokio::io::stdin(), guard_out, frames_tx.clone()));
+        tokio::spawn(frame::collect_output(writer_in, frames_tx));
+        let writer = tokio::spawn(frame::write_frames(frames_rx, tokio::io::stdout()));
+        Server::new(server_in, server_out, socket).serve(service).await;
+        // `exit`: let the last replies out, without waiting for stdin to close.
+        let _ = tokio::time::timeout(std::time::Duration::from_millis(200), writer).await;
+    });
+    // The stdin reader may still be blocked in a read: do not wait for it.
+    runtime.shutdown_background();
+    0
+}
+
+struct Document {
+    rope: Rope,
+    version: i32,
+}
+
+struct State {
+    root: Option<PathBuf>,
+    encoding: Encoding,
+    /// The workspace's files as on disk (parsed lazily, shared by generations).
+    disk: HashMap<PathBuf, Arc<FileEntry>>,
+    docs: HashMap<Uri, Document>,
+    resolver: Arc<SettingsResolver>,
+}
+
+pub struct Backend {
+    client: Client,
+    state: Arc<Mutex<State>>,
+}
+
+/// What one analysis of one document found.
+struct Analysis {
+    text: Arc<str>,
+    lines: LineIndex,
+    findings: Vec<Finding>,
+}
+
+/// Everything an analysis needs, taken under the lock and used without it.
+struct Snapshot {
+    root: Option<PathBuf>,
+    disk: Vec<Arc<FileEntry>>,
+    open: Vec<(PathBuf, String)>,
+    resolver: Arc<SettingsResolver>,
+    encoding: Encoding,
+}
+
+impl Backend {
+    fn new(client: Client) -> Backend {
+        let resolver = Arc::new(SettingsResolver::new(
+            ConfigResolver::discover(),
+            CliOverrides::default(),
+        ));
+        let state = State {
+            root: None,
+            encoding: Encoding::Utf16,
+            disk: HashMap::new(),
+            docs: HashMap::new(),
+            resolver,
+        };
+        Backend {
+            client,
+            state: Arc::new(Mutex::new(state)),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn snapshot(&self, replace: Option<(&Path, String)>) -> Snapshot {
+        let st = self.lock();
+        let mut open: Vec<(PathBuf, String)> = st
+            .docs
+            .iter()
+            .filter_map(|(uri, d)| Some((uri.to_file_path()?.into_owned(), d.rope.to_string())))
+            .collect();
+        if let Some((path, text)) = replace {
+            open.retain(|(p, _)| p != path);
+            open.push((path.to_path_buf(), text));
+        }
+        let disk = st
+            .disk
+            .iter()
+            .filter(|(p, _)| !open.iter().any(|(o, _)| o == *p))
+            .map(|(_, e)| e.clone())
+            .collect();
+        Snapshot {
+            root: st.root.clone(),
+            disk,
+            open,
+            resolver: st.resolver.clone(),
+            encoding: st.encoding,
+        }
+    }
+
+    /// Analyses `uri` off the async threads; a panic is logged, never fatal.
+    async fn analyse(&self, uri: &Uri, replace: Option<String>) -> Option<Analysis> {
+        let path = uri.to_file_path()?.into_owned();
+        let snapshot = self.snapshot(replace.map(|t| (path.as_path(), t)));
+        let task_path = path.clone();
+        match tokio::task::spawn_blocking(move || analyse(&snapshot, &task_path)).await {
+            Ok(result) => result,
+            Err(e) => {
+                let why = if e.is_panic() {
+                    "internal error (a panic)"
+                } else {
+                    "cancelled"
+                };
+                self.client
+                    .log_message(
+                        MessageType::ERROR,
+                        format!("reflex-django-lsp: checking {} failed: {why}", path.display()),
+                    )
+                    .await;
+                None
+            }
+        }
+    }
+
+    async fn publish(&self, uri: Uri) {
+        let Some(version) = self.lock().docs.get(&uri).map(|d| d.version) else {
+            return;
+        };
+        let encoding = self.lock().encoding;
+        let Some(analysis) = self.analyse(&uri, None).await else {
+            return;
+        };
+        // Stale results are never published: a newer version supersedes them.
+        if self.lock().docs.get(&uri).map(|d| d.version) != Some(version) {
+            return;
+        }
+        let diagnostics = analysis
+            .findings
+            .iter()
+            .map(|f| to_diagnostic(&analysis, f, encoding))
+            .collect();
+        self.client.publish_diagnostics(uri, diagnostics, Some(version)).await;
+    }
+
+    async fn publish_all(&self) {
+        let uris: Vec<Uri> = self.lock().docs.keys().cloned().collect();
+        for uri in uris {
+            self.publish(uri).await;
+        }
+    }
+
+    fn apply_settings(&self, value: &serde_json::Value) {
+        let value = value.get("reflexDjangoLsp").unwrap_or(value);
+        let list = |key: &str| -> Vec<String> {
+            value
+                .get(key)
+                .and_then(|v| v.as_array())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s.as_str())
+                        .filter(|s| is_valid_selector(s))
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let overrides = CliOverrides {
+            select: value.get("select").and_then(|v| v.as_array()).map(|_| list("select")),
+            ignore: list("ignore"),
+            extend_select: list("extendSelect"),
+            unsafe_fixes: value.get("unsafeFixes").and_then(|v| v.as_bool()),
+            django_version: value
+                .get("djangoVersion")
+                .and_then(|v| v.as_str())
+                .and_then(DjangoVersion::parse),
+        };
+        self.lock().resolver = Arc::new(SettingsResolver::new(ConfigResolver::discover(), overrides));
+    }
+}
+
+fn analyse(s: &Snapshot, path: &Path) -> Option<Analysis> {
+    let root = s
+        .root
+        .clone()
+        .unwrap_or_else(|| path.parent().map(Path::to_path_buf).unwrap_or_default());
+    let mut files = s.disk.clone();
+    for (p, text) in &s.open {
+        let modules = module_names(p, &root, |d| d.join("__init__.py").is_file());
+        files.push(Arc::new(FileEntry::new(p.clone(), modules, text.as_bytes())));
+    }
+    let index = WorkspaceIndex::from_shared(files);
+    let id = index.file_by_path(path)?;
+    let settings = s.resolver.for_file(path);
+    let options = settings.analysis_options(path);
+    let mut findings = check_file(&index, id, &options);
+    findings.retain(|f| options.rules.contains(f.rule));
+    for f in &mut findings {
+        f.severity = settings.severity_of(f.rule);
+    }
+    let entry = index.file(id);
+    let _ = s.encoding;
+    Some(Analysis {
+        text: entry.text.clone(),
+        lines: entry.lines().clone(),
+        findings,
+    })
+}
+
+fn to_diagnostic(a: &Analysis, f: &Finding, enc: Encoding) -> Diagnostic {
+    Diagnostic {
+        range: position::range(&a.text, &a.lines, &f.range, enc),
+        severity: Some(match f.severity {
+            Severity::Error => DiagnosticSeverity::ERROR,
+            Severity::Warning => DiagnosticSeverity::WARNING,
+            Severity::Info => DiagnosticSeverity::INFORMATION,
+        }),
+        code: Some(NumberOrString::String(f.rule.code().to_owned())),
+        code_description: f.rule.url().parse().ok().map(|href| CodeDescription { href }),
+        source: Some("reflex-django-lsp".to_owned()),
+        message: f.message.clone(),
+        ..Default::default()
+    }
+}
+
+fn text_edits(a: &Analysis, fix: &crate::diagnostic::Fix, enc: Encoding) -> Vec<TextEdit> {
+    fix.edits
+        .iter()
+        .map(|e| TextEdit::new(position::range(&a.text, &a.lines, &e.range, enc), e.content.clone()))
+        .collect()
+}
+
+/// `# noqa: CODE` for the finding's line (added to an existing list).
+fn noqa_edit(a: &Analysis, f: &Finding, enc: Encoding) -> TextEdit {
+    let line = a.lines.line_of(f.range.start);
+    let range = a.lines.line_range(&a.text, line);
+    let line_text = &a.text[range.clone()];
+    let (at, insert) = match line_text.find("# noqa:") {
+        Some(i) => {
+            let codes_start = i + "# noqa:".len();
+            let rest = &line_text[codes_start..];
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == ',' || c == ' '))
+                .map_or(rest.len(), |e| e);
+            let end = codes_start + rest[..end].trim_end().len();
+            (range.start + end, format!(", {}", f.rule.code()))
+        }
+        None => (range.end, format!("  # noqa: {}", f.rule.code())),
+    };
+    let pos = position::position(&a.text, &a.lines, at, enc);
+    TextEdit::new(Range::new(pos, pos), insert)
+}
+
+fn overlaps(a: &Range, b: &Range) -> bool {
+    !(a.end < b.start || b.end < a.start)
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let utf8 = params
+            .capabilities
+            .general
+            .as_ref()
+            .and_then(|g| g.position_encodings.as_ref())
+            .is_some_and(|encs| encs.contains(&PositionEncodingKind::UTF8));
+        #[allow(deprecated)]
+        let root = params
+            .workspace_folders
+            .as_ref()
+            .and_then(|f| f.first())
+            .and_then(|f| f.uri.to_file_path().map(|p| p.into_owned()))
+            .or_else(|| {
+                params
+                    .root_uri
+                    .as_ref()
+                    .and_then(|u| u.to_file_path().map(|p| p.into_owned()))
+            });
+        {
+            let mut st = self.lock();
+            st.root = root;
+            st.encoding = if utf8 { Encoding::Utf8 } else { Encoding::Utf16 };
+        }
+        if let Some(options) = &params.initialization_options {
+            self.apply_settings(options);
+        }
+        Ok(InitializeResult {
+            capabilities: ServerCapabilities {
+                position_encoding: Some(if utf8 {
+                    PositionEncodingKind::UTF8
+                } else {
+                    PositionEncodingKind::UTF16
+                }),
+                text_document_sync: Some(TextDocumentSyncCapability::Options(TextDocumentSyncOptions {
+                    open_close: Some(true),
+                    change: Some(TextDocumentSyncKind::INCREMENTAL),
+                    save: Some(TextDocumentSyncSaveOptions::Supported(true)),
+                    ..Default::default()
+                })),
+                hover_provider: Some(HoverProviderCapability::Simple(true)),
+                code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
+                    code_action_kinds: Some(vec![CodeActionKind::QUICKFIX, CodeActionKind::new(FIX_ALL)]),
+                    ..Default::default()
+                })),
+                diagnostic_provider: Some(DiagnosticServerCapabilities::Options(DiagnosticOptions {
+                    identifier: Some("reflex-django-lsp".to_owned()),
+                    inter_file_dependencies: true,
+                    workspace_diagnostics: false,
+                    ..Default::default()
+                })),
+                ..Default::default()
+            },
+            server_info: Some(ServerInfo {
+                name: "reflex-django-lsp".to_owned(),
+                version: Some(env!("CARGO_PKG_VERSION").to_owned()),
+            }),
+            offset_encoding: None,
+        })
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        let (root, resolver) = {
+            let st = self.lock();
+            (st.root.clone(), st.resolver.clone())
+        };
+        let Some(root) = root else { return };
+        // The workspace's files, read once (open documents override them).
+        let loaded = tokio::task::spawn_blocking(move || {
+            struct Ex(Arc<SettingsResolver>);
+            impl crate::workspace::ExcludeFilter for Ex {
+                fn is_excluded(&self, path: &Path) -> bool {
+                    self.0.is_excluded(path)
+                }
+            }
+            let walked = crate::workspace::walk(&root, Arc::new(Ex(resolver)));
+            walked
+                .files
+                .into_iter()
+                .filter_map(|p| {
+                    let bytes = std::fs::read(&p).ok()?;
+                    let modules = module_names(&p, &root, |d| d.join("__init__.py").is_file());
+                    Some((p.clone(), Arc::new(FileEntry::from_bytes(p, modules, bytes))))
+                })
+                .collect::<HashMap<_, _>>()
+        })
+        .await;
+        if let Ok(disk) = loaded {
+            self.lock().disk = disk;
+            self.publish_all().await;
+        }
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let doc = params.text_document;
+        self.lock().docs.insert(
+            doc.uri.clone(),
+            Document {
+                rope: Rope::from_str(&doc.text),
+                version: doc.version,
+            },
+        );
+        self.publish(doc.uri).await;
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let uri = params.text_document.uri;
+        {
+            let mut st = self.lock();
+            let encoding = st.encoding;
+            let Some(doc) = st.docs.get_mut(&uri) else { return }; // not open: ignore (as LSP says)
+            for change in params.content_changes {
+                match change.range {
+                    None => doc.rope = Rope::from_str(&change.text),
+                    Some(range) => {
+                        let text = doc.rope.to_string();
+                        let lines = LineIndex::new(&text);
+                        let start = position::offset(&text, &lines, range.start, encoding);
+                        let end = position::offset(&text, &lines, range.end, encoding).max(start);
+                        let (cs, ce) = (doc.rope.byte_to_char(start), doc.rope.byte_to_char(end));
+                        doc.rope.remove(cs..ce);
+                        doc.rope.insert(cs, &change.text);
+                    }
+                }
+            }
+            doc.version = params.text_document.version;
+        }
+        // Debounce: the newest version wins; a model change re-checks the others.
+        let version = params.text_document.version;
+        tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+        if self.lock().docs.get(&uri).map(|d| d.version) == Some(version) {
+            self.publish_all().await;
+        }
+    }
+
+    async fn did_save(&self, params: DidSaveTextDocumentParams) {
+        let uri = params.text_document.uri;
+        if let Some(path) = uri.to_file_path().map(|p| p.into_owned()) {
+            // Saved content becomes the disk version other generations see.
+            let mut st = self.lock();
+            let root = st
+                .root
+                .clone()
+                .unwrap_or_else(|| path.parent().map(Path::to_path_buf).unwrap_or_default());
+            if let Some(text) = st.docs.get(&uri).map(|d| d.rope.to_string()) {
+                let modules = module_names(&path, &root, |d| d.join("__init__.py").is_file());
+                st.disk.insert(
+                    path.clone(),
+                    Arc::new(FileEntry::from_bytes(path, modules, text.into_bytes())),
+                );
+            }
+        }
+        self.publish_all().await;
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        self.lock().docs.remove(&params.text_document.uri);
+        self.client
+            .publish_diagnostics(params.text_document.uri, Vec::new(), None)
+            .await;
+        self.publish_all().await;
+    }
+
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        self.apply_settings(&params.settings);
+        self.publish_all().await;
+    }
+
+    async fn diagnostic(&self, params: DocumentDiagnosticParams) -> Result<DocumentDiagnosticReportResult> {
+        let encoding = self.lock().encoding;
+        let items = match self.analyse(&params.text_document.uri, None).await {
+            Some(a) => a.findings.iter().map(|f| to_diagnostic(&a, f, encoding)).collect(),
+            None => Vec::new(),
+        };
+        Ok(DocumentDiagnosticReportResult::Report(DocumentDiagnosticReport::Full(
+            RelatedFullDocumentDiagnosticReport {
+                related_documents: None,
+                full_document_diagnostic_report: FullDocumentDiagnosticReport { result_id: None, items },
+            },
+        )))
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let uri = params.text_document.uri.clone();
+        let encoding = self.lock().encoding;
+        let Some(a) = self.analyse(&uri, None).await else {
+            return Ok(None);
+        };
+        let wants = |kind: &str| {
+            params
+                .context
+                .only
+                .as_ref()
+                .is_none_or(|only| only.iter().any(|k| kind.starts_with(k.as_str())))
+        };
+        let mut actions = Vec::new();
+        if wants(CodeActionKind::QUICKFIX.as_str()) {
+            for f in &a.findings {
+                let diagnostic = to_diagnostic(&a, f, encoding);
+                if !overlaps(&diagnostic.range, &params.range) {
+                    continue;
+                }
+                if let Some(fix) = &f.fix {
+                    let title = match fix.applicability {
+                        Applicability::Safe => fix.message.clone(),
+                        _ => format!("{} (unsafe)", fix.message),
+                    };
+                    actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                        title,
+                        kind: Some(CodeActionKind::QUICKFIX),
+                        diagnostics: Some(vec![diagnostic.clone()]),
+                        edit: Some(WorkspaceEdit {
+                            changes: Some(HashMap::from([(uri.clone(), text_edits(&a, fix, encoding))])),
+                            ..Default::default()
+                        }),
+                        is_preferred: Some(fix.applicability == Applicability::Safe),
+                        ..Default::default()
+                    }));
+                }
+                actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                    title: format!("Disable {} for this line", f.rule.code()),
+                    kind: Some(CodeActionKind::QUICKFIX),
+                    diagnostics: Some(vec![diagnostic]),
+                    edit: Some(WorkspaceEdit {
+                        changes: Some(HashMap::from([(uri.clone(), vec![noqa_edit(&a, f, encoding)])])),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                }));
+            }
+        }
+        if wants(FIX_ALL)
+            && a.findings
+                .iter()
+                .any(|f| f.fix.as_ref().is_some_and(|x| x.applicability == Applicability::Safe))
+        {
+            // Safe fixes, in passes until nothing more applies (as `check --fix`).
+            let mut text = a.text.to_string();
+            for _ in 0..10 {
+                let Some(current) = self.analyse(&uri, Some(text.clone())).await else {
+                    break;
+                };
+                let applied = fix::apply(&current.text, &current.findings, FixMode::Safe);
+                if applied.count == 0 || fix::syntax_errors(&applied.text) > fix::syntax_errors(&current.text) {
+                    break;
+                }
+                text = applied.text;
+            }
+            if text != *a.text {
+                let end = position::position(&a.text, &a.lines, a.text.len(), encoding);
+                actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                    title: "Fix all safely fixable reflex-django-lsp findings".to_owned(),
+                    kind: Some(CodeActionKind::new(FIX_ALL)),
+                    edit: Some(WorkspaceEdit {
+                        changes: Some(HashMap::from([(
+                            uri.clone(),
+                            vec![TextEdit::new(Range::new(Position::new(0, 0), end), text)],
+                        )])),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                }));
+            }
+        }
+        Ok(Some(actions))
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let uri = params.text_document_position_params.text_document.uri;
+        let encoding = self.lock().encoding;
+        let Some(a) = self.analyse(&uri, None).await else {
+            return Ok(None);
+        };
+        let at = position::offset(
+            &a.text,
+            &a.lines,
+            params.text_document_position_params.position,
+            encoding,
+        );
+        let rule = a
+            .findings
+            .iter()
+            .find(|f| f.range.start <= at && at <= f.range.end)
+            .map(|f| f.rule)
+            .or_else(|| noqa_code_at(&a, at));
+        Ok(rule.map(|rule| Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: format!("**{}** `{}`\n\n{}", rule.code(), rule.name(), rule.documentation()),
+            }),
+            range: None,
+        }))
+    }
+}
+
+/// The rule code under the cursor inside a `# noqa: …` comment.
+fn noqa_code_at(a: &Analysis, at: usize) -> Option<Rule> {
+    let line = a.lines.line_of(at);
+    let range = a.lines.line_range(&a.text, line);
+    let text = &a.text[range.clone()];
+    let noqa = text.find("noqa")?;
+    let rel = at.checked_sub(range.start)?;
+    if rel < noqa {
+        return None;
+    }
+    let is_code = |c: char| c.is_ascii_alphanumeric();
+    let start = text[..rel].rfind(|c: char| !is_code(c)).map_or(0, |i| i + 1);
+    let end = text[rel..].find(|c: char| !is_code(c)).map_or(text.len(), |i| rel + i);
+    Rule::from_code(&text[start..end])
+}

@@ -1,0 +1,289 @@
+//! The language server end to end: the real binary over stdio, driven by a
+//! small JSON-RPC client (SPEC §5). Every wait is bounded.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{channel, Receiver};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+const MODELS: &str =
+    "from django.db import models\n\nclass Product(models.Model):\n    name = models.CharField(max_length=10)\n";
+// `é` and `😀` make UTF-16 columns differ from characters and bytes.
+const VIEWS: &str = "from app.models import Product\n\n\nasync def show(pk):\n    label = \"é😀\"; return Product.objects.get(pk=pk).name\n";
+
+struct Lsp {
+    child: Child,
+    stdin: ChildStdin,
+    rx: Receiver<Value>,
+    next_id: i64,
+    /// Messages read while waiting for something else.
+    backlog: Vec<Value>,
+}
+
+impl Lsp {
+    fn start(root: &Path) -> Lsp {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_reflex-django-lsp"))
+            .arg("server")
+            .current_dir(root)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            loop {
+                let mut length = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim_end();
+                    if line.is_empty() {
+                        break;
+                    }
+                    if let Some(v) = line.strip_prefix("Content-Length: ") {
+                        length = v.parse().unwrap();
+                    }
+                }
+                let mut body = vec![0; length];
+                if reader.read_exact(&mut body).is_err() {
+                    return;
+                }
+                if tx.send(serde_json::from_slice(&body).unwrap()).is_err() {
+                    return;
+                }
+            }
+        });
+        Lsp {
+            child,
+            stdin,
+            rx,
+            next_id: 1,
+            backlog: Vec::new(),
+        }
+    }
+
+    fn send(&mut self, msg: &Value) {
+        self.send_raw(&serde_json::to_vec(msg).unwrap());
+    }
+
+    fn send_raw(&mut self, body: &[u8]) {
+        write!(self.stdin, "Content-Length: {}\r\n\r\n", body.len()).unwrap();
+        self.stdin.write_all(body).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(&json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        self.wait(|m| m.get("id") == Some(&json!(id)) && m.get("method").is_none())
+    }
+
+    /// The next message matching `pred` (others are kept for later).
+    fn wait(&mut self, pred: impl Fn(&Value) -> bool) -> Value {
+        if let Some(i) = self.backlog.iter().position(&pred) {
+            return self.backlog.remove(i);
+        }
+        loop {
+            let msg = self
+                .rx
+                .recv_timeout(Duration::from_secs(20))
+                .expect("the server answered in time");
+            // Requests from the server (e.g. registrations) get an empty answer.
+            if msg.get("method").is_some() && msg.get("id").is_some() {
+                let id = msg["id"].clone();
+                self.send(&json!({"jsonrpc": "2.0", "id": id, "result": null}));
+                continue;
+            }
+            if pred(&msg) {
+                return msg;
+            }
+            self.backlog.push(msg);
+        }
+    }
+
+    /// Waits for a publish for `uri` in the expected state (earlier, stale
+    /// ones are skipped: results arrive as the server gets to them).
+    fn diagnostics_until(&mut self, uri: &str, expected: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        loop {
+            let msg = self.wait(|m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri);
+            let diags = msg["params"]["diagnostics"].as_array().unwrap().clone();
+            if expected(&diags) {
+                return diags;
+            }
+        }
+    }
+}
+
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("app")).unwrap();
+    std::fs::write(dir.path().join("pyproject.toml"), "[project]\nname = 'x'\n").unwrap();
+    std::fs::write(dir.path().join("app/__init__.py"), "").unwrap();
+    std::fs::write(dir.path().join("app/models.py"), MODELS).unwrap();
+    std::fs::write(dir.path().join("app/views.py"), VIEWS).unwrap();
+    dir
+}
+
+fn uri_of(path: &Path) -> String {
+    format!("file://{}", path.display())
+}
+
+fn initialize(lsp: &mut Lsp, root: &Path, encodings: Value) -> Value {
+    let init = lsp.request(
+        "initialize",
+        json!({"processId": null, "rootUri": uri_of(root), "workspaceFolders": [{"uri": uri_of(root), "name": "p"}],
+               "capabilities": {"general": {"positionEncodings": encodings}}}),
+    );
+    lsp.notify("initialized", json!({}));
+    init
+}
+
+#[test]
+fn diagnostics_fixes_hover_and_shutdown() {
+    let p = project();
+    let root = p.path().canonicalize().unwrap();
+    let mut lsp = Lsp::start(&root);
+    let init = initialize(&mut lsp, &root, json!(["utf-16"]));
+    let caps = &init["result"]["capabilities"];
+    assert_eq!(caps["positionEncoding"], "utf-16");
+    assert_eq!(caps["textDocumentSync"]["change"], 2, "incremental sync");
+    assert!(caps["codeActionProvider"]["codeActionKinds"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("source.fixAll.reflex-django-lsp")));
+
+    let uri = uri_of(&root.join("app/views.py"));
+    lsp.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": VIEWS}}),
+    );
+    let diags = lsp.diagnostics_until(&uri, |d| !d.is_empty());
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0]["code"], "RDJ101");
+    // `    label = "é😀"; return ` is 26 UTF-16 units (😀 counts 2).
+    assert_eq!(diags[0]["range"]["start"], json!({"line": 4, "character": 26}));
+
+    // Pull diagnostics give the same.
+    let pulled = lsp.request("textDocument/diagnostic", json!({"textDocument": {"uri": uri}}));
+    assert_eq!(pulled["result"]["items"][0]["code"], "RDJ101");
+
+    // Code actions: the quick fix, the noqa action, fix-all.
+    let range = diags[0]["range"].clone();
+    let actions = lsp.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": range, "context": {"diagnostics": [diags[0]]}}),
+    );
+    let actions = actions["result"].as_array().unwrap().clone();
+    let titles: Vec<&str> = actions.iter().map(|a| a["title"].as_str().unwrap()).collect();
+    assert!(titles.contains(&"Use `await Product.objects.aget()`"), "{titles:?}");
+    assert!(titles.contains(&"Disable RDJ101 for this line"), "{titles:?}");
+    let fix_all = actions
+        .iter()
+        .find(|a| a["kind"] == "source.fixAll.reflex-django-lsp")
+        .expect("fix-all");
+    let new_text = fix_all["edit"]["changes"][&uri][0]["newText"].as_str().unwrap();
+    assert!(
+        new_text.contains("(await Product.objects.aget(pk=pk)).name"),
+        "{new_text}"
+    );
+    let noqa = actions
+        .iter()
+        .find(|a| a["title"] == "Disable RDJ101 for this line")
+        .unwrap();
+    assert_eq!(noqa["edit"]["changes"][&uri][0]["newText"], "  # noqa: RDJ101");
+
+    // Hover on the finding shows the rule's documentation.
+    let hover = lsp.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 4, "character": 30}}),
+    );
+    let doc = hover["result"]["contents"]["value"].as_str().unwrap();
+    assert!(doc.contains("RDJ101") && doc.contains("## What it does"), "{doc}");
+
+    // An incremental edit applying the fix clears the diagnostics.
+    let edits: Vec<Value> = fix_all["edit"]["changes"][&uri].as_array().unwrap().clone();
+    lsp.notify("textDocument/didChange", json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"range": edits[0]["range"], "text": edits[0]["newText"]}]}));
+    assert!(lsp.diagnostics_until(&uri, |d| d.is_empty()).is_empty());
+
+    // Garbage and unknown methods do not stop it.
+    lsp.send_raw(b"{not json");
+    let unknown = lsp.request("reflexDjangoLsp/unknown", json!({}));
+    assert!(unknown.get("error").is_some());
+    // Changes to documents never opened are ignored.
+    lsp.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": "file:///nowhere.py", "version": 1}, "contentChanges": [{"text": "x"}]}),
+    );
+    // A position past the end is clamped.
+    let hover = lsp.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 99, "character": 99}}),
+    );
+    assert!(hover.get("result").is_some());
+
+    let shutdown = lsp.request("shutdown", json!(null));
+    assert!(shutdown.get("error").is_none());
+    lsp.notify("exit", json!(null));
+    let status = (0..100).find_map(|_| {
+        std::thread::sleep(Duration::from_millis(50));
+        lsp.child.try_wait().unwrap()
+    });
+    assert!(status.is_some_and(|s| s.success()), "exits after `exit`");
+}
+
+#[test]
+fn utf8_positions_settings_and_cross_file_changes() {
+    let p = project();
+    let root = p.path().canonicalize().unwrap();
+    let mut lsp = Lsp::start(&root);
+    let init = initialize(&mut lsp, &root, json!(["utf-8", "utf-16"]));
+    assert_eq!(init["result"]["capabilities"]["positionEncoding"], "utf-8");
+
+    let views = uri_of(&root.join("app/views.py"));
+    lsp.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": views, "languageId": "python", "version": 1, "text": VIEWS}}),
+    );
+    let diags = lsp.diagnostics_until(&views, |d| !d.is_empty());
+    // In UTF-8 code units: é is 2 bytes, 😀 is 4.
+    assert_eq!(diags[0]["range"]["start"], json!({"line": 4, "character": 29}));
+
+    // A models file edited in the editor re-checks the files that use it.
+    let models = uri_of(&root.join("app/models.py"));
+    lsp.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": models, "languageId": "python", "version": 1, "text": MODELS}}),
+    );
+    lsp.notify("textDocument/didChange", json!({"textDocument": {"uri": models, "version": 2}, "contentChanges": [{"text": "class Product:\n    pass\n"}]}));
+    lsp.diagnostics_until(&views, |d| d.is_empty()); // Product is no longer a model
+
+    // Settings from the client: ignoring the rule clears the finding.
+    lsp.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": models, "version": 3}, "contentChanges": [{"text": MODELS}]}),
+    );
+    assert_eq!(lsp.diagnostics_until(&views, |d| !d.is_empty()).len(), 1);
+    lsp.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"reflexDjangoLsp": {"ignore": ["RDJ1"]}}}),
+    );
+    lsp.diagnostics_until(&views, |d| d.is_empty()); // RDJ1 ignored by the client's settings
+    lsp.request("shutdown", json!(null));
+    lsp.notify("exit", json!(null));
+}
