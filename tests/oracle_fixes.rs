@@ -272,7 +272,7 @@ fn findings(root: &Path, shape_errors: &mut Vec<String>) -> Vec<Finding> {
             if !matches!(a.as_str(), "safe" | "unsafe" | "display-only") {
                 bad.push(format!("applicability {a:?}"));
             }
-            if fix["message"].as_str().map_or(true, str::is_empty) {
+            if fix["message"].as_str().is_none_or(str::is_empty) {
                 bad.push("no message".to_owned());
             }
             match fix["edits"].as_array() {

@@ -918,7 +918,7 @@ impl<'a> Walker<'a> {
                         FieldKind::ForeignKey | FieldKind::OneToOne => match f.target {
                             Some(target) => {
                                 // `obj.fk_id` holds the target's pk unless the FK names a `to_field`.
-                                let plain_fk = f.decl.as_ref().map_or(true, |(file, range)| {
+                                let plain_fk = f.decl.as_ref().is_none_or(|(file, range)| {
                                     self.index
                                         .file(*file)
                                         .text

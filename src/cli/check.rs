@@ -404,7 +404,7 @@ fn fix_and_report(
 
 /// Writes the report (or its statistics) to stdout; a closed pipe is no error.
 fn write_output(args: &CheckArgs, report: &Report) -> Result<(), Fatal> {
-    let color = io::stdout().is_terminal() && std::env::var_os("NO_COLOR").map_or(true, |v| v.is_empty());
+    let color = io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let mut stdout = io::BufWriter::new(io::stdout().lock());
     let written = if args.statistics {
         if matches!(args.output_format, OutputFormat::Json | OutputFormat::JsonLines) {

@@ -562,7 +562,7 @@ impl WorkspaceIndex {
         // Module level: the last binding in source order wins.
         let mut best: Option<(usize, Symbol)> = None;
         let mut consider = |at: usize, sym: Symbol| {
-            if best.as_ref().map_or(true, |(b, _)| at >= *b) {
+            if best.as_ref().is_none_or(|(b, _)| at >= *b) {
                 best = Some((at, sym));
             }
         };
