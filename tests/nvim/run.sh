@@ -17,7 +17,7 @@ mkdir -p "$work/state" "$work/home"
 # No user config, plugins, shada or swap; the LSP log goes to the temp dir.
 # Run from the temp dir (not the shop copy) so the root must come from the client.
 cd "$work"
-RDJ_LSP_BIN="$bin" RDJ_SHOP="$work/shop" RDJ_REPO="$repo" \
+RDJ_NVIM_LEGACY="${RDJ_NVIM_LEGACY:-}" RDJ_LSP_BIN="$bin" RDJ_SHOP="$work/shop" RDJ_REPO="$repo" \
   HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config" XDG_DATA_HOME="$work/home/.local/share" \
   XDG_STATE_HOME="$work/state" XDG_CACHE_HOME="$work/home/.cache" \
   timeout 120 nvim --headless -u NONE -i NONE -n \
