@@ -280,21 +280,36 @@ local function main()
     range = lsp_diag.range,
     context = { diagnostics = { lsp_diag }, only = { 'quickfix' } },
   }
-  local responses, err = vim.lsp.buf_request_sync(bufnr, 'textDocument/codeAction', params, TIMEOUT_MS)
-  if not responses then
-    fail('textDocument/codeAction failed: ' .. tostring(err))
+  -- client.request rather than vim.lsp.buf_request_sync: a clear message on a
+  -- timeout (0.7's buf_request_sync can fail inside its own cancel()).
+  local done, rerr, result
+  local function handler(e, r)
+    done, rerr, result = true, e, r
+  end
+  local sent
+  if vim.fn.has('nvim-0.11') == 1 then
+    sent = client:request('textDocument/codeAction', params, handler, bufnr)
+  else
+    sent = client.request('textDocument/codeAction', params, handler, bufnr)
+  end
+  if not sent then
+    fail('could not send textDocument/codeAction (client stopped: ' .. tostring(client:is_stopped()) .. ')')
+  end
+  local answered, why = vim.wait(TIMEOUT_MS, function()
+    return done == true
+  end, 10)
+  if not answered then
+    fail(string.format('no answer to textDocument/codeAction in %d ms (vim.wait: %s, client stopped: %s)',
+      TIMEOUT_MS, tostring(why), tostring(client:is_stopped())))
+  end
+  if rerr then
+    fail('textDocument/codeAction error: ' .. vim.inspect(rerr))
   end
   local titles, action = {}, nil
-  for _, response in pairs(responses) do
-    local rerr = response.err or response.error -- `error` before 0.10
-    if rerr then
-      fail('textDocument/codeAction error: ' .. vim.inspect(rerr))
-    end
-    for _, a in ipairs(response.result or {}) do
-      titles[#titles + 1] = a.title
-      if a.title == FIX_TITLE and a.kind == 'quickfix' then
-        action = a
-      end
+  for _, a in ipairs(result or {}) do
+    titles[#titles + 1] = a.title
+    if a.title == FIX_TITLE and a.kind == 'quickfix' then
+      action = a
     end
   end
   if not action then
