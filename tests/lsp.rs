@@ -171,3 +171,89 @@ fn utf8_positions_settings_and_cross_file_changes() {
     lsp.request("shutdown", json!(null));
     lsp.notify("exit", json!(null));
 }
+
+#[test]
+fn watched_config_files_apply() {
+    let p = project();
+    let root = p.path().canonicalize().unwrap();
+    let mut lsp = Lsp::start(&root);
+    initialize(&mut lsp, &root, json!(["utf-16"]));
+    let views = uri_of(&root.join("app/views.py"));
+    lsp.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": views, "languageId": "python", "version": 1, "text": VIEWS}}),
+    );
+    assert_eq!(lsp.diagnostics_until(&views, |d| !d.is_empty()).len(), 1);
+
+    // A config file changes on disk: the watcher notification applies it.
+    std::fs::write(
+        root.join("pyproject.toml"),
+        "[project]\nname = 'x'\n[tool.reflex-django-lsp]\nignore = [\"RDJ101\"]\n",
+    )
+    .unwrap();
+    lsp.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri_of(&root.join("pyproject.toml")), "type": 2}]}),
+    );
+    lsp.diagnostics_until(&views, |d| d.is_empty());
+    std::fs::write(root.join("pyproject.toml"), "[project]\nname = 'x'\n").unwrap();
+    lsp.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri_of(&root.join("pyproject.toml")), "type": 2}]}),
+    );
+    lsp.diagnostics_until(&views, |d| d.len() == 1);
+
+    lsp.request("shutdown", json!(null));
+    lsp.notify("exit", json!(null));
+}
+
+#[test]
+fn a_burst_of_changes_on_a_large_file() {
+    let p = project();
+    let root = p.path().canonicalize().unwrap();
+    let mut lsp = Lsp::start(&root);
+    initialize(&mut lsp, &root, json!(["utf-16"]));
+    let views = uri_of(&root.join("app/views.py"));
+    lsp.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": views, "languageId": "python", "version": 1, "text": VIEWS}}),
+    );
+    assert_eq!(lsp.diagnostics_until(&views, |d| !d.is_empty()).len(), 1);
+    // A 5 MB document, then 200 changes a second for 10 seconds.
+    let big_uri = uri_of(&root.join("app/big.py"));
+    let mut big = String::from("from app.models import Product\n");
+    while big.len() < 5 * 1024 * 1024 {
+        big.push_str("def plain(x):\n    return [x, 'text that is not Django', {\"k\": x}]\n");
+    }
+    let last_line = big.matches('\n').count();
+    big.push_str("async def f(pk):\n    return Product.objects.get(pk=pk)\n");
+    lsp.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": big_uri, "languageId": "python", "version": 1, "text": big}}),
+    );
+    let start = std::time::Instant::now();
+    let mut version = 1;
+    while start.elapsed() < Duration::from_secs(10) {
+        version += 1;
+        lsp.notify("textDocument/didChange", json!({"textDocument": {"uri": big_uri, "version": version},
+            "contentChanges": [{"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "text": "# x\n"}]}));
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // Still serving: a request is answered, and the final version is analysed.
+    let hover = lsp.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": views}, "position": {"line": 4, "character": 30}}),
+    );
+    assert!(hover["result"]["contents"]["value"]
+        .as_str()
+        .unwrap()
+        .contains("RDJ101"));
+    // The finding sits on the `return` line, pushed down one line per change.
+    let expected_line = (last_line + version) as u64;
+    let diags = lsp.diagnostics_until(&big_uri, |d| {
+        d.len() == 1 && d[0]["range"]["start"]["line"] == json!(expected_line)
+    });
+    assert_eq!(diags[0]["code"], json!("RDJ101"), "the newest text was analysed");
+    lsp.request("shutdown", json!(null));
+    lsp.notify("exit", json!(null));
+}

@@ -72,12 +72,31 @@ struct State {
     /// The workspace's files as on disk (parsed lazily, shared by generations).
     disk: HashMap<PathBuf, Arc<FileEntry>>,
     docs: HashMap<Uri, Document>,
+    /// The client's settings (kept to rebuild the resolver when configs change).
+    overrides: CliOverrides,
     resolver: Arc<SettingsResolver>,
+    /// Bumped when the workspace files or the settings change: a result
+    /// computed before that is stale even for an unchanged document.
+    generation: u64,
 }
 
-pub struct Backend {
+/// What the server's handlers share; cheap to clone into detached tasks
+/// (the debounced publishing).
+#[derive(Clone)]
+pub struct Shared {
     client: Client,
     state: Arc<Mutex<State>>,
+}
+
+struct Backend {
+    shared: Shared,
+}
+
+impl std::ops::Deref for Backend {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.shared
+    }
 }
 
 /// What one analysis of one document found.
@@ -107,14 +126,20 @@ impl Backend {
             encoding: Encoding::Utf16,
             disk: HashMap::new(),
             docs: HashMap::new(),
+            overrides: CliOverrides::default(),
             resolver,
+            generation: 0,
         };
         Backend {
-            client,
-            state: Arc::new(Mutex::new(state)),
+            shared: Shared {
+                client,
+                state: Arc::new(Mutex::new(state)),
+            },
         }
     }
+}
 
+impl Shared {
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -170,15 +195,17 @@ impl Backend {
     }
 
     async fn publish(&self, uri: Uri) {
-        let Some(version) = self.lock().docs.get(&uri).map(|d| d.version) else {
+        let stamp = |st: &State| st.docs.get(&uri).map(|d| (d.version, st.generation));
+        let Some(before) = stamp(&self.lock()) else {
             return;
         };
         let encoding = self.lock().encoding;
         let Some(analysis) = self.analyse(&uri, None).await else {
             return;
         };
-        // Stale results are never published: a newer version supersedes them.
-        if self.lock().docs.get(&uri).map(|d| d.version) != Some(version) {
+        // Stale results are never published: a newer version of the document,
+        // or of the workspace (files loaded, settings), supersedes them.
+        if stamp(&self.lock()) != Some(before) {
             return;
         }
         let diagnostics = analysis
@@ -186,7 +213,7 @@ impl Backend {
             .iter()
             .map(|f| to_diagnostic(&analysis, f, encoding))
             .collect();
-        self.client.publish_diagnostics(uri, diagnostics, Some(version)).await;
+        self.client.publish_diagnostics(uri, diagnostics, Some(before.0)).await;
     }
 
     async fn publish_all(&self) {
@@ -221,7 +248,10 @@ impl Backend {
                 .and_then(|v| v.as_str())
                 .and_then(DjangoVersion::parse),
         };
-        self.lock().resolver = Arc::new(SettingsResolver::new(ConfigResolver::discover(), overrides));
+        let mut st = self.lock();
+        st.resolver = Arc::new(SettingsResolver::new(ConfigResolver::discover(), overrides.clone()));
+        st.overrides = overrides;
+        st.generation += 1;
     }
 }
 
@@ -390,9 +420,68 @@ impl LanguageServer for Backend {
         })
         .await;
         if let Ok(disk) = loaded {
-            self.lock().disk = disk;
+            {
+                let mut st = self.lock();
+                st.disk = disk;
+                st.generation += 1;
+            }
             self.publish_all().await;
         }
+        // Python files and config files changed outside the editor.
+        let watchers: Vec<FileSystemWatcher> = [
+            "**/*.py",
+            "**/pyproject.toml",
+            "**/reflex-django-lsp.toml",
+            "**/.reflex-django-lsp.toml",
+        ]
+        .into_iter()
+        .map(|glob| FileSystemWatcher {
+            glob_pattern: GlobPattern::String(glob.to_owned()),
+            kind: None,
+        })
+        .collect();
+        let options = DidChangeWatchedFilesRegistrationOptions { watchers };
+        let registration = Registration {
+            id: "reflex-django-lsp-watch".to_owned(),
+            method: "workspace/didChangeWatchedFiles".to_owned(),
+            register_options: serde_json::to_value(options).ok(),
+        };
+        let _ = self.client.register_capability(vec![registration]).await;
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        let mut config_changed = false;
+        {
+            let mut st = self.lock();
+            let root = st.root.clone();
+            for change in params.changes {
+                let Some(path) = change.uri.to_file_path().map(|p| p.into_owned()) else {
+                    continue;
+                };
+                if path.extension().is_some_and(|e| e == "py") {
+                    st.disk.remove(&path);
+                    if change.typ != FileChangeType::DELETED {
+                        if let Ok(bytes) = std::fs::read(&path) {
+                            let root = root
+                                .clone()
+                                .unwrap_or_else(|| path.parent().map(Path::to_path_buf).unwrap_or_default());
+                            let modules = module_names(&path, &root, |d| d.join("__init__.py").is_file());
+                            st.disk
+                                .insert(path.clone(), Arc::new(FileEntry::from_bytes(path, modules, bytes)));
+                        }
+                    }
+                } else {
+                    config_changed = true;
+                }
+            }
+            if config_changed {
+                // Re-read config files: a fresh resolver with the client's settings.
+                let overrides = st.overrides.clone();
+                st.resolver = Arc::new(SettingsResolver::new(ConfigResolver::discover(), overrides));
+            }
+            st.generation += 1;
+        }
+        self.publish_all().await;
     }
 
     async fn shutdown(&self) -> Result<()> {
@@ -421,24 +510,26 @@ impl LanguageServer for Backend {
                 match change.range {
                     None => doc.rope = Rope::from_str(&change.text),
                     Some(range) => {
-                        let text = doc.rope.to_string();
-                        let lines = LineIndex::new(&text);
-                        let start = position::offset(&text, &lines, range.start, encoding);
-                        let end = position::offset(&text, &lines, range.end, encoding).max(start);
-                        let (cs, ce) = (doc.rope.byte_to_char(start), doc.rope.byte_to_char(end));
-                        doc.rope.remove(cs..ce);
-                        doc.rope.insert(cs, &change.text);
+                        let start = position::rope_char(&doc.rope, range.start, encoding);
+                        let end = position::rope_char(&doc.rope, range.end, encoding).max(start);
+                        doc.rope.remove(start..end);
+                        doc.rope.insert(start, &change.text);
                     }
                 }
             }
             doc.version = params.text_document.version;
         }
-        // Debounce: the newest version wins; a model change re-checks the others.
+        // Debounce in a detached task (notifications are handled in order, so
+        // waiting here would queue every later change): the newest version
+        // wins, and a model change re-checks the other open documents.
         let version = params.text_document.version;
-        tokio::time::sleep(std::time::Duration::from_millis(30)).await;
-        if self.lock().docs.get(&uri).map(|d| d.version) == Some(version) {
-            self.publish_all().await;
-        }
+        let shared = self.shared.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+            if shared.lock().docs.get(&uri).map(|d| d.version) == Some(version) {
+                shared.publish_all().await;
+            }
+        });
     }
 
     async fn did_save(&self, params: DidSaveTextDocumentParams) {

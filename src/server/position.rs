@@ -52,6 +52,30 @@ pub fn offset(text: &str, lines: &LineIndex, pos: Position, enc: Encoding) -> us
     range.end
 }
 
+/// The char index of a position in a rope (ropey's lines end at LF, CRLF or
+/// CR, as LSP's do): clamps past the end of a line or of the text.
+pub fn rope_char(rope: &ropey::Rope, pos: Position, enc: Encoding) -> usize {
+    let line = pos.line as usize;
+    if line >= rope.len_lines() {
+        return rope.len_chars();
+    }
+    let start = rope.line_to_char(line);
+    let mut units = 0usize;
+    for (i, ch) in rope.line(line).chars().enumerate() {
+        if ch == '\n' || ch == '\r' || units >= pos.character as usize {
+            return start + i;
+        }
+        units += match enc {
+            Encoding::Utf8 => ch.len_utf8(),
+            Encoding::Utf16 => ch.len_utf16(),
+        };
+        if units > pos.character as usize {
+            return start + i; // inside a character: its start
+        }
+    }
+    start + rope.line(line).len_chars()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
