@@ -208,6 +208,60 @@ fn watched_config_files_apply() {
 }
 
 #[test]
+fn clients_that_pull_diagnostics_get_no_pushed_copies() {
+    let p = project();
+    let root = p.path().canonicalize().unwrap();
+    let mut lsp = Lsp::start(&root);
+    lsp.request(
+        "initialize",
+        json!({"processId": null, "rootUri": uri_of(&root), "capabilities": {
+            "textDocument": {"diagnostic": {"dynamicRegistration": false}},
+            "workspace": {"diagnostics": {"refreshSupport": true}, "configuration": false}}}),
+    );
+    lsp.notify("initialized", json!({}));
+    let uri = uri_of(&root.join("app/views.py"));
+    lsp.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": VIEWS}}),
+    );
+    let codes = |lsp: &mut Lsp| -> Vec<Value> {
+        let pulled = lsp.request("textDocument/diagnostic", json!({"textDocument": {"uri": uri}}));
+        pulled["result"]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["code"].clone())
+            .collect()
+    };
+    assert_eq!(codes(&mut lsp), vec![json!("RDJ101")]);
+    // A settings change asks the client to pull again, and the pull reflects it.
+    lsp.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"reflexDjangoLsp": {"ignore": ["RDJ101"]}}}),
+    );
+    lsp.wait(|m| m["method"] == "workspace/diagnostic/refresh");
+    assert_eq!(codes(&mut lsp), Vec::<Value>::new());
+    // Another document opened, an edit, then a round trip after the
+    // debounce: nothing was pushed.
+    let models = uri_of(&root.join("app/models.py"));
+    let models_text = std::fs::read_to_string(root.join("app/models.py")).unwrap();
+    lsp.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": models, "languageId": "python", "version": 1, "text": models_text}}),
+    );
+    lsp.notify("textDocument/didChange", json!({"textDocument": {"uri": uri, "version": 2},
+        "contentChanges": [{"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "text": "# x\n"}]}));
+    std::thread::sleep(Duration::from_millis(500));
+    lsp.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}}),
+    );
+    assert_eq!(lsp.unclaimed("textDocument/publishDiagnostics"), 0);
+    lsp.request("shutdown", json!(null));
+    lsp.notify("exit", json!(null));
+}
+
+#[test]
 fn a_burst_of_changes_on_a_large_file() {
     let p = project();
     let root = p.path().canonicalize().unwrap();

@@ -78,6 +78,13 @@ struct State {
     /// Bumped when the workspace files or the settings change: a result
     /// computed before that is stale even for an unchanged document.
     generation: u64,
+    /// The client pulls diagnostics (`textDocument/diagnostic`): pushing them
+    /// too would show every finding twice (VS Code, Neovim 0.10+ keep pulled
+    /// and pushed diagnostics apart).
+    pull: bool,
+    /// The client accepts `workspace/diagnostic/refresh`, sent instead of
+    /// pushing when the workspace or the settings change.
+    refresh: bool,
 }
 
 /// What the server's handlers share; cheap to clone into detached tasks
@@ -129,6 +136,8 @@ impl Backend {
             overrides: CliOverrides::default(),
             resolver,
             generation: 0,
+            pull: false,
+            refresh: false,
         };
         Backend {
             shared: Shared {
@@ -195,6 +204,9 @@ impl Shared {
     }
 
     async fn publish(&self, uri: Uri) {
+        if self.lock().pull {
+            return;
+        }
         let stamp = |st: &State| st.docs.get(&uri).map(|d| (d.version, st.generation));
         let Some(before) = stamp(&self.lock()) else {
             return;
@@ -216,7 +228,23 @@ impl Shared {
         self.client.publish_diagnostics(uri, diagnostics, Some(before.0)).await;
     }
 
+    /// Brings every open document's diagnostics up to date: pushes them, or
+    /// asks a pulling client to pull again.
     async fn publish_all(&self) {
+        let (pull, refresh) = {
+            let st = self.lock();
+            (st.pull, st.refresh)
+        };
+        if pull {
+            if refresh {
+                // Detached: the client's answer must not hold up this handler.
+                let client = self.client.clone();
+                tokio::spawn(async move {
+                    let _ = client.workspace_diagnostic_refresh().await;
+                });
+            }
+            return;
+        }
         let uris: Vec<Uri> = self.lock().docs.keys().cloned().collect();
         for uri in uris {
             self.publish(uri).await;
@@ -355,6 +383,14 @@ impl LanguageServer for Backend {
             let mut st = self.lock();
             st.root = root;
             st.encoding = if utf8 { Encoding::Utf8 } else { Encoding::Utf16 };
+            let caps = &params.capabilities;
+            st.pull = caps.text_document.as_ref().is_some_and(|t| t.diagnostic.is_some());
+            st.refresh = caps
+                .workspace
+                .as_ref()
+                .and_then(|w| w.diagnostics.as_ref())
+                .and_then(|d| d.refresh_support)
+                .unwrap_or(false);
         }
         if let Some(options) = &params.initialization_options {
             self.apply_settings(options);
@@ -553,10 +589,16 @@ impl LanguageServer for Backend {
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
-        self.lock().docs.remove(&params.text_document.uri);
-        self.client
-            .publish_diagnostics(params.text_document.uri, Vec::new(), None)
-            .await;
+        let pull = {
+            let mut st = self.lock();
+            st.docs.remove(&params.text_document.uri);
+            st.pull
+        };
+        if !pull {
+            self.client
+                .publish_diagnostics(params.text_document.uri, Vec::new(), None)
+                .await;
+        }
         self.publish_all().await;
     }
 

@@ -96,17 +96,22 @@ impl Lsp {
                 .rx
                 .recv_timeout(Duration::from_secs(20))
                 .expect("the server answered in time");
-            // Requests from the server (e.g. registrations) get an empty answer.
+            // Requests from the server (e.g. registrations) get an empty
+            // answer, and are kept like any other message.
             if msg.get("method").is_some() && msg.get("id").is_some() {
                 let id = msg["id"].clone();
                 self.send(&json!({"jsonrpc": "2.0", "id": id, "result": null}));
-                continue;
             }
             if pred(&msg) {
                 return msg;
             }
             self.backlog.push(msg);
         }
+    }
+
+    /// How many messages with `method` were read but not yet waited for.
+    pub fn unclaimed(&self, method: &str) -> usize {
+        self.backlog.iter().filter(|m| m["method"] == method).count()
     }
 
     /// Waits for a publish for `uri` in the expected state (earlier, stale
