@@ -93,6 +93,8 @@ struct State {
 pub struct Shared {
     client: Client,
     state: Arc<Mutex<State>>,
+    /// Becomes true once the workspace's files are loaded (`initialized`).
+    loaded: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 struct Backend {
@@ -143,12 +145,21 @@ impl Backend {
             shared: Shared {
                 client,
                 state: Arc::new(Mutex::new(state)),
+                loaded: Arc::new(tokio::sync::watch::channel(false).0),
             },
         }
     }
 }
 
 impl Shared {
+    /// Waits (boundedly) for the workspace load: a request answered before it
+    /// would see no models, so a pull would return too few findings and a
+    /// client that asked once would keep them.
+    async fn ready(&self) {
+        let mut loaded = self.loaded.subscribe();
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(30), loaded.wait_for(|l| *l)).await;
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -434,7 +445,10 @@ impl LanguageServer for Backend {
             let st = self.lock();
             (st.root.clone(), st.resolver.clone())
         };
-        let Some(root) = root else { return };
+        let Some(root) = root else {
+            self.loaded.send_replace(true);
+            return;
+        };
         // The workspace's files, read once (open documents override them).
         let loaded = tokio::task::spawn_blocking(move || {
             struct Ex(Arc<SettingsResolver>);
@@ -461,7 +475,10 @@ impl LanguageServer for Backend {
                 st.disk = disk;
                 st.generation += 1;
             }
+            self.loaded.send_replace(true);
             self.publish_all().await;
+        } else {
+            self.loaded.send_replace(true);
         }
         // Python files and config files changed outside the editor.
         let watchers: Vec<FileSystemWatcher> = [
@@ -608,6 +625,7 @@ impl LanguageServer for Backend {
     }
 
     async fn diagnostic(&self, params: DocumentDiagnosticParams) -> Result<DocumentDiagnosticReportResult> {
+        self.ready().await;
         let encoding = self.lock().encoding;
         let items = match self.analyse(&params.text_document.uri, None).await {
             Some(a) => a.findings.iter().map(|f| to_diagnostic(&a, f, encoding)).collect(),
@@ -622,6 +640,7 @@ impl LanguageServer for Backend {
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        self.ready().await;
         let uri = params.text_document.uri.clone();
         let encoding = self.lock().encoding;
         let Some(a) = self.analyse(&uri, None).await else {
@@ -707,6 +726,7 @@ impl LanguageServer for Backend {
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        self.ready().await;
         let uri = params.text_document_position_params.text_document.uri;
         let encoding = self.lock().encoding;
         let Some(a) = self.analyse(&uri, None).await else {

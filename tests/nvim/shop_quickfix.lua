@@ -259,8 +259,9 @@ local function main()
   end
   out(string.format('diagnostics match the markers in %.0f ms: %s', (uv.hrtime() - t0) / 1e6, describe(actual)))
   if repeated > 0 then
-    -- Not a failure here: the server both pushes and answers pulls.
-    out('note: ' .. repeated .. ' diagnostic(s) shown twice (pushed and pulled, in two namespaces)')
+    -- A client that pulls (0.10+) must not also be pushed to: 0.10+ keeps
+    -- pushed and pulled diagnostics in two namespaces and would show both.
+    fail(repeated .. ' diagnostic(s) shown twice (pushed and pulled)')
   end
 
   -- 3. The quick fix for RDJ101.
