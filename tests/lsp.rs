@@ -47,6 +47,8 @@ fn diagnostics_fixes_hover_and_shutdown() {
     let caps = &init["result"]["capabilities"];
     assert_eq!(caps["positionEncoding"], "utf-16");
     assert_eq!(caps["textDocumentSync"]["change"], 2, "incremental sync");
+    // Pulls are offered only to clients that accept refresh requests.
+    assert!(caps.get("diagnosticProvider").is_none());
     assert!(caps["codeActionProvider"]["codeActionKinds"]
         .as_array()
         .unwrap()
@@ -212,11 +214,15 @@ fn clients_that_pull_diagnostics_get_no_pushed_copies() {
     let p = project();
     let root = p.path().canonicalize().unwrap();
     let mut lsp = Lsp::start(&root);
-    lsp.request(
+    let init = lsp.request(
         "initialize",
         json!({"processId": null, "rootUri": uri_of(&root), "capabilities": {
             "textDocument": {"diagnostic": {"dynamicRegistration": false}},
             "workspace": {"diagnostics": {"refreshSupport": true}, "configuration": false}}}),
+    );
+    assert_eq!(
+        init["result"]["capabilities"]["diagnosticProvider"]["identifier"],
+        "reflex-django-lsp"
     );
     lsp.notify("initialized", json!({}));
     let uri = uri_of(&root.join("app/views.py"));

@@ -78,9 +78,9 @@ struct State {
     /// Bumped when the workspace files or the settings change: a result
     /// computed before that is stale even for an unchanged document.
     generation: u64,
-    /// The client pulls diagnostics (`textDocument/diagnostic`): pushing them
-    /// too would show every finding twice (VS Code, Neovim 0.10+ keep pulled
-    /// and pushed diagnostics apart).
+    /// The client pulls diagnostics (`textDocument/diagnostic`, offered only
+    /// to clients that accept refresh requests): pushing them too would show
+    /// every finding twice (clients keep pulled and pushed ones apart).
     pull: bool,
     /// The client accepts `workspace/diagnostic/refresh`, sent instead of
     /// pushing when the workspace or the settings change.
@@ -394,18 +394,24 @@ impl LanguageServer for Backend {
             let mut st = self.lock();
             st.root = root;
             st.encoding = if utf8 { Encoding::Utf8 } else { Encoding::Utf16 };
+            // Pull only with clients that can be told to pull again: a change
+            // in another file (a model) must reach every open document. Others
+            // (Neovim 0.10/0.11 pull only on their own edits) are pushed to,
+            // and not offered pulls, so nothing shows twice.
             let caps = &params.capabilities;
-            st.pull = caps.text_document.as_ref().is_some_and(|t| t.diagnostic.is_some());
-            st.refresh = caps
+            let refresh = caps
                 .workspace
                 .as_ref()
                 .and_then(|w| w.diagnostics.as_ref())
                 .and_then(|d| d.refresh_support)
                 .unwrap_or(false);
+            st.pull = refresh && caps.text_document.as_ref().is_some_and(|t| t.diagnostic.is_some());
+            st.refresh = refresh;
         }
         if let Some(options) = &params.initialization_options {
             self.apply_settings(options);
         }
+        let pull = self.lock().pull;
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
                 position_encoding: Some(if utf8 {
@@ -424,12 +430,14 @@ impl LanguageServer for Backend {
                     code_action_kinds: Some(vec![CodeActionKind::QUICKFIX, CodeActionKind::new(FIX_ALL)]),
                     ..Default::default()
                 })),
-                diagnostic_provider: Some(DiagnosticServerCapabilities::Options(DiagnosticOptions {
-                    identifier: Some("reflex-django-lsp".to_owned()),
-                    inter_file_dependencies: true,
-                    workspace_diagnostics: false,
-                    ..Default::default()
-                })),
+                diagnostic_provider: pull.then(|| {
+                    DiagnosticServerCapabilities::Options(DiagnosticOptions {
+                        identifier: Some("reflex-django-lsp".to_owned()),
+                        inter_file_dependencies: true,
+                        workspace_diagnostics: false,
+                        ..Default::default()
+                    })
+                }),
                 ..Default::default()
             },
             server_info: Some(ServerInfo {
