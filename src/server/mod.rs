@@ -215,7 +215,9 @@ impl Shared {
     }
 
     async fn publish(&self, uri: Uri) {
-        if self.lock().pull {
+        // Before the workspace load, results would lack the models (fewer
+        // findings, then more): the load publishes every open document.
+        if self.lock().pull || !*self.loaded.borrow() {
             return;
         }
         let stamp = |st: &State| st.docs.get(&uri).map(|d| (d.version, st.generation));
