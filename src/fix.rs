@@ -32,6 +32,32 @@ pub struct Applied {
     pub count: usize,
 }
 
+/// How many passes a fix run makes at most (`check --fix`, the editor's
+/// fix-all): a pass can enable fixes that overlapped or did not exist yet.
+pub const MAX_PASSES: usize = 10;
+
+/// One pass over one text, as every fix run does it.
+#[derive(Debug)]
+pub enum Pass {
+    /// No allowed fix changed the text.
+    Unchanged,
+    /// The result parses worse than the input: the whole pass is dropped.
+    Dropped,
+    Fixed(Applied),
+}
+
+/// Applies one pass (see [`apply`]) and keeps it only if it parses no worse.
+pub fn pass(text: &str, findings: &[Finding], mode: FixMode) -> Pass {
+    let applied = apply(text, findings, mode);
+    if applied.count == 0 || applied.text == text {
+        Pass::Unchanged
+    } else if syntax_errors(&applied.text) > syntax_errors(text) {
+        Pass::Dropped
+    } else {
+        Pass::Fixed(applied)
+    }
+}
+
 /// Applies the allowed fixes of `findings` that do not overlap each other.
 /// Deterministic: fixes are taken in order of their first edit, ties by rule.
 pub fn apply(text: &str, findings: &[Finding], mode: FixMode) -> Applied {

@@ -38,6 +38,17 @@ fn initialize(lsp: &mut Lsp, root: &Path, encodings: Value) -> Value {
     init
 }
 
+/// Opens `app/views.py` and waits for its one finding; returns its URI.
+fn open_views(lsp: &mut Lsp, root: &Path) -> String {
+    let views = uri_of(&root.join("app/views.py"));
+    lsp.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": views, "languageId": "python", "version": 1, "text": VIEWS}}),
+    );
+    assert_eq!(lsp.diagnostics_until(&views, |d| !d.is_empty()).len(), 1);
+    views
+}
+
 #[test]
 fn diagnostics_fixes_hover_and_shutdown() {
     let p = project();
@@ -180,12 +191,7 @@ fn watched_config_files_apply() {
     let root = p.path().canonicalize().unwrap();
     let mut lsp = Lsp::start(&root);
     initialize(&mut lsp, &root, json!(["utf-16"]));
-    let views = uri_of(&root.join("app/views.py"));
-    lsp.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": views, "languageId": "python", "version": 1, "text": VIEWS}}),
-    );
-    assert_eq!(lsp.diagnostics_until(&views, |d| !d.is_empty()).len(), 1);
+    let views = open_views(&mut lsp, &root);
 
     // A config file changes on disk: the watcher notification applies it.
     std::fs::write(
@@ -273,12 +279,7 @@ fn a_burst_of_changes_on_a_large_file() {
     let root = p.path().canonicalize().unwrap();
     let mut lsp = Lsp::start(&root);
     initialize(&mut lsp, &root, json!(["utf-16"]));
-    let views = uri_of(&root.join("app/views.py"));
-    lsp.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": views, "languageId": "python", "version": 1, "text": VIEWS}}),
-    );
-    assert_eq!(lsp.diagnostics_until(&views, |d| !d.is_empty()).len(), 1);
+    let views = open_views(&mut lsp, &root);
     // A 5 MB document, then 200 changes a second for 10 seconds.
     let big_uri = uri_of(&root.join("app/big.py"));
     let mut big = String::from("from app.models import Product\n");

@@ -7,27 +7,11 @@
 //! with Django is available; always on CI) to prove the record is current.
 
 mod common;
+use common::{data_dependent, first_line};
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
-
-/// Where a case's code starts: its first decorator line (the oracle blames
-/// `@transaction.atomic` on an `async def` at the decorator).
-fn first_line(lines: &[&str], start_line: usize) -> usize {
-    let mut first = start_line;
-    while first > 1 && lines[first - 2].trim_start().starts_with('@') {
-        first -= 1;
-    }
-    first
-}
-
-/// Cases whose outcome depends on data the linter cannot see are marked
-/// `oracle: data-dependent` (in the module docstring, or a comment above the def).
-fn data_dependent(lines: &[&str], first: usize) -> bool {
-    let module_marked = lines.iter().take(20).any(|l| l.contains("oracle: data-dependent"));
-    module_marked || (first >= 2 && lines[first - 2].contains("# oracle: data-dependent"))
-}
 
 #[test]
 fn check_agrees_with_the_runtime_oracle() {

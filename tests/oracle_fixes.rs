@@ -24,6 +24,7 @@
 //! `python -m py_compile`.
 
 mod common;
+use common::{data_dependent, first_line};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -411,21 +412,6 @@ print("\n".join(bad))
 // ---------------------------------------------------------------------------
 // cases
 // ---------------------------------------------------------------------------
-
-/// A case's first line: its first decorator, if any.
-fn first_line(lines: &[&str], start_line: usize) -> usize {
-    let mut first = start_line;
-    while first > 1 && lines[first - 2].trim_start().starts_with('@') {
-        first -= 1;
-    }
-    first
-}
-
-/// `oracle: data-dependent` in the module docstring or right above the case.
-fn data_dependent(lines: &[&str], first: usize) -> bool {
-    let module_marked = lines.iter().take(20).any(|l| l.contains("oracle: data-dependent"));
-    module_marked || (first >= 2 && lines[first - 2].contains("# oracle: data-dependent"))
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Kind {

@@ -9,11 +9,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::config::settings::SettingsResolver;
-use crate::fix::{self, FixMode};
+use crate::fix::{self, FixMode, Pass, MAX_PASSES};
 use crate::output::FileReport;
 use crate::workspace::Source;
-
-const MAX_PASSES: usize = 10;
 
 pub struct Outcome {
     /// The findings left after fixing (what the report shows).
@@ -57,16 +55,16 @@ pub fn run(
             } else {
                 FixMode::Safe
             };
-            let applied = fix::apply(&r.text, &r.findings, mode);
-            if applied.count == 0 || applied.text == *r.text {
-                continue;
-            }
-            if fix::syntax_errors(&applied.text) > fix::syntax_errors(&r.text) {
-                if !dropped.contains(&r.path) {
-                    dropped.push(r.path.clone());
+            let applied = match fix::pass(&r.text, &r.findings, mode) {
+                Pass::Unchanged => continue,
+                Pass::Dropped => {
+                    if !dropped.contains(&r.path) {
+                        dropped.push(r.path.clone());
+                    }
+                    continue;
                 }
-                continue;
-            }
+                Pass::Fixed(applied) => applied,
+            };
             originals.entry(r.path.clone()).or_insert_with(|| r.text.to_string());
             current.insert(r.path.clone(), applied.text);
             fixed += applied.count;

@@ -706,15 +706,14 @@ impl LanguageServer for Backend {
         {
             // Safe fixes, in passes until nothing more applies (as `check --fix`).
             let mut text = a.text.to_string();
-            for _ in 0..10 {
+            for _ in 0..fix::MAX_PASSES {
                 let Some(current) = self.analyse(&uri, Some(text.clone())).await else {
                     break;
                 };
-                let applied = fix::apply(&current.text, &current.findings, FixMode::Safe);
-                if applied.count == 0 || fix::syntax_errors(&applied.text) > fix::syntax_errors(&current.text) {
-                    break;
+                match fix::pass(&current.text, &current.findings, FixMode::Safe) {
+                    fix::Pass::Fixed(applied) => text = applied.text,
+                    fix::Pass::Unchanged | fix::Pass::Dropped => break,
                 }
-                text = applied.text;
             }
             if text != *a.text {
                 let end = position::position(&a.text, &a.lines, a.text.len(), encoding);

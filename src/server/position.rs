@@ -35,45 +35,40 @@ pub fn offset(text: &str, lines: &LineIndex, pos: Position, enc: Encoding) -> us
         return text.len();
     }
     let range = lines.line_range(text, line);
-    let line_text = &text[range.clone()];
-    let mut units = 0usize;
-    for (i, ch) in line_text.char_indices() {
-        if units >= pos.character as usize {
-            return range.start + i;
-        }
-        units += match enc {
-            Encoding::Utf8 => ch.len_utf8(),
-            Encoding::Utf16 => ch.len_utf16(),
-        };
-        if units > pos.character as usize {
-            return range.start + i; // inside a character: its start
-        }
-    }
-    range.end
+    range.start + column(text[range].chars(), pos.character, enc).1
 }
 
 /// The char index of a position in a rope (ropey's lines end at LF, CRLF or
-/// CR, as LSP's do): clamps past the end of a line or of the text.
+/// CR, as LSP's do), clamping as [`offset`] does.
 pub fn rope_char(rope: &ropey::Rope, pos: Position, enc: Encoding) -> usize {
     let line = pos.line as usize;
     if line >= rope.len_lines() {
         return rope.len_chars();
     }
-    let start = rope.line_to_char(line);
-    let mut units = 0usize;
-    for (i, ch) in rope.line(line).chars().enumerate() {
-        if ch == '\n' || ch == '\r' || units >= pos.character as usize {
-            return start + i;
+    rope.line_to_char(line) + column(rope.line(line).chars(), pos.character, enc).0
+}
+
+/// Where `character` (in `enc` code units) falls in a line's characters: how
+/// many chars precede it, and their length in bytes. It stops at the line's
+/// end (a line ending or the last char) and rounds down inside a character.
+fn column(line: impl Iterator<Item = char>, character: u32, enc: Encoding) -> (usize, usize) {
+    let character = character as usize;
+    let (mut chars, mut bytes, mut units) = (0, 0, 0);
+    for ch in line {
+        if ch == '\n' || ch == '\r' {
+            break;
         }
         units += match enc {
             Encoding::Utf8 => ch.len_utf8(),
             Encoding::Utf16 => ch.len_utf16(),
         };
-        if units > pos.character as usize {
-            return start + i; // inside a character: its start
+        if units > character {
+            break;
         }
+        chars += 1;
+        bytes += ch.len_utf8();
     }
-    start + rope.line(line).len_chars()
+    (chars, bytes)
 }
 
 #[cfg(test)]
@@ -98,5 +93,27 @@ mod tests {
             offset(text, &lines, Position::new(0, 999), Encoding::Utf16),
             text.find('\r').unwrap()
         );
+        // The rope agrees with the text, line endings and clamping included.
+        let rope = ropey::Rope::from_str(text);
+        for (line, character) in [
+            (0, 0),
+            (0, 5),
+            (0, 6),
+            (0, 12),
+            (0, 999),
+            (1, 0),
+            (1, 9),
+            (2, 1),
+            (9, 9),
+        ] {
+            for enc in [Encoding::Utf8, Encoding::Utf16] {
+                let pos = Position::new(line, character);
+                assert_eq!(
+                    rope.char_to_byte(rope_char(&rope, pos, enc)),
+                    offset(text, &lines, pos, enc),
+                    "{pos:?} {enc:?}"
+                );
+            }
+        }
     }
 }

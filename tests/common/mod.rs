@@ -63,3 +63,21 @@ pub fn skip_or_fail(reason: &str) {
     }
     eprintln!("skipped: {reason}");
 }
+
+/// Where an oracle case's code starts: its first decorator line (the oracle
+/// blames `@transaction.atomic` on an `async def` at the decorator).
+pub fn first_line(lines: &[&str], start_line: usize) -> usize {
+    let mut first = start_line;
+    while first > 1 && lines[first - 2].trim_start().starts_with('@') {
+        first -= 1;
+    }
+    first
+}
+
+/// Oracle cases whose outcome depends on data the linter cannot see are
+/// marked `oracle: data-dependent` (in the module docstring, or a comment
+/// above the def).
+pub fn data_dependent(lines: &[&str], first: usize) -> bool {
+    let module_marked = lines.iter().take(20).any(|l| l.contains("oracle: data-dependent"));
+    module_marked || (first >= 2 && lines[first - 2].contains("# oracle: data-dependent"))
+}
