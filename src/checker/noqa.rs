@@ -14,6 +14,22 @@ pub enum Directive {
 
 /// Parses the `# noqa` directive of one line, if any.
 pub fn directive(line: &str) -> Option<Directive> {
+    parse(line).map(|(d, _)| d)
+}
+
+/// The insertion that makes `line` suppress `code` too: a byte offset in the
+/// line and the text to insert there (a new comment, or one more code in the
+/// existing list). `None` when a bare `# noqa` already suppresses everything.
+pub fn add_code(line: &str, code: &str) -> Option<(usize, String)> {
+    match parse(line) {
+        None => Some((line.len(), format!("  # noqa: {code}"))),
+        Some((Directive::All, _)) => None,
+        Some((Directive::Codes(_), end)) => Some((end, format!(", {code}"))),
+    }
+}
+
+/// The directive, and the byte offset right after its last code.
+fn parse(line: &str) -> Option<(Directive, usize)> {
     let lower = line.to_ascii_lowercase();
     let mut search = 0;
     while let Some(pos) = lower[search..].find("noqa") {
@@ -25,23 +41,35 @@ pub fn directive(line: &str) -> Option<Directive> {
         }
         let rest = &line[at + 4..];
         let rest_trim = rest.trim_start();
-        if let Some(codes) = rest_trim.strip_prefix(':') {
-            let codes: Vec<String> = codes
-                .split([',', ' ', '\t'])
-                .map(str::trim)
-                .filter(|c| !c.is_empty())
-                .take_while(|c| {
-                    c.chars().next().is_some_and(|ch| ch.is_ascii_alphabetic())
-                        && c.chars().all(|ch| ch.is_ascii_alphanumeric())
-                })
-                .map(|c| c.to_ascii_uppercase())
-                .collect();
-            if codes.is_empty() {
-                return Some(Directive::All);
+        let Some(codes) = rest_trim.strip_prefix(':') else {
+            return Some((Directive::All, at + 4));
+        };
+        // Codes separated by commas and blanks, up to the first word that
+        // is not a code (e.g. another comment).
+        let codes_start = line.len() - codes.len();
+        let mut found = Vec::new();
+        let mut end = codes_start;
+        for (i, word) in codes.split_inclusive([',', ' ', '\t']).scan(0, |offset, w| {
+            let start = *offset;
+            *offset += w.len();
+            Some((start, w))
+        }) {
+            let word = word.trim_end_matches([',', ' ', '\t']);
+            if word.is_empty() {
+                continue;
             }
-            return Some(Directive::Codes(codes));
+            let is_code = word.chars().next().is_some_and(|ch| ch.is_ascii_alphabetic())
+                && word.chars().all(|ch| ch.is_ascii_alphanumeric());
+            if !is_code {
+                break;
+            }
+            found.push(word.to_ascii_uppercase());
+            end = codes_start + i + word.len();
         }
-        return Some(Directive::All);
+        if found.is_empty() {
+            return Some((Directive::All, at + 4));
+        }
+        return Some((Directive::Codes(found), end));
     }
     None
 }
@@ -93,6 +121,14 @@ mod tests {
             Some(Directive::Codes(vec!["RDJ101".into()]))
         );
         assert_eq!(directive("x = 'noqa'"), None);
+        assert_eq!(add_code("x = 1", "RDJ101"), Some((5, "  # noqa: RDJ101".to_owned())));
+        let line = "x = 1  # NOQA:RDJ104 , RDJ105  # why";
+        let (at, text) = add_code(line, "RDJ101").unwrap();
+        assert_eq!(
+            (&line[..at], text.as_str()),
+            ("x = 1  # NOQA:RDJ104 , RDJ105", ", RDJ101")
+        );
+        assert_eq!(add_code("x = 1  # noqa", "RDJ101"), None);
         assert_eq!(
             directive("x = 1  # type: ignore  # noqa: RDJ1"),
             Some(Directive::Codes(vec!["RDJ1".into()]))

@@ -347,25 +347,14 @@ fn text_edits(a: &Analysis, fix: &crate::diagnostic::Fix, enc: Encoding) -> Vec<
         .collect()
 }
 
-/// `# noqa: CODE` for the finding's line (added to an existing list).
-fn noqa_edit(a: &Analysis, f: &Finding, enc: Encoding) -> TextEdit {
+/// `# noqa: CODE` for the finding's line (added to an existing list); the
+/// comment's syntax is the checker's (`checker::noqa`).
+fn noqa_edit(a: &Analysis, f: &Finding, enc: Encoding) -> Option<TextEdit> {
     let line = a.lines.line_of(f.range.start);
     let range = a.lines.line_range(&a.text, line);
-    let line_text = &a.text[range.clone()];
-    let (at, insert) = match line_text.find("# noqa:") {
-        Some(i) => {
-            let codes_start = i + "# noqa:".len();
-            let rest = &line_text[codes_start..];
-            let end = rest
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == ',' || c == ' '))
-                .map_or(rest.len(), |e| e);
-            let end = codes_start + rest[..end].trim_end().len();
-            (range.start + end, format!(", {}", f.rule.code()))
-        }
-        None => (range.end, format!("  # noqa: {}", f.rule.code())),
-    };
-    let pos = position::position(&a.text, &a.lines, at, enc);
-    TextEdit::new(Range::new(pos, pos), insert)
+    let (at, insert) = crate::checker::noqa::add_code(&a.text[range.clone()], f.rule.code())?;
+    let pos = position::position(&a.text, &a.lines, range.start + at, enc);
+    Some(TextEdit::new(Range::new(pos, pos), insert))
 }
 
 fn overlaps(a: &Range, b: &Range) -> bool {
@@ -687,12 +676,15 @@ impl LanguageServer for Backend {
                         ..Default::default()
                     }));
                 }
+                let Some(noqa) = noqa_edit(&a, f, encoding) else {
+                    continue;
+                };
                 actions.push(CodeActionOrCommand::CodeAction(CodeAction {
                     title: format!("Disable {} for this line", f.rule.code()),
                     kind: Some(CodeActionKind::QUICKFIX),
                     diagnostics: Some(vec![diagnostic]),
                     edit: Some(WorkspaceEdit {
-                        changes: Some(HashMap::from([(uri.clone(), vec![noqa_edit(&a, f, encoding)])])),
+                        changes: Some(HashMap::from([(uri.clone(), vec![noqa])])),
                         ..Default::default()
                     }),
                     ..Default::default()
