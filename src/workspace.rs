@@ -40,9 +40,11 @@ pub fn absolutize(cwd: &Path, path: &Path) -> PathBuf {
 
 /// The nearest directory at or above `dir` that holds a root marker.
 pub fn find_root(dir: &Path) -> Option<PathBuf> {
-    dir.ancestors()
-        .find(|d| ROOT_MARKERS.iter().any(|m| d.join(m).exists()))
-        .map(Path::to_path_buf)
+    dir.ancestors().find(|d| has_root_marker(d)).map(Path::to_path_buf)
+}
+
+fn has_root_marker(dir: &Path) -> bool {
+    ROOT_MARKERS.iter().any(|m| dir.join(m).exists())
 }
 
 /// Decides whether a walked path (file or folder) is excluded.
@@ -155,9 +157,23 @@ pub fn load(sources: Vec<Source>) -> Loaded {
         .iter()
         .filter_map(|s| s.path.parent().map(Path::to_path_buf))
         .collect();
+    // Each folder (and each folder above one) is asked once, in parallel:
+    // a tree of 600 folders costs a few thousand `stat`s.
+    let mut candidates: HashSet<&Path> = HashSet::new();
+    for d in &dirs {
+        for a in d.ancestors() {
+            if !candidates.insert(a) {
+                break;
+            }
+        }
+    }
+    let marked: HashSet<&Path> = candidates.into_par_iter().filter(|d| has_root_marker(d)).collect();
     let roots: HashMap<PathBuf, PathBuf> = dirs
-        .into_iter()
-        .map(|d| (d.clone(), find_root(&d).unwrap_or(d)))
+        .iter()
+        .map(|d| {
+            let root = d.ancestors().find(|a| marked.contains(a)).unwrap_or(d);
+            (d.clone(), root.to_path_buf())
+        })
         .collect();
 
     // Which folders are packages (hold an `__init__.py`): from the file list

@@ -56,6 +56,15 @@ impl Default for AnalysisOptions {
     }
 }
 
+/// Can [`check_file`] report anything on this file, whatever the options?
+/// Only code on the event loop, Reflex states and start-up modules are ever
+/// reported, so callers may skip (and not even configure) other files; they
+/// are not parsed unless resolution needs them.
+pub fn can_have_findings(index: &WorkspaceIndex, file: FileId) -> bool {
+    let entry = index.file(file);
+    entry.decode_error.is_some() || crate::index::may_have_findings(entry.text.as_bytes())
+}
+
 /// All findings for one file, sorted by position, with `# noqa` applied.
 /// Severity is each rule's default; configuration may override it after.
 pub fn check_file(index: &WorkspaceIndex, file: FileId, options: &AnalysisOptions) -> Vec<Finding> {
@@ -66,9 +75,7 @@ pub fn check_file(index: &WorkspaceIndex, file: FileId, options: &AnalysisOption
         }
         return Vec::new();
     }
-    // Only code on the event loop, Reflex states and start-up modules are ever
-    // reported: other files are not even parsed (unless resolution needs them).
-    if !crate::index::may_have_findings(entry.text.as_bytes()) {
+    if !can_have_findings(index, file) {
         return Vec::new();
     }
     let Some(tree) = entry.tree() else { return Vec::new() };

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::{CheckArgs, Fatal, EXIT_FINDINGS, EXIT_OK};
-use crate::checker::check_file;
+use crate::checker::{can_have_findings, check_file};
 use crate::config::settings::SettingsResolver;
 use crate::config::{is_valid_selector, CliOverrides, ConfigResolver, DjangoVersion};
 use crate::diagnostic::Finding;
@@ -246,9 +246,18 @@ fn analyse(resolver: &SettingsResolver, sources: Vec<Source>, checked: &[PathBuf
     let loaded = workspace::load(sources);
     let index = &loaded.index;
 
-    checked
+    let reports = checked
         .par_iter()
         .map(|path| {
+            let id = loaded.file_id(path);
+            if id.is_some_and(|id| !can_have_findings(index, id)) {
+                return FileReport {
+                    path: path.clone(),
+                    text: Arc::from(""),
+                    lines: LineIndex::new(""),
+                    findings: Vec::new(),
+                };
+            }
             let settings = resolver.for_file(path);
             let options = settings.analysis_options(path);
             let (mut findings, text, lines) = if let Some(err) = loaded.unreadable.get(path) {
@@ -262,15 +271,15 @@ fn analyse(resolver: &SettingsResolver, sources: Vec<Source>, checked: &[PathBuf
                     Vec::new()
                 };
                 (findings, Arc::<str>::from(""), LineIndex::new(""))
-            } else if let Some(id) = loaded.file_id(path) {
+            } else if let Some(id) = id {
                 let entry = index.file(id);
                 let findings = check_file(index, id, &options);
-                let lines = if findings.is_empty() {
-                    LineIndex::new("")
+                // Only reported files need their text (for snippets and rows).
+                if findings.is_empty() {
+                    (findings, Arc::<str>::from(""), LineIndex::new(""))
                 } else {
-                    entry.lines().clone()
-                };
-                (findings, entry.text.clone(), lines)
+                    (findings, entry.text.clone(), entry.lines().clone())
+                }
             } else {
                 (Vec::new(), Arc::<str>::from(""), LineIndex::new(""))
             };
@@ -285,7 +294,12 @@ fn analyse(resolver: &SettingsResolver, sources: Vec<Source>, checked: &[PathBuf
                 findings,
             }
         })
-        .collect()
+        .collect::<Vec<_>>();
+    // The process ends after the report: freeing thousands of syntax trees
+    // and texts one by one would cost more than analysing many files, and
+    // the OS reclaims the memory at exit anyway.
+    std::mem::forget(loaded);
+    reports
 }
 
 /// A hashable summary of what affects a file's findings: its rules, the

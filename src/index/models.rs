@@ -541,7 +541,6 @@ pub(super) fn reverse_relation(index: &WorkspaceIndex, target: &ModelInfo, name:
 
 fn find_reverse(index: &WorkspaceIndex, target: &ModelInfo, name: &str) -> Option<Relation> {
     let is_user = index.auth_user() == Some(target.id);
-    let relation_words: [&[u8]; 4] = [b"ForeignKey", b"OneToOneField", b"ManyToManyField", b"ParentalKey"];
     // A default accessor (`orderitem_set`, `profile`) names the declaring model;
     // an explicit one appears as `related_name="…"` in its file.
     let default_of = name.strip_suffix("_set").unwrap_or(name);
@@ -553,7 +552,7 @@ fn find_reverse(index: &WorkspaceIndex, target: &ModelInfo, name: &str) -> Optio
                 let find = |n: &[u8]| memchr::memmem::find(text, n).is_some();
                 let mentions =
                     find(target.name.as_bytes()) || (is_user && (find(b"AUTH_USER_MODEL") || find(b"get_user_model")));
-                mentions && relation_words.iter().any(|w| find(w))
+                mentions && declares_relation_field(text)
             })
             .collect()
     });
@@ -563,11 +562,8 @@ fn find_reverse(index: &WorkspaceIndex, target: &ModelInfo, name: &str) -> Optio
     let default_lower = default_of.to_ascii_lowercase();
     for &f in referring {
         let text = index.files[f].text.as_bytes();
-        let names_it = memchr::memmem::find(text, name.as_bytes()).is_some()
-            || index.files[f]
-                .text
-                .to_ascii_lowercase()
-                .contains(&format!("class {default_lower}"));
+        let names_it =
+            memchr::memmem::find(text, name.as_bytes()).is_some() || defines_class_named(text, &default_lower);
         if names_it {
             candidates.extend(index.models_in(f));
         }
@@ -611,6 +607,35 @@ fn find_reverse(index: &WorkspaceIndex, target: &ModelInfo, name: &str) -> Optio
         }
     }
     None
+}
+
+/// Does the text call a relation field constructor on an indented line
+/// outside a comment, as a model's field declaration does? Checked before a
+/// file is parsed for its models: test modules that only mention
+/// `ForeignKey` in docstrings and comments are not parsed for it.
+fn declares_relation_field(text: &[u8]) -> bool {
+    const CALLS: [&[u8]; 4] = [b"ForeignKey(", b"OneToOneField(", b"ManyToManyField(", b"ParentalKey("];
+    CALLS.iter().any(|call| {
+        memchr::memmem::find_iter(text, call).any(|at| {
+            let line_start = memchr::memrchr2(b'\n', b'\r', &text[..at]).map_or(0, |i| i + 1);
+            let line = &text[line_start..at];
+            line.first().is_some_and(|b| *b == b' ' || *b == b'\t') && !line.contains(&b'#')
+        })
+    })
+}
+
+/// Does the text hold `class <name>` with the name in any letter case
+/// (`lower_name` is in lower case), as a default accessor's model must?
+fn defines_class_named(text: &[u8], lower_name: &str) -> bool {
+    let name = lower_name.as_bytes();
+    memchr::memmem::find_iter(text, b"class ").any(|at| {
+        let rest = &text[at + 6..];
+        rest.len() >= name.len()
+            && rest[..name.len()].eq_ignore_ascii_case(name)
+            && !rest
+                .get(name.len())
+                .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+    })
 }
 
 fn app_label_of(index: &WorkspaceIndex, file: FileId) -> String {
@@ -714,5 +739,36 @@ fn collect_returns<'t>(node: tree_sitter::Node<'t>, out: &mut Vec<tree_sitter::N
             "function_definition" | "class_definition" | "lambda" => {}
             _ => collect_returns(child, out),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relation_fields_are_declarations_not_mentions() {
+        assert!(declares_relation_field(
+            b"class A(models.Model):\n    b = models.ForeignKey(B, models.CASCADE)\n"
+        ));
+        assert!(declares_relation_field(
+            b"class A(Model):\n\tb = ManyToManyField(\r\n  'B')\n"
+        ));
+        // Docstrings, comments and module-level code are not field declarations.
+        assert!(!declares_relation_field(
+            b"def test():\n    \"\"\"ForeignKey 'x' is allowed\"\"\"\n"
+        ));
+        assert!(!declares_relation_field(
+            b"class T:\n    X = 1  # ForeignKey(unique=True)\n"
+        ));
+        assert!(!declares_relation_field(b"ForeignKey(B)\n"));
+    }
+
+    #[test]
+    fn default_accessors_find_their_class_in_any_case() {
+        assert!(defines_class_named(b"class OrderItem(models.Model):", "orderitem"));
+        assert!(defines_class_named(b"x\nclass ORDERITEM:", "orderitem"));
+        assert!(!defines_class_named(b"class OrderItems(models.Model):", "orderitem"));
+        assert!(!defines_class_named(b"class Order(models.Model):", "orderitem"));
     }
 }
