@@ -7,11 +7,21 @@ the text alternates between two versions) and is timed until the
 `publishDiagnostics` for that version arrives. Prints the workspace load
 time, p50 / p90 / p99 / max latency, and the server's peak RSS (VmHWM).
 
-The latency includes the server's 30 ms debounce. Usage:
+The latency includes the server's debounce: 30 ms, unless `--debounce-ms`
+sets another (`--debounce-ms 0` times the analysis alone). Usage:
 
     cargo build --release
     python3 benches/lsp_latency.py fixtures/shop shop/states/catalog.py
     python3 benches/lsp_latency.py DJANGO_TREE django/contrib/auth/__init__.py --edits 200
+
+`--generate DIR --filler TREE` first builds the issue's workspace in DIR (then
+ROOT is DIR): a copy of fixtures/shop with a 3,000-line state module
+`shop/states/big.py` (the shop's state modules repeated, classes renamed) and
+2,000 Python files copied from TREE (any real code, e.g. a Django sdist's
+`tests/` folder) under `vendor/`; FILE is then `shop/states/big.py`:
+
+    python3 benches/lsp_latency.py --generate /tmp/ws --filler DJANGO_TREE/tests \
+        /tmp/ws shop/states/big.py --debounce-ms 0
 """
 
 import argparse
@@ -19,10 +29,38 @@ import json
 import os
 import pathlib
 import queue
+import re
+import shutil
 import statistics
 import subprocess
 import threading
 import time
+
+
+def generate(dest: pathlib.Path, filler: pathlib.Path, lines: int = 3000, files: int = 2000) -> None:
+    """The benchmark workspace: the shop, a big state module, real filler code."""
+    shop = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "shop"
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(shop, dest)
+    states = dest / "shop" / "states"
+    templates = [(states / f"{m}.py").read_text(encoding="utf-8")
+                 for m in ("catalog", "cart", "checkout", "orders", "admin")]
+    out = ["from __future__ import annotations"]
+    copy = 0
+    while len(out) < lines:
+        for t in templates:
+            body = "\n".join(l for l in t.splitlines() if not l.startswith("from __future__"))
+            out.extend(re.sub(r"^class (\w+)", rf"class \1_{copy}", body, flags=re.M).splitlines())
+            copy += 1
+    (states / "big.py").write_text("\n".join(out[:lines]) + "\n", encoding="utf-8")
+    vendor = dest / "vendor"
+    sources = sorted(p for p in filler.rglob("*.py") if p.is_file())[:files]
+    for i, src in enumerate(sources):
+        target = vendor / f"pkg{i // 100}" / src.relative_to(filler)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, target)
+    print(f"generated {dest}: shop/states/big.py ({lines} lines), {len(sources)} files under vendor/")
 
 
 def main() -> None:
@@ -30,17 +68,28 @@ def main() -> None:
     ap.add_argument("root", help="the project folder (the workspace root)")
     ap.add_argument("file", help="the file to edit, relative to the root")
     ap.add_argument("--edits", type=int, default=300)
+    ap.add_argument("--debounce-ms", type=int, help="the server's debounce (default: its own, 30 ms)")
+    ap.add_argument("--generate", metavar="DIR", help="build the benchmark workspace in DIR first")
+    ap.add_argument("--filler", metavar="TREE", help="with --generate: where the 2,000 filler files come from")
     here = pathlib.Path(__file__).resolve().parent.parent
     ap.add_argument("--server", default=str(here / "target/release/reflex-django-lsp"))
     args = ap.parse_args()
 
+    if args.generate:
+        if not args.filler:
+            raise SystemExit("--generate needs --filler TREE")
+        generate(pathlib.Path(args.generate).resolve(), pathlib.Path(args.filler).resolve())
+    env = dict(os.environ)
+    if args.debounce_ms is not None:
+        env["REFLEX_DJANGO_LSP_DEBOUNCE_MS"] = str(args.debounce_ms)
     root = pathlib.Path(args.root).resolve()
     path = root / args.file
     text = path.read_text(encoding="utf-8")
     uri = path.as_uri()
 
     proc = subprocess.Popen(
-        [args.server, "server"], cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        [args.server, "server"], cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        env=env,
     )
     inbox: "queue.Queue[dict]" = queue.Queue()
 
@@ -118,7 +167,7 @@ def main() -> None:
     q = statistics.quantiles(latencies, n=100)
     print(f"{path.relative_to(root)} in {root.name}: {count} diagnostics; first diagnostics {load * 1000:.0f} ms after start")
     print(f"{len(latencies)} edits, ms: p50 {q[49]:.1f}  p90 {q[89]:.1f}  p99 {q[98]:.1f}  max {max(latencies):.1f}"
-          f"  (30 ms of each is the debounce)")
+          f"  (including the debounce: {args.debounce_ms if args.debounce_ms is not None else 30} ms)")
     print(f"server peak RSS: {int(rss) / 1024:.0f} MiB" if rss != "?" else "server peak RSS: unknown")
 
 

@@ -227,14 +227,12 @@ fn collect_roots<'a>(
                     collect_roots(index, file, src, body, cref, out);
                 }
             }
-            _ => {
-                if child.kind() != "decorated_definition"
-                    && child.named_child_count() > 0
-                    && !matches!(child.kind(), "expression_statement" | "lambda")
-                {
-                    collect_roots(index, file, src, child, class, out);
-                }
+            // Definitions sit in statement blocks, never in expressions (most
+            // of a tree); `ERROR` nodes may hold them in broken code.
+            kind if syntax::holds_statements(kind) || kind == "ERROR" => {
+                collect_roots(index, file, src, child, class, out)
             }
+            _ => {}
         }
     }
 }

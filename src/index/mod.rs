@@ -66,8 +66,45 @@ pub struct FileEntry {
     pub package: String,
     pub text: Arc<str>,
     pub decode_error: Option<DecodeError>,
+    /// In a `migrations` folder (never defines models; skipped by look-ups).
+    pub in_migrations: bool,
     lines: OnceLock<LineIndex>,
     parsed: OnceLock<Option<Parsed>>,
+    facts: OnceLock<ByteFacts>,
+}
+
+/// Files by module name and by path: the part of an index that depends only
+/// on which files are where, not on their contents.
+#[derive(Debug, Default)]
+pub struct FileMaps {
+    by_module: FxHashMap<String, Vec<FileId>>,
+    by_path: FxHashMap<PathBuf, FileId>,
+}
+
+impl FileMaps {
+    pub fn build(files: &[Arc<FileEntry>]) -> FileMaps {
+        let mut maps = FileMaps::default();
+        for (id, f) in files.iter().enumerate() {
+            for m in &f.modules {
+                maps.by_module.entry(m.clone()).or_default().push(id);
+            }
+            maps.by_path.insert(f.path.clone(), id);
+        }
+        maps
+    }
+}
+
+/// What workspace-wide look-ups ask of every file's bytes, computed once per
+/// file: an edited document gets a new entry, every other entry (and these
+/// facts) is shared by the indexes the language server builds per analysis.
+#[derive(Debug, Default)]
+pub struct ByteFacts {
+    /// `AUTH_USER_MODEL = …` (an assignment, not a mention).
+    pub sets_auth_user_model: bool,
+    /// A relation field call on an indented line (a model field, likely).
+    pub declares_relation_field: bool,
+    /// The names after each `class ` in the text.
+    pub class_names: Vec<Box<str>>,
 }
 
 /// Cheap byte-level test: can this file define or use anything we analyse?
@@ -171,7 +208,12 @@ impl FileEntry {
             Ok(t) => (t, None),
             Err(e) => (String::new(), Some(e)),
         };
+        let in_migrations = path
+            .parent()
+            .and_then(|p| p.file_name())
+            .is_some_and(|n| n == "migrations");
         FileEntry {
+            in_migrations,
             path,
             modules,
             package,
@@ -179,7 +221,28 @@ impl FileEntry {
             decode_error,
             lines: OnceLock::new(),
             parsed: OnceLock::new(),
+            facts: OnceLock::new(),
         }
+    }
+
+    /// A new version of `previous` (an edited document): parsed now, reusing
+    /// the previous tree where the texts agree (see [`crate::syntax::reparse`]).
+    pub fn reparsed(path: PathBuf, modules: Vec<String>, bytes: Vec<u8>, previous: &FileEntry) -> FileEntry {
+        let entry = FileEntry::from_bytes(path, modules, bytes);
+        if let Some(old) = previous.parsed.get().and_then(Option::as_ref) {
+            if entry.decode_error.is_none() && may_matter(entry.text.as_bytes()) {
+                if let Some(tree) = crate::syntax::reparse(&previous.text, &old.tree, &entry.text) {
+                    let summary = summary::summarize(&tree, &entry.text, &entry.package);
+                    let _ = entry.parsed.set(Some(Parsed { tree, summary }));
+                }
+            }
+        }
+        entry
+    }
+
+    /// The file's [`ByteFacts`], computed on first use.
+    pub fn facts(&self) -> &ByteFacts {
+        self.facts.get_or_init(|| models::byte_facts(self.text.as_bytes()))
     }
 
     /// Line starts, computed on first use (only files with findings need them).
@@ -327,8 +390,7 @@ pub struct WorkspaceIndex {
     /// index per change and keeps unchanged files, parses included).
     pub files: Vec<Arc<FileEntry>>,
     /// Module name → files (several when projects in one workspace share names).
-    by_module: FxHashMap<String, Vec<FileId>>,
-    by_path: FxHashMap<PathBuf, FileId>,
+    maps: Arc<FileMaps>,
     pub(crate) registry: RwLock<Registry>,
     class_kinds: RwLock<FxHashMap<ClassRef, ClassKind>>,
     auth_user: OnceLock<Option<ModelId>>,
@@ -395,18 +457,18 @@ impl WorkspaceIndex {
 
     /// An index over files that other indexes may share.
     pub fn from_shared(files: Vec<Arc<FileEntry>>) -> WorkspaceIndex {
-        let mut by_module: FxHashMap<String, Vec<FileId>> = FxHashMap::default();
-        let mut by_path = FxHashMap::default();
-        for (id, f) in files.iter().enumerate() {
-            for m in &f.modules {
-                by_module.entry(m.clone()).or_default().push(id);
-            }
-            by_path.insert(f.path.clone(), id);
-        }
+        let maps = Arc::new(FileMaps::build(&files));
+        WorkspaceIndex::with_maps(files, maps)
+    }
+
+    /// An index over `files` with look-ups built earlier by [`FileMaps::build`]
+    /// from files with the same paths and module names at the same positions
+    /// (the language server swaps edited documents in place, keeping them).
+    pub fn with_maps(files: Vec<Arc<FileEntry>>, maps: Arc<FileMaps>) -> WorkspaceIndex {
+        debug_assert!(maps.by_path.len() <= files.len());
         let mut index = WorkspaceIndex {
             files,
-            by_module,
-            by_path,
+            maps,
             registry: RwLock::new(Registry::default()),
             class_kinds: RwLock::new(FxHashMap::default()),
             auth_user: OnceLock::new(),
@@ -421,17 +483,17 @@ impl WorkspaceIndex {
     }
 
     pub fn file_by_path(&self, path: &Path) -> Option<FileId> {
-        self.by_path.get(path).copied()
+        self.maps.by_path.get(path).copied()
     }
 
     pub fn module(&self, name: &str) -> Option<FileId> {
-        self.by_module.get(name).and_then(|v| v.first().copied())
+        self.maps.by_module.get(name).and_then(|v| v.first().copied())
     }
 
     /// The file named `name` nearest to `from` (longest common directory),
     /// so that two projects in one workspace can both have `catalog.models`.
     pub fn module_near(&self, name: &str, from: Option<FileId>) -> Option<FileId> {
-        let files = self.by_module.get(name)?;
+        let files = self.maps.by_module.get(name)?;
         match (files.as_slice(), from) {
             ([only], _) => Some(*only),
             (_, None) => files.first().copied(),

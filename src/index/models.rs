@@ -286,15 +286,8 @@ pub(super) fn external_model(index: &WorkspaceIndex, q: &str) -> Option<ModelId>
 
 pub(super) fn auth_user_model(index: &WorkspaceIndex) -> Option<ModelId> {
     // Only an assignment sets it (migrations merely mention `settings.AUTH_USER_MODEL`).
-    let assigns = |f: &FileId| {
-        let text = index.files[*f].text.as_bytes();
-        memchr::memmem::find_iter(text, b"AUTH_USER_MODEL").any(|at| {
-            let rest = &text[at + b"AUTH_USER_MODEL".len()..];
-            let ws = rest.iter().take_while(|b| **b == b' ' || **b == b'\t').count();
-            rest.get(ws) == Some(&b'=') && rest.get(ws + 1) != Some(&b'=')
-        })
-    };
-    for f in files_containing(index, &[b"AUTH_USER_MODEL"]).filter(assigns) {
+    let assigns = |f: &FileId| !is_migration(index, *f) && index.files[*f].facts().sets_auth_user_model;
+    for f in (0..index.files.len()).filter(assigns) {
         for a in &index.files[f].summary().assignments {
             if a.name == "AUTH_USER_MODEL" {
                 if let Some((label, name)) = a.value.as_str().and_then(|s| s.split_once('.')) {
@@ -314,21 +307,35 @@ pub(super) fn auth_user_model(index: &WorkspaceIndex) -> Option<ModelId> {
         .copied()
 }
 
-/// Files whose text contains every needle (a byte-level prefilter before
-/// parsing). Migrations are skipped: they never define models.
-fn files_containing<'a>(index: &'a WorkspaceIndex, needles: &'a [&'a [u8]]) -> impl Iterator<Item = FileId> + 'a {
-    (0..index.files.len()).filter(move |f| {
-        let text = index.files[*f].text.as_bytes();
-        !is_migration(index, *f) && needles.iter().all(|n| memchr::memmem::find(text, n).is_some())
-    })
+/// The byte-level facts of a file's text (see [`super::ByteFacts`]).
+pub(super) fn byte_facts(text: &[u8]) -> super::ByteFacts {
+    let sets_auth_user_model = memchr::memmem::find_iter(text, b"AUTH_USER_MODEL").any(|at| {
+        let rest = &text[at + b"AUTH_USER_MODEL".len()..];
+        let ws = rest.iter().take_while(|b| **b == b' ' || **b == b'\t').count();
+        rest.get(ws) == Some(&b'=') && rest.get(ws + 1) != Some(&b'=')
+    });
+    let class_names = memchr::memmem::find_iter(text, b"class ")
+        .filter_map(|at| {
+            let rest = &text[at + 6..];
+            let len = rest
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_' || **b >= 0x80)
+                .count();
+            std::str::from_utf8(&rest[..len])
+                .ok()
+                .filter(|n| !n.is_empty())
+                .map(Box::from)
+        })
+        .collect();
+    super::ByteFacts {
+        sets_auth_user_model,
+        declares_relation_field: declares_relation_field(text),
+        class_names,
+    }
 }
 
 fn is_migration(index: &WorkspaceIndex, f: FileId) -> bool {
-    index.files[f]
-        .path
-        .parent()
-        .and_then(|p| p.file_name())
-        .is_some_and(|n| n == "migrations")
+    index.files[f].in_migrations
 }
 
 /// The model `app_label.name` (`"shop.Product"`), or `name` in any app when
@@ -350,8 +357,9 @@ fn find_model(index: &WorkspaceIndex, app_label: &str, name: &str) -> Option<Mod
         })
     };
     if found.is_none() {
-        let needle = format!("class {name}");
-        'files: for f in files_containing(index, &[needle.as_bytes()]) {
+        let defines =
+            |f: &FileId| !is_migration(index, *f) && index.files[*f].facts().class_names.iter().any(|n| &**n == name);
+        'files: for f in (0..index.files.len()).filter(defines) {
             for (i, cls) in index.files[f].summary().classes.iter().enumerate() {
                 if cls.name == name {
                     if let Some(id) = index.model_of_class(ClassRef { file: f, index: i }) {
@@ -546,13 +554,11 @@ fn find_reverse(index: &WorkspaceIndex, target: &ModelInfo, name: &str) -> Optio
     let default_of = name.strip_suffix("_set").unwrap_or(name);
     let referring = target.referring_files.get_or_init(|| {
         (0..index.files.len())
-            .filter(|f| !is_migration(index, *f))
+            .filter(|f| !is_migration(index, *f) && index.files[*f].facts().declares_relation_field)
             .filter(|f| {
                 let text = index.files[*f].text.as_bytes();
                 let find = |n: &[u8]| memchr::memmem::find(text, n).is_some();
-                let mentions =
-                    find(target.name.as_bytes()) || (is_user && (find(b"AUTH_USER_MODEL") || find(b"get_user_model")));
-                mentions && declares_relation_field(text)
+                find(target.name.as_bytes()) || (is_user && (find(b"AUTH_USER_MODEL") || find(b"get_user_model")))
             })
             .collect()
     });

@@ -270,22 +270,12 @@ fn nested_imports(node: Node<'_>, src: &str, package: &str, out: &mut Vec<Import
         "import_statement" | "import_from_statement" | "future_import_statement" if nested => {
             import_bindings(node, src, package, out);
         }
-        "function_definition"
-        | "class_definition"
-        | "decorated_definition"
-        | "if_statement"
-        | "elif_clause"
-        | "else_clause"
-        | "for_statement"
-        | "while_statement"
-        | "try_statement"
-        | "except_clause"
-        | "except_group_clause"
-        | "finally_clause"
-        | "with_statement"
-        | "match_statement"
-        | "case_clause"
-        | "block" => {
+        kind if syntax::holds_statements(kind)
+            || matches!(
+                kind,
+                "function_definition" | "class_definition" | "decorated_definition"
+            ) =>
+        {
             for child in named_children(node) {
                 nested_imports(child, src, package, out, true);
             }

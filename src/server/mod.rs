@@ -22,7 +22,7 @@ use crate::config::settings::{CliOverrides, SettingsResolver};
 use crate::config::{is_valid_selector, ConfigResolver, DjangoVersion};
 use crate::diagnostic::{Applicability, Finding, Severity};
 use crate::fix::{self, FixMode};
-use crate::index::{module_names, FileEntry, WorkspaceIndex};
+use crate::index::{module_names, FileEntry, FileMaps, WorkspaceIndex};
 use crate::rules::Rule;
 use crate::source::LineIndex;
 use position::Encoding;
@@ -64,6 +64,9 @@ pub fn run() -> i32 {
 struct Document {
     rope: Rope,
     version: i32,
+    /// The entry (text, tree, summary) last analysed and the version it is
+    /// of: unchanged documents reuse it, edited ones re-parse from its tree.
+    last: Option<(i32, Arc<FileEntry>)>,
 }
 
 struct State {
@@ -71,6 +74,8 @@ struct State {
     encoding: Encoding,
     /// The workspace's files as on disk (parsed lazily, shared by generations).
     disk: HashMap<PathBuf, Arc<FileEntry>>,
+    /// `disk` laid out for indexes, built on first use after `disk` changes.
+    layout: Option<Arc<Layout>>,
     docs: HashMap<Uri, Document>,
     /// The client's settings (kept to rebuild the resolver when configs change).
     overrides: CliOverrides,
@@ -85,6 +90,25 @@ struct State {
     /// The client accepts `workspace/diagnostic/refresh`, sent instead of
     /// pushing when the workspace or the settings change.
     refresh: bool,
+}
+
+/// The disk files in a fixed order with their look-up maps: each analysis
+/// puts the open documents into their files' slots and reuses the maps
+/// instead of building them for thousands of files per keystroke.
+struct Layout {
+    files: Vec<Arc<FileEntry>>,
+    slot: HashMap<PathBuf, usize>,
+    maps: Arc<FileMaps>,
+}
+
+impl Layout {
+    fn new(disk: &HashMap<PathBuf, Arc<FileEntry>>) -> Layout {
+        let mut files: Vec<Arc<FileEntry>> = disk.values().cloned().collect();
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        let slot = files.iter().enumerate().map(|(i, f)| (f.path.clone(), i)).collect();
+        let maps = Arc::new(FileMaps::build(&files));
+        Layout { files, slot, maps }
+    }
 }
 
 /// What the server's handlers share; cheap to clone into detached tasks
@@ -113,13 +137,26 @@ struct Analysis {
     text: Arc<str>,
     lines: LineIndex,
     findings: Vec<Finding>,
+    /// The entries built for open documents, by URI and version, to keep.
+    built: Vec<(Uri, i32, Arc<FileEntry>)>,
+}
+
+/// An open document as an analysis sees it.
+struct OpenDoc {
+    uri: Uri,
+    path: PathBuf,
+    /// `None` for a hypothetical text (a fix being tried), never kept.
+    version: Option<i32>,
+    /// The text, unless `last` is already of this version.
+    text: Option<String>,
+    last: Option<(i32, Arc<FileEntry>)>,
 }
 
 /// Everything an analysis needs, taken under the lock and used without it.
 struct Snapshot {
     root: Option<PathBuf>,
-    disk: Vec<Arc<FileEntry>>,
-    open: Vec<(PathBuf, String)>,
+    layout: Arc<Layout>,
+    open: Vec<OpenDoc>,
     resolver: Arc<SettingsResolver>,
     encoding: Encoding,
 }
@@ -134,6 +171,7 @@ impl Backend {
             root: None,
             encoding: Encoding::Utf16,
             disk: HashMap::new(),
+            layout: None,
             docs: HashMap::new(),
             overrides: CliOverrides::default(),
             resolver,
@@ -165,25 +203,38 @@ impl Shared {
     }
 
     fn snapshot(&self, replace: Option<(&Path, String)>) -> Snapshot {
-        let st = self.lock();
-        let mut open: Vec<(PathBuf, String)> = st
-            .docs
-            .iter()
-            .filter_map(|(uri, d)| Some((uri.to_file_path()?.into_owned(), d.rope.to_string())))
-            .collect();
-        if let Some((path, text)) = replace {
-            open.retain(|(p, _)| p != path);
-            open.push((path.to_path_buf(), text));
+        let mut st = self.lock();
+        let mut open: Vec<OpenDoc> = Vec::with_capacity(st.docs.len());
+        for (uri, d) in &st.docs {
+            let Some(path) = uri.to_file_path().map(|p| p.into_owned()) else {
+                continue;
+            };
+            let (version, text) = match replace.as_ref() {
+                Some((p, text)) if *p == path => (None, Some(text.clone())),
+                _ => {
+                    let current = d.last.as_ref().is_some_and(|(v, _)| *v == d.version);
+                    (Some(d.version), (!current).then(|| d.rope.to_string()))
+                }
+            };
+            open.push(OpenDoc {
+                uri: uri.clone(),
+                path,
+                version,
+                text,
+                last: d.last.clone(),
+            });
         }
-        let disk = st
-            .disk
-            .iter()
-            .filter(|(p, _)| !open.iter().any(|(o, _)| o == *p))
-            .map(|(_, e)| e.clone())
-            .collect();
+        let layout = match &st.layout {
+            Some(l) => l.clone(),
+            None => {
+                let l = Arc::new(Layout::new(&st.disk));
+                st.layout = Some(l.clone());
+                l
+            }
+        };
         Snapshot {
             root: st.root.clone(),
-            disk,
+            layout,
             open,
             resolver: st.resolver.clone(),
             encoding: st.encoding,
@@ -196,7 +247,12 @@ impl Shared {
         let snapshot = self.snapshot(replace.map(|t| (path.as_path(), t)));
         let task_path = path.clone();
         match tokio::task::spawn_blocking(move || analyse(&snapshot, &task_path)).await {
-            Ok(result) => result,
+            Ok(result) => {
+                if let Some(a) = &result {
+                    self.keep(&a.built);
+                }
+                result
+            }
             Err(e) => {
                 let why = if e.is_panic() {
                     "internal error (a panic)"
@@ -210,6 +266,20 @@ impl Shared {
                     )
                     .await;
                 None
+            }
+        }
+    }
+
+    /// Keeps the entries an analysis built for open documents still at
+    /// their version, for the next analysis to reuse.
+    fn keep(&self, built: &[(Uri, i32, Arc<FileEntry>)]) {
+        let mut st = self.lock();
+        for (uri, version, entry) in built {
+            if let Some(doc) = st.docs.get_mut(uri) {
+                let newer = doc.last.as_ref().is_some_and(|(v, _)| v >= version);
+                if doc.version == *version && !newer {
+                    doc.last = Some((*version, entry.clone()));
+                }
             }
         }
     }
@@ -296,17 +366,56 @@ impl Shared {
     }
 }
 
+/// How long typing must pause before an edit is analysed: 30 ms, or
+/// `REFLEX_DJANGO_LSP_DEBOUNCE_MS` (benchmarks set 0 to time the analysis).
+fn debounce() -> std::time::Duration {
+    static MS: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    let ms = *MS.get_or_init(|| {
+        std::env::var("REFLEX_DJANGO_LSP_DEBOUNCE_MS")
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(30)
+    });
+    std::time::Duration::from_millis(ms)
+}
+
 fn analyse(s: &Snapshot, path: &Path) -> Option<Analysis> {
     let root = s
         .root
         .clone()
         .unwrap_or_else(|| path.parent().map(Path::to_path_buf).unwrap_or_default());
-    let mut files = s.disk.clone();
-    for (p, text) in &s.open {
-        let modules = module_names(p, &root, |d| d.join("__init__.py").is_file());
-        files.push(Arc::new(FileEntry::new(p.clone(), modules, text.as_bytes())));
+    let mut files = s.layout.files.clone();
+    let mut extra = Vec::new();
+    let mut built = Vec::new();
+    for doc in &s.open {
+        let entry = match (&doc.text, &doc.last) {
+            (None, Some((_, last))) => last.clone(),
+            (Some(text), last) => {
+                let modules = module_names(&doc.path, &root, |d| d.join("__init__.py").is_file());
+                let bytes = text.clone().into_bytes();
+                let entry = Arc::new(match last {
+                    Some((_, previous)) => FileEntry::reparsed(doc.path.clone(), modules, bytes, previous),
+                    None => FileEntry::from_bytes(doc.path.clone(), modules, bytes),
+                });
+                if let Some(version) = doc.version {
+                    built.push((doc.uri.clone(), version, entry.clone()));
+                }
+                entry
+            }
+            (None, None) => continue,
+        };
+        match s.layout.slot.get(&doc.path) {
+            Some(&i) if files[i].modules == entry.modules => files[i] = entry,
+            _ => extra.push(entry),
+        }
     }
-    let index = WorkspaceIndex::from_shared(files);
+    let index = if extra.is_empty() {
+        WorkspaceIndex::with_maps(files, s.layout.maps.clone())
+    } else {
+        // Unsaved new files: other look-ups than the disk layout's.
+        files.extend(extra);
+        WorkspaceIndex::from_shared(files)
+    };
     let id = index.file_by_path(path)?;
     let settings = s.resolver.for_file(path);
     let options = settings.analysis_options(path);
@@ -321,6 +430,7 @@ fn analyse(s: &Snapshot, path: &Path) -> Option<Analysis> {
         text: entry.text.clone(),
         lines: entry.lines().clone(),
         findings,
+        built,
     })
 }
 
@@ -472,6 +582,7 @@ impl LanguageServer for Backend {
             {
                 let mut st = self.lock();
                 st.disk = disk;
+                st.layout = None;
                 st.generation += 1;
             }
             self.loaded.send_replace(true);
@@ -511,6 +622,7 @@ impl LanguageServer for Backend {
                     continue;
                 };
                 if path.extension().is_some_and(|e| e == "py") {
+                    st.layout = None;
                     st.disk.remove(&path);
                     if change.typ != FileChangeType::DELETED {
                         if let Ok(bytes) = std::fs::read(&path) {
@@ -547,6 +659,7 @@ impl LanguageServer for Backend {
             Document {
                 rope: Rope::from_str(&doc.text),
                 version: doc.version,
+                last: None,
             },
         );
         self.publish(doc.uri).await;
@@ -577,7 +690,7 @@ impl LanguageServer for Backend {
         let version = params.text_document.version;
         let shared = self.shared.clone();
         tokio::spawn(async move {
-            tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+            tokio::time::sleep(debounce()).await;
             if shared.lock().docs.get(&uri).map(|d| d.version) == Some(version) {
                 shared.publish_all().await;
             }
@@ -595,6 +708,7 @@ impl LanguageServer for Backend {
                 .unwrap_or_else(|| path.parent().map(Path::to_path_buf).unwrap_or_default());
             if let Some(text) = st.docs.get(&uri).map(|d| d.rope.to_string()) {
                 let modules = module_names(&path, &root, |d| d.join("__init__.py").is_file());
+                st.layout = None;
                 st.disk.insert(
                     path.clone(),
                     Arc::new(FileEntry::from_bytes(path, modules, text.into_bytes())),
