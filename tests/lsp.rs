@@ -318,3 +318,168 @@ fn a_burst_of_changes_on_a_large_file() {
     lsp.request("shutdown", json!(null));
     lsp.notify("exit", json!(null));
 }
+
+#[test]
+fn exit_is_prompt_and_its_code_says_whether_shutdown_came_first() {
+    let p = project();
+    let root = p.path().canonicalize().unwrap();
+    // A client that registers watchers dynamically, but never answers.
+    let mut lsp = Lsp::start(&root);
+    lsp.request(
+        "initialize",
+        json!({"processId": null, "rootUri": uri_of(&root),
+               "capabilities": {"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}}}),
+    );
+    lsp.notify("initialized", json!({}));
+    let registration = loop {
+        let msg = lsp
+            .next_unanswered(Duration::from_secs(20))
+            .expect("a registration request");
+        if msg["method"] == "client/registerCapability" {
+            break msg;
+        }
+    };
+    assert_eq!(
+        registration["params"]["registrations"][0]["method"],
+        "workspace/didChangeWatchedFiles"
+    );
+    lsp.notify("exit", json!(null));
+    assert_eq!(
+        lsp.exit_code(Duration::from_secs(5)),
+        Some(1),
+        "exit without shutdown: 1"
+    );
+
+    // A client without dynamic registration gets none; shutdown, exit: 0.
+    let mut lsp = Lsp::start(&root);
+    initialize(&mut lsp, &root, json!(["utf-16"]));
+    open_views(&mut lsp, &root);
+    lsp.request("shutdown", json!(null));
+    assert_eq!(lsp.unclaimed("client/registerCapability"), 0);
+    lsp.notify("exit", json!(null));
+    assert_eq!(lsp.exit_code(Duration::from_secs(5)), Some(0));
+}
+
+#[test]
+fn a_cancelled_request_is_answered_as_cancelled() {
+    let p = project();
+    let root = p.path().canonicalize().unwrap();
+    let mut lsp = Lsp::start(&root);
+    lsp.request(
+        "initialize",
+        json!({"processId": null, "rootUri": uri_of(&root), "capabilities": {}}),
+    );
+    // Before `initialized` the workspace is not loaded, so a hover waits:
+    // cancelling it must answer it now, with RequestCancelled.
+    let views = uri_of(&root.join("app/views.py"));
+    lsp.send(&json!({"jsonrpc": "2.0", "id": 77, "method": "textDocument/hover",
+        "params": {"textDocument": {"uri": views}, "position": {"line": 4, "character": 30}}}));
+    lsp.notify("$/cancelRequest", json!({"id": 77}));
+    let started = std::time::Instant::now();
+    let answer = lsp.wait(|m| m["id"] == json!(77));
+    assert_eq!(answer["error"]["code"], json!(-32800), "{answer}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // The server goes on serving.
+    lsp.notify("initialized", json!({}));
+    open_views(&mut lsp, &root);
+    lsp.request("shutdown", json!(null));
+    lsp.notify("exit", json!(null));
+}
+
+#[test]
+fn every_workspace_folder_is_loaded_and_folders_can_change() {
+    // Two projects, each its own folder with its own `app.models`.
+    let a = project();
+    let b = project();
+    let (ra, rb) = (a.path().canonicalize().unwrap(), b.path().canonicalize().unwrap());
+    // In `b`, `Product` is no model: its views must stay clean.
+    std::fs::write(rb.join("app/models.py"), "class Product:\n    objects = None\n").unwrap();
+    let mut lsp = Lsp::start(&ra);
+    lsp.request(
+        "initialize",
+        json!({"processId": null, "rootUri": uri_of(&ra), "capabilities": {},
+               "workspaceFolders": [{"uri": uri_of(&ra), "name": "a"}, {"uri": uri_of(&rb), "name": "b"}]}),
+    );
+    lsp.notify("initialized", json!({}));
+    let open = |lsp: &mut Lsp, root: &Path| {
+        let uri = uri_of(&root.join("app/views.py"));
+        lsp.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": VIEWS}}),
+        );
+        uri
+    };
+    let va = open(&mut lsp, &ra);
+    assert_eq!(lsp.diagnostics_until(&va, |d| !d.is_empty())[0]["code"], "RDJ101");
+    let vb = open(&mut lsp, &rb);
+    // Each file resolves `app.models` in its own folder.
+    lsp.diagnostics_until(&vb, |d| d.is_empty());
+    // Folder `b` removed, then added back: its models are read again.
+    std::fs::write(rb.join("app/models.py"), MODELS).unwrap();
+    lsp.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({"event": {"added": [], "removed": [{"uri": uri_of(&rb), "name": "b"}]}}),
+    );
+    lsp.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({"event": {"added": [{"uri": uri_of(&rb), "name": "b"}], "removed": []}}),
+    );
+    assert_eq!(lsp.diagnostics_until(&vb, |d| !d.is_empty())[0]["code"], "RDJ101");
+    lsp.request("shutdown", json!(null));
+    lsp.notify("exit", json!(null));
+}
+
+#[test]
+fn opening_an_edited_models_file_rechecks_the_other_documents() {
+    let p = project();
+    let root = p.path().canonicalize().unwrap();
+    let mut lsp = Lsp::start(&root);
+    initialize(&mut lsp, &root, json!(["utf-16"]));
+    let views = open_views(&mut lsp, &root);
+    // Unsaved text in the editor: `Product` is no longer a model.
+    lsp.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri_of(&root.join("app/models.py")), "languageId": "python",
+               "version": 1, "text": "class Product:\n    objects = None\n"}}),
+    );
+    lsp.diagnostics_until(&views, |d| d.is_empty());
+    lsp.request("shutdown", json!(null));
+    lsp.notify("exit", json!(null));
+}
+
+#[test]
+fn editor_settings_take_every_config_key_and_bad_ones_are_reported() {
+    let p = project();
+    let root = p.path().canonicalize().unwrap();
+    let mut lsp = Lsp::start(&root);
+    lsp.request(
+        "initialize",
+        json!({"processId": null, "rootUri": uri_of(&root), "capabilities": {},
+               "initializationOptions": {"reflexDjangoLsp": {
+                   "severity": {"RDJ101": "info"}, "select": ["NOPE"],
+                   "databaseUrl": "postgres://u:hunter2@db/x", "path": "/usr/bin/x"}}}),
+    );
+    lsp.notify("initialized", json!({}));
+    let shown = lsp.wait(|m| m["method"] == "window/showMessage");
+    let text = shown["params"]["message"].as_str().unwrap();
+    assert!(text.contains("\"select\"") && text.contains("NOPE"), "{text}");
+    let views = uri_of(&root.join("app/views.py"));
+    lsp.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": views, "languageId": "python", "version": 1, "text": VIEWS}}),
+    );
+    let diags = lsp.diagnostics_until(&views, |d| !d.is_empty());
+    assert_eq!(diags[0]["severity"], json!(3), "severity from the editor: info");
+    // per-file-ignores, anchored at the workspace folder.
+    lsp.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"reflexDjangoLsp": {"perFileIgnores": {"app/views.py": ["RDJ101"]}}}}),
+    );
+    lsp.diagnostics_until(&views, |d| d.is_empty());
+    lsp.request("shutdown", json!(null));
+    lsp.notify("exit", json!(null));
+    // No message ever carried the password.
+    while let Some(msg) = lsp.next_unanswered(Duration::from_millis(200)) {
+        assert!(!msg.to_string().contains("hunter2"), "{msg}");
+    }
+}

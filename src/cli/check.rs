@@ -50,6 +50,7 @@ fn overrides(args: &CheckArgs) -> Result<CliOverrides, Fatal> {
         extend_select: selectors("--extend-select", &args.extend_select)?,
         unsafe_fixes: args.unsafe_fixes.then_some(true),
         django_version,
+        editor: None,
     })
 }
 

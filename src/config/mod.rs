@@ -7,6 +7,7 @@
 //! problem is one line that names the file, the key and what is allowed.
 
 pub mod django_version;
+pub mod editor;
 mod parse;
 pub mod settings;
 

@@ -23,6 +23,9 @@ pub struct CliOverrides {
     pub extend_select: Vec<String>,
     pub unsafe_fixes: Option<bool>,
     pub django_version: Option<DjangoVersion>,
+    /// The language server's editor settings: their other keys are laid
+    /// over each config file's (see [`super::editor`]).
+    pub editor: Option<Arc<super::editor::EditorSettings>>,
 }
 
 /// Globs matched against a path: patterns with a `/` are anchored at the
@@ -133,6 +136,14 @@ impl Settings {
     pub fn resolve(config: Option<&Config>, cli: &CliOverrides) -> Settings {
         let default = Config::default();
         let config = config.unwrap_or(&default);
+        let overlaid;
+        let config = match &cli.editor {
+            Some(editor) => {
+                overlaid = editor.overlay(config);
+                &overlaid
+            }
+            None => config,
+        };
         let mut rules = RuleSet::all();
         apply_layer(
             &mut rules,

@@ -18,8 +18,9 @@ use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer, LspService, Server};
 
 use crate::checker::check_file;
+use crate::config::editor::editor_settings;
 use crate::config::settings::{CliOverrides, SettingsResolver};
-use crate::config::{is_valid_selector, ConfigResolver, DjangoVersion};
+use crate::config::ConfigResolver;
 use crate::diagnostic::{Applicability, Finding, Severity};
 use crate::fix::{self, FixMode};
 use crate::index::{module_names, FileEntry, FileMaps, WorkspaceIndex};
@@ -42,8 +43,9 @@ pub fn run() -> i32 {
             return 2;
         }
     };
+    let shut_down = Arc::new(std::sync::atomic::AtomicBool::new(false));
     runtime.block_on(async {
-        let (service, socket) = LspService::new(Backend::new);
+        let (service, socket) = LspService::new(|client| Backend::new(client, shut_down.clone()));
         // tower-lsp-server stops reading after a frame that is not JSON; the
         // guard answers those itself and forwards only valid frames.
         let (server_in, guard_out) = tokio::io::duplex(1 << 16);
@@ -58,7 +60,12 @@ pub fn run() -> i32 {
     });
     // The stdin reader may still be blocked in a read: do not wait for it.
     runtime.shutdown_background();
-    0
+    // LSP: `exit` without a `shutdown` first ends with code 1.
+    if shut_down.load(std::sync::atomic::Ordering::SeqCst) {
+        0
+    } else {
+        1
+    }
 }
 
 struct Document {
@@ -70,7 +77,13 @@ struct Document {
 }
 
 struct State {
-    root: Option<PathBuf>,
+    /// The workspace folders (or the root URI of a client without folders).
+    roots: Vec<PathBuf>,
+    /// The client registers file watchers on request.
+    can_watch: bool,
+    /// Problems in the settings of `initializationOptions`, shown once the
+    /// client may be told (after `initialized`).
+    settings_problems: Vec<String>,
     encoding: Encoding,
     /// The workspace's files as on disk (parsed lazily, shared by generations).
     disk: HashMap<PathBuf, Arc<FileEntry>>,
@@ -119,6 +132,8 @@ pub struct Shared {
     state: Arc<Mutex<State>>,
     /// Becomes true once the workspace's files are loaded (`initialized`).
     loaded: Arc<tokio::sync::watch::Sender<bool>>,
+    /// `shutdown` came before `exit` (else the exit code is 1, as LSP says).
+    shut_down: Arc<std::sync::atomic::AtomicBool>,
 }
 
 struct Backend {
@@ -154,7 +169,7 @@ struct OpenDoc {
 
 /// Everything an analysis needs, taken under the lock and used without it.
 struct Snapshot {
-    root: Option<PathBuf>,
+    roots: Vec<PathBuf>,
     layout: Arc<Layout>,
     open: Vec<OpenDoc>,
     resolver: Arc<SettingsResolver>,
@@ -162,13 +177,15 @@ struct Snapshot {
 }
 
 impl Backend {
-    fn new(client: Client) -> Backend {
+    fn new(client: Client, shut_down: Arc<std::sync::atomic::AtomicBool>) -> Backend {
         let resolver = Arc::new(SettingsResolver::new(
             ConfigResolver::discover(),
             CliOverrides::default(),
         ));
         let state = State {
-            root: None,
+            roots: Vec::new(),
+            can_watch: false,
+            settings_problems: Vec::new(),
             encoding: Encoding::Utf16,
             disk: HashMap::new(),
             layout: None,
@@ -184,6 +201,7 @@ impl Backend {
                 client,
                 state: Arc::new(Mutex::new(state)),
                 loaded: Arc::new(tokio::sync::watch::channel(false).0),
+                shut_down,
             },
         }
     }
@@ -233,7 +251,7 @@ impl Shared {
             }
         };
         Snapshot {
-            root: st.root.clone(),
+            roots: st.roots.clone(),
             layout,
             open,
             resolver: st.resolver.clone(),
@@ -334,35 +352,83 @@ impl Shared {
         }
     }
 
-    fn apply_settings(&self, value: &serde_json::Value) {
-        let value = value.get("reflexDjangoLsp").unwrap_or(value);
-        let list = |key: &str| -> Vec<String> {
-            value
-                .get(key)
-                .and_then(|v| v.as_array())
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|s| s.as_str())
-                        .filter(|s| is_valid_selector(s))
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        let overrides = CliOverrides {
-            select: value.get("select").and_then(|v| v.as_array()).map(|_| list("select")),
-            ignore: list("ignore"),
-            extend_select: list("extendSelect"),
-            unsafe_fixes: value.get("unsafeFixes").and_then(|v| v.as_bool()),
-            django_version: value
-                .get("djangoVersion")
-                .and_then(|v| v.as_str())
-                .and_then(DjangoVersion::parse),
-        };
+    /// Takes the editor's settings; returns what was wrong with them.
+    fn apply_settings(&self, value: &serde_json::Value) -> Vec<String> {
         let mut st = self.lock();
+        let anchor = st.roots.first().cloned().unwrap_or_default();
+        let (editor, problems) = editor_settings(value, &anchor);
+        let overrides = editor.overrides();
         st.resolver = Arc::new(SettingsResolver::new(ConfigResolver::discover(), overrides.clone()));
         st.overrides = overrides;
         st.generation += 1;
+        problems
+    }
+
+    /// Tells the user what is wrong with the settings (never the values:
+    /// a database URL may hold a password).
+    async fn report_settings(&self, problems: Vec<String>) {
+        if problems.is_empty() {
+            return;
+        }
+        for p in &problems {
+            self.client
+                .log_message(MessageType::WARNING, format!("reflex-django-lsp: {p}"))
+                .await;
+        }
+        let summary = format!(
+            "reflex-django-lsp: {} (see the output for all {} problems)",
+            problems[0],
+            problems.len()
+        );
+        self.client
+            .show_message(
+                MessageType::WARNING,
+                if problems.len() == 1 {
+                    problems[0].clone()
+                } else {
+                    summary
+                },
+            )
+            .await;
+    }
+
+    /// Reads every workspace folder's Python files (open documents override
+    /// them), then brings every open document's diagnostics up to date.
+    async fn load_workspace(&self) {
+        let (roots, resolver) = {
+            let st = self.lock();
+            (st.roots.clone(), st.resolver.clone())
+        };
+        let loaded = tokio::task::spawn_blocking(move || {
+            struct Ex(Arc<SettingsResolver>);
+            impl crate::workspace::ExcludeFilter for Ex {
+                fn is_excluded(&self, path: &Path) -> bool {
+                    self.0.is_excluded(path)
+                }
+            }
+            let exclude: Arc<dyn crate::workspace::ExcludeFilter> = Arc::new(Ex(resolver));
+            let mut disk = HashMap::new();
+            for root in &roots {
+                for p in crate::workspace::walk(root, exclude.clone()).files {
+                    if disk.contains_key(&p) {
+                        continue; // nested folders: read once
+                    }
+                    if let Ok(bytes) = std::fs::read(&p) {
+                        disk.insert(p.clone(), entry_from_disk(p, &roots, bytes));
+                    }
+                }
+            }
+            disk
+        })
+        .await;
+        if let Ok(disk) = loaded {
+            let mut st = self.lock();
+            st.disk = disk;
+            st.layout = None;
+            st.generation += 1;
+        }
+        self.loaded.send_replace(true);
+        self.publish_all().await;
     }
 }
 
@@ -379,11 +445,24 @@ fn debounce() -> std::time::Duration {
     std::time::Duration::from_millis(ms)
 }
 
+/// The folder module names start from: the innermost workspace folder
+/// holding the file, else the file's own folder.
+fn module_root(roots: &[PathBuf], path: &Path) -> PathBuf {
+    roots
+        .iter()
+        .filter(|r| path.starts_with(r))
+        .max_by_key(|r| r.components().count())
+        .cloned()
+        .unwrap_or_else(|| path.parent().map(Path::to_path_buf).unwrap_or_default())
+}
+
+fn entry_from_disk(path: PathBuf, roots: &[PathBuf], bytes: Vec<u8>) -> Arc<FileEntry> {
+    let root = module_root(roots, &path);
+    let modules = module_names(&path, &root, |d| d.join("__init__.py").is_file());
+    Arc::new(FileEntry::from_bytes(path, modules, bytes))
+}
+
 fn analyse(s: &Snapshot, path: &Path) -> Option<Analysis> {
-    let root = s
-        .root
-        .clone()
-        .unwrap_or_else(|| path.parent().map(Path::to_path_buf).unwrap_or_default());
     let mut files = s.layout.files.clone();
     let mut extra = Vec::new();
     let mut built = Vec::new();
@@ -391,6 +470,7 @@ fn analyse(s: &Snapshot, path: &Path) -> Option<Analysis> {
         let entry = match (&doc.text, &doc.last) {
             (None, Some((_, last))) => last.clone(),
             (Some(text), last) => {
+                let root = module_root(&s.roots, &doc.path);
                 let modules = module_names(&doc.path, &root, |d| d.join("__init__.py").is_file());
                 let bytes = text.clone().into_bytes();
                 let entry = Arc::new(match last {
@@ -479,21 +559,31 @@ impl LanguageServer for Backend {
             .as_ref()
             .and_then(|g| g.position_encodings.as_ref())
             .is_some_and(|encs| encs.contains(&PositionEncodingKind::UTF8));
-        #[allow(deprecated)]
-        let root = params
+        let mut roots: Vec<PathBuf> = params
             .workspace_folders
-            .as_ref()
-            .and_then(|f| f.first())
-            .and_then(|f| f.uri.to_file_path().map(|p| p.into_owned()))
-            .or_else(|| {
+            .iter()
+            .flatten()
+            .filter_map(|f| f.uri.to_file_path().map(|p| p.into_owned()))
+            .collect();
+        #[allow(deprecated)]
+        if roots.is_empty() {
+            roots.extend(
                 params
                     .root_uri
                     .as_ref()
-                    .and_then(|u| u.to_file_path().map(|p| p.into_owned()))
-            });
+                    .and_then(|u| u.to_file_path().map(|p| p.into_owned())),
+            );
+        }
         {
             let mut st = self.lock();
-            st.root = root;
+            st.roots = roots;
+            st.can_watch = params
+                .capabilities
+                .workspace
+                .as_ref()
+                .and_then(|w| w.did_change_watched_files.as_ref())
+                .and_then(|d| d.dynamic_registration)
+                .unwrap_or(false);
             st.encoding = if utf8 { Encoding::Utf8 } else { Encoding::Utf16 };
             // Pull only with clients that can be told to pull again: a change
             // in another file (a model) must reach every open document. Others
@@ -510,7 +600,8 @@ impl LanguageServer for Backend {
             st.refresh = refresh;
         }
         if let Some(options) = &params.initialization_options {
-            self.apply_settings(options);
+            let problems = self.apply_settings(options);
+            self.lock().settings_problems = problems;
         }
         let pull = self.lock().pull;
         Ok(InitializeResult {
@@ -531,6 +622,13 @@ impl LanguageServer for Backend {
                     code_action_kinds: Some(vec![CodeActionKind::QUICKFIX, CodeActionKind::new(FIX_ALL)]),
                     ..Default::default()
                 })),
+                workspace: Some(WorkspaceServerCapabilities {
+                    workspace_folders: Some(WorkspaceFoldersServerCapabilities {
+                        supported: Some(true),
+                        change_notifications: Some(OneOf::Left(true)),
+                    }),
+                    file_operations: None,
+                }),
                 diagnostic_provider: pull.then(|| {
                     DiagnosticServerCapabilities::Options(DiagnosticOptions {
                         identifier: Some("reflex-django-lsp".to_owned()),
@@ -550,45 +648,11 @@ impl LanguageServer for Backend {
     }
 
     async fn initialized(&self, _: InitializedParams) {
-        let (root, resolver) = {
-            let st = self.lock();
-            (st.root.clone(), st.resolver.clone())
-        };
-        let Some(root) = root else {
-            self.loaded.send_replace(true);
+        let problems = std::mem::take(&mut self.lock().settings_problems);
+        self.report_settings(problems).await;
+        self.load_workspace().await;
+        if !self.lock().can_watch {
             return;
-        };
-        // The workspace's files, read once (open documents override them).
-        let loaded = tokio::task::spawn_blocking(move || {
-            struct Ex(Arc<SettingsResolver>);
-            impl crate::workspace::ExcludeFilter for Ex {
-                fn is_excluded(&self, path: &Path) -> bool {
-                    self.0.is_excluded(path)
-                }
-            }
-            let walked = crate::workspace::walk(&root, Arc::new(Ex(resolver)));
-            walked
-                .files
-                .into_iter()
-                .filter_map(|p| {
-                    let bytes = std::fs::read(&p).ok()?;
-                    let modules = module_names(&p, &root, |d| d.join("__init__.py").is_file());
-                    Some((p.clone(), Arc::new(FileEntry::from_bytes(p, modules, bytes))))
-                })
-                .collect::<HashMap<_, _>>()
-        })
-        .await;
-        if let Ok(disk) = loaded {
-            {
-                let mut st = self.lock();
-                st.disk = disk;
-                st.layout = None;
-                st.generation += 1;
-            }
-            self.loaded.send_replace(true);
-            self.publish_all().await;
-        } else {
-            self.loaded.send_replace(true);
         }
         // Python files and config files changed outside the editor.
         let watchers: Vec<FileSystemWatcher> = [
@@ -609,14 +673,33 @@ impl LanguageServer for Backend {
             method: "workspace/didChangeWatchedFiles".to_owned(),
             register_options: serde_json::to_value(options).ok(),
         };
-        let _ = self.client.register_capability(vec![registration]).await;
+        // Detached: an `exit` must not wait for the client's answer.
+        let client = self.client.clone();
+        tokio::spawn(async move {
+            let _ = client.register_capability(vec![registration]).await;
+        });
+    }
+
+    async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
+        {
+            let mut st = self.lock();
+            let path = |f: &WorkspaceFolder| f.uri.to_file_path().map(|p| p.into_owned());
+            let removed: Vec<PathBuf> = params.event.removed.iter().filter_map(path).collect();
+            st.roots.retain(|r| !removed.contains(r));
+            for added in params.event.added.iter().filter_map(path) {
+                if !st.roots.contains(&added) {
+                    st.roots.push(added);
+                }
+            }
+        }
+        self.load_workspace().await;
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
         let mut config_changed = false;
         {
             let mut st = self.lock();
-            let root = st.root.clone();
+            let roots = st.roots.clone();
             for change in params.changes {
                 let Some(path) = change.uri.to_file_path().map(|p| p.into_owned()) else {
                     continue;
@@ -626,12 +709,7 @@ impl LanguageServer for Backend {
                     st.disk.remove(&path);
                     if change.typ != FileChangeType::DELETED {
                         if let Ok(bytes) = std::fs::read(&path) {
-                            let root = root
-                                .clone()
-                                .unwrap_or_else(|| path.parent().map(Path::to_path_buf).unwrap_or_default());
-                            let modules = module_names(&path, &root, |d| d.join("__init__.py").is_file());
-                            st.disk
-                                .insert(path.clone(), Arc::new(FileEntry::from_bytes(path, modules, bytes)));
+                            st.disk.insert(path.clone(), entry_from_disk(path, &roots, bytes));
                         }
                     }
                 } else {
@@ -649,20 +727,35 @@ impl LanguageServer for Backend {
     }
 
     async fn shutdown(&self) -> Result<()> {
+        self.shut_down.store(true, std::sync::atomic::Ordering::SeqCst);
         Ok(())
     }
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let doc = params.text_document;
-        self.lock().docs.insert(
-            doc.uri.clone(),
-            Document {
-                rope: Rope::from_str(&doc.text),
-                version: doc.version,
-                last: None,
-            },
-        );
-        self.publish(doc.uri).await;
+        let differs_from_disk = {
+            let mut st = self.lock();
+            let on_disk = doc
+                .uri
+                .to_file_path()
+                .and_then(|p| st.disk.get(p.as_ref()).map(|e| *e.text == *doc.text));
+            st.docs.insert(
+                doc.uri.clone(),
+                Document {
+                    rope: Rope::from_str(&doc.text),
+                    version: doc.version,
+                    last: None,
+                },
+            );
+            on_disk != Some(true)
+        };
+        // Unsaved text (say, a models file) may change what other open
+        // documents find: bring them all up to date, not only this one.
+        if differs_from_disk {
+            self.publish_all().await;
+        } else {
+            self.publish(doc.uri).await;
+        }
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
@@ -702,17 +795,10 @@ impl LanguageServer for Backend {
         if let Some(path) = uri.to_file_path().map(|p| p.into_owned()) {
             // Saved content becomes the disk version other generations see.
             let mut st = self.lock();
-            let root = st
-                .root
-                .clone()
-                .unwrap_or_else(|| path.parent().map(Path::to_path_buf).unwrap_or_default());
             if let Some(text) = st.docs.get(&uri).map(|d| d.rope.to_string()) {
-                let modules = module_names(&path, &root, |d| d.join("__init__.py").is_file());
+                let entry = entry_from_disk(path.clone(), &st.roots, text.into_bytes());
                 st.layout = None;
-                st.disk.insert(
-                    path.clone(),
-                    Arc::new(FileEntry::from_bytes(path, modules, text.into_bytes())),
-                );
+                st.disk.insert(path, entry);
             }
         }
         self.publish_all().await;
@@ -733,7 +819,8 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
-        self.apply_settings(&params.settings);
+        let problems = self.apply_settings(&params.settings);
+        self.report_settings(problems).await;
         self.publish_all().await;
     }
 
@@ -805,18 +892,23 @@ impl LanguageServer for Backend {
                 }));
             }
         }
-        if wants(FIX_ALL)
-            && a.findings
-                .iter()
-                .any(|f| f.fix.as_ref().is_some_and(|x| x.applicability == Applicability::Safe))
-        {
-            // Safe fixes, in passes until nothing more applies (as `check --fix`).
+        // Safe fixes, and unsafe ones too with `unsafeFixes` (as `check --fix`).
+        let mode = match uri.to_file_path() {
+            Some(path) if self.lock().resolver.for_file(&path).unsafe_fixes => FixMode::SafeAndUnsafe,
+            _ => FixMode::Safe,
+        };
+        let applies = |x: &crate::diagnostic::Fix| match mode {
+            FixMode::Safe => x.applicability == Applicability::Safe,
+            _ => x.applicability != Applicability::DisplayOnly,
+        };
+        if wants(FIX_ALL) && a.findings.iter().any(|f| f.fix.as_ref().is_some_and(applies)) {
+            // In passes until nothing more applies.
             let mut text = a.text.to_string();
             for _ in 0..fix::MAX_PASSES {
                 let Some(current) = self.analyse(&uri, Some(text.clone())).await else {
                     break;
                 };
-                match fix::pass(&current.text, &current.findings, FixMode::Safe) {
+                match fix::pass(&current.text, &current.findings, mode) {
                     fix::Pass::Fixed(applied) => text = applied.text,
                     fix::Pass::Unchanged | fix::Pass::Dropped => break,
                 }
@@ -824,7 +916,10 @@ impl LanguageServer for Backend {
             if text != *a.text {
                 let end = position::position(&a.text, &a.lines, a.text.len(), encoding);
                 actions.push(CodeActionOrCommand::CodeAction(CodeAction {
-                    title: "Fix all safely fixable reflex-django-lsp findings".to_owned(),
+                    title: match mode {
+                        FixMode::Safe => "Fix all safely fixable reflex-django-lsp findings".to_owned(),
+                        _ => "Fix all fixable reflex-django-lsp findings (unsafe fixes included)".to_owned(),
+                    },
                     kind: Some(CodeActionKind::new(FIX_ALL)),
                     edit: Some(WorkspaceEdit {
                         changes: Some(HashMap::from([(

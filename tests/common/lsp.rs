@@ -109,6 +109,27 @@ impl Lsp {
         }
     }
 
+    /// The next message as it comes, unanswered even if it is a request
+    /// (for tests of a client that is slow to answer); `None` on timeout.
+    pub fn next_unanswered(&mut self, timeout: Duration) -> Option<Value> {
+        if !self.backlog.is_empty() {
+            return Some(self.backlog.remove(0));
+        }
+        self.rx.recv_timeout(timeout).ok()
+    }
+
+    /// The exit code, waiting at most `timeout` for the process to end.
+    pub fn exit_code(&mut self, timeout: Duration) -> Option<i32> {
+        let deadline = std::time::Instant::now() + timeout;
+        while std::time::Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
     /// How many messages with `method` were read but not yet waited for.
     pub fn unclaimed(&self, method: &str) -> usize {
         self.backlog.iter().filter(|m| m["method"] == method).count()
