@@ -2,7 +2,7 @@
 //! files to index (the whole workspace, so models defined outside the checked
 //! files resolve), and reading them in parallel into a [`WorkspaceIndex`].
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
@@ -111,9 +111,15 @@ pub fn walk(dir: &Path, exclude: Arc<dyn ExcludeFilter>) -> Walked {
             })
         });
     let mut out = found.into_inner().unwrap_or_else(|e| e.into_inner());
-    out.files.sort();
+    out.files.sort_by(|a, b| path_order(a, b));
     out.errors.sort();
     out
+}
+
+/// A total order of paths by their bytes: deterministic like `Path`'s own
+/// (component by component) but several times cheaper on thousands of paths.
+pub fn path_order(a: &Path, b: &Path) -> std::cmp::Ordering {
+    a.as_os_str().as_encoded_bytes().cmp(b.as_os_str().as_encoded_bytes())
 }
 
 /// One file to analyse: where it is, and its bytes when they do not come
@@ -140,23 +146,28 @@ impl Loaded {
 /// Reads (in parallel) and indexes `sources`. Later duplicates of a path are
 /// dropped; a source with `contents` wins over the same path on disk.
 pub fn load(sources: Vec<Source>) -> Loaded {
-    let mut by_path: HashMap<PathBuf, Source> = HashMap::new();
+    let mut sources = sources;
+    sources.sort_by(|a, b| path_order(&a.path, &b.path)); // stable: duplicates keep their order
+    let mut unique: Vec<Source> = Vec::with_capacity(sources.len());
     for s in sources {
-        match by_path.get(&s.path) {
-            Some(existing) if existing.contents.is_some() => {}
-            _ => {
-                by_path.insert(s.path.clone(), s);
+        match unique.last_mut() {
+            Some(prev) if prev.path == s.path => {
+                if prev.contents.is_none() {
+                    *prev = s;
+                }
             }
+            _ => unique.push(s),
         }
     }
-    let mut sources: Vec<Source> = by_path.into_values().collect();
-    sources.sort_by(|a, b| a.path.cmp(&b.path));
+    let sources = unique;
 
     // The project root of each folder, for module names.
-    let dirs: BTreeSet<PathBuf> = sources
+    let mut dirs: Vec<PathBuf> = sources
         .iter()
         .filter_map(|s| s.path.parent().map(Path::to_path_buf))
         .collect();
+    dirs.sort_by(|a, b| path_order(a, b));
+    dirs.dedup();
     // Each folder (and each folder above one) is asked once, in parallel:
     // a tree of 600 folders costs a few thousand `stat`s.
     let mut candidates: HashSet<&Path> = HashSet::new();

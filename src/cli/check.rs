@@ -160,7 +160,7 @@ pub fn check(args: CheckArgs) -> Result<i32, Fatal> {
         return Err(Fatal(e.to_string()));
     }
 
-    let mut seen = BTreeSet::new();
+    let mut seen = std::collections::HashSet::new();
     checked.retain(|p| seen.insert(p.clone()));
 
     if checked.is_empty() {
