@@ -178,10 +178,13 @@ fn install_panic_hook() {
 /// The binary's entry point: parses `std::env::args_os()` and returns the exit code.
 pub fn run() -> i32 {
     install_panic_hook();
+    let args: Vec<OsString> = std::env::args_os().collect();
+    if args.get(1).is_some_and(|a| a == "check") {
+        tune_allocator();
+    }
     let _ = rayon::ThreadPoolBuilder::new()
         .stack_size(WORKER_STACK_SIZE)
         .build_global();
-    let args: Vec<OsString> = std::env::args_os().collect();
     let spawned = std::thread::Builder::new()
         .name("reflex-django-lsp".into())
         .stack_size(STACK_SIZE)
@@ -192,6 +195,20 @@ pub fn run() -> i32 {
     match spawned {
         Ok(handle) => handle.join().unwrap_or(EXIT_ERROR),
         Err(_) => std::panic::catch_unwind(|| run_with(args)).unwrap_or(EXIT_ERROR),
+    }
+}
+
+/// `check` builds thousands of syntax trees on several threads, and glibc
+/// grows each thread's heap page by page as it fills: on Django's tree that
+/// is 14,000 `mprotect` calls, a tenth of the wall time. With a 64 MiB top
+/// pad, a thread's heap is committed in one go when it is created (so this
+/// runs before any thread starts); only address space is reserved, the peak
+/// RSS stays the same. The server, long-lived, keeps glibc's defaults.
+fn tune_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets a malloc parameter; no other thread runs yet.
+    unsafe {
+        libc::mallopt(libc::M_TOP_PAD, 64 << 20);
     }
 }
 
