@@ -18,9 +18,13 @@ pub fn detect(dir: &Path) -> Option<Version> {
     if let Some(hit) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(dir) {
         return *hit;
     }
-    let found = match in_dir(dir) {
+    // One listing per folder tells which dependency files and markers it has.
+    let names: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| entries.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect())
+        .unwrap_or_default();
+    let found = match in_dir(dir, &names) {
         Some(v) => Some(v),
-        None if has_project_marker(dir) => None,
+        None if has_project_marker(&names) => None,
         None => dir.parent().and_then(detect),
     };
     cache
@@ -30,32 +34,37 @@ pub fn detect(dir: &Path) -> Option<Version> {
     found
 }
 
-fn has_project_marker(dir: &Path) -> bool {
-    ["pyproject.toml", "setup.cfg", ".git"]
+fn has_project_marker(names: &[String]) -> bool {
+    names
         .iter()
-        .any(|m| dir.join(m).exists())
+        .any(|n| matches!(n.as_str(), "pyproject.toml" | "setup.cfg" | ".git"))
 }
 
-fn in_dir(dir: &Path) -> Option<Version> {
+/// The version the dependency files among `names` (the folder's entries) give.
+fn in_dir(dir: &Path, names: &[String]) -> Option<Version> {
+    let has = |name: &str| names.iter().any(|n| n == name);
     for lock in ["uv.lock", "poetry.lock"] {
-        if let Some(v) = std::fs::read_to_string(dir.join(lock)).ok().and_then(|t| from_lock(&t)) {
-            return Some(v);
+        if has(lock) {
+            if let Some(v) = std::fs::read_to_string(dir.join(lock)).ok().and_then(|t| from_lock(&t)) {
+                return Some(v);
+            }
         }
     }
-    let mut requirements: Vec<PathBuf> = std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("requirements") && n.ends_with(".txt"))
-        })
+    let mut requirements: Vec<&String> = names
+        .iter()
+        .filter(|n| n.starts_with("requirements") && n.ends_with(".txt"))
         .collect();
     requirements.sort();
     for r in requirements {
-        if let Some(v) = std::fs::read_to_string(&r).ok().and_then(|t| from_requirements(&t)) {
+        if let Some(v) = std::fs::read_to_string(dir.join(r))
+            .ok()
+            .and_then(|t| from_requirements(&t))
+        {
             return Some(v);
         }
+    }
+    if !has("pyproject.toml") {
+        return None;
     }
     std::fs::read_to_string(dir.join("pyproject.toml"))
         .ok()
