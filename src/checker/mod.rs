@@ -84,19 +84,38 @@ pub fn check_file(index: &WorkspaceIndex, file: FileId, options: &AnalysisOption
     let shared = Shared::default();
 
     let module_env = module_bindings(index, file, src, root, options, &shared);
-    let mut findings = Vec::new();
     let mut roots = Vec::new();
     collect_roots(index, file, src, root, None, &mut roots);
-    for (def, exec, class) in roots {
-        let mut w = new_walker(index, file, src, root, exec, options, &shared, &module_env, def, class);
-        if exec == Exec::Async {
-            rules::rdj201_sync_atomic_in_async::check_decorators(&mut w, def);
+    // The roots of one top-level definition (a class's handlers, a function
+    // and the functions inside it) are walked together, sharing what they
+    // learn about helpers; different definitions are independent, so a large
+    // module's are walked in parallel with the same results as in sequence.
+    let groups: Vec<&[Root<'_>]> = roots.chunk_by(|a, b| top_level_of(a.0) == top_level_of(b.0)).collect();
+    let (helpers, returns) = (shared.helper_cache.into_inner(), shared.return_cache.into_inner());
+    let walk_group = |group: &[Root<'_>]| -> Vec<Finding> {
+        let shared = Shared {
+            helper_cache: helpers.clone().into(),
+            return_cache: returns.clone().into(),
+        };
+        let mut findings = Vec::new();
+        for &(def, exec, class) in group {
+            let mut w = new_walker(index, file, src, root, exec, options, &shared, &module_env, def, class);
+            if exec == Exec::Async {
+                rules::rdj201_sync_atomic_in_async::check_decorators(&mut w, def);
+            }
+            if let Some(body) = field(def, "body") {
+                w.walk_block(body);
+            }
+            findings.append(&mut w.findings);
         }
-        if let Some(body) = field(def, "body") {
-            w.walk_block(body);
-        }
-        findings.append(&mut w.findings);
-    }
+        findings
+    };
+    let mut findings: Vec<Finding> = if roots.len() >= PARALLEL_ROOTS {
+        use rayon::prelude::*;
+        groups.par_iter().flat_map_iter(|g| walk_group(g)).collect()
+    } else {
+        groups.iter().flat_map(|g| walk_group(g)).collect()
+    };
     rules::rdj301_model_in_state_annotation::check(index, file, root, options.rules, &mut findings);
     rules::rdj401_models_imported_before_setup::check(index, file, options.rules, &mut findings);
     rules::rdj601_unknown_model_field::check(index, file, options.rules, &mut findings);
@@ -193,13 +212,31 @@ fn module_bindings(
 
 /// Every function body that runs on the event loop: async defs anywhere,
 /// and sync event handlers of Reflex states.
+/// A function analysed on its own: its node, how it runs, its class.
+type Root<'a> = (Node<'a>, Exec, Option<ClassRef>);
+
+/// From this many roots on, a file's definitions are walked in parallel.
+const PARALLEL_ROOTS: usize = 16;
+
+/// The module-level statement a node is in (its start byte).
+fn top_level_of(node: Node<'_>) -> usize {
+    let mut n = node;
+    while let Some(parent) = n.parent() {
+        if parent.kind() == "module" {
+            break;
+        }
+        n = parent;
+    }
+    n.start_byte()
+}
+
 fn collect_roots<'a>(
     index: &WorkspaceIndex,
     file: FileId,
     src: &str,
     node: Node<'a>,
     class: Option<ClassRef>,
-    out: &mut Vec<(Node<'a>, Exec, Option<ClassRef>)>,
+    out: &mut Vec<Root<'a>>,
 ) {
     for child in named_children(node) {
         let def = syntax::definition_of(child);

@@ -270,11 +270,10 @@ fn nested_imports(node: Node<'_>, src: &str, package: &str, out: &mut Vec<Import
         "import_statement" | "import_from_statement" | "future_import_statement" if nested => {
             import_bindings(node, src, package, out);
         }
-        kind if syntax::holds_statements(kind)
-            || matches!(
-                kind,
-                "function_definition" | "class_definition" | "decorated_definition"
-            ) =>
+        kind if (syntax::holds_statements(kind)
+            || matches!(kind, "function_definition" | "class_definition" | "decorated_definition"))
+            // Most bodies import nothing: their bytes say so without a walk.
+            && memchr::memmem::find(&src.as_bytes()[node.byte_range()], b"import").is_some() =>
         {
             for child in named_children(node) {
                 nested_imports(child, src, package, out, true);
