@@ -114,6 +114,13 @@ fn server_ends_when_its_input_ends() {
 }
 
 #[test]
+fn server_config_option_must_name_a_usable_file() {
+    let out = run(&["server", "--config", "no-such-config.toml"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("no-such-config.toml"), "{}", out.stderr);
+}
+
+#[test]
 fn schema_is_not_yet_available() {
     run(&["schema"]).assert_error("not yet available");
     run(&["schema", "."]).assert_error("not yet available");

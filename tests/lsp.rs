@@ -483,3 +483,28 @@ fn editor_settings_take_every_config_key_and_bad_ones_are_reported() {
         assert!(!msg.to_string().contains("hunter2"), "{msg}");
     }
 }
+
+#[test]
+fn a_broken_config_file_is_reported_and_a_fixed_one_applies() {
+    let p = project();
+    let root = p.path().canonicalize().unwrap();
+    std::fs::write(root.join("reflex-django-lsp.toml"), "select = 3\n").unwrap();
+    let mut lsp = Lsp::start(&root);
+    initialize(&mut lsp, &root, json!(["utf-16"]));
+    let shown = lsp.wait(|m| m["method"] == "window/showMessage");
+    let text = shown["params"]["message"].as_str().unwrap();
+    assert!(
+        text.contains("reflex-django-lsp.toml") && text.contains("select"),
+        "{text}"
+    );
+    // Defaults apply meanwhile; a valid file applies once it is saved.
+    let views = open_views(&mut lsp, &root);
+    std::fs::write(root.join("reflex-django-lsp.toml"), "ignore = [\"RDJ101\"]\n").unwrap();
+    lsp.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri_of(&root.join("reflex-django-lsp.toml")), "type": 2}]}),
+    );
+    lsp.diagnostics_until(&views, |d| d.is_empty());
+    lsp.request("shutdown", json!(null));
+    lsp.notify("exit", json!(null));
+}

@@ -48,12 +48,20 @@ pub enum Command {
     /// Show the documentation of a rule, or of all rules.
     Rule(RuleArgs),
     /// Run the language server (LSP over stdio).
-    Server,
+    Server(ServerArgs),
     /// Print the model schema as derived statically, and the drift report.
     Schema {
         /// Project folder (default: .).
         path: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct ServerArgs {
+    /// Use this configuration file for every file instead of discovering
+    /// them (like `check --config`); editor settings still apply over it.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -224,7 +232,7 @@ pub fn run_with(args: Vec<OsString>) -> i32 {
     let result = match cli.command {
         Command::Check(args) => check(args),
         Command::Rule(args) => rule(args),
-        Command::Server => Ok(crate::server::run()),
+        Command::Server(args) => crate::server::run(args),
         Command::Schema { .. } => Err(Fatal::from("`schema` is not yet available")),
     };
     match result {

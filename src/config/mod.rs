@@ -316,7 +316,7 @@ impl ConfigResolver {
         self.error.lock().unwrap_or_else(|e| e.into_inner()).take()
     }
 
-    fn record_error(&self, e: ConfigError) {
+    pub fn record_error(&self, e: ConfigError) {
         let mut slot = self.error.lock().unwrap_or_else(|e| e.into_inner());
         if slot.is_none() {
             *slot = Some(e);

@@ -31,41 +31,56 @@ use position::Encoding;
 const FIX_ALL: &str = "source.fixAll.reflex-django-lsp";
 
 /// Runs the server until the client says `exit`.
-pub fn run() -> i32 {
+pub fn run(args: crate::cli::ServerArgs) -> std::result::Result<i32, crate::cli::Fatal> {
+    // A `--config` file that cannot be used stops the start, with its reason
+    // on stderr (editors show it in the server's output).
+    let config_file = match args.config {
+        Some(path) => {
+            let cwd = std::env::current_dir().unwrap_or_default();
+            let path = crate::workspace::absolutize(&cwd, &path);
+            ConfigResolver::fixed(&path).map_err(|e| crate::cli::Fatal(e.to_string()))?;
+            Some(path)
+        }
+        None => None,
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
     {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the server: {e}");
-            return 2;
-        }
+        Err(e) => return Err(crate::cli::Fatal(format!("cannot start the server: {e}"))),
     };
     let shut_down = Arc::new(std::sync::atomic::AtomicBool::new(false));
     runtime.block_on(async {
-        let (service, socket) = LspService::new(|client| Backend::new(client, shut_down.clone()));
+        let (service, socket) = LspService::new(|client| Backend::new(client, shut_down.clone(), config_file.clone()));
         // tower-lsp-server stops reading after a frame that is not JSON; the
         // guard answers those itself and forwards only valid frames.
         let (server_in, guard_out) = tokio::io::duplex(1 << 16);
         let (server_out, writer_in) = tokio::io::duplex(1 << 16);
         let (frames_tx, frames_rx) = tokio::sync::mpsc::unbounded_channel::<Vec<u8>>();
-        tokio::spawn(frame::guard_input(tokio::io::stdin(), guard_out, frames_tx.clone()));
-        tokio::spawn(frame::collect_output(writer_in, frames_tx));
+        let guard = tokio::spawn(frame::guard_input(tokio::io::stdin(), guard_out, frames_tx.clone()));
+        let collector = tokio::spawn(frame::collect_output(writer_in, frames_tx));
         let writer = tokio::spawn(frame::write_frames(frames_rx, tokio::io::stdout()));
         Server::new(server_in, server_out, socket).serve(service).await;
-        // `exit`: let the last replies out, without waiting for stdin to close.
-        let _ = tokio::time::timeout(std::time::Duration::from_millis(200), writer).await;
+        // `exit`: stop reading stdin (its task holds a sender), let the
+        // server's last frames through, and the writer ends once it has
+        // written them all.
+        guard.abort();
+        let flushed = async {
+            let _ = collector.await;
+            let _ = writer.await;
+        };
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(2), flushed).await;
     });
     // The stdin reader may still be blocked in a read: do not wait for it.
     runtime.shutdown_background();
     // LSP: `exit` without a `shutdown` first ends with code 1.
-    if shut_down.load(std::sync::atomic::Ordering::SeqCst) {
+    Ok(if shut_down.load(std::sync::atomic::Ordering::SeqCst) {
         0
     } else {
         1
-    }
+    })
 }
 
 struct Document {
@@ -77,6 +92,8 @@ struct Document {
 }
 
 struct State {
+    /// `server --config FILE`: that file for every file, else discovery.
+    config_file: Option<PathBuf>,
     /// The workspace folders (or the root URI of a client without folders).
     roots: Vec<PathBuf>,
     /// The client registers file watchers on request.
@@ -177,12 +194,10 @@ struct Snapshot {
 }
 
 impl Backend {
-    fn new(client: Client, shut_down: Arc<std::sync::atomic::AtomicBool>) -> Backend {
-        let resolver = Arc::new(SettingsResolver::new(
-            ConfigResolver::discover(),
-            CliOverrides::default(),
-        ));
+    fn new(client: Client, shut_down: Arc<std::sync::atomic::AtomicBool>, config_file: Option<PathBuf>) -> Backend {
+        let resolver = Arc::new(SettingsResolver::new(configs(&config_file), CliOverrides::default()));
         let state = State {
+            config_file,
             roots: Vec::new(),
             can_watch: false,
             settings_problems: Vec::new(),
@@ -358,7 +373,7 @@ impl Shared {
         let anchor = st.roots.first().cloned().unwrap_or_default();
         let (editor, problems) = editor_settings(value, &anchor);
         let overrides = editor.overrides();
-        st.resolver = Arc::new(SettingsResolver::new(ConfigResolver::discover(), overrides.clone()));
+        st.resolver = Arc::new(SettingsResolver::new(configs(&st.config_file), overrides.clone()));
         st.overrides = overrides;
         st.generation += 1;
         problems
@@ -390,6 +405,28 @@ impl Shared {
                 },
             )
             .await;
+    }
+
+    /// Shows the first config file error met so far (a broken config file
+    /// is read as no config, as `check` would refuse it): the user must know.
+    async fn report_config_errors(&self) {
+        let (resolver, paths) = {
+            let st = self.lock();
+            let paths: Vec<PathBuf> = st
+                .docs
+                .keys()
+                .filter_map(|u| u.to_file_path().map(|p| p.into_owned()))
+                .collect();
+            (st.resolver.clone(), paths)
+        };
+        for path in &paths {
+            let _ = resolver.configs.for_file(path);
+        }
+        if let Some(e) = resolver.configs.take_error() {
+            let message = format!("reflex-django-lsp: {e} (defaults apply until it is fixed)");
+            self.client.log_message(MessageType::ERROR, message.clone()).await;
+            self.client.show_message(MessageType::ERROR, message).await;
+        }
     }
 
     /// Reads every workspace folder's Python files (open documents override
@@ -428,7 +465,23 @@ impl Shared {
             st.generation += 1;
         }
         self.loaded.send_replace(true);
+        self.report_config_errors().await;
         self.publish_all().await;
+    }
+}
+
+/// Config files: the one given with `--config` (checked at start), else
+/// discovered per folder. Called again when config files change on disk;
+/// if the `--config` file broke meanwhile, discovery stands in and the
+/// error is recorded for [`Shared::report_config_errors`].
+fn configs(config_file: &Option<PathBuf>) -> ConfigResolver {
+    match config_file {
+        Some(path) => ConfigResolver::fixed(path).unwrap_or_else(|e| {
+            let fallback = ConfigResolver::discover();
+            fallback.record_error(e);
+            fallback
+        }),
+        None => ConfigResolver::discover(),
     }
 }
 
@@ -719,9 +772,12 @@ impl LanguageServer for Backend {
             if config_changed {
                 // Re-read config files: a fresh resolver with the client's settings.
                 let overrides = st.overrides.clone();
-                st.resolver = Arc::new(SettingsResolver::new(ConfigResolver::discover(), overrides));
+                st.resolver = Arc::new(SettingsResolver::new(configs(&st.config_file), overrides));
             }
             st.generation += 1;
+        }
+        if config_changed {
+            self.report_config_errors().await;
         }
         self.publish_all().await;
     }
