@@ -191,6 +191,10 @@ impl ModuleSummary {
     }
 }
 
+/// From this many module-level statements on, definitions are summarized
+/// in parallel.
+const PARALLEL_STATEMENTS: usize = 64;
+
 /// `package` is the dotted package of the module (for relative imports).
 pub fn summarize(tree: &Tree, src: &str, package: &str) -> ModuleSummary {
     let root = tree.root_node();
@@ -198,18 +202,37 @@ pub fn summarize(tree: &Tree, src: &str, package: &str) -> ModuleSummary {
         imports: collect_imports(root, src, package),
         ..Default::default()
     };
-    for stmt in named_children(root) {
-        let def = syntax::definition_of(stmt);
+    let stmts = named_children(root);
+    // Classes and functions are summarized on their own: a long module's in
+    // parallel (the language server re-summarizes an edited file per change).
+    enum Def {
+        Class(ClassSummary),
+        Function(FunctionSummary),
+    }
+    let summarize_def = |stmt: &Node<'_>| {
+        let def = syntax::definition_of(*stmt);
         match def.kind() {
-            "class_definition" => summary.classes.push(class_summary(def, src)),
-            "function_definition" => {
-                let f = function_summary(def, src);
+            "class_definition" => Some(Def::Class(class_summary(def, src))),
+            "function_definition" => Some(Def::Function(function_summary(def, src))),
+            _ => None,
+        }
+    };
+    let defs: Vec<Option<Def>> = if stmts.len() >= PARALLEL_STATEMENTS {
+        use rayon::prelude::*;
+        stmts.par_iter().map(summarize_def).collect()
+    } else {
+        stmts.iter().map(summarize_def).collect()
+    };
+    for (stmt, def) in stmts.into_iter().zip(defs) {
+        match def {
+            Some(Def::Class(c)) => summary.classes.push(c),
+            Some(Def::Function(f)) => {
                 if f.decorators.iter().any(|d| d.ends_with("page") && d.starts_with("rx")) {
                     summary.defines_pages = true;
                 }
                 summary.functions.push(f);
             }
-            "expression_statement" => {
+            None if stmt.kind() == "expression_statement" => {
                 let Some(expr) = stmt.named_child(0) else { continue };
                 if expr.kind() == "assignment" {
                     if let (Some(left), Some(right)) = (field(expr, "left"), field(expr, "right")) {
