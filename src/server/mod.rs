@@ -839,7 +839,10 @@ impl LanguageServer for Backend {
         let version = params.text_document.version;
         let shared = self.shared.clone();
         tokio::spawn(async move {
-            tokio::time::sleep(debounce()).await;
+            let pause = debounce();
+            if !pause.is_zero() {
+                tokio::time::sleep(pause).await; // (a zero sleep would still wait for the timer's next tick)
+            }
             if shared.lock().docs.get(&uri).map(|d| d.version) == Some(version) {
                 shared.publish_all().await;
             }
