@@ -171,6 +171,8 @@ struct Analysis {
     findings: Vec<Finding>,
     /// The entries built for open documents, by URI and version, to keep.
     built: Vec<(Uri, i32, Arc<FileEntry>)>,
+    /// The index the analysis used, freed off the request's path.
+    index: Option<WorkspaceIndex>,
 }
 
 /// An open document as an analysis sees it.
@@ -190,7 +192,6 @@ struct Snapshot {
     layout: Arc<Layout>,
     open: Vec<OpenDoc>,
     resolver: Arc<SettingsResolver>,
-    encoding: Encoding,
 }
 
 impl Backend {
@@ -270,7 +271,6 @@ impl Shared {
             layout,
             open,
             resolver: st.resolver.clone(),
-            encoding: st.encoding,
         }
     }
 
@@ -281,10 +281,12 @@ impl Shared {
         let task_path = path.clone();
         match tokio::task::spawn_blocking(move || analyse(&snapshot, &task_path)).await {
             Ok(result) => {
-                if let Some(a) = &result {
-                    self.keep(&a.built);
-                }
-                result
+                let mut a = result?;
+                // Freeing an index and a replaced syntax tree takes a while:
+                // not while the client waits for the diagnostics.
+                let garbage = (a.index.take(), self.keep(&a.built));
+                tokio::task::spawn_blocking(move || drop(garbage));
+                Some(a)
             }
             Err(e) => {
                 let why = if e.is_panic() {
@@ -305,16 +307,19 @@ impl Shared {
 
     /// Keeps the entries an analysis built for open documents still at
     /// their version, for the next analysis to reuse.
-    fn keep(&self, built: &[(Uri, i32, Arc<FileEntry>)]) {
+    /// Returns the entries they replace.
+    fn keep(&self, built: &[(Uri, i32, Arc<FileEntry>)]) -> Vec<Arc<FileEntry>> {
         let mut st = self.lock();
+        let mut replaced = Vec::new();
         for (uri, version, entry) in built {
             if let Some(doc) = st.docs.get_mut(uri) {
                 let newer = doc.last.as_ref().is_some_and(|(v, _)| v >= version);
                 if doc.version == *version && !newer {
-                    doc.last = Some((*version, entry.clone()));
+                    replaced.extend(doc.last.replace((*version, entry.clone())).map(|(_, e)| e));
                 }
             }
         }
+        replaced
     }
 
     async fn publish(&self, uri: Uri) {
@@ -558,12 +563,13 @@ fn analyse(s: &Snapshot, path: &Path) -> Option<Analysis> {
         f.severity = settings.severity_of(f.rule);
     }
     let entry = index.file(id);
-    let _ = s.encoding;
+    let (text, lines) = (entry.text.clone(), entry.lines().clone());
     Some(Analysis {
-        text: entry.text.clone(),
-        lines: entry.lines().clone(),
+        text,
+        lines,
         findings,
         built,
+        index: Some(index),
     })
 }
 
