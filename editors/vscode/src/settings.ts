@@ -10,6 +10,13 @@ export const SECTION = "reflexDjangoLsp";
 /** The binary started when `reflexDjangoLsp.path` is empty or unset. */
 export const DEFAULT_PATH = "reflex-django-lsp";
 
+/** The largest `follow-calls-depth` the server accepts. */
+export const MAX_FOLLOW_CALLS_DEPTH = 100;
+
+/** The levels of the `severity` table. */
+export const SEVERITY_LEVELS = ["error", "warning", "info", "off"] as const;
+export type SeverityLevel = (typeof SEVERITY_LEVELS)[number];
+
 /** The extension's settings, as read from `workspace.getConfiguration(SECTION)`. */
 export interface ExtensionSettings {
   path: string;
@@ -18,8 +25,13 @@ export interface ExtensionSettings {
   select: string[] | null;
   ignore: string[];
   extendSelect: string[];
+  perFileIgnores: Record<string, string[]>;
+  exclude: string[] | null;
+  extendExclude: string[];
   unsafeFixes: boolean | null;
   djangoVersion: string;
+  followCallsDepth: number | null;
+  severity: Record<string, SeverityLevel>;
 }
 
 /**
@@ -32,8 +44,13 @@ export interface ServerSettings {
   select?: string[];
   ignore: string[];
   extendSelect: string[];
+  perFileIgnores?: Record<string, string[]>;
+  exclude?: string[];
+  extendExclude?: string[];
   unsafeFixes?: boolean;
   djangoVersion?: string;
+  followCallsDepth?: number;
+  severity?: Record<string, SeverityLevel>;
 }
 
 export const DEFAULTS: Readonly<ExtensionSettings> = Object.freeze({
@@ -43,8 +60,13 @@ export const DEFAULTS: Readonly<ExtensionSettings> = Object.freeze({
   select: null,
   ignore: [],
   extendSelect: [],
+  perFileIgnores: {},
+  exclude: null,
+  extendExclude: [],
   unsafeFixes: null,
   djangoVersion: "",
+  followCallsDepth: null,
+  severity: {},
 });
 
 /** Anything with a `get(key)`; `vscode.WorkspaceConfiguration` fits. */
@@ -66,6 +88,45 @@ function text(value: unknown): string {
   return typeof value === "string" ? value.trim() : "";
 }
 
+/** A plain object's entries (not an array, not null); none otherwise. */
+function entries(value: unknown): [string, unknown][] {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return [];
+  }
+  return Object.entries(value as Record<string, unknown>);
+}
+
+/** `glob -> [codes]`: keeps the entries with a non-empty glob and a list. */
+function perFileIgnores(value: unknown): Record<string, string[]> {
+  const kept: [string, string[]][] = [];
+  for (const [glob, codes] of entries(value)) {
+    const list = stringList(codes);
+    if (glob.trim() !== "" && list !== null) {
+      kept.push([glob.trim(), list]);
+    }
+  }
+  return Object.fromEntries(kept);
+}
+
+/** `code or prefix -> level`: keeps the entries with a known level. */
+function severity(value: unknown): Record<string, SeverityLevel> {
+  const kept: [string, SeverityLevel][] = [];
+  for (const [code, level] of entries(value)) {
+    const l = text(level);
+    if (code.trim() !== "" && (SEVERITY_LEVELS as readonly string[]).includes(l)) {
+      kept.push([code.trim(), l as SeverityLevel]);
+    }
+  }
+  return Object.fromEntries(kept);
+}
+
+/** A whole number from 0 to `MAX_FOLLOW_CALLS_DEPTH`, else unset. */
+function depth(value: unknown): number | null {
+  return typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= MAX_FOLLOW_CALLS_DEPTH
+    ? value
+    : null;
+}
+
 /**
  * Reads the settings, replacing a missing or ill-typed value by its default
  * (a hand-edited settings.json may hold anything).
@@ -83,8 +144,14 @@ export function readSettings(config: ConfigurationLike): ExtensionSettings {
     select: select && select.length > 0 ? select : null,
     ignore: stringList(config.get("ignore")) ?? [],
     extendSelect: stringList(config.get("extendSelect")) ?? [],
+    perFileIgnores: perFileIgnores(config.get("perFileIgnores")),
+    // Unlike `select`, an empty `exclude` is meaningful: exclude nothing.
+    exclude: stringList(config.get("exclude")),
+    extendExclude: stringList(config.get("extendExclude")) ?? [],
     unsafeFixes: typeof unsafeFixes === "boolean" ? unsafeFixes : null,
     djangoVersion: text(config.get("djangoVersion")),
+    followCallsDepth: depth(config.get("followCallsDepth")),
+    severity: severity(config.get("severity")),
   };
 }
 
@@ -92,7 +159,9 @@ export function readSettings(config: ConfigurationLike): ExtensionSettings {
  * The object sent as `initializationOptions` and, nested under `SECTION`, as
  * the `settings` of `workspace/didChangeConfiguration`. Unset values are left
  * out so that the project's config files decide; `ignore`/`extendSelect` only
- * add to them, so they are always sent.
+ * add to them, so they are always sent. The other additive keys
+ * (`perFileIgnores`, `extendExclude`, `severity`) are sent when non-empty;
+ * `exclude` replaces the config's, so it is sent whenever set, even empty.
  */
 export function toServerSettings(settings: ExtensionSettings): ServerSettings {
   const out: ServerSettings = {
@@ -105,11 +174,28 @@ export function toServerSettings(settings: ExtensionSettings): ServerSettings {
   if (settings.select !== null && settings.select.length > 0) {
     out.select = [...settings.select];
   }
+  if (Object.keys(settings.perFileIgnores).length > 0) {
+    out.perFileIgnores = Object.fromEntries(
+      Object.entries(settings.perFileIgnores).map(([glob, codes]) => [glob, [...codes]]),
+    );
+  }
+  if (settings.exclude !== null) {
+    out.exclude = [...settings.exclude];
+  }
+  if (settings.extendExclude.length > 0) {
+    out.extendExclude = [...settings.extendExclude];
+  }
   if (settings.unsafeFixes !== null) {
     out.unsafeFixes = settings.unsafeFixes;
   }
   if (settings.djangoVersion !== "") {
     out.djangoVersion = settings.djangoVersion;
+  }
+  if (settings.followCallsDepth !== null) {
+    out.followCallsDepth = settings.followCallsDepth;
+  }
+  if (Object.keys(settings.severity).length > 0) {
+    out.severity = Object.fromEntries(Object.entries(settings.severity));
   }
   return out;
 }
