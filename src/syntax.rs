@@ -18,7 +18,9 @@ pub fn parse(text: &str) -> Option<Tree> {
 /// Parses `new_text` reusing `old_tree`, the tree of `old_text`: the changed
 /// region (between the texts' common prefix and suffix) becomes one
 /// `InputEdit`, and tree-sitter re-parses only around it. Typing in a large
-/// file costs a fraction of a full parse; the result is the same tree.
+/// file costs a fraction of a full parse. The result is the tree a full
+/// parse gives: where tree-sitter's error recovery could differ (a tree
+/// with syntax errors), the text is parsed in full instead.
 pub fn reparse(old_text: &str, old_tree: &Tree, new_text: &str) -> Option<Tree> {
     let (old, new) = (old_text.as_bytes(), new_text.as_bytes());
     let mut prefix = old.iter().zip(new).take_while(|(a, b)| a == b).count();
@@ -48,7 +50,11 @@ pub fn reparse(old_text: &str, old_tree: &Tree, new_text: &str) -> Option<Tree> 
     tree.edit(&edit);
     let mut parser = Parser::new();
     parser.set_language(&language()).ok()?;
-    parser.parse(new_text, Some(&tree))
+    let reparsed = parser.parse(new_text, Some(&tree))?;
+    if reparsed.root_node().has_error() {
+        return parser.parse(new_text, None);
+    }
+    Some(reparsed)
 }
 
 /// Moves both edit ends forward (equally, inside the common suffix) to

@@ -508,3 +508,83 @@ fn a_broken_config_file_is_reported_and_a_fixed_one_applies() {
     lsp.request("shutdown", json!(null));
     lsp.notify("exit", json!(null));
 }
+
+#[test]
+fn a_document_closed_and_opened_again_is_never_answered_from_its_old_text() {
+    let p = project();
+    let root = p.path().canonicalize().unwrap();
+    let mut lsp = Lsp::start(&root);
+    initialize(&mut lsp, &root, json!(["utf-16"]));
+    open_views(&mut lsp, &root);
+    // Text A: many findings, slow to analyse; text B: none. Same URI, same
+    // version, opened again while A's analysis may still run.
+    let handlers: String = (0..1500)
+        .map(|i| format!("\nasync def load_{i}(pk):\n    return Product.objects.get(pk=pk)\n"))
+        .collect();
+    let a = format!("from app.models import Product\n{handlers}");
+    let b = a.replace("Product.objects.get(pk=pk)", "await Product.objects.aget(pk=pk)");
+    let uri = uri_of(&root.join("app/state.py"));
+    let open = |lsp: &mut Lsp, text: &str| {
+        lsp.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}}),
+        );
+    };
+    open(&mut lsp, &a);
+    lsp.notify("textDocument/didClose", json!({"textDocument": {"uri": uri}}));
+    open(&mut lsp, &b);
+    lsp.diagnostics_until(&uri, |d| d.is_empty());
+    // Another document opened re-checks every open one: still B's result.
+    lsp.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri_of(&root.join("app/other.py")), "languageId": "python", "version": 1, "text": "x = 1\n"}}),
+    );
+    let again = lsp.diagnostics_until(&uri, |_| true);
+    assert!(again.is_empty(), "answered from the old text: {} findings", again.len());
+    // And fix-all has nothing to do on B (it must never rewrite B from A).
+    let actions = lsp.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
+               "context": {"diagnostics": [], "only": ["source.fixAll.reflex-django-lsp"]}}),
+    );
+    assert_eq!(actions["result"], json!([]), "{actions}");
+    lsp.request("shutdown", json!(null));
+    lsp.notify("exit", json!(null));
+}
+
+#[test]
+fn unsaved_models_still_count_after_a_workspace_folder_is_added() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().canonicalize().unwrap();
+    std::fs::create_dir_all(ws.join("proj/app")).unwrap();
+    std::fs::write(ws.join("proj/app/__init__.py"), "").unwrap();
+    std::fs::write(ws.join("proj/app/models.py"), MODELS).unwrap();
+    let s_text = "from app.models import Product\n\n\nasync def f(pk):\n    return Product.objects.get(pk=pk)\n";
+    std::fs::write(ws.join("proj/s.py"), s_text).unwrap();
+    let mut lsp = Lsp::start(&ws);
+    initialize(&mut lsp, &ws, json!(["utf-16"]));
+    let s = uri_of(&ws.join("proj/s.py"));
+    let models = uri_of(&ws.join("proj/app/models.py"));
+    lsp.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": s, "languageId": "python", "version": 1, "text": s_text}}),
+    );
+    assert_eq!(lsp.diagnostics_until(&s, |d| !d.is_empty()).len(), 1);
+    // Unsaved in the editor: `Product` is no model any more.
+    lsp.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": models, "languageId": "python", "version": 1,
+               "text": MODELS.replace("class Product(models.Model)", "class Product")}}),
+    );
+    lsp.diagnostics_until(&s, |d| d.is_empty());
+    // An inner folder joins the workspace (module names now start there):
+    // the editor's text of models.py still wins over the file on disk.
+    lsp.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({"event": {"added": [{"uri": uri_of(&ws.join("proj")), "name": "proj"}], "removed": []}}),
+    );
+    let after = lsp.diagnostics_until(&s, |_| true);
+    assert!(after.is_empty(), "the disk copy of models.py was used: {after:?}");
+    lsp.request("shutdown", json!(null));
+    lsp.notify("exit", json!(null));
+}

@@ -209,7 +209,10 @@ fn take(into: &mut Config, from: Config, key: &str) {
 /// absolute globs, they stay anchored there whichever config they join.
 fn anchor_globs(config: &mut Config, root: &Path) {
     let anchor = |p: &mut String| {
+        // As `PathMatcher` reads patterns: `node_modules/` names a folder
+        // anywhere, `app/tests` is anchored.
         let trimmed = p.trim().trim_start_matches("./");
+        let trimmed = trimmed.strip_suffix('/').unwrap_or(trimmed);
         if trimmed.contains('/') && !trimmed.starts_with('/') {
             let root = globset::escape(&root.to_string_lossy());
             *p = format!("{}/{}", root.trim_end_matches('/'), trimmed);
@@ -273,6 +276,27 @@ mod tests {
         assert!(
             !problems.iter().any(|p| p.contains("editor settings:1:")),
             "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn no_message_shows_a_password() {
+        let url = "postgres://app:s3cret@db:5432/shop";
+        let (_, problems) = editor_settings(
+            &json!({"database": url, "select": url, "exclude": 3, "database.url": url,
+                    "djangoVersion": url, "severity": {"RDJ1": url}}),
+            Path::new("/ws"),
+        );
+        assert!(problems.len() >= 4, "{problems:?}");
+        assert!(!problems.iter().any(|p| p.contains("s3cret")), "{problems:?}");
+    }
+
+    #[test]
+    fn folder_patterns_name_folders_anywhere() {
+        let (s, _) = editor_settings(&json!({"exclude": ["node_modules/", "app/tests/"]}), Path::new("/ws"));
+        assert_eq!(
+            s.config.exclude,
+            Some(vec!["node_modules/".to_owned(), "/ws/app/tests".to_owned()])
         );
     }
 

@@ -69,9 +69,11 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, before[line_start..].chars().count() + 1)
 }
 
+/// A value for a message. Strings go through [`super::redact_url`]: a
+/// database URL put under the wrong key must not print its password.
 fn describe(v: &DeValue<'_>) -> String {
     match v {
-        DeValue::String(s) => format!("string {:?}", s.as_ref()),
+        DeValue::String(s) => format!("string {:?}", super::redact_url(s.as_ref())),
         DeValue::Integer(i) => format!("integer {}", i.as_str()),
         DeValue::Float(f) => format!("float {}", f.as_str()),
         DeValue::Boolean(b) => format!("boolean {b}"),
@@ -335,7 +337,7 @@ fn database(ctx: &Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Result<DatabaseConfi
             value.span(),
             format_args!(
                 "\"database\" must be a table ({section}), got {}",
-                describe(value.get_ref())
+                value.get_ref().type_str()
             ),
         ));
     };

@@ -86,6 +86,10 @@ pub fn run(args: crate::cli::ServerArgs) -> std::result::Result<i32, crate::cli:
 struct Document {
     rope: Rope,
     version: i32,
+    /// Which `didOpen` this is (unique): a document closed and opened again
+    /// starts its versions anew, and results for the earlier text must not
+    /// be taken for the new one's.
+    opened: u64,
     /// The entry (text, tree, summary) last analysed and the version it is
     /// of: unchanged documents reuse it, edited ones re-parse from its tree.
     last: Option<(i32, Arc<FileEntry>)>,
@@ -94,6 +98,11 @@ struct Document {
 struct State {
     /// `server --config FILE`: that file for every file, else discovery.
     config_file: Option<PathBuf>,
+    /// Counts `didOpen`s (see [`Document::opened`]).
+    opens: u64,
+    /// The editor's settings as last sent, read again when the workspace
+    /// folders change (their globs are anchored at the first folder).
+    settings: Option<serde_json::Value>,
     /// The workspace folders (or the root URI of a client without folders).
     roots: Vec<PathBuf>,
     /// The client registers file watchers on request.
@@ -170,14 +179,19 @@ struct Analysis {
     lines: LineIndex,
     findings: Vec<Finding>,
     /// The entries built for open documents, by URI and version, to keep.
-    built: Vec<(Uri, i32, Arc<FileEntry>)>,
+    built: Vec<Built>,
     /// The index the analysis used, freed off the request's path.
     index: Option<WorkspaceIndex>,
 }
 
+/// An entry an analysis built for an open document: which document (its
+/// URI and `didOpen`), which version.
+type Built = (Uri, u64, i32, Arc<FileEntry>);
+
 /// An open document as an analysis sees it.
 struct OpenDoc {
     uri: Uri,
+    opened: u64,
     path: PathBuf,
     /// `None` for a hypothetical text (a fix being tried), never kept.
     version: Option<i32>,
@@ -199,6 +213,8 @@ impl Backend {
         let resolver = Arc::new(SettingsResolver::new(configs(&config_file), CliOverrides::default()));
         let state = State {
             config_file,
+            opens: 0,
+            settings: None,
             roots: Vec::new(),
             can_watch: false,
             settings_problems: Vec::new(),
@@ -252,6 +268,7 @@ impl Shared {
             };
             open.push(OpenDoc {
                 uri: uri.clone(),
+                opened: d.opened,
                 path,
                 version,
                 text,
@@ -308,13 +325,13 @@ impl Shared {
     /// Keeps the entries an analysis built for open documents still at
     /// their version, for the next analysis to reuse.
     /// Returns the entries they replace.
-    fn keep(&self, built: &[(Uri, i32, Arc<FileEntry>)]) -> Vec<Arc<FileEntry>> {
+    fn keep(&self, built: &[Built]) -> Vec<Arc<FileEntry>> {
         let mut st = self.lock();
         let mut replaced = Vec::new();
-        for (uri, version, entry) in built {
+        for (uri, opened, version, entry) in built {
             if let Some(doc) = st.docs.get_mut(uri) {
                 let newer = doc.last.as_ref().is_some_and(|(v, _)| v >= version);
-                if doc.version == *version && !newer {
+                if doc.opened == *opened && doc.version == *version && !newer {
                     replaced.extend(doc.last.replace((*version, entry.clone())).map(|(_, e)| e));
                 }
             }
@@ -328,7 +345,7 @@ impl Shared {
         if self.lock().pull || !*self.loaded.borrow() {
             return;
         }
-        let stamp = |st: &State| st.docs.get(&uri).map(|d| (d.version, st.generation));
+        let stamp = |st: &State| st.docs.get(&uri).map(|d| (d.version, d.opened, st.generation));
         let Some(before) = stamp(&self.lock()) else {
             return;
         };
@@ -375,6 +392,7 @@ impl Shared {
     /// Takes the editor's settings; returns what was wrong with them.
     fn apply_settings(&self, value: &serde_json::Value) -> Vec<String> {
         let mut st = self.lock();
+        st.settings = Some(value.clone());
         let anchor = st.roots.first().cloned().unwrap_or_default();
         let (editor, problems) = editor_settings(value, &anchor);
         let overrides = editor.overrides();
@@ -523,6 +541,7 @@ fn entry_from_disk(path: PathBuf, roots: &[PathBuf], bytes: Vec<u8>) -> Arc<File
 fn analyse(s: &Snapshot, path: &Path) -> Option<Analysis> {
     let mut files = s.layout.files.clone();
     let mut extra = Vec::new();
+    let mut maps_fit = true;
     let mut built = Vec::new();
     for doc in &s.open {
         let entry = match (&doc.text, &doc.last) {
@@ -536,21 +555,26 @@ fn analyse(s: &Snapshot, path: &Path) -> Option<Analysis> {
                     None => FileEntry::from_bytes(doc.path.clone(), modules, bytes),
                 });
                 if let Some(version) = doc.version {
-                    built.push((doc.uri.clone(), version, entry.clone()));
+                    built.push((doc.uri.clone(), doc.opened, version, entry.clone()));
                 }
                 entry
             }
             (None, None) => continue,
         };
+        // An open document always replaces its file on disk; if its module
+        // names differ from the disk copy's, the layout's maps do not fit.
         match s.layout.slot.get(&doc.path) {
-            Some(&i) if files[i].modules == entry.modules => files[i] = entry,
-            _ => extra.push(entry),
+            Some(&i) => {
+                maps_fit &= files[i].modules == entry.modules;
+                files[i] = entry;
+            }
+            None => extra.push(entry),
         }
     }
-    let index = if extra.is_empty() {
+    let index = if extra.is_empty() && maps_fit {
         WorkspaceIndex::with_maps(files, s.layout.maps.clone())
     } else {
-        // Unsaved new files: other look-ups than the disk layout's.
+        // Unsaved new files, or other module names: look-ups of their own.
         files.extend(extra);
         WorkspaceIndex::from_shared(files)
     };
@@ -750,12 +774,29 @@ impl LanguageServer for Backend {
                     st.roots.push(added);
                 }
             }
+            // Module names start from the folders: entries built before are stale.
+            for doc in st.docs.values_mut() {
+                doc.last = None;
+            }
+        }
+        let settings = self.lock().settings.clone();
+        if let Some(settings) = settings {
+            let problems = self.apply_settings(&settings);
+            self.report_settings(problems).await;
         }
         self.load_workspace().await;
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
         let mut config_changed = false;
+        // A package appearing or going away renames modules of every file
+        // under it: read the workspace again.
+        let packages_changed = params.changes.iter().any(|c| {
+            c.typ != FileChangeType::CHANGED
+                && c.uri
+                    .to_file_path()
+                    .is_some_and(|p| p.file_name().is_some_and(|n| n == "__init__.py"))
+        });
         {
             let mut st = self.lock();
             let roots = st.roots.clone();
@@ -785,6 +826,13 @@ impl LanguageServer for Backend {
         if config_changed {
             self.report_config_errors().await;
         }
+        if packages_changed {
+            for doc in self.lock().docs.values_mut() {
+                doc.last = None;
+            }
+            self.load_workspace().await; // publishes
+            return;
+        }
         self.publish_all().await;
     }
 
@@ -801,11 +849,14 @@ impl LanguageServer for Backend {
                 .uri
                 .to_file_path()
                 .and_then(|p| st.disk.get(p.as_ref()).map(|e| *e.text == *doc.text));
+            st.opens += 1;
+            let opened = st.opens;
             st.docs.insert(
                 doc.uri.clone(),
                 Document {
                     rope: Rope::from_str(&doc.text),
                     version: doc.version,
+                    opened,
                     last: None,
                 },
             );
