@@ -588,3 +588,33 @@ fn unsaved_models_still_count_after_a_workspace_folder_is_added() {
     lsp.request("shutdown", json!(null));
     lsp.notify("exit", json!(null));
 }
+
+#[test]
+fn a_panic_in_an_analysis_is_logged_and_the_server_goes_on() {
+    let p = project();
+    let root = p.path().canonicalize().unwrap();
+    let mut lsp = Lsp::start_with_env(&root, &[("REFLEX_DJANGO_LSP_TEST_PANIC", "PANIC_HERE")]);
+    initialize(&mut lsp, &root, json!(["utf-16"]));
+    let views = open_views(&mut lsp, &root);
+    let broken = uri_of(&root.join("app/broken.py"));
+    lsp.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": broken, "languageId": "python", "version": 1, "text": "x = 'PANIC_HERE'\n"}}),
+    );
+    let log = lsp.wait(|m| {
+        m["method"] == "window/logMessage" && m["params"]["message"].as_str().is_some_and(|s| s.contains("panic"))
+    });
+    assert_eq!(log["params"]["type"], json!(1), "logged as an error: {log}");
+    // Still serving: a request on another document is answered.
+    let hover = lsp.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": views}, "position": {"line": 4, "character": 30}}),
+    );
+    assert!(hover["result"]["contents"]["value"]
+        .as_str()
+        .unwrap()
+        .contains("RDJ101"));
+    lsp.request("shutdown", json!(null));
+    lsp.notify("exit", json!(null));
+    assert_eq!(lsp.exit_code(Duration::from_secs(5)), Some(0));
+}

@@ -296,30 +296,32 @@ impl Shared {
         let path = uri.to_file_path()?.into_owned();
         let snapshot = self.snapshot(replace.map(|t| (path.as_path(), t)));
         let task_path = path.clone();
-        match tokio::task::spawn_blocking(move || analyse(&snapshot, &task_path)).await {
-            Ok(result) => {
+        // On the analysis pool itself (which the checker's parallel parts
+        // use too): one thread hand-off less than a blocking task.
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        rayon::spawn(move || {
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| analyse(&snapshot, &task_path)));
+            let _ = tx.send(result);
+        });
+        let why = match rx.await {
+            Ok(Ok(result)) => {
                 let mut a = result?;
                 // Freeing an index and a replaced syntax tree takes a while:
                 // not while the client waits for the diagnostics.
                 let garbage = (a.index.take(), self.keep(&a.built));
-                tokio::task::spawn_blocking(move || drop(garbage));
-                Some(a)
+                rayon::spawn(move || drop(garbage));
+                return Some(a);
             }
-            Err(e) => {
-                let why = if e.is_panic() {
-                    "internal error (a panic)"
-                } else {
-                    "cancelled"
-                };
-                self.client
-                    .log_message(
-                        MessageType::ERROR,
-                        format!("reflex-django-lsp: checking {} failed: {why}", path.display()),
-                    )
-                    .await;
-                None
-            }
-        }
+            Ok(Err(_)) => "internal error (a panic)",
+            Err(_) => "cancelled",
+        };
+        self.client
+            .log_message(
+                MessageType::ERROR,
+                format!("reflex-django-lsp: checking {} failed: {why}", path.display()),
+            )
+            .await;
+        None
     }
 
     /// Keeps the entries an analysis built for open documents still at
@@ -579,6 +581,15 @@ fn analyse(s: &Snapshot, path: &Path) -> Option<Analysis> {
         WorkspaceIndex::from_shared(files)
     };
     let id = index.file_by_path(path)?;
+    // Debug builds only: the tests' way to make an analysis panic (a file
+    // containing the marker), to prove a panic is logged and survived.
+    #[cfg(debug_assertions)]
+    if let Some(marker) = std::env::var_os("REFLEX_DJANGO_LSP_TEST_PANIC") {
+        let marker = marker.to_string_lossy().into_owned();
+        if index.file(id).text.contains(&marker) {
+            panic!("test panic: {marker}");
+        }
+    }
     let settings = s.resolver.for_file(path);
     let options = settings.analysis_options(path);
     let mut findings = check_file(&index, id, &options);

@@ -19,8 +19,13 @@ pub struct Lsp {
 
 impl Lsp {
     pub fn start(root: &Path) -> Lsp {
+        Lsp::start_with_env(root, &[])
+    }
+
+    pub fn start_with_env(root: &Path, env: &[(&str, &str)]) -> Lsp {
         let mut child = Command::new(env!("CARGO_BIN_EXE_reflex-django-lsp"))
             .arg("server")
+            .envs(env.iter().copied())
             .current_dir(root)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
