@@ -41,10 +41,7 @@ fn initialize(lsp: &mut Lsp, root: &Path, encodings: Value) -> Value {
 /// Opens `app/views.py` and waits for its one finding; returns its URI.
 fn open_views(lsp: &mut Lsp, root: &Path) -> String {
     let views = uri_of(&root.join("app/views.py"));
-    lsp.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": views, "languageId": "python", "version": 1, "text": VIEWS}}),
-    );
+    lsp.open(&views, VIEWS);
     assert_eq!(lsp.diagnostics_until(&views, |d| !d.is_empty()).len(), 1);
     views
 }
@@ -66,10 +63,7 @@ fn diagnostics_fixes_hover_and_shutdown() {
         .contains(&json!("source.fixAll.reflex-django-lsp")));
 
     let uri = uri_of(&root.join("app/views.py"));
-    lsp.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": VIEWS}}),
-    );
+    lsp.open(&uri, VIEWS);
     let diags = lsp.diagnostics_until(&uri, |d| !d.is_empty());
     assert_eq!(diags.len(), 1, "{diags:?}");
     assert_eq!(diags[0]["code"], "RDJ101");
@@ -153,20 +147,14 @@ fn utf8_positions_settings_and_cross_file_changes() {
     assert_eq!(init["result"]["capabilities"]["positionEncoding"], "utf-8");
 
     let views = uri_of(&root.join("app/views.py"));
-    lsp.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": views, "languageId": "python", "version": 1, "text": VIEWS}}),
-    );
+    lsp.open(&views, VIEWS);
     let diags = lsp.diagnostics_until(&views, |d| !d.is_empty());
     // In UTF-8 code units: é is 2 bytes, 😀 is 4.
     assert_eq!(diags[0]["range"]["start"], json!({"line": 4, "character": 29}));
 
     // A models file edited in the editor re-checks the files that use it.
     let models = uri_of(&root.join("app/models.py"));
-    lsp.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": models, "languageId": "python", "version": 1, "text": MODELS}}),
-    );
+    lsp.open(&models, MODELS);
     lsp.notify("textDocument/didChange", json!({"textDocument": {"uri": models, "version": 2}, "contentChanges": [{"text": "class Product:\n    pass\n"}]}));
     lsp.diagnostics_until(&views, |d| d.is_empty()); // Product is no longer a model
 
@@ -181,8 +169,7 @@ fn utf8_positions_settings_and_cross_file_changes() {
         json!({"settings": {"reflexDjangoLsp": {"ignore": ["RDJ1"]}}}),
     );
     lsp.diagnostics_until(&views, |d| d.is_empty()); // RDJ1 ignored by the client's settings
-    lsp.request("shutdown", json!(null));
-    lsp.notify("exit", json!(null));
+    lsp.shutdown();
 }
 
 #[test]
@@ -211,8 +198,7 @@ fn watched_config_files_apply() {
     );
     lsp.diagnostics_until(&views, |d| d.len() == 1);
 
-    lsp.request("shutdown", json!(null));
-    lsp.notify("exit", json!(null));
+    lsp.shutdown();
 }
 
 #[test]
@@ -232,10 +218,7 @@ fn clients_that_pull_diagnostics_get_no_pushed_copies() {
     );
     lsp.notify("initialized", json!({}));
     let uri = uri_of(&root.join("app/views.py"));
-    lsp.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": VIEWS}}),
-    );
+    lsp.open(&uri, VIEWS);
     let codes = |lsp: &mut Lsp| -> Vec<Value> {
         let pulled = lsp.request("textDocument/diagnostic", json!({"textDocument": {"uri": uri}}));
         pulled["result"]["items"]
@@ -257,10 +240,7 @@ fn clients_that_pull_diagnostics_get_no_pushed_copies() {
     // debounce: nothing was pushed.
     let models = uri_of(&root.join("app/models.py"));
     let models_text = std::fs::read_to_string(root.join("app/models.py")).unwrap();
-    lsp.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": models, "languageId": "python", "version": 1, "text": models_text}}),
-    );
+    lsp.open(&models, &models_text);
     lsp.notify("textDocument/didChange", json!({"textDocument": {"uri": uri, "version": 2},
         "contentChanges": [{"range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "text": "# x\n"}]}));
     std::thread::sleep(Duration::from_millis(500));
@@ -269,8 +249,7 @@ fn clients_that_pull_diagnostics_get_no_pushed_copies() {
         json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}}),
     );
     assert_eq!(lsp.unclaimed("textDocument/publishDiagnostics"), 0);
-    lsp.request("shutdown", json!(null));
-    lsp.notify("exit", json!(null));
+    lsp.shutdown();
 }
 
 #[test]
@@ -288,10 +267,7 @@ fn a_burst_of_changes_on_a_large_file() {
     }
     let last_line = big.matches('\n').count();
     big.push_str("async def f(pk):\n    return Product.objects.get(pk=pk)\n");
-    lsp.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": big_uri, "languageId": "python", "version": 1, "text": big}}),
-    );
+    lsp.open(&big_uri, &big);
     let start = std::time::Instant::now();
     let mut version = 1;
     while start.elapsed() < Duration::from_secs(10) {
@@ -315,8 +291,7 @@ fn a_burst_of_changes_on_a_large_file() {
         d.len() == 1 && d[0]["range"]["start"]["line"] == json!(expected_line)
     });
     assert_eq!(diags[0]["code"], json!("RDJ101"), "the newest text was analysed");
-    lsp.request("shutdown", json!(null));
-    lsp.notify("exit", json!(null));
+    lsp.shutdown();
 }
 
 #[test]
@@ -382,8 +357,7 @@ fn a_cancelled_request_is_answered_as_cancelled() {
     // The server goes on serving.
     lsp.notify("initialized", json!({}));
     open_views(&mut lsp, &root);
-    lsp.request("shutdown", json!(null));
-    lsp.notify("exit", json!(null));
+    lsp.shutdown();
 }
 
 #[test]
@@ -403,10 +377,7 @@ fn every_workspace_folder_is_loaded_and_folders_can_change() {
     lsp.notify("initialized", json!({}));
     let open = |lsp: &mut Lsp, root: &Path| {
         let uri = uri_of(&root.join("app/views.py"));
-        lsp.notify(
-            "textDocument/didOpen",
-            json!({"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": VIEWS}}),
-        );
+        lsp.open(&uri, VIEWS);
         uri
     };
     let va = open(&mut lsp, &ra);
@@ -425,8 +396,7 @@ fn every_workspace_folder_is_loaded_and_folders_can_change() {
         json!({"event": {"added": [{"uri": uri_of(&rb), "name": "b"}], "removed": []}}),
     );
     assert_eq!(lsp.diagnostics_until(&vb, |d| !d.is_empty())[0]["code"], "RDJ101");
-    lsp.request("shutdown", json!(null));
-    lsp.notify("exit", json!(null));
+    lsp.shutdown();
 }
 
 #[test]
@@ -437,14 +407,12 @@ fn opening_an_edited_models_file_rechecks_the_other_documents() {
     initialize(&mut lsp, &root, json!(["utf-16"]));
     let views = open_views(&mut lsp, &root);
     // Unsaved text in the editor: `Product` is no longer a model.
-    lsp.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": uri_of(&root.join("app/models.py")), "languageId": "python",
-               "version": 1, "text": "class Product:\n    objects = None\n"}}),
+    lsp.open(
+        &uri_of(&root.join("app/models.py")),
+        "class Product:\n    objects = None\n",
     );
     lsp.diagnostics_until(&views, |d| d.is_empty());
-    lsp.request("shutdown", json!(null));
-    lsp.notify("exit", json!(null));
+    lsp.shutdown();
 }
 
 #[test]
@@ -464,10 +432,7 @@ fn editor_settings_take_every_config_key_and_bad_ones_are_reported() {
     let text = shown["params"]["message"].as_str().unwrap();
     assert!(text.contains("\"select\"") && text.contains("NOPE"), "{text}");
     let views = uri_of(&root.join("app/views.py"));
-    lsp.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": views, "languageId": "python", "version": 1, "text": VIEWS}}),
-    );
+    lsp.open(&views, VIEWS);
     let diags = lsp.diagnostics_until(&views, |d| !d.is_empty());
     assert_eq!(diags[0]["severity"], json!(3), "severity from the editor: info");
     // per-file-ignores, anchored at the workspace folder.
@@ -476,8 +441,7 @@ fn editor_settings_take_every_config_key_and_bad_ones_are_reported() {
         json!({"settings": {"reflexDjangoLsp": {"perFileIgnores": {"app/views.py": ["RDJ101"]}}}}),
     );
     lsp.diagnostics_until(&views, |d| d.is_empty());
-    lsp.request("shutdown", json!(null));
-    lsp.notify("exit", json!(null));
+    lsp.shutdown();
     // No message ever carried the password.
     while let Some(msg) = lsp.next_unanswered(Duration::from_millis(200)) {
         assert!(!msg.to_string().contains("hunter2"), "{msg}");
@@ -505,8 +469,7 @@ fn a_broken_config_file_is_reported_and_a_fixed_one_applies() {
         json!({"changes": [{"uri": uri_of(&root.join("reflex-django-lsp.toml")), "type": 2}]}),
     );
     lsp.diagnostics_until(&views, |d| d.is_empty());
-    lsp.request("shutdown", json!(null));
-    lsp.notify("exit", json!(null));
+    lsp.shutdown();
 }
 
 #[test]
@@ -524,21 +487,12 @@ fn a_document_closed_and_opened_again_is_never_answered_from_its_old_text() {
     let a = format!("from app.models import Product\n{handlers}");
     let b = a.replace("Product.objects.get(pk=pk)", "await Product.objects.aget(pk=pk)");
     let uri = uri_of(&root.join("app/state.py"));
-    let open = |lsp: &mut Lsp, text: &str| {
-        lsp.notify(
-            "textDocument/didOpen",
-            json!({"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}}),
-        );
-    };
-    open(&mut lsp, &a);
+    lsp.open(&uri, &a);
     lsp.notify("textDocument/didClose", json!({"textDocument": {"uri": uri}}));
-    open(&mut lsp, &b);
+    lsp.open(&uri, &b);
     lsp.diagnostics_until(&uri, |d| d.is_empty());
     // Another document opened re-checks every open one: still B's result.
-    lsp.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": uri_of(&root.join("app/other.py")), "languageId": "python", "version": 1, "text": "x = 1\n"}}),
-    );
+    lsp.open(&uri_of(&root.join("app/other.py")), "x = 1\n");
     let again = lsp.diagnostics_until(&uri, |_| true);
     assert!(again.is_empty(), "answered from the old text: {} findings", again.len());
     // And fix-all has nothing to do on B (it must never rewrite B from A).
@@ -548,8 +502,7 @@ fn a_document_closed_and_opened_again_is_never_answered_from_its_old_text() {
                "context": {"diagnostics": [], "only": ["source.fixAll.reflex-django-lsp"]}}),
     );
     assert_eq!(actions["result"], json!([]), "{actions}");
-    lsp.request("shutdown", json!(null));
-    lsp.notify("exit", json!(null));
+    lsp.shutdown();
 }
 
 #[test]
@@ -565,17 +518,10 @@ fn unsaved_models_still_count_after_a_workspace_folder_is_added() {
     initialize(&mut lsp, &ws, json!(["utf-16"]));
     let s = uri_of(&ws.join("proj/s.py"));
     let models = uri_of(&ws.join("proj/app/models.py"));
-    lsp.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": s, "languageId": "python", "version": 1, "text": s_text}}),
-    );
+    lsp.open(&s, s_text);
     assert_eq!(lsp.diagnostics_until(&s, |d| !d.is_empty()).len(), 1);
     // Unsaved in the editor: `Product` is no model any more.
-    lsp.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": models, "languageId": "python", "version": 1,
-               "text": MODELS.replace("class Product(models.Model)", "class Product")}}),
-    );
+    lsp.open(&models, &MODELS.replace("class Product(models.Model)", "class Product"));
     lsp.diagnostics_until(&s, |d| d.is_empty());
     // An inner folder joins the workspace (module names now start there):
     // the editor's text of models.py still wins over the file on disk.
@@ -585,8 +531,7 @@ fn unsaved_models_still_count_after_a_workspace_folder_is_added() {
     );
     let after = lsp.diagnostics_until(&s, |_| true);
     assert!(after.is_empty(), "the disk copy of models.py was used: {after:?}");
-    lsp.request("shutdown", json!(null));
-    lsp.notify("exit", json!(null));
+    lsp.shutdown();
 }
 
 #[test]
@@ -597,10 +542,7 @@ fn a_panic_in_an_analysis_is_logged_and_the_server_goes_on() {
     initialize(&mut lsp, &root, json!(["utf-16"]));
     let views = open_views(&mut lsp, &root);
     let broken = uri_of(&root.join("app/broken.py"));
-    lsp.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": broken, "languageId": "python", "version": 1, "text": "x = 'PANIC_HERE'\n"}}),
-    );
+    lsp.open(&broken, "x = 'PANIC_HERE'\n");
     let log = lsp.wait(|m| {
         m["method"] == "window/logMessage" && m["params"]["message"].as_str().is_some_and(|s| s.contains("panic"))
     });
@@ -614,7 +556,6 @@ fn a_panic_in_an_analysis_is_logged_and_the_server_goes_on() {
         .as_str()
         .unwrap()
         .contains("RDJ101"));
-    lsp.request("shutdown", json!(null));
-    lsp.notify("exit", json!(null));
+    lsp.shutdown();
     assert_eq!(lsp.exit_code(Duration::from_secs(5)), Some(0));
 }

@@ -7,6 +7,7 @@ mod common;
 use std::path::Path;
 
 use common::lsp::Lsp;
+use common::Rng;
 use reflex_django_lsp::checker::{check_file, AnalysisOptions};
 use reflex_django_lsp::index::{module_names, FileEntry, WorkspaceIndex};
 use serde_json::{json, Value};
@@ -31,20 +32,6 @@ const PIECES: &[&str] = &[
     "    ",
     "p.category",
 ];
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 /// (line, UTF-16 column) of a char index, lines split like LSP (LF, CRLF, CR).
 fn lsp_position(text: &str, char_index: usize) -> (usize, usize) {
@@ -122,10 +109,7 @@ fn random_incremental_edits_match_check() {
         json!({"processId": null, "rootUri": format!("file://{}", root.display()), "capabilities": {}}),
     );
     lsp.notify("initialized", json!({}));
-    lsp.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": START}}),
-    );
+    lsp.open(&uri, START);
 
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let mut text = START.to_owned();
@@ -194,6 +178,5 @@ fn random_incremental_edits_match_check() {
         );
     }
     eprintln!("{SEQUENCES} random edit sequences: the server agreed with `check` on each final text");
-    lsp.request("shutdown", json!(null));
-    lsp.notify("exit", json!(null));
+    lsp.shutdown();
 }

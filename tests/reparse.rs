@@ -4,19 +4,11 @@
 //! whole-text replacements, compared node by node (kind, byte range,
 //! points, field, missing and error flags).
 
+mod common;
+
+use common::Rng;
 use reflex_django_lsp::syntax::{parse, reparse};
 use tree_sitter::{Node, Tree};
-
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % n.max(1) as u64) as usize
-    }
-}
 
 fn dump(tree: &Tree) -> Vec<String> {
     fn walk(n: Node<'_>, out: &mut Vec<String>) {

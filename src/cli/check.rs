@@ -54,15 +54,6 @@ fn overrides(args: &CheckArgs) -> Result<CliOverrides, Fatal> {
     })
 }
 
-/// Applies the exclusion rules of whichever config governs a walked path.
-struct Excluder(Arc<SettingsResolver>);
-
-impl ExcludeFilter for Excluder {
-    fn is_excluded(&self, path: &Path) -> bool {
-        self.0.is_excluded(path)
-    }
-}
-
 /// Is this argument the stdin marker `-`?
 fn is_stdin(p: &Path) -> bool {
     p.as_os_str() == "-"
@@ -84,7 +75,7 @@ pub fn check(args: CheckArgs) -> Result<i32, Fatal> {
         None => ConfigResolver::discover(),
     };
     let resolver = Arc::new(SettingsResolver::new(configs, cli));
-    let excluder: Arc<dyn ExcludeFilter> = Arc::new(Excluder(resolver.clone()));
+    let excluder: Arc<dyn ExcludeFilter> = resolver.clone();
 
     // What the user asked for.
     let read_stdin = args.paths.iter().any(|p| is_stdin(p)) || (args.paths.is_empty() && args.stdin_filename.is_some());

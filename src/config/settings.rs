@@ -290,6 +290,14 @@ impl SettingsResolver {
     }
 }
 
+/// The walk (of `check` and of the server's workspace load) excludes what
+/// the governing config says.
+impl crate::workspace::ExcludeFilter for SettingsResolver {
+    fn is_excluded(&self, path: &Path) -> bool {
+        SettingsResolver::is_excluded(self, path)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -462,13 +462,7 @@ impl Shared {
             (st.roots.clone(), st.resolver.clone())
         };
         let loaded = tokio::task::spawn_blocking(move || {
-            struct Ex(Arc<SettingsResolver>);
-            impl crate::workspace::ExcludeFilter for Ex {
-                fn is_excluded(&self, path: &Path) -> bool {
-                    self.0.is_excluded(path)
-                }
-            }
-            let exclude: Arc<dyn crate::workspace::ExcludeFilter> = Arc::new(Ex(resolver));
+            let exclude: Arc<dyn crate::workspace::ExcludeFilter> = resolver;
             let mut disk = HashMap::new();
             for root in &roots {
                 for p in crate::workspace::walk(root, exclude.clone()).files {
@@ -1024,11 +1018,11 @@ impl LanguageServer for Backend {
             Some(path) if self.lock().resolver.for_file(&path).unsafe_fixes => FixMode::SafeAndUnsafe,
             _ => FixMode::Safe,
         };
-        let applies = |x: &crate::diagnostic::Fix| match mode {
-            FixMode::Safe => x.applicability == Applicability::Safe,
-            _ => x.applicability != Applicability::DisplayOnly,
-        };
-        if wants(FIX_ALL) && a.findings.iter().any(|f| f.fix.as_ref().is_some_and(applies)) {
+        if wants(FIX_ALL)
+            && a.findings
+                .iter()
+                .any(|f| f.fix.as_ref().is_some_and(|x| mode.allows(x.applicability)))
+        {
             // In passes until nothing more applies.
             let mut text = a.text.to_string();
             for _ in 0..fix::MAX_PASSES {

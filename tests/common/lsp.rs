@@ -91,6 +91,20 @@ impl Lsp {
         self.wait(|m| m.get("id") == Some(&json!(id)) && m.get("method").is_none())
     }
 
+    /// Opens a Python document at version 1.
+    pub fn open(&mut self, uri: &str, text: &str) {
+        self.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": text}}),
+        );
+    }
+
+    /// `shutdown`, then `exit`.
+    pub fn shutdown(&mut self) {
+        self.request("shutdown", json!(null));
+        self.notify("exit", json!(null));
+    }
+
     /// The next message matching `pred` (others are kept for later).
     pub fn wait(&mut self, pred: impl Fn(&Value) -> bool) -> Value {
         if let Some(i) = self.backlog.iter().position(&pred) {
