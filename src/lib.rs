@@ -14,6 +14,7 @@ pub mod fix;
 pub mod index;
 pub mod output;
 pub mod rules;
+pub mod schema;
 pub mod server;
 pub mod source;
 pub mod syntax;

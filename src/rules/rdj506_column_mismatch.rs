@@ -1,0 +1,19 @@
+declare_rule! {
+    /// ## What it does
+    /// Reports a column whose type, nullability, length or precision differs from
+    /// what the field declares (as Django would create it for this backend).
+    ///
+    /// ## Why is this bad?
+    /// Writes that the model allows fail in the database (a longer string than
+    /// `varchar(n)`, `None` into a `NOT NULL` column), or values come back
+    /// rounded or truncated.
+    ///
+    /// ## Example
+    /// `name = models.CharField(max_length=200)` while the column is
+    /// `varchar(100)` after a hand-made `ALTER TABLE`.
+    ///
+    /// ## Fix
+    /// Make a migration that brings the column to the field's definition, or
+    /// change the field to match the database.
+    pub struct ColumnMismatch;
+}

@@ -1,0 +1,53 @@
+//! Schema checks (SPEC §4, RDJ5xx): the models as declared, the migrations
+//! replayed, and the live database, compared.
+//!
+//! ```text
+//!  settings.rs ──► apps, AUTH_USER_MODEL, DEFAULT_AUTO_FIELD, database URL
+//!  models.rs   ──► ProjectState (declared) ─┐
+//!  migrations.rs ► ProjectState (replayed) ─┴► autodetect.rs ► RDJ503
+//!  live/       ──► LiveSchema ─┬► RDJ501/502 (applied vs files)
+//!  columns.rs  ──► expected    ─┴► drift.rs ► RDJ504–508
+//! ```
+//!
+//! Everything but `live/` is pure: it reads the workspace index only.
+
+pub mod live;
+pub mod state;
+pub mod value;
+
+/// A database backend Django supports and we read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+    Mysql,
+}
+
+impl Backend {
+    pub const ALL: [Backend; 3] = [Backend::Sqlite, Backend::Postgres, Backend::Mysql];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgresql",
+            Backend::Mysql => "mysql",
+        }
+    }
+}
+
+/// A schema finding: unlike the other rules' findings it may sit in any file
+/// of the project (a model line, a migration, the settings module), so it
+/// carries its path. The front ends hand each to the file it names, where
+/// `# noqa`, selection and severity settings apply as for any finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaFinding {
+    pub rule: crate::rules::Rule,
+    pub message: String,
+    pub path: std::path::PathBuf,
+    /// Byte range in the decoded text of `path`.
+    pub range: std::ops::Range<usize>,
+    /// Set when the rule's severity depends on the case (RDJ507: `error` for
+    /// a NOT NULL column without a default); else the rule's default.
+    pub severity: Option<crate::diagnostic::Severity>,
+}
