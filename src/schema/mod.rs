@@ -11,8 +11,15 @@
 //!
 //! Everything but `live/` is pure: it reads the workspace index only.
 
+pub mod autodetect;
+pub mod columns;
+pub mod drift;
 pub mod live;
+pub mod migrations;
+pub mod models;
+pub mod settings;
 pub mod state;
+pub mod url;
 pub mod value;
 
 /// A database backend Django supports and we read.

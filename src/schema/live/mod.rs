@@ -8,6 +8,10 @@
 //!
 //! OWNER: live introspection (sqlite.rs, postgres.rs, mysql.rs, url.rs).
 
+pub mod mysql;
+pub mod postgres;
+pub mod sqlite;
+
 use std::collections::BTreeMap;
 
 use super::Backend;

@@ -1,0 +1,1 @@
+//! RDJ503: what `makemigrations` would generate (OWNER: lead).

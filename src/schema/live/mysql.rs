@@ -1,0 +1,1 @@
+//! mysql catalog introspection (OWNER: live helper).

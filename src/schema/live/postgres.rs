@@ -1,0 +1,1 @@
+//! postgres catalog introspection (OWNER: live helper).

@@ -1,0 +1,1 @@
+//! sqlite catalog introspection (OWNER: live helper).

@@ -1,0 +1,1 @@
+//! Migration files read and replayed into a state (OWNER: lead).

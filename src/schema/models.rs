@@ -1,0 +1,1 @@
+//! The models as declared, read from models files (OWNER: lead).

@@ -1,0 +1,1 @@
+//! Database URLs: parsing, backends, redaction (OWNER: live helper).
