@@ -6,6 +6,10 @@
 
 use std::fmt;
 
+use tree_sitter::Node;
+
+use crate::syntax::{dotted, field, named_children, text, unparen};
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     None,
@@ -21,7 +25,11 @@ pub enum Value {
     /// A dotted name (`models.CASCADE`, `catalog.models.new_order_number`).
     Name(String),
     /// A call (`models.Index(fields=["a"], name="x")`).
-    Call { func: String, args: Vec<Value>, kwargs: Vec<(String, Value)> },
+    Call {
+        func: String,
+        args: Vec<Value>,
+        kwargs: Vec<(String, Value)>,
+    },
     /// Anything else, by its source text (compared leniently, see [`Value::same`]).
     Opaque(String),
 }
@@ -73,17 +81,29 @@ impl Value {
 
     /// Do two values mean the same thing to Django's autodetector? Names and
     /// calls compare by their last component (`models.CASCADE` ==
-    /// `django.db.models.deletion.CASCADE`); opaque expressions equal
-    /// anything opaque or named (we cannot tell them apart statically, and a
-    /// false "changed" is worse than a missed one). Sets ignore order.
+    /// `django.db.models.deletion.CASCADE`); an opaque expression, or a name
+    /// against anything but a name, counts as the same (we cannot evaluate
+    /// it statically, and a false "changed" is worse than a missed one).
+    /// Sets ignore order.
     pub fn same(&self, other: &Value) -> bool {
         use Value::*;
         match (self, other) {
-            (Opaque(_), Opaque(_) | Name(_) | Call { .. }) | (Name(_) | Call { .. }, Opaque(_)) => true,
+            (Opaque(_), _) | (_, Opaque(_)) => true,
             (Name(a), Name(b)) => last(a) == last(b),
+            // A name against a literal or call (`Status.PENDING` against
+            // `'pending'`, `dict` against `{}`): unknown, so not a change.
+            (Name(_), _) | (_, Name(_)) => true,
             (
-                Call { func: fa, args: aa, kwargs: ka },
-                Call { func: fb, args: ab, kwargs: kb },
+                Call {
+                    func: fa,
+                    args: aa,
+                    kwargs: ka,
+                },
+                Call {
+                    func: fb,
+                    args: ab,
+                    kwargs: kb,
+                },
             ) => {
                 last(fa) == last(fb)
                     && aa.len() == ab.len()
@@ -159,5 +179,228 @@ impl fmt::Display for Value {
                 f.write_str(")")
             }
         }
+    }
+}
+
+/// Reads an expression. `lookup` resolves a dotted name to a value when the
+/// reader knows it (a module constant, a `TextChoices` member); otherwise the
+/// name stays a [`Value::Name`].
+pub fn parse(node: Node<'_>, src: &str, lookup: &dyn Fn(&str) -> Option<Value>) -> Value {
+    let node = unparen(node);
+    match node.kind() {
+        "none" => Value::None,
+        "true" => Value::Bool(true),
+        "false" => Value::Bool(false),
+        "integer" => int_literal(text(node, src)),
+        "float" => Value::Number(text(node, src).replace('_', "")),
+        "string" | "concatenated_string" => match string_literal(node, src) {
+            Some(s) => Value::Str(s),
+            None => Value::Opaque(text(node, src).to_owned()),
+        },
+        "unary_operator" => {
+            let arg = field(node, "argument").map(|a| parse(a, src, lookup));
+            let op = field(node, "operator").map(|o| text(o, src)).unwrap_or("");
+            match (op, arg) {
+                ("-", Some(Value::Int(i))) => Value::Int(-i),
+                ("-", Some(Value::Number(n))) => Value::Number(format!("-{n}")),
+                ("+", Some(v @ (Value::Int(_) | Value::Number(_)))) => v,
+                _ => Value::Opaque(text(node, src).to_owned()),
+            }
+        }
+        "list" | "tuple" | "expression_list" => Value::List(items(node, src, lookup)),
+        "set" => Value::Set(items(node, src, lookup)),
+        "dictionary" => {
+            let mut pairs = Vec::new();
+            for child in named_children(node) {
+                match child.kind() {
+                    "pair" => {
+                        let (Some(k), Some(v)) = (field(child, "key"), field(child, "value")) else {
+                            return Value::Opaque(text(node, src).to_owned());
+                        };
+                        pairs.push((parse(k, src, lookup), parse(v, src, lookup)));
+                    }
+                    "comment" => {}
+                    _ => return Value::Opaque(text(node, src).to_owned()),
+                }
+            }
+            Value::Dict(pairs)
+        }
+        "identifier" | "attribute" => match dotted(node, src) {
+            Some(name) => lookup(&name).unwrap_or(Value::Name(name)),
+            None => Value::Opaque(text(node, src).to_owned()),
+        },
+        "call" => {
+            let Some(func) = field(node, "function").and_then(|f| dotted(f, src)) else {
+                return Value::Opaque(text(node, src).to_owned());
+            };
+            let mut args = Vec::new();
+            let mut kwargs = Vec::new();
+            if let Some(list) = field(node, "arguments") {
+                for arg in named_children(list) {
+                    match arg.kind() {
+                        "keyword_argument" => {
+                            let (Some(k), Some(v)) = (field(arg, "name"), field(arg, "value")) else {
+                                return Value::Opaque(text(node, src).to_owned());
+                            };
+                            kwargs.push((text(k, src).to_owned(), parse(v, src, lookup)));
+                        }
+                        "comment" => {}
+                        "list_splat" | "dictionary_splat" => return Value::Opaque(text(node, src).to_owned()),
+                        _ => args.push(parse(arg, src, lookup)),
+                    }
+                }
+            }
+            // Translation wrappers deconstruct to the plain string.
+            let last = func.rsplit('.').next().unwrap_or(&func);
+            if matches!(
+                last,
+                "_" | "gettext" | "gettext_lazy" | "ugettext_lazy" | "ugettext" | "gettext_noop"
+            ) && args.len() == 1
+                && kwargs.is_empty()
+            {
+                if let Value::Str(_) = &args[0] {
+                    return args.pop().unwrap_or(Value::None);
+                }
+            }
+            Value::Call { func, args, kwargs }
+        }
+        _ => Value::Opaque(text(node, src).to_owned()),
+    }
+}
+
+fn items(node: Node<'_>, src: &str, lookup: &dyn Fn(&str) -> Option<Value>) -> Vec<Value> {
+    named_children(node)
+        .into_iter()
+        .filter(|c| c.kind() != "comment")
+        .map(|c| parse(c, src, lookup))
+        .collect()
+}
+
+fn int_literal(raw: &str) -> Value {
+    let t = raw.replace('_', "");
+    let lower = t.to_ascii_lowercase();
+    let parsed = if let Some(h) = lower.strip_prefix("0x") {
+        i64::from_str_radix(h, 16).ok()
+    } else if let Some(o) = lower.strip_prefix("0o") {
+        i64::from_str_radix(o, 8).ok()
+    } else if let Some(b) = lower.strip_prefix("0b") {
+        i64::from_str_radix(b, 2).ok()
+    } else {
+        lower.parse().ok()
+    };
+    parsed.map(Value::Int).unwrap_or(Value::Number(t))
+}
+
+/// A string literal's value with escapes decoded; `None` for f-strings and
+/// bytes (their value is not a plain `str`).
+pub fn string_literal(node: Node<'_>, src: &str) -> Option<String> {
+    let node = unparen(node);
+    match node.kind() {
+        "concatenated_string" => {
+            let mut out = String::new();
+            for child in named_children(node) {
+                if child.kind() != "comment" {
+                    out.push_str(&string_literal(child, src)?);
+                }
+            }
+            Some(out)
+        }
+        "string" => {
+            let raw_text = text(node, src);
+            let prefix: String = raw_text
+                .chars()
+                .take_while(|c| c.is_ascii_alphabetic())
+                .map(|c| c.to_ascii_lowercase())
+                .collect();
+            if prefix.contains('f') || prefix.contains('b') {
+                return None;
+            }
+            let raw = prefix.contains('r');
+            let mut out = String::new();
+            for child in named_children(node) {
+                match child.kind() {
+                    "string_content" => {
+                        // Escapes may appear as their own nodes or inside the content.
+                        let mut last = child.start_byte();
+                        for esc in named_children(child)
+                            .into_iter()
+                            .filter(|e| e.kind() == "escape_sequence")
+                        {
+                            out.push_str(src.get(last..esc.start_byte())?);
+                            push_escape(&mut out, text(esc, src), raw);
+                            last = esc.end_byte();
+                        }
+                        out.push_str(src.get(last..child.end_byte())?);
+                    }
+                    "escape_sequence" => push_escape(&mut out, text(child, src), raw),
+                    "interpolation" => return None,
+                    _ => {}
+                }
+            }
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
+fn push_escape(out: &mut String, esc: &str, raw: bool) {
+    if raw {
+        out.push_str(esc);
+        return;
+    }
+    let body = &esc[1.min(esc.len())..];
+    let decoded = match body.chars().next() {
+        Some('n') => Some('\n'),
+        Some('t') => Some('\t'),
+        Some('r') => Some('\r'),
+        Some('0') if body.len() == 1 => Some('\0'),
+        Some('\\') => Some('\\'),
+        Some('\'') => Some('\''),
+        Some('"') => Some('"'),
+        Some('a') => Some('\x07'),
+        Some('b') => Some('\x08'),
+        Some('f') => Some('\x0c'),
+        Some('v') => Some('\x0b'),
+        Some('x' | 'u' | 'U') => u32::from_str_radix(&body[1..], 16).ok().and_then(char::from_u32),
+        Some('\n') => {
+            return; // line continuation
+        }
+        _ => None,
+    };
+    match decoded {
+        Some(c) => out.push(c),
+        None => out.push_str(esc),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn value(expr: &str) -> Value {
+        let src = format!("x = {expr}\n");
+        let tree = crate::syntax::parse(&src).unwrap();
+        let assign = tree.root_node().named_child(0).unwrap().named_child(0).unwrap();
+        parse(field(assign, "right").unwrap(), &src, &|_| None)
+    }
+
+    #[test]
+    fn literals_normalize() {
+        assert_eq!(value("'SKU'"), Value::Str("SKU".into()));
+        assert_eq!(value(r#""it's" ' ok'"#), Value::Str("it's ok".into()));
+        assert_eq!(value(r"'a\'b\n'"), Value::Str("a'b\n".into()));
+        assert_eq!(value(r"r'a\d'"), Value::Str(r"a\d".into()));
+        assert_eq!(value("_('label')"), Value::Str("label".into()));
+        assert_eq!(value("-3"), Value::Int(-3));
+        assert_eq!(value("1_000"), Value::Int(1000));
+        assert!(matches!(value("f'{x}'"), Value::Opaque(_)));
+        assert!(value("('a', 'b')").same(&value("['a', 'b']")));
+        assert!(value("{('a', 'b'), ('c', 'd')}").same(&value("{('c', 'd'), ('a', 'b')}")));
+        assert!(value("models.CASCADE").same(&value("django.db.models.deletion.CASCADE")));
+        assert!(!value("models.CASCADE").same(&value("models.PROTECT")));
+        assert!(value("[MinValueValidator(1)]").same(&value("[django.core.validators.MinValueValidator(1)]")));
+        assert!(!value("[MinValueValidator(1)]").same(&value("[django.core.validators.MinValueValidator(2)]")));
+        assert!(!value("'a'").same(&value("'b'")));
+        assert!(value("Status.PENDING").same(&value("'pending'")));
     }
 }
