@@ -306,8 +306,8 @@ pub fn read_models(index: &WorkspaceIndex, apps: &[AppSpec], auth_user_model: &s
     let mut out = Declared::default();
     for id in roots {
         let d = &r.decls[id];
-        let Some(app) = d.app.clone() else { continue };
-        let key = ModelKey::new(&app, &d.name);
+        let Some(key) = r.key_of(id) else { continue };
+        let app = key.app.clone();
         match r.model_kind(id) {
             ModelKind::NotAModel => continue,
             ModelKind::Unknown => {
