@@ -30,7 +30,8 @@ pub const EXIT_ERROR: i32 = 2;
 #[derive(Debug, Parser)]
 #[command(
     name = "reflex-django-lsp",
-    version,
+    // `0.1.0 (<short commit> <date>)` from a git checkout, else `0.1.0` (build.rs).
+    version = env!("RDJ_LONG_VERSION"),
     about = "Linter and language server for Django ORM use from async code (Reflex + reflex-django)",
     arg_required_else_help = true,
     propagate_version = true,
