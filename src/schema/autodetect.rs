@@ -356,6 +356,10 @@ pub fn normalized(f: &Field) -> BTreeMap<String, Value> {
         kw.remove("blank");
         kw.remove("editable");
     }
+    // `Options.setup_pk` sets `serialize = False` on the primary key.
+    if kw.get("primary_key").and_then(Value::as_bool) == Some(true) || class.ends_with("AutoField") {
+        kw.remove("serialize");
+    }
     for (k, d) in defaults {
         if kw.get(k).is_some_and(|v| is_default(v, &d)) {
             kw.remove(k);

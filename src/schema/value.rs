@@ -262,6 +262,18 @@ pub fn parse(node: Node<'_>, src: &str, lookup: &dyn Fn(&str) -> Option<Value>) 
                     return args.pop().unwrap_or(Value::None);
                 }
             }
+            // `Q(a=1, b=2)` deconstructs to `Q(("a", 1), ("b", 2))`: children
+            // are the positional arguments, then the keywords sorted.
+            if last == "Q" {
+                let (flags, mut rest): (Vec<_>, Vec<_>) = kwargs.into_iter().partition(|(k, _)| k.starts_with('_'));
+                rest.sort_by(|a, b| a.0.cmp(&b.0));
+                args.extend(rest.into_iter().map(|(k, v)| Value::List(vec![Value::Str(k), v])));
+                return Value::Call {
+                    func,
+                    args,
+                    kwargs: flags,
+                };
+            }
             Value::Call { func, args, kwargs }
         }
         _ => Value::Opaque(text(node, src).to_owned()),
