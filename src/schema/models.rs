@@ -943,6 +943,16 @@ impl<'a> Reader<'a> {
                 fields.insert(i, l);
             }
         }
+        // Fields without a line of their own (the automatic primary key, a
+        // parent link, fields inherited from Django's contrib bases) are
+        // reported on the class.
+        if d.origin.is_some() {
+            for f in &mut fields {
+                if f.origin.is_none() {
+                    f.origin = d.origin.clone();
+                }
+            }
+        }
         let mut options = meta;
         options.remove("app_label");
         options.remove("apps");
