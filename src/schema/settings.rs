@@ -1366,6 +1366,17 @@ impl<'a> Reader<'a> {
         match func {
             Val::Ext(q) => self.apply_external(cx, &q, args),
             Val::EnvReader(defaults) => self.env_call(&defaults, "__call__", &args),
+            // django-environ's `root("db.sqlite3")` (a pathlib.Path is not callable).
+            Val::Path(p) if args.kw.is_empty() => {
+                let mut out = p;
+                for a in &args.pos {
+                    match a.as_path() {
+                        Some(x) => out.push(x),
+                        None => return Val::Unknown,
+                    }
+                }
+                Val::Str(path_string(&normalize(&out)))
+            }
             Val::Bound(recv, method) => match (*recv, method.as_str()) {
                 (Val::EnvReader(_), "read_env") => {
                     self.dotenv(cx, args.at(0, "env_file"), DotenvStyle::SameDir);
@@ -1500,16 +1511,30 @@ impl<'a> Reader<'a> {
                 _ => Val::Unknown,
             },
             "environ.Env" | "environ.environ.Env" => {
-                // Scheme: `Env(DEBUG=(bool, False))` gives `DEBUG` a default.
-                let defaults = args
-                    .kw
-                    .iter()
-                    .filter_map(|(k, v)| match v {
-                        Val::List(pair) if pair.len() == 2 => Some((k.clone(), pair[1].clone())),
-                        _ => None,
-                    })
-                    .collect();
-                Val::EnvReader(defaults)
+                // The scheme: `Env(DEBUG=(bool, False), PORT=int)`.
+                Val::EnvReader(args.kw.clone())
+            }
+            "environ.Path" | "environ.environ.Path" => {
+                // django-environ's Path(start, *paths, is_file=False).
+                let mut out = PathBuf::new();
+                for a in &args.pos {
+                    match a.as_path() {
+                        Some(p) => out.push(p),
+                        None => return Val::Unknown,
+                    }
+                }
+                if !out.is_absolute() {
+                    return Val::Unknown;
+                }
+                match args.kw.as_slice() {
+                    [] => {}
+                    [(k, Val::Bool(true))] if k == "is_file" => {
+                        out.pop();
+                    }
+                    [(k, Val::Bool(false))] if k == "is_file" => {}
+                    _ => return Val::Unknown,
+                }
+                Val::Path(normalize(&out))
             }
             "environ.Env.read_env" | "environ.environ.Env.read_env" => {
                 self.dotenv(cx, args.at(0, "env_file"), DotenvStyle::SameDir);
@@ -1521,36 +1546,49 @@ impl<'a> Reader<'a> {
             }
             "decouple.config" => {
                 // python-decouple reads `settings.ini` / `.env` found from
-                // the caller's folder upwards; the environment wins.
+                // the caller's folder upwards; the environment wins. The
+                // default goes through `cast` too.
                 self.dotenv(cx, None, DotenvStyle::Decouple);
                 let Some(Val::Str(k)) = args.at(0, "option") else {
                     return Val::Unknown;
                 };
-                match self.getenv(k) {
-                    Lookup::Set(v) => match args.kw.iter().find(|(n, _)| n == "cast").map(|(_, c)| c) {
-                        None => Val::Str(v),
-                        Some(c) => cast(c, v),
+                let value = match self.getenv(k) {
+                    Lookup::Set(v) => Val::Str(v),
+                    Lookup::Unset => match args.at(1, "default") {
+                        Some(d) => d.clone(),
+                        None => return Val::Unknown,
                     },
-                    Lookup::Unset => match args.kw.iter().find(|(n, _)| n == "default") {
-                        Some((_, d)) => d.clone(),
-                        None => Val::Unknown,
-                    },
-                    Lookup::Unknown => Val::Unknown,
+                    Lookup::Unknown => return Val::Unknown,
+                };
+                match args.at(2, "cast") {
+                    None => value,
+                    Some(Val::Ext(c)) => py_cast(c.trim_start_matches("builtins."), value, BoolStyle::Decouple),
+                    Some(_) => Val::Unknown,
                 }
             }
             "dj_database_url.config" => {
-                let var = match args.kw.iter().find(|(n, _)| n == "env") {
-                    Some((_, Val::Str(v))) => v.clone(),
+                // config(env="DATABASE_URL", default=None, engine=None, …):
+                // `os.environ.get(env, default)`, `{}` when empty.
+                let var = match args.at(0, "env") {
+                    Some(Val::Str(v)) => v.clone(),
                     Some(_) => return Val::Unknown,
                     None => "DATABASE_URL".to_owned(),
                 };
-                match self.getenv(&var) {
-                    Lookup::Set(v) if !v.is_empty() => Val::DbUrl(v),
-                    Lookup::Set(_) | Lookup::Unset => match args.at(0, "default") {
-                        Some(Val::Str(d)) if !d.is_empty() => Val::DbUrl(d.clone()),
-                        _ => Val::Unknown,
+                if args.at(2, "engine").is_some_and(|e| *e != Val::None) {
+                    return Val::Unknown;
+                }
+                let value = match self.getenv(&var) {
+                    Lookup::Set(v) => v,
+                    Lookup::Unset => match args.at(1, "default") {
+                        Some(Val::Str(d)) => d.clone(),
+                        _ => return Val::Unknown,
                     },
-                    Lookup::Unknown => Val::Unknown,
+                    Lookup::Unknown => return Val::Unknown,
+                };
+                if value.is_empty() {
+                    Val::Unknown
+                } else {
+                    Val::DbUrl(value)
                 }
             }
             "dj_database_url.parse" => match args.at(0, "url") {
@@ -1561,33 +1599,73 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// django-environ: `env("K", default=…)`, `env.str("K", …)`, `env.int(…)`, ….
+    /// django-environ's `Env.get_value`: `env("K", cast, default)`,
+    /// `env.str/int/bool("K", default)`, with the scheme's casts and
+    /// defaults, smart casting by the default's type, and `$OTHER` proxies
+    /// (unknown).
     fn env_call(&mut self, scheme: &[(String, Val)], method: &str, args: &Args) -> Val {
         let Some(Val::Str(var)) = args.at(0, "var") else {
             return Val::Unknown;
         };
-        // `__call__(var, cast=None, default=NOTSET)`: the default is the
-        // third argument; the typed methods take it second.
-        let default = if method == "__call__" {
-            args.at(2, "default")
-        } else {
-            args.at(1, "default")
+        let (mut cast, mut default): (Option<String>, Option<Val>) = match method {
+            "__call__" => {
+                let cast = match args.at(1, "cast") {
+                    None | Some(Val::None) => None,
+                    Some(Val::Ext(c)) => Some(c.trim_start_matches("builtins.").to_owned()),
+                    Some(_) => return Val::Unknown,
+                };
+                (cast, args.at(2, "default").cloned())
+            }
+            "str" | "int" | "bool" => (Some(method.to_owned()), args.at(1, "default").cloned()),
+            _ => return Val::Unknown,
         };
-        let default = default
-            .cloned()
-            .or_else(|| scheme.iter().find(|(k, _)| k == var).map(|(_, v)| v.clone()));
-        match self.getenv(var) {
-            Lookup::Set(v) => match method {
-                "__call__" | "str" | "path" | "url" => Val::Str(v),
-                "int" => v.trim().parse().map(Val::Int).unwrap_or(Val::Unknown),
-                "bool" => Val::Bool(matches!(
-                    v.trim().to_ascii_lowercase().as_str(),
-                    "true" | "on" | "ok" | "y" | "yes" | "1"
-                )),
-                _ => Val::Unknown,
+        if args.kw.iter().any(|(k, _)| k == "parse_default" || k == "multiline") {
+            return Val::Unknown;
+        }
+        if let Some((_, info)) = scheme.iter().find(|(k, _)| k == var) {
+            let (scheme_cast, scheme_default) = match info {
+                Val::List(pair) if pair.len() == 2 => (Some(&pair[0]), Some(&pair[1])),
+                other => (Some(other), None),
+            };
+            if cast.is_none() {
+                match scheme_cast {
+                    Some(Val::Ext(c)) => cast = Some(c.trim_start_matches("builtins.").to_owned()),
+                    _ => return Val::Unknown,
+                }
+            }
+            if default.is_none() {
+                default = scheme_default.cloned();
+            }
+        }
+        let value = match self.getenv(var) {
+            Lookup::Set(v) => Val::Str(v),
+            Lookup::Unset => match &default {
+                Some(d) => d.clone(),
+                None => return Val::Unknown, // ImproperlyConfigured
             },
-            Lookup::Unset => default.unwrap_or(Val::Unknown),
-            Lookup::Unknown => Val::Unknown,
+            Lookup::Unknown => return Val::Unknown,
+        };
+        if value.as_str().is_some_and(|v| v.starts_with('$')) {
+            return Val::Unknown;
+        }
+        if cast.is_none() {
+            cast = match &default {
+                Some(Val::Int(_)) => Some("int".to_owned()),
+                Some(Val::Bool(_)) => Some("bool".to_owned()),
+                Some(Val::Str(_)) => Some("str".to_owned()),
+                Some(Val::None) | None => None,
+                Some(_) => return Val::Unknown,
+            };
+        }
+        if default == Some(Val::None) && value == Val::Str(String::new()) {
+            return Val::None;
+        }
+        if Some(&value) == default.as_ref() {
+            return value;
+        }
+        match cast {
+            None => value,
+            Some(c) => py_cast(&c, value, BoolStyle::Environ),
         }
     }
 
@@ -1598,13 +1676,21 @@ impl<'a> Reader<'a> {
             Some(_) => return Val::Unknown,
             None => "DATABASE_URL".to_owned(),
         };
-        match self.getenv(&var) {
-            Lookup::Set(v) if !v.is_empty() => Val::DbUrl(v),
-            Lookup::Set(_) | Lookup::Unset => match args.at(1, "default") {
-                Some(Val::Str(d)) if !d.is_empty() => Val::DbUrl(d.clone()),
-                _ => Val::Unknown,
+        if args.at(2, "engine").is_some_and(|e| *e != Val::None) {
+            return Val::Unknown;
+        }
+        let value = match self.getenv(&var) {
+            Lookup::Set(v) => v,
+            Lookup::Unset => match args.at(1, "default") {
+                Some(Val::Str(d)) => d.clone(),
+                _ => return Val::Unknown,
             },
-            Lookup::Unknown => Val::Unknown,
+            Lookup::Unknown => return Val::Unknown,
+        };
+        if value.is_empty() || value.starts_with('$') {
+            Val::Unknown
+        } else {
+            Val::DbUrl(value)
         }
     }
 
@@ -1664,10 +1750,36 @@ impl Args {
     }
 }
 
-fn cast(c: &Val, v: String) -> Val {
-    match c {
-        Val::Ext(q) if q == "builtins.int" => v.trim().parse().map(Val::Int).unwrap_or(Val::Unknown),
-        Val::Ext(q) if q == "builtins.str" => Val::Str(v),
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum BoolStyle {
+    /// django-environ: an integer's truth, else one of its true strings.
+    Environ,
+    /// python-decouple: `1/yes/true/on` or `0/no/false/off`, else an error.
+    Decouple,
+}
+
+/// `int(v)`, `str(v)`, `bool`-like casts of the env libraries.
+fn py_cast(cast: &str, v: Val, style: BoolStyle) -> Val {
+    match (cast, v) {
+        ("str", Val::Str(s)) => Val::Str(s),
+        ("str", Val::Int(i)) => Val::Str(i.to_string()),
+        ("int", Val::Int(i)) => Val::Int(i),
+        ("int", Val::Str(s)) => s.trim().parse().map(Val::Int).unwrap_or(Val::Unknown),
+        ("bool", Val::Bool(b)) => Val::Bool(b),
+        ("bool", Val::Str(s)) => {
+            let l = s.trim().to_ascii_lowercase();
+            match style {
+                BoolStyle::Environ => match l.parse::<i64>() {
+                    Ok(i) => Val::Bool(i != 0),
+                    Err(_) => Val::Bool(matches!(l.as_str(), "true" | "on" | "ok" | "y" | "yes" | "1")),
+                },
+                BoolStyle::Decouple => match l.as_str() {
+                    "1" | "yes" | "true" | "on" => Val::Bool(true),
+                    "0" | "no" | "false" | "off" => Val::Bool(false),
+                    _ => Val::Unknown,
+                },
+            }
+        }
         _ => Val::Unknown,
     }
 }
@@ -1693,6 +1805,12 @@ fn binop(l: &Val, op: &str, r: &Val) -> Val {
             None => Val::Unknown,
         },
         (Val::Str(a), "/", Val::Path(b)) => Val::Path(Path::new(a).join(b)),
+        // django-environ's `Path(__file__) - 2`: the path's n-th ancestor.
+        (Val::Path(a), "-", Val::Int(n)) if *n >= 0 && a.is_absolute() => a
+            .ancestors()
+            .nth(*n as usize)
+            .map(|p| Val::Path(p.to_path_buf()))
+            .unwrap_or(Val::Unknown),
         (Val::Dict(a), "|", Val::Dict(b)) => {
             let mut out = a.clone();
             for (k, v) in b {
@@ -1731,6 +1849,10 @@ fn subscript(reader: &Reader<'_>, obj: &Val, key: &Val) -> Val {
 /// `obj.method(args)` on a list or dict value, as a statement.
 fn mutate(current: Val, method: &str, args: Option<Args>) -> Val {
     let Some(args) = args else { return Val::Unknown };
+    let current = match (current, method) {
+        (Val::DbUrl(u), "update" | "setdefault") => Val::Dict(vec![(URL_KEY.to_owned(), Val::Str(u))]),
+        (other, _) => other,
+    };
     match (current, method) {
         (Val::List(mut v), "append") if args.pos.len() == 1 => {
             v.push(args.pos[0].clone());
@@ -1801,6 +1923,10 @@ fn set_path(root: &mut Val, keys: &[Val], val: Val) {
         *root = val;
         return;
     };
+    if let Val::DbUrl(u) = root {
+        // dj-database-url's dict, changed: keep the URL under its key.
+        *root = Val::Dict(vec![(URL_KEY.to_owned(), Val::Str(std::mem::take(u)))]);
+    }
     match (root, first) {
         (Val::Dict(items), Val::Str(k)) => {
             if rest.is_empty() {
@@ -2203,6 +2329,7 @@ fn app_configs(index: &WorkspaceIndex, file: FileId) -> Vec<AppConfigInfo> {
                     info.name = parent.name.clone();
                     info.label = parent.label.clone();
                     info.default_auto_field = parent.default_auto_field.clone();
+                    info.default = parent.default;
                 }
             }
         }
