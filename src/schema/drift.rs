@@ -342,3 +342,370 @@ fn foreign_key_mismatch(
         target.trim_start_matches(" to")
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::columns::tests::{auto, field, model, names, s, state};
+    use crate::schema::live::{LiveForeignKey, LiveIndex};
+    use crate::schema::value::Value;
+
+    fn col(name: &str, ty: &str, nullable: bool) -> LiveColumn {
+        LiveColumn {
+            name: name.to_owned(),
+            raw_type: ty.to_owned(),
+            max_length: None,
+            precision: None,
+            scale: None,
+            nullable,
+            has_default: false,
+            primary_key: false,
+        }
+    }
+
+    fn pk(name: &str, ty: &str) -> LiveColumn {
+        LiveColumn {
+            primary_key: true,
+            has_default: true,
+            ..col(name, ty, false)
+        }
+    }
+
+    fn index(name: &str, cols: &[&str], unique: bool) -> LiveIndex {
+        LiveIndex {
+            name: name.to_owned(),
+            columns: cols.iter().map(|c| c.to_string()).collect(),
+            unique,
+            primary: false,
+        }
+    }
+
+    fn fk(column: &str, table: &str, to: &str) -> LiveForeignKey {
+        LiveForeignKey {
+            column: column.to_owned(),
+            ref_table: table.to_owned(),
+            ref_column: to.to_owned(),
+        }
+    }
+
+    /// catalog.Category and catalog.Product (sku unique, FK to category,
+    /// M2M to Tag, unique_together), as Django creates them on PostgreSQL.
+    fn shop() -> (ProjectState, LiveSchema) {
+        let st = state(vec![
+            model("catalog", "Category", vec![auto("BigAutoField")], &[]),
+            model("catalog", "Tag", vec![auto("BigAutoField")], &[]),
+            model(
+                "catalog",
+                "Product",
+                vec![
+                    auto("BigAutoField"),
+                    field("name", "CharField", &[("max_length", Value::Int(200))]),
+                    field(
+                        "sku",
+                        "CharField",
+                        &[("max_length", Value::Int(32)), ("unique", Value::Bool(true))],
+                    ),
+                    field(
+                        "price",
+                        "DecimalField",
+                        &[("max_digits", Value::Int(10)), ("decimal_places", Value::Int(2))],
+                    ),
+                    field("note", "TextField", &[("null", Value::Bool(true))]),
+                    field("category", "ForeignKey", &[("to", s("catalog.category"))]),
+                    field("tags", "ManyToManyField", &[("to", s("catalog.tag"))]),
+                ],
+                &[("unique_together", Value::List(vec![names(&["name", "category"])]))],
+            ),
+        ]);
+        let mut live = LiveSchema {
+            backend: Some(Backend::Postgres),
+            ..LiveSchema::default()
+        };
+        let simple = |name: &str| LiveTable {
+            columns: vec![pk("id", "bigint")],
+            indexes: vec![LiveIndex {
+                primary: true,
+                ..index(&format!("{name}_pkey"), &["id"], true)
+            }],
+            foreign_keys: vec![],
+        };
+        live.tables
+            .insert("catalog_category".into(), simple("catalog_category"));
+        live.tables.insert("catalog_tag".into(), simple("catalog_tag"));
+        live.tables.insert(
+            "catalog_product".into(),
+            LiveTable {
+                columns: vec![
+                    pk("id", "bigint"),
+                    col("name", "character varying(200)", false),
+                    col("sku", "character varying(32)", false),
+                    col("price", "numeric(10,2)", false),
+                    col("note", "text", true),
+                    col("category_id", "bigint", false),
+                ],
+                indexes: vec![
+                    LiveIndex {
+                        primary: true,
+                        ..index("catalog_product_pkey", &["id"], true)
+                    },
+                    index("catalog_product_sku_key", &["sku"], true),
+                    index("catalog_product_sku_like", &["sku"], false),
+                    index("catalog_product_category_id_1", &["category_id"], false),
+                    index("catalog_product_name_category_id_uniq", &["name", "category_id"], true),
+                ],
+                foreign_keys: vec![fk("category_id", "catalog_category", "id")],
+            },
+        );
+        live.tables.insert(
+            "catalog_product_tags".into(),
+            LiveTable {
+                columns: vec![
+                    pk("id", "bigint"),
+                    col("product_id", "bigint", false),
+                    col("tag_id", "bigint", false),
+                ],
+                indexes: vec![
+                    index("u", &["product_id", "tag_id"], true),
+                    index("a", &["product_id"], false),
+                    index("b", &["tag_id"], false),
+                ],
+                foreign_keys: vec![
+                    fk("product_id", "catalog_product", "id"),
+                    fk("tag_id", "catalog_tag", "id"),
+                ],
+            },
+        );
+        // Tables of apps the state does not know are never reported.
+        live.tables.insert(
+            "auth_user".into(),
+            LiveTable {
+                columns: vec![col("x", "text", false)],
+                ..LiveTable::default()
+            },
+        );
+        (st, live)
+    }
+
+    fn run(st: &ProjectState, live: &LiveSchema) -> Vec<(String, String, String)> {
+        compare(st, live, Backend::Postgres)
+            .into_iter()
+            .map(|f| (f.rule.code().to_owned(), f.path.display().to_string(), f.message))
+            .collect()
+    }
+
+    fn product(live: &mut LiveSchema) -> &mut LiveTable {
+        live.tables.get_mut("catalog_product").unwrap()
+    }
+
+    #[test]
+    fn a_matching_database_has_no_findings() {
+        let (st, live) = shop();
+        assert_eq!(run(&st, &live), []);
+    }
+
+    #[test]
+    fn rdj504_missing_tables() {
+        let (st, mut live) = shop();
+        live.tables.remove("catalog_product");
+        live.tables.remove("catalog_product_tags");
+        assert_eq!(
+            run(&st, &live),
+            [
+                (
+                    "RDJ504".into(),
+                    "model:catalog.Product".into(),
+                    "Table `catalog_product` of model `catalog.Product` is not in the database".into()
+                ),
+                (
+                    "RDJ504".into(),
+                    "field:tags".into(),
+                    "Table `catalog_product_tags` of `catalog.Product.tags` is not in the database".into()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn rdj505_missing_column_and_nothing_cascades() {
+        let (st, mut live) = shop();
+        product(&mut live)
+            .columns
+            .retain(|c| c.name != "sku" && c.name != "category_id");
+        assert_eq!(
+            run(&st, &live),
+            [
+                (
+                    "RDJ505".into(),
+                    "field:sku".into(),
+                    "Column `sku` of `catalog.Product.sku` is not in table `catalog_product`".into()
+                ),
+                (
+                    "RDJ505".into(),
+                    "field:category".into(),
+                    "Column `category_id` of `catalog.Product.category` is not in table `catalog_product`".into()
+                ),
+            ],
+            "no unique, index or foreign key finding for a missing column"
+        );
+    }
+
+    #[test]
+    fn rdj506_type_length_precision_nullability() {
+        let (st, mut live) = shop();
+        let t = product(&mut live);
+        t.columns[1].raw_type = "character varying(100)".into();
+        t.columns[3].raw_type = "numeric(12,2)".into();
+        t.columns[4].nullable = false;
+        t.columns[5] = col("category_id", "integer", true);
+        let got = run(&st, &live);
+        let messages: Vec<_> = got.iter().map(|(r, p, m)| format!("{r} {p} {m}")).collect();
+        assert_eq!(
+            messages,
+            [
+                "RDJ506 field:name `catalog.Product.name` is varchar(200) in the model, varchar(100) in the database",
+                "RDJ506 field:price `catalog.Product.price` is decimal(10,2) in the model, decimal(12,2) in the database",
+                "RDJ506 field:note `catalog.Product.note` is NULL in the model, NOT NULL in the database",
+                "RDJ506 field:category `catalog.Product.category` is bigint NOT NULL in the model, integer NULL in the database",
+            ]
+        );
+    }
+
+    #[test]
+    fn rdj507_unknown_columns_error_only_when_inserts_fail() {
+        let (st, mut live) = shop();
+        let t = product(&mut live);
+        t.columns.push(col("legacy", "character varying(10)", false));
+        t.columns.push(LiveColumn {
+            has_default: true,
+            ..col("with_default", "integer", false)
+        });
+        t.columns.push(col("optional", "integer", true));
+        let findings = compare(&st, &live, Backend::Postgres);
+        let got: Vec<_> = findings
+            .iter()
+            .map(|f| (f.rule.code(), f.path.display().to_string(), f.severity))
+            .collect();
+        let at = "model:catalog.Product".to_string();
+        assert_eq!(
+            got,
+            [
+                ("RDJ507", at.clone(), Some(Severity::Error)),
+                ("RDJ507", at.clone(), Some(Severity::Info)),
+                ("RDJ507", at, Some(Severity::Info)),
+            ]
+        );
+        assert_eq!(
+            findings[0].message,
+            "Column `legacy` of table `catalog_product` maps to no field of `catalog.Product` \
+             (NOT NULL without a default: inserts through the model fail)"
+        );
+    }
+
+    #[test]
+    fn rdj508_unique_index_and_foreign_keys_by_column_set() {
+        let (st, mut live) = shop();
+        let t = product(&mut live);
+        // The unique on sku gone (the _like index is not unique), the
+        // unique_together gone, the FK index replaced by a two-column index
+        // leading with category_id (which satisfies it), the FK re-pointed.
+        t.indexes
+            .retain(|i| i.name != "catalog_product_sku_key" && i.name != "catalog_product_name_category_id_uniq");
+        t.indexes.retain(|i| i.name != "catalog_product_category_id_1");
+        t.indexes.push(index("other", &["category_id", "sku"], false));
+        t.foreign_keys = vec![fk("category_id", "catalog_tag", "id")];
+        live.tables.get_mut("catalog_product_tags").unwrap().foreign_keys.pop();
+        let got: Vec<_> = run(&st, &live)
+            .into_iter()
+            .map(|(r, p, m)| format!("{r} {p} {m}"))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "RDJ508 field:sku Table `catalog_product` has no unique constraint on `sku` for `catalog.Product.sku`",
+                "RDJ508 model:catalog.Product Table `catalog_product` has no unique constraint on (`name`, `category_id`) \
+                 for `unique_together` of `catalog.Product`",
+                "RDJ508 field:category The foreign key of column `category_id` in table `catalog_product` points at \
+                 `catalog_tag.id`, not `catalog_category.id` (`catalog.Product.category`)",
+                "RDJ508 field:tags Column `tag_id` of table `catalog_product_tags` has no foreign key to `catalog_tag.id` \
+                 for `catalog.Product.tags`",
+            ]
+        );
+    }
+
+    #[test]
+    fn primary_keys_satisfy_unique_and_extra_indexes_are_fine() {
+        // A unique field that is also the primary key needs no other index;
+        // SQLite's rowid primary key has no index entry at all.
+        let st = state(vec![model(
+            "a",
+            "Code",
+            vec![field(
+                "code",
+                "CharField",
+                &[
+                    ("max_length", Value::Int(5)),
+                    ("primary_key", Value::Bool(true)),
+                    ("unique", Value::Bool(true)),
+                ],
+            )],
+            &[],
+        )]);
+        let mut live = LiveSchema::default();
+        live.tables.insert(
+            "a_code".into(),
+            LiveTable {
+                columns: vec![pk("code", "varchar(5)")],
+                indexes: vec![index("extra", &["code"], false)],
+                foreign_keys: vec![],
+            },
+        );
+        assert!(compare(&st, &live, Backend::Sqlite).is_empty());
+    }
+
+    #[test]
+    fn sqlite_and_mysql_names_fold_case_and_myisam_has_no_foreign_keys() {
+        let (st, live) = shop();
+        let mut upper = LiveSchema::default();
+        for (name, t) in &live.tables {
+            let mut t = t.clone();
+            for c in &mut t.columns {
+                c.name = c.name.to_uppercase();
+                c.raw_type = match c.raw_type.as_str() {
+                    "character varying(200)" => "varchar(200)".into(),
+                    "character varying(32)" => "varchar(32)".into(),
+                    "text" => "longtext".into(),
+                    _ => c.raw_type.clone(),
+                };
+            }
+            t.columns.retain(|c| c.name != "PRICE");
+            t.foreign_keys.clear();
+            upper.tables.insert(name.to_uppercase(), t);
+        }
+        let got: Vec<_> = compare(&st, &upper, Backend::Mysql)
+            .into_iter()
+            .map(|f| f.message)
+            .collect();
+        assert_eq!(
+            got,
+            ["Column `price` of `catalog.Product.price` is not in table `catalog_product`"]
+        );
+        // PostgreSQL names are case-sensitive.
+        let got = compare(&st, &upper, Backend::Postgres);
+        assert_eq!(got.iter().filter(|f| f.rule == Rule::RDJ504).count(), 4);
+    }
+
+    #[test]
+    fn models_without_tables_and_things_without_a_location() {
+        let mut unmanaged = model("a", "View", vec![auto("AutoField")], &[("managed", Value::Bool(false))]);
+        unmanaged.origin = Some(Origin {
+            path: "model:a.View".into(),
+            range: 0..1,
+        });
+        let proxy = model("a", "Proxy", vec![], &[("proxy", Value::Bool(true))]);
+        let abstract_ = model("a", "Base", vec![], &[("abstract", Value::Bool(true))]);
+        let mut nowhere = model("a", "Nowhere", vec![auto("AutoField")], &[]);
+        nowhere.origin = None;
+        let st = state(vec![unmanaged, proxy, abstract_, nowhere]);
+        assert!(compare(&st, &LiveSchema::default(), Backend::Sqlite).is_empty());
+    }
+}
