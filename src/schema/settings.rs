@@ -3468,6 +3468,34 @@ else:
     }
 
     #[test]
+    fn environ_casts_paths_and_changed_url_dicts() {
+        // environ.Path arithmetic and calls.
+        let s = "import environ\nroot = environ.Path(__file__) - 2\nDATABASES = {'default': {'ENGINE': 'django.db.backends.sqlite3', 'NAME': root('var', 'db.sqlite3')}}\n";
+        assert_eq!(url_of(s).as_deref(), Some("sqlite:////w/var/db.sqlite3"));
+        // Smart casting by the default's type; a `$` proxy is unknown.
+        let s = "import environ\nenv = environ.Env()\nDATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql', 'NAME': 'n', 'PORT': env('PORT', default=5432), 'PASSWORD': env('PW', default='')}}\n";
+        assert_eq!(url_of(s).as_deref(), Some("postgres://:5432/n"));
+        assert_eq!(db_of(s, &[("PORT", "15432")], &[]).unwrap().url, "postgres://:15432/n");
+        assert_eq!(db_of(s, &[("PORT", "x")], &[]), None, "int('x') raises");
+        assert_eq!(db_of(s, &[("PW", "$OTHER")], &[]), None);
+        // A dj-database-url dict changed afterwards keeps its URL unless a
+        // connection setting is replaced.
+        let base =
+            "import dj_database_url\nDATABASES = {'default': dj_database_url.config(default='postgres://u@h/d')}\n";
+        let kept = format!("{base}DATABASES['default']['CONN_MAX_AGE'] = 60\nDATABASES['default'].update({{'ATOMIC_REQUESTS': True}})\n");
+        assert_eq!(url_of(&kept).as_deref(), Some("postgres://u@h/d"));
+        let replaced = format!("{base}DATABASES['default']['NAME'] = 'other'\n");
+        assert_eq!(url_of(&replaced), None);
+        // An empty variable gives dj-database-url an empty dict: nothing.
+        let s = "import dj_database_url\nDATABASES = {'default': dj_database_url.config('MY_DB', default='postgres://u@h/d')}\n";
+        assert_eq!(db_of(s, &[("MY_DB", "")], &[]), None);
+        assert_eq!(
+            db_of(s, &[("MY_DB", "mysql://m@h/x")], &[]).unwrap().url,
+            "mysql://m@h/x"
+        );
+    }
+
+    #[test]
     fn postgres_url_is_percent_encoded_and_never_printed() {
         let s = r#"
 DATABASES = {
