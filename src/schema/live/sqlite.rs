@@ -1,1 +1,426 @@
 //! sqlite catalog introspection (OWNER: live helper).
+//!
+//! The file is opened read-only (`SQLITE_OPEN_READONLY`, the `mode=ro` of a
+//! URI; never created, never `immutable`, so the current state is read,
+//! including a WAL's committed content) and read in one deferred
+//! transaction (a consistent snapshot) with a constant number of
+//! statements: the table-valued pragma functions joined with
+//! `sqlite_master` read every table's columns, indexes and foreign keys in
+//! one statement each.
+//!
+//! A rowid table's `INTEGER PRIMARY KEY` has no index entry in SQLite: its
+//! primary key shows only as the columns' `primary_key`. An index part on an
+//! expression has an empty column name.
+
+use std::path::Path;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteRow};
+use sqlx::{ConnectOptions, Connection, Row};
+
+use super::{
+    bounded, column, statement_limit, Builder, LiveError, LiveErrorKind, LiveForeignKey, LiveSchema, Timeouts,
+};
+use crate::schema::url::DatabaseUrl;
+
+/// `FROM` every base table `m` joined with `pragmas`: not SQLite's own
+/// tables (`sqlite_%`), not views, not virtual tables (whose module may not
+/// even be loaded here).
+fn from_tables(pragmas: &str) -> String {
+    format!(
+        "sqlite_master m, {pragmas} WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' \
+         AND coalesce(m.sql, '') NOT LIKE 'CREATE VIRTUAL TABLE%'"
+    )
+}
+
+async fn run(
+    conn: &mut SqliteConnection,
+    queries: &mut usize,
+    t: Timeouts,
+    url: &DatabaseUrl,
+    sql: &str,
+    doing: &str,
+) -> Result<Vec<SqliteRow>, LiveError> {
+    *queries += 1;
+    bounded(statement_limit(t), doing, url, sqlx::raw_sql(sql).fetch_all(conn)).await
+}
+
+/// Opens `path` read-only; a missing file is an error (nothing is created).
+pub(crate) async fn connect(url: &DatabaseUrl, path: &Path, t: Timeouts) -> Result<SqliteConnection, LiveError> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => {
+            return Err(LiveError::new(
+                LiveErrorKind::NotADatabase,
+                format!("`{}` is a directory, not a SQLite database", path.display()),
+                url,
+            ))
+        }
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(LiveError::new(
+                LiveErrorKind::NotFound,
+                format!("the SQLite database `{}` does not exist", path.display()),
+                url,
+            ))
+        }
+        Err(e) => {
+            return Err(LiveError::new(
+                LiveErrorKind::Unreachable,
+                format!("cannot open the SQLite database `{}`: {e}", path.display()),
+                url,
+            ))
+        }
+    }
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .read_only(true)
+        .create_if_missing(false)
+        .immutable(false)
+        // A writer holding the lock: wait for it at most the statement timeout.
+        .busy_timeout(t.statement)
+        .foreign_keys(false)
+        .statement_cache_capacity(0)
+        .disable_statement_logging();
+    let doing = format!("opening the SQLite database `{}`", path.display());
+    bounded(t.connect, &doing, url, SqliteConnection::connect_with(&options)).await
+}
+
+pub(crate) async fn introspect(url: &DatabaseUrl, t: Timeouts) -> Result<LiveSchema, LiveError> {
+    let path = url.sqlite_path().expect("a SQLite URL has a path");
+    let mut conn = connect(url, path, t).await?;
+    let result = read(&mut conn, url, t).await;
+    // Ends the read transaction (if the read stopped halfway) and the connection.
+    let _ = tokio::time::timeout(t.statement, conn.close()).await;
+    result
+}
+
+async fn read(conn: &mut SqliteConnection, url: &DatabaseUrl, t: Timeouts) -> Result<LiveSchema, LiveError> {
+    let mut queries = 0;
+    let q = &mut queries;
+
+    // A deferred transaction takes a read lock at the first SELECT and keeps
+    // it: the statements below see one state of the file.
+    run(conn, q, t, url, "BEGIN", "starting a read transaction").await?;
+
+    let mut b = Builder::default();
+    let columns = format!(
+        "SELECT m.name, p.name, p.type, p.\"notnull\", p.dflt_value IS NOT NULL, p.pk, p.hidden \
+         FROM {} ORDER BY m.name, p.cid",
+        from_tables("pragma_table_xinfo(m.name) p")
+    );
+    let rows = run(conn, q, t, url, &columns, "reading the columns").await?;
+    let mut pk_counts: std::collections::HashMap<String, usize> = Default::default();
+    for r in &rows {
+        let table: String = r
+            .try_get(0)
+            .map_err(|e| LiveError::from_sqlx(e, "reading the columns", url))?;
+        let hidden: i64 = r.try_get(6).unwrap_or(0);
+        if hidden == 1 {
+            // A virtual table's hidden column (2 and 3 are generated columns).
+            continue;
+        }
+        let pk: i64 = r.try_get(5).unwrap_or(0);
+        if pk > 0 {
+            *pk_counts.entry(table.clone()).or_default() += 1;
+        }
+    }
+    for r in &rows {
+        let get = |e| LiveError::from_sqlx(e, "reading the columns", url);
+        let table: String = r.try_get(0).map_err(get)?;
+        let name: String = r.try_get(1).map_err(get)?;
+        let ty: String = r.try_get::<Option<String>, _>(2).map_err(get)?.unwrap_or_default();
+        let notnull: i64 = r.try_get(3).map_err(get)?;
+        let has_default: i64 = r.try_get(4).map_err(get)?;
+        let pk: i64 = r.try_get(5).map_err(get)?;
+        let hidden: i64 = r.try_get(6).map_err(get)?;
+        if hidden == 1 {
+            continue;
+        }
+        // The one-column `INTEGER PRIMARY KEY` is the rowid: SQLite assigns it.
+        let rowid = pk > 0 && ty.eq_ignore_ascii_case("integer") && pk_counts.get(&table) == Some(&1);
+        let generated = hidden == 2 || hidden == 3;
+        b.column(
+            &table,
+            column(
+                name,
+                &ty,
+                notnull == 0 && pk == 0,
+                has_default != 0 || rowid || generated,
+                pk > 0,
+            ),
+        );
+    }
+
+    let indexes = format!(
+        "SELECT m.name, il.name, il.\"unique\", il.origin, ii.name \
+         FROM {} ORDER BY m.name, il.name, ii.seqno",
+        from_tables("pragma_index_list(m.name) il, pragma_index_info(il.name) ii")
+    );
+    for r in run(conn, q, t, url, &indexes, "reading the indexes").await? {
+        let get = |e| LiveError::from_sqlx(e, "reading the indexes", url);
+        let table: String = r.try_get(0).map_err(get)?;
+        let index: String = r.try_get(1).map_err(get)?;
+        let unique: i64 = r.try_get(2).map_err(get)?;
+        let origin: String = r.try_get(3).map_err(get)?;
+        let col: Option<String> = r.try_get(4).map_err(get)?;
+        b.index_part(&table, &index, unique != 0, origin == "pk", col);
+    }
+
+    let fks = format!(
+        "SELECT m.name, f.\"from\", f.\"table\", f.\"to\" FROM {} ORDER BY m.name, f.id, f.seq",
+        from_tables("pragma_foreign_key_list(m.name) f")
+    );
+    let mut implicit = Vec::new();
+    for r in run(conn, q, t, url, &fks, "reading the foreign keys").await? {
+        let get = |e| LiveError::from_sqlx(e, "reading the foreign keys", url);
+        let table: String = r.try_get(0).map_err(get)?;
+        let from: String = r.try_get(1).map_err(get)?;
+        let ref_table: String = r.try_get(2).map_err(get)?;
+        let to: Option<String> = r.try_get(3).map_err(get)?;
+        match to {
+            Some(ref_column) => b.foreign_key(
+                &table,
+                LiveForeignKey {
+                    column: from,
+                    ref_table,
+                    ref_column,
+                },
+            ),
+            // `REFERENCES t` without a column: t's primary key.
+            None => implicit.push((table, from, ref_table)),
+        }
+    }
+    for (table, from, ref_table) in implicit {
+        let ref_column = b
+            .tables
+            .get(&ref_table)
+            .and_then(|t| t.columns.iter().find(|c| c.primary_key))
+            .map(|c| c.name.clone())
+            .unwrap_or_default();
+        b.foreign_key(
+            &table,
+            LiveForeignKey {
+                column: from,
+                ref_table,
+                ref_column,
+            },
+        );
+    }
+
+    let applied = if b.tables.contains_key("django_migrations") {
+        let rows = run(
+            conn,
+            q,
+            t,
+            url,
+            "SELECT app, name FROM django_migrations ORDER BY id",
+            "reading django_migrations",
+        )
+        .await?;
+        let mut applied = Vec::with_capacity(rows.len());
+        for r in rows {
+            let get = |e| LiveError::from_sqlx(e, "reading django_migrations", url);
+            applied.push((r.try_get(0).map_err(get)?, r.try_get(1).map_err(get)?));
+        }
+        Some(applied)
+    } else {
+        None
+    };
+    run(conn, q, t, url, "ROLLBACK", "ending the read transaction").await?;
+
+    Ok(LiveSchema {
+        backend: None,
+        applied,
+        tables: b.tables,
+        queries,
+    })
+}
+
+pub(crate) fn classify(db: &dyn sqlx::error::DatabaseError) -> LiveErrorKind {
+    // Primary result codes (the low byte of an extended code).
+    let code = db.code().and_then(|c| c.parse::<i64>().ok()).map(|c| c & 0xff);
+    match code {
+        Some(26) => LiveErrorKind::NotADatabase,     // SQLITE_NOTADB
+        Some(14) => LiveErrorKind::Unreachable,      // SQLITE_CANTOPEN
+        Some(23) => LiveErrorKind::Auth,             // SQLITE_AUTH
+        Some(5) | Some(6) => LiveErrorKind::Timeout, // SQLITE_BUSY, SQLITE_LOCKED
+        _ => LiveErrorKind::Query,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::live::tests::block_on;
+    use std::time::Duration;
+
+    fn timeouts() -> Timeouts {
+        Timeouts {
+            connect: Duration::from_secs(3),
+            statement: Duration::from_secs(3),
+        }
+    }
+
+    #[test]
+    fn the_read_only_connection_refuses_writes_and_changes_no_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite3");
+        block_on(async {
+            let rw = SqliteConnectOptions::new().filename(&path).create_if_missing(true);
+            let mut conn = SqliteConnection::connect_with(&rw).await.unwrap();
+            sqlx::raw_sql("CREATE TABLE t (id integer PRIMARY KEY, a varchar(3)); INSERT INTO t (a) VALUES ('x')")
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            conn.close().await.unwrap();
+        });
+        let before = std::fs::read(&path).unwrap();
+        let url = DatabaseUrl::parse(&format!("sqlite:///{}", path.display()), Path::new("/")).unwrap();
+        block_on(async {
+            let mut conn = connect(&url, &path, timeouts()).await.unwrap();
+            for write in [
+                "INSERT INTO t (a) VALUES ('y')",
+                "CREATE TABLE u (a int)",
+                "PRAGMA user_version = 7",
+                "PRAGMA journal_mode = WAL",
+                "VACUUM",
+            ] {
+                let r = sqlx::raw_sql(write).execute(&mut conn).await;
+                // journal_mode on a read-only connection is refused quietly
+                // (the mode stays `delete`); every other write is an error.
+                if write.contains("journal_mode") {
+                    let mode: String = sqlx::raw_sql("PRAGMA journal_mode")
+                        .fetch_one(&mut conn)
+                        .await
+                        .unwrap()
+                        .get(0);
+                    assert_eq!(mode, "delete");
+                    continue;
+                }
+                let err = r.expect_err(write);
+                let kind = match &err {
+                    sqlx::Error::Database(db) => db.code().map(|c| c.into_owned()),
+                    _ => None,
+                };
+                assert_eq!(kind.as_deref(), Some("8"), "{write}: {err}"); // SQLITE_READONLY
+            }
+            conn.close().await.unwrap();
+        });
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(
+            names,
+            vec![std::ffi::OsString::from("db.sqlite3")],
+            "no journal or WAL left"
+        );
+    }
+
+    #[test]
+    fn a_missing_file_is_an_error_and_is_not_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("absent.db");
+        let url = DatabaseUrl::parse(&format!("sqlite:///{}", path.display()), Path::new("/")).unwrap();
+        let err = block_on(introspect(&url, timeouts())).unwrap_err();
+        assert_eq!(err.kind, LiveErrorKind::NotFound);
+        assert!(err.message.contains("absent.db"), "{err}");
+        assert!(!path.exists());
+        // Opening past the existence check cannot create it either.
+        let options = SqliteConnectOptions::new().filename(&path).read_only(true);
+        assert!(block_on(SqliteConnection::connect_with(&options)).is_err());
+        assert!(!path.exists());
+    }
+
+    #[test]
+    fn a_file_that_is_not_sqlite_is_not_a_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("notes.db");
+        std::fs::write(
+            &path,
+            "this is not a database, just text long enough to fill a header ....................",
+        )
+        .unwrap();
+        let url = DatabaseUrl::parse(&format!("sqlite:///{}", path.display()), Path::new("/")).unwrap();
+        let err = block_on(introspect(&url, timeouts())).unwrap_err();
+        assert_eq!(err.kind, LiveErrorKind::NotADatabase, "{err}");
+        let err = block_on(introspect(
+            &DatabaseUrl::parse(&format!("sqlite:///{}", dir.path().display()), Path::new("/")).unwrap(),
+            timeouts(),
+        ))
+        .unwrap_err();
+        assert_eq!(err.kind, LiveErrorKind::NotADatabase, "{err}");
+    }
+
+    #[test]
+    fn tables_columns_indexes_and_foreign_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite3");
+        block_on(async {
+            let rw = SqliteConnectOptions::new().filename(&path).create_if_missing(true);
+            let mut conn = SqliteConnection::connect_with(&rw).await.unwrap();
+            sqlx::raw_sql(
+                "CREATE TABLE parent (code varchar(8) NOT NULL PRIMARY KEY, n integer unsigned NULL DEFAULT 3);
+                 CREATE TABLE child (id integer NOT NULL PRIMARY KEY AUTOINCREMENT,
+                    parent_id varchar(8) NOT NULL REFERENCES parent (code),
+                    other_id varchar(8) NULL REFERENCES parent,
+                    price decimal(10, 2) NOT NULL,
+                    total integer GENERATED ALWAYS AS (id * 2) VIRTUAL,
+                    UNIQUE (parent_id, price));
+                 CREATE INDEX child_lower ON child (lower(parent_id), price);
+                 CREATE VIEW v AS SELECT * FROM child;",
+            )
+            .execute(&mut conn)
+            .await
+            .unwrap();
+            conn.close().await.unwrap();
+        });
+        let url = DatabaseUrl::parse(&format!("sqlite:///{}", path.display()), Path::new("/")).unwrap();
+        let s = block_on(introspect(&url, timeouts())).unwrap();
+        assert_eq!(
+            s.tables.keys().collect::<Vec<_>>(),
+            ["child", "parent"],
+            "no view, no sqlite_sequence"
+        );
+        assert_eq!(s.applied, None);
+        assert_eq!(s.queries, 5, "BEGIN, columns, indexes, foreign keys, ROLLBACK");
+        let parent = &s.tables["parent"];
+        let code = &parent.columns[0];
+        assert_eq!(
+            (code.raw_type.as_str(), code.max_length, code.nullable),
+            ("varchar(8)", Some(8), false)
+        );
+        assert!(code.primary_key && !code.has_default, "a text primary key is no rowid");
+        let n = &parent.columns[1];
+        assert_eq!(
+            (n.raw_type.as_str(), n.nullable, n.has_default),
+            ("integer unsigned", true, true)
+        );
+        assert!(parent.indexes.iter().any(|i| i.primary && i.columns == ["code"]));
+        let child = &s.tables["child"];
+        let names: Vec<&str> = child.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["id", "parent_id", "other_id", "price", "total"]);
+        assert!(
+            child.columns[0].primary_key && child.columns[0].has_default,
+            "rowid alias"
+        );
+        assert_eq!(
+            (child.columns[3].precision, child.columns[3].scale),
+            (Some(10), Some(2))
+        );
+        assert!(child.columns[4].has_default, "generated column");
+        assert!(child
+            .indexes
+            .iter()
+            .any(|i| i.unique && !i.primary && i.columns == ["parent_id", "price"]));
+        let lower = child.indexes.iter().find(|i| i.name == "child_lower").unwrap();
+        assert_eq!(lower.columns, ["", "price"]);
+        let mut fks: Vec<(&str, &str, &str)> = child
+            .foreign_keys
+            .iter()
+            .map(|f| (f.column.as_str(), f.ref_table.as_str(), f.ref_column.as_str()))
+            .collect();
+        fks.sort();
+        assert_eq!(fks, [("other_id", "parent", "code"), ("parent_id", "parent", "code")]);
+    }
+}
