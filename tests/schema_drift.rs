@@ -2,12 +2,12 @@
 //!
 //! Each backend (SQLite always; PostgreSQL and MariaDB through the admin URLs
 //! `RDJ_PG_URL` / `RDJ_MYSQL_URL`, or `.cache/databases.env` written by
-//! `.ci/databases.sh`) gets a fresh database that `migrate` fills. The
-//! reference state is Django's own migration state (every field
-//! deconstructed by Django, contrib apps included), and the catalog is read
-//! with plain catalog queries (`tests/schema/drift_dump.py`). On the fresh
-//! database `compare` must report nothing; after hand-made `ALTER TABLE`s,
-//! exactly the drift they made.
+//! `.ci/databases.sh`) gets a fresh database that `migrate` fills, read by
+//! the crate's introspection. Two states are compared with it: Django's own
+//! migration state (every field deconstructed by Django, contrib apps
+//! included: `tests/schema/drift_dump.py`) and the models as the static
+//! reader declares them. On the fresh database `compare` must report
+//! nothing; after hand-made `ALTER TABLE`s, exactly the drift they made.
 //!
 //! A second project (`tests/schema/drift_project`) gathers the awkward cases:
 //! multi-table inheritance, proxies, unmanaged models, custom `db_table` and
@@ -29,10 +29,14 @@ use std::process::Command;
 use reflex_django_lsp::diagnostic::Severity;
 use reflex_django_lsp::schema::columns::{canonical_type, expected_tables};
 use reflex_django_lsp::schema::drift::compare;
-use reflex_django_lsp::schema::live::{LiveColumn, LiveForeignKey, LiveIndex, LiveSchema, LiveTable};
+use reflex_django_lsp::schema::live::{introspect_blocking, LiveSchema, Timeouts};
+use reflex_django_lsp::schema::project::analyze;
+use reflex_django_lsp::schema::settings::discover_projects;
 use reflex_django_lsp::schema::state::{Field, ModelKey, ModelState, Origin, ProjectState};
+use reflex_django_lsp::schema::url::DatabaseUrl;
 use reflex_django_lsp::schema::value::Value;
 use reflex_django_lsp::schema::{Backend, SchemaFinding};
+use reflex_django_lsp::workspace;
 use serde_json::Value as Json;
 
 // ---------------------------------------------------------------- Django
@@ -266,70 +270,30 @@ fn state_from(j: &Json) -> ProjectState {
     state
 }
 
-fn live_from(j: &Json) -> LiveSchema {
-    let backend = match j["vendor"].as_str().unwrap() {
-        "sqlite" => Backend::Sqlite,
-        "postgresql" => Backend::Postgres,
-        _ => Backend::Mysql,
-    };
-    let s = |v: &Json| v.as_str().unwrap().to_owned();
-    let tables = j["tables"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .map(|(name, t)| {
-            let columns = t["columns"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|c| LiveColumn {
-                    name: s(&c["name"]),
-                    raw_type: s(&c["raw_type"]),
-                    max_length: None,
-                    precision: None,
-                    scale: None,
-                    nullable: c["nullable"].as_bool().unwrap(),
-                    has_default: c["has_default"].as_bool().unwrap(),
-                    primary_key: c["primary_key"].as_bool().unwrap(),
-                })
-                .collect();
-            let indexes = t["indexes"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|i| LiveIndex {
-                    name: s(&i["name"]),
-                    columns: i["columns"].as_array().unwrap().iter().map(s).collect(),
-                    unique: i["unique"].as_bool().unwrap(),
-                    primary: i["primary"].as_bool().unwrap(),
-                })
-                .collect();
-            let foreign_keys = t["foreign_keys"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|f| LiveForeignKey {
-                    column: s(&f["column"]),
-                    ref_table: s(&f["ref_table"]),
-                    ref_column: s(&f["ref_column"]),
-                })
-                .collect();
-            (
-                name.clone(),
-                LiveTable {
-                    columns,
-                    indexes,
-                    foreign_keys,
-                },
-            )
-        })
+/// The database as the crate's own introspection reads it.
+fn live(url: &str, backend: Backend) -> LiveSchema {
+    let parsed = DatabaseUrl::parse(url, Path::new("/")).unwrap_or_else(|e| panic!("URL: {e}"));
+    let live = introspect_blocking(&parsed, Timeouts::default()).unwrap_or_else(|e| panic!("introspection: {e}"));
+    assert_eq!(live.backend, Some(backend));
+    live
+}
+
+/// The project's models as the static reader declares them (what `check`
+/// compares), uncertain models left out as `check` does.
+fn declared(root: &Path) -> ProjectState {
+    let walked = workspace::walk(root, std::sync::Arc::new(|_: &Path| false));
+    let sources = walked
+        .files
+        .into_iter()
+        .map(|path| workspace::Source { path, contents: None })
         .collect();
-    LiveSchema {
-        backend: Some(backend),
-        applied: None,
-        tables,
-        queries: 0,
-    }
+    let loaded = workspace::load(sources);
+    let mut projects = discover_projects(&loaded.index, &|_| None, &|p| p.exists());
+    assert_eq!(projects.len(), 1, "one project in {}", root.display());
+    let schema = analyze(&loaded.index, projects.remove(0), (5, 2));
+    let mut state = schema.declared.state.clone();
+    state.models.retain(|k, _| !schema.declared.uncertain.contains(k));
+    state
 }
 
 fn show(findings: &[SchemaFinding]) -> String {
@@ -504,15 +468,33 @@ fn shop_fresh_databases_have_no_drift_and_mutations_are_found() {
         django.run(&["migrate", "--noinput"], &[]);
         let state = state_from(&django.dump("state"));
         assert!(state.models.len() > 15, "the shop's state (with contrib apps)");
-        let live = live_from(&django.dump("catalog"));
-        assert_eq!(live.backend, Some(backend));
-        let findings = compare(&state, &live, backend);
+        let fresh = live(&django.url, backend);
+        let findings = compare(&state, &fresh, backend);
         assert!(
             findings.is_empty(),
             "{}: fresh database, yet:\n{}",
             backend.as_str(),
             show(&findings)
         );
+        let declared = declared(&django.project);
+        let ours: Vec<&ModelKey> = state
+            .models
+            .keys()
+            .filter(|k| ["catalog", "reviews", "edge"].contains(&k.app.as_str()))
+            .collect();
+        let read: Vec<&ModelKey> = ours
+            .iter()
+            .copied()
+            .filter(|k| declared.models.contains_key(k))
+            .collect();
+        assert_eq!(read, ours, "the static reader reads every model with certainty");
+        let findings = compare(&declared, &fresh, backend);
+        let why = format!(
+            "{}: fresh database, the models as read statically, yet:\n{}",
+            backend.as_str(),
+            show(&findings)
+        );
+        assert!(findings.is_empty(), "{why}");
 
         let mut expected: BTreeSet<(String, String)> = BTreeSet::new();
         let idx = Backend::ALL.iter().position(|b| *b == backend).unwrap();
@@ -523,8 +505,7 @@ fn shop_fresh_databases_have_no_drift_and_mutations_are_found() {
             django.execute(m.sql[idx]);
             expected.extend(yields.iter().map(|(r, p)| (r.to_string(), p.to_string())));
         }
-        let live = live_from(&django.dump("catalog"));
-        let findings = compare(&state, &live, backend);
+        let findings = compare(&state, &live(&django.url, backend), backend);
         let got: BTreeSet<(String, String)> = findings.iter().map(key).collect();
         assert_eq!(got, expected, "{}:\n{}", backend.as_str(), show(&findings));
         assert_eq!(findings.len(), expected.len(), "one finding each:\n{}", show(&findings));
@@ -602,14 +583,33 @@ fn edge_project_has_no_drift_and_django_agrees_on_every_column() {
         };
         django.run(&["migrate", "--noinput"], &[]);
         let state = state_from(&django.dump("state"));
-        let live = live_from(&django.dump("catalog"));
-        let findings = compare(&state, &live, backend);
+        let fresh = live(&django.url, backend);
+        let findings = compare(&state, &fresh, backend);
         assert!(
             findings.is_empty(),
             "{}: fresh database, yet:\n{}",
             backend.as_str(),
             show(&findings)
         );
+        let declared = declared(&django.project);
+        let ours: Vec<&ModelKey> = state
+            .models
+            .keys()
+            .filter(|k| ["catalog", "reviews", "edge"].contains(&k.app.as_str()))
+            .collect();
+        let read: Vec<&ModelKey> = ours
+            .iter()
+            .copied()
+            .filter(|k| declared.models.contains_key(k))
+            .collect();
+        assert_eq!(read, ours, "the static reader reads every model with certainty");
+        let findings = compare(&declared, &fresh, backend);
+        let why = format!(
+            "{}: fresh database, the models as read statically, yet:\n{}",
+            backend.as_str(),
+            show(&findings)
+        );
+        assert!(findings.is_empty(), "{why}");
 
         // Drift the awkward cases: a renamed `db_column`, a named through
         // table dropped, a descending index dropped, a foreign key to a
@@ -648,10 +648,8 @@ fn edge_project_has_no_drift_and_django_agrees_on_every_column() {
         if backend != Backend::Mysql {
             expected.insert(("RDJ508".into(), "edge.Membership.restaurant".into()));
         }
-        let fresh = live;
         django.execute(sql);
-        let live = live_from(&django.dump("catalog"));
-        let findings = compare(&state, &live, backend);
+        let findings = compare(&state, &live(&django.url, backend), backend);
         let got: BTreeSet<(String, String)> = findings.iter().map(key).collect();
         assert_eq!(got, expected, "{}:\n{}", backend.as_str(), show(&findings));
         assert_eq!(findings.len(), expected.len(), "one finding each:\n{}", show(&findings));
