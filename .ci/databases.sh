@@ -80,6 +80,8 @@ if [ "${1:-}" = stop ]; then
 fi
 
 # ---------------------------------------------------------------- PostgreSQL
+# autovacuum off: its transactions would blur the tests' pg_stat_database
+# evidence that an introspection commits and writes nothing.
 start_pg() {
   if [ ! -f "$pg_dir/data/PG_VERSION" ]; then
     rm -rf "$pg_dir"; mkdir -p "$pg_dir"
@@ -91,7 +93,7 @@ start_pg() {
     rm -f "$pg_dir/pwfile"
   fi
   "${as_pg[@]}" "$PG/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 60 \
-    -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c autovacuum=off" \
     start >/dev/null || { tail -n 30 "$pg_dir/server.log" >&2; exit 1; }
 }
 if pg_ready; then
