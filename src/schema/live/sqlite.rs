@@ -318,6 +318,40 @@ mod tests {
     }
 
     #[test]
+    fn a_wal_database_is_read_in_its_current_state() {
+        // Not `immutable`: what a writer committed to the WAL (and not yet to
+        // the main file) is seen, and the main file is not changed.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("wal.db");
+        let url = DatabaseUrl::parse(&format!("sqlite:///{}", path.display()), Path::new("/")).unwrap();
+        block_on(async {
+            let rw = SqliteConnectOptions::new()
+                .filename(&path)
+                .create_if_missing(true)
+                .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal);
+            let mut writer = SqliteConnection::connect_with(&rw).await.unwrap();
+            sqlx::raw_sql("CREATE TABLE first (a int)")
+                .execute(&mut writer)
+                .await
+                .unwrap();
+            sqlx::raw_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&mut writer)
+                .await
+                .unwrap();
+            sqlx::raw_sql("CREATE TABLE second (b varchar(5) NOT NULL)")
+                .execute(&mut writer)
+                .await
+                .unwrap();
+            let main_file = std::fs::read(&path).unwrap();
+            let s = introspect(&url, timeouts()).await.unwrap();
+            assert_eq!(s.tables.keys().collect::<Vec<_>>(), ["first", "second"]);
+            assert_eq!(s.tables["second"].columns[0].max_length, Some(5));
+            assert_eq!(std::fs::read(&path).unwrap(), main_file);
+            writer.close().await.unwrap();
+        });
+    }
+
+    #[test]
     fn a_missing_file_is_an_error_and_is_not_created() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("absent.db");
