@@ -66,10 +66,10 @@ fn rule_errors() {
 fn version_and_help() {
     let out = run(&["--version"]);
     assert_eq!(out.code, 0);
-    assert_eq!(
-        out.stdout.trim(),
-        format!("reflex-django-lsp {}", env!("CARGO_PKG_VERSION"))
-    );
+    // `reflex-django-lsp 0.1.0`, with `(<commit> <date>)` from a checkout.
+    let version = format!("reflex-django-lsp {}", env!("CARGO_PKG_VERSION"));
+    let shown = out.stdout.trim();
+    assert!(shown == version || shown.starts_with(&format!("{version} (")), "{shown}");
     let out = run(&["--help"]);
     assert_eq!(out.code, 0);
     for cmd in ["check", "rule", "server", "schema"] {
@@ -121,7 +121,11 @@ fn server_config_option_must_name_a_usable_file() {
 }
 
 #[test]
-fn schema_is_not_yet_available() {
-    run(&["schema"]).assert_error("not yet available");
-    run(&["schema", "."]).assert_error("not yet available");
+fn schema_outside_a_django_project() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("tool.py"), "import os\n").unwrap();
+    let out = run(&["schema", dir.path().to_str().unwrap()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("No Django project found"), "{}", out.stdout);
+    run(&["schema", "no/such/folder"]).assert_error("not a folder");
 }

@@ -14,6 +14,7 @@ use crate::config::{is_valid_selector, CliOverrides, ConfigResolver, DjangoVersi
 use crate::diagnostic::Finding;
 use crate::output::{self, io_error_message, statistics, FileReport, OutputFormat, Report};
 use crate::rules::Rule;
+use crate::schema::runner::{self, DatabaseArgs};
 use crate::source::LineIndex;
 use crate::workspace::{self, absolutize, find_root, ExcludeFilter, Source};
 
@@ -60,13 +61,8 @@ fn is_stdin(p: &Path) -> bool {
 }
 
 pub fn check(args: CheckArgs) -> Result<i32, Fatal> {
-    if args.database_url.is_some() {
-        return Err(Fatal::from(
-            "--database-url: live-database checks are not yet available",
-        ));
-    }
-    // `--no-database`: there are no live-database checks yet, so nothing to skip.
     let cli = overrides(&args)?;
+    let db = DatabaseArgs::new(args.database_url.clone(), args.no_database);
     let cwd = std::env::current_dir()
         .map_err(|e| Fatal(format!("cannot read the current directory: {}", io_error_message(&e))))?;
 
@@ -181,7 +177,7 @@ pub fn check(args: CheckArgs) -> Result<i32, Fatal> {
     }
 
     if args.fix || args.diff {
-        return fix_and_report(&args, &resolver, sources, &checked);
+        return fix_and_report(&args, &resolver, sources, &checked, &db);
     }
 
     // The result cache: a whole-run entry keyed by every indexed file's
@@ -209,8 +205,10 @@ pub fn check(args: CheckArgs) -> Result<i32, Fatal> {
     let files = match cached {
         Some(files) => files,
         None => {
-            let files = analyse(&resolver, sources, &checked);
-            if let (Some(c), Some(k)) = (&cache, cache_key) {
+            let (files, live) = analyse(&resolver, sources, &checked, &db);
+            // A database can change without any file changing: results
+            // that read one are not cached.
+            if let (Some(c), Some(k), false) = (&cache, cache_key, live) {
                 c.store(
                     k,
                     files
@@ -233,8 +231,14 @@ pub fn check(args: CheckArgs) -> Result<i32, Fatal> {
     })
 }
 
-/// Loads the workspace and checks every file (the cache's miss path).
-fn analyse(resolver: &SettingsResolver, sources: Vec<Source>, checked: &[PathBuf]) -> Vec<FileReport> {
+/// Loads the workspace and checks every file (the cache's miss path);
+/// tells whether a database was read.
+fn analyse(
+    resolver: &SettingsResolver,
+    sources: Vec<Source>,
+    checked: &[PathBuf],
+    db: &DatabaseArgs,
+) -> (Vec<FileReport>, bool) {
     let loaded = workspace::load(sources);
     let index = &loaded.index;
 
@@ -287,11 +291,31 @@ fn analyse(resolver: &SettingsResolver, sources: Vec<Source>, checked: &[PathBuf
             }
         })
         .collect::<Vec<_>>();
+    let mut reports = reports;
+    // Schema findings (RDJ5xx) sit on models, migrations and settings files.
+    let checked_set: BTreeSet<&Path> = checked.iter().map(PathBuf::as_path).collect();
+    let (schema, live) = runner::findings(index, resolver, &checked_set, db);
+    for report in &mut reports {
+        let Some(found) = schema.get(&report.path) else {
+            continue;
+        };
+        if found.is_empty() {
+            continue;
+        }
+        if report.findings.is_empty() {
+            if let Some(id) = index.file_by_path(&report.path) {
+                report.text = index.file(id).text.clone();
+                report.lines = index.file(id).lines().clone();
+            }
+        }
+        report.findings.extend(found.iter().cloned());
+        report.findings.sort_by_key(|f| (f.range.start, f.range.end, f.rule));
+    }
     // The process ends after the report: freeing thousands of syntax trees
     // and texts one by one would cost more than analysing many files, and
     // the OS reclaims the memory at exit anyway.
     std::mem::forget(loaded);
-    reports
+    (reports, live)
 }
 
 /// A hashable summary of what affects a file's findings: its rules, the
@@ -359,8 +383,11 @@ fn fix_and_report(
     resolver: &Arc<SettingsResolver>,
     sources: Vec<Source>,
     checked: &[PathBuf],
+    db: &DatabaseArgs,
 ) -> Result<i32, Fatal> {
-    let outcome = super::fix::run(resolver, &sources, args.unsafe_fixes, |s| analyse(resolver, s, checked));
+    let outcome = super::fix::run(resolver, &sources, args.unsafe_fixes, |s| {
+        analyse(resolver, s, checked, db).0
+    });
     for path in &outcome.dropped {
         eprintln!(
             "warning: {}: fixes dropped: the result would not parse",

@@ -7,6 +7,7 @@
 mod check;
 mod fix;
 mod rule;
+mod schema;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -51,10 +52,35 @@ pub enum Command {
     /// Run the language server (LSP over stdio).
     Server(ServerArgs),
     /// Print the model schema as derived statically, and the drift report.
-    Schema {
-        /// Project folder (default: .).
-        path: Option<PathBuf>,
-    },
+    Schema(SchemaArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Project folder (default: .).
+    pub path: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = SchemaFormat::Text)]
+    pub output_format: SchemaFormat,
+
+    /// Compare with this database (default: the project's own, if configured).
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+
+    /// Skip the live-database checks.
+    #[arg(long, conflicts_with = "database_url")]
+    pub no_database: bool,
+
+    /// Use this config file instead of discovering one.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -234,7 +260,7 @@ pub fn run_with(args: Vec<OsString>) -> i32 {
         Command::Check(args) => check(args),
         Command::Rule(args) => rule(args),
         Command::Server(args) => crate::server::run(args),
-        Command::Schema { .. } => Err(Fatal::from("`schema` is not yet available")),
+        Command::Schema(args) => schema::schema(args),
     };
     match result {
         Ok(code) => code,

@@ -183,12 +183,18 @@ pub fn redact_url(url: &str) -> String {
         return url.to_owned();
     };
     let rest = &url[scheme_end + 3..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    let Some(at) = authority.rfind('@') else {
+    // A raw password may itself hold `/`, `?`, `#` or `@`: the userinfo ends
+    // at the last `@` before the first `/`, `?` or `#` that follows an `@`.
+    let Some(first_at) = rest.find('@') else {
         return url.to_owned();
     };
-    let userinfo = &authority[..at];
+    let authority_end = rest[first_at..]
+        .find(['/', '?', '#'])
+        .map_or(rest.len(), |i| i + first_at);
+    let Some(at) = rest[..authority_end].rfind('@') else {
+        return url.to_owned();
+    };
+    let userinfo = &rest[..at];
     match userinfo.find(':') {
         Some(colon) => {
             format!("{}{}:***{}", &url[..scheme_end + 3], &userinfo[..colon], &rest[at..])
@@ -403,6 +409,12 @@ mod tests {
         assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(redact_url("sqlite:///x.db"), "sqlite:///x.db");
         assert_eq!(redact_url("mysql://u:p@ss@h/db"), "mysql://u:***@h/db");
+        assert_eq!(redact_url("postgres://u:pa/ss@h/db"), "postgres://u:***@h/db");
+        assert_eq!(
+            redact_url("postgres://u:p?a#s@h:5432/db?sslmode=require"),
+            "postgres://u:***@h:5432/db?sslmode=require"
+        );
+        assert_eq!(redact_url("postgres://h/db?user=a@b"), "postgres://h/db?user=a@b");
     }
 
     #[test]

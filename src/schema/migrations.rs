@@ -137,12 +137,10 @@ pub fn read_app_migrations(
             readable = false;
             continue;
         };
-        match read_migration(tree.root_node(), &entry.text, app, stem, &entry.path, auth_user_model) {
-            Some(m) => {
-                readable &= m.readable;
-                out.push(m);
-            }
-            None => {} // not a migration (a helper module in the folder)
+        // A file without `class Migration` is a helper module: skipped.
+        if let Some(m) = read_migration(tree.root_node(), &entry.text, app, stem, &entry.path, auth_user_model) {
+            readable &= m.readable;
+            out.push(m);
         }
     }
     (out, readable)

@@ -11,12 +11,16 @@
 //!
 //! Everything but `live/` is pure: it reads the workspace index only.
 
+pub mod applied;
 pub mod autodetect;
+pub mod check;
 pub mod columns;
 pub mod drift;
 pub mod live;
 pub mod migrations;
 pub mod models;
+pub mod project;
+pub mod runner;
 pub mod settings;
 pub mod state;
 pub mod url;

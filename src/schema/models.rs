@@ -437,7 +437,7 @@ impl<'a> Reader<'a> {
         };
         let mut decl = ClassDecl {
             name: name.to_owned(),
-            app: self.app_of(scope, node, &src),
+            app: self.app_of(scope, node, src),
             bases,
             fields: Vec::new(),
             meta: None,
@@ -447,20 +447,20 @@ impl<'a> Reader<'a> {
             declares_fields: false,
         };
         let lookup_scope = scope;
-        let consts = self.constants(scope, node, &src);
+        let consts = self.constants(scope, node, src);
         let lookup = |n: &str| consts.get(n).cloned();
         for stmt in syntax::body_statements(node) {
             let def = syntax::definition_of(stmt);
-            if def.kind() == "class_definition" && class_name(def, &src) == "Meta" {
+            if def.kind() == "class_definition" && class_name(def, src) == "Meta" {
                 let mut meta = BTreeMap::new();
                 for m in syntax::body_statements(def) {
                     if let Some((k, v)) = simple_assignment(m) {
-                        meta.insert(text(k, &src).to_owned(), value::parse(v, &src, &lookup));
+                        meta.insert(text(k, src).to_owned(), value::parse(v, src, &lookup));
                     }
                 }
                 if let Some(supers) = field(def, "superclasses") {
                     for b in named_children(supers) {
-                        if let Some(d) = dotted(b, &src) {
+                        if let Some(d) = dotted(b, src) {
                             if let Some(owner) = d.strip_suffix(".Meta") {
                                 if let Base::Class(id) = self.base_named(lookup_scope, owner) {
                                     decl.meta_bases.push(id);
@@ -479,13 +479,13 @@ impl<'a> Reader<'a> {
             if value_node.kind() != "call" {
                 continue;
             }
-            let Some(func) = field(value_node, "function").and_then(|f| dotted(f, &src)) else {
+            let Some(func) = field(value_node, "function").and_then(|f| dotted(f, src)) else {
                 continue;
             };
             match self.callee(scope, &func) {
                 Callee::Field(class) => {
                     decl.declares_fields = true;
-                    let f = self.read_field(scope, text(target, &src), class, &func, value_node, stmt, &src, &lookup);
+                    let f = self.read_field(scope, text(target, src), class, &func, value_node, stmt, src, &lookup);
                     decl.fields.retain(|x| x.name != f.name);
                     decl.fields.push(f);
                 }

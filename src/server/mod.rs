@@ -129,6 +129,13 @@ struct State {
     /// The client accepts `workspace/diagnostic/refresh`, sent instead of
     /// pushing when the workspace or the settings change.
     refresh: bool,
+    /// Schema findings (RDJ5xx) per file, as of the files last saved:
+    /// computed in the background (they may need the database).
+    schema: Arc<HashMap<PathBuf, Vec<Finding>>>,
+    /// A schema run is under way; `schema_again` asks it to run once more
+    /// (something changed while it ran).
+    schema_running: bool,
+    schema_again: bool,
 }
 
 /// The disk files in a fixed order with their look-up maps: each analysis
@@ -206,6 +213,7 @@ struct Snapshot {
     layout: Arc<Layout>,
     open: Vec<OpenDoc>,
     resolver: Arc<SettingsResolver>,
+    schema: Arc<HashMap<PathBuf, Vec<Finding>>>,
 }
 
 impl Backend {
@@ -227,6 +235,9 @@ impl Backend {
             generation: 0,
             pull: false,
             refresh: false,
+            schema: Arc::new(HashMap::new()),
+            schema_running: false,
+            schema_again: false,
         };
         Backend {
             shared: Shared {
@@ -288,6 +299,7 @@ impl Shared {
             layout,
             open,
             resolver: st.resolver.clone(),
+            schema: st.schema.clone(),
         }
     }
 
@@ -391,6 +403,60 @@ impl Shared {
         }
     }
 
+    /// Recomputes the schema findings in the background (static ones and,
+    /// when a database is configured, the live ones: connecting may take up
+    /// to the connect timeout, and no request waits for it), then publishes.
+    /// Calls while a run is under way make it run once more.
+    fn refresh_schema(&self) {
+        {
+            let mut st = self.lock();
+            if st.schema_running {
+                st.schema_again = true;
+                return;
+            }
+            st.schema_running = true;
+        }
+        let shared = self.clone();
+        tokio::spawn(async move {
+            loop {
+                let (layout, resolver) = {
+                    let mut st = shared.lock();
+                    st.schema_again = false;
+                    let layout = match &st.layout {
+                        Some(l) => l.clone(),
+                        None => {
+                            let l = Arc::new(Layout::new(&st.disk));
+                            st.layout = Some(l.clone());
+                            l
+                        }
+                    };
+                    (layout, st.resolver.clone())
+                };
+                let computed = tokio::task::spawn_blocking(move || {
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| schema_findings(&layout, &resolver)))
+                })
+                .await;
+                let again = {
+                    let mut st = shared.lock();
+                    if let Ok(Ok(found)) = computed {
+                        if *st.schema != found {
+                            st.schema = Arc::new(found);
+                            st.generation += 1;
+                        }
+                    }
+                    if !st.schema_again {
+                        st.schema_running = false;
+                    }
+                    st.schema_again
+                };
+                if !again {
+                    break;
+                }
+            }
+            shared.publish_all().await;
+        });
+    }
+
     /// Takes the editor's settings; returns what was wrong with them.
     fn apply_settings(&self, value: &serde_json::Value) -> Vec<String> {
         let mut st = self.lock();
@@ -486,6 +552,7 @@ impl Shared {
         self.loaded.send_replace(true);
         self.report_config_errors().await;
         self.publish_all().await;
+        self.refresh_schema();
     }
 }
 
@@ -592,6 +659,14 @@ fn analyse(s: &Snapshot, path: &Path) -> Option<Analysis> {
         f.severity = settings.severity_of(f.rule);
     }
     let entry = index.file(id);
+    // Schema findings are of the saved file: shown while the text is that.
+    if let Some(schema) = s.schema.get(path) {
+        let saved = s.layout.slot.get(path).map(|&i| &s.layout.files[i].text);
+        if saved.is_some_and(|t| *t == entry.text) {
+            findings.extend(schema.iter().cloned());
+            findings.sort_by_key(|f| (f.range.start, f.range.end, f.rule));
+        }
+    }
     let (text, lines) = (entry.text.clone(), entry.lines().clone());
     Some(Analysis {
         text,
@@ -600,6 +675,16 @@ fn analyse(s: &Snapshot, path: &Path) -> Option<Analysis> {
         built,
         index: Some(index),
     })
+}
+
+/// The schema checks of every workspace file, as saved.
+fn schema_findings(layout: &Layout, resolver: &SettingsResolver) -> HashMap<PathBuf, Vec<Finding>> {
+    let index = WorkspaceIndex::with_maps(layout.files.clone(), layout.maps.clone());
+    let checked: std::collections::BTreeSet<&Path> = layout.files.iter().map(|f| f.path.as_path()).collect();
+    let db = crate::schema::runner::DatabaseArgs::new(None, false);
+    let (mut found, _) = crate::schema::runner::findings(&index, resolver, &checked, &db);
+    found.retain(|_, v| !v.is_empty());
+    found
 }
 
 fn to_diagnostic(a: &Analysis, f: &Finding, enc: Encoding) -> Diagnostic {
@@ -839,6 +924,7 @@ impl LanguageServer for Backend {
             return;
         }
         self.publish_all().await;
+        self.refresh_schema();
     }
 
     async fn shutdown(&self) -> Result<()> {
@@ -923,6 +1009,7 @@ impl LanguageServer for Backend {
             }
         }
         self.publish_all().await;
+        self.refresh_schema();
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
@@ -943,6 +1030,7 @@ impl LanguageServer for Backend {
         let problems = self.apply_settings(&params.settings);
         self.report_settings(problems).await;
         self.publish_all().await;
+        self.refresh_schema();
     }
 
     async fn diagnostic(&self, params: DocumentDiagnosticParams) -> Result<DocumentDiagnosticReportResult> {

@@ -1,0 +1,419 @@
+//! `schema [PATH]`: each Django project's models as derived statically —
+//! tables and columns with the type Django would create on SQLite,
+//! PostgreSQL and MySQL — and the drift report (the RDJ5xx findings, live
+//! ones included when a database is configured).
+
+use std::collections::{BTreeSet, HashMap};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use super::{Fatal, SchemaArgs, SchemaFormat, EXIT_FINDINGS, EXIT_OK};
+use crate::config::settings::SettingsResolver;
+use crate::config::{CliOverrides, ConfigResolver};
+use crate::diagnostic::Finding;
+use crate::index::WorkspaceIndex;
+use crate::output::{display_path, io_error_message, FileReport};
+use crate::schema::columns::{expected_tables, ExpectedTable};
+use crate::schema::project::{analyze, ProjectSchema};
+use crate::schema::runner::{self, DatabaseArgs};
+use crate::schema::settings::{discover_projects, DatabaseSource};
+use crate::schema::Backend;
+use crate::source::LineIndex;
+use crate::workspace::{self, absolutize, find_root, ExcludeFilter, Source};
+
+pub fn schema(args: SchemaArgs) -> Result<i32, Fatal> {
+    let cwd = std::env::current_dir()
+        .map_err(|e| Fatal(format!("cannot read the current directory: {}", io_error_message(&e))))?;
+    let path = absolutize(&cwd, args.path.as_deref().unwrap_or(Path::new(".")));
+    if !path.is_dir() {
+        return Err(Fatal(format!(
+            "{}: not a folder",
+            args.path.as_deref().unwrap_or(Path::new(".")).display()
+        )));
+    }
+    let configs = match &args.config {
+        Some(file) => ConfigResolver::fixed(&absolutize(&cwd, file)).map_err(|e| Fatal(e.to_string()))?,
+        None => ConfigResolver::discover(),
+    };
+    let resolver = Arc::new(SettingsResolver::new(configs, CliOverrides::default()));
+    resolver.configs.try_for_dir(&path).map_err(|e| Fatal(e.to_string()))?;
+    let excluder: Arc<dyn ExcludeFilter> = resolver.clone();
+    let root = find_root(&path).unwrap_or_else(|| path.clone());
+    let mut files = workspace::walk(&root, excluder.clone()).files;
+    if !path.starts_with(&root) {
+        files.extend(workspace::walk(&path, excluder).files);
+    }
+    if let Some(e) = resolver.configs.take_error() {
+        return Err(Fatal(e.to_string()));
+    }
+    let loaded = workspace::load(files.into_iter().map(|path| Source { path, contents: None }).collect());
+    let index = &loaded.index;
+
+    let env = |k: &str| std::env::var(k).ok();
+    let exists = |p: &Path| p.exists();
+    let projects: Vec<ProjectSchema> = discover_projects(index, &env, &exists)
+        .into_iter()
+        .filter(|p| p.root.starts_with(&path) || path.starts_with(&p.root))
+        // A folder of plain Python files is no Django project.
+        .filter(|p| p.settings.is_some() || !p.apps.is_empty())
+        .map(|p| {
+            let version = resolver
+                .for_dir(&p.root)
+                .analysis_options(&p.root.join("settings.py"))
+                .django_version;
+            analyze(index, p, version)
+        })
+        .collect();
+
+    // The drift report: every finding on the projects' files.
+    let all_files: Vec<PathBuf> = projects
+        .iter()
+        .flat_map(|p| p.files())
+        .map(|f| index.file(f).path.clone())
+        .collect();
+    let checked: BTreeSet<&Path> = all_files.iter().map(PathBuf::as_path).collect();
+    let db = DatabaseArgs::new(args.database_url.clone(), args.no_database);
+    let (findings, _) = runner::findings(index, &resolver, &checked, &db);
+    let mut reports: Vec<FileReport> = findings
+        .into_iter()
+        .filter(|(_, f)| !f.is_empty())
+        .map(|(path, mut findings)| {
+            findings.sort_by_key(|f| (f.range.start, f.rule));
+            let (text, lines) = match index.file_by_path(&path) {
+                Some(id) => (index.file(id).text.clone(), index.file(id).lines().clone()),
+                None => (Arc::<str>::from(""), LineIndex::new("")),
+            };
+            FileReport {
+                path,
+                text,
+                lines,
+                findings,
+            }
+        })
+        .collect();
+    reports.sort_by(|a, b| workspace::path_order(&a.path, &b.path));
+
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let written = match args.output_format {
+        SchemaFormat::Text => write_text(&mut out, index, &projects, &reports),
+        SchemaFormat::Json => write_json(&mut out, index, &projects, &reports),
+    }
+    .and_then(|_| out.flush());
+    match written {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+        Err(e) => return Err(Fatal(format!("writing output: {}", io_error_message(&e)))),
+    }
+    let count: usize = reports.iter().map(|r| r.findings.len()).sum();
+    Ok(if count > 0 { EXIT_FINDINGS } else { EXIT_OK })
+}
+
+/// The project's own tables (contrib models are relation targets only).
+fn tables(p: &ProjectSchema, backend: Backend) -> Vec<ExpectedTable> {
+    let labels: BTreeSet<&str> = p.project.apps.iter().map(|a| a.label.as_str()).collect();
+    expected_tables(&p.declared.state, backend)
+        .into_iter()
+        .filter(|t| labels.contains(t.model.app.as_str()) && t.origin.is_some())
+        .collect()
+}
+
+fn describe_database(p: &ProjectSchema) -> String {
+    match &p.project.database {
+        Some(db) => {
+            let from = match &db.source {
+                DatabaseSource::Environment(var) => format!("environment variable {var}"),
+                DatabaseSource::Settings => "settings DATABASES".to_owned(),
+                DatabaseSource::Rxconfig => "rxconfig.py db_url".to_owned(),
+                DatabaseSource::DefaultFile => "default file".to_owned(),
+            };
+            format!("{} (from {from})", crate::config::redact_url(&db.url))
+        }
+        None => "none configured".to_owned(),
+    }
+}
+
+fn write_text(
+    out: &mut impl Write,
+    index: &WorkspaceIndex,
+    projects: &[ProjectSchema],
+    reports: &[FileReport],
+) -> io::Result<()> {
+    if projects.is_empty() {
+        writeln!(
+            out,
+            "No Django project found (no manage.py, rxconfig.py or settings module)."
+        )?;
+    }
+    for p in projects {
+        writeln!(out, "Project {}", display_path(&p.project.root))?;
+        if let Some(s) = p.project.settings {
+            writeln!(out, "  settings: {}", display_path(&index.file(s).path))?;
+        }
+        writeln!(out, "  database: {}", describe_database(p))?;
+        let apps: Vec<String> = p
+            .project
+            .apps
+            .iter()
+            .map(|a| {
+                format!(
+                    "{} ({} migration file{})",
+                    a.label,
+                    a.migrations.len(),
+                    if a.migrations.len() == 1 { "" } else { "s" }
+                )
+            })
+            .collect();
+        writeln!(
+            out,
+            "  apps: {}",
+            if apps.is_empty() {
+                "none found".to_owned()
+            } else {
+                apps.join(", ")
+            }
+        )?;
+        let per_backend: Vec<Vec<ExpectedTable>> = Backend::ALL.iter().map(|b| tables(p, *b)).collect();
+        for (i, table) in per_backend[0].iter().enumerate() {
+            writeln!(out)?;
+            let what = match &table.m2m_field {
+                Some(f) => format!("{}.{f} (many-to-many)", table.label),
+                None => table.label.clone(),
+            };
+            writeln!(out, "  {what} → table {}", table.name)?;
+            let header = ["column", "sqlite", "postgresql", "mysql", ""];
+            let mut rows: Vec<[String; 5]> = Vec::new();
+            for (c, col) in table.columns.iter().enumerate() {
+                let ty = |b: usize| {
+                    per_backend[b]
+                        .get(i)
+                        .and_then(|t| t.columns.get(c))
+                        .and_then(|c| c.db_type.clone())
+                        .unwrap_or_else(|| "?".to_owned())
+                };
+                let mut notes = Vec::new();
+                if col.primary_key {
+                    notes.push("primary key".to_owned());
+                }
+                if col.null == Some(true) {
+                    notes.push("null".to_owned());
+                }
+                if let Some(fk) = table.foreign_keys.iter().find(|f| f.column == col.name) {
+                    if let (Some(t), Some(c)) = (&fk.to_table, &fk.to_column) {
+                        notes.push(format!("→ {t}.{c}"));
+                    }
+                }
+                rows.push([col.name.clone(), ty(0), ty(1), ty(2), notes.join(", ")]);
+            }
+            let widths: Vec<usize> = (0..4)
+                .map(|k| {
+                    rows.iter()
+                        .map(|r| r[k].chars().count())
+                        .chain([header[k].len()])
+                        .max()
+                        .unwrap_or(0)
+                })
+                .collect();
+            let line = |cells: [&str; 5]| {
+                let mut s = String::from("    ");
+                for k in 0..4 {
+                    s.push_str(&format!("{:<w$}  ", cells[k], w = widths[k]));
+                }
+                s.push_str(cells[4]);
+                s.trim_end().to_owned()
+            };
+            writeln!(out, "{}", line(header))?;
+            for r in &rows {
+                writeln!(out, "{}", line([&r[0], &r[1], &r[2], &r[3], &r[4]]))?;
+            }
+            for u in &table.uniques {
+                writeln!(out, "    unique ({})", u.columns.join(", "))?;
+            }
+            for x in &table.indexes {
+                writeln!(out, "    index ({})", x.columns.join(", "))?;
+            }
+        }
+        writeln!(out)?;
+    }
+    let count: usize = reports.iter().map(|r| r.findings.len()).sum();
+    if count == 0 {
+        writeln!(out, "Drift: none (models, migrations and database agree)")?;
+    } else {
+        writeln!(out, "Drift: {count} finding{}", if count == 1 { "" } else { "s" })?;
+        for r in reports {
+            for f in &r.findings {
+                let at = r.position(f.range.start);
+                writeln!(
+                    out,
+                    "  {}:{}:{}: {} {}",
+                    display_path(&r.path),
+                    at.row,
+                    at.column,
+                    f.rule.code(),
+                    f.message
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct JsonProject {
+    root: String,
+    settings: Option<String>,
+    database: Option<JsonDatabase>,
+    apps: Vec<JsonApp>,
+    tables: Vec<JsonTable>,
+}
+
+#[derive(Serialize)]
+struct JsonDatabase {
+    url: String,
+    source: String,
+}
+
+#[derive(Serialize)]
+struct JsonApp {
+    label: String,
+    path: String,
+    migrations: usize,
+}
+
+#[derive(Serialize)]
+struct JsonTable {
+    model: String,
+    many_to_many_field: Option<String>,
+    table: HashMap<&'static str, String>,
+    columns: Vec<JsonColumn>,
+    unique: Vec<Vec<String>>,
+    indexes: Vec<Vec<String>>,
+    foreign_keys: Vec<JsonForeignKey>,
+}
+
+#[derive(Serialize)]
+struct JsonColumn {
+    name: String,
+    field: String,
+    types: HashMap<&'static str, Option<String>>,
+    null: Option<bool>,
+    primary_key: bool,
+}
+
+#[derive(Serialize)]
+struct JsonForeignKey {
+    column: String,
+    to_table: Option<String>,
+    to_column: Option<String>,
+}
+
+#[derive(Serialize)]
+struct JsonOutput<'a> {
+    projects: Vec<JsonProject>,
+    findings: Vec<crate::output::json::JsonFinding<'a>>,
+}
+
+fn write_json(
+    out: &mut impl Write,
+    index: &WorkspaceIndex,
+    projects: &[ProjectSchema],
+    reports: &[FileReport],
+) -> io::Result<()> {
+    let mut json = Vec::new();
+    for p in projects {
+        let per_backend: Vec<Vec<ExpectedTable>> = Backend::ALL.iter().map(|b| tables(p, *b)).collect();
+        let tables = per_backend[0]
+            .iter()
+            .enumerate()
+            .map(|(i, t)| JsonTable {
+                model: t.label.clone(),
+                many_to_many_field: t.m2m_field.clone(),
+                table: Backend::ALL
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(b, backend)| Some((backend.as_str(), per_backend[b].get(i)?.name.clone())))
+                    .collect(),
+                columns: t
+                    .columns
+                    .iter()
+                    .enumerate()
+                    .map(|(c, col)| JsonColumn {
+                        name: col.name.clone(),
+                        field: col.field.clone(),
+                        types: Backend::ALL
+                            .iter()
+                            .enumerate()
+                            .map(|(b, backend)| {
+                                (
+                                    backend.as_str(),
+                                    per_backend[b]
+                                        .get(i)
+                                        .and_then(|t| t.columns.get(c))
+                                        .and_then(|c| c.db_type.clone()),
+                                )
+                            })
+                            .collect(),
+                        null: col.null,
+                        primary_key: col.primary_key,
+                    })
+                    .collect(),
+                unique: t.uniques.iter().map(|u| u.columns.clone()).collect(),
+                indexes: t.indexes.iter().map(|x| x.columns.clone()).collect(),
+                foreign_keys: t
+                    .foreign_keys
+                    .iter()
+                    .map(|f| JsonForeignKey {
+                        column: f.column.clone(),
+                        to_table: f.to_table.clone(),
+                        to_column: f.to_column.clone(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        json.push(JsonProject {
+            root: p.project.root.to_string_lossy().into_owned(),
+            settings: p
+                .project
+                .settings
+                .map(|s| index.file(s).path.to_string_lossy().into_owned()),
+            database: p.project.database.as_ref().map(|d| JsonDatabase {
+                url: crate::config::redact_url(&d.url),
+                source: match &d.source {
+                    DatabaseSource::Environment(v) => format!("env:{v}"),
+                    DatabaseSource::Settings => "settings".to_owned(),
+                    DatabaseSource::Rxconfig => "rxconfig".to_owned(),
+                    DatabaseSource::DefaultFile => "default-file".to_owned(),
+                },
+            }),
+            apps: p
+                .project
+                .apps
+                .iter()
+                .map(|a| JsonApp {
+                    label: a.label.clone(),
+                    path: a.dir.to_string_lossy().into_owned(),
+                    migrations: a.migrations.len(),
+                })
+                .collect(),
+            tables,
+        });
+    }
+    let findings: Vec<_> = reports
+        .iter()
+        .flat_map(|r| {
+            r.findings
+                .iter()
+                .map(move |f: &Finding| crate::output::json::to_json(r, f))
+        })
+        .collect();
+    serde_json::to_writer_pretty(
+        &mut *out,
+        &JsonOutput {
+            projects: json,
+            findings,
+        },
+    )?;
+    writeln!(out)
+}

@@ -1,0 +1,100 @@
+//! The schema checks of a workspace, as `check` and the language server run
+//! them: every Django project found, its static findings (RDJ503), and —
+//! when a database is configured and the live checks are on — what the
+//! database holds (RDJ501/502, RDJ504–508) or why it could not be read
+//! (RDJ509). Reading the database is the caller's `connect` (the only I/O),
+//! so this stays testable without one.
+
+use std::path::Path;
+
+use super::live::LiveSchema;
+use super::project::{analyze, ProjectSchema};
+use super::settings::{discover_projects, DatabaseSource, Project};
+use super::url::DatabaseUrl;
+use super::{Backend, SchemaFinding};
+use crate::index::WorkspaceIndex;
+
+/// How one project is checked.
+#[derive(Debug, Clone)]
+pub struct ProjectOptions {
+    /// The Django version (for the default `DEFAULT_AUTO_FIELD`).
+    pub django_version: (u32, u32),
+    /// Run the live checks at all (`--no-database`, `database.enabled`).
+    pub live: bool,
+    /// A URL given by the user (`--database-url`, the editor setting, config
+    /// `database.url`): wins over the project's own, and a missing SQLite
+    /// file is then an error, not "no database yet".
+    pub database_url: Option<String>,
+}
+
+/// What a run found.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub findings: Vec<SchemaFinding>,
+    /// Some database was read or tried (its results can change without any
+    /// file changing: not cacheable).
+    pub live_attempted: bool,
+}
+
+/// The environment the run sees (never read here directly: the core does no I/O).
+pub struct Environment<'a> {
+    pub env: &'a dyn Fn(&str) -> Option<String>,
+    pub exists: &'a dyn Fn(&Path) -> bool,
+}
+
+/// Checks every project for which `options` answers (`None` skips it: none
+/// of its files is being checked). `connect` reads a database; its error is
+/// a reason without the password.
+pub fn run(
+    index: &WorkspaceIndex,
+    environment: &Environment<'_>,
+    options: &dyn Fn(&Project) -> Option<ProjectOptions>,
+    connect: &dyn Fn(&DatabaseUrl, &Project) -> Result<LiveSchema, String>,
+) -> Outcome {
+    let mut outcome = Outcome::default();
+    for project in discover_projects(index, environment.env, environment.exists) {
+        let Some(opts) = options(&project) else { continue };
+        let schema = analyze(index, project, opts.django_version);
+        outcome.findings.extend(schema.static_findings());
+        if opts.live {
+            live(&schema, &opts, environment, connect, &mut outcome);
+        }
+    }
+    outcome
+}
+
+fn live(
+    schema: &ProjectSchema,
+    opts: &ProjectOptions,
+    environment: &Environment<'_>,
+    connect: &dyn Fn(&DatabaseUrl, &Project) -> Result<LiveSchema, String>,
+    outcome: &mut Outcome,
+) {
+    let project = &schema.project;
+    let (url, explicit) = match (&opts.database_url, &project.database) {
+        (Some(url), _) => (url.clone(), true),
+        (None, Some(db)) => (db.url.clone(), matches!(db.source, DatabaseSource::Environment(_))),
+        (None, None) => return,
+    };
+    let parsed = match DatabaseUrl::parse(&url, &project.root) {
+        Ok(p) => p,
+        Err(e) => {
+            outcome.live_attempted = true;
+            let shown = crate::config::redact_url(&url);
+            outcome.findings.extend(schema.unavailable(&shown, &e.to_string()));
+            return;
+        }
+    };
+    // A SQLite file the settings name but nobody created yet: no database
+    // to compare with (a fresh checkout), not an error.
+    if let (Backend::Sqlite, Some(path), false) = (parsed.backend(), parsed.sqlite_path(), explicit) {
+        if !(environment.exists)(path) {
+            return;
+        }
+    }
+    outcome.live_attempted = true;
+    match connect(&parsed, project) {
+        Ok(db) => outcome.findings.extend(schema.live_findings(&db, parsed.backend())),
+        Err(reason) => outcome.findings.extend(schema.unavailable(&parsed.redacted(), &reason)),
+    }
+}

@@ -1,0 +1,212 @@
+//! One Django project's schema analysis: its models read, its migrations
+//! replayed, and the findings of both (RDJ503), then — given what the live
+//! database holds — RDJ501/502 and RDJ504–508, or RDJ509 when it could not
+//! be read. Pure: the front ends connect to the database and pass the result.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use super::applied::applied_findings;
+use super::autodetect::detect;
+use super::live::LiveSchema;
+use super::migrations::{plan, read_app_migrations, replay, Migration};
+use super::models::{read_models, AppSpec, Declared};
+use super::settings::Project;
+use super::state::{Origin, ProjectState};
+use super::{drift, Backend, SchemaFinding};
+use crate::index::{FileId, WorkspaceIndex};
+use crate::rules::Rule;
+
+/// The project's schema as read from its files.
+pub struct ProjectSchema {
+    pub project: Project,
+    pub declared: Declared,
+    /// Every app's migration files (apps with a migrations folder).
+    pub migrations: Vec<Migration>,
+    /// The state the migrations build.
+    pub migrated: ProjectState,
+    /// Apps whose models and migrations RDJ503 compares: those with a
+    /// migrations folder whose files we could all read.
+    pub compared_apps: BTreeSet<String>,
+    /// Apps with a migrations folder (RDJ501/502 look at them).
+    pub migrated_apps: BTreeSet<String>,
+    /// Paths of the project's files (settings, manage.py, rxconfig.py, models).
+    paths: BTreeMap<FileId, PathBuf>,
+}
+
+/// The default `DEFAULT_AUTO_FIELD`: `AutoField` up to Django 5.2,
+/// `BigAutoField` from 6.0.
+pub fn version_default_auto_field(django_version: (u32, u32)) -> &'static str {
+    if django_version >= (6, 0) {
+        "django.db.models.BigAutoField"
+    } else {
+        "django.db.models.AutoField"
+    }
+}
+
+pub fn analyze(index: &WorkspaceIndex, project: Project, django_version: (u32, u32)) -> ProjectSchema {
+    let fallback_auto = project
+        .default_auto_field
+        .clone()
+        .unwrap_or_else(|| version_default_auto_field(django_version).to_owned());
+    let specs: Vec<AppSpec> = project
+        .apps
+        .iter()
+        .map(|a| AppSpec {
+            label: a.label.clone(),
+            dir: a.dir.clone(),
+            files: a.models.clone(),
+            default_auto_field: a.default_auto_field.clone().unwrap_or_else(|| fallback_auto.clone()),
+        })
+        .collect();
+    let declared = read_models(index, &specs, &project.auth_user_model);
+    let mut migrations = Vec::new();
+    let mut compared_apps = BTreeSet::new();
+    let mut migrated_apps = BTreeSet::new();
+    for app in &project.apps {
+        let folder = app.dir.join("migrations");
+        let has_folder = !app.migrations.is_empty() || index.file_by_path(&folder.join("__init__.py")).is_some();
+        if !has_folder {
+            continue;
+        }
+        migrated_apps.insert(app.label.clone());
+        let (files, readable) = read_app_migrations(index, &app.label, &app.migrations, &project.auth_user_model);
+        if readable {
+            compared_apps.insert(app.label.clone());
+        }
+        migrations.extend(files);
+    }
+    let migrated = replay(&plan(&migrations));
+    let paths = [project.settings, project.manage_py, project.rxconfig]
+        .into_iter()
+        .flatten()
+        .chain(project.apps.iter().flat_map(|a| a.models.iter().copied()))
+        .map(|f| (f, index.file(f).path.clone()))
+        .collect();
+    ProjectSchema {
+        project,
+        declared,
+        migrations,
+        migrated,
+        compared_apps,
+        migrated_apps,
+        paths,
+    }
+}
+
+impl ProjectSchema {
+    /// RDJ503: models against migrations.
+    pub fn static_findings(&self) -> Vec<SchemaFinding> {
+        detect(&self.declared, &self.migrated, &self.compared_apps)
+    }
+
+    /// The files schema findings can sit on (models, migrations, the files
+    /// that configure the project): a front end connects to the database
+    /// only when one of them is being checked.
+    pub fn files(&self) -> BTreeSet<FileId> {
+        let mut out: BTreeSet<FileId> = self
+            .project
+            .apps
+            .iter()
+            .flat_map(|a| a.models.iter().chain(&a.migrations))
+            .copied()
+            .collect();
+        out.extend(self.project.settings);
+        out.extend(self.project.manage_py);
+        out.extend(self.project.rxconfig);
+        out
+    }
+
+    /// RDJ501/502 and RDJ504–508 against what the database holds.
+    pub fn live_findings(&self, live: &LiveSchema, backend: Backend) -> Vec<SchemaFinding> {
+        let full_plan = plan(&self.migrations);
+        let apps: Vec<(String, Vec<&Migration>, Option<Origin>)> = self
+            .migrated_apps
+            .iter()
+            .map(|label| {
+                // Every file of the app (squashes and their originals), in plan
+                // order with the replaced ones first: the last is the leaf.
+                let mut files: Vec<&Migration> = self.migrations.iter().filter(|m| &m.app == label).collect();
+                let rank = |m: &Migration| full_plan.iter().position(|p| p.name == m.name && p.app == m.app);
+                files.sort_by_key(|m| (rank(m).is_some(), rank(m), m.name.clone()));
+                let fallback = self.models_origin(label);
+                (label.clone(), files, fallback)
+            })
+            .collect();
+        let mut out = applied_findings(&apps, live.applied.as_deref());
+        // Drift: models we read fully, of the project's apps (contrib models
+        // stay as relation targets; they have no origin to report on).
+        let mut state = self.declared.state.clone();
+        state.models.retain(|k, _| !self.declared.uncertain.contains(k));
+        out.extend(drift::compare(&state, live, backend));
+        out
+    }
+
+    /// RDJ509: the database could not be read. `url` must already be redacted.
+    pub fn unavailable(&self, redacted_url: &str, reason: &str) -> Option<SchemaFinding> {
+        let origin = self
+            .project
+            .database
+            .as_ref()
+            .and_then(|d| d.origin.clone())
+            .or_else(|| self.file_start(self.project.settings))
+            .or_else(|| self.file_start(self.project.manage_py))
+            .or_else(|| self.file_start(self.project.rxconfig))
+            .or_else(|| self.project.apps.iter().find_map(|a| self.models_origin(&a.label)))?;
+        Some(SchemaFinding {
+            rule: Rule::RDJ509,
+            message: format!(
+                "The database `{redacted_url}` could not be read: {reason}; the live schema checks did not run"
+            ),
+            path: origin.path,
+            range: origin.range,
+            severity: None,
+        })
+    }
+
+    fn file_start(&self, file: Option<FileId>) -> Option<Origin> {
+        let path = self.paths.get(&file?)?.clone();
+        Some(Origin { path, range: 0..0 })
+    }
+
+    /// The start of an app's first models file.
+    fn models_origin(&self, label: &str) -> Option<Origin> {
+        let app = self.project.apps.iter().find(|a| a.label == label)?;
+        let path = self.paths.get(app.models.first()?)?.clone();
+        Some(Origin { path, range: 0..0 })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::models::tests::load_dir;
+    use crate::schema::settings::discover_projects;
+    use std::path::Path;
+
+    fn static_findings(dir: &str) -> Vec<SchemaFinding> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+        let index = load_dir(&root);
+        let projects = discover_projects(&index, &|_| None, &|p| p.exists());
+        assert!(!projects.is_empty(), "no project in {dir}");
+        projects
+            .into_iter()
+            .flat_map(|p| {
+                assert!(!p.apps.is_empty(), "no apps in {dir}");
+                let schema = analyze(&index, p, (5, 2));
+                assert!(!schema.compared_apps.is_empty());
+                schema.static_findings()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn bundled_projects_have_no_static_findings() {
+        for dir in ["fixtures/shop", "fixtures/accounts", "fixtures/library"] {
+            if Path::new(env!("CARGO_MANIFEST_DIR")).join(dir).exists() {
+                let found = static_findings(dir);
+                assert!(found.is_empty(), "{dir}: {found:#?}");
+            }
+        }
+    }
+}

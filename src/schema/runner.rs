@@ -1,0 +1,159 @@
+//! The schema checks as the front ends run them (`check`, `schema`, the
+//! language server): which projects to look at (those with a checked
+//! models, migration or settings file and an RDJ5xx rule on), which
+//! database (`--database-url`, the editor's or the config's `database.url`,
+//! else the project's own), reading it (the only I/O here, with the
+//! configured timeouts), and the findings handed to the files they name
+//! through the same selection, `# noqa` and severity settings as any finding.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use super::check::{run, Environment, ProjectOptions};
+use super::live::{self, LiveSchema, Timeouts};
+use super::settings::Project;
+use super::url::DatabaseUrl;
+use crate::checker::noqa;
+use crate::config::settings::SettingsResolver;
+use crate::diagnostic::Finding;
+use crate::index::WorkspaceIndex;
+use crate::rules::Rule;
+
+/// The live rules (those that need a database).
+pub const LIVE_RULES: &[Rule] = &[
+    Rule::RDJ501,
+    Rule::RDJ502,
+    Rule::RDJ504,
+    Rule::RDJ505,
+    Rule::RDJ506,
+    Rule::RDJ507,
+    Rule::RDJ508,
+    Rule::RDJ509,
+];
+
+/// `--database-url` / `--no-database`, and the databases read so far (a
+/// `--fix` run analyses several times; the database is read once).
+#[derive(Default)]
+pub struct DatabaseArgs {
+    pub url: Option<String>,
+    pub disabled: bool,
+    read: Mutex<HashMap<String, Result<LiveSchema, String>>>,
+}
+
+impl DatabaseArgs {
+    pub fn new(url: Option<String>, disabled: bool) -> DatabaseArgs {
+        DatabaseArgs {
+            url,
+            disabled,
+            read: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+/// Schema findings per checked file, and whether a database was involved.
+pub fn findings(
+    index: &WorkspaceIndex,
+    resolver: &SettingsResolver,
+    checked: &BTreeSet<&Path>,
+    db: &DatabaseArgs,
+) -> (HashMap<PathBuf, Vec<Finding>>, bool) {
+    let env = |k: &str| std::env::var(k).ok();
+    let exists = |p: &Path| p.exists();
+    let environment = Environment {
+        env: &env,
+        exists: &exists,
+    };
+    let timeouts: Mutex<HashMap<PathBuf, Timeouts>> = Mutex::new(HashMap::new());
+    let options = |project: &Project| -> Option<ProjectOptions> {
+        let files: Vec<&Path> = project_files(index, project)
+            .into_iter()
+            .filter(|p| checked.contains(p))
+            .collect();
+        let enabled = |rules: &[Rule]| {
+            files.iter().any(|p| {
+                let rules_here = resolver.for_file(p).rules_for(p);
+                rules.iter().any(|r| rules_here.contains(*r))
+            })
+        };
+        if !enabled(&[Rule::RDJ503]) && !enabled(LIVE_RULES) {
+            return None;
+        }
+        let settings = resolver.for_dir(&project.root);
+        let version = settings
+            .analysis_options(&project.root.join("settings.py"))
+            .django_version;
+        let config = &settings.database;
+        timeouts.lock().unwrap_or_else(|e| e.into_inner()).insert(
+            project.root.clone(),
+            Timeouts {
+                connect: Duration::from_millis(config.connect_timeout_ms),
+                statement: Duration::from_millis(config.statement_timeout_ms),
+            },
+        );
+        Some(ProjectOptions {
+            django_version: version,
+            live: !db.disabled && config.enabled != Some(false) && enabled(LIVE_RULES),
+            database_url: db.url.clone().or_else(|| config.url.clone()),
+        })
+    };
+    let connect = |url: &DatabaseUrl, project: &Project| -> Result<LiveSchema, String> {
+        let key = url.redacted();
+        if let Some(r) = db.read.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return r.clone();
+        }
+        let t = timeouts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&project.root)
+            .cloned()
+            .unwrap_or_default();
+        let result = live::introspect_blocking(url, t).map_err(|e| e.to_string());
+        db.read
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, result.clone());
+        result
+    };
+    let outcome = run(index, &environment, &options, &connect);
+
+    let mut by_file: HashMap<PathBuf, Vec<Finding>> = HashMap::new();
+    for f in outcome.findings {
+        if !checked.contains(f.path.as_path()) {
+            continue;
+        }
+        let settings = resolver.for_file(&f.path);
+        if !settings.rules_for(&f.path).contains(f.rule) {
+            continue;
+        }
+        let configured = settings.severity_of(f.rule);
+        let mut finding = Finding::new(f.rule, f.message, f.range);
+        finding.severity = match f.severity {
+            // The case decides (RDJ507) unless the config changed the rule's severity.
+            Some(s) if configured == f.rule.default_severity() => s,
+            _ => configured,
+        };
+        by_file.entry(f.path).or_default().push(finding);
+    }
+    for (path, findings) in by_file.iter_mut() {
+        if let Some(id) = index.file_by_path(path) {
+            let entry = index.file(id);
+            let kept = noqa::filter(&entry.text, entry.lines(), std::mem::take(findings));
+            *findings = kept;
+        }
+    }
+    (by_file, outcome.live_attempted)
+}
+
+fn project_files<'i>(index: &'i WorkspaceIndex, project: &Project) -> Vec<&'i Path> {
+    project
+        .apps
+        .iter()
+        .flat_map(|a| a.models.iter().chain(&a.migrations))
+        .chain(project.settings.iter())
+        .chain(project.manage_py.iter())
+        .chain(project.rxconfig.iter())
+        .map(|&f| index.file(f).path.as_path())
+        .collect()
+}

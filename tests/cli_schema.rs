@@ -1,0 +1,367 @@
+//! The schema checks end to end through the binary: RDJ503 without any
+//! database, the `schema` command, and the safety promises of SPEC §4 — a
+//! database is only ever read (a SQLite file stays byte for byte the same),
+//! a password never appears in any output, and an unreachable database is
+//! one RDJ509 finding within the connect timeout while the static checks
+//! still run.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// A copy of `fixtures/shop` (without caches or databases).
+fn shop_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&common::repo().join("fixtures/shop"), dir.path());
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with(".reflex-django-lsp-cache") || name == "__pycache__" {
+            continue;
+        }
+        let target = to.join(&name);
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else if !name.to_string_lossy().ends_with(".sqlite3") {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+fn edit(path: &Path, old: &str, new: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert_eq!(text.matches(old).count(), 1, "{old:?} in {}", path.display());
+    std::fs::write(path, text.replace(old, new)).unwrap();
+}
+
+fn line_of(path: &Path, needle: &str) -> u64 {
+    let text = std::fs::read_to_string(path).unwrap();
+    text.lines().position(|l| l.contains(needle)).expect(needle) as u64 + 1
+}
+
+/// `check DIR --select RDJ5 --output-format json` with extra arguments; the
+/// raw output too (for the password checks).
+fn check(dir: &Path, extra: &[&str], envs: &[(&str, &str)]) -> (Vec<Value>, String, Duration) {
+    let started = Instant::now();
+    let out = common::bin()
+        .arg("check")
+        .arg(dir)
+        .args([
+            "--select",
+            "RDJ5",
+            "--output-format",
+            "json",
+            "--exit-zero",
+            "--no-cache",
+        ])
+        .args(extra)
+        .envs(envs.iter().copied())
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "check failed: {stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let findings: Vec<Value> = serde_json::from_str(&stdout).expect("JSON");
+    (findings, format!("{stdout}{stderr}"), took)
+}
+
+fn summary(findings: &[Value], root: &Path) -> Vec<(String, String, u64)> {
+    let root = root.canonicalize().unwrap();
+    let mut out: Vec<_> = findings
+        .iter()
+        .map(|f| {
+            let file = PathBuf::from(f["filename"].as_str().unwrap());
+            let rel = file.strip_prefix(&root).unwrap_or(&file).display().to_string();
+            (
+                f["code"].as_str().unwrap().to_owned(),
+                rel,
+                f["location"]["row"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn models_matching_their_migrations_give_no_schema_finding() {
+    for project in ["shop", "accounts", "library"] {
+        let dir = common::repo().join("fixtures").join(project);
+        if !dir.exists() {
+            continue;
+        }
+        let (findings, _, _) = check(&dir, &["--no-database"], &[]);
+        assert!(findings.is_empty(), "{project}: {findings:#?}");
+    }
+}
+
+#[test]
+fn a_field_without_migration_is_rdj503_on_its_line_without_any_database() {
+    let dir = shop_copy();
+    let models = dir.path().join("catalog/models.py");
+    edit(
+        &models,
+        "    image_url = models.URLField(blank=True)\n",
+        "    image_url = models.URLField(blank=True)\n    barcode = models.CharField(max_length=13, blank=True)\n",
+    );
+    edit(
+        &models,
+        "    phone = models.CharField(max_length=32, blank=True)",
+        "    phone = models.CharField(max_length=40, blank=True)",
+    );
+    let (findings, _, _) = check(dir.path(), &["--no-database"], &[]);
+    assert_eq!(
+        summary(&findings, dir.path()),
+        [
+            (
+                "RDJ503".to_owned(),
+                "catalog/models.py".to_owned(),
+                line_of(&models, "barcode = ")
+            ),
+            (
+                "RDJ503".to_owned(),
+                "catalog/models.py".to_owned(),
+                line_of(&models, "phone = ")
+            ),
+        ]
+    );
+    let messages: Vec<&str> = findings.iter().map(|f| f["message"].as_str().unwrap()).collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with("Add field `barcode` to `product`")),
+        "{messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with("Alter field `phone` on `customer`")),
+        "{messages:?}"
+    );
+    // `# noqa` works as for any rule.
+    edit(
+        &models,
+        "    barcode = models.CharField(max_length=13, blank=True)\n",
+        "    barcode = models.CharField(max_length=13, blank=True)  # noqa: RDJ503\n",
+    );
+    let (findings, _, _) = check(dir.path(), &["--no-database"], &[]);
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+}
+
+#[test]
+fn an_unreachable_database_is_one_rdj509_within_the_timeout_and_static_checks_still_run() {
+    let dir = shop_copy();
+    let models = dir.path().join("catalog/models.py");
+    edit(
+        &models,
+        "    image_url = models.URLField(blank=True)\n",
+        "    image_url = models.URLField(blank=True)\n    barcode = models.CharField(max_length=13, blank=True)\n",
+    );
+    std::fs::write(
+        dir.path().join(".reflex-django-lsp.toml"),
+        "[database]\nconnect-timeout-ms = 800\n",
+    )
+    .unwrap();
+    for url in [
+        "postgres://shop:Sup3r-S3cret-pw@127.0.0.1:1/shop",
+        "mysql://shop:Sup3r-S3cret-pw@127.0.0.1:1/shop",
+        // A blackhole address: nothing answers, the connect timeout decides.
+        "postgres://shop:Sup3r-S3cret-pw@10.255.255.1:5432/shop",
+    ] {
+        let (findings, raw, took) = check(dir.path(), &["--database-url", url], &[]);
+        assert!(!raw.contains("Sup3r-S3cret-pw"), "password printed: {raw}");
+        let codes = summary(&findings, dir.path());
+        let unavailable: Vec<_> = codes.iter().filter(|c| c.0 == "RDJ509").collect();
+        assert_eq!(unavailable.len(), 1, "{url}: {codes:?}");
+        assert_eq!(
+            unavailable[0].1, "shop_project/settings.py",
+            "on the file that configures the database"
+        );
+        assert!(
+            codes.iter().any(|c| c.0 == "RDJ503"),
+            "static checks still run: {codes:?}"
+        );
+        assert!(took < Duration::from_millis(800 + 2500), "{url}: took {took:?}");
+        let message = findings.iter().find(|f| f["code"] == "RDJ509").unwrap()["message"]
+            .as_str()
+            .unwrap();
+        assert!(message.contains("***"), "the URL shown without its password: {message}");
+    }
+    // The same through the environment, and in every output format.
+    for format in ["full", "concise", "json-lines", "github", "sarif"] {
+        let out = common::bin()
+            .current_dir(dir.path())
+            .args([
+                "check",
+                ".",
+                "--select",
+                "RDJ5",
+                "--no-cache",
+                "--output-format",
+                format,
+            ])
+            .env("DATABASE_URL", "postgres://shop:Sup3r-S3cret-pw@127.0.0.1:1/shop")
+            .output()
+            .unwrap();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(all.contains("RDJ509"), "{format}: {all}");
+        assert!(!all.contains("Sup3r-S3cret-pw"), "{format}: password printed: {all}");
+    }
+}
+
+#[test]
+fn a_sqlite_file_the_settings_name_but_nobody_created_is_no_finding() {
+    // The shop's settings name BASE_DIR / "db.sqlite3", which a fresh
+    // checkout does not have: no database yet, nothing to compare.
+    let dir = shop_copy();
+    let (findings, _, _) = check(dir.path(), &[], &[]);
+    assert!(findings.is_empty(), "{findings:#?}");
+    assert!(!dir.path().join("db.sqlite3").exists(), "never created");
+    // Named explicitly, a missing file is an error (and still not created).
+    let missing = dir.path().join("missing.db");
+    let url = format!("sqlite:///{}", missing.display());
+    let (findings, _, _) = check(dir.path(), &["--database-url", &url], &[]);
+    let codes = summary(&findings, dir.path());
+    assert_eq!(codes.iter().filter(|c| c.0 == "RDJ509").count(), 1, "{codes:?}");
+    assert!(!missing.exists());
+}
+
+/// Real Django migrates a copy of the shop into a SQLite file.
+fn migrated_shop() -> Option<(tempfile::TempDir, PathBuf)> {
+    let python = match common::django_python() {
+        Ok(p) => p,
+        Err(why) => {
+            common::skip_or_fail(&why);
+            return None;
+        }
+    };
+    let dir = shop_copy();
+    let db = dir.path().join("db.sqlite3");
+    let out = Command::new(python)
+        .arg(common::repo().join("tests/schema/django_db.py"))
+        .args(["--project"])
+        .arg(dir.path())
+        .args([
+            "--url",
+            &format!("sqlite:///{}", db.display()),
+            "--",
+            "migrate",
+            "--noinput",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "migrate: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some((dir, db))
+}
+
+#[test]
+fn a_migrated_sqlite_database_is_read_and_never_written() {
+    let Some((dir, db)) = migrated_shop() else { return };
+    let before = std::fs::read(&db).unwrap();
+    let modified = std::fs::metadata(&db).unwrap().modified().unwrap();
+    // The settings' own database (BASE_DIR / "db.sqlite3"): it exists now.
+    let (findings, _, _) = check(dir.path(), &[], &[]);
+    assert!(findings.is_empty(), "{findings:#?}");
+    // Drift appears once the models change: RDJ503 and RDJ505 on the field.
+    let models = dir.path().join("catalog/models.py");
+    edit(
+        &models,
+        "    image_url = models.URLField(blank=True)\n",
+        "    image_url = models.URLField(blank=True)\n    barcode = models.CharField(max_length=13, blank=True)\n",
+    );
+    let (findings, _, _) = check(dir.path(), &[], &[]);
+    let line = line_of(&models, "barcode = ");
+    assert_eq!(
+        summary(&findings, dir.path()),
+        [
+            ("RDJ503".to_owned(), "catalog/models.py".to_owned(), line),
+            ("RDJ505".to_owned(), "catalog/models.py".to_owned(), line),
+        ]
+    );
+    assert_eq!(std::fs::read(&db).unwrap(), before, "the database file changed");
+    assert_eq!(std::fs::metadata(&db).unwrap().modified().unwrap(), modified);
+    for suffix in ["-wal", "-shm", "-journal"] {
+        let side = PathBuf::from(format!("{}{suffix}", db.display()));
+        assert!(
+            !side.exists() || std::fs::metadata(&side).unwrap().len() == 0,
+            "{} written",
+            side.display()
+        );
+    }
+}
+
+#[test]
+fn the_schema_command_prints_tables_per_backend_and_the_drift() {
+    let dir = common::repo().join("fixtures/shop");
+    let out = common::bin()
+        .args(["schema"])
+        .arg(&dir)
+        .args(["--no-database"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("catalog.Product → table catalog_product"), "{text}");
+    assert!(text.contains("Drift: none"), "{text}");
+    let out = common::bin()
+        .args(["schema"])
+        .arg(&dir)
+        .args(["--no-database", "--output-format", "json"])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let tables = json["projects"][0]["tables"].as_array().unwrap();
+    let product = tables
+        .iter()
+        .find(|t| t["table"]["sqlite"] == "catalog_product")
+        .unwrap();
+    let sku = product["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "sku")
+        .unwrap();
+    assert_eq!(sku["types"]["sqlite"], "varchar(32)");
+    assert_eq!(sku["types"]["postgresql"], "varchar(32)");
+    let id = product["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "id")
+        .unwrap();
+    assert_eq!(id["types"]["sqlite"], "integer");
+    assert!(
+        id["types"]["postgresql"].as_str().unwrap().starts_with("bigint"),
+        "{id}"
+    );
+    let m2m = tables
+        .iter()
+        .find(|t| t["table"]["sqlite"] == "catalog_product_tags")
+        .unwrap();
+    assert_eq!(m2m["many_to_many_field"], "tags");
+    assert_eq!(json["findings"].as_array().unwrap().len(), 0);
+}
