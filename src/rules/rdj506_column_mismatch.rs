@@ -1,7 +1,10 @@
 declare_rule! {
     /// ## What it does
     /// Reports a column whose type, nullability, length or precision differs from
-    /// what the field declares (as Django would create it for this backend).
+    /// what the field declares, as Django would create it for this backend
+    /// (`varchar(200)` and `character varying(200)` are the same type; SQLite's
+    /// `decimal` has no precision to compare). Fields of custom classes are
+    /// compared only on what is certain.
     ///
     /// ## Why is this bad?
     /// Writes that the model allows fail in the database (a longer string than

@@ -39,6 +39,13 @@ pub struct ExpectedTable {
     pub complete: bool,
     /// Unique constraints (primary keys excluded).
     pub uniques: Vec<ExpectedConstraint>,
+    /// Column sets the model may legitimately have a unique index on: every
+    /// unique declaration, the forms not expected above included
+    /// (conditional, deferrable or covering constraints, a `unique=` we
+    /// cannot read, a field subclass that may set it itself), and primary
+    /// keys. `None` when some declaration could not be resolved: then no
+    /// unique index of the table can be called undeclared.
+    pub declared_unique: Option<Vec<Vec<String>>>,
     /// Indexes Django creates or the database needs (`db_index`, foreign
     /// keys, `Meta.indexes`).
     pub indexes: Vec<ExpectedConstraint>,
@@ -514,6 +521,16 @@ fn column_of(model: &ModelState, name: &str, backend: Backend) -> Option<String>
     Some(backend_identifier(f.column()?, backend))
 }
 
+/// Adds a declared unique column set; an unresolved one (`None`) makes the
+/// whole list unknown.
+fn declare(declared: &mut Option<Vec<Vec<String>>>, cols: Option<Vec<String>>) {
+    match (declared.as_mut(), cols) {
+        (Some(list), Some(cols)) => list.push(cols),
+        (Some(_), None) => *declared = None,
+        (None, _) => {}
+    }
+}
+
 /// Names from a `fields=[...]` value (strings only), `-` prefixes removed.
 fn name_list(v: &Value) -> Option<Vec<String>> {
     v.as_list()?
@@ -533,6 +550,7 @@ fn model_table(state: &ProjectState, model: &ModelState, backend: Backend) -> Ex
         columns: Vec::new(),
         complete: true,
         uniques: Vec::new(),
+        declared_unique: Some(Vec::new()),
         indexes: Vec::new(),
         foreign_keys: Vec::new(),
     };
@@ -540,10 +558,11 @@ fn model_table(state: &ProjectState, model: &ModelState, backend: Backend) -> Ex
     for field in &model.fields {
         if field.class.as_deref() == Some("CompositePrimaryKey") {
             let names = field.kwarg("field_names").and_then(name_list);
-            if let Some(cols) = names
+            let cols: Option<Vec<String>> = names
                 .as_ref()
-                .and_then(|n| n.iter().map(|n| column_of(model, n, backend)).collect())
-            {
+                .and_then(|n| n.iter().map(|n| column_of(model, n, backend)).collect());
+            declare(&mut table.declared_unique, cols.clone());
+            if let Some(cols) = cols {
                 table.uniques.push(ExpectedConstraint {
                     columns: cols,
                     source: ConstraintSource::CompositePrimaryKey(names.unwrap_or_default()),
@@ -606,6 +625,9 @@ fn model_table(state: &ProjectState, model: &ModelState, backend: Backend) -> Ex
         } else {
             flag(field, "unique", false)
         };
+        if is_pk || unique != Some(false) || !plain {
+            declare(&mut table.declared_unique, Some(vec![column.clone()]));
+        }
         if unique == Some(true) && !limited && !is_pk {
             table.uniques.push(ExpectedConstraint {
                 columns: vec![column.clone()],
@@ -664,16 +686,21 @@ fn model_table(state: &ProjectState, model: &ModelState, backend: Backend) -> Ex
     };
     // Meta.unique_together: a list of name lists, or one flat name list.
     let mut together = Vec::new();
-    if let Some(groups) = model.options.get("unique_together").and_then(Value::as_list) {
-        if groups.iter().all(|g| g.as_str().is_some()) {
-            together.extend(name_list(&Value::List(groups.to_vec())));
-        } else {
-            together.extend(groups.iter().filter_map(name_list));
-        }
+    match model.options.get("unique_together") {
+        None => {}
+        Some(v) => match v.as_list() {
+            Some(groups) if groups.iter().all(|g| g.as_str().is_some()) => {
+                together.push(name_list(&Value::List(groups.to_vec())));
+            }
+            Some(groups) => together.extend(groups.iter().map(name_list)),
+            None => table.declared_unique = None,
+        },
     }
     let mut meta_uniques = Vec::new();
     for names in together {
-        if let Some(cols) = columns_of(&names) {
+        let cols = names.as_ref().and_then(|n| columns_of(n));
+        declare(&mut table.declared_unique, cols.clone());
+        if let (Some(names), Some(cols)) = (names, cols) {
             meta_uniques.push(ExpectedConstraint {
                 columns: cols,
                 source: ConstraintSource::UniqueTogether(names),
@@ -681,17 +708,22 @@ fn model_table(state: &ProjectState, model: &ModelState, backend: Backend) -> Ex
             });
         }
     }
-    for c in model
-        .options
-        .get("constraints")
-        .and_then(Value::as_list)
-        .unwrap_or_default()
-    {
+    let constraints = model.options.get("constraints");
+    if constraints.is_some_and(|c| c.as_list().is_none()) {
+        table.declared_unique = None;
+    }
+    for c in constraints.and_then(Value::as_list).unwrap_or_default() {
         let Value::Call { func: _, args, kwargs } = c else {
+            table.declared_unique = None;
             continue;
         };
         if c.last_name() != Some("UniqueConstraint") || !args.is_empty() {
+            // Expression-based constraints cover no plain column set.
             continue;
+        }
+        if c.call_kwarg("fields").is_some() {
+            let cols = c.call_kwarg("fields").and_then(name_list).and_then(|n| columns_of(&n));
+            declare(&mut table.declared_unique, cols);
         }
         // Partial, covering, deferrable, expression or NULLS [NOT] DISTINCT
         // constraints are created only where supported, or differ in shape.
@@ -827,6 +859,7 @@ fn m2m_table(state: &ProjectState, model: &ModelState, field: &Field, backend: B
         columns,
         complete: true,
         uniques: vec![constraint(vec![from_col.clone(), to_col.clone()])],
+        declared_unique: Some(vec![vec![from_col.clone(), to_col.clone()]]),
         indexes: vec![constraint(vec![from_col]), constraint(vec![to_col])],
         foreign_keys,
     })

@@ -4,14 +4,16 @@
 //! Only tables of models in the state are looked at: tables of apps the
 //! state does not know (contrib apps not modelled, other projects sharing
 //! the database) are never reported. Constraints compare by their set of
-//! columns, never by name (names differ per backend and carry hashes), and
-//! only what the models declare is looked for: extra indexes or constraints
-//! in the database are not reported.
+//! columns, never by name (names differ per backend and carry hashes).
+//! What the models declare is looked for; of what else the database has,
+//! only unique constraints are reported (they reject rows the model
+//! allows): extra indexes and foreign keys are not.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::columns::{
-    canonical_type, expected_tables, ConstraintSource, ExpectedConstraint, ExpectedForeignKey, ExpectedTable,
+    canonical_type, expected_tables, ConstraintSource, ExpectedColumn, ExpectedConstraint, ExpectedForeignKey,
+    ExpectedTable,
 };
 use super::live::{LiveColumn, LiveSchema, LiveTable};
 use super::state::{Origin, ProjectState};
@@ -141,6 +143,43 @@ pub fn compare(state: &ProjectState, live: &LiveSchema, backend: Backend) -> Vec
             );
             sink.push(Rule::RDJ508, message, u.origin.as_ref(), None);
         }
+        // Unique constraints the models do not declare: the database rejects
+        // rows the model allows.
+        if let (true, Some(declared)) = (table.complete, &table.declared_unique) {
+            let declared: Vec<BTreeSet<String>> =
+                declared.iter().map(|d| d.iter().map(|c| fold(c)).collect()).collect();
+            let expected_cols: BTreeMap<String, &ExpectedColumn> =
+                table.columns.iter().map(|c| (fold(&c.name), c)).collect();
+            for ix in live_table.indexes.iter().filter(|i| i.unique && !i.primary) {
+                let set: BTreeSet<String> = ix.columns.iter().map(|c| fold(c)).collect();
+                let plain_columns = !set.is_empty() && set.iter().all(|c| expected_cols.contains_key(c));
+                if !plain_columns || shapes.is_primary(&set) || declared.contains(&set) || !seen.insert((true, set)) {
+                    continue;
+                }
+                let cols: Vec<&ExpectedColumn> = ix
+                    .columns
+                    .iter()
+                    .filter_map(|c| expected_cols.get(&fold(c)).copied())
+                    .collect();
+                let names: Vec<String> = cols.iter().map(|c| c.name.clone()).collect();
+                let (owner, origin) = match cols.as_slice() {
+                    [one] => (owner(table, &one.field), one.origin.as_ref()),
+                    _ => (
+                        table
+                            .m2m_field
+                            .as_ref()
+                            .map_or_else(|| table.label.clone(), |f| format!("{}.{f}", table.label)),
+                        table.origin.as_ref(),
+                    ),
+                };
+                let message = format!(
+                    "Table `{}` has a unique constraint on {} that `{owner}` does not declare",
+                    table.name,
+                    column_list(&names)
+                );
+                sink.push(Rule::RDJ508, message, origin, None);
+            }
+        }
         for ix in &table.indexes {
             let set: BTreeSet<String> = ix.columns.iter().map(|c| fold(c)).collect();
             if !present(&ix.columns) || shapes.has_index(&set) || !seen.insert((false, set)) {
@@ -244,6 +283,7 @@ fn declared_by(table: &ExpectedTable, c: &ExpectedConstraint) -> String {
 /// The unique column sets and index column lists of a live table, the
 /// primary key included (SQLite's rowid primary key has no index entry).
 struct Shapes {
+    primary: Option<BTreeSet<String>>,
     uniques: Vec<BTreeSet<String>>,
     indexes: Vec<Vec<String>>,
 }
@@ -268,11 +308,21 @@ impl Shapes {
             .filter(|c| c.primary_key)
             .map(|c| fold(backend, &c.name))
             .collect();
-        if !pk.is_empty() {
-            uniques.push(pk.iter().cloned().collect());
+        let primary = (!pk.is_empty()).then(|| pk.iter().cloned().collect::<BTreeSet<String>>());
+        if let Some(p) = &primary {
+            uniques.push(p.clone());
             indexes.push(pk);
         }
-        Shapes { uniques, indexes }
+        Shapes {
+            primary,
+            uniques,
+            indexes,
+        }
+    }
+
+    /// The primary key is exactly these columns.
+    fn is_primary(&self, set: &BTreeSet<String>) -> bool {
+        self.primary.as_ref() == Some(set)
     }
 
     /// A unique constraint (or the primary key) on exactly these columns.
@@ -493,7 +543,7 @@ mod tests {
             .collect()
     }
 
-    fn product(live: &mut LiveSchema) -> &mut LiveTable {
+    fn product_table(live: &mut LiveSchema) -> &mut LiveTable {
         live.tables.get_mut("catalog_product").unwrap()
     }
 
@@ -528,7 +578,7 @@ mod tests {
     #[test]
     fn rdj505_missing_column_and_nothing_cascades() {
         let (st, mut live) = shop();
-        product(&mut live)
+        product_table(&mut live)
             .columns
             .retain(|c| c.name != "sku" && c.name != "category_id");
         assert_eq!(
@@ -552,7 +602,7 @@ mod tests {
     #[test]
     fn rdj506_type_length_precision_nullability() {
         let (st, mut live) = shop();
-        let t = product(&mut live);
+        let t = product_table(&mut live);
         t.columns[1].raw_type = "character varying(100)".into();
         t.columns[3].raw_type = "numeric(12,2)".into();
         t.columns[4].nullable = false;
@@ -573,7 +623,7 @@ mod tests {
     #[test]
     fn rdj507_unknown_columns_error_only_when_inserts_fail() {
         let (st, mut live) = shop();
-        let t = product(&mut live);
+        let t = product_table(&mut live);
         t.columns.push(col("legacy", "character varying(10)", false));
         t.columns.push(LiveColumn {
             has_default: true,
@@ -604,7 +654,7 @@ mod tests {
     #[test]
     fn rdj508_unique_index_and_foreign_keys_by_column_set() {
         let (st, mut live) = shop();
-        let t = product(&mut live);
+        let t = product_table(&mut live);
         // The unique on sku gone (the _like index is not unique), the
         // unique_together gone, the FK index replaced by a two-column index
         // leading with category_id (which satisfies it), the FK re-pointed.
@@ -630,6 +680,68 @@ mod tests {
                  for `catalog.Product.tags`",
             ]
         );
+    }
+
+    #[test]
+    fn rdj508_unique_constraints_the_model_does_not_declare() {
+        let (mut st, mut live) = shop();
+        // A conditional UniqueConstraint on `name` explains a unique index
+        // on it; nothing explains the one on `price`, nor on (sku, price).
+        let product = st
+            .models
+            .get_mut(&crate::schema::state::ModelKey::new("catalog", "product"))
+            .unwrap();
+        product.options.insert(
+            "constraints".into(),
+            Value::List(vec![Value::Call {
+                func: "models.UniqueConstraint".into(),
+                args: vec![],
+                kwargs: vec![
+                    ("fields".into(), names(&["name"])),
+                    ("name".into(), s("partial")),
+                    ("condition".into(), Value::Opaque("Q(x=1)".into())),
+                ],
+            }]),
+        );
+        let t = product_table(&mut live);
+        t.indexes.push(index("partial", &["name"], true));
+        t.indexes.push(index("by_hand", &["price"], true));
+        t.indexes.push(index("pair", &["price", "sku"], true));
+        t.indexes.push(index("expression", &[""], true));
+        t.indexes.push(index("plain", &["price", "note"], false));
+        live.tables
+            .get_mut("catalog_product_tags")
+            .unwrap()
+            .indexes
+            .push(index("one_tag", &["tag_id"], true));
+        let got: Vec<_> = run(&st, &live)
+            .into_iter()
+            .map(|(r, p, m)| format!("{r} {p} {m}"))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "RDJ508 field:price Table `catalog_product` has a unique constraint on `price` that \
+                 `catalog.Product.price` does not declare",
+                "RDJ508 model:catalog.Product Table `catalog_product` has a unique constraint on (`price`, `sku`) \
+                 that `catalog.Product` does not declare",
+                "RDJ508 field:tags Table `catalog_product_tags` has a unique constraint on `tag_id` that \
+                 `catalog.Product.tags` does not declare",
+            ]
+        );
+        // A field subclass may make itself unique: not reported.
+        let product = st
+            .models
+            .get_mut(&crate::schema::state::ModelKey::new("catalog", "product"))
+            .unwrap();
+        product
+            .fields
+            .iter_mut()
+            .find(|f| f.name == "price")
+            .unwrap()
+            .written_class = "money.MoneyField".into();
+        let got = run(&st, &live);
+        assert_eq!(got.len(), 2, "{got:?}");
     }
 
     #[test]
