@@ -582,7 +582,10 @@ fn model_table(state: &ProjectState, model: &ModelState, backend: Backend) -> Ex
         let plain = is_plain(field);
         let primary_key = flag(field, "primary_key", false);
         let db_type = field_db_type(state, model, field, backend);
+        // A generated column is created without NOT NULL, whatever `null`.
+        let generated = field.class.as_deref() == Some("GeneratedField");
         let null = match primary_key {
+            _ if generated => None,
             Some(true) => None,
             None => None,
             Some(false) if plain => flag(field, "null", false),
@@ -1466,10 +1469,11 @@ pub(crate) mod tests {
             &[("through", s("taggit.taggeditem")), ("to", s("taggit.tag"))],
         );
         tagged.class = None;
+        let generated = field("total", "GeneratedField", &[("db_persist", Value::Bool(true))]);
         let st = state(vec![model(
             "a",
             "M",
-            vec![auto("AutoField"), custom, unresolved, tagged],
+            vec![auto("AutoField"), custom, unresolved, tagged, generated],
             &[],
         )]);
         let t = expected_tables(&st, Backend::Postgres);
@@ -1477,6 +1481,7 @@ pub(crate) mod tests {
         assert_eq!(col(m, "money").db_type, None);
         assert_eq!(col(m, "money").null, None);
         assert_eq!(col(m, "thing").db_type, None);
+        assert_eq!((col(m, "total").db_type.clone(), col(m, "total").null), (None, None));
         assert!(m.columns.iter().all(|c| c.name != "tags"));
         assert!(!m.complete, "an unresolved relation-like field may own columns");
     }

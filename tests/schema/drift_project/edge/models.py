@@ -6,7 +6,7 @@ Migrations are made by the test (`makemigrations edge`) in a copy.
 import uuid
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 
 class Stamped(models.Model):
@@ -40,6 +40,9 @@ class Place(Stamped):
     notes = models.TextField(db_index=True)
     flag = models.BooleanField(null=True)
     legacy = models.IntegerField(db_column="LegacyCol", default=0)
+    total = models.GeneratedField(
+        expression=F("big") + F("small"), output_field=models.BigIntegerField(), db_persist=True
+    )
 
     class Meta:
         db_table = "edge_places"
