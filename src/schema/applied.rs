@@ -28,18 +28,28 @@ pub fn applied_findings(
                 replaced_by.insert(r.clone(), m);
             }
         }
-        let squash_applied = |m: &Migration| {
-            recorded.contains(&(m.app.clone(), m.name.clone()))
-                || (!m.replaces.is_empty() && m.replaces.iter().all(|r| recorded.contains(r)))
+        // Django's loader: a squash stands in for its originals unless they
+        // are partly applied; then the originals stay and the squash goes.
+        let replaced_state = |s: &Migration| {
+            let applied = s.replaces.iter().filter(|r| recorded.contains(*r)).count();
+            (applied == s.replaces.len(), applied > 0)
         };
         for m in files {
             let key = (m.app.clone(), m.name.clone());
-            let applied_here = if m.replaces.is_empty() {
-                recorded.contains(&key) || replaced_by.get(&key).is_some_and(|s| squash_applied(s))
+            let applied_here = if !m.replaces.is_empty() {
+                match replaced_state(m) {
+                    (true, _) => true,
+                    (false, true) => true, // not in the graph: its originals speak
+                    (false, false) => recorded.contains(&key),
+                }
+            } else if let Some(s) = replaced_by.get(&key) {
+                match replaced_state(s) {
+                    (true, _) => true,
+                    (false, true) => recorded.contains(&key),
+                    (false, false) => true, // replaced: the squash speaks
+                }
             } else {
-                // Partly applied originals: Django uses the originals, whose own
-                // findings say what is missing; the squash itself is fine.
-                squash_applied(m) || m.replaces.iter().any(|r| recorded.contains(r) && present.contains(r))
+                recorded.contains(&key)
             };
             if !applied_here {
                 out.push(SchemaFinding {
