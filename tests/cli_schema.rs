@@ -173,12 +173,22 @@ fn an_unreachable_database_is_one_rdj509_within_the_timeout_and_static_checks_st
         "[database]\nconnect-timeout-ms = 800\n",
     )
     .unwrap();
+    // A server that accepts connections and never answers: the connect
+    // timeout decides.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let conns: Vec<_> = silent.incoming().take(8).collect();
+        std::thread::sleep(Duration::from_secs(30));
+        drop(conns);
+    });
     for url in [
-        "postgres://shop:Sup3r-S3cret-pw@127.0.0.1:1/shop",
-        "mysql://shop:Sup3r-S3cret-pw@127.0.0.1:1/shop",
-        // A blackhole address: nothing answers, the connect timeout decides.
-        "postgres://shop:Sup3r-S3cret-pw@10.255.255.1:5432/shop",
+        "postgres://shop:Sup3r-S3cret-pw@127.0.0.1:1/shop".to_owned(),
+        "mysql://shop:Sup3r-S3cret-pw@127.0.0.1:1/shop".to_owned(),
+        format!("postgres://shop:Sup3r-S3cret-pw@127.0.0.1:{port}/shop"),
+        format!("mysql://shop:Sup3r-S3cret-pw@127.0.0.1:{port}/shop"),
     ] {
+        let url = url.as_str();
         let (findings, raw, took) = check(dir.path(), &["--database-url", url], &[]);
         assert!(!raw.contains("Sup3r-S3cret-pw"), "password printed: {raw}");
         let codes = summary(&findings, dir.path());
