@@ -6,11 +6,11 @@
 //! milliseconds) with `lock_wait_timeout`; the session is made read-only
 //! (`SET SESSION TRANSACTION READ ONLY`: a read-only transaction alone would
 //! let a DDL statement commit it implicitly and run) and everything is read
-//! in a `START TRANSACTION READ ONLY` that is rolled back. The driver's own session
-//! set-up (`SET sql_mode…, time_zone…, NAMES…`) is turned off. The catalog
-//! is read from `information_schema` (COLUMNS joined with TABLES for base
-//! tables only, STATISTICS, KEY_COLUMN_USAGE) for `DATABASE()`, one
-//! statement each, through the text protocol (no prepared statements).
+//! in a `START TRANSACTION READ ONLY` that is rolled back. The driver's own
+//! session set-up (`SET sql_mode…, time_zone…, NAMES…`) is turned off. The
+//! catalog is read from `information_schema` (COLUMNS of the base tables in
+//! TABLES, STATISTICS, KEY_COLUMN_USAGE) for `DATABASE()`, one statement
+//! each, through the text protocol (no prepared statements).
 
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlDatabaseError, MySqlRow};
 use sqlx::{ConnectOptions, Connection, Row};
@@ -20,10 +20,13 @@ use super::{
 };
 use crate::schema::url::DatabaseUrl;
 
+/// Base tables only (not views). A semi-join: joining `TABLES` itself makes
+/// MariaDB open every table for its statistics (25x slower).
 const COLUMNS: &str = "SELECT c.TABLE_NAME, c.COLUMN_NAME, c.COLUMN_TYPE, c.IS_NULLABLE, c.COLUMN_DEFAULT, c.EXTRA \
-     FROM information_schema.COLUMNS c JOIN information_schema.TABLES t \
-       ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME \
-     WHERE c.TABLE_SCHEMA = DATABASE() AND t.TABLE_TYPE = 'BASE TABLE' \
+     FROM information_schema.COLUMNS c \
+     WHERE c.TABLE_SCHEMA = DATABASE() AND c.TABLE_NAME IN ( \
+       SELECT t.TABLE_NAME FROM information_schema.TABLES t \
+       WHERE t.TABLE_SCHEMA = DATABASE() AND t.TABLE_TYPE = 'BASE TABLE') \
      ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION";
 
 /// An expression key part (MySQL 8 functional index) has no COLUMN_NAME.

@@ -30,28 +30,36 @@ const TABLES: &str = "WITH s AS ( \
        WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition \
        ORDER BY c.relname, s.pos) ";
 
-const COLUMNS: &str = "SELECT t.relname::text, a.attname::text, \
+const COLUMNS: &str = "SELECT t.oid::int8, t.relname::text, a.attname::text, \
        pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull, \
        (a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> '') \
      FROM t JOIN pg_catalog.pg_attribute a ON a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped \
      ORDER BY t.relname, a.attnum";
 
-/// Key parts only (not `INCLUDE` columns); an expression part has no column.
-const INDEXES: &str = "SELECT t.relname::text, ic.relname::text, i.indisunique, i.indisprimary, a.attname::text \
-     FROM t JOIN pg_catalog.pg_index i ON i.indrelid = t.oid \
-       JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid \
-       CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) \
-       LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum AND k.attnum > 0 \
-     WHERE k.ord <= i.indnkeyatts \
-     ORDER BY t.relname, ic.relname, k.ord";
+// The indexes and foreign keys of every table in the search path's schemas,
+// by table oid: the tables read above are picked out of them by oid. (Not
+// joined with the table list, which stale catalog statistics, e.g. right
+// after a large `migrate`, could turn into a tables x constraints loop.)
 
-const FOREIGN_KEYS: &str = "SELECT t.relname::text, a.attname::text, rc.relname::text, ra.attname::text \
-     FROM t JOIN pg_catalog.pg_constraint con ON con.conrelid = t.oid AND con.contype = 'f' \
+/// Key parts only (not `INCLUDE` columns); an expression part has no column.
+const INDEXES: &str = "SELECT i.indrelid::int8, ic.relname::text, i.indisunique, i.indisprimary, a.attname::text \
+     FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid \
+       CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) \
+       LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum AND k.attnum > 0 \
+     WHERE ic.relnamespace IN (SELECT n.oid FROM pg_catalog.pg_namespace n \
+         WHERE n.nspname = ANY (current_schemas(false))) \
+       AND k.ord <= i.indnkeyatts \
+     ORDER BY i.indrelid, ic.relname, k.ord";
+
+const FOREIGN_KEYS: &str = "SELECT con.conrelid::int8, a.attname::text, rc.relname::text, ra.attname::text \
+     FROM pg_catalog.pg_constraint con \
        JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid \
        CROSS JOIN LATERAL unnest(con.conkey, con.confkey) WITH ORDINALITY AS k(col, refcol, ord) \
        JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.col \
        JOIN pg_catalog.pg_attribute ra ON ra.attrelid = con.confrelid AND ra.attnum = k.refcol \
-     ORDER BY t.relname, con.conname, k.ord";
+     WHERE con.contype = 'f' AND con.connamespace IN (SELECT n.oid FROM pg_catalog.pg_namespace n \
+         WHERE n.nspname = ANY (current_schemas(false))) \
+     ORDER BY con.conrelid, con.conname, k.ord";
 
 fn options(url: &DatabaseUrl) -> PgConnectOptions {
     // Like libpq (and so Django): PG* environment variables and ~/.pgpass
@@ -136,37 +144,42 @@ pub(crate) async fn introspect(url: &DatabaseUrl, t: Timeouts) -> Result<LiveSch
 
 async fn read(conn: &mut PgConnection, url: &DatabaseUrl, t: Timeouts, q: &mut usize) -> Result<LiveSchema, LiveError> {
     let mut b = Builder::default();
+    let mut names: std::collections::HashMap<i64, String> = Default::default();
     let doing = "reading the columns";
     for r in run(conn, q, t, url, &format!("{TABLES}{COLUMNS}"), doing).await? {
         let get = |e| LiveError::from_sqlx(e, doing, url);
-        let table: String = r.try_get(0).map_err(get)?;
-        let name: String = r.try_get(1).map_err(get)?;
-        let ty: String = r.try_get(2).map_err(get)?;
-        let notnull: bool = r.try_get(3).map_err(get)?;
-        let has_default: bool = r.try_get(4).map_err(get)?;
+        let oid: i64 = r.try_get(0).map_err(get)?;
+        let table: String = r.try_get(1).map_err(get)?;
+        let name: String = r.try_get(2).map_err(get)?;
+        let ty: String = r.try_get(3).map_err(get)?;
+        let notnull: bool = r.try_get(4).map_err(get)?;
+        let has_default: bool = r.try_get(5).map_err(get)?;
         b.column(&table, column(name, &ty, !notnull, has_default, false));
+        names.entry(oid).or_insert(table);
     }
     let doing = "reading the indexes";
-    for r in run(conn, q, t, url, &format!("{TABLES}{INDEXES}"), doing).await? {
+    for r in run(conn, q, t, url, INDEXES, doing).await? {
         let get = |e| LiveError::from_sqlx(e, doing, url);
-        let table: String = r.try_get(0).map_err(get)?;
+        let oid: i64 = r.try_get(0).map_err(get)?;
+        let Some(table) = names.get(&oid) else { continue };
         let index: String = r.try_get(1).map_err(get)?;
         let unique: bool = r.try_get(2).map_err(get)?;
         let primary: bool = r.try_get(3).map_err(get)?;
         let col: Option<String> = r.try_get(4).map_err(get)?;
-        b.index_part(&table, &index, unique, primary, col);
+        b.index_part(table, &index, unique, primary, col);
     }
     b.mark_primary_keys();
     let doing = "reading the foreign keys";
-    for r in run(conn, q, t, url, &format!("{TABLES}{FOREIGN_KEYS}"), doing).await? {
+    for r in run(conn, q, t, url, FOREIGN_KEYS, doing).await? {
         let get = |e| LiveError::from_sqlx(e, doing, url);
-        let table: String = r.try_get(0).map_err(get)?;
+        let oid: i64 = r.try_get(0).map_err(get)?;
+        let Some(table) = names.get(&oid) else { continue };
         let fk = LiveForeignKey {
             column: r.try_get(1).map_err(get)?,
             ref_table: r.try_get(2).map_err(get)?,
             ref_column: r.try_get(3).map_err(get)?,
         };
-        b.foreign_key(&table, fk);
+        b.foreign_key(table, fk);
     }
     let applied = if b.tables.contains_key("django_migrations") {
         let doing = "reading django_migrations";
