@@ -18,7 +18,9 @@ needs Django 6 and Python 3.12).
 """
 
 import argparse
+import atexit
 import os
+import shutil
 import re
 import sys
 import tempfile
@@ -108,6 +110,7 @@ def main() -> None:
     base = args.settings or settings_module(project)
 
     work = Path(tempfile.mkdtemp(prefix="rdj-django-"))
+    atexit.register(shutil.rmtree, work, ignore_errors=True)
     (work / "_rdj_test_settings.py").write_text(
         f"from {base} import *  # noqa: F401,F403\n"
         f"DATABASES = {{'default': {database_settings(args.url)!r}}}\n",
