@@ -28,6 +28,10 @@ pub struct Cache {
 #[derive(Serialize, Deserialize)]
 struct Entry {
     files: Vec<CachedFile>,
+    /// Files whose absence the result depends on (a configured SQLite
+    /// database not created yet): the entry is stale once one exists.
+    #[serde(default)]
+    absent: Vec<PathBuf>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -156,15 +160,19 @@ impl Cache {
 
     pub fn load(&self, key: u64) -> Option<Vec<CachedFile>> {
         let bytes = std::fs::read(self.entry_path(key)).ok()?;
-        serde_json::from_slice::<Entry>(&bytes).ok().map(|e| e.files)
+        let entry = serde_json::from_slice::<Entry>(&bytes).ok()?;
+        if entry.absent.iter().any(|p| p.exists()) {
+            return None;
+        }
+        Some(entry.files)
     }
 
     /// Best effort: a cache that cannot be written is no error.
-    pub fn store(&self, key: u64, files: Vec<CachedFile>) {
-        let _ = self.try_store(key, files);
+    pub fn store(&self, key: u64, files: Vec<CachedFile>, absent: Vec<PathBuf>) {
+        let _ = self.try_store(key, files, absent);
     }
 
-    fn try_store(&self, key: u64, files: Vec<CachedFile>) -> std::io::Result<()> {
+    fn try_store(&self, key: u64, files: Vec<CachedFile>, absent: Vec<PathBuf>) -> std::io::Result<()> {
         let dir = self.dir.join(VERSION);
         std::fs::create_dir_all(&dir)?;
         let tag = self.dir.join("CACHEDIR.TAG");
@@ -175,7 +183,7 @@ impl Cache {
             )?;
             std::fs::write(self.dir.join(".gitignore"), "# Created by reflex-django-lsp.\n*\n")?;
         }
-        let json = serde_json::to_vec(&Entry { files }).map_err(std::io::Error::other)?;
+        let json = serde_json::to_vec(&Entry { files, absent }).map_err(std::io::Error::other)?;
         let path = self.entry_path(key);
         let tmp = path.with_extension(format!("tmp{}", std::process::id()));
         std::fs::write(&tmp, json)?;
@@ -211,7 +219,11 @@ mod tests {
             }],
         });
         let cached = CachedFile::new(Path::new("/p/a.py"), std::slice::from_ref(&f));
-        let json = serde_json::to_vec(&Entry { files: vec![cached] }).unwrap();
+        let json = serde_json::to_vec(&Entry {
+            files: vec![cached],
+            absent: Vec::new(),
+        })
+        .unwrap();
         let back: Entry = serde_json::from_slice(&json).unwrap();
         assert_eq!(back.files[0].findings().unwrap(), vec![f]);
     }

@@ -375,3 +375,44 @@ fn the_schema_command_prints_tables_per_backend_and_the_drift() {
     assert_eq!(m2m["many_to_many_field"], "tags");
     assert_eq!(json["findings"].as_array().unwrap().len(), 0);
 }
+
+#[test]
+fn a_cached_result_is_not_reused_once_the_configured_database_appears() {
+    let dir = shop_copy();
+    let cached = |dir: &Path| -> Vec<Value> {
+        let out = common::bin()
+            .arg("check")
+            .arg(dir)
+            .args(["--select", "RDJ5", "--output-format", "json", "--exit-zero"])
+            .env_remove("DATABASE_URL")
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    // Files older than the cache's racy window, so that the run is stored.
+    std::thread::sleep(Duration::from_millis(2100));
+    assert!(cached(dir.path()).is_empty());
+    assert!(cached(dir.path()).is_empty(), "served from the cache");
+    // The settings' db.sqlite3 appears (here: not a database at all).
+    std::fs::write(dir.path().join("db.sqlite3"), "not a database\n").unwrap();
+    let findings = cached(dir.path());
+    assert_eq!(
+        summary(&findings, dir.path())
+            .iter()
+            .filter(|c| c.0 == "RDJ509")
+            .count(),
+        1,
+        "{findings:#?}"
+    );
+    // And a database given in the environment is part of the key too.
+    std::fs::remove_file(dir.path().join("db.sqlite3")).unwrap();
+    assert!(cached(dir.path()).is_empty());
+    let out = common::bin()
+        .arg("check")
+        .arg(dir.path())
+        .args(["--select", "RDJ5", "--output-format", "concise", "--exit-zero"])
+        .env("DATABASE_URL", "postgres://u:pw@127.0.0.1:1/x")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("RDJ509"));
+}

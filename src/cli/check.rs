@@ -14,7 +14,7 @@ use crate::config::{is_valid_selector, CliOverrides, ConfigResolver, DjangoVersi
 use crate::diagnostic::Finding;
 use crate::output::{self, io_error_message, statistics, FileReport, OutputFormat, Report};
 use crate::rules::Rule;
-use crate::schema::runner::{self, DatabaseArgs};
+use crate::schema::runner::{self, DatabaseArgs, SchemaResults};
 use crate::source::LineIndex;
 use crate::workspace::{self, absolutize, find_root, ExcludeFilter, Source};
 
@@ -192,10 +192,12 @@ pub fn check(args: CheckArgs) -> Result<i32, Fatal> {
     });
     let cache_key = cache.as_ref().and_then(|_| {
         let indexed: Vec<PathBuf> = sources.iter().map(|s| s.path.clone()).collect();
-        let options: Vec<(PathBuf, u64)> = checked
+        let mut options: Vec<(PathBuf, u64)> = checked
             .iter()
             .map(|p| (p.clone(), options_fingerprint(&resolver.for_file(p), p)))
             .collect();
+        // Which database the schema checks would read is part of the key.
+        options.push((PathBuf::from("<database>"), database_fingerprint(&args)));
         crate::cache::key(&indexed, &options)
     });
     let cached = match (&cache, cache_key) {
@@ -205,16 +207,17 @@ pub fn check(args: CheckArgs) -> Result<i32, Fatal> {
     let files = match cached {
         Some(files) => files,
         None => {
-            let (files, live) = analyse(&resolver, sources, &checked, &db);
+            let (files, schema) = analyse(&resolver, sources, &checked, &db);
             // A database can change without any file changing: results
             // that read one are not cached.
-            if let (Some(c), Some(k), false) = (&cache, cache_key, live) {
+            if let (Some(c), Some(k), false) = (&cache, cache_key, schema.live_attempted) {
                 c.store(
                     k,
                     files
                         .iter()
                         .map(|f| crate::cache::CachedFile::new(&f.path, &f.findings))
                         .collect(),
+                    schema.absent_databases,
                 );
             }
             files
@@ -231,14 +234,14 @@ pub fn check(args: CheckArgs) -> Result<i32, Fatal> {
     })
 }
 
-/// Loads the workspace and checks every file (the cache's miss path);
-/// tells whether a database was read.
+/// Loads the workspace and checks every file (the cache's miss path); also
+/// tells what the schema checks depended on (a database read, or absent).
 fn analyse(
     resolver: &SettingsResolver,
     sources: Vec<Source>,
     checked: &[PathBuf],
     db: &DatabaseArgs,
-) -> (Vec<FileReport>, bool) {
+) -> (Vec<FileReport>, SchemaResults) {
     let loaded = workspace::load(sources);
     let index = &loaded.index;
 
@@ -294,9 +297,9 @@ fn analyse(
     let mut reports = reports;
     // Schema findings (RDJ5xx) sit on models, migrations and settings files.
     let checked_set: BTreeSet<&Path> = checked.iter().map(PathBuf::as_path).collect();
-    let (schema, live) = runner::findings(index, resolver, &checked_set, db);
+    let mut schema = runner::findings(index, resolver, &checked_set, db);
     for report in &mut reports {
-        let Some(found) = schema.get(&report.path) else {
+        let Some(found) = schema.by_file.get(&report.path) else {
             continue;
         };
         if found.is_empty() {
@@ -315,7 +318,22 @@ fn analyse(
     // and texts one by one would cost more than analysing many files, and
     // the OS reclaims the memory at exit anyway.
     std::mem::forget(loaded);
-    (reports, live)
+    schema.by_file.clear();
+    (reports, schema)
+}
+
+/// The environment and flags that choose the schema checks' database.
+fn database_fingerprint(args: &CheckArgs) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (&args.database_url, args.no_database).hash(&mut h);
+    for var in crate::schema::settings::DATABASE_URL_VARIABLES
+        .iter()
+        .chain(&["DJANGO_SETTINGS_MODULE"])
+    {
+        std::env::var_os(var).hash(&mut h);
+    }
+    h.finish()
 }
 
 /// A hashable summary of what affects a file's findings: its rules, the

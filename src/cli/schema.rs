@@ -76,7 +76,7 @@ pub fn schema(args: SchemaArgs) -> Result<i32, Fatal> {
         .collect();
     let checked: BTreeSet<&Path> = all_files.iter().map(PathBuf::as_path).collect();
     let db = DatabaseArgs::new(args.database_url.clone(), args.no_database);
-    let (findings, _) = runner::findings(index, &resolver, &checked, &db);
+    let findings = runner::findings(index, &resolver, &checked, &db).by_file;
     let mut reports: Vec<FileReport> = findings
         .into_iter()
         .filter(|(_, f)| !f.is_empty())

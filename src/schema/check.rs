@@ -34,6 +34,9 @@ pub struct Outcome {
     /// Some database was read or tried (its results can change without any
     /// file changing: not cacheable).
     pub live_attempted: bool,
+    /// SQLite files the projects name that did not exist (so no live checks
+    /// ran): once one appears, a cached result is stale.
+    pub absent_databases: Vec<std::path::PathBuf>,
 }
 
 /// The environment the run sees (never read here directly: the core does no I/O).
@@ -89,6 +92,7 @@ fn live(
     // to compare with (a fresh checkout), not an error.
     if let (Backend::Sqlite, Some(path), false) = (parsed.backend(), parsed.sqlite_path(), explicit) {
         if !(environment.exists)(path) {
+            outcome.absent_databases.push(path.to_path_buf());
             return;
         }
     }

@@ -52,13 +52,25 @@ impl DatabaseArgs {
     }
 }
 
-/// Schema findings per checked file, and whether a database was involved.
+/// What the schema checks found for the checked files.
+#[derive(Debug, Default)]
+pub struct SchemaResults {
+    /// Findings per file, after selection, `# noqa` and severities.
+    pub by_file: HashMap<PathBuf, Vec<Finding>>,
+    /// A database was read or tried: the results can change without any
+    /// file changing (not cacheable).
+    pub live_attempted: bool,
+    /// Configured SQLite files that do not exist yet (see `check::Outcome`).
+    pub absent_databases: Vec<PathBuf>,
+}
+
+/// The schema findings of the checked files.
 pub fn findings(
     index: &WorkspaceIndex,
     resolver: &SettingsResolver,
     checked: &BTreeSet<&Path>,
     db: &DatabaseArgs,
-) -> (HashMap<PathBuf, Vec<Finding>>, bool) {
+) -> SchemaResults {
     let env = |k: &str| std::env::var(k).ok();
     let exists = |p: &Path| p.exists();
     let environment = Environment {
@@ -143,7 +155,11 @@ pub fn findings(
             *findings = kept;
         }
     }
-    (by_file, outcome.live_attempted)
+    SchemaResults {
+        by_file,
+        live_attempted: outcome.live_attempted,
+        absent_databases: outcome.absent_databases,
+    }
 }
 
 fn project_files<'i>(index: &'i WorkspaceIndex, project: &Project) -> Vec<&'i Path> {

@@ -682,7 +682,7 @@ fn schema_findings(layout: &Layout, resolver: &SettingsResolver) -> HashMap<Path
     let index = WorkspaceIndex::with_maps(layout.files.clone(), layout.maps.clone());
     let checked: std::collections::BTreeSet<&Path> = layout.files.iter().map(|f| f.path.as_path()).collect();
     let db = crate::schema::runner::DatabaseArgs::new(None, false);
-    let (mut found, _) = crate::schema::runner::findings(&index, resolver, &checked, &db);
+    let mut found = crate::schema::runner::findings(&index, resolver, &checked, &db).by_file;
     found.retain(|_, v| !v.is_empty());
     found
 }
