@@ -189,8 +189,11 @@ for f in .pre-commit-hooks.yaml pyproject.toml; do
 done
 proj="$scratch/shop"
 mkdir "$proj"
-cp -R fixtures/shop/. "$proj/"
-rm -rf "$proj/.reflex-django-lsp-cache"
+# The example project's files as git sees them (tracked, or new and not
+# ignored): no result cache, no database file a test may have left there.
+(cd fixtures/shop && git ls-files -z --cached --others --exclude-standard . | tar --null -T - -cf -) \
+  | tar -xf - -C "$proj"
+[ -f "$proj/shop/states/catalog.py" ] || fail "copying fixtures/shop"
 git_scratch() {
   git -C "$proj" -c user.name=dist -c user.email=dist@localhost -c commit.gpgsign=false "$@"
 }
