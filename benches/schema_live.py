@@ -3,6 +3,7 @@
     .cache/venv/bin/python benches/schema_live.py                # 1,000 models in 10 apps, 5 timed runs
     .cache/venv/bin/python benches/schema_live.py --models 200 --apps 4 --runs 9
     .cache/venv/bin/python benches/schema_live.py --url mysql://…   # the same on MySQL/MariaDB
+    .cache/venv/bin/python benches/schema_live.py --reuse          # time again, without migrating again
     .cache/venv/bin/python benches/schema_live.py generate DIR --models 60 --apps 3
 
 1. generates a Django project (`benchproj`) whose apps hold the models:
@@ -189,20 +190,24 @@ def main() -> None:
     p.add_argument("--url", help="admin URL that may CREATE DATABASE (default: RDJ_PG_URL)")
     p.add_argument("--keep", type=Path, help="generate the project here and keep it")
     p.add_argument("--debug", action="store_true", help="time a debug build of the example")
+    p.add_argument("--reuse", action="store_true",
+                   help="time the database of an earlier run (same --models) without generating and migrating again")
     a = p.parse_args()
 
     admin = admin_url(a.url)
     name = f"rdj_bench_{a.models}"
     url = with_database(admin, name)
     work = a.keep or Path(tempfile.mkdtemp(prefix="rdj-schema-live-"))
-    if a.keep and a.keep.exists():
-        shutil.rmtree(a.keep)
-    generate(work, a.models, a.apps)
-    print(f"project: {a.models} models in {a.apps} apps at {work}", file=sys.stderr)
-    recreate_database(admin, name)
-    t_make = django(work, url, "makemigrations", "--noinput", "-v0")
-    t_migrate = django(work, url, "migrate", "--noinput", "-v0")
-    print(f"makemigrations {t_make:.1f} s, migrate {t_migrate:.1f} s into {redacted(url)}", file=sys.stderr)
+    t_make = t_migrate = None
+    if not a.reuse:
+        if a.keep and a.keep.exists():
+            shutil.rmtree(a.keep)
+        generate(work, a.models, a.apps)
+        print(f"project: {a.models} models in {a.apps} apps at {work}", file=sys.stderr)
+        recreate_database(admin, name)
+        t_make = django(work, url, "makemigrations", "--noinput", "-v0")
+        t_migrate = django(work, url, "migrate", "--noinput", "-v0")
+        print(f"makemigrations {t_make:.1f} s, migrate {t_migrate:.1f} s into {redacted(url)}", file=sys.stderr)
 
     cargo = ["cargo", "run", "-q", "--example", "schema_live"]
     if not a.debug:
@@ -210,10 +215,10 @@ def main() -> None:
     out = subprocess.run([*cargo, "--", url, "--runs", str(a.runs)], cwd=ROOT, check=True,
                          stdout=subprocess.PIPE, text=True).stdout
     result = json.loads(out.strip().splitlines()[-1])
-    result.update({"models": a.models, "apps": a.apps, "makemigrations_s": round(t_make, 1),
-                   "migrate_s": round(t_migrate, 1)})
+    result.update({"models": a.models, "apps": a.apps,
+                   "makemigrations_s": t_make and round(t_make, 1), "migrate_s": t_migrate and round(t_migrate, 1)})
     print(json.dumps(result, indent=2))
-    if not a.keep:
+    if not a.keep and not a.reuse:
         shutil.rmtree(work, ignore_errors=True)
 
 
