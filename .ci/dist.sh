@@ -8,7 +8,9 @@
 #     virtualenv's bin: the findings must be exactly the `# expect: RDJxxx`
 #     markers of the example project (as tests/shop.rs checks for cargo's
 #     binary), and `--version` must name the version and commit;
-#  3. `pre-commit try-repo` (pre-commit from pip) runs this repository's hooks
+#  3. builds the source distribution and pip-installs it (pip builds it with
+#     maturin): no test files in it, the same findings from its binary;
+#  4. `pre-commit try-repo` (pre-commit from pip) runs this repository's hooks
 #     in a scratch git repository holding a copy of fixtures/shop: the
 #     `reflex-django-lsp` hook fails with the same findings, and the
 #     `reflex-django-lsp-fix` hook rewrites the files (an `aget` appears).
@@ -17,15 +19,19 @@
 # repository and builds the package from source with pip and maturin. It
 # clones COMMITTED files: `try-repo` is given `--ref HEAD`, so uncommitted
 # changes (to .pre-commit-hooks.yaml, pyproject.toml, the sources) are not
-# tested by step 3 until they are committed. Steps 1-2 use the working tree.
+# tested by step 4 until they are committed. Steps 1-3 use the working tree.
 #
-# Build time: the wheel is the release build users get (thin LTO), about
-# 2.5 minutes on 2 cores from scratch; cargo's output for it is kept in
-# .cache/dist/target, so later runs only rebuild what changed. pre-commit's
-# build (a fresh clone, a fresh pip build environment) shares that target
-# folder through CARGO_TARGET_DIR: it recompiles only this crate, not the
-# dependencies. Both hooks run in one `try-repo` so that they share one
-# installed environment (one build, not two).
+# Build time: the wheel is the release build users get (thin LTO); from
+# scratch on 2 cores that is the dependencies (a few minutes, sqlx's drivers
+# and bundled SQLite included) and then this crate (about a minute, more on a
+# busy machine). cargo's output is kept in .cache/dist/target, so later runs
+# rebuild only what changed. The two builds from source that follow (pip
+# building the sdist, pre-commit building its clone of the repository, each
+# in a fresh folder with a fresh pip build environment) share that target
+# folder through CARGO_TARGET_DIR: each recompiles only this crate, not the
+# dependencies. Both hooks run in one `try-repo`, so they share one installed
+# environment (one build, not two). A dev-profile wheel would build faster
+# but would not be what users install, nor measure its size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$PWD"
@@ -177,7 +183,29 @@ diff -u "$scratch/expected.txt" "$scratch/venv-found.txt" >&2 \
   || fail "the installed binary's findings on fixtures/shop differ from the '# expect:' markers (- expected, + found)"
 say "check fixtures/shop from the virtualenv: $(wc -l <"$scratch/venv-found.txt") findings, exactly the '# expect:' markers"
 
-# 3. pre-commit try-repo, both hooks, in a scratch git repository.
+# The source distribution, for platforms without a wheel: it holds what the
+# build needs and none of the fixtures, tests, editors or benchmarks, and
+# pip builds it into a working binary (no .git there: the version alone).
+"$tools/bin/maturin" sdist --out "$scratch/sdist" >"$cache/sdist.log" 2>&1 \
+  || { cat "$cache/sdist.log" >&2; fail "maturin sdist"; }
+sdist="$(ls "$scratch"/sdist/reflex_django_lsp-"$version".tar.gz)"
+tar -tzf "$sdist" | grep -E '^[^/]+/(fixtures|tests|editors|benches|docs|\.ci)/' >&2 \
+  && fail "the source distribution carries the files listed above"
+python3 -m venv "$scratch/sdist-venv"
+t0=$(now_ms)
+"$scratch/sdist-venv/bin/python" -m pip install --quiet --disable-pip-version-check "$sdist" >"$cache/sdist-install.log" 2>&1 \
+  || { tail -n 40 "$cache/sdist-install.log" >&2; fail "pip install of the source distribution"; }
+sdist_ms=$(( $(now_ms) - t0 ))
+sdist_version="$("$scratch/sdist-venv/bin/reflex-django-lsp" --version)"
+[ "$sdist_version" = "reflex-django-lsp $version" ] || fail "built from the source distribution, --version printed '$sdist_version'"
+set +e
+"$scratch/sdist-venv/bin/reflex-django-lsp" check fixtures/shop --output-format concise --no-cache >"$scratch/sdist-check.txt"
+set -e
+"$py" "$scratch/findings.py" concise "$scratch/sdist-check.txt" fixtures/shop/ | diff -u "$scratch/expected.txt" - >&2 \
+  || fail "the binary built from the source distribution finds other things in fixtures/shop (- expected, + found)"
+say "source distribution: $(stat -c %s "$sdist") bytes, pip-installed (built) in $(secs "$sdist_ms") s, '$sdist_version', the same findings"
+
+# 4. pre-commit try-repo, both hooks, in a scratch git repository.
 if [ ! -d .git ] || ! command -v git >/dev/null; then
   [ -z "${CI:-}" ] || fail "pre-commit try-repo needs a git checkout and git"
   say "skipped: pre-commit try-repo (not a git checkout, or no git)"
@@ -243,4 +271,5 @@ EOF2
 say "pre-commit try-repo: hook reflex-django-lsp-fix rewrote $changed($(wc -l <"$scratch/after-found.txt") findings left)"
 say "pre-commit try-repo (installing the hook from a clone: pip + maturin build) took $(secs "$try_ms") s"
 
+say "source distribution built and installed in $(secs "$sdist_ms") s"
 say "wheel $wheel_bytes bytes ($(awk -v b="$wheel_bytes" 'BEGIN { printf "%.1f", b / 1048576 }') MiB), build $(secs "$build_ms") s, install $(secs "$install_ms") s, pre-commit $(secs "$try_ms") s"
