@@ -121,7 +121,13 @@ fn a_database_url_outside_a_django_project_changes_nothing() {
     // No Django project, so no schema checks: the other findings as ever,
     // and the password nowhere.
     let p = project();
-    let out = p.run(&["check", "--database-url", "postgres://u:hunter2@127.0.0.1:1/db"]);
+    let out = p.run(&[
+        "check",
+        "--output-format",
+        "json",
+        "--database-url",
+        "postgres://u:hunter2@127.0.0.1:1/db",
+    ]);
     assert_eq!(out.codes(), vec!["RDJ101"]);
     assert!(!out.stderr.contains("hunter2") && !out.stdout.contains("hunter2"));
 }

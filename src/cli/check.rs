@@ -245,59 +245,62 @@ fn analyse(
     let loaded = workspace::load(sources);
     let index = &loaded.index;
 
-    let reports = checked
-        .par_iter()
-        .map(|path| {
-            let id = loaded.file_id(path);
-            if id.is_some_and(|id| !can_have_findings(index, id)) {
-                return FileReport {
-                    path: path.clone(),
-                    text: Arc::from(""),
-                    lines: LineIndex::new(""),
-                    findings: Vec::new(),
-                };
-            }
-            let settings = resolver.for_file(path);
-            let options = settings.analysis_options(path);
-            let (mut findings, text, lines) = if let Some(err) = loaded.unreadable.get(path) {
-                let findings = if options.rules.contains(Rule::RDJ000) {
-                    vec![Finding::new(
-                        Rule::RDJ000,
-                        format!("cannot read source: {}", io_error_message(err)),
-                        0..0,
-                    )]
-                } else {
-                    Vec::new()
-                };
-                (findings, Arc::<str>::from(""), LineIndex::new(""))
-            } else if let Some(id) = id {
-                let entry = index.file(id);
-                let findings = check_file(index, id, &options);
-                // Only reported files need their text (for snippets and rows).
-                if findings.is_empty() {
-                    (findings, Arc::<str>::from(""), LineIndex::new(""))
-                } else {
-                    (findings, entry.text.clone(), entry.lines().clone())
-                }
-            } else {
-                (Vec::new(), Arc::<str>::from(""), LineIndex::new(""))
-            };
-            findings.retain(|f| options.rules.contains(f.rule));
-            for f in &mut findings {
-                f.severity = settings.severity_of(f.rule);
-            }
-            FileReport {
-                path: path.clone(),
-                text,
-                lines,
-                findings,
-            }
-        })
-        .collect::<Vec<_>>();
-    let mut reports = reports;
-    // Schema findings (RDJ5xx) sit on models, migrations and settings files.
+    // Schema findings (RDJ5xx) sit on models, migrations and settings files;
+    // they are computed alongside the per-file checks (mostly sequential
+    // work that the per-file checks' threads fill around).
     let checked_set: BTreeSet<&Path> = checked.iter().map(PathBuf::as_path).collect();
-    let mut schema = runner::findings(index, resolver, &checked_set, db);
+    let per_file = || {
+        checked
+            .par_iter()
+            .map(|path| {
+                let id = loaded.file_id(path);
+                if id.is_some_and(|id| !can_have_findings(index, id)) {
+                    return FileReport {
+                        path: path.clone(),
+                        text: Arc::from(""),
+                        lines: LineIndex::new(""),
+                        findings: Vec::new(),
+                    };
+                }
+                let settings = resolver.for_file(path);
+                let options = settings.analysis_options(path);
+                let (mut findings, text, lines) = if let Some(err) = loaded.unreadable.get(path) {
+                    let findings = if options.rules.contains(Rule::RDJ000) {
+                        vec![Finding::new(
+                            Rule::RDJ000,
+                            format!("cannot read source: {}", io_error_message(err)),
+                            0..0,
+                        )]
+                    } else {
+                        Vec::new()
+                    };
+                    (findings, Arc::<str>::from(""), LineIndex::new(""))
+                } else if let Some(id) = id {
+                    let entry = index.file(id);
+                    let findings = check_file(index, id, &options);
+                    // Only reported files need their text (for snippets and rows).
+                    if findings.is_empty() {
+                        (findings, Arc::<str>::from(""), LineIndex::new(""))
+                    } else {
+                        (findings, entry.text.clone(), entry.lines().clone())
+                    }
+                } else {
+                    (Vec::new(), Arc::<str>::from(""), LineIndex::new(""))
+                };
+                findings.retain(|f| options.rules.contains(f.rule));
+                for f in &mut findings {
+                    f.severity = settings.severity_of(f.rule);
+                }
+                FileReport {
+                    path: path.clone(),
+                    text,
+                    lines,
+                    findings,
+                }
+            })
+            .collect::<Vec<_>>()
+    };
+    let (mut reports, mut schema) = rayon::join(per_file, || runner::findings(index, resolver, &checked_set, db));
     for report in &mut reports {
         let Some(found) = schema.by_file.get(&report.path) else {
             continue;

@@ -39,7 +39,11 @@ pub fn detect(declared: &Declared, migrated: &ProjectState, apps: &BTreeSet<Stri
         }
     }
     for (key, old) in &migrated.models {
-        if !apps.contains(&key.app) || declared.state.models.contains_key(key) || declared.uncertain.contains(key) {
+        if !apps.contains(&key.app)
+            || declared.state.models.contains_key(key)
+            || declared.uncertain.contains(key)
+            || declared.other_classes.contains(key)
+        {
             continue;
         }
         if let Some(origin) = &old.origin {

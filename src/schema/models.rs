@@ -42,6 +42,10 @@ pub struct Declared {
     pub state: ProjectState,
     /// Models we could not read fully (see the module comment).
     pub uncertain: BTreeSet<ModelKey>,
+    /// Other class names in the apps' files (`app`, lowercase name): a
+    /// migration's model of such a name may be defined where we did not
+    /// look, so it is never reported as deleted.
+    pub other_classes: BTreeSet<ModelKey>,
 }
 
 /// Django's field classes (the last component of their import path).
@@ -247,8 +251,6 @@ struct ClassDecl {
     origin: Option<Origin>,
     /// Declares something we cannot read (an unknown call in its body).
     unreadable: bool,
-    /// Has field-like assignments (tells a model from a mixin when its base is unknown).
-    declares_fields: bool,
 }
 
 /// The built-in contrib declarations, parsed once.
@@ -266,6 +268,8 @@ struct Reader<'a> {
     by_class: HashMap<(Scope, String), DeclId>,
     /// Workspace classes resolved so far (`None`: in progress or not a class we read).
     visiting: BTreeSet<(Scope, String)>,
+    /// Each module's constants and choices classes, read once.
+    module_constants: HashMap<Scope, HashMap<String, Value>>,
 }
 
 /// Reads every app's models. `auth_user_model` is the `AUTH_USER_MODEL`
@@ -280,6 +284,7 @@ pub fn read_models(index: &WorkspaceIndex, apps: &[AppSpec], auth_user_model: &s
         decls: Vec::new(),
         by_class: HashMap::new(),
         visiting: BTreeSet::new(),
+        module_constants: HashMap::new(),
     };
     // Contrib first: workspace models refer to them.
     let mut roots: Vec<DeclId> = Vec::new();
@@ -301,19 +306,27 @@ pub fn read_models(index: &WorkspaceIndex, apps: &[AppSpec], auth_user_model: &s
                     roots.push(id);
                 }
             }
+            // Models defined in other modules of the app and imported into
+            // the models module are the app's models too.
+            for (class_file, name) in imported_classes(index, file, &app.dir) {
+                if let Some(id) = r.decl(Scope::File(class_file), &name) {
+                    roots.push(id);
+                }
+            }
         }
     }
+    roots.sort_unstable();
+    roots.dedup();
     let mut out = Declared::default();
     for id in roots {
-        let d = &r.decls[id];
         let Some(key) = r.key_of(id) else { continue };
         let app = key.app.clone();
         match r.model_kind(id) {
             ModelKind::NotAModel => continue,
             ModelKind::Unknown => {
-                if d.declares_fields || d.meta.is_some() {
-                    out.uncertain.insert(key);
-                }
+                // Perhaps a model (a base from a package outside the
+                // workspace): never reported, never reported as deleted.
+                out.uncertain.insert(key);
                 continue;
             }
             ModelKind::Model => {}
@@ -333,6 +346,23 @@ pub fn read_models(index: &WorkspaceIndex, apps: &[AppSpec], auth_user_model: &s
         }
         out.state.models.insert(key, state);
     }
+    // A class of the app we did not read as a model (defined in a module the
+    // models module imports in a way we do not follow) may still be one: a
+    // migration's model of that name is not reported as deleted.
+    for app in apps {
+        for entry in index
+            .files
+            .iter()
+            .filter(|f| f.path.starts_with(&app.dir) && !f.in_migrations)
+        {
+            for name in &entry.facts().class_names {
+                let key = ModelKey::new(&app.label, name);
+                if !out.state.models.contains_key(&key) {
+                    out.other_classes.insert(key);
+                }
+            }
+        }
+    }
     out
 }
 
@@ -341,6 +371,33 @@ enum ModelKind {
     Model,
     NotAModel,
     Unknown,
+}
+
+/// Classes a models module imports from other modules of its app (`from
+/// .shapes import Circle`, `from .shapes import *`), as (file, name).
+fn imported_classes(index: &WorkspaceIndex, file: FileId, app_dir: &std::path::Path) -> Vec<(FileId, String)> {
+    use crate::index::summary::ImportTarget;
+    let mut out = Vec::new();
+    for b in index.file(file).summary().imports.iter().filter(|b| b.scope.is_none()) {
+        match &b.target {
+            ImportTarget::Member { .. } => {
+                if let Symbol::Class(c) = index.resolve_name(file, &b.local, None) {
+                    if c.file != file && index.file(c.file).path.starts_with(app_dir) {
+                        out.push((c.file, index.class(c).name.clone()));
+                    }
+                }
+            }
+            ImportTarget::Star { module } => {
+                if let Some(f) = index.module_near(module, Some(file)) {
+                    if f != file && index.file(f).path.starts_with(app_dir) && !index.file(f).in_migrations {
+                        out.extend(index.file(f).summary().classes.iter().map(|c| (f, c.name.clone())));
+                    }
+                }
+            }
+            ImportTarget::Module(_) => {}
+        }
+    }
+    out
 }
 
 /// Module-level class definitions (also decorated ones), with their index.
@@ -444,7 +501,6 @@ impl<'a> Reader<'a> {
             meta_bases: Vec::new(),
             origin,
             unreadable: false,
-            declares_fields: false,
         };
         let lookup_scope = scope;
         let consts = self.constants(scope, node, src);
@@ -484,7 +540,6 @@ impl<'a> Reader<'a> {
             };
             match self.callee(scope, &func) {
                 Callee::Field(class) => {
-                    decl.declares_fields = true;
                     let f = self.read_field(scope, text(target, src), class, &func, value_node, stmt, src, &lookup);
                     decl.fields.retain(|x| x.name != f.name);
                     decl.fields.push(f);
@@ -499,38 +554,17 @@ impl<'a> Reader<'a> {
     /// Module constants and choices classes visible in a class body: names
     /// the value reader may resolve (`STATUS_CHOICES`, `Status.choices`,
     /// `Status.PENDING`).
-    fn constants(&self, scope: Scope, class: Node<'_>, src: &str) -> HashMap<String, Value> {
-        let mut out = HashMap::new();
-        let Some((_, root)) = source(self.index, scope) else {
-            return out;
-        };
-        let none = |_: &str| None;
-        let add_level = |stmts: Vec<Node<'_>>, out: &mut HashMap<String, Value>| {
-            for stmt in stmts {
-                let def = syntax::definition_of(stmt);
-                if def.kind() == "class_definition" {
-                    if let Some(members) = choices_members(def, src) {
-                        let name = class_name(def, src);
-                        let mut list = Vec::new();
-                        for (member, v, label) in members {
-                            out.insert(format!("{name}.{member}"), v.clone());
-                            list.push(Value::List(vec![v, label]));
-                        }
-                        out.insert(format!("{name}.choices"), Value::List(list));
-                    }
-                    continue;
-                }
-                if let Some((k, v)) = simple_assignment(stmt) {
-                    let v = value::parse(v, src, &|n| out.get(n).cloned().or_else(|| none(n)));
-                    if !matches!(v, Value::Call { .. } | Value::Name(_)) {
-                        out.insert(text(k, src).to_owned(), v);
-                    }
-                }
-            }
-        };
-        add_level(named_children(root), &mut out);
-        add_level(syntax::body_statements(class), &mut out);
-        out
+    fn constants(&mut self, scope: Scope, class: Node<'_>, src: &str) -> HashMap<String, Value> {
+        let index = self.index;
+        let module = self
+            .module_constants
+            .entry(scope)
+            .or_insert_with(|| match source(index, scope) {
+                Some((_, root)) => level_constants(named_children(root), src, HashMap::new()),
+                None => HashMap::new(),
+            })
+            .clone();
+        level_constants(syntax::body_statements(class), src, module)
     }
 
     /// What a base class expression is.
@@ -580,10 +614,13 @@ impl<'a> Reader<'a> {
             let last = q.rsplit('.').next().unwrap_or(q);
             return match self.decl(Scope::Builtin, last) {
                 Some(id) => Base::Class(id),
-                None => Base::Unknown,
+                // `ModelAdmin`, `AppConfig`, forms: Django's, not models.
+                None => Base::Plain,
             };
         }
-        if q.starts_with("typing.") || q.starts_with("abc.") || q == "object" {
+        // Django's own classes other than the model base are not models
+        // (managers, QuerySets, choices, forms); nor are the stdlib's.
+        if q.starts_with("django.") || q.starts_with("typing.") || q.starts_with("abc.") || q == "object" {
             return Base::Plain;
         }
         Base::Unknown
@@ -987,6 +1024,33 @@ pub fn simple_assignment(stmt: Node<'_>) -> Option<(Node<'_>, Node<'_>)> {
         return None;
     }
     Some((left, field(assign, "right")?))
+}
+
+/// Constants (`NAME = literal`) and choices classes (`Status.PENDING`,
+/// `Status.choices`) of one level of statements, added to `out`.
+fn level_constants(stmts: Vec<Node<'_>>, src: &str, mut out: HashMap<String, Value>) -> HashMap<String, Value> {
+    for stmt in stmts {
+        let def = syntax::definition_of(stmt);
+        if def.kind() == "class_definition" {
+            if let Some(members) = choices_members(def, src) {
+                let name = class_name(def, src);
+                let mut list = Vec::new();
+                for (member, v, label) in members {
+                    out.insert(format!("{name}.{member}"), v.clone());
+                    list.push(Value::List(vec![v, label]));
+                }
+                out.insert(format!("{name}.choices"), Value::List(list));
+            }
+            continue;
+        }
+        if let Some((k, v)) = simple_assignment(stmt) {
+            let v = value::parse(v, src, &|n| out.get(n).cloned());
+            if !matches!(v, Value::Call { .. } | Value::Name(_)) {
+                out.insert(text(k, src).to_owned(), v);
+            }
+        }
+    }
+    out
 }
 
 /// Members of a `TextChoices`/`IntegerChoices` class: (name, value, label).

@@ -45,6 +45,7 @@ pub fn version_default_auto_field(django_version: (u32, u32)) -> &'static str {
 }
 
 pub fn analyze(index: &WorkspaceIndex, project: Project, django_version: (u32, u32)) -> ProjectSchema {
+    parse_ahead(index, &project);
     let fallback_auto = project
         .default_auto_field
         .clone()
@@ -92,6 +93,40 @@ pub fn analyze(index: &WorkspaceIndex, project: Project, django_version: (u32, u
         migrated_apps,
         paths,
     }
+}
+
+/// Parses in parallel what reading the project will need: its models and
+/// migration files (a project may have hundreds of migrations), then the
+/// workspace modules the models files import (base classes, custom fields,
+/// choices). Reading them afterwards is sequential.
+fn parse_ahead(index: &WorkspaceIndex, project: &Project) {
+    use crate::index::summary::ImportTarget;
+    use rayon::prelude::*;
+    let models: Vec<FileId> = project.apps.iter().flat_map(|a| a.models.iter()).copied().collect();
+    let files: Vec<FileId> = models
+        .iter()
+        .chain(project.apps.iter().flat_map(|a| a.migrations.iter()))
+        .copied()
+        .collect();
+    files.par_iter().for_each(|&f| {
+        let _ = index.file(f).tree();
+    });
+    let mut imported: BTreeSet<FileId> = BTreeSet::new();
+    for &f in &models {
+        for b in index.file(f).summary().imports.iter().filter(|b| b.scope.is_none()) {
+            let (module, member) = match &b.target {
+                ImportTarget::Module(m) | ImportTarget::Star { module: m } => (m.as_str(), None),
+                ImportTarget::Member { module, name } => (module.as_str(), Some(name.as_str())),
+            };
+            imported.extend(index.module_near(module, Some(f)));
+            if let Some(name) = member {
+                imported.extend(index.module_near(&format!("{module}.{name}"), Some(f)));
+            }
+        }
+    }
+    imported.par_iter().for_each(|&f| {
+        let _ = index.file(f).tree();
+    });
 }
 
 impl ProjectSchema {
@@ -208,5 +243,76 @@ mod tests {
                 assert!(found.is_empty(), "{dir}: {found:#?}");
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod layout_tests {
+    use super::*;
+    use crate::schema::models::tests::load_dir;
+    use crate::schema::settings::discover_projects;
+
+    const MIGRATION: &str = r#"from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    initial = True
+    dependencies = []
+    operations = [
+        migrations.CreateModel(name='Snippet', fields=[('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID'))]),
+        migrations.CreateModel(name='Circle', fields=[('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')), ('radius', models.IntegerField())]),
+        migrations.CreateModel(name='Square', fields=[('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')), ('side', models.IntegerField())]),
+        migrations.CreateModel(name='Hidden', fields=[('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID'))]),
+    ]
+"#;
+
+    fn project(circle: &str) -> Vec<SchemaFinding> {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |rel: &str, text: &str| {
+            let path = dir.path().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write(
+            "manage.py",
+            "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site_settings')\n",
+        );
+        write("site_settings.py", "INSTALLED_APPS = ['things']\n");
+        write("things/__init__.py", "");
+        write(
+            "things/models.py",
+            "from django.db import models\nfrom modelcluster.models import ClusterableModel\nfrom .shapes import Circle\nfrom .more import *\n\n\nclass Snippet(ClusterableModel):\n    pass\n",
+        );
+        write(
+            "things/shapes.py",
+            &format!("from django.db import models\n\n\nclass Circle(models.Model):\n    {circle}\n"),
+        );
+        write(
+            "things/more.py",
+            "from django.db import models\n\n\nclass Square(models.Model):\n    side = models.IntegerField()\n",
+        );
+        write(
+            "things/elsewhere.py",
+            "from django.db import models\n\n\nclass Hidden(models.Model):\n    pass\n",
+        );
+        write("things/migrations/__init__.py", "");
+        write("things/migrations/0001_initial.py", MIGRATION);
+        let index = load_dir(dir.path());
+        discover_projects(&index, &|_| None, &|p| p.exists())
+            .into_iter()
+            .flat_map(|p| analyze(&index, p, (5, 2)).static_findings())
+            .collect()
+    }
+
+    #[test]
+    fn models_imported_from_app_modules_and_unknown_bases_are_not_deleted() {
+        // Circle and Square are imported into models.py; Snippet's base is
+        // from a package outside the workspace; Hidden is defined in a
+        // module of the app we do not read: none is "deleted".
+        assert_eq!(project("radius = models.IntegerField()"), vec![]);
+        let found = project("radius = models.BigIntegerField()");
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0].message.starts_with("Alter field `radius` on `circle`"));
+        assert!(found[0].path.ends_with("things/shapes.py"));
     }
 }
