@@ -150,7 +150,15 @@ pub fn compare(state: &ProjectState, live: &LiveSchema, backend: Backend) -> Vec
                 declared.iter().map(|d| d.iter().map(|c| fold(c)).collect()).collect();
             let expected_cols: BTreeMap<String, &ExpectedColumn> =
                 table.columns.iter().map(|c| (fold(&c.name), c)).collect();
-            for ix in live_table.indexes.iter().filter(|i| i.unique && !i.primary) {
+            // A partial or expression index constrains something else than
+            // plain rows of columns (often added by `RunSQL` on purpose).
+            let plain = |i: &&super::live::LiveIndex| !i.partial && i.columns.iter().all(|c| !c.is_empty());
+            for ix in live_table
+                .indexes
+                .iter()
+                .filter(|i| i.unique && !i.primary)
+                .filter(plain)
+            {
                 let set: BTreeSet<String> = ix.columns.iter().map(|c| fold(c)).collect();
                 let plain_columns = !set.is_empty() && set.iter().all(|c| expected_cols.contains_key(c));
                 if !plain_columns || shapes.is_primary(&set) || declared.contains(&set) || !seen.insert((true, set)) {
@@ -427,6 +435,7 @@ mod tests {
             columns: cols.iter().map(|c| c.to_string()).collect(),
             unique,
             primary: false,
+            partial: false,
         }
     }
 
@@ -709,6 +718,12 @@ mod tests {
         t.indexes.push(index("pair", &["price", "sku"], true));
         t.indexes.push(index("expression", &[""], true));
         t.indexes.push(index("plain", &["price", "note"], false));
+        // A partial unique index (`RunSQL`, `WHERE deleted_at IS NULL`)
+        // constrains some rows only: not reported.
+        t.indexes.push(LiveIndex {
+            partial: true,
+            ..index("soft_delete", &["note"], true)
+        });
         live.tables
             .get_mut("catalog_product_tags")
             .unwrap()

@@ -61,9 +61,12 @@ pub struct LiveColumn {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LiveIndex {
     pub name: String,
+    /// Key columns in order; an expression part is an empty name.
     pub columns: Vec<String>,
     pub unique: bool,
     pub primary: bool,
+    /// Has a `WHERE` clause (PostgreSQL, SQLite): it constrains only some rows.
+    pub partial: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -343,7 +346,13 @@ impl Builder {
     /// One key part of an index, in order; `column` is `None` for an
     /// expression (reported as an empty column name). Rows of a table not
     /// seen among the columns are ignored (views, other schemas).
-    pub fn index_part(&mut self, table: &str, index: &str, unique: bool, primary: bool, column: Option<String>) {
+    pub fn index_part(
+        &mut self,
+        table: &str,
+        index: &str,
+        (unique, primary, partial): (bool, bool, bool),
+        column: Option<String>,
+    ) {
         let Some(t) = self.tables.get_mut(table) else { return };
         let column = column.unwrap_or_default();
         match t.indexes.last_mut() {
@@ -353,6 +362,7 @@ impl Builder {
                 columns: vec![column],
                 unique: unique || primary,
                 primary,
+                partial,
             }),
         }
     }
@@ -466,10 +476,10 @@ mod tests {
         let mut b = Builder::default();
         b.column("t", column("id".into(), "BIGINT", false, true, false));
         b.column("t", column("a".into(), "varchar(10)", true, false, false));
-        b.index_part("t", "t_pkey", true, true, Some("id".into()));
-        b.index_part("t", "t_a_b", false, false, Some("a".into()));
-        b.index_part("t", "t_a_b", false, false, None);
-        b.index_part("view", "v_ix", false, false, Some("x".into()));
+        b.index_part("t", "t_pkey", (true, true, false), Some("id".into()));
+        b.index_part("t", "t_a_b", (false, false, false), Some("a".into()));
+        b.index_part("t", "t_a_b", (false, false, false), None);
+        b.index_part("view", "v_ix", (false, false, false), Some("x".into()));
         b.mark_primary_keys();
         let t = &b.tables["t"];
         assert!(t.columns[0].primary_key && !t.columns[1].primary_key);

@@ -211,7 +211,7 @@ async fn read(
         let non_unique = int(&r, 2).map_err(get)?;
         let col = text(&r, 3).map_err(get)?;
         let primary = index == "PRIMARY";
-        b.index_part(&table, &index, non_unique == 0, primary, col);
+        b.index_part(&table, &index, (non_unique == 0, primary, false), col);
     }
     b.mark_primary_keys();
     let doing = "reading the foreign keys";

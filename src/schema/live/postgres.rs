@@ -42,7 +42,8 @@ const COLUMNS: &str = "SELECT t.oid::int8, t.relname::text, a.attname::text, \
 // after a large `migrate`, could turn into a tables x constraints loop.)
 
 /// Key parts only (not `INCLUDE` columns); an expression part has no column.
-const INDEXES: &str = "SELECT i.indrelid::int8, ic.relname::text, i.indisunique, i.indisprimary, a.attname::text \
+const INDEXES: &str = "SELECT i.indrelid::int8, ic.relname::text, i.indisunique, i.indisprimary, a.attname::text, \
+            i.indpred IS NOT NULL \
      FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid \
        CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) \
        LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum AND k.attnum > 0 \
@@ -166,7 +167,8 @@ async fn read(conn: &mut PgConnection, url: &DatabaseUrl, t: Timeouts, q: &mut u
         let unique: bool = r.try_get(2).map_err(get)?;
         let primary: bool = r.try_get(3).map_err(get)?;
         let col: Option<String> = r.try_get(4).map_err(get)?;
-        b.index_part(table, &index, unique, primary, col);
+        let partial: bool = r.try_get(5).map_err(get)?;
+        b.index_part(table, &index, (unique, primary, partial), col);
     }
     b.mark_primary_keys();
     let doing = "reading the foreign keys";

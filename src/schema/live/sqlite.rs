@@ -151,7 +151,7 @@ async fn read(conn: &mut SqliteConnection, url: &DatabaseUrl, t: Timeouts) -> Re
     }
 
     let indexes = format!(
-        "SELECT m.name, il.name, il.\"unique\", il.origin, ii.name \
+        "SELECT m.name, il.name, il.\"unique\", il.origin, ii.name, il.partial \
          FROM {} ORDER BY m.name, il.name, ii.seqno",
         from_tables("pragma_index_list(m.name) il, pragma_index_info(il.name) ii")
     );
@@ -162,7 +162,8 @@ async fn read(conn: &mut SqliteConnection, url: &DatabaseUrl, t: Timeouts) -> Re
         let unique: i64 = r.try_get(2).map_err(get)?;
         let origin: String = r.try_get(3).map_err(get)?;
         let col: Option<String> = r.try_get(4).map_err(get)?;
-        b.index_part(&table, &index, unique != 0, origin == "pk", col);
+        let partial: i64 = r.try_get(5).map_err(get)?;
+        b.index_part(&table, &index, (unique != 0, origin == "pk", partial != 0), col);
     }
 
     let fks = format!(
