@@ -765,15 +765,7 @@ impl<'a> Reader<'a> {
                     Base::Class(id) => id,
                     _ => return None,
                 };
-                let d = &self.decls[id];
-                let app = d
-                    .meta
-                    .as_ref()
-                    .and_then(|m| m.get("app_label"))
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-                    .or_else(|| d.app.clone())?;
-                Some(ModelKey::new(&app, &d.name).to_string())
+                self.key_of(id).map(|k| k.to_string())
             }
             _ => None,
         }
