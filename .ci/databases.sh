@@ -76,6 +76,7 @@ if [ "${1:-}" = stop ]; then
   if [ -f "$my_dir/mariadbd.pid" ]; then
     kill "$(cat "$my_dir/mariadbd.pid")" 2>/dev/null || true
   fi
+  rm -f "$cache/databases.env"
   exit 0
 fi
 

@@ -41,18 +41,9 @@ fn python() -> Option<PathBuf> {
 
 /// An admin URL of a test server, from the environment or `.cache/databases.env`.
 fn server(var: &str) -> Option<String> {
-    let from_file = || {
-        let text = std::fs::read_to_string(common::repo().join(".cache/databases.env")).ok()?;
-        text.lines()
-            .find_map(|l| l.strip_prefix(var)?.strip_prefix('=').map(|v| v.trim().to_owned()))
-    };
-    let url = std::env::var(var).ok().filter(|v| !v.is_empty()).or_else(from_file);
-    if url.is_none() {
-        common::skip_or_fail(&format!(
-            "{var} is not set and .cache/databases.env does not name it (run `bash .ci/databases.sh`)"
-        ));
-    }
-    url
+    common::database_server(var)
+        .map_err(|why| common::skip_or_fail(&why))
+        .ok()
 }
 
 /// The password of a URL as written (percent-encoded) and decoded.

@@ -62,9 +62,7 @@ impl Env {
     fn get(backend: &str) -> Result<Env, String> {
         let python = common::django_python()?;
         let pg_admin = if backend == POSTGRES {
-            let url = pg_admin_url().ok_or(
-                "no PostgreSQL: set RDJ_PG_URL to an admin URL (or run .ci/databases.sh, which writes .cache/databases.env)",
-            )?;
+            let url = common::database_server("RDJ_PG_URL").map_err(|why| format!("no PostgreSQL: {why}"))?;
             let ok = Command::new(&python)
                 .args(["-c", "import psycopg"])
                 .output()
@@ -105,20 +103,6 @@ impl Env {
             eprintln!("warning: {e}");
         }
     }
-}
-
-/// `RDJ_PG_URL`, else `.cache/databases.env`'s `RDJ_PG_URL=...`.
-fn pg_admin_url() -> Option<String> {
-    if let Ok(url) = std::env::var("RDJ_PG_URL") {
-        if !url.is_empty() {
-            return Some(url);
-        }
-    }
-    let env = std::fs::read_to_string(common::repo().join(".cache/databases.env")).ok()?;
-    env.lines().find_map(|line| {
-        let (key, value) = line.split_once('=')?;
-        (key.trim() == "RDJ_PG_URL").then(|| value.trim().trim_matches(['"', '\'']).to_owned())
-    })
 }
 
 /// A URL's password replaced by `***` (messages may quote URLs).

@@ -86,14 +86,7 @@ impl Django {
 
 /// An admin URL from the environment or `.cache/databases.env`.
 fn admin_url(key: &str) -> Option<String> {
-    if let Ok(v) = std::env::var(key) {
-        return Some(v);
-    }
-    let env = std::fs::read_to_string(common::repo().join(".cache/databases.env")).ok()?;
-    env.lines().find_map(|l| {
-        let (k, v) = l.split_once('=')?;
-        (k.trim() == key).then(|| v.trim().trim_matches(['"', '\'']).to_owned())
-    })
+    common::database_server(key).ok()
 }
 
 /// A fresh database on a server (dropped when the value goes).

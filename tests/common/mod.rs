@@ -99,3 +99,38 @@ pub fn data_dependent(lines: &[&str], first: usize) -> bool {
     let module_marked = lines.iter().take(20).any(|l| l.contains("oracle: data-dependent"));
     module_marked || (first >= 2 && lines[first - 2].contains("# oracle: data-dependent"))
 }
+
+/// The URL of a test database server (`RDJ_PG_URL`, `RDJ_MYSQL_URL`) from the
+/// environment, else from `.cache/databases.env` (written by
+/// `.ci/databases.sh`), if that server answers. `Err` says why not: callers
+/// skip (or fail on CI, where the test command starts the servers).
+pub fn database_server(var: &str) -> Result<String, String> {
+    let from_file = || {
+        let text = std::fs::read_to_string(repo().join(".cache/databases.env")).ok()?;
+        text.lines().find_map(|l| {
+            let (k, v) = l.split_once('=')?;
+            (k.trim() == var).then(|| v.trim().trim_matches(['"', '\'']).to_owned())
+        })
+    };
+    let url = std::env::var(var)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .or_else(from_file)
+        .ok_or_else(|| {
+            format!("{var} is not set and .cache/databases.env does not name it (run `bash .ci/databases.sh`)")
+        })?;
+    // host:port after the userinfo (the password may hold anything but `@`
+    // once percent-encoded, as the file writes it).
+    let authority = url.split("://").nth(1).unwrap_or("").split('/').next().unwrap_or("");
+    let host_port = authority.rsplit('@').next().unwrap_or(authority).to_owned();
+    let answers = std::net::ToSocketAddrs::to_socket_addrs(&host_port)
+        .ok()
+        .and_then(|mut a| a.next())
+        .is_some_and(|addr| std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(2)).is_ok());
+    if !answers {
+        return Err(format!(
+            "the {var} server at {host_port} does not answer (run `bash .ci/databases.sh`)"
+        ));
+    }
+    Ok(url)
+}

@@ -424,11 +424,29 @@ mod tests {
             text.lines()
                 .find_map(|l| l.strip_prefix(var)?.strip_prefix('=').map(|v| v.trim().to_owned()))
         };
-        match std::env::var(var).ok().filter(|v| !v.is_empty()).or_else(from_file) {
-            Some(url) => Some(DatabaseUrl::parse(&url, Path::new("/")).expect("a valid test server URL")),
-            None => {
-                let why =
-                    format!("{var} is not set and .cache/databases.env does not name it (run `bash .ci/databases.sh`)");
+        let url = std::env::var(var).ok().filter(|v| !v.is_empty()).or_else(from_file);
+        let url = url.map(|u| DatabaseUrl::parse(&u, Path::new("/")).expect("a valid test server URL"));
+        // A server named by a stale file (stopped since) is no server.
+        let answers = |u: &DatabaseUrl| {
+            use std::net::ToSocketAddrs;
+            let addr = (u.host().unwrap_or("127.0.0.1"), u.port().unwrap_or(0))
+                .to_socket_addrs()
+                .ok()?
+                .next()?;
+            std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(2)).ok()
+        };
+        match url {
+            Some(url) if answers(&url).is_some() => Some(url),
+            url => {
+                let why = match url {
+                    Some(u) => format!(
+                        "the {var} server at {} does not answer (run `bash .ci/databases.sh`)",
+                        u.endpoint()
+                    ),
+                    None => format!(
+                        "{var} is not set and .cache/databases.env does not name it (run `bash .ci/databases.sh`)"
+                    ),
+                };
                 if std::env::var_os("CI").is_some() {
                     panic!("required on CI: {why}");
                 }
