@@ -125,22 +125,50 @@ pub fn read_app_migrations(
     files: &[FileId],
     auth_user_model: &str,
 ) -> (Vec<Migration>, bool) {
-    let mut out = Vec::new();
+    use rayon::prelude::*;
+    // Each file on its own, in parallel (a project may have hundreds), with a
+    // tree of our own: migrations need no module summary, and nothing else
+    // in a run reads them.
+    let read: Vec<Result<Option<Migration>, ()>> = files
+        .par_iter()
+        .map(|&f| {
+            let entry = index.file(f);
+            let stem = entry.path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+            if stem == "__init__" || entry.path.extension().is_none_or(|e| e != "py") {
+                return Ok(None);
+            }
+            if entry.decode_error.is_some() {
+                return Err(());
+            }
+            let own;
+            let tree = match entry.is_parsed() {
+                true => entry.tree().ok_or(())?,
+                false => {
+                    own = crate::syntax::parse(&entry.text).ok_or(())?;
+                    &own
+                }
+            };
+            // A file without `class Migration` is a helper module: skipped.
+            Ok(read_migration(
+                tree.root_node(),
+                &entry.text,
+                app,
+                stem,
+                &entry.path,
+                auth_user_model,
+            ))
+        })
+        .collect();
     let mut readable = true;
-    for &f in files {
-        let entry = index.file(f);
-        let stem = entry.path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
-        if stem == "__init__" || entry.path.extension().is_none_or(|e| e != "py") {
-            continue;
-        }
-        let Some(tree) = entry.tree() else {
-            readable = false;
-            continue;
-        };
-        // A file without `class Migration` is a helper module: skipped.
-        if let Some(m) = read_migration(tree.root_node(), &entry.text, app, stem, &entry.path, auth_user_model) {
-            readable &= m.readable;
-            out.push(m);
+    let mut out = Vec::new();
+    for r in read {
+        match r {
+            Ok(Some(m)) => {
+                readable &= m.readable;
+                out.push(m);
+            }
+            Ok(None) => {}
+            Err(()) => readable = false,
         }
     }
     (out, readable)

@@ -95,20 +95,15 @@ pub fn analyze(index: &WorkspaceIndex, project: Project, django_version: (u32, u
     }
 }
 
-/// Parses in parallel what reading the project will need: its models and
-/// migration files (a project may have hundreds of migrations), then the
-/// workspace modules the models files import (base classes, custom fields,
-/// choices). Reading them afterwards is sequential.
+/// Parses in parallel what reading the models will need: the models files,
+/// then the workspace modules they import (base classes, custom fields,
+/// choices); reading them afterwards is sequential. (Migrations are read in
+/// parallel by `read_app_migrations`, each with a tree of its own.)
 fn parse_ahead(index: &WorkspaceIndex, project: &Project) {
     use crate::index::summary::ImportTarget;
     use rayon::prelude::*;
     let models: Vec<FileId> = project.apps.iter().flat_map(|a| a.models.iter()).copied().collect();
-    let files: Vec<FileId> = models
-        .iter()
-        .chain(project.apps.iter().flat_map(|a| a.migrations.iter()))
-        .copied()
-        .collect();
-    files.par_iter().for_each(|&f| {
+    models.par_iter().for_each(|&f| {
         let _ = index.file(f).tree();
     });
     let mut imported: BTreeSet<FileId> = BTreeSet::new();
