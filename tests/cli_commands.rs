@@ -69,7 +69,10 @@ fn version_and_help() {
     // `reflex-django-lsp 0.1.0`, with `(<commit> <date>)` from a checkout.
     let version = format!("reflex-django-lsp {}", env!("CARGO_PKG_VERSION"));
     let shown = out.stdout.trim();
-    assert!(shown == version || shown.starts_with(&format!("{version} (")), "{shown}");
+    assert!(
+        shown == version || shown.starts_with(&format!("{version} (")),
+        "{shown}"
+    );
     let out = run(&["--help"]);
     assert_eq!(out.code, 0);
     for cmd in ["check", "rule", "server", "schema"] {

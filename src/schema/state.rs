@@ -29,7 +29,10 @@ pub struct ModelKey {
 
 impl ModelKey {
     pub fn new(app: &str, model: &str) -> ModelKey {
-        ModelKey { app: app.to_owned(), model: model.to_ascii_lowercase() }
+        ModelKey {
+            app: app.to_owned(),
+            model: model.to_ascii_lowercase(),
+        }
     }
 
     /// Parses `"app.Model"` (the form of `to=` in migrations and settings).
@@ -114,7 +117,10 @@ impl Field {
 
     /// ForeignKey, OneToOneField, ManyToManyField (or subclasses).
     pub fn is_relation(&self) -> bool {
-        matches!(self.class.as_deref(), Some("ForeignKey" | "OneToOneField" | "ManyToManyField"))
+        matches!(
+            self.class.as_deref(),
+            Some("ForeignKey" | "OneToOneField" | "ManyToManyField")
+        )
     }
 
     pub fn is_many_to_many(&self) -> bool {
@@ -132,7 +138,10 @@ impl Field {
 
     /// `through=` of a many-to-many field, as a key.
     pub fn through(&self) -> Option<ModelKey> {
-        self.kwargs.get("through").and_then(Value::as_str).and_then(ModelKey::parse)
+        self.kwargs
+            .get("through")
+            .and_then(Value::as_str)
+            .and_then(ModelKey::parse)
     }
 
     /// The column this field stores in its model's table (`None` for
