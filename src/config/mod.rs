@@ -176,9 +176,32 @@ impl fmt::Debug for DatabaseConfig {
     }
 }
 
-/// A URL with the password of its userinfo replaced by `***`
-/// (`postgres://u:secret@h/db` → `postgres://u:***@h/db`).
+/// A URL with its passwords replaced by `***`: the userinfo's
+/// (`postgres://u:secret@h/db` → `postgres://u:***@h/db`) and a
+/// `password=` (`passwd`, `pass`, `pwd`) query parameter's.
 pub fn redact_url(url: &str) -> String {
+    let url = redact_userinfo(url);
+    let Some(q) = url.find('?') else { return url };
+    let (head, query) = url.split_at(q + 1);
+    let query: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((k, _)) if is_secret_param(k) => format!("{k}=***"),
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{head}{}", query.join("&"))
+}
+
+/// A URL query parameter that carries a password.
+pub fn is_secret_param(key: &str) -> bool {
+    matches!(
+        key.to_ascii_lowercase().as_str(),
+        "password" | "passwd" | "pass" | "pwd"
+    )
+}
+
+fn redact_userinfo(url: &str) -> String {
     let Some(scheme_end) = url.find("://") else {
         return url.to_owned();
     };
@@ -415,6 +438,10 @@ mod tests {
             "postgres://u:***@h:5432/db?sslmode=require"
         );
         assert_eq!(redact_url("postgres://h/db?user=a@b"), "postgres://h/db?user=a@b");
+        assert_eq!(
+            redact_url("mysql://h/db?user=a&PASSWORD=x"),
+            "mysql://h/db?user=a&PASSWORD=***"
+        );
     }
 
     #[test]

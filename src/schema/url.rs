@@ -119,7 +119,7 @@ impl DatabaseUrl {
         Ok(DatabaseUrl {
             backend,
             target,
-            redacted: redact(url),
+            redacted: crate::config::redact_url(url),
         })
     }
 
@@ -235,7 +235,11 @@ impl fmt::Debug for DatabaseUrl {
                     .params
                     .iter()
                     .map(|(k, v)| {
-                        let v = if is_secret_param(k) { "***" } else { v.as_str() };
+                        let v = if crate::config::is_secret_param(k) {
+                            "***"
+                        } else {
+                            v.as_str()
+                        };
                         (k.as_str(), v)
                     })
                     .collect();
@@ -250,13 +254,6 @@ impl fmt::Debug for DatabaseUrl {
 /// at most 32 of them (whatever was parsed as the scheme could be anything).
 fn shown_scheme(scheme: &str) -> String {
     scheme.chars().take(32).collect()
-}
-
-fn is_secret_param(key: &str) -> bool {
-    matches!(
-        key.to_ascii_lowercase().as_str(),
-        "password" | "passwd" | "pass" | "pwd"
-    )
 }
 
 /// `rest` is what follows `sqlite:`: `///relative.db`, `////abs.db`,
@@ -396,24 +393,6 @@ pub(crate) fn percent_decode(s: &str) -> Option<String> {
         }
     }
     String::from_utf8(out).ok()
-}
-
-/// [`crate::config::redact_url`] (the userinfo's password), and the value
-/// of a `password=` query parameter.
-fn redact(url: &str) -> String {
-    let mut out = crate::config::redact_url(url);
-    if let Some(q) = out.find('?') {
-        let (head, query) = out.split_at(q + 1);
-        let query: Vec<String> = query
-            .split('&')
-            .map(|pair| match pair.split_once('=') {
-                Some((k, _)) if is_secret_param(k) => format!("{k}=***"),
-                _ => pair.to_owned(),
-            })
-            .collect();
-        out = format!("{head}{}", query.join("&"));
-    }
-    out
 }
 
 #[cfg(test)]
