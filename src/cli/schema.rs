@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -19,7 +19,7 @@ use crate::output::{display_path, io_error_message, FileReport};
 use crate::schema::columns::{expected_tables, ExpectedTable};
 use crate::schema::project::{analyze, ProjectSchema};
 use crate::schema::runner::{self, DatabaseArgs};
-use crate::schema::settings::{discover_projects, DatabaseSource};
+use crate::schema::settings::{discover_projects, DatabaseSource, Project};
 use crate::schema::Backend;
 use crate::source::LineIndex;
 use crate::workspace::{self, absolutize, find_root, ExcludeFilter, Source};
@@ -52,31 +52,33 @@ pub fn schema(args: SchemaArgs) -> Result<i32, Fatal> {
     let loaded = workspace::load(files.into_iter().map(|path| Source { path, contents: None }).collect());
     let index = &loaded.index;
 
+    // The projects at or under PATH (a folder of plain Python files is no
+    // Django project); their files are the checked ones, so each is
+    // analysed once by the run, for its tables and its drift.
     let env = |k: &str| std::env::var(k).ok();
     let exists = |p: &Path| p.exists();
-    let projects: Vec<ProjectSchema> = discover_projects(index, &env, &exists)
+    let found: Vec<Project> = discover_projects(index, &env, &exists)
         .into_iter()
         .filter(|p| p.root.starts_with(&path) || path.starts_with(&p.root))
-        // A folder of plain Python files is no Django project.
         .filter(|p| p.settings.is_some() || !p.apps.is_empty())
-        .map(|p| {
+        .collect();
+    let checked: BTreeSet<&Path> = found.iter().flat_map(|p| runner::project_files(index, p)).collect();
+    let db = DatabaseArgs::new(args.database_url.clone(), args.no_database);
+    let results = runner::findings(index, &resolver, &checked, &db);
+    let mut projects: Vec<ProjectSchema> = results.projects;
+    // Projects whose RDJ5xx rules are all off are not analysed by the run;
+    // `schema` shows them all the same.
+    for p in found {
+        if !projects.iter().any(|s| s.project.root == p.root) {
             let version = resolver
                 .for_dir(&p.root)
                 .analysis_options(&p.root.join("settings.py"))
                 .django_version;
-            analyze(index, p, version)
-        })
-        .collect();
-
-    // The drift report: every finding on the projects' files.
-    let all_files: Vec<PathBuf> = projects
-        .iter()
-        .flat_map(|p| p.files())
-        .map(|f| index.file(f).path.clone())
-        .collect();
-    let checked: BTreeSet<&Path> = all_files.iter().map(PathBuf::as_path).collect();
-    let db = DatabaseArgs::new(args.database_url.clone(), args.no_database);
-    let findings = runner::findings(index, &resolver, &checked, &db).by_file;
+            projects.push(analyze(index, p, version));
+        }
+    }
+    projects.sort_by(|a, b| workspace::path_order(&a.project.root, &b.project.root));
+    let findings = results.by_file;
     let mut reports: Vec<FileReport> = findings
         .into_iter()
         .filter(|(_, f)| !f.is_empty())

@@ -34,6 +34,8 @@ pub struct Outcome {
     /// Some database was read or tried (its results can change without any
     /// file changing: not cacheable).
     pub live_attempted: bool,
+    /// The projects analysed (for `schema`, which shows them).
+    pub projects: Vec<ProjectSchema>,
     /// SQLite files the projects name that did not exist (so no live checks
     /// ran): once one appears, a cached result is stale.
     pub absent_databases: Vec<std::path::PathBuf>,
@@ -62,6 +64,7 @@ pub fn run(
         if opts.live {
             live(&schema, &opts, environment, connect, &mut outcome);
         }
+        outcome.projects.push(schema);
     }
     outcome
 }

@@ -18,6 +18,7 @@ use crate::index::{FileId, WorkspaceIndex};
 use crate::rules::Rule;
 
 /// The project's schema as read from its files.
+#[derive(Debug)]
 pub struct ProjectSchema {
     pub project: Project,
     pub declared: Declared,

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use super::check::{run, Environment, ProjectOptions};
 use super::live::{self, LiveSchema, Timeouts};
+use super::project::ProjectSchema;
 use super::settings::Project;
 use super::url::DatabaseUrl;
 use crate::checker::noqa;
@@ -62,6 +63,8 @@ pub struct SchemaResults {
     pub live_attempted: bool,
     /// Configured SQLite files that do not exist yet (see `check::Outcome`).
     pub absent_databases: Vec<PathBuf>,
+    /// The projects analysed.
+    pub projects: Vec<ProjectSchema>,
 }
 
 /// The schema findings of the checked files.
@@ -159,10 +162,12 @@ pub fn findings(
         by_file,
         live_attempted: outcome.live_attempted,
         absent_databases: outcome.absent_databases,
+        projects: outcome.projects,
     }
 }
 
-fn project_files<'i>(index: &'i WorkspaceIndex, project: &Project) -> Vec<&'i Path> {
+/// The files schema findings of `project` can sit on.
+pub fn project_files<'i>(index: &'i WorkspaceIndex, project: &Project) -> Vec<&'i Path> {
     project
         .apps
         .iter()
