@@ -16,25 +16,8 @@ use serde_json::Value;
 /// A copy of `fixtures/shop` (without caches or databases).
 fn shop_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&common::repo().join("fixtures/shop"), dir.path());
+    common::copy_project(&common::repo().join("fixtures/shop"), dir.path());
     dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let name = entry.file_name();
-        if name.to_string_lossy().starts_with(".reflex-django-lsp-cache") || name == "__pycache__" {
-            continue;
-        }
-        let target = to.join(&name);
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else if !name.to_string_lossy().ends_with(".sqlite3") {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 fn edit(path: &Path, old: &str, new: &str) {

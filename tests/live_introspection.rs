@@ -107,27 +107,10 @@ fn django(py: &Path, project: &Path, url: &str, command: &[&str]) {
     );
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let name = entry.file_name();
-        if name == "__pycache__" || name.to_string_lossy().ends_with(".sqlite3") {
-            continue;
-        }
-        let target = to.join(&name);
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 /// The shop fixture, copied.
 fn shop(dir: &Path) -> PathBuf {
     let project = dir.join("shop");
-    copy_dir(&common::repo().join("fixtures/shop"), &project);
+    common::copy_project(&common::repo().join("fixtures/shop"), &project);
     project
 }
 

@@ -16,14 +16,7 @@ fn uri_of(path: &Path) -> String {
 
 fn shop_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let status = std::process::Command::new("cp")
-        .arg("-r")
-        .arg(common::repo().join("fixtures/shop/."))
-        .arg(dir.path())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let _ = std::fs::remove_dir_all(dir.path().join(".reflex-django-lsp-cache"));
+    common::copy_project(&common::repo().join("fixtures/shop"), dir.path());
     dir
 }
 

@@ -540,27 +540,12 @@ fn shop_fresh_databases_have_no_drift_and_mutations_are_found() {
 
 // ---------------------------------------------------------------- the edge project
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            if e.file_name() != "__pycache__" {
-                copy_dir(&e.path(), &target);
-            }
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
-}
-
 #[test]
 fn edge_project_has_no_drift_and_django_agrees_on_every_column() {
     let Some(python) = python() else { return };
     let dir = tempfile::tempdir().unwrap();
     let project = dir.path().join("project");
-    copy_dir(&common::repo().join("tests/schema/drift_project"), &project);
+    common::copy_project(&common::repo().join("tests/schema/drift_project"), &project);
     let sqlite = format!("sqlite:///{}", dir.path().join("makemigrations.db").display());
     Django {
         python: python.clone(),

@@ -134,3 +134,23 @@ pub fn database_server(var: &str) -> Result<String, String> {
     }
     Ok(url)
 }
+
+/// Copies a fixture project into `to`, leaving out what runs leave behind
+/// (`__pycache__`, the result cache, SQLite databases).
+pub fn copy_project(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        let name_str = name.to_string_lossy();
+        if name == "__pycache__" || name_str.starts_with(".reflex-django-lsp-cache") {
+            continue;
+        }
+        let target = to.join(&name);
+        if entry.file_type().unwrap().is_dir() {
+            copy_project(&entry.path(), &target);
+        } else if !name_str.ends_with(".sqlite3") {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
