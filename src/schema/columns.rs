@@ -730,13 +730,18 @@ fn model_table(state: &ProjectState, model: &ModelState, backend: Backend) -> Ex
         }
         // Partial, covering, deferrable, expression or NULLS [NOT] DISTINCT
         // constraints are created only where supported, or differ in shape.
-        let plain_constraint = kwargs.iter().all(|(k, v)| match k.as_str() {
-            "fields" | "name" | "violation_error_message" | "violation_error_code" => true,
-            "condition" | "deferrable" | "include" | "opclasses" | "expressions" | "nulls_distinct" => {
-                matches!(v, Value::None) || matches!(v, Value::List(l) if l.is_empty())
-            }
-            _ => false,
-        });
+        let plain_constraint = only_plain_kwargs(
+            kwargs,
+            &["fields", "name", "violation_error_message", "violation_error_code"],
+            &[
+                "condition",
+                "deferrable",
+                "include",
+                "opclasses",
+                "expressions",
+                "nulls_distinct",
+            ],
+        );
         if !plain_constraint {
             continue;
         }
@@ -765,13 +770,11 @@ fn model_table(state: &ProjectState, model: &ModelState, backend: Backend) -> Ex
         if ix.last_name() != Some("Index") || !args.is_empty() {
             continue;
         }
-        let plain_index = kwargs.iter().all(|(k, v)| match k.as_str() {
-            "fields" | "name" | "db_tablespace" | "opclasses" => true,
-            "condition" | "include" | "expressions" => {
-                matches!(v, Value::None) || matches!(v, Value::List(l) if l.is_empty())
-            }
-            _ => false,
-        });
+        let plain_index = only_plain_kwargs(
+            kwargs,
+            &["fields", "name", "db_tablespace", "opclasses"],
+            &["condition", "include", "expressions"],
+        );
         if !plain_index {
             continue;
         }
@@ -790,6 +793,17 @@ fn model_table(state: &ProjectState, model: &ModelState, backend: Backend) -> Ex
     meta_indexes.retain(|u| !limited_cols(&u.columns));
     table.indexes.extend(meta_indexes);
     table
+}
+
+/// A `Meta` index or constraint whose keywords are all `plain`, or among
+/// `unset` and left empty (`None`, `[]`): one on plain columns, the same on
+/// every backend.
+fn only_plain_kwargs(kwargs: &[(String, Value)], plain: &[&str], unset: &[&str]) -> bool {
+    kwargs.iter().all(|(k, v)| {
+        plain.contains(&k.as_str())
+            || (unset.contains(&k.as_str())
+                && (matches!(v, Value::None) || matches!(v, Value::List(l) if l.is_empty())))
+    })
 }
 
 fn m2m_table(state: &ProjectState, model: &ModelState, field: &Field, backend: Backend) -> Option<ExpectedTable> {
