@@ -1569,27 +1569,7 @@ impl<'a> Reader<'a> {
             "dj_database_url.config" => {
                 // config(env="DATABASE_URL", default=None, engine=None, …):
                 // `os.environ.get(env, default)`, `{}` when empty.
-                let var = match args.at(0, "env") {
-                    Some(Val::Str(v)) => v.clone(),
-                    Some(_) => return Val::Unknown,
-                    None => "DATABASE_URL".to_owned(),
-                };
-                if args.at(2, "engine").is_some_and(|e| *e != Val::None) {
-                    return Val::Unknown;
-                }
-                let value = match self.getenv(&var) {
-                    Lookup::Set(v) => v,
-                    Lookup::Unset => match args.at(1, "default") {
-                        Some(Val::Str(d)) => d.clone(),
-                        _ => return Val::Unknown,
-                    },
-                    Lookup::Unknown => return Val::Unknown,
-                };
-                if value.is_empty() {
-                    Val::Unknown
-                } else {
-                    Val::DbUrl(value)
-                }
+                self.database_url_variable(&args, "env", false)
             }
             "dj_database_url.parse" => match args.at(0, "url") {
                 Some(Val::Str(u)) if !u.is_empty() => Val::DbUrl(u.clone()),
@@ -1669,9 +1649,17 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// `env.db("DATABASE_URL", default=…)`.
+    /// `env.db("DATABASE_URL", default=…)` (a `$VAR` value is a
+    /// django-environ proxy we do not follow).
     fn env_db(&mut self, args: &Args) -> Val {
-        let var = match args.at(0, "var") {
+        self.database_url_variable(args, "var", true)
+    }
+
+    /// A database URL read from an environment variable (named by argument
+    /// 0 or `var_keyword`, default `DATABASE_URL`), else the `default`
+    /// argument; unknown with an `engine` override or an empty value.
+    fn database_url_variable(&mut self, args: &Args, var_keyword: &str, proxies: bool) -> Val {
+        let var = match args.at(0, var_keyword) {
             Some(Val::Str(v)) => v.clone(),
             Some(_) => return Val::Unknown,
             None => "DATABASE_URL".to_owned(),
@@ -1687,7 +1675,7 @@ impl<'a> Reader<'a> {
             },
             Lookup::Unknown => return Val::Unknown,
         };
-        if value.is_empty() || value.starts_with('$') {
+        if value.is_empty() || (proxies && value.starts_with('$')) {
             Val::Unknown
         } else {
             Val::DbUrl(value)
