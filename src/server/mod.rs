@@ -119,8 +119,9 @@ struct State {
     /// The client's settings (kept to rebuild the resolver when configs change).
     overrides: CliOverrides,
     resolver: Arc<SettingsResolver>,
-    /// Bumped when the workspace files or the settings change: a result
-    /// computed before that is stale even for an unchanged document.
+    /// Bumped when the workspace files, the settings or the text of an open
+    /// document change: a result computed before that is stale even for an
+    /// unchanged document (another one's unsaved text may be its models).
     generation: u64,
     /// The client pulls diagnostics (`textDocument/diagnostic`, offered only
     /// to clients that accept refresh requests): pushing them too would show
@@ -187,6 +188,8 @@ struct Analysis {
     findings: Vec<Finding>,
     /// The entries built for open documents, by URI and version, to keep.
     built: Vec<Built>,
+    /// The workspace generation the analysis saw.
+    generation: u64,
     /// The index the analysis used, freed off the request's path.
     index: Option<WorkspaceIndex>,
 }
@@ -209,6 +212,7 @@ struct OpenDoc {
 
 /// Everything an analysis needs, taken under the lock and used without it.
 struct Snapshot {
+    generation: u64,
     roots: Vec<PathBuf>,
     layout: Arc<Layout>,
     open: Vec<OpenDoc>,
@@ -295,6 +299,7 @@ impl Shared {
             }
         };
         Snapshot {
+            generation: st.generation,
             roots: st.roots.clone(),
             layout,
             open,
@@ -320,7 +325,7 @@ impl Shared {
                 let mut a = result?;
                 // Freeing an index and a replaced syntax tree takes a while:
                 // not while the client waits for the diagnostics.
-                let garbage = (a.index.take(), self.keep(&a.built));
+                let garbage = (a.index.take(), self.keep(a.generation, &a.built));
                 rayon::spawn(move || drop(garbage));
                 return Some(a);
             }
@@ -337,11 +342,15 @@ impl Shared {
     }
 
     /// Keeps the entries an analysis built for open documents still at
-    /// their version, for the next analysis to reuse.
+    /// their version, for the next analysis to reuse, unless the workspace
+    /// changed meanwhile (new folders rename modules: such entries are stale).
     /// Returns the entries they replace.
-    fn keep(&self, built: &[Built]) -> Vec<Arc<FileEntry>> {
+    fn keep(&self, generation: u64, built: &[Built]) -> Vec<Arc<FileEntry>> {
         let mut st = self.lock();
         let mut replaced = Vec::new();
+        if st.generation != generation {
+            return replaced;
+        }
         for (uri, opened, version, entry) in built {
             if let Some(doc) = st.docs.get_mut(uri) {
                 let newer = doc.last.as_ref().is_some_and(|(v, _)| v >= version);
@@ -673,6 +682,7 @@ fn analyse(s: &Snapshot, path: &Path) -> Option<Analysis> {
         lines,
         findings,
         built,
+        generation: s.generation,
         index: Some(index),
     })
 }
@@ -942,6 +952,10 @@ impl LanguageServer for Backend {
                 .and_then(|p| st.disk.get(p.as_ref()).map(|e| *e.text == *doc.text));
             st.opens += 1;
             let opened = st.opens;
+            let differs = on_disk != Some(true);
+            if differs {
+                st.generation += 1;
+            }
             st.docs.insert(
                 doc.uri.clone(),
                 Document {
@@ -951,7 +965,7 @@ impl LanguageServer for Backend {
                     last: None,
                 },
             );
-            on_disk != Some(true)
+            differs
         };
         // Unsaved text (say, a models file) may change what other open
         // documents find: bring them all up to date, not only this one.
@@ -980,6 +994,7 @@ impl LanguageServer for Backend {
                 }
             }
             doc.version = params.text_document.version;
+            st.generation += 1;
         }
         // Debounce in a detached task (notifications are handled in order, so
         // waiting here would queue every later change): the newest version
@@ -1015,7 +1030,9 @@ impl LanguageServer for Backend {
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         let pull = {
             let mut st = self.lock();
-            st.docs.remove(&params.text_document.uri);
+            if st.docs.remove(&params.text_document.uri).is_some() {
+                st.generation += 1;
+            }
             st.pull
         };
         if !pull {
