@@ -354,6 +354,14 @@ fn the_schema_command_prints_tables_per_backend_and_the_drift() {
         .unwrap();
     assert_eq!(m2m["many_to_many_field"], "tags");
     assert_eq!(json["findings"].as_array().unwrap().len(), 0);
+    // The same project prints the same bytes (CI jobs diff it): backends in
+    // one order, not a hash map's.
+    let raw = String::from_utf8_lossy(&out.stdout);
+    let at = |key: &str| raw.find(&format!("\"{key}\": \"catalog_product\"")).unwrap();
+    assert!(
+        at("mysql") < at("postgresql") && at("postgresql") < at("sqlite"),
+        "{raw}"
+    );
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! PostgreSQL and MySQL — and the drift report (the RDJ5xx findings, live
 //! ones included when a database is configured).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
 use std::path::Path;
 use std::sync::Arc;
@@ -288,7 +288,7 @@ struct JsonApp {
 struct JsonTable {
     model: String,
     many_to_many_field: Option<String>,
-    table: HashMap<&'static str, String>,
+    table: BTreeMap<&'static str, String>,
     columns: Vec<JsonColumn>,
     unique: Vec<Vec<String>>,
     indexes: Vec<Vec<String>>,
@@ -299,7 +299,7 @@ struct JsonTable {
 struct JsonColumn {
     name: String,
     field: String,
-    types: HashMap<&'static str, Option<String>>,
+    types: BTreeMap<&'static str, Option<String>>,
     null: Option<bool>,
     primary_key: bool,
 }

@@ -10,8 +10,8 @@
 //! checks say nothing about it rather than guess.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::PathBuf;
-use std::sync::LazyLock;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock};
 
 use tree_sitter::{Node, Tree};
 
@@ -260,16 +260,23 @@ static CONTRIB: LazyLock<(String, Option<Tree>)> = LazyLock::new(|| {
     (src, tree)
 });
 
+/// Class names and the byte ranges of their definitions.
+type ClassRanges = HashMap<String, (usize, usize)>;
+
 struct Reader<'a> {
     index: &'a WorkspaceIndex,
-    apps: &'a [AppSpec],
+    /// The apps by folder, for [`Reader::apps_above`].
+    apps_by_dir: HashMap<&'a Path, &'a AppSpec>,
     auth_user_model: String,
     decls: Vec<ClassDecl>,
     by_class: HashMap<(Scope, String), DeclId>,
     /// Workspace classes resolved so far (`None`: in progress or not a class we read).
     visiting: BTreeSet<(Scope, String)>,
     /// Each module's constants and choices classes, read once.
-    module_constants: HashMap<Scope, HashMap<String, Value>>,
+    module_constants: HashMap<Scope, Arc<HashMap<String, Value>>>,
+    /// Each module's top-level classes by name (the last definition wins,
+    /// as at run time), as byte ranges of their `class_definition`s.
+    module_classes: HashMap<Scope, Arc<ClassRanges>>,
 }
 
 /// Reads every app's models. `auth_user_model` is the `AUTH_USER_MODEL`
@@ -277,14 +284,15 @@ struct Reader<'a> {
 pub fn read_models(index: &WorkspaceIndex, apps: &[AppSpec], auth_user_model: &str) -> Declared {
     let mut r = Reader {
         index,
-        apps,
         auth_user_model: ModelKey::parse(auth_user_model)
             .map(|k| k.to_string())
             .unwrap_or_else(|| "auth.user".to_owned()),
+        apps_by_dir: apps.iter().map(|a| (a.dir.as_path(), a)).collect(),
         decls: Vec::new(),
         by_class: HashMap::new(),
         visiting: BTreeSet::new(),
         module_constants: HashMap::new(),
+        module_classes: HashMap::new(),
     };
     // Contrib first: workspace models refer to them.
     let mut roots: Vec<DeclId> = Vec::new();
@@ -349,12 +357,10 @@ pub fn read_models(index: &WorkspaceIndex, apps: &[AppSpec], auth_user_model: &s
     // A class of the app we did not read as a model (defined in a module the
     // models module imports in a way we do not follow) may still be one: a
     // migration's model of that name is not reported as deleted.
-    for app in apps {
-        for entry in index
-            .files
-            .iter()
-            .filter(|f| f.path.starts_with(&app.dir) && !f.in_migrations)
-        {
+    // (One pass over the files, each looking up its folders: a workspace
+    // has thousands of files and a project dozens of apps.)
+    for entry in index.files.iter().filter(|f| !f.in_migrations) {
+        for app in r.apps_above(&entry.path) {
             for name in &entry.facts().class_names {
                 let key = ModelKey::new(&app.label, name);
                 if !out.state.models.contains_key(&key) {
@@ -430,6 +436,11 @@ fn source(index: &WorkspaceIndex, scope: Scope) -> Option<(&str, Node<'_>)> {
 }
 
 impl<'a> Reader<'a> {
+    /// The apps whose folders hold `path`, innermost first.
+    fn apps_above<'p>(&'p self, path: &'p Path) -> impl Iterator<Item = &'a AppSpec> + 'p {
+        path.ancestors().filter_map(|dir| self.apps_by_dir.get(dir).copied())
+    }
+
     /// The app label of a class in `scope` (before `Meta.app_label`).
     fn app_of(&self, scope: Scope, node: Node<'_>, src: &str) -> Option<String> {
         match scope {
@@ -439,14 +450,10 @@ impl<'a> Reader<'a> {
                 let at = before.rfind("# app: ")?;
                 Some(before[at + 7..].lines().next()?.trim().to_owned())
             }
-            Scope::File(f) => {
-                let path = &self.index.file(f).path;
-                self.apps
-                    .iter()
-                    .filter(|a| path.starts_with(&a.dir))
-                    .max_by_key(|a| a.dir.as_os_str().len())
-                    .map(|a| a.label.clone())
-            }
+            Scope::File(f) => self
+                .apps_above(&self.index.file(f).path)
+                .next()
+                .map(|a| a.label.clone()),
         }
     }
 
@@ -471,10 +478,21 @@ impl<'a> Reader<'a> {
     fn read_class(&mut self, scope: Scope, name: &str) -> Option<ClassDecl> {
         let index: &'a WorkspaceIndex = self.index;
         let (src, root) = source(index, scope)?;
-        let node = module_classes(root)
-            .into_iter()
-            .map(|(n, _)| n)
-            .rfind(|n| class_name(*n, src) == name)?;
+        let classes = self
+            .module_classes
+            .entry(scope)
+            .or_insert_with(|| {
+                let by_name = module_classes(root)
+                    .into_iter()
+                    .map(|(n, _)| (class_name(n, src), (n.start_byte(), n.end_byte())));
+                Arc::new(by_name.collect())
+            })
+            .clone();
+        let &(start, end) = classes.get(name)?;
+        let node = root.descendant_for_byte_range(start, end)?;
+        if node.kind() != "class_definition" {
+            return None;
+        }
         let mut bases = Vec::new();
         if let Some(supers) = field(node, "superclasses") {
             for b in named_children(supers) {
@@ -503,8 +521,8 @@ impl<'a> Reader<'a> {
             unreadable: false,
         };
         let lookup_scope = scope;
-        let consts = self.constants(scope, node, src);
-        let lookup = |n: &str| consts.get(n).cloned();
+        let (module_consts, class_consts) = self.constants(scope, node, src);
+        let lookup = |n: &str| class_consts.get(n).or_else(|| module_consts.get(n)).cloned();
         for stmt in syntax::body_statements(node) {
             let def = syntax::definition_of(stmt);
             if def.kind() == "class_definition" && class_name(def, src) == "Meta" {
@@ -554,17 +572,24 @@ impl<'a> Reader<'a> {
     /// Module constants and choices classes visible in a class body: names
     /// the value reader may resolve (`STATUS_CHOICES`, `Status.choices`,
     /// `Status.PENDING`).
-    fn constants(&mut self, scope: Scope, class: Node<'_>, src: &str) -> HashMap<String, Value> {
+    /// Returns the module's and the class body's (which come first).
+    fn constants(
+        &mut self,
+        scope: Scope,
+        class: Node<'_>,
+        src: &str,
+    ) -> (Arc<HashMap<String, Value>>, HashMap<String, Value>) {
         let index = self.index;
         let module = self
             .module_constants
             .entry(scope)
             .or_insert_with(|| match source(index, scope) {
-                Some((_, root)) => level_constants(named_children(root), src, HashMap::new()),
-                None => HashMap::new(),
+                Some((_, root)) => Arc::new(level_constants(named_children(root), src, &HashMap::new())),
+                None => Arc::default(),
             })
             .clone();
-        level_constants(syntax::body_statements(class), src, module)
+        let class = level_constants(syntax::body_statements(class), src, &module);
+        (module, class)
     }
 
     /// What a base class expression is.
@@ -1019,8 +1044,10 @@ pub fn simple_assignment(stmt: Node<'_>) -> Option<(Node<'_>, Node<'_>)> {
 }
 
 /// Constants (`NAME = literal`) and choices classes (`Status.PENDING`,
-/// `Status.choices`) of one level of statements, added to `out`.
-fn level_constants(stmts: Vec<Node<'_>>, src: &str, mut out: HashMap<String, Value>) -> HashMap<String, Value> {
+/// `Status.choices`) of one level of statements; their values may use the
+/// enclosing level's, `outer`.
+fn level_constants(stmts: Vec<Node<'_>>, src: &str, outer: &HashMap<String, Value>) -> HashMap<String, Value> {
+    let mut out = HashMap::new();
     for stmt in stmts {
         let def = syntax::definition_of(stmt);
         if def.kind() == "class_definition" {
@@ -1036,7 +1063,7 @@ fn level_constants(stmts: Vec<Node<'_>>, src: &str, mut out: HashMap<String, Val
             continue;
         }
         if let Some((k, v)) = simple_assignment(stmt) {
-            let v = value::parse(v, src, &|n| out.get(n).cloned());
+            let v = value::parse(v, src, &|n| out.get(n).or_else(|| outer.get(n)).cloned());
             if !matches!(v, Value::Call { .. } | Value::Name(_)) {
                 out.insert(text(k, src).to_owned(), v);
             }
