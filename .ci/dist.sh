@@ -73,6 +73,19 @@ scripts = [n for n in names if ".data/scripts/" in n]
 assert [s.rsplit("/", 1)[1] for s in scripts] == ["reflex-django-lsp"], scripts
 stray = [n for n in names if not (".dist-info/" in n or ".data/scripts/" in n)]
 assert not stray, f"the wheel carries more than the binary: {stray}"
+# The metadata pip and the package index show: description, licence,
+# classifiers and links.
+import email.parser
+[meta] = [n for n in names if n.endswith(".dist-info/METADATA")]
+msg = email.parser.Parser().parsestr(zipfile.ZipFile(sys.argv[1]).read(meta).decode())
+assert msg["Name"] == "reflex-django-lsp", msg["Name"]
+assert "Django ORM" in msg["Summary"], msg["Summary"]
+assert "MIT" in (msg["License"] or "") + (msg["License-Expression"] or ""), dict(msg)
+classifiers = msg.get_all("Classifier") or []
+assert "Framework :: Django" in classifiers, classifiers
+urls = dict(u.split(", ", 1) for u in msg.get_all("Project-URL") or [])
+assert {"Homepage", "Repository", "Issues"} <= urls.keys(), urls
+assert "markdown" in (msg["Description-Content-Type"] or ""), dict(msg)
 EOF
 
 # 2. A fresh virtualenv, plain pip, the wheel only (it has no dependencies).
