@@ -10,6 +10,7 @@
 #     binary), and `--version` must name the version and commit;
 #  3. builds the source distribution and pip-installs it (pip builds it with
 #     maturin): no test files in it, the same findings from its binary;
+#     then `cargo install --path . --locked` gives the same findings too;
 #  4. `pre-commit try-repo` (pre-commit from pip) runs this repository's hooks
 #     in a scratch git repository holding a copy of fixtures/shop: the
 #     `reflex-django-lsp` hook fails with the same findings, and the
@@ -217,6 +218,25 @@ set -e
 "$py" "$scratch/findings.py" concise "$scratch/sdist-check.txt" fixtures/shop/ | diff -u "$scratch/expected.txt" - >&2 \
   || fail "the binary built from the source distribution finds other things in fixtures/shop (- expected, + found)"
 say "source distribution: $(stat -c %s "$sdist") bytes, pip-installed (built) in $(secs "$sdist_ms") s, '$sdist_version', the same findings"
+
+# 3b. `cargo install --path .` (the README's way for Rust users): the
+# locked dependencies, the binary in the given root's bin, the same findings.
+t0=$(now_ms)
+cargo install --quiet --locked --path . --root "$scratch/cargo" >"$cache/cargo-install.log" 2>&1 \
+  || { tail -n 40 "$cache/cargo-install.log" >&2; fail "cargo install --path ."; }
+cargo_ms=$(( $(now_ms) - t0 ))
+cargo_exe="$scratch/cargo/bin/reflex-django-lsp"
+cargo_version="$("$cargo_exe" --version)"
+case "$cargo_version" in
+  "reflex-django-lsp $version"*) ;;
+  *) fail "installed with cargo, --version printed '$cargo_version'" ;;
+esac
+set +e
+"$cargo_exe" check fixtures/shop --output-format concise --no-cache >"$scratch/cargo-check.txt"
+set -e
+"$py" "$scratch/findings.py" concise "$scratch/cargo-check.txt" fixtures/shop/ | diff -u "$scratch/expected.txt" - >&2 \
+  || fail "the binary from cargo install finds other things in fixtures/shop (- expected, + found)"
+say "cargo install --path . --locked: built and installed in $(secs "$cargo_ms") s, '$cargo_version', the same findings"
 
 # 4. pre-commit try-repo, both hooks, in a scratch git repository.
 if [ ! -d .git ] || ! command -v git >/dev/null; then
