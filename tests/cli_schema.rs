@@ -404,3 +404,43 @@ fn a_cached_result_is_not_reused_once_the_configured_database_appears() {
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("RDJ509"));
 }
+
+#[test]
+fn two_projects_sharing_an_app_report_its_change_once() {
+    // A test project and an example project both install `shared` (found
+    // by module name from each): the field added without a migration is
+    // one finding, not one per project.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let write = |rel: &str, text: &str| {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("shared/__init__.py", "");
+    write(
+        "shared/models.py",
+        "from django.db import models\n\n\nclass Note(models.Model):\n    text = models.TextField()\n    extra = models.IntegerField(default=0)\n",
+    );
+    write("shared/migrations/__init__.py", "");
+    write(
+        "shared/migrations/0001_initial.py",
+        "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    initial = True\n    dependencies = []\n    operations = [\n        migrations.CreateModel(\n            name='Note',\n            fields=[\n                ('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),\n                ('text', models.TextField()),\n            ],\n        ),\n    ]\n",
+    );
+    for project in ["tests_project", "example"] {
+        write(
+            &format!("{project}/manage.py"),
+            &format!("import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', '{project}_settings')\n"),
+        );
+        write(
+            &format!("{project}/{project}_settings.py"),
+            "INSTALLED_APPS = ['shared']\nDEFAULT_AUTO_FIELD = 'django.db.models.AutoField'\n",
+        );
+    }
+    let (findings, _, _) = check(root, &["--no-database"], &[]);
+    assert_eq!(
+        summary(&findings, root),
+        vec![("RDJ503".to_owned(), "shared/models.py".to_owned(), 6)],
+        "{findings:?}"
+    );
+}

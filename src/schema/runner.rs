@@ -152,6 +152,12 @@ pub fn findings(
         by_file.entry(f.path).or_default().push(finding);
     }
     for (path, findings) in by_file.iter_mut() {
+        // Two projects sharing an app (a test project and an example, say)
+        // find the same thing once.
+        findings.sort_by(|a, b| {
+            (a.range.start, a.range.end, a.rule, &a.message).cmp(&(b.range.start, b.range.end, b.rule, &b.message))
+        });
+        findings.dedup_by(|a, b| a.range == b.range && a.rule == b.rule && a.message == b.message);
         if let Some(id) = index.file_by_path(path) {
             let entry = index.file(id);
             let kept = noqa::filter(&entry.text, entry.lines(), std::mem::take(findings));
