@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::migrations::ALTER_OPTION_KEYS;
-use super::models::Declared;
+use super::models::{Declared, UNKNOWN_AUTO_FIELD};
 use super::state::{Field, ModelState, Origin, ProjectState};
 use super::value::Value;
 use super::SchemaFinding;
@@ -241,6 +241,9 @@ fn same_item(new: &Value, old: &Value) -> bool {
 
 /// Would the autodetector see these two deconstructions as equal?
 pub fn same_field(a: &Field, b: &Field) -> bool {
+    if a.written_class == UNKNOWN_AUTO_FIELD || b.written_class == UNKNOWN_AUTO_FIELD {
+        return true; // an implicit primary key of a class we cannot know
+    }
     let last = |f: &Field| {
         f.written_class
             .rsplit('.')
@@ -251,11 +254,17 @@ pub fn same_field(a: &Field, b: &Field) -> bool {
     if last(a) != last(b) {
         return false;
     }
+    // A field class that is not Django's own (a package's
+    // `PickledObjectField`, a project's `MoneyField(DecimalField)`) may add
+    // or drop keyword arguments in its `__init__` or `deconstruct()`
+    // (`editable=False`): only arguments both sides have are compared.
+    let custom = |f: &Field| f.class.as_deref() != Some(last(f).as_str());
+    let lenient = custom(a) || custom(b);
     let (na, nb) = (normalized(a), normalized(b));
     let keys: BTreeSet<&String> = na.keys().chain(nb.keys()).collect();
     let same = keys.into_iter().all(|k| match (na.get(k), nb.get(k)) {
         (Some(x), Some(y)) => x.same(y),
-        _ => false,
+        _ => lenient,
     });
     same
 }

@@ -179,6 +179,11 @@ pub fn positional_names(class: &str) -> &'static [&'static str] {
     }
 }
 
+/// A `default_auto_field` (AppConfig) or `DEFAULT_AUTO_FIELD` (settings)
+/// set to something we cannot evaluate (`app_settings.X or "…BigAutoField"`):
+/// the implicit primary key's class is unknown, and counts as unchanged.
+pub const UNKNOWN_AUTO_FIELD: &str = "?";
+
 /// The auto-created primary key Django adds to a model without one.
 pub fn auto_pk(default_auto_field: &str) -> Field {
     let last = default_auto_field.rsplit('.').next().unwrap_or(default_auto_field);
@@ -342,6 +347,14 @@ pub fn read_models(index: &WorkspaceIndex, apps: &[AppSpec], auth_user_model: &s
         let meta = r.meta_of(id);
         if matches!(meta.get("abstract"), Some(Value::Bool(true))) {
             continue;
+        }
+        // `proxy = 'rest_framework.authtoken' in settings.INSTALLED_APPS`:
+        // what kind of model this is depends on something we cannot read.
+        let kind_unknown = ["abstract", "proxy", "managed"]
+            .iter()
+            .any(|k| meta.get(*k).is_some_and(|v| !matches!(v, Value::Bool(_))));
+        if kind_unknown {
+            out.uncertain.insert(key.clone());
         }
         let auto_field = apps
             .iter()

@@ -503,18 +503,31 @@ impl<'a> Reader<'a> {
         if name.is_empty() {
             return None;
         }
-        let mut base = self.root.clone();
-        for part in name.split('.') {
-            base.push(part);
-        }
-        let as_file = base.with_extension("py");
-        if let Some(id) = self.index.file_by_path(&as_file) {
+        let under = |dir: &Path| {
+            let mut base = dir.to_path_buf();
+            for part in name.split('.') {
+                base.push(part);
+            }
+            let as_file = base.with_extension("py");
+            self.index
+                .file_by_path(&as_file)
+                .or_else(|| self.index.file_by_path(&base.join("__init__.py")))
+        };
+        if let Some(id) = under(&self.root) {
             return Some(id);
         }
-        if let Some(id) = self.index.file_by_path(&base.join("__init__.py")) {
+        if let Some(id) = self.index.module_near(name, near) {
             return Some(id);
         }
-        self.index.module_near(name, near)
+        // `manage.py` putting the root's parent on `sys.path`
+        // (`example.project.settings` from `example/`): a module inside the
+        // project, named from a folder above it.
+        let root = self.root.clone();
+        root.ancestors()
+            .skip(1)
+            .take(2)
+            .filter_map(under)
+            .find(|&id| !root.as_os_str().is_empty() && self.index.file(id).path.starts_with(&root))
     }
 
     /// Evaluates a workspace module (memoized per project; `None` when it
@@ -2339,7 +2352,10 @@ fn app_configs(index: &WorkspaceIndex, file: FileId) -> Vec<AppConfigInfo> {
             match text(l, src) {
                 "name" => info.name = value,
                 "label" => info.label = value,
-                "default_auto_field" => info.default_auto_field = value,
+                // Set, but not to a string we can read: unknown, not unset.
+                "default_auto_field" => {
+                    info.default_auto_field = value.or_else(|| Some(super::models::UNKNOWN_AUTO_FIELD.to_owned()))
+                }
                 "default" => {
                     info.default = match r.kind() {
                         "true" => Some(true),
@@ -2677,7 +2693,10 @@ impl Reader<'_> {
             _ => None,
         };
         out.auth_user_model = get("AUTH_USER_MODEL").and_then(Val::as_str).map(str::to_owned);
-        out.default_auto_field = get("DEFAULT_AUTO_FIELD").and_then(Val::as_str).map(str::to_owned);
+        out.default_auto_field = get("DEFAULT_AUTO_FIELD").map(|v| {
+            // Set, but not to a string we can read: unknown, not unset.
+            v.as_str().unwrap_or(super::models::UNKNOWN_AUTO_FIELD).to_owned()
+        });
         if let Some(b) = scope.get("DATABASES") {
             if let Some(default) = b.val.get("default") {
                 if let Some(url) = database_url(default, root) {
@@ -2714,6 +2733,11 @@ impl Reader<'_> {
             .map(|rest| rest.split('.').next().unwrap_or(rest).to_owned())
             .collect();
         let database = self.database(&c, values.database);
+        // Without a settings file, `DEFAULT_AUTO_FIELD` is unknown, not unset.
+        let default_auto_field = match c.settings {
+            Some(_) => values.default_auto_field,
+            None => Some(super::models::UNKNOWN_AUTO_FIELD.to_owned()),
+        };
         Project {
             root: c.root,
             manage_py: c.manage_py,
@@ -2724,7 +2748,7 @@ impl Reader<'_> {
             apps,
             apps_fallback: fallback,
             auth_user_model: values.auth_user_model.unwrap_or_else(|| "auth.User".to_owned()),
-            default_auto_field: values.default_auto_field,
+            default_auto_field,
             contrib_apps,
             database,
         }
@@ -3021,6 +3045,52 @@ mod tests {
 
     fn labels(p: &Project) -> Vec<&str> {
         p.apps.iter().map(|a| a.label.as_str()).collect()
+    }
+
+    #[test]
+    fn a_settings_module_named_from_the_folder_above_the_root_is_found() {
+        // `manage.py` appends its parent folder to sys.path (django-unicorn's
+        // example project): `example.project.settings` from `example/`.
+        let index = workspace(&[
+            (
+                "/w/example/manage.py",
+                "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'example.project.settings')\n",
+            ),
+            ("/w/example/project/__init__.py", ""),
+            (
+                "/w/example/project/settings.py",
+                "INSTALLED_APPS = ['example.books']\nDEFAULT_AUTO_FIELD = 'django.db.models.BigAutoField'\n",
+            ),
+            ("/w/example/books/__init__.py", ""),
+            ("/w/example/books/models.py", ""),
+        ]);
+        let p = only(&index);
+        assert_eq!(path_of(&index, p.settings), "/w/example/project/settings.py");
+        assert_eq!(p.default_auto_field.as_deref(), Some("django.db.models.BigAutoField"));
+        assert_eq!(labels(&p), ["books"]);
+    }
+
+    #[test]
+    fn an_auto_field_set_to_an_expression_or_without_settings_is_unknown() {
+        use crate::schema::models::UNKNOWN_AUTO_FIELD;
+        let index = workspace(&[
+            ("/w/manage.py", "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'proj.settings')\n"),
+            ("/w/proj/__init__.py", ""),
+            ("/w/proj/settings.py", "import os\nINSTALLED_APPS = ['shop']\nDEFAULT_AUTO_FIELD = os.environ['AUTO']\n"),
+            ("/w/shop/__init__.py", ""),
+            ("/w/shop/models.py", ""),
+            ("/w/shop/apps.py", "from django.apps import AppConfig\nfrom shop import conf\n\nclass ShopConfig(AppConfig):\n    name = 'shop'\n    default_auto_field = conf.AUTO or 'django.db.models.BigAutoField'\n"),
+        ]);
+        let p = only(&index);
+        assert_eq!(p.default_auto_field.as_deref(), Some(UNKNOWN_AUTO_FIELD));
+        assert_eq!(p.apps[0].default_auto_field.as_deref(), Some(UNKNOWN_AUTO_FIELD));
+        // No settings file at all: not the version's default either.
+        let index = workspace(&[
+            ("/w/shop/__init__.py", ""),
+            ("/w/shop/models.py", ""),
+            ("/w/shop/migrations/__init__.py", ""),
+        ]);
+        assert_eq!(only(&index).default_auto_field.as_deref(), Some(UNKNOWN_AUTO_FIELD));
     }
 
     fn origin_text<'i>(index: &'i WorkspaceIndex, o: &Origin) -> &'i str {
