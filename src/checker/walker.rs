@@ -299,23 +299,7 @@ impl<'a> Walker<'a> {
             }
             "for_statement" => self.walk_for(stmt),
             "with_statement" => self.walk_with(stmt),
-            "try_statement" => {
-                for child in named_children(stmt) {
-                    match child.kind() {
-                        "block" => self.walk_block(child),
-                        "except_clause" | "except_group_clause" | "else_clause" | "finally_clause" => {
-                            for c in named_children(child) {
-                                if c.kind() == "block" {
-                                    self.walk_block(c);
-                                } else {
-                                    self.eval(c);
-                                }
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-            }
+            "try_statement" => self.walk_try(stmt),
             "match_statement" => {
                 if let Some(s) = field(stmt, "subject") {
                     self.eval(s);
@@ -361,6 +345,47 @@ impl<'a> Walker<'a> {
                         self.eval(child);
                     }
                 }
+            }
+        }
+    }
+
+    fn walk_try(&mut self, stmt: Node<'a>) {
+        // Duck typing: `try: n = await qs.acount()` / `except AttributeError:
+        // n = len(qs)`. The handler runs when `qs` has no async QuerySet
+        // method, so there `qs` is not a QuerySet, whatever its annotation.
+        let duck_typed = field(stmt, "body")
+            .map(|b| async_orm_receivers(b, self.src))
+            .unwrap_or_default();
+        for child in named_children(stmt) {
+            match child.kind() {
+                "block" => self.walk_block(child),
+                "except_clause" | "except_group_clause" | "else_clause" | "finally_clause" => {
+                    let narrowed: Vec<(String, Option<Ty>)> = if catches_attribute_error(child, self.src) {
+                        duck_typed
+                            .iter()
+                            .map(|n| (n.clone(), self.env.insert(n.clone(), Ty::Unknown)))
+                            .collect()
+                    } else {
+                        Vec::new()
+                    };
+                    for c in named_children(child) {
+                        if c.kind() == "block" {
+                            self.walk_block(c);
+                        } else {
+                            self.eval(c);
+                        }
+                    }
+                    // Past the handler the name is what it was (unless rebound).
+                    for (name, before) in narrowed {
+                        if self.env.get(&name) == Some(&Ty::Unknown) {
+                            match before {
+                                Some(ty) => self.env.insert(name, ty),
+                                None => self.env.remove(&name),
+                            };
+                        }
+                    }
+                }
+                _ => {}
             }
         }
     }
@@ -1698,4 +1723,67 @@ impl<'a> Walker<'a> {
     pub fn is_func_ref_async(&self, f: FuncRef) -> bool {
         self.index.function(f).is_async
     }
+}
+
+/// Names whose async QuerySet methods a block calls (`qs.all().acount()`
+/// names `qs`): an `AttributeError` from the block may mean they are not
+/// QuerySets.
+fn async_orm_receivers(block: Node<'_>, src: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![block];
+    while let Some(node) = stack.pop() {
+        if matches!(node.kind(), "function_definition" | "class_definition" | "lambda") {
+            continue;
+        }
+        if node.kind() == "attribute" {
+            let is_async_twin = field(node, "attribute").is_some_and(|a| {
+                text(a, src)
+                    .strip_prefix('a')
+                    .is_some_and(rules::rdj101_blocking_queryset_call::is_blocking_method)
+            });
+            if is_async_twin {
+                let mut recv = field(node, "object");
+                while let Some(r) = recv {
+                    recv = match r.kind() {
+                        "identifier" => {
+                            let name = text(r, src).to_owned();
+                            if !out.contains(&name) {
+                                out.push(name);
+                            }
+                            None
+                        }
+                        "call" => field(r, "function"),
+                        "attribute" => field(r, "object"),
+                        "subscript" => field(r, "value"),
+                        "parenthesized_expression" => r.named_child(0),
+                        _ => None,
+                    };
+                }
+            }
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    out
+}
+
+/// `except AttributeError:` (also in a tuple, or `as e`).
+fn catches_attribute_error(clause: Node<'_>, src: &str) -> bool {
+    let mut stack: Vec<Node<'_>> = named_children(clause)
+        .into_iter()
+        .filter(|c| c.kind() != "block")
+        .collect();
+    while let Some(node) = stack.pop() {
+        if node.kind() == "identifier" && text(node, src) == "AttributeError" {
+            return true;
+        }
+        if matches!(
+            node.kind(),
+            "tuple" | "as_pattern" | "parenthesized_expression" | "expression_list"
+        ) {
+            let mut cursor = node.walk();
+            stack.extend(node.named_children(&mut cursor));
+        }
+    }
+    false
 }

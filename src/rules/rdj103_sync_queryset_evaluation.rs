@@ -20,6 +20,11 @@ declare_rule! {
     /// loop. (Building a QuerySet, `filter()`, or slicing without a step
     /// does not query and is fine.)
     ///
+    /// Not reported: the fallback of duck-typed code, `except AttributeError:`
+    /// after a `try` that called an async QuerySet method on the same name
+    /// (`await qs.acount()`); that handler only runs when `qs` is not a
+    /// QuerySet.
+    ///
     /// ## Example
     /// ```python
     /// async def load(self):
