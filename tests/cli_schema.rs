@@ -231,6 +231,31 @@ fn a_sqlite_file_the_settings_name_but_nobody_created_is_no_finding() {
     assert!(!missing.exists());
 }
 
+#[test]
+fn in_memory_test_databases_in_the_settings_are_no_finding() {
+    // `sqlite://` and `sqlite:///` are in-memory for dj-database-url and
+    // django-environ (test settings use them): nothing to read, no RDJ509.
+    // Asked for explicitly, it is one.
+    for url in ["sqlite://", "sqlite:///", "sqlite:///:memory:"] {
+        let dir = shop_copy();
+        let settings = dir.path().join("shop_project/settings.py");
+        let text = std::fs::read_to_string(&settings).unwrap();
+        let start = text.find("DATABASES = {").unwrap();
+        let end = start + text[start..].find("\n}\n").unwrap() + 3;
+        let text = format!(
+            "{}import dj_database_url\nDATABASES = {{'default': dj_database_url.config(default='{url}')}}\n{}",
+            &text[..start],
+            &text[end..]
+        );
+        std::fs::write(&settings, text).unwrap();
+        let (findings, _, _) = check(dir.path(), &[], &[]);
+        assert!(findings.is_empty(), "{url}: {findings:#?}");
+        let (findings, _, _) = check(dir.path(), &["--database-url", url], &[]);
+        let codes = summary(&findings, dir.path());
+        assert_eq!(codes.iter().filter(|c| c.0 == "RDJ509").count(), 1, "{url}: {codes:?}");
+    }
+}
+
 /// Real Django migrates a copy of the shop into a SQLite file.
 fn migrated_shop() -> Option<(tempfile::TempDir, PathBuf)> {
     let python = match common::django_python() {

@@ -263,7 +263,10 @@ fn sqlite_path(rest: &str, base_dir: &Path) -> Result<PathBuf, UrlError> {
     let name = match rest.strip_prefix("//") {
         // The authority (empty, or `localhost`) ends at the next slash; the
         // one slash after it separates it from the path.
+        // `sqlite://` and `sqlite:///` (no path) are in-memory databases
+        // for dj-database-url and django-environ, as for SQLAlchemy.
         Some(after) => match after.find('/') {
+            Some(slash) if after[slash + 1..].is_empty() => return Err(UrlError::InMemory),
             Some(slash) => &after[slash + 1..],
             None if after.is_empty() => return Err(UrlError::InMemory),
             None => return Err(UrlError::MissingPath),
@@ -437,7 +440,8 @@ mod tests {
         let base = Path::new("/b");
         assert_eq!(DatabaseUrl::parse("sqlite://", base), Err(UrlError::InMemory));
         assert_eq!(DatabaseUrl::parse("sqlite:///:memory:", base), Err(UrlError::InMemory));
-        assert_eq!(DatabaseUrl::parse("sqlite:///", base), Err(UrlError::MissingPath));
+        assert_eq!(DatabaseUrl::parse("sqlite:///", base), Err(UrlError::InMemory));
+        assert_eq!(DatabaseUrl::parse("sqlite:", base), Err(UrlError::MissingPath));
     }
 
     #[test]
