@@ -43,6 +43,7 @@ pub fn detect(declared: &Declared, migrated: &ProjectState, apps: &BTreeSet<Stri
             || declared.state.models.contains_key(key)
             || declared.uncertain.contains(key)
             || declared.other_classes.contains(key)
+            || declared.dynamic_apps.contains(&key.app)
         {
             continue;
         }
@@ -165,15 +166,13 @@ fn compare_items(new: &ModelState, old: &ModelState, key: &str, class_origin: &O
     };
     let (new_items, old_items) = (items(new), items(old));
     let lower = new.name.to_ascii_lowercase();
-    let mut matched = vec![false; old_items.len()];
+    // Membership, as the autodetector's `idx not in old_indexes`: a state
+    // holding one index twice (an AddIndex and a RenameIndex of it, as
+    // django-taggit's migrations leave) is no change.
     for n in &new_items {
-        let hit = old_items
-            .iter()
-            .enumerate()
-            .position(|(i, o)| !matched[i] && same_item(n, o));
-        match hit {
-            Some(i) => matched[i] = true,
-            None => {
+        match old_items.iter().any(|o| same_item(n, o)) {
+            true => {}
+            false => {
                 let name = n
                     .call_kwarg("name")
                     .and_then(Value::as_str)
@@ -189,8 +188,8 @@ fn compare_items(new: &ModelState, old: &ModelState, key: &str, class_origin: &O
             }
         }
     }
-    for (i, o) in old_items.iter().enumerate() {
-        if !matched[i] {
+    for o in &old_items {
+        if !new_items.iter().any(|n| same_item(n, o)) {
             let name = o.call_kwarg("name").and_then(Value::as_str).unwrap_or("?");
             let what = if key == "indexes" {
                 format!("Remove index `{name}` from `{lower}`")

@@ -214,11 +214,10 @@ fn read_migration(
             "dependencies" => m.dependencies = keys(&ctx.value(v), auth_user_model),
             "replaces" => m.replaces = keys(&ctx.value(v), auth_user_model),
             "operations" => {
-                let v = syntax::unparen(v);
-                if !matches!(v.kind(), "list" | "tuple") {
+                let Some(v) = literal_list(v, src) else {
                     m.readable = false;
                     continue;
-                }
+                };
                 for op in named_children(v).into_iter().filter(|n| n.kind() != "comment") {
                     match ctx.operation(op) {
                         Some(ops) => m.operations.extend(ops),
@@ -230,6 +229,35 @@ fn read_migration(
         }
     }
     Some(m)
+}
+
+/// A list or tuple literal, or a name bound to one by a plain assignment in
+/// an enclosing block (the `Migration` class body, the module).
+fn literal_list<'t>(node: Node<'t>, src: &str) -> Option<Node<'t>> {
+    let node = syntax::unparen(node);
+    if matches!(node.kind(), "list" | "tuple") {
+        return Some(node);
+    }
+    if node.kind() != "identifier" {
+        return None;
+    }
+    let name = text(node, src);
+    let mut scope = node.parent();
+    while let Some(s) = scope {
+        if matches!(s.kind(), "block" | "module") {
+            let bound = named_children(s)
+                .into_iter()
+                .filter(|stmt| stmt.start_byte() < node.start_byte())
+                .filter_map(simple_assignment)
+                .rfind(|(k, _)| k.kind() == "identifier" && text(*k, src) == name);
+            if let Some((_, value)) = bound {
+                let value = syntax::unparen(value);
+                return matches!(value.kind(), "list" | "tuple").then_some(value);
+            }
+        }
+        scope = s.parent();
+    }
+    None
 }
 
 /// `[("catalog", "0001_initial"), migrations.swappable_dependency(settings.AUTH_USER_MODEL)]`.
@@ -436,11 +464,11 @@ impl Ctx<'_> {
                 let Some(list) = arg(1, "state_operations") else {
                     return Some(Vec::new());
                 };
+                // `state_operations=state_operations`, a list bound in the
+                // class body or the module (django-oscar); else unreadable.
+                let list = literal_list(list, self.src)?;
                 let mut ops = Vec::new();
-                for op in named_children(syntax::unparen(list))
-                    .into_iter()
-                    .filter(|n| n.kind() != "comment")
-                {
+                for op in named_children(list).into_iter().filter(|n| n.kind() != "comment") {
                     ops.extend(self.operation(op)?);
                 }
                 Some(ops)
@@ -484,7 +512,10 @@ impl Ctx<'_> {
             return None;
         };
         let last = func.rsplit('.').next().unwrap_or(&func).to_owned();
-        let class = DJANGO_FIELDS.contains(&last.as_str()).then(|| last.clone());
+        // Django's own field (`models.JSONField`, `django.contrib.…`), not a
+        // package's class of the same name (`djstripe.fields.JSONField`).
+        let django = func == last || func.starts_with("models.") || func.starts_with("django.");
+        let class = (django && DJANGO_FIELDS.contains(&last.as_str())).then(|| last.clone());
         let mut map = BTreeMap::new();
         let names = positional_names(class.as_deref().unwrap_or(""));
         for (i, a) in args.into_iter().enumerate() {

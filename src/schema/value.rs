@@ -250,7 +250,8 @@ pub fn parse(node: Node<'_>, src: &str, lookup: &dyn Fn(&str) -> Option<Value>) 
                     }
                 }
             }
-            // Translation wrappers deconstruct to the plain string.
+            // Translation wrappers deconstruct to the plain string (the
+            // message; `pgettext` takes a context first).
             let last = func.rsplit('.').next().unwrap_or(&func);
             if matches!(
                 last,
@@ -260,6 +261,26 @@ pub fn parse(node: Node<'_>, src: &str, lookup: &dyn Fn(&str) -> Option<Value>) 
             {
                 if let Value::Str(_) = &args[0] {
                     return args.pop().unwrap_or(Value::None);
+                }
+            }
+            if matches!(last, "pgettext" | "pgettext_lazy" | "pgettext_noop") && args.len() == 2 && kwargs.is_empty() {
+                if let (Value::Str(_), Value::Str(_)) = (&args[0], &args[1]) {
+                    return args.pop().unwrap_or(Value::None);
+                }
+            }
+            // `set([...])`, `tuple([...])` (older migrations write these).
+            if func == last && kwargs.is_empty() && args.len() <= 1 {
+                let items = match args.first() {
+                    None => Some(Vec::new()),
+                    Some(Value::List(v) | Value::Set(v)) => Some(v.clone()),
+                    Some(_) => None,
+                };
+                if let Some(items) = items {
+                    match last {
+                        "set" | "frozenset" => return Value::Set(items),
+                        "list" | "tuple" => return Value::List(items),
+                        _ => {}
+                    }
                 }
             }
             // `Q(a=1, b=2)` deconstructs to `Q(("a", 1), ("b", 2))`: children
