@@ -46,6 +46,10 @@ pub struct Declared {
     /// migration's model of such a name may be defined where we did not
     /// look, so it is never reported as deleted.
     pub other_classes: BTreeSet<ModelKey>,
+    /// Apps whose models hold an attribute that may add models when the
+    /// class is built (`history = HistoricalRecords()` makes
+    /// `HistoricalX` at run time): no model of theirs is reported deleted.
+    pub dynamic_apps: BTreeSet<String>,
 }
 
 /// Django's field classes (the last component of their import path).
@@ -256,6 +260,13 @@ struct ClassDecl {
     origin: Option<Origin>,
     /// Declares something we cannot read (an unknown call in its body).
     unreadable: bool,
+    /// Other names its body binds (`metadata = None`, a method, a property):
+    /// an abstract parent's field of such a name is not inherited
+    /// (`ModelBase.__new__` skips names in the class's `__dict__`).
+    other_names: Vec<String>,
+    /// Holds an attribute of a class we cannot see into (see
+    /// [`Declared::dynamic_apps`]).
+    dynamic: bool,
 }
 
 /// The built-in contrib declarations, parsed once.
@@ -309,7 +320,12 @@ pub fn read_models(index: &WorkspaceIndex, apps: &[AppSpec], auth_user_model: &s
             }
         }
     }
+    // Classes of a `models/` package's modules that its `__init__.py` never
+    // imports (Django registers them only if something else imports them),
+    // and classes changed through `_meta` afterwards: not reported.
+    let mut unfollowed: BTreeSet<DeclId> = BTreeSet::new();
     for app in apps {
+        let reached = package_modules_reached(index, &app.files);
         for &file in &app.files {
             let entry = index.file(file);
             let Some(tree) = entry.tree() else { continue };
@@ -317,6 +333,26 @@ pub fn read_models(index: &WorkspaceIndex, apps: &[AppSpec], auth_user_model: &s
                 let name = class_name(node, &entry.text);
                 if let Some(id) = r.decl(Scope::File(file), &name) {
                     roots.push(id);
+                    if !reached.contains(&file) {
+                        unfollowed.insert(id);
+                    }
+                }
+            }
+            // `Node._meta.get_field("path").max_length = 4` after the class
+            // (django-treebeard's tests): changed where we do not follow.
+            for stmt in named_children(tree.root_node()) {
+                let assignment = (stmt.kind() == "expression_statement")
+                    .then(|| stmt.named_child(0))
+                    .flatten()
+                    .filter(|a| a.kind() == "assignment");
+                let Some(target) = assignment.and_then(|a| field(a, "left")) else {
+                    continue;
+                };
+                let written = text(target, &entry.text);
+                if let Some((class, _)) = written.split_once("._meta") {
+                    if let Some(id) = r.decl(Scope::File(file), class) {
+                        unfollowed.insert(id);
+                    }
                 }
             }
             // Models defined in other modules of the app and imported into
@@ -362,7 +398,10 @@ pub fn read_models(index: &WorkspaceIndex, apps: &[AppSpec], auth_user_model: &s
             .map(|a| a.default_auto_field.clone())
             .unwrap_or_else(|| "django.db.models.AutoField".to_owned());
         let state = r.model_state(id, &app, meta, &auto_field);
-        if r.unreadable(id) {
+        if r.decls[id].dynamic {
+            out.dynamic_apps.insert(app.clone());
+        }
+        if r.unreadable(id) || unfollowed.contains(&id) {
             out.uncertain.insert(key.clone());
         }
         out.state.models.insert(key, state);
@@ -390,6 +429,55 @@ enum ModelKind {
     Model,
     NotAModel,
     Unknown,
+}
+
+/// The files of a `models/` package that its `__init__.py` imports,
+/// directly or through each other (all of `files` for a `models.py`, or a
+/// package without `__init__.py`).
+fn package_modules_reached(index: &WorkspaceIndex, files: &[FileId]) -> BTreeSet<FileId> {
+    use crate::index::summary::ImportTarget;
+    let init = files
+        .iter()
+        .copied()
+        .find(|&f| index.file(f).path.file_name().is_some_and(|n| n == "__init__.py"));
+    let Some(init) = init.filter(|_| files.len() > 1) else {
+        return files.iter().copied().collect();
+    };
+    let mut reached = BTreeSet::from([init]);
+    let mut todo = vec![init];
+    while let Some(f) = todo.pop() {
+        // (A short `__init__.py` of `from .x import Y` lines names nothing
+        // the index parses files for: parsed here.)
+        let entry = index.file(f);
+        let parsed_here;
+        let summary = match entry.parsed() {
+            Some(p) => &p.summary,
+            None => match crate::syntax::parse(&entry.text) {
+                Some(tree) if entry.decode_error.is_none() => {
+                    parsed_here = crate::index::summary::summarize(&tree, &entry.text, &entry.package);
+                    &parsed_here
+                }
+                // Unreadable: we cannot tell what it imports.
+                _ => return files.iter().copied().collect(),
+            },
+        };
+        for b in summary.imports.iter() {
+            let (module, member) = match &b.target {
+                ImportTarget::Module(m) | ImportTarget::Star { module: m } => (m.as_str(), None),
+                ImportTarget::Member { module, name } => (module.as_str(), Some(name.as_str())),
+            };
+            let mut targets: Vec<FileId> = index.module_near(module, Some(f)).into_iter().collect();
+            if let Some(name) = member {
+                targets.extend(index.module_near(&format!("{module}.{name}"), Some(f)));
+            }
+            for t in targets {
+                if files.contains(&t) && reached.insert(t) {
+                    todo.push(t);
+                }
+            }
+        }
+    }
+    reached
 }
 
 /// Classes a models module imports from other modules of its app (`from
@@ -532,6 +620,8 @@ impl<'a> Reader<'a> {
             meta_bases: Vec::new(),
             origin,
             unreadable: false,
+            other_names: Vec::new(),
+            dynamic: false,
         };
         let lookup_scope = scope;
         let (module_consts, class_consts) = self.constants(scope, node, src);
@@ -559,14 +649,27 @@ impl<'a> Reader<'a> {
                 decl.meta = Some(meta);
                 continue;
             }
+            if def.kind() == "function_definition" {
+                if let Some(name) = field(def, "name") {
+                    decl.other_names.push(text(name, src).to_owned());
+                }
+                continue;
+            }
             let Some((target, value_node)) = simple_assignment(stmt) else {
                 continue;
             };
+            let other = |decl: &mut ClassDecl| {
+                if target.kind() == "identifier" {
+                    decl.other_names.push(text(target, src).to_owned());
+                }
+            };
             let value_node = syntax::unparen(value_node);
             if value_node.kind() != "call" {
+                other(&mut decl);
                 continue;
             }
             let Some(func) = field(value_node, "function").and_then(|f| dotted(f, src)) else {
+                other(&mut decl);
                 continue;
             };
             match self.callee(scope, &func) {
@@ -575,8 +678,11 @@ impl<'a> Reader<'a> {
                     decl.fields.retain(|x| x.name != f.name);
                     decl.fields.push(f);
                 }
-                Callee::NotAField => {}
-                Callee::Unknown => decl.unreadable = true,
+                Callee::NotAField => other(&mut decl),
+                Callee::Unknown => {
+                    decl.unreadable = true;
+                    decl.dynamic = true;
+                }
             }
         }
         Some(decl)
@@ -691,6 +797,9 @@ impl<'a> Reader<'a> {
             }
             Symbol::Class(c) => match self.field_class_of(c, 0) {
                 Some(class) => Callee::Field(class),
+                // Not a field, but hooks into the model class as it is
+                // built (`contribute_to_class`): it may add anything.
+                None if self.contributes(c, 0) => Callee::Unknown,
                 None => Callee::NotAField,
             },
             Symbol::Function(_) | Symbol::Module(_) | Symbol::Assignment(..) => Callee::NotAField,
@@ -702,6 +811,24 @@ impl<'a> Reader<'a> {
                 }
             }
         }
+    }
+
+    /// Whether a workspace class (or a workspace base of it) defines
+    /// `contribute_to_class`.
+    fn contributes(&self, c: ClassRef, depth: u32) -> bool {
+        if depth > 8 {
+            return false;
+        }
+        let cls = self.index.class(c);
+        if cls.methods.iter().any(|m| m.name == "contribute_to_class") {
+            return true;
+        }
+        cls.bases
+            .iter()
+            .any(|b| match self.index.resolve_dotted(c.file, b, None) {
+                Symbol::Class(p) => self.contributes(p, depth + 1),
+                _ => false,
+            })
     }
 
     /// For a workspace class: `Some(Some(django_class))` when it derives from a
@@ -798,6 +925,14 @@ impl<'a> Reader<'a> {
             Value::Str(s) => Some(format!("?.{}", s.to_ascii_lowercase())),
             Value::Name(n) if n.ends_with("AUTH_USER_MODEL") => Some(self.auth_user_model.clone()),
             Value::Call { func, .. } if func.ends_with("get_user_model") => Some(self.auth_user_model.clone()),
+            // `getattr(settings, "AUTH_USER_MODEL", "auth.User")` (django-filer, django-otp).
+            Value::Call { func, args, .. }
+                if func == "getattr"
+                    && args.get(1).and_then(Value::as_str) == Some("AUTH_USER_MODEL")
+                    && matches!(args.first(), Some(Value::Name(n)) if n.ends_with("settings")) =>
+            {
+                Some(self.auth_user_model.clone())
+            }
             Value::Name(n) => {
                 let id = match self.base_named(scope, n) {
                     Base::Class(id) => id,
@@ -909,6 +1044,7 @@ impl<'a> Reader<'a> {
             if let Base::Class(p) = *b {
                 if self.model_kind(p) == ModelKind::Model && self.is_abstract(p) {
                     self.abstract_fields(p, out, depth + 1);
+                    out.retain(|x| !self.decls[p].other_names.contains(&x.name));
                     for f in &self.decls[p].fields {
                         out.retain(|x| x.name != f.name);
                         out.push(self.bind_relation(f, p));
@@ -978,6 +1114,7 @@ impl<'a> Reader<'a> {
         let mut fields = Vec::new();
         if !proxy {
             self.abstract_fields(id, &mut fields, 0);
+            fields.retain(|x: &Field| !d.other_names.contains(&x.name));
             for f in &d.fields {
                 fields.retain(|x: &Field| x.name != f.name);
                 fields.push(self.bind_relation(f, id));
@@ -1009,6 +1146,20 @@ impl<'a> Reader<'a> {
             for (i, l) in links.into_iter().enumerate() {
                 fields.insert(i, l);
             }
+            // A declared link to the first parent becomes the primary key
+            // when nothing else is (`Options._prepare`, then `setup_pk`).
+            if !fields.iter().any(Field::primary_key) {
+                if let Some(first) = bases.first() {
+                    let link = fields.iter_mut().find(|f| {
+                        f.kwarg("parent_link").and_then(Value::as_bool) == Some(true)
+                            && f.target().as_ref() == Some(first)
+                    });
+                    if let Some(link) = link {
+                        link.kwargs.insert("primary_key".to_owned(), Value::Bool(true));
+                        link.kwargs.insert("serialize".to_owned(), Value::Bool(false));
+                    }
+                }
+            }
         }
         // Fields without a line of their own (the automatic primary key, a
         // parent link, fields inherited from Django's contrib bases) are
@@ -1023,6 +1174,23 @@ impl<'a> Reader<'a> {
         let mut options = meta;
         options.remove("app_label");
         options.remove("apps");
+        // `name="%(app_label)s_%(class)s_…"` (from an abstract base's Meta)
+        // is filled in for the concrete model (`Options._format_names`).
+        for key in ["indexes", "constraints"] {
+            if let Some(Value::List(items)) = options.get_mut(key) {
+                for item in items {
+                    if let Value::Call { kwargs, .. } = item {
+                        for (k, v) in kwargs.iter_mut() {
+                            if let (true, Value::Str(name)) = (k == "name", &mut *v) {
+                                *name = name
+                                    .replace("%(app_label)s", &app.to_lowercase())
+                                    .replace("%(class)s", &d.name.to_lowercase());
+                            }
+                        }
+                    }
+                }
+            }
+        }
         ModelState {
             app_label: app.to_owned(),
             name: d.name.clone(),

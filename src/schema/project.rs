@@ -310,3 +310,247 @@ class Migration(migrations.Migration):
         assert!(found[0].path.ends_with("things/shapes.py"));
     }
 }
+
+/// Patterns from released packages whose models match their migrations
+/// (real `makemigrations --check` said "No changes detected" for each):
+/// RDJ503 must say nothing, and still see a real change.
+#[cfg(test)]
+mod real_package_tests {
+    use super::*;
+    use crate::schema::models::tests::load_dir;
+    use crate::schema::settings::discover_projects;
+
+    const ID: &str =
+        "('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID'))";
+
+    /// An app `things` with these files (`things/models.py` etc., and
+    /// `things/migrations/0001_initial.py`), the settings installing it.
+    fn messages(files: &[(&str, &str)]) -> Vec<String> {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |rel: &str, text: &str| {
+            let path = dir.path().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write(
+            "manage.py",
+            "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site_settings')\n",
+        );
+        write(
+            "site_settings.py",
+            "INSTALLED_APPS = ['django.contrib.auth', 'django.contrib.contenttypes', 'things']\nDEFAULT_AUTO_FIELD = 'django.db.models.AutoField'\n",
+        );
+        write("things/__init__.py", "");
+        write("things/migrations/__init__.py", "");
+        for (rel, text) in files {
+            write(&format!("things/{rel}"), text);
+        }
+        let index = load_dir(dir.path());
+        discover_projects(&index, &|_| None, &|p| p.exists())
+            .into_iter()
+            .flat_map(|p| analyze(&index, p, (5, 2)).static_findings())
+            .map(|f| f.message.split(':').next().unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    fn migration(operations: &str) -> String {
+        format!("from django.conf import settings\nfrom django.db import migrations, models\nimport django.db.models.deletion\nimport things.fields\n\n\nclass Migration(migrations.Migration):\n    initial = True\n    dependencies = [migrations.swappable_dependency(settings.AUTH_USER_MODEL)]\n    operations = [\n{operations}\n    ]\n")
+    }
+
+    #[test]
+    fn unique_together_written_as_set_of_a_list() {
+        // django-celery-beat, django-eventstream, django-oscar.
+        let models = |together: &str| {
+            format!("from django.db import models\n\n\nclass Event(models.Model):\n    channel = models.CharField(max_length=9)\n    eid = models.IntegerField()\n\n    class Meta:\n        unique_together = {together}\n")
+        };
+        let mig = migration(&format!("migrations.CreateModel(name='Event', fields=[{ID}, ('channel', models.CharField(max_length=9)), ('eid', models.IntegerField())]),\nmigrations.AlterUniqueTogether(name='event', unique_together=set([('channel', 'eid')])),"));
+        assert_eq!(
+            messages(&[
+                ("models.py", &models("('channel', 'eid')")),
+                ("migrations/0001_initial.py", &mig)
+            ]),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            messages(&[
+                ("models.py", &models("('eid', 'channel')")),
+                ("migrations/0001_initial.py", &mig)
+            ]),
+            ["Alter unique_together for `event` (1 constraint(s))"]
+        );
+    }
+
+    #[test]
+    fn pgettext_lazy_is_its_message() {
+        // django-taggit.
+        let models = |vn: &str| {
+            format!("from django.db import models\nfrom django.utils.translation import pgettext_lazy\n\n\nclass Tag(models.Model):\n    name = models.CharField(verbose_name=pgettext_lazy('A tag name', '{vn}'), max_length=9)\n")
+        };
+        let mig = migration(&format!("migrations.CreateModel(name='Tag', fields=[{ID}, ('name', models.CharField(max_length=9, verbose_name='name'))]),"));
+        assert_eq!(
+            messages(&[("models.py", &models("name")), ("migrations/0001_initial.py", &mig)]),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            messages(&[("models.py", &models("label")), ("migrations/0001_initial.py", &mig)]),
+            ["Alter field `name` on `tag`"]
+        );
+    }
+
+    #[test]
+    fn a_package_field_named_like_djangos_may_drop_arguments() {
+        // dj-stripe's JSONField drops help_text in deconstruct().
+        let fields = "from django.db.models import JSONField as BaseJSONField\n\n\nclass JSONField(BaseJSONField):\n    def deconstruct(self):\n        name, path, args, kwargs = super().deconstruct()\n        kwargs.pop('help_text', None)\n        return name, path, args, kwargs\n";
+        let models = |vn: &str| {
+            format!("from django.db import models\nfrom .fields import JSONField\n\n\nclass Account(models.Model):\n    metadata = JSONField(null=True, verbose_name='{vn}', help_text='Stripe metadata')\n")
+        };
+        let mig = migration(&format!("migrations.CreateModel(name='Account', fields=[{ID}, ('metadata', things.fields.JSONField(null=True, verbose_name='meta'))]),"));
+        let files = |m: &str| {
+            vec![
+                ("fields.py", fields.to_owned()),
+                ("models.py", m.to_owned()),
+                ("migrations/0001_initial.py", mig.clone()),
+            ]
+        };
+        let run = |m: String| messages(&files(&m).iter().map(|(a, b)| (*a, b.as_str())).collect::<Vec<_>>());
+        // (An argument both sides write is still compared.)
+        assert_eq!(run(models("meta")), Vec::<String>::new());
+        assert_eq!(run(models("data")), ["Alter field `metadata` on `account`"]);
+    }
+
+    #[test]
+    fn an_abstract_field_hidden_by_a_plain_attribute_is_not_inherited() {
+        // dj-stripe: `metadata = None`, `id` as a property.
+        let models = "from django.db import models\n\n\nclass Base(models.Model):\n    metadata = models.TextField()\n    class Meta:\n        abstract = True\n\n\nclass ApiKey(Base):\n    metadata = None\n\n\nclass Upcoming(Base):\n    id = models.CharField(max_length=9, primary_key=True)\n\n    @property\n    def metadata(self):\n        return None\n";
+        let mig = migration("migrations.CreateModel(name='ApiKey', fields=[('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID'))]),\nmigrations.CreateModel(name='Upcoming', fields=[('id', models.CharField(max_length=9, primary_key=True, serialize=False))]),");
+        assert_eq!(
+            messages(&[("models.py", models), ("migrations/0001_initial.py", &mig)]),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn a_models_package_module_nothing_imports_is_not_created() {
+        // dj-stripe's models/pricing_table.py.
+        let mig = migration(&format!("migrations.CreateModel(name='Plan', fields=[{ID}]),"));
+        let files = [
+            ("models/__init__.py", "from .plan import Plan\n"),
+            (
+                "models/plan.py",
+                "from django.db import models\n\n\nclass Plan(models.Model):\n    pass\n",
+            ),
+            (
+                "models/pricing_table.py",
+                "from django.db import models\n\n\nclass PricingTable(models.Model):\n    pass\n",
+            ),
+            ("migrations/0001_initial.py", &mig),
+        ];
+        assert_eq!(messages(&files), Vec::<String>::new());
+        // Imported, it is a model without a migration.
+        let mut files = files;
+        files[0].1 = "from .plan import Plan\nfrom .pricing_table import PricingTable\n";
+        assert_eq!(messages(&files), ["Create model `PricingTable`"]);
+    }
+
+    #[test]
+    fn models_made_at_run_time_are_not_deleted() {
+        // django-simple-history: `history = HistoricalRecords()` makes
+        // `HistoricalPoll` when the class is built.
+        let mig = migration(&format!("migrations.CreateModel(name='Poll', fields=[{ID}]),\nmigrations.CreateModel(name='HistoricalPoll', fields=[('id', models.IntegerField(blank=True, db_index=True))]),"));
+        for history in [
+            "from simple_history.models import HistoricalRecords\n",
+            "from .history import HistoricalRecords\n",
+        ] {
+            let models = format!("from django.db import models\n{history}\n\nclass Poll(models.Model):\n    history = HistoricalRecords()\n");
+            let files = [
+                (
+                    "history.py",
+                    "class HistoricalRecords:\n    def contribute_to_class(self, cls, name):\n        pass\n",
+                ),
+                ("models.py", &models),
+                ("migrations/0001_initial.py", &mig),
+            ];
+            assert_eq!(messages(&files), Vec::<String>::new(), "{history}");
+        }
+    }
+
+    #[test]
+    fn a_field_changed_through_meta_afterwards_is_not_compared() {
+        // django-treebeard's tests.
+        let models = "from django.db import models\n\n\nclass Node(models.Model):\n    path = models.CharField(max_length=255)\n\n\nNode._meta.get_field('path').max_length = 4\n";
+        let mig = migration(&format!(
+            "migrations.CreateModel(name='Node', fields=[{ID}, ('path', models.CharField(max_length=4))]),"
+        ));
+        assert_eq!(
+            messages(&[("models.py", models), ("migrations/0001_initial.py", &mig)]),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn state_operations_bound_to_a_name_are_replayed() {
+        // django-oscar: `state_operations = [...]` in the Migration class.
+        let models = "from django.db import models\n\n\nclass Kept(models.Model):\n    pass\n";
+        let first = migration(&format!(
+            "migrations.CreateModel(name='Kept', fields=[{ID}]),\nmigrations.CreateModel(name='Gone', fields=[{ID}]),"
+        ));
+        let second = "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    dependencies = [('things', '0001_initial')]\n    state_operations = [migrations.DeleteModel(name='Gone')]\n    operations = [migrations.SeparateDatabaseAndState(state_operations=state_operations)]\n";
+        assert_eq!(
+            messages(&[
+                ("models.py", models),
+                ("migrations/0001_initial.py", &first),
+                ("migrations/0002_gone.py", second)
+            ]),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn getattr_of_auth_user_model_is_the_user_model() {
+        // django-filer, django-otp.
+        let models = "from django.conf import settings\nfrom django.db import models\n\n\nclass Device(models.Model):\n    user = models.ForeignKey(getattr(settings, 'AUTH_USER_MODEL', 'auth.User'), on_delete=models.CASCADE)\n";
+        let mig = migration(&format!("migrations.CreateModel(name='Device', fields=[{ID}, ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL))]),"));
+        assert_eq!(
+            messages(&[("models.py", models), ("migrations/0001_initial.py", &mig)]),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn constraint_names_from_an_abstract_meta_are_filled_in() {
+        // django-oauth-toolkit.
+        let models = "from django.db import models\n\n\nclass AbstractGrant(models.Model):\n    code = models.CharField(max_length=9)\n\n    class Meta:\n        abstract = True\n        constraints = [models.UniqueConstraint(fields=['code'], name='%(app_label)s_%(class)s_unique_code')]\n\n\nclass Grant(AbstractGrant):\n    class Meta(AbstractGrant.Meta):\n        pass\n";
+        let mig = migration(&format!("migrations.CreateModel(name='Grant', fields=[{ID}, ('code', models.CharField(max_length=9))], options={{'abstract': False, 'constraints': [models.UniqueConstraint(fields=('code',), name='things_grant_unique_code')]}}),"));
+        assert_eq!(
+            messages(&[("models.py", models), ("migrations/0001_initial.py", &mig)]),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn a_declared_parent_link_is_the_primary_key() {
+        // django-guardian's test app.
+        let models = "from django.db import models\n\n\nclass Parent(models.Model):\n    pass\n\n\nclass Child(Parent):\n    parent_id = models.OneToOneField(Parent, on_delete=models.CASCADE, parent_link=True)\n";
+        let mig = migration(&format!("migrations.CreateModel(name='Parent', fields=[{ID}]),\nmigrations.CreateModel(name='Child', fields=[('parent_id', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to='things.parent'))], bases=('things.parent',)),"));
+        assert_eq!(
+            messages(&[("models.py", models), ("migrations/0001_initial.py", &mig)]),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn an_index_added_then_renamed_onto_itself_is_no_change() {
+        // django-taggit: AddIndex, then RenameIndex(old_fields=…) to the same name.
+        let models = "from django.db import models\n\n\nclass Item(models.Model):\n    a = models.IntegerField()\n    b = models.IntegerField()\n\n    class Meta:\n        indexes = [models.Index(fields=['a', 'b'])]\n";
+        let first = migration(&format!("migrations.CreateModel(name='Item', fields=[{ID}, ('a', models.IntegerField()), ('b', models.IntegerField())]),\nmigrations.AddIndex(model_name='item', index=models.Index(fields=['a', 'b'], name='things_item_a_b_idx')),"));
+        let second = "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    dependencies = [('things', '0001_initial')]\n    operations = [migrations.RenameIndex(model_name='item', new_name='things_item_a_b_idx', old_fields=('a', 'b'))]\n";
+        assert_eq!(
+            messages(&[
+                ("models.py", models),
+                ("migrations/0001_initial.py", &first),
+                ("migrations/0002_rename.py", second)
+            ]),
+            Vec::<String>::new()
+        );
+    }
+}
