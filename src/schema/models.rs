@@ -431,11 +431,25 @@ enum ModelKind {
     Unknown,
 }
 
+/// The workspace files an import in `from` names: the module, and for
+/// `from m import n` the submodule `m.n` if there is one.
+pub fn imported_files(index: &WorkspaceIndex, b: &crate::index::summary::ImportBinding, from: FileId) -> Vec<FileId> {
+    use crate::index::summary::ImportTarget;
+    let (module, member) = match &b.target {
+        ImportTarget::Module(m) | ImportTarget::Star { module: m } => (m.as_str(), None),
+        ImportTarget::Member { module, name } => (module.as_str(), Some(name.as_str())),
+    };
+    let mut out: Vec<FileId> = index.module_near(module, Some(from)).into_iter().collect();
+    if let Some(name) = member {
+        out.extend(index.module_near(&format!("{module}.{name}"), Some(from)));
+    }
+    out
+}
+
 /// The files of a `models/` package that its `__init__.py` imports,
 /// directly or through each other (all of `files` for a `models.py`, or a
 /// package without `__init__.py`).
 fn package_modules_reached(index: &WorkspaceIndex, files: &[FileId]) -> BTreeSet<FileId> {
-    use crate::index::summary::ImportTarget;
     let init = files
         .iter()
         .copied()
@@ -462,15 +476,7 @@ fn package_modules_reached(index: &WorkspaceIndex, files: &[FileId]) -> BTreeSet
             },
         };
         for b in summary.imports.iter() {
-            let (module, member) = match &b.target {
-                ImportTarget::Module(m) | ImportTarget::Star { module: m } => (m.as_str(), None),
-                ImportTarget::Member { module, name } => (module.as_str(), Some(name.as_str())),
-            };
-            let mut targets: Vec<FileId> = index.module_near(module, Some(f)).into_iter().collect();
-            if let Some(name) = member {
-                targets.extend(index.module_near(&format!("{module}.{name}"), Some(f)));
-            }
-            for t in targets {
+            for t in imported_files(index, b, f) {
                 if files.contains(&t) && reached.insert(t) {
                     todo.push(t);
                 }

@@ -101,7 +101,6 @@ pub fn analyze(index: &WorkspaceIndex, project: Project, django_version: (u32, u
 /// choices); reading them afterwards is sequential. (Migrations are read in
 /// parallel by `read_app_migrations`, each with a tree of its own.)
 fn parse_ahead(index: &WorkspaceIndex, project: &Project) {
-    use crate::index::summary::ImportTarget;
     use rayon::prelude::*;
     let models: Vec<FileId> = project.apps.iter().flat_map(|a| a.models.iter()).copied().collect();
     models.par_iter().for_each(|&f| {
@@ -110,14 +109,7 @@ fn parse_ahead(index: &WorkspaceIndex, project: &Project) {
     let mut imported: BTreeSet<FileId> = BTreeSet::new();
     for &f in &models {
         for b in index.file(f).summary().imports.iter().filter(|b| b.scope.is_none()) {
-            let (module, member) = match &b.target {
-                ImportTarget::Module(m) | ImportTarget::Star { module: m } => (m.as_str(), None),
-                ImportTarget::Member { module, name } => (module.as_str(), Some(name.as_str())),
-            };
-            imported.extend(index.module_near(module, Some(f)));
-            if let Some(name) = member {
-                imported.extend(index.module_near(&format!("{module}.{name}"), Some(f)));
-            }
+            imported.extend(crate::schema::models::imported_files(index, b, f));
         }
     }
     imported.par_iter().for_each(|&f| {
@@ -353,6 +345,11 @@ mod real_package_tests {
             .collect()
     }
 
+    /// `models.py` and one migration.
+    fn one_migration(models: &str, migration: &str) -> Vec<String> {
+        messages(&[("models.py", models), ("migrations/0001_initial.py", migration)])
+    }
+
     fn migration(operations: &str) -> String {
         format!("from django.conf import settings\nfrom django.db import migrations, models\nimport django.db.models.deletion\nimport things.fields\n\n\nclass Migration(migrations.Migration):\n    initial = True\n    dependencies = [migrations.swappable_dependency(settings.AUTH_USER_MODEL)]\n    operations = [\n{operations}\n    ]\n")
     }
@@ -387,14 +384,8 @@ mod real_package_tests {
             format!("from django.db import models\nfrom django.utils.translation import pgettext_lazy\n\n\nclass Tag(models.Model):\n    name = models.CharField(verbose_name=pgettext_lazy('A tag name', '{vn}'), max_length=9)\n")
         };
         let mig = migration(&format!("migrations.CreateModel(name='Tag', fields=[{ID}, ('name', models.CharField(max_length=9, verbose_name='name'))]),"));
-        assert_eq!(
-            messages(&[("models.py", &models("name")), ("migrations/0001_initial.py", &mig)]),
-            Vec::<String>::new()
-        );
-        assert_eq!(
-            messages(&[("models.py", &models("label")), ("migrations/0001_initial.py", &mig)]),
-            ["Alter field `name` on `tag`"]
-        );
+        assert_eq!(one_migration(&models("name"), &mig), Vec::<String>::new());
+        assert_eq!(one_migration(&models("label"), &mig), ["Alter field `name` on `tag`"]);
     }
 
     #[test]
@@ -423,10 +414,7 @@ mod real_package_tests {
         // dj-stripe: `metadata = None`, `id` as a property.
         let models = "from django.db import models\n\n\nclass Base(models.Model):\n    metadata = models.TextField()\n    class Meta:\n        abstract = True\n\n\nclass ApiKey(Base):\n    metadata = None\n\n\nclass Upcoming(Base):\n    id = models.CharField(max_length=9, primary_key=True)\n\n    @property\n    def metadata(self):\n        return None\n";
         let mig = migration("migrations.CreateModel(name='ApiKey', fields=[('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID'))]),\nmigrations.CreateModel(name='Upcoming', fields=[('id', models.CharField(max_length=9, primary_key=True, serialize=False))]),");
-        assert_eq!(
-            messages(&[("models.py", models), ("migrations/0001_initial.py", &mig)]),
-            Vec::<String>::new()
-        );
+        assert_eq!(one_migration(models, &mig), Vec::<String>::new());
     }
 
     #[test]
@@ -481,10 +469,7 @@ mod real_package_tests {
         let mig = migration(&format!(
             "migrations.CreateModel(name='Node', fields=[{ID}, ('path', models.CharField(max_length=4))]),"
         ));
-        assert_eq!(
-            messages(&[("models.py", models), ("migrations/0001_initial.py", &mig)]),
-            Vec::<String>::new()
-        );
+        assert_eq!(one_migration(models, &mig), Vec::<String>::new());
     }
 
     #[test]
@@ -510,10 +495,7 @@ mod real_package_tests {
         // django-filer, django-otp.
         let models = "from django.conf import settings\nfrom django.db import models\n\n\nclass Device(models.Model):\n    user = models.ForeignKey(getattr(settings, 'AUTH_USER_MODEL', 'auth.User'), on_delete=models.CASCADE)\n";
         let mig = migration(&format!("migrations.CreateModel(name='Device', fields=[{ID}, ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL))]),"));
-        assert_eq!(
-            messages(&[("models.py", models), ("migrations/0001_initial.py", &mig)]),
-            Vec::<String>::new()
-        );
+        assert_eq!(one_migration(models, &mig), Vec::<String>::new());
     }
 
     #[test]
@@ -521,10 +503,7 @@ mod real_package_tests {
         // django-oauth-toolkit.
         let models = "from django.db import models\n\n\nclass AbstractGrant(models.Model):\n    code = models.CharField(max_length=9)\n\n    class Meta:\n        abstract = True\n        constraints = [models.UniqueConstraint(fields=['code'], name='%(app_label)s_%(class)s_unique_code')]\n\n\nclass Grant(AbstractGrant):\n    class Meta(AbstractGrant.Meta):\n        pass\n";
         let mig = migration(&format!("migrations.CreateModel(name='Grant', fields=[{ID}, ('code', models.CharField(max_length=9))], options={{'abstract': False, 'constraints': [models.UniqueConstraint(fields=('code',), name='things_grant_unique_code')]}}),"));
-        assert_eq!(
-            messages(&[("models.py", models), ("migrations/0001_initial.py", &mig)]),
-            Vec::<String>::new()
-        );
+        assert_eq!(one_migration(models, &mig), Vec::<String>::new());
     }
 
     #[test]
@@ -532,10 +511,7 @@ mod real_package_tests {
         // django-guardian's test app.
         let models = "from django.db import models\n\n\nclass Parent(models.Model):\n    pass\n\n\nclass Child(Parent):\n    parent_id = models.OneToOneField(Parent, on_delete=models.CASCADE, parent_link=True)\n";
         let mig = migration(&format!("migrations.CreateModel(name='Parent', fields=[{ID}]),\nmigrations.CreateModel(name='Child', fields=[('parent_id', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to='things.parent'))], bases=('things.parent',)),"));
-        assert_eq!(
-            messages(&[("models.py", models), ("migrations/0001_initial.py", &mig)]),
-            Vec::<String>::new()
-        );
+        assert_eq!(one_migration(models, &mig), Vec::<String>::new());
     }
 
     #[test]
