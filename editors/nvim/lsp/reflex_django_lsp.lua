@@ -13,8 +13,9 @@
 --     settings = { reflexDjangoLsp = { ignore = { 'RDJ301' } } },
 --   })
 --
--- Older Neovim (0.8-0.10): `dofile()` this file and pass the table to
--- `vim.lsp.start` yourself; see editors/nvim/README.md.
+-- Older Neovim: lua/reflex_django_lsp/nvim_0_8.lua (0.8-0.10) and
+-- lua/reflex_django_lsp/nvim_0_7.lua (0.7) in this folder; see
+-- editors/nvim/README.md.
 --
 -- Settings use the keys of the config file (pyproject.toml's
 -- [tool.reflex-django-lsp] / reflex-django-lsp.toml) in camelCase. Every key
