@@ -381,3 +381,135 @@ fn saved_crashes_stay_fixed() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// (code, 0-based line) of each finding `check` gives on `files`, per file,
+/// schema findings left out (the server shows those on saved files only).
+fn check_lines(project: &Path, files: &[PathBuf]) -> Vec<Vec<(String, u64)>> {
+    let out = common::bin()
+        .args([
+            "check",
+            "--no-cache",
+            "--no-database",
+            "--exit-zero",
+            "--output-format",
+            "json",
+        ])
+        .args(files)
+        .current_dir(project)
+        .output()
+        .expect("run reflex-django-lsp");
+    assert!(
+        out.status.success(),
+        "check failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let findings: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).expect("JSON output");
+    files
+        .iter()
+        .map(|file| {
+            let mut lines: Vec<(String, u64)> = findings
+                .iter()
+                .filter(|f| Path::new(f["filename"].as_str().unwrap()) == file.as_path())
+                .filter(|f| !f["code"].as_str().unwrap().starts_with("RDJ5"))
+                .map(|f| {
+                    (
+                        f["code"].as_str().unwrap().to_owned(),
+                        f["location"]["row"].as_u64().unwrap() - 1,
+                    )
+                })
+                .collect();
+            lines.sort();
+            lines
+        })
+        .collect()
+}
+
+/// Mutated sources opened in a real server session give the findings
+/// `check` gives on the same files (code and line), and the server ends
+/// cleanly. `RDJ_FUZZ_LSP_SESSIONS` sessions (default 8) of 4 documents.
+#[test]
+fn lsp_sessions_on_mutated_sources_agree_with_check() {
+    use serde_json::json;
+    let sessions: usize = std::env::var("RDJ_FUZZ_LSP_SESSIONS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(8);
+    let seed: u64 = std::env::var("RDJ_FUZZ_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x5EED_1234)
+        | 1;
+    let seeds = seeds();
+    let project = project();
+    let root = project.path().canonicalize().unwrap();
+    let folder = root.join("shop/states/fuzz");
+    let mut rng = Rng(seed);
+    let started = Instant::now();
+    let mut documents = 0;
+    for session in 0..sessions {
+        // Valid UTF-8 only: an LSP document is a string.
+        let texts: Vec<String> = std::iter::repeat_with(|| mutant(&mut rng, &seeds))
+            .filter_map(|bytes| String::from_utf8(bytes).ok())
+            .take(4)
+            .collect();
+        for entry in fs::read_dir(&folder).unwrap().flatten() {
+            if entry.file_name() != "__init__.py" {
+                fs::remove_file(entry.path()).unwrap();
+            }
+        }
+        let files: Vec<PathBuf> = (0..texts.len())
+            .map(|i| folder.join(format!("s{session}_{i}.py")))
+            .collect();
+        for (file, text) in files.iter().zip(&texts) {
+            fs::write(file, text).unwrap();
+        }
+        let want = check_lines(&root, &files);
+
+        let mut lsp = common::lsp::Lsp::start(&root);
+        lsp.request(
+            "initialize",
+            json!({"processId": null, "rootUri": format!("file://{}", root.display()), "capabilities": {},
+                   "initializationOptions": {"database": {"enabled": false}}}),
+        );
+        lsp.notify("initialized", json!({}));
+        for (file, text) in files.iter().zip(&texts) {
+            lsp.open(&format!("file://{}", file.display()), text);
+        }
+        for ((file, text), want) in files.iter().zip(&texts).zip(&want) {
+            let uri = format!("file://{}", file.display());
+            let msg = lsp.wait(|m| {
+                m["method"] == "textDocument/publishDiagnostics"
+                    && m["params"]["uri"] == uri.as_str()
+                    && m["params"]["version"] == 1
+            });
+            let mut got: Vec<(String, u64)> = msg["params"]["diagnostics"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|d| !d["code"].as_str().unwrap_or("").starts_with("RDJ5"))
+                .map(|d| {
+                    (
+                        d["code"].as_str().unwrap_or("").to_owned(),
+                        d["range"]["start"]["line"].as_u64().unwrap(),
+                    )
+                })
+                .collect();
+            got.sort();
+            assert_eq!(
+                &got, want,
+                "session {session} (seed {seed}): server and check differ on:\n{text}"
+            );
+            documents += 1;
+        }
+        lsp.shutdown();
+        assert_eq!(
+            lsp.exit_code(Duration::from_secs(10)),
+            Some(0),
+            "session {session}: the server did not exit cleanly"
+        );
+    }
+    println!(
+        "fuzz: seed {seed}: {sessions} server sessions, {documents} mutated documents agreed with check, {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+}
