@@ -761,5 +761,24 @@ fn schema_and_rdj509_name_the_database_read_and_where_its_url_came_from() {
             text.lines().any(|l| l.starts_with(&place) && l.contains(&finding)),
             "{name}: expected {place}…{finding} in\n{text}"
         );
+        assert_eq!(db["not_read"], Value::Null, "{name}: {db}");
+    }
+
+    // A configured database that was not read is said to be.
+    let dir = shop_copy();
+    let root = dir.path().canonicalize().unwrap();
+    let line = line_of(&root.join(SETTINGS_PY), "DATABASES = {");
+    let configured = format!(
+        "  database: sqlite:///{} (from `DATABASES` in {SETTINGS_PY}:{line}; not read: ",
+        root.join("db.sqlite3").display()
+    );
+    for (args, why) in [
+        (&[][..], "the file does not exist yet"),
+        (&["--no-database"][..], "`--no-database`"),
+    ] {
+        let (text, json) = schema_in(dir.path(), args, &[]);
+        assert!(text.contains(&format!("{configured}{why})\n")), "{args:?}: {text}");
+        assert_eq!(json["projects"][0]["database"]["not_read"], why, "{args:?}");
+        assert!(json["findings"].as_array().unwrap().is_empty(), "{json:#}");
     }
 }

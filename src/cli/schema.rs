@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -20,6 +20,7 @@ use crate::schema::columns::{expected_tables, spell_type, ExpectedTable};
 use crate::schema::project::{analyze, ProjectSchema};
 use crate::schema::runner::{self, DatabaseArgs};
 use crate::schema::settings::{discover_projects, Project};
+use crate::schema::url::DatabaseUrl;
 use crate::schema::Backend;
 use crate::source::LineIndex;
 use crate::workspace::{self, absolutize, find_root, ExcludeFilter, Source};
@@ -79,6 +80,10 @@ pub fn schema(args: SchemaArgs) -> Result<i32, Fatal> {
         }
     }
     projects.sort_by(|a, b| workspace::path_order(&a.project.root, &b.project.root));
+    let not_read: Vec<Option<&str>> = projects
+        .iter()
+        .map(|p| why_not_read(p, &resolver, &db, &results.absent_databases))
+        .collect();
     let findings = results.by_file;
     let mut reports: Vec<FileReport> = findings
         .into_iter()
@@ -101,8 +106,8 @@ pub fn schema(args: SchemaArgs) -> Result<i32, Fatal> {
 
     let mut out = io::BufWriter::new(io::stdout().lock());
     let written = match args.output_format {
-        SchemaFormat::Text => write_text(&mut out, index, &projects, &reports),
-        SchemaFormat::Json => write_json(&mut out, index, &projects, &reports),
+        SchemaFormat::Text => write_text(&mut out, index, &projects, &not_read, &reports),
+        SchemaFormat::Json => write_json(&mut out, index, &projects, &not_read, &reports),
     }
     .and_then(|_| out.flush());
     match written {
@@ -129,13 +134,37 @@ fn column_type(per_backend: &[Vec<ExpectedTable>], b: usize, i: usize, c: usize)
     Some(spell_type(column.db_type.as_deref()?, Backend::ALL[b]))
 }
 
-/// The database the run reads (or would read) and where its URL came from.
-fn describe_database(index: &WorkspaceIndex, p: &ProjectSchema) -> String {
+/// Why the project's database was not read although one is configured
+/// (`schema` names the database it reads; one it skipped is said to be).
+fn why_not_read(
+    p: &ProjectSchema,
+    resolver: &SettingsResolver,
+    db: &DatabaseArgs,
+    absent: &[PathBuf],
+) -> Option<&'static str> {
+    let database = p.project.database.as_ref()?;
+    if db.disabled {
+        return Some("`--no-database`");
+    }
+    if resolver.for_dir(&p.project.root).database.enabled == Some(false) {
+        return Some("`database.enabled = false`");
+    }
+    let url = DatabaseUrl::parse(&database.url, &p.project.root).ok()?;
+    let file = url.sqlite_path()?;
+    absent
+        .iter()
+        .any(|a| a == file)
+        .then_some("the file does not exist yet")
+}
+
+/// The database the run reads and where its URL came from.
+fn describe_database(index: &WorkspaceIndex, p: &ProjectSchema, not_read: Option<&str>) -> String {
     match &p.project.database {
         Some(db) => format!(
-            "{} (from {})",
+            "{} (from {}{})",
             db.shown_url(),
-            db.describe_source(index, &|f| display_path(f))
+            db.describe_source(index, &|f| display_path(f)),
+            not_read.map(|why| format!("; not read: {why}")).unwrap_or_default()
         ),
         None => "none configured".to_owned(),
     }
@@ -145,6 +174,7 @@ fn write_text(
     out: &mut impl Write,
     index: &WorkspaceIndex,
     projects: &[ProjectSchema],
+    not_read: &[Option<&str>],
     reports: &[FileReport],
 ) -> io::Result<()> {
     if projects.is_empty() {
@@ -153,12 +183,12 @@ fn write_text(
             "No Django project found (no manage.py, rxconfig.py or settings module)."
         )?;
     }
-    for p in projects {
+    for (p, not_read) in projects.iter().zip(not_read) {
         writeln!(out, "Project {}", display_path(&p.project.root))?;
         if let Some(s) = p.project.settings {
             writeln!(out, "  settings: {}", display_path(&index.file(s).path))?;
         }
-        writeln!(out, "  database: {}", describe_database(index, p))?;
+        writeln!(out, "  database: {}", describe_database(index, p, *not_read))?;
         let apps: Vec<String> = p
             .project
             .apps
@@ -282,6 +312,9 @@ struct JsonDatabase {
     line: Option<usize>,
     /// As the text output says it.
     description: String,
+    /// Why the database was not read (`--no-database`, …); `null` when it
+    /// was, or was tried.
+    not_read: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -328,10 +361,11 @@ fn write_json(
     out: &mut impl Write,
     index: &WorkspaceIndex,
     projects: &[ProjectSchema],
+    not_read: &[Option<&str>],
     reports: &[FileReport],
 ) -> io::Result<()> {
     let mut json = Vec::new();
-    for p in projects {
+    for (p, not_read) in projects.iter().zip(not_read) {
         let per_backend: Vec<Vec<ExpectedTable>> = Backend::ALL.iter().map(|b| tables(p, *b)).collect();
         let tables = per_backend[0]
             .iter()
@@ -387,6 +421,7 @@ fn write_json(
                     file: location.as_ref().map(|l| l.file.to_string_lossy().into_owned()),
                     line: location.and_then(|l| l.line),
                     description: d.describe_source(index, &|f| f.display().to_string()),
+                    not_read: not_read.map(str::to_owned),
                 }
             }),
             apps: p
