@@ -3,7 +3,8 @@
 //! database is only ever read (a SQLite file stays byte for byte the same),
 //! a password never appears in any output, and an unreachable database is
 //! one RDJ509 finding within the connect timeout while the static checks
-//! still run.
+//! still run; `schema` and RDJ509 say which database was read and where its
+//! URL came from.
 
 mod common;
 
@@ -341,6 +342,11 @@ fn the_schema_command_prints_tables_per_backend_and_the_drift() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(text.contains("catalog.Product → table catalog_product"), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.trim_start().starts_with("price ") && l.contains("decimal  ") && l.contains("numeric(10,2)  ")),
+        "{text}"
+    );
     assert!(text.contains("Drift: none"), "{text}");
     let out = common::bin()
         .args(["schema"])
@@ -362,6 +368,16 @@ fn the_schema_command_prints_tables_per_backend_and_the_drift() {
         .unwrap();
     assert_eq!(sku["types"]["sqlite"], "varchar(32)");
     assert_eq!(sku["types"]["postgresql"], "varchar(32)");
+    // Each backend's own spelling, the one RDJ506 uses too.
+    let price = product["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "price")
+        .unwrap();
+    assert_eq!(price["types"]["sqlite"], "decimal");
+    assert_eq!(price["types"]["postgresql"], "numeric(10,2)");
+    assert_eq!(price["types"]["mysql"], "decimal(10,2)");
     let id = product["columns"]
         .as_array()
         .unwrap()
@@ -468,4 +484,301 @@ fn two_projects_sharing_an_app_report_its_change_once() {
         vec![("RDJ503".to_owned(), "shared/models.py".to_owned(), 6)],
         "{findings:?}"
     );
+}
+
+/// A local port nobody listens on: connections to it are refused at once.
+fn refused_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// `schema .` in `dir` (so paths print relative to it), as text and as JSON,
+/// with `DATABASE_URL` and friends unset unless `envs` sets them.
+fn schema_in(dir: &Path, extra: &[&str], envs: &[(&str, &str)]) -> (String, Value) {
+    let run = |format: &str| {
+        let out = common::bin()
+            .current_dir(dir)
+            .args(["schema", ".", "--output-format", format])
+            .args(extra)
+            .env_remove("DATABASE_URL")
+            .env_remove("RX_DATABASE_URL")
+            .env_remove("REFLEX_DJANGO_DATABASE_URL")
+            .envs(envs.iter().copied())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "schema failed: {stdout}{stderr}"
+        );
+        assert!(
+            !stdout.contains("Sup3r-S3cret-pw") && !stderr.contains("Sup3r-S3cret-pw"),
+            "password printed: {stdout}{stderr}"
+        );
+        stdout
+    };
+    let text = run("text");
+    let json = serde_json::from_str(&run("json")).expect("JSON");
+    (text, json)
+}
+
+/// The one RDJ509 of a `schema` JSON output: (file relative to `root`, row, message).
+fn rdj509(json: &Value, root: &Path) -> (String, u64, String) {
+    let root = root.canonicalize().unwrap();
+    let found: Vec<&Value> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "RDJ509")
+        .collect();
+    assert_eq!(found.len(), 1, "{json:#}");
+    let file = PathBuf::from(found[0]["filename"].as_str().unwrap());
+    (
+        file.strip_prefix(&root).unwrap_or(&file).display().to_string(),
+        found[0]["location"]["row"].as_u64().unwrap(),
+        found[0]["message"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[test]
+fn schema_and_rdj509_name_the_database_read_and_where_its_url_came_from() {
+    let port = refused_port();
+    let url = format!("postgres://shop:Sup3r-S3cret-pw@127.0.0.1:{port}/shop");
+    let shown = format!("postgres://shop:***@127.0.0.1:{port}/shop");
+    const SETTINGS_PY: &str = "shop_project/settings.py";
+
+    struct Case {
+        name: &'static str,
+        setup: Box<dyn Fn(&Path)>,
+        args: Vec<String>,
+        envs: Vec<(&'static str, String)>,
+        from: String,
+        source: &'static str,
+        /// The file that sets the URL, and the text on the line that does.
+        file: Option<&'static str>,
+        needle: Option<&'static str>,
+        /// Where RDJ509 sits when the URL has no line of its own (row 1).
+        at_file: &'static str,
+        /// The URL shown; `None`: the project's `reflex.db` as a SQLite URL.
+        shown_url: Option<String>,
+    }
+    fn without_databases(dir: &Path) {
+        let settings = dir.join(SETTINGS_PY);
+        let text = std::fs::read_to_string(&settings).unwrap();
+        let start = text.find("DATABASES = {").unwrap();
+        let end = start + text[start..].find("\n}\n").unwrap() + 3;
+        std::fs::write(&settings, format!("{}{}", &text[..start], &text[end..])).unwrap();
+    }
+    let rx_url = url.clone();
+    let settings_port = port;
+    let cases = vec![
+        Case {
+            name: "flag",
+            setup: Box::new(|_| {}),
+            args: vec!["--database-url".into(), url.clone()],
+            envs: vec![],
+            from: "`--database-url`".into(),
+            source: "flag",
+            file: None,
+            needle: None,
+            at_file: SETTINGS_PY,
+            shown_url: Some(shown.clone()),
+        },
+        Case {
+            name: "flag over environment",
+            setup: Box::new(|_| {}),
+            args: vec!["--database-url".into(), url.clone()],
+            envs: vec![("DATABASE_URL", "postgres://other@127.0.0.1:1/elsewhere".into())],
+            from: "`--database-url`".into(),
+            source: "flag",
+            file: None,
+            needle: None,
+            at_file: SETTINGS_PY,
+            shown_url: Some(shown.clone()),
+        },
+        Case {
+            name: "environment",
+            setup: Box::new(|_| {}),
+            args: vec![],
+            envs: vec![("RX_DATABASE_URL", url.clone())],
+            from: "the environment variable `RX_DATABASE_URL`".into(),
+            source: "env:RX_DATABASE_URL",
+            file: None,
+            needle: None,
+            at_file: SETTINGS_PY,
+            shown_url: Some(shown.clone()),
+        },
+        Case {
+            name: "config file",
+            setup: Box::new({
+                let url = url.clone();
+                move |dir: &Path| {
+                    std::fs::write(
+                        dir.join(".reflex-django-lsp.toml"),
+                        format!("[database]\nurl = \"{url}\"\n"),
+                    )
+                    .unwrap()
+                }
+            }),
+            args: vec![],
+            envs: vec![],
+            from: "`[database] url` in .reflex-django-lsp.toml".into(),
+            source: "config",
+            file: Some(".reflex-django-lsp.toml"),
+            needle: None,
+            at_file: SETTINGS_PY,
+            shown_url: Some(shown.clone()),
+        },
+        Case {
+            name: "pyproject.toml",
+            setup: Box::new({
+                let url = url.clone();
+                move |dir: &Path| {
+                    let path = dir.join("pyproject.toml");
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    std::fs::write(
+                        &path,
+                        format!("{text}\n[tool.reflex-django-lsp.database]\nurl = \"{url}\"\n"),
+                    )
+                    .unwrap()
+                }
+            }),
+            args: vec![],
+            envs: vec![],
+            from: "`[tool.reflex-django-lsp.database] url` in pyproject.toml".into(),
+            source: "config",
+            file: Some("pyproject.toml"),
+            needle: None,
+            at_file: SETTINGS_PY,
+            shown_url: Some(shown.clone()),
+        },
+        Case {
+            name: "settings",
+            setup: Box::new(move |dir: &Path| {
+                edit(
+                    &dir.join(SETTINGS_PY),
+                    "        \"ENGINE\": \"django.db.backends.sqlite3\",\n        \"NAME\": BASE_DIR / \"db.sqlite3\",\n",
+                    &format!(
+                        "        \"ENGINE\": \"django.db.backends.postgresql\",\n        \"NAME\": \"shop\",\n        \
+                         \"USER\": \"shop\",\n        \"PASSWORD\": \"Sup3r-S3cret-pw\",\n        \
+                         \"HOST\": \"127.0.0.1\",\n        \"PORT\": \"{settings_port}\",\n"
+                    ),
+                )
+            }),
+            args: vec![],
+            envs: vec![],
+            from: format!("`DATABASES` in {SETTINGS_PY}:LINE"),
+            source: "settings",
+            file: Some(SETTINGS_PY),
+            needle: Some("DATABASES = {"),
+            at_file: SETTINGS_PY,
+            shown_url: Some(shown.clone()),
+        },
+        Case {
+            name: "rxconfig",
+            setup: Box::new(move |dir: &Path| {
+                without_databases(dir);
+                edit(
+                    &dir.join("rxconfig.py"),
+                    "    app_name=\"shop\",\n",
+                    &format!("    app_name=\"shop\",\n    db_url=\"{rx_url}\",\n"),
+                );
+            }),
+            args: vec![],
+            envs: vec![],
+            from: "`db_url` in rxconfig.py:LINE".into(),
+            source: "rxconfig",
+            file: Some("rxconfig.py"),
+            needle: Some("db_url="),
+            at_file: "rxconfig.py",
+            shown_url: Some(shown.clone()),
+        },
+        Case {
+            name: "default file",
+            setup: Box::new(move |dir: &Path| {
+                without_databases(dir);
+                std::fs::write(dir.join("reflex.db"), "not a SQLite database, whatever its name says\n").unwrap();
+            }),
+            args: vec![],
+            envs: vec![],
+            from: "the default database file in the project folder".into(),
+            source: "default-file",
+            file: None,
+            needle: None,
+            at_file: SETTINGS_PY,
+            shown_url: None,
+        },
+    ];
+    for case in cases {
+        let name = case.name;
+        let dir = shop_copy();
+        (case.setup)(dir.path());
+        let root = dir.path().canonicalize().unwrap();
+        let url = case
+            .shown_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite:///{}", root.join("reflex.db").display()));
+        let args: Vec<&str> = case.args.iter().map(String::as_str).collect();
+        let envs: Vec<(&str, &str)> = case.envs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (text, json) = schema_in(dir.path(), &args, &envs);
+        let line = case
+            .needle
+            .zip(case.file)
+            .map(|(needle, file)| line_of(&root.join(file), needle));
+        let from = case.from.replace("LINE", &line.unwrap_or(0).to_string());
+
+        let described = format!("  database: {url} (from {from})\n");
+        assert!(text.contains(&described), "{name}: expected {described:?} in\n{text}");
+        let db = &json["projects"][0]["database"];
+        assert_eq!(db["url"], url.as_str(), "{name}: {db}");
+        assert_eq!(db["source"], case.source, "{name}: {db}");
+        assert_eq!(
+            db["file"].as_str().map(PathBuf::from),
+            case.file.map(|f| root.join(f)),
+            "{name}: {db}"
+        );
+        assert_eq!(db["line"].as_u64(), line, "{name}: {db}");
+        let absolute_from = match case.file {
+            Some(f) => from.replace(&format!(" in {f}"), &format!(" in {}", root.join(f).display())),
+            None => from.clone(),
+        };
+        assert_eq!(db["description"], absolute_from.as_str(), "{name}: {db}");
+
+        // RDJ509 on the line that set the URL, else at the start of the
+        // settings module; its message says where the URL came from (paths
+        // from the project folder, here the same as from the current one).
+        let (file, row, message) = rdj509(&json, &root);
+        let at = (
+            case.at_file,
+            line.filter(|_| case.file == Some(case.at_file)).unwrap_or(1),
+        );
+        assert_eq!((file.as_str(), row), at, "{name}: {message}");
+        let says = format!("The database `{url}` (from {from}) could not be read: ");
+        assert!(message.starts_with(&says), "{name}: expected {says:?}, got {message:?}");
+        let (place, finding) = (format!("  {}:{}:", at.0, at.1), format!(": RDJ509 {says}"));
+        assert!(
+            text.lines().any(|l| l.starts_with(&place) && l.contains(&finding)),
+            "{name}: expected {place}…{finding} in\n{text}"
+        );
+        assert_eq!(db["not_read"], Value::Null, "{name}: {db}");
+    }
+
+    // A configured database that was not read is said to be.
+    let dir = shop_copy();
+    let root = dir.path().canonicalize().unwrap();
+    let line = line_of(&root.join(SETTINGS_PY), "DATABASES = {");
+    let configured = format!(
+        "  database: sqlite:///{} (from `DATABASES` in {SETTINGS_PY}:{line}; not read: ",
+        root.join("db.sqlite3").display()
+    );
+    for (args, why) in [
+        (&[][..], "the file does not exist yet"),
+        (&["--no-database"][..], "`--no-database`"),
+    ] {
+        let (text, json) = schema_in(dir.path(), args, &[]);
+        assert!(text.contains(&format!("{configured}{why})\n")), "{args:?}: {text}");
+        assert_eq!(json["projects"][0]["database"]["not_read"], why, "{args:?}");
+        assert!(json["findings"].as_array().unwrap().is_empty(), "{json:#}");
+    }
 }

@@ -119,7 +119,9 @@ fn an_unreachable_database_delays_nothing_and_is_one_finding_on_the_settings() {
     let finding = diags.iter().find(|d| d["code"] == "RDJ509").unwrap();
     let message = finding["message"].as_str().unwrap();
     assert!(
-        message.contains(&format!("postgres://shop:***@127.0.0.1:{port}/shop")),
+        message.contains(&format!(
+            "postgres://shop:***@127.0.0.1:{port}/shop` (from the editor setting `databaseUrl`)"
+        )),
         "{message}"
     );
     assert!(!message.contains("Sup3r-S3cret-pw"));

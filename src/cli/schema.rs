@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -16,10 +16,11 @@ use crate::config::{CliOverrides, ConfigResolver};
 use crate::diagnostic::Finding;
 use crate::index::WorkspaceIndex;
 use crate::output::{display_path, io_error_message, FileReport};
-use crate::schema::columns::{expected_tables, ExpectedTable};
+use crate::schema::columns::{expected_tables, spell_type, ExpectedTable};
 use crate::schema::project::{analyze, ProjectSchema};
 use crate::schema::runner::{self, DatabaseArgs};
-use crate::schema::settings::{discover_projects, DatabaseSource, Project};
+use crate::schema::settings::{discover_projects, Project};
+use crate::schema::url::DatabaseUrl;
 use crate::schema::Backend;
 use crate::source::LineIndex;
 use crate::workspace::{self, absolutize, find_root, ExcludeFilter, Source};
@@ -68,16 +69,21 @@ pub fn schema(args: SchemaArgs) -> Result<i32, Fatal> {
     let mut projects: Vec<ProjectSchema> = results.projects;
     // Projects whose RDJ5xx rules are all off are not analysed by the run;
     // `schema` shows them all the same.
-    for p in found {
+    for mut p in found {
         if !projects.iter().any(|s| s.project.root == p.root) {
-            let version = resolver
-                .for_dir(&p.root)
-                .analysis_options(&p.root.join("settings.py"))
-                .django_version;
+            let settings = resolver.for_dir(&p.root);
+            let version = settings.analysis_options(&p.root.join("settings.py")).django_version;
+            if let Some(given) = runner::given_database(&db, &settings) {
+                p.database = Some(given);
+            }
             projects.push(analyze(index, p, version));
         }
     }
     projects.sort_by(|a, b| workspace::path_order(&a.project.root, &b.project.root));
+    let not_read: Vec<Option<&str>> = projects
+        .iter()
+        .map(|p| why_not_read(p, &resolver, &db, &results.absent_databases))
+        .collect();
     let findings = results.by_file;
     let mut reports: Vec<FileReport> = findings
         .into_iter()
@@ -100,8 +106,8 @@ pub fn schema(args: SchemaArgs) -> Result<i32, Fatal> {
 
     let mut out = io::BufWriter::new(io::stdout().lock());
     let written = match args.output_format {
-        SchemaFormat::Text => write_text(&mut out, index, &projects, &reports),
-        SchemaFormat::Json => write_json(&mut out, index, &projects, &reports),
+        SchemaFormat::Text => write_text(&mut out, index, &projects, &not_read, &reports),
+        SchemaFormat::Json => write_json(&mut out, index, &projects, &not_read, &reports),
     }
     .and_then(|_| out.flush());
     match written {
@@ -122,17 +128,44 @@ fn tables(p: &ProjectSchema, backend: Backend) -> Vec<ExpectedTable> {
         .collect()
 }
 
-fn describe_database(p: &ProjectSchema) -> String {
+/// Column `c` of table `i` on the `b`th backend, spelled as RDJ506 spells it.
+fn column_type(per_backend: &[Vec<ExpectedTable>], b: usize, i: usize, c: usize) -> Option<String> {
+    let column = per_backend.get(b)?.get(i)?.columns.get(c)?;
+    Some(spell_type(column.db_type.as_deref()?, Backend::ALL[b]))
+}
+
+/// Why the project's database was not read although one is configured
+/// (`schema` names the database it reads; one it skipped is said to be).
+fn why_not_read(
+    p: &ProjectSchema,
+    resolver: &SettingsResolver,
+    db: &DatabaseArgs,
+    absent: &[PathBuf],
+) -> Option<&'static str> {
+    let database = p.project.database.as_ref()?;
+    if db.disabled {
+        return Some("`--no-database`");
+    }
+    if resolver.for_dir(&p.project.root).database.enabled == Some(false) {
+        return Some("`database.enabled = false`");
+    }
+    let url = DatabaseUrl::parse(&database.url, &p.project.root).ok()?;
+    let file = url.sqlite_path()?;
+    absent
+        .iter()
+        .any(|a| a == file)
+        .then_some("the file does not exist yet")
+}
+
+/// The database the run reads and where its URL came from.
+fn describe_database(index: &WorkspaceIndex, p: &ProjectSchema, not_read: Option<&str>) -> String {
     match &p.project.database {
-        Some(db) => {
-            let from = match &db.source {
-                DatabaseSource::Environment(var) => format!("environment variable {var}"),
-                DatabaseSource::Settings => "settings DATABASES".to_owned(),
-                DatabaseSource::Rxconfig => "rxconfig.py db_url".to_owned(),
-                DatabaseSource::DefaultFile => "default file".to_owned(),
-            };
-            format!("{} (from {from})", crate::config::redact_url(&db.url))
-        }
+        Some(db) => format!(
+            "{} (from {}{})",
+            db.shown_url(),
+            db.describe_source(index, &|f| display_path(f)),
+            not_read.map(|why| format!("; not read: {why}")).unwrap_or_default()
+        ),
         None => "none configured".to_owned(),
     }
 }
@@ -141,6 +174,7 @@ fn write_text(
     out: &mut impl Write,
     index: &WorkspaceIndex,
     projects: &[ProjectSchema],
+    not_read: &[Option<&str>],
     reports: &[FileReport],
 ) -> io::Result<()> {
     if projects.is_empty() {
@@ -149,12 +183,12 @@ fn write_text(
             "No Django project found (no manage.py, rxconfig.py or settings module)."
         )?;
     }
-    for p in projects {
+    for (p, not_read) in projects.iter().zip(not_read) {
         writeln!(out, "Project {}", display_path(&p.project.root))?;
         if let Some(s) = p.project.settings {
             writeln!(out, "  settings: {}", display_path(&index.file(s).path))?;
         }
-        writeln!(out, "  database: {}", describe_database(p))?;
+        writeln!(out, "  database: {}", describe_database(index, p, *not_read))?;
         let apps: Vec<String> = p
             .project
             .apps
@@ -188,13 +222,7 @@ fn write_text(
             let header = ["column", "sqlite", "postgresql", "mysql", ""];
             let mut rows: Vec<[String; 5]> = Vec::new();
             for (c, col) in table.columns.iter().enumerate() {
-                let ty = |b: usize| {
-                    per_backend[b]
-                        .get(i)
-                        .and_then(|t| t.columns.get(c))
-                        .and_then(|c| c.db_type.clone())
-                        .unwrap_or_else(|| "?".to_owned())
-                };
+                let ty = |b: usize| column_type(&per_backend, b, i, c).unwrap_or_else(|| "?".to_owned());
                 let mut notes = Vec::new();
                 if col.primary_key {
                     notes.push("primary key".to_owned());
@@ -273,8 +301,20 @@ struct JsonProject {
 
 #[derive(Serialize)]
 struct JsonDatabase {
+    /// Without its password.
     url: String,
+    /// `flag`, `editor`, `config`, `env:NAME`, `settings`, `rxconfig`,
+    /// `default-file`.
     source: String,
+    /// The file that sets the URL (config file, settings module,
+    /// `rxconfig.py`), and the 1-based line of the statement.
+    file: Option<String>,
+    line: Option<usize>,
+    /// As the text output says it.
+    description: String,
+    /// Why the database was not read (`--no-database`, …); `null` when it
+    /// was, or was tried.
+    not_read: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -321,10 +361,11 @@ fn write_json(
     out: &mut impl Write,
     index: &WorkspaceIndex,
     projects: &[ProjectSchema],
+    not_read: &[Option<&str>],
     reports: &[FileReport],
 ) -> io::Result<()> {
     let mut json = Vec::new();
-    for p in projects {
+    for (p, not_read) in projects.iter().zip(not_read) {
         let per_backend: Vec<Vec<ExpectedTable>> = Backend::ALL.iter().map(|b| tables(p, *b)).collect();
         let tables = per_backend[0]
             .iter()
@@ -347,15 +388,7 @@ fn write_json(
                         types: Backend::ALL
                             .iter()
                             .enumerate()
-                            .map(|(b, backend)| {
-                                (
-                                    backend.as_str(),
-                                    per_backend[b]
-                                        .get(i)
-                                        .and_then(|t| t.columns.get(c))
-                                        .and_then(|c| c.db_type.clone()),
-                                )
-                            })
+                            .map(|(b, backend)| (backend.as_str(), column_type(&per_backend, b, i, c)))
                             .collect(),
                         null: col.null,
                         primary_key: col.primary_key,
@@ -380,14 +413,16 @@ fn write_json(
                 .project
                 .settings
                 .map(|s| index.file(s).path.to_string_lossy().into_owned()),
-            database: p.project.database.as_ref().map(|d| JsonDatabase {
-                url: crate::config::redact_url(&d.url),
-                source: match &d.source {
-                    DatabaseSource::Environment(v) => format!("env:{v}"),
-                    DatabaseSource::Settings => "settings".to_owned(),
-                    DatabaseSource::Rxconfig => "rxconfig".to_owned(),
-                    DatabaseSource::DefaultFile => "default-file".to_owned(),
-                },
+            database: p.project.database.as_ref().map(|d| {
+                let location = d.location(index);
+                JsonDatabase {
+                    url: d.shown_url(),
+                    source: d.source.key(),
+                    file: location.as_ref().map(|l| l.file.to_string_lossy().into_owned()),
+                    line: location.and_then(|l| l.line),
+                    description: d.describe_source(index, &|f| f.display().to_string()),
+                    not_read: not_read.map(str::to_owned),
+                }
             }),
             apps: p
                 .project

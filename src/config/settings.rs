@@ -102,6 +102,8 @@ pub struct Settings {
     pub unsafe_fixes: bool,
     pub django_version: Option<DjangoVersion>,
     pub database: DatabaseConfig,
+    /// `database.url` is the editor's `databaseUrl`, not the config file's.
+    pub database_url_from_editor: bool,
     /// The config file these came from, if any.
     pub config_path: Option<PathBuf>,
 }
@@ -208,6 +210,7 @@ impl Settings {
             unsafe_fixes: cli.unsafe_fixes.or(config.unsafe_fixes).unwrap_or(false),
             django_version: cli.django_version.or(config.django_version),
             database: config.database.clone(),
+            database_url_from_editor: cli.editor.as_ref().is_some_and(|e| e.keys.contains("database.url")),
             config_path: (!config.path.as_os_str().is_empty()).then(|| config.path.clone()),
         }
     }

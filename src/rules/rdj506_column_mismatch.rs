@@ -4,7 +4,9 @@ declare_rule! {
     /// what the field declares, as Django would create it for this backend
     /// (`varchar(200)` and `character varying(200)` are the same type; SQLite's
     /// `decimal` has no precision to compare). Fields of custom classes are
-    /// compared only on what is certain.
+    /// compared only on what is certain. Types are spelled as the backend
+    /// spells them (`numeric(10,2)` on PostgreSQL, `decimal(10,2)` on MySQL),
+    /// the same as the `schema` command shows them.
     ///
     /// ## Why is this bad?
     /// Writes that the model allows fail in the database (a longer string than

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use super::live::LiveSchema;
 use super::project::{analyze, ProjectSchema};
-use super::settings::{discover_projects, DatabaseSource, Project};
+use super::settings::{discover_projects, ConfiguredDatabase, Project};
 use super::url::{DatabaseUrl, UrlError};
 use super::{Backend, SchemaFinding};
 use crate::index::WorkspaceIndex;
@@ -21,10 +21,11 @@ pub struct ProjectOptions {
     pub django_version: (u32, u32),
     /// Run the live checks at all (`--no-database`, `database.enabled`).
     pub live: bool,
-    /// A URL given by the user (`--database-url`, the editor setting, config
-    /// `database.url`): wins over the project's own, and a missing SQLite
-    /// file is then an error, not "no database yet".
-    pub database_url: Option<String>,
+    /// The database the user named (`--database-url`, the editor setting,
+    /// config `database.url`): it replaces the project's own (so `schema`
+    /// shows it and RDJ509 names it), and a missing SQLite file is then an
+    /// error, not "no database yet".
+    pub given_database: Option<ConfiguredDatabase>,
 }
 
 /// What a run found.
@@ -57,12 +58,15 @@ pub fn run(
     connect: &dyn Fn(&DatabaseUrl, &Project) -> Result<LiveSchema, String>,
 ) -> Outcome {
     let mut outcome = Outcome::default();
-    for project in discover_projects(index, environment.env, environment.exists) {
+    for mut project in discover_projects(index, environment.env, environment.exists) {
         let Some(opts) = options(&project) else { continue };
+        if let Some(given) = &opts.given_database {
+            project.database = Some(given.clone());
+        }
         let schema = analyze(index, project, opts.django_version);
         outcome.findings.extend(schema.static_findings());
         if opts.live {
-            live(&schema, &opts, environment, connect, &mut outcome);
+            live(index, &schema, environment, connect, &mut outcome);
         }
         outcome.projects.push(schema);
     }
@@ -70,27 +74,30 @@ pub fn run(
 }
 
 fn live(
+    index: &WorkspaceIndex,
     schema: &ProjectSchema,
-    opts: &ProjectOptions,
     environment: &Environment<'_>,
     connect: &dyn Fn(&DatabaseUrl, &Project) -> Result<LiveSchema, String>,
     outcome: &mut Outcome,
 ) {
     let project = &schema.project;
-    let (url, explicit) = match (&opts.database_url, &project.database) {
-        (Some(url), _) => (url.clone(), true),
-        (None, Some(db)) => (db.url.clone(), matches!(db.source, DatabaseSource::Environment(_))),
-        (None, None) => return,
-    };
-    let parsed = match DatabaseUrl::parse(&url, &project.root) {
+    let Some(database) = &project.database else { return };
+    let explicit = database.source.is_explicit();
+    // RDJ509 names where the URL came from: a URL from outside the project
+    // has no line of its own to sit on.
+    let from = database.describe_source(index, &|file| {
+        file.strip_prefix(&project.root).unwrap_or(file).display().to_string()
+    });
+    let parsed = match DatabaseUrl::parse(&database.url, &project.root) {
         Ok(p) => p,
         // Test settings often use an in-memory database: nothing persists
         // to compare with (an error only when asked for explicitly).
         Err(UrlError::InMemory) if !explicit => return,
         Err(e) => {
             outcome.live_attempted = true;
-            let shown = crate::config::redact_url(&url);
-            outcome.findings.extend(schema.unavailable(&shown, &e.to_string()));
+            outcome
+                .findings
+                .extend(schema.unavailable(&database.shown_url(), &from, &e.to_string()));
             return;
         }
     };
@@ -105,6 +112,8 @@ fn live(
     outcome.live_attempted = true;
     match connect(&parsed, project) {
         Ok(db) => outcome.findings.extend(schema.live_findings(&db, parsed.backend())),
-        Err(reason) => outcome.findings.extend(schema.unavailable(&parsed.redacted(), &reason)),
+        Err(reason) => outcome
+            .findings
+            .extend(schema.unavailable(&parsed.redacted(), &from, &reason)),
     }
 }

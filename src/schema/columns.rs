@@ -12,8 +12,6 @@
 //! compared: a custom field's type, a `max_length` given by a constant, a
 //! relation to a model outside the state.
 
-use std::fmt;
-
 use super::state::{Field, ModelKey, ModelState, Origin, ProjectState};
 use super::value::Value;
 use super::Backend;
@@ -60,7 +58,8 @@ pub struct ExpectedColumn {
     pub field: String,
     /// Django's column type for the backend, as `data_types` renders it
     /// (`varchar(200)`, `numeric(10, 2)`, `integer AUTO_INCREMENT`);
-    /// `None` when unknown (custom field, non-literal parameter).
+    /// `None` when unknown (custom field, non-literal parameter). Shown
+    /// through [`spell_type`], compared through [`canonical_type`].
     pub db_type: Option<String>,
     /// `Some(true)` for `NULL`; `None` when unknown (and for primary keys).
     pub null: Option<bool>,
@@ -897,6 +896,9 @@ pub struct DbType {
     /// dropped.
     pub params: Vec<i64>,
     pub unsigned: bool,
+    /// MySQL's `AUTO_INCREMENT` (part of how Django writes an `AutoField`;
+    /// the database reports it apart from the type): shown, never compared.
+    pub auto_increment: bool,
     /// Recognized: an unrecognized type matches anything.
     pub known: bool,
 }
@@ -928,18 +930,49 @@ impl DbType {
     }
 }
 
-impl fmt::Display for DbType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.name)?;
-        if !self.params.is_empty() {
+impl DbType {
+    /// The type as the backend spells it: its own name where aliases
+    /// differ (`numeric(10,2)` and `boolean` on PostgreSQL, `decimal(10,2)`
+    /// on MySQL, `decimal` on SQLite), else the short name Django writes
+    /// (`varchar(200)`, `integer`); parameters without spaces, as the
+    /// databases report them. The one spelling of a column type wherever it
+    /// is shown (`schema`, RDJ506), whichever alias Django or the database
+    /// used.
+    pub fn spelled(&self, backend: Backend) -> String {
+        let name = match (self.name.as_str(), backend) {
+            ("decimal", Backend::Postgres) => "numeric",
+            ("bool", Backend::Postgres) => "boolean",
+            ("double", Backend::Postgres) => "double precision",
+            ("timestamptz", Backend::Postgres) => "timestamp with time zone",
+            ("timetz", Backend::Postgres) => "time with time zone",
+            (name, _) => name,
+        };
+        let params = if self.params.is_empty() {
+            String::new()
+        } else {
             let p: Vec<String> = self.params.iter().map(i64::to_string).collect();
-            write!(f, "({})", p.join(","))?;
-        }
+            format!("({})", p.join(","))
+        };
+        // PostgreSQL puts a time precision after the first word:
+        // `timestamp(3) with time zone`.
+        let mut out = match name.split_once(' ') {
+            Some((first, rest)) if name.starts_with("time") => format!("{first}{params} {rest}"),
+            _ => format!("{name}{params}"),
+        };
         if self.unsigned {
-            f.write_str(" unsigned")?;
+            out.push_str(" unsigned");
         }
-        Ok(())
+        if self.auto_increment {
+            out.push_str(" auto_increment");
+        }
+        out
     }
+}
+
+/// A column type Django writes (`data_types`) or the database reports, as
+/// the backend spells it (see [`DbType::spelled`]).
+pub fn spell_type(raw: &str, backend: Backend) -> String {
+    canonical_type(raw, backend).spelled(backend)
 }
 
 /// Normalizes a column type, as Django writes it (`data_types`) or as the
@@ -967,10 +1000,12 @@ pub fn canonical_type(raw: &str, backend: Backend) -> DbType {
         }
     }
     let mut unsigned = false;
+    let mut auto_increment = false;
     for w in before.split_whitespace().chain(after.split_whitespace()) {
         match w {
             "unsigned" => unsigned = true,
-            "zerofill" | "auto_increment" | "signed" => {}
+            "auto_increment" => auto_increment = true,
+            "zerofill" | "signed" => {}
             w => words.push(w),
         }
     }
@@ -979,6 +1014,7 @@ pub fn canonical_type(raw: &str, backend: Backend) -> DbType {
         name,
         params: Vec::new(),
         unsigned,
+        auto_increment,
         known: false,
     };
     if !params_ok {
@@ -1018,7 +1054,16 @@ pub fn canonical_type(raw: &str, backend: Backend) -> DbType {
         "interval" => "interval",
         "bytea" => "bytea",
         "blob" | "tinyblob" | "mediumblob" | "longblob" => base.as_str(),
-        _ => return unknown(base),
+        // Unrecognized (matches anything), shown as written.
+        _ => {
+            return DbType {
+                name: base,
+                params,
+                unsigned,
+                auto_increment,
+                known: false,
+            }
+        }
     };
     // Display widths of MySQL integers (`int(11)`) mean nothing.
     if matches!(name, "integer" | "bigint" | "smallint" | "mediumint" | "tinyint") {
@@ -1029,6 +1074,7 @@ pub fn canonical_type(raw: &str, backend: Backend) -> DbType {
         name: name.to_owned(),
         params,
         unsigned,
+        auto_increment,
         known: true,
     }
 }
@@ -1533,13 +1579,43 @@ pub(crate) mod tests {
             same("varchar(10)", "citext", Postgres),
             "unrecognized types match anything"
         );
+    }
+
+    #[test]
+    fn a_type_has_one_spelling_per_backend_whoever_wrote_it() {
+        use Backend::*;
+        // Django's `data_types` and the database's catalog, alike.
+        for (written, reported, backend, spelled) in [
+            ("numeric(8, 2)", "numeric(8,2)", Postgres, "numeric(8,2)"),
+            ("numeric(8, 2)", "decimal(8,2)", Mysql, "decimal(8,2)"),
+            ("decimal", "DECIMAL", Sqlite, "decimal"),
+            ("varchar(200)", "character varying(200)", Postgres, "varchar(200)"),
+            (
+                "timestamp with time zone",
+                "timestamptz",
+                Postgres,
+                "timestamp with time zone",
+            ),
+            ("double precision", "float8", Postgres, "double precision"),
+            ("double precision", "double", Mysql, "double"),
+            ("bool", "boolean", Postgres, "boolean"),
+            ("bool", "tinyint(1)", Mysql, "bool"),
+            ("integer UNSIGNED", "int(10) unsigned", Mysql, "integer unsigned"),
+            ("char(32)", "char(32)", Mysql, "char(32)"),
+        ] {
+            assert_eq!(spell_type(written, backend), spelled, "{written} on {backend:?}");
+            assert_eq!(spell_type(reported, backend), spelled, "{reported} on {backend:?}");
+        }
         assert_eq!(
-            canonical_type("character varying(200)", Postgres).to_string(),
-            "varchar(200)"
+            spell_type("timestamp(3) with time zone", Postgres),
+            "timestamp(3) with time zone"
         );
         assert_eq!(
-            canonical_type("int(10) unsigned", Mysql).to_string(),
-            "integer unsigned"
+            spell_type("integer AUTO_INCREMENT", Mysql),
+            "integer auto_increment",
+            "shown, though never compared"
         );
+        assert_eq!(spell_type("bit(8)", Postgres), "bit(8)", "unrecognized: as written");
+        assert_eq!(spell_type("geometry(Point,4326)", Postgres), "geometry(point,4326)");
     }
 }

@@ -78,7 +78,11 @@ pub fn compare(state: &ProjectState, live: &LiveSchema, backend: Backend) -> Vec
                 continue;
             }
             let null_word = |n: bool| if n { "NULL" } else { "NOT NULL" };
-            let message = match (type_differs, null_differs, &expected_type) {
+            let (model_type, live_type) = (
+                expected_type.as_ref().map(|t| t.spelled(backend)),
+                live_type.spelled(backend),
+            );
+            let message = match (type_differs, null_differs, model_type) {
                 (true, true, Some(t)) => format!(
                     "`{owner}` is {t} {} in the model, {live_type} {} in the database",
                     null_word(!lc.nullable),
@@ -622,10 +626,34 @@ mod tests {
             messages,
             [
                 "RDJ506 field:name `catalog.Product.name` is varchar(200) in the model, varchar(100) in the database",
-                "RDJ506 field:price `catalog.Product.price` is decimal(10,2) in the model, decimal(12,2) in the database",
+                "RDJ506 field:price `catalog.Product.price` is numeric(10,2) in the model, numeric(12,2) in the database",
                 "RDJ506 field:note `catalog.Product.note` is NULL in the model, NOT NULL in the database",
                 "RDJ506 field:category `catalog.Product.category` is bigint NOT NULL in the model, integer NULL in the database",
             ]
+        );
+    }
+
+    #[test]
+    fn rdj506_spells_a_type_as_the_schema_command_does() {
+        let (st, mut live) = shop();
+        // MySQL's name for it, read from a PostgreSQL database: still spelled
+        // the PostgreSQL way, as `schema` shows the model's column.
+        product_table(&mut live).columns[3].raw_type = "decimal(12,2)".into();
+        let tables = expected_tables(&st, Backend::Postgres);
+        let price = tables
+            .iter()
+            .find(|t| t.name == "catalog_product")
+            .and_then(|t| t.columns.iter().find(|c| c.name == "price"))
+            .and_then(|c| c.db_type.as_deref())
+            .unwrap();
+        let shown = crate::schema::columns::spell_type(price, Backend::Postgres);
+        assert_eq!(shown, "numeric(10,2)");
+        let got = run(&st, &live);
+        assert_eq!(
+            got.iter().map(|(_, _, m)| m.as_str()).collect::<Vec<_>>(),
+            [format!(
+                "`catalog.Product.price` is {shown} in the model, numeric(12,2) in the database"
+            )]
         );
     }
 

@@ -165,8 +165,13 @@ impl ProjectSchema {
         out
     }
 
-    /// RDJ509: the database could not be read. `url` must already be redacted.
-    pub fn unavailable(&self, redacted_url: &str, reason: &str) -> Option<SchemaFinding> {
+    /// RDJ509: the database could not be read. `url` must already be
+    /// redacted; `from` says where it came from. The finding sits on the
+    /// statement that configured it, else — for a URL from outside the
+    /// project (`--database-url`, the environment, the editor, a config
+    /// file) — at the start of the settings module, `manage.py`,
+    /// `rxconfig.py` or a models file, the first the project has.
+    pub fn unavailable(&self, redacted_url: &str, from: &str, reason: &str) -> Option<SchemaFinding> {
         let origin = self
             .project
             .database
@@ -179,7 +184,7 @@ impl ProjectSchema {
         Some(SchemaFinding {
             rule: Rule::RDJ509,
             message: format!(
-                "The database `{redacted_url}` could not be read: {reason}; the live schema checks did not run"
+                "The database `{redacted_url}` (from {from}) could not be read: {reason}; the live schema checks did not run"
             ),
             path: origin.path,
             range: origin.range,

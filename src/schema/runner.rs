@@ -14,10 +14,10 @@ use std::time::Duration;
 use super::check::{run, Environment, ProjectOptions};
 use super::live::{self, LiveSchema, Timeouts};
 use super::project::ProjectSchema;
-use super::settings::Project;
+use super::settings::{ConfiguredDatabase, DatabaseSource, Project};
 use super::url::DatabaseUrl;
 use crate::checker::noqa;
-use crate::config::settings::SettingsResolver;
+use crate::config::settings::{Settings, SettingsResolver};
 use crate::diagnostic::Finding;
 use crate::index::WorkspaceIndex;
 use crate::rules::Rule;
@@ -67,6 +67,26 @@ pub struct SchemaResults {
     pub projects: Vec<ProjectSchema>,
 }
 
+/// The database the user named for a project, which wins over the
+/// project's own: `--database-url`, else the editor's `databaseUrl` or the
+/// config file's `[database] url` (recorded as which, for `schema` and
+/// RDJ509 to say).
+pub fn given_database(db: &DatabaseArgs, settings: &Settings) -> Option<ConfiguredDatabase> {
+    let (url, source) = match (&db.url, &settings.database.url, &settings.config_path) {
+        (Some(url), _, _) => (url, DatabaseSource::CommandLine),
+        (None, Some(url), Some(file)) if !settings.database_url_from_editor => {
+            (url, DatabaseSource::ConfigFile(file.clone()))
+        }
+        (None, Some(url), _) => (url, DatabaseSource::Editor),
+        (None, None, _) => return None,
+    };
+    Some(ConfiguredDatabase {
+        url: url.clone(),
+        origin: None,
+        source,
+    })
+}
+
 /// The schema findings of the checked files.
 pub fn findings(
     index: &WorkspaceIndex,
@@ -110,7 +130,7 @@ pub fn findings(
         Some(ProjectOptions {
             django_version: version,
             live: !db.disabled && config.enabled != Some(false) && enabled(LIVE_RULES),
-            database_url: db.url.clone().or_else(|| config.url.clone()),
+            given_database: given_database(db, &settings),
         })
     };
     let connect = |url: &DatabaseUrl, project: &Project| -> Result<LiveSchema, String> {

@@ -124,8 +124,9 @@ pub struct ConfiguredDatabase {
     /// project root; an environment variable's URL is left as it is).
     pub url: String,
     /// What configured it: the `DATABASES` assignment (or the last statement
-    /// that changed it), the `db_url=` argument; `None` for an environment
-    /// variable or a default file.
+    /// that changed it), the `db_url=` argument; `None` for a URL given from
+    /// outside the project's Python files (command line, editor, config
+    /// file, environment variable) or a default file.
     pub origin: Option<Origin>,
     pub source: DatabaseSource,
 }
@@ -140,9 +141,16 @@ impl fmt::Debug for ConfiguredDatabase {
     }
 }
 
-/// Where a project's database URL came from.
+/// Where a project's database URL came from (SPEC §4's order: the first
+/// three are given by the user and win over the project's own).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DatabaseSource {
+    /// `--database-url`.
+    CommandLine,
+    /// The editor's `databaseUrl` setting (the language server).
+    Editor,
+    /// `[database] url` of this config file.
+    ConfigFile(PathBuf),
     /// An environment variable, by name (`DATABASE_URL`, …).
     Environment(String),
     /// The settings module's `DATABASES["default"]`.
@@ -151,6 +159,94 @@ pub enum DatabaseSource {
     Rxconfig,
     /// `reflex.db` or `db.sqlite3` found in the project root.
     DefaultFile,
+}
+
+impl DatabaseSource {
+    /// Named by the user rather than read from the project: a missing
+    /// SQLite file or an in-memory URL is then an error, not "no database
+    /// yet".
+    pub fn is_explicit(&self) -> bool {
+        !matches!(
+            self,
+            DatabaseSource::Settings | DatabaseSource::Rxconfig | DatabaseSource::DefaultFile
+        )
+    }
+
+    /// A stable key for machine-readable output: `flag`, `editor`,
+    /// `config`, `env:NAME`, `settings`, `rxconfig`, `default-file`.
+    pub fn key(&self) -> String {
+        match self {
+            DatabaseSource::CommandLine => "flag".to_owned(),
+            DatabaseSource::Editor => "editor".to_owned(),
+            DatabaseSource::ConfigFile(_) => "config".to_owned(),
+            DatabaseSource::Environment(var) => format!("env:{var}"),
+            DatabaseSource::Settings => "settings".to_owned(),
+            DatabaseSource::Rxconfig => "rxconfig".to_owned(),
+            DatabaseSource::DefaultFile => "default-file".to_owned(),
+        }
+    }
+}
+
+/// Where a database's URL was written, as a file and 1-based line (the line
+/// only for a Python statement of the workspace).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceLocation {
+    pub file: PathBuf,
+    pub line: Option<usize>,
+}
+
+impl ConfiguredDatabase {
+    /// The URL as it may be shown: without its password.
+    pub fn shown_url(&self) -> String {
+        redact_url(&self.url)
+    }
+
+    /// The file (and line) the URL was written in: the config file, or the
+    /// `DATABASES` / `db_url=` statement; `None` for the command line, the
+    /// editor, the environment and a default file.
+    pub fn location(&self, index: &WorkspaceIndex) -> Option<SourceLocation> {
+        if let DatabaseSource::ConfigFile(file) = &self.source {
+            return Some(SourceLocation {
+                file: file.clone(),
+                line: None,
+            });
+        }
+        let origin = self.origin.as_ref()?;
+        let line = index
+            .file_by_path(&origin.path)
+            .map(|id| index.file(id).lines().line_of(origin.range.start) + 1);
+        Some(SourceLocation {
+            file: origin.path.clone(),
+            line,
+        })
+    }
+
+    /// Where the URL came from, for people: "`--database-url`", "the
+    /// environment variable `DATABASE_URL`", "`DATABASES` in
+    /// shop/settings.py:21", …; `show` renders a path.
+    pub fn describe_source(&self, index: &WorkspaceIndex, show: &dyn Fn(&Path) -> String) -> String {
+        let at = || match self.location(index) {
+            Some(SourceLocation { file, line: Some(l) }) => format!(" in {}:{l}", show(&file)),
+            Some(SourceLocation { file, line: None }) => format!(" in {}", show(&file)),
+            None => String::new(),
+        };
+        match &self.source {
+            DatabaseSource::CommandLine => "`--database-url`".to_owned(),
+            DatabaseSource::Editor => "the editor setting `databaseUrl`".to_owned(),
+            DatabaseSource::ConfigFile(file) => {
+                let table = if file.file_name().is_some_and(|n| n == "pyproject.toml") {
+                    "[tool.reflex-django-lsp.database]"
+                } else {
+                    "[database]"
+                };
+                format!("`{table} url`{}", at())
+            }
+            DatabaseSource::Environment(var) => format!("the environment variable `{var}`"),
+            DatabaseSource::Settings => format!("`DATABASES`{}", at()),
+            DatabaseSource::Rxconfig => format!("`db_url`{}", at()),
+            DatabaseSource::DefaultFile => "the default database file in the project folder".to_owned(),
+        }
+    }
 }
 
 /// Finds the Django projects of the workspace and reads their settings.
