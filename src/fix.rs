@@ -30,6 +30,8 @@ pub struct Applied {
     pub text: String,
     /// How many fixes were applied.
     pub count: usize,
+    /// The rule of each applied fix (`check --show-fixes`).
+    pub rules: Vec<crate::rules::Rule>,
 }
 
 /// How many passes a fix run makes at most (`check --fix`, the editor's
@@ -61,15 +63,16 @@ pub fn pass(text: &str, findings: &[Finding], mode: FixMode) -> Pass {
 /// Applies the allowed fixes of `findings` that do not overlap each other.
 /// Deterministic: fixes are taken in order of their first edit, ties by rule.
 pub fn apply(text: &str, findings: &[Finding], mode: FixMode) -> Applied {
-    let mut fixes: Vec<&Fix> = findings
+    let mut fixes: Vec<(&Fix, crate::rules::Rule)> = findings
         .iter()
-        .filter_map(|f| f.fix.as_ref())
-        .filter(|fix| mode.allows(fix.applicability) && !fix.edits.is_empty())
+        .filter_map(|f| f.fix.as_ref().map(|fix| (fix, f.rule)))
+        .filter(|(fix, _)| mode.allows(fix.applicability) && !fix.edits.is_empty())
         .collect();
-    fixes.sort_by_key(|fix| fix.edits.iter().map(|e| (e.range.start, e.range.end)).min());
+    fixes.sort_by_key(|(fix, _)| fix.edits.iter().map(|e| (e.range.start, e.range.end)).min());
     let mut taken: Vec<&Edit> = Vec::new();
     let mut count = 0;
-    for fix in fixes {
+    let mut rules = Vec::new();
+    for (fix, rule) in fixes {
         let valid = fix.edits.iter().all(|e| {
             e.range.start <= e.range.end
                 && e.range.end <= text.len()
@@ -80,6 +83,7 @@ pub fn apply(text: &str, findings: &[Finding], mode: FixMode) -> Applied {
         if valid && !overlaps {
             taken.extend(fix.edits.iter());
             count += 1;
+            rules.push(rule);
         }
     }
     taken.sort_by_key(|e| (e.range.start, e.range.end));
@@ -91,7 +95,11 @@ pub fn apply(text: &str, findings: &[Finding], mode: FixMode) -> Applied {
         at = e.range.end;
     }
     out.push_str(&text[at..]);
-    Applied { text: out, count }
+    Applied {
+        text: out,
+        count,
+        rules,
+    }
 }
 
 /// Two edits conflict when their ranges intersect, or both insert at one point.

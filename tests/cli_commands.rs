@@ -58,6 +58,14 @@ fn rule_json() {
 #[test]
 fn rule_errors() {
     run(&["rule", "RDJ999"]).assert_error("unknown rule code \"RDJ999\"");
+    run(&["rule", "RDJ1O4"]).assert_error(
+        "error: unknown rule code \"RDJ1O4\"; did you mean \"RDJ104\" (lazy-relation-access)? `reflex-django-lsp rule --all` lists them",
+    );
+    run(&["rule", "pandas"]).assert_error("unknown rule code \"pandas\"; `reflex-django-lsp rule --all`");
+    // A rule's name works as well as its code.
+    let by_name = run(&["rule", "lazy-relation-access"]);
+    assert_eq!(by_name.code, 0);
+    assert_eq!(by_name.stdout, run(&["rule", "RDJ104"]).stdout);
     assert_eq!(run(&["rule"]).code, 2);
     assert_eq!(run(&["rule", "RDJ101", "--all"]).code, 2);
 }

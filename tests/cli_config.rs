@@ -268,7 +268,7 @@ fn unknown_key() {
         "[tool.reflex-django-lsp]\nselect = [\"RDJ1\"]\nselct = [\"RDJ1\"]\n",
     );
     p.run(&["check"]).assert_error(
-        "error: pyproject.toml:3:1: unknown key \"selct\" in [tool.reflex-django-lsp]; expected one of: select, ignore, extend-select, per-file-ignores, exclude, extend-exclude, unsafe-fixes, django-version, follow-calls-depth, severity, database",
+        "error: pyproject.toml:3:1: unknown key \"selct\" in [tool.reflex-django-lsp]; did you mean \"select\"? expected one of: select, ignore, extend-select, per-file-ignores, exclude, extend-exclude, unsafe-fixes, django-version, follow-calls-depth, severity, database",
     );
     p.write("pyproject.toml", "");
     p.write(
@@ -278,6 +278,25 @@ fn unknown_key() {
     p.run(&["check"]).assert_error(
         "error: reflex-django-lsp.toml:3:1: unknown key \"password\" in [database]; expected one of: url, connect-timeout-ms, statement-timeout-ms, enabled",
     );
+}
+
+#[test]
+fn a_misspelled_key_or_code_gets_a_suggestion() {
+    let p = Project::shop();
+    p.write("reflex-django-lsp.toml", "exclud = [\"legacy\"]\n");
+    p.run(&["check"])
+        .assert_error("error: reflex-django-lsp.toml:1:1: unknown key \"exclud\" in the top level; did you mean \"exclude\"? expected one of: select,");
+    p.write("reflex-django-lsp.toml", "[database]\nstatement-timeout = 10\n");
+    p.run(&["check"])
+        .assert_error("unknown key \"statement-timeout\" in [database]; did you mean \"statement-timeout-ms\"?");
+    p.write("reflex-django-lsp.toml", "ignore = [\"RDJ1O4\"]\n");
+    p.run(&["check"]).assert_error(
+        "error: reflex-django-lsp.toml:1:11: unknown rule code or prefix \"RDJ1O4\" in \"ignore\"; did you mean \"RDJ104\" (lazy-relation-access)? expected a code like RDJ101",
+    );
+    // Far from every key: no guess.
+    p.write("reflex-django-lsp.toml", "colour = true\n");
+    p.run(&["check"])
+        .assert_error("unknown key \"colour\" in the top level; expected one of:");
 }
 
 #[test]

@@ -58,16 +58,269 @@ fn diff_shows_and_changes_nothing() {
 #[test]
 fn fix_writes_and_a_second_run_changes_nothing() {
     let p = project(VIEWS.as_bytes());
-    let (_, err, code) = run(p.path(), &["--fix"]);
+    let (out, err, code) = run(p.path(), &["--fix"]);
     assert_eq!(code, 0, "{err}");
-    assert!(err.contains("Fixed 2 findings."), "{err}");
+    assert_eq!(out, "Found 2 findings (2 fixed, 0 remaining).\n");
     assert_eq!(std::fs::read_to_string(p.path().join("app/views.py")).unwrap(), FIXED);
-    let (_, err, code) = run(p.path(), &["--fix"]);
+    // Nothing left to fix: no `Fixed 0 findings.`.
+    let (out, err, code) = run(p.path(), &["--fix"]);
+    assert_eq!((out.as_str(), err.as_str(), code), ("All checks passed!\n", "", 0));
+    assert_eq!(std::fs::read_to_string(p.path().join("app/views.py")).unwrap(), FIXED);
+    let (out, err, code) = run(p.path(), &["--diff"]);
+    assert_eq!((out.as_str(), err.as_str(), code), ("", "", 0));
+}
+
+/// A project with a safe fix (`app/views.py`) and an unsafe one (`app/states.py`, RDJ401).
+const STATES: &str = "\"\"\"Order states.\"\"\"\nimport reflex as rx\nfrom app.models import Product\n\n\nclass CountState(rx.State):\n    count: int = 0\n\n    async def load(self):\n        \"\"\"Load the count.\"\"\"\n        self.count = await Product.objects.acount()\n\n\n@rx.page()\ndef page():\n    return rx.text(Product.__name__)\n";
+const STATES_FIXED: &str = "\"\"\"Order states.\"\"\"\nimport reflex as rx\n\n\nclass CountState(rx.State):\n    count: int = 0\n\n    async def load(self):\n        \"\"\"Load the count.\"\"\"\n        from app.models import Product\n        self.count = await Product.objects.acount()\n\n\n@rx.page()\ndef page():\n    from app.models import Product\n    return rx.text(Product.__name__)\n";
+
+#[test]
+fn the_summary_counts_fixes_like_ruff() {
+    let p = project(VIEWS.as_bytes());
+    std::fs::write(p.path().join("app/states.py"), STATES).unwrap();
+    let (out, _, code) = run(p.path(), &["--output-format", "concise", "--no-cache"]);
+    assert_eq!(code, 1);
+    assert!(
+        out.ends_with("Found 3 errors.\n[*] 2 fixable with the `--fix` option (1 hidden fix can be enabled with the `--unsafe-fixes` option).\n"),
+        "{out}"
+    );
+    let (out, _, _) = run(
+        p.path(),
+        &["--output-format", "concise", "--no-cache", "--unsafe-fixes"],
+    );
+    assert!(
+        out.ends_with("Found 3 errors.\n[*] 3 fixable with the `--fix` option.\n"),
+        "{out}"
+    );
+
+    // --show-fixes without --fix: what is available, per file and rule.
+    let (out, _, _) = run(p.path(), &["--output-format", "concise", "--no-cache", "--show-fixes"]);
+    assert!(
+        out.contains("2 findings fixable with the `--fix` option:\n- app/views.py:\n    1 × RDJ101 (blocking-queryset-call)\n    1 × RDJ102 (blocking-model-method)\n\n1 finding fixable with the `--fix --unsafe-fixes` options:\n- app/states.py:\n    1 × RDJ401 (models-imported-before-setup)\n\nFound 3 errors.\n"),
+        "{out}"
+    );
+
+    // --diff: `Would fix`, and the hidden unsafe fix.
+    let (_, err, code) = run(p.path(), &["--diff", "--show-fixes"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.starts_with("Would fix 2 findings:\n- app/views.py:\n    1 × RDJ101 (blocking-queryset-call)\n    1 × RDJ102 (blocking-model-method)\n\n"),
+        "{err}"
+    );
+    assert!(
+        err.ends_with("Would fix 2 findings (1 additional fix available with `--unsafe-fixes`).\n"),
+        "{err}"
+    );
+
+    // --fix --show-fixes: what was fixed, then what remains.
+    let (out, _, code) = run(p.path(), &["--fix", "--show-fixes", "--output-format", "concise"]);
+    assert_eq!(code, 1);
+    assert!(
+        out.starts_with("app/states.py:3:1: RDJ401 ")
+            && out.contains("Fixed 2 findings:\n- app/views.py:\n    1 × RDJ101 (blocking-queryset-call)\n    1 × RDJ102 (blocking-model-method)\n\n")
+            && out.ends_with("Found 3 findings (2 fixed, 1 error remaining).\nNo fixes available (1 hidden fix can be enabled with the `--unsafe-fixes` option).\n"),
+        "{out}"
+    );
+    let (_, err, code) = run(p.path(), &["--diff"]);
     assert_eq!(code, 0);
-    assert!(err.contains("Fixed 0 findings."), "{err}");
-    assert_eq!(std::fs::read_to_string(p.path().join("app/views.py")).unwrap(), FIXED);
-    let (out, _, code) = run(p.path(), &["--diff"]);
-    assert_eq!((out.as_str(), code), ("", 0));
+    assert_eq!(
+        err,
+        "No findings would be fixed (1 fix available with `--unsafe-fixes`).\n"
+    );
+}
+
+/// Runs `check` in `dir` with `input` on stdin.
+fn run_stdin(dir: &Path, args: &[&str], input: &[u8]) -> (Vec<u8>, String, i32) {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = common::bin()
+        .current_dir(dir)
+        .arg("check")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.stdout,
+        String::from_utf8(out.stderr).unwrap(),
+        out.status.code().unwrap(),
+    )
+}
+
+/// Every file under `dir` with its bytes.
+fn snapshot(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push((path.clone(), std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn stdin_is_never_written_back() {
+    // On disk: a different text, so that a write would show.
+    let on_disk = format!("# on disk\n{VIEWS}");
+    let p = project(on_disk.as_bytes());
+    std::fs::write(p.path().join("app/states.py"), STATES).unwrap();
+    let before = snapshot(p.path());
+    let unchanged = |what: &str| {
+        assert_eq!(snapshot(p.path()), before, "{what} wrote to the project");
+        assert!(!p.path().join("-").exists() && !p.path().join("app/-").exists());
+    };
+
+    // --fix: the fixed text on stdout, the report on stderr.
+    let (out, err, code) = run_stdin(
+        p.path(),
+        &["-", "--stdin-filename", "app/views.py", "--fix"],
+        VIEWS.as_bytes(),
+    );
+    assert_eq!((String::from_utf8(out).unwrap().as_str(), code), (FIXED, 0), "{err}");
+    assert_eq!(err, "Found 2 findings (2 fixed, 0 remaining).\n");
+    unchanged("--fix --stdin-filename");
+
+    // Without a name (no file named `-` appears).
+    let (out, err, code) = run_stdin(p.path(), &["-", "--fix"], VIEWS.as_bytes());
+    assert_eq!((String::from_utf8(out).unwrap().as_str(), code), (FIXED, 0), "{err}");
+    unchanged("--fix without --stdin-filename");
+
+    // --stdin-filename alone reads stdin too.
+    let (out, _, code) = run_stdin(
+        p.path(),
+        &["--stdin-filename", "app/views.py", "--fix"],
+        VIEWS.as_bytes(),
+    );
+    assert_eq!((String::from_utf8(out).unwrap().as_str(), code), (FIXED, 0));
+    unchanged("--stdin-filename --fix");
+
+    // --diff: the diff on stdout.
+    let (out, err, code) = run_stdin(
+        p.path(),
+        &["-", "--stdin-filename", "app/views.py", "--diff"],
+        VIEWS.as_bytes(),
+    );
+    let out = String::from_utf8(out).unwrap();
+    assert_eq!(code, 1);
+    assert!(
+        out.starts_with("--- a/app/views.py\n+++ b/app/views.py\n") && out.contains("+    await p.asave()\n"),
+        "{out}"
+    );
+    assert_eq!(err, "Would fix 2 findings.\n");
+    unchanged("--diff");
+
+    // An unsafe fix: left alone by --fix (the input comes back, the finding
+    // goes to stderr), applied with --unsafe-fixes.
+    let args = [
+        "-",
+        "--stdin-filename",
+        "app/states.py",
+        "--fix",
+        "--output-format",
+        "concise",
+    ];
+    let (out, err, code) = run_stdin(p.path(), &args, STATES.as_bytes());
+    assert_eq!((String::from_utf8(out).unwrap().as_str(), code), (STATES, 1));
+    assert!(
+        err.starts_with("app/states.py:3:1: RDJ401 ")
+            && err.ends_with("No fixes available (1 hidden fix can be enabled with the `--unsafe-fixes` option).\n"),
+        "{err}"
+    );
+    let mut unsafe_args = args.to_vec();
+    unsafe_args.push("--unsafe-fixes");
+    let (out, err, code) = run_stdin(p.path(), &unsafe_args, STATES.as_bytes());
+    assert_eq!(
+        (String::from_utf8(out).unwrap().as_str(), code),
+        (STATES_FIXED, 0),
+        "{err}"
+    );
+    unchanged("--unsafe-fixes");
+
+    // Nothing to fix: the input, byte for byte (BOM and CRLF included).
+    let mut clean = vec![0xEF, 0xBB, 0xBF];
+    clean.extend_from_slice(FIXED.replace('\n', "\r\n").as_bytes());
+    let (out, _, code) = run_stdin(p.path(), &["-", "--stdin-filename", "app/views.py", "--fix"], &clean);
+    assert_eq!((out, code), (clean.clone(), 0));
+    // A fix keeps them too.
+    let mut dirty = vec![0xEF, 0xBB, 0xBF];
+    dirty.extend_from_slice(VIEWS.replace('\n', "\r\n").as_bytes());
+    let (out, _, code) = run_stdin(p.path(), &["-", "--stdin-filename", "app/views.py", "--fix"], &dirty);
+    assert_eq!((out, code), (clean, 0));
+    unchanged("BOM and CRLF");
+
+    // `-` with other paths and --fix: a usage error, nothing written.
+    let (out, err, code) = run_stdin(p.path(), &["-", "app/views.py", "--fix"], VIEWS.as_bytes());
+    assert_eq!((out.len(), code), (0, 2), "{err}");
+    assert!(
+        err.starts_with("error: --fix with `-` prints the fixed source on stdout"),
+        "{err}"
+    );
+    let (_, err, code) = run_stdin(p.path(), &["-", "--add-noqa"], VIEWS.as_bytes());
+    assert_eq!(code, 2, "{err}");
+    unchanged("usage errors");
+}
+
+#[test]
+fn add_noqa_silences_every_finding_and_is_idempotent() {
+    let views = format!(
+        "{VIEWS}\n\nasync def multi(pk):\n    total = (\n        Product.objects.filter(pk=pk)\n        .count()\n    )\n    other = Product.objects.get(  # noqa: RDJ104\n        pk=pk,\n    )\n    return total, other\n"
+    );
+    let p = project(views.as_bytes());
+    std::fs::write(p.path().join("app/states.py"), STATES).unwrap();
+    let (out, _, code) = run(p.path(), &["--output-format", "concise", "--no-cache"]);
+    assert_eq!(code, 1);
+    assert!(out.contains("Found 5 errors."), "{out}");
+
+    let (out, err, code) = run(p.path(), &["--add-noqa"]);
+    assert_eq!(
+        (out.as_str(), err.as_str(), code),
+        ("", "Added 5 noqa directives.\n", 0)
+    );
+    let expected = views
+        .replace("get(pk=pk).name\n", "get(pk=pk).name  # noqa: RDJ101\n")
+        .replace("    p.save()\n", "    p.save()  # noqa: RDJ102\n")
+        .replace("filter(pk=pk)\n", "filter(pk=pk)  # noqa: RDJ101\n")
+        .replace("# noqa: RDJ104\n", "# noqa: RDJ104, RDJ101\n");
+    assert_eq!(
+        std::fs::read_to_string(p.path().join("app/views.py")).unwrap(),
+        expected
+    );
+    assert_eq!(
+        std::fs::read_to_string(p.path().join("app/states.py")).unwrap(),
+        STATES.replace("import Product\n", "import Product  # noqa: RDJ401\n")
+    );
+
+    // The comments silence the findings, and a second run changes nothing.
+    let (out, _, code) = run(p.path(), &["--no-cache"]);
+    assert_eq!((out.as_str(), code), ("All checks passed!\n", 0));
+    let before = snapshot(p.path());
+    let (_, err, code) = run(p.path(), &["--add-noqa", "--no-cache"]);
+    assert_eq!((err.as_str(), code), ("Added 0 noqa directives.\n", 0));
+    assert_eq!(snapshot(p.path()), before);
+}
+
+#[test]
+fn add_noqa_leaves_a_line_that_cannot_take_a_comment() {
+    let views = "from app.models import Product\n\n\nasync def doc(pk):\n    return Product.objects.get(pk=pk).name + \"\"\"\ntext\"\"\"\n";
+    let p = project(views.as_bytes());
+    let (_, err, code) = run(p.path(), &["--add-noqa"]);
+    assert_eq!(code, 0);
+    assert!(
+        err.contains("no noqa added where a line cannot end with a comment") && err.contains("app/views.py:5"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(p.path().join("app/views.py")).unwrap(), views);
 }
 
 #[test]

@@ -28,7 +28,8 @@ fn a_single_file_still_sees_models_elsewhere_in_the_workspace() {
     let p = Project::shop();
     let out = p.run(&["check", "shop/states.py", "--output-format", "concise"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
-    assert_eq!(out.stdout.lines().count(), 2, "{}", out.stdout);
+    // The finding, `Found 1 error.` and the `[*] 1 fixable` line.
+    assert_eq!(out.stdout.lines().count(), 3, "{}", out.stdout);
     // ... and only the named file is reported.
     p.write("shop/other.py", STATES);
     let out = p.run(&["check", "shop/states.py", "--output-format", "concise"]);

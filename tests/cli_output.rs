@@ -228,11 +228,9 @@ fn statistics_count_per_rule() {
     let p = two();
     let out = p.run(&["check", "--statistics"]);
     assert_eq!(out.code, 1);
-    // `[*]` once the core offers a safe fix for these, `[ ]` before.
-    let line = out.stdout.strip_suffix('\n').unwrap();
-    assert!(
-        line.starts_with("2\tRDJ101\t[") && line.ends_with("] blocking-queryset-call"),
-        "{line:?}"
+    assert_eq!(
+        out.stdout,
+        "2\tRDJ101\t[*] blocking-queryset-call\n[*] fixable with `reflex-django-lsp check --fix`\n"
     );
     let out = p.run(&["check", "--statistics", "--output-format", "json"]);
     let json = out.json();
@@ -240,7 +238,118 @@ fn statistics_count_per_rule() {
     assert_eq!(json[0]["code"], "RDJ101");
     assert_eq!(json[0]["name"], "blocking-queryset-call");
     assert_eq!(json[0]["count"], 2);
-    assert!(json[0]["fixable"].is_boolean());
+    assert_eq!(json[0]["fixable"], true);
+    assert_eq!(json[0]["unsafe_fix"], false);
+}
+
+#[test]
+fn statistics_mark_unsafe_fixes_and_rules_without_fixes() {
+    let p = two();
+    // RDJ401 (module-level models import in a Reflex module): an unsafe fix.
+    p.write(
+        "shop/page.py",
+        "import reflex as rx\nfrom shop.models import Product\n\n\nclass S(rx.State):\n    async def load(self):\n        return await Product.objects.acount()\n",
+    );
+    let out = p.run(&["check", "--statistics", "--no-cache"]);
+    assert_eq!(
+        out.stdout,
+        "2\tRDJ101\t[*] blocking-queryset-call\n1\tRDJ401\t[-] models-imported-before-setup\n[*] fixable with `reflex-django-lsp check --fix`\n[-] fixable with `reflex-django-lsp check --fix --unsafe-fixes` (the fix may change behaviour: review it)\n",
+        "{}",
+        out.stderr
+    );
+    let json = p
+        .run(&["check", "--statistics", "--no-cache", "--output-format", "json"])
+        .json();
+    assert_eq!(
+        (&json[1]["code"], &json[1]["fixable"], &json[1]["unsafe_fix"]),
+        (&"RDJ401".into(), &true.into(), &true.into())
+    );
+}
+
+#[test]
+fn the_summary_counts_each_severity_and_info_does_not_fail() {
+    let p = two();
+    p.write(
+        "shop/page.py",
+        "import reflex as rx\nfrom shop.models import Product\n\n\nclass S(rx.State):\n    async def load(self):\n        return await Product.objects.acount()\n",
+    );
+    let summary = |out: &cli_support::Output| out.stdout.lines().find(|l| l.starts_with("Found ")).map(str::to_owned);
+    let concise = ["check", "--output-format", "concise", "--no-cache"];
+
+    let out = p.run(&concise);
+    assert_eq!((summary(&out).as_deref(), out.code), (Some("Found 3 errors."), 1));
+
+    p.write(
+        "pyproject.toml",
+        "[tool.reflex-django-lsp.severity]\nRDJ101 = \"info\"\n",
+    );
+    let out = p.run(&concise);
+    assert_eq!(
+        (summary(&out).as_deref(), out.code),
+        (Some("Found 1 error and 2 info findings."), 1)
+    );
+    p.write(
+        "pyproject.toml",
+        "[tool.reflex-django-lsp.severity]\nRDJ101 = \"info\"\nRDJ401 = \"warning\"\n",
+    );
+    let out = p.run(&concise);
+    assert_eq!(
+        (summary(&out).as_deref(), out.code),
+        (Some("Found 1 warning and 2 info findings."), 1),
+        "a warning fails the run"
+    );
+    p.write(
+        "pyproject.toml",
+        "[tool.reflex-django-lsp.severity]\nRDJ101 = \"info\"\nRDJ401 = \"off\"\n",
+    );
+    let out = p.run(&concise);
+    assert_eq!(
+        (summary(&out).as_deref(), out.code),
+        (Some("Found 2 info findings."), 0),
+        "info findings alone do not fail the run"
+    );
+    let out = p.run(&["check", "--no-cache"]);
+    assert_eq!(out.code, 0);
+    assert!(
+        out.stdout.contains("  ☞ `Product.objects.get()` blocks"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .ends_with("Found 2 info findings.\n[*] 2 fixable with the `--fix` option.\n"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn quiet_prints_only_the_findings_and_silent_nothing() {
+    let p = two();
+    let out = p.run(&["check", "-q", "--output-format", "concise"]);
+    assert_eq!(out.code, 1);
+    assert_eq!(out.stdout.lines().count(), 2, "{}", out.stdout);
+    assert!(
+        out.stdout.lines().all(|l| l.starts_with("shop/states.py:")),
+        "{}",
+        out.stdout
+    );
+    let out = p.run(&["check", "--quiet"]);
+    assert!(
+        !out.stdout.contains("Found") && !out.stdout.contains("fixable"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("blocking-queryset-call"));
+    let out = p.run(&["check", "-s"]);
+    assert_eq!((out.stdout.as_str(), out.stderr.as_str(), out.code), ("", "", 1));
+    let out = p.run(&["check", "--silent", "--fix"]);
+    assert_eq!((out.stdout.as_str(), out.stderr.as_str(), out.code), ("", "", 0));
+    // Notes on stderr go too.
+    std::fs::create_dir(p.path("empty")).unwrap();
+    let out = p.run(&["check", "empty", "-q"]);
+    assert_eq!((out.stdout.as_str(), out.stderr.as_str(), out.code), ("", "", 0));
+    assert_eq!(p.run(&["check", "-q", "-s"]).code, 2);
 }
 
 #[test]
@@ -262,4 +371,56 @@ fn paths_are_relative_to_the_current_directory() {
     let p = two();
     let out = p.run_in("shop", &["check", "--output-format", "concise"], None);
     assert!(out.stdout.starts_with("states.py:5:12: RDJ101"), "{}", out.stdout);
+}
+
+/// RDJ509's message names the database; a long path in it (or in any
+/// message) must not be cut where `full` wraps the message.
+#[test]
+fn full_never_wraps_inside_a_path_or_a_code_span() {
+    let p = Project::new();
+    copy_dir(&repo().join("fixtures/shop"), p.root());
+    let deep = p.path(&format!("{}/db.sqlite3", ["very-long-folder-name"; 8].join("/")));
+    let url = format!("sqlite:///{}", deep.display());
+    let out = p.run(&["check", "--select", "RDJ509", "--no-cache", "--database-url", &url]);
+    assert!(out.stdout.contains("RDJ509"), "{}{}", out.stdout, out.stderr);
+    let path = deep.display().to_string();
+    assert!(path.len() > 120);
+    // The URL (a code span) and the path in the reason stay whole on a line.
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert!(lines.iter().any(|l| l.contains(&format!("`{url}`"))), "{}", out.stdout);
+    for line in &lines {
+        assert_eq!(
+            line.matches('`').count() % 2,
+            0,
+            "a code span cut: {line:?}\n{}",
+            out.stdout
+        );
+    }
+    // Every piece of the path that is printed is printed whole.
+    let pieces = lines.iter().filter(|l| l.contains("very-long-folder-name")).count();
+    let whole = lines.iter().filter(|l| l.contains(&path)).count();
+    assert_eq!(pieces, whole, "{}", out.stdout);
+    // Shorter messages still wrap at blanks to the width.
+    let message_lines: Vec<&&str> = lines
+        .iter()
+        .filter(|l| l.starts_with("  × ") || l.starts_with("  │ "))
+        .collect();
+    assert!(!message_lines.is_empty(), "{}", out.stdout);
+}
+
+fn repo() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
 }

@@ -89,6 +89,21 @@ fn unknown_codes_are_usage_errors() {
 }
 
 #[test]
+fn a_misspelled_code_or_name_gets_a_suggestion() {
+    let p = project();
+    p.run(&["check", "--select", "RDJ1O1"]).assert_error(
+        "error: --select: unknown rule code or prefix \"RDJ1O1\"; did you mean \"RDJ101\" (blocking-queryset-call)? `reflex-django-lsp rule --all` lists the rules",
+    );
+    p.run(&["check", "--ignore", "blocking-querset-call"])
+        .assert_error("did you mean \"RDJ101\" (blocking-queryset-call)?");
+    p.run(&["check", "--extend-select", "RJD1"])
+        .assert_error("unknown rule code or prefix \"RJD1\"; did you mean \"RDJ1\"?");
+    // Nothing close: no guess.
+    let out = p.run(&["check", "--ignore", "E501"]);
+    out.assert_error("\"E501\"; `reflex-django-lsp rule --all`");
+}
+
+#[test]
 fn usage_errors_exit_2() {
     let p = project();
     let out = p.run(&["check", "--output-format", "xml"]);

@@ -51,9 +51,13 @@ fn check_concise(cwd: &Path, path: &str, code: &str) -> String {
     stdout.replace('\\', "/")
 }
 
-/// The closing `Found N errors.` / `All checks passed!` line.
+/// The closing lines: `Found N errors.` / `All checks passed!`, and what
+/// `--fix` could do (`[*] N fixable …` / `No fixes available (…)`).
 fn is_summary(line: &str) -> bool {
-    line.starts_with("Found ") || line == "All checks passed!"
+    line.starts_with("Found ")
+        || line == "All checks passed!"
+        || line.starts_with("[*] ")
+        || line.starts_with("No fixes available (")
 }
 
 /// The finding lines of concise output (without the summary line).

@@ -12,7 +12,9 @@ use crate::checker::{can_have_findings, check_file};
 use crate::config::settings::SettingsResolver;
 use crate::config::{is_valid_selector, CliOverrides, ConfigResolver, DjangoVersion};
 use crate::diagnostic::Finding;
-use crate::output::{self, io_error_message, statistics, FileReport, OutputFormat, Report};
+use crate::output::{
+    self, fix_availability, io_error_message, statistics, FileReport, FixRun, FixTable, OutputFormat, Report, Summary,
+};
 use crate::rules::Rule;
 use crate::schema::runner::{self, DatabaseArgs, SchemaResults};
 use crate::source::LineIndex;
@@ -28,7 +30,8 @@ fn selectors(flag: &str, values: &[String]) -> Result<Vec<String>, Fatal> {
         }
         if !is_valid_selector(v) {
             return Err(Fatal(format!(
-                "{flag}: unknown rule code or prefix \"{v}\"; `reflex-django-lsp rule --all` lists the rules"
+                "{flag}: unknown rule code or prefix \"{v}\";{} `reflex-django-lsp rule --all` lists the rules",
+                crate::output::suggest::rule_hint(v)
             )));
         }
         out.push(v.to_owned());
@@ -60,6 +63,17 @@ fn is_stdin(p: &Path) -> bool {
     p.as_os_str() == "-"
 }
 
+/// Notes and warnings on stderr are for people: not with `--quiet`/`--silent`.
+fn notes(args: &CheckArgs) -> bool {
+    !args.quiet && !args.silent
+}
+
+/// Source read from stdin: where it pretends to live, and its bytes.
+struct StdinSource {
+    path: PathBuf,
+    bytes: Vec<u8>,
+}
+
 pub fn check(args: CheckArgs) -> Result<i32, Fatal> {
     let cli = overrides(&args)?;
     let db = DatabaseArgs::new(args.database_url.clone(), args.no_database);
@@ -75,6 +89,18 @@ pub fn check(args: CheckArgs) -> Result<i32, Fatal> {
 
     // What the user asked for.
     let read_stdin = args.paths.iter().any(|p| is_stdin(p)) || (args.paths.is_empty() && args.stdin_filename.is_some());
+    // Source from stdin is never written back, to its name or anywhere
+    // (ruff's behaviour): `--fix` prints the fixed text on stdout instead.
+    if read_stdin && args.add_noqa {
+        return Err(Fatal(
+            "--add-noqa edits files in place: it cannot take source from stdin (`-`)".to_owned(),
+        ));
+    }
+    if read_stdin && args.fix && !args.diff && args.paths.iter().any(|p| !is_stdin(p)) {
+        return Err(Fatal(
+            "--fix with `-` prints the fixed source on stdout, so it cannot fix other paths in the same run".to_owned(),
+        ));
+    }
     let inputs: Vec<PathBuf> = if args.paths.is_empty() && !read_stdin {
         vec![PathBuf::from(".")]
     } else {
@@ -99,8 +125,10 @@ pub fn check(args: CheckArgs) -> Result<i32, Fatal> {
         }
         if path.is_dir() {
             let walked = workspace::walk(&path, excluder.clone());
-            for err in &walked.errors {
-                eprintln!("warning: {err}");
+            if notes(&args) {
+                for err in &walked.errors {
+                    eprintln!("warning: {err}");
+                }
             }
             checked.extend(walked.files.iter().cloned());
             walked_files.extend(walked.files);
@@ -118,6 +146,7 @@ pub fn check(args: CheckArgs) -> Result<i32, Fatal> {
     }
 
     let mut stdin_source = None;
+    let mut stdin_input = None;
     if read_stdin {
         let mut bytes = Vec::new();
         io::stdin()
@@ -133,9 +162,10 @@ pub fn check(args: CheckArgs) -> Result<i32, Fatal> {
         }
         checked.push(path.clone());
         stdin_source = Some(Source {
-            path,
-            contents: Some(bytes),
+            path: path.clone(),
+            contents: Some(bytes.clone()),
         });
+        stdin_input = Some(StdinSource { path, bytes });
     }
 
     // Surface config errors for every checked file's folder now.
@@ -150,7 +180,7 @@ pub fn check(args: CheckArgs) -> Result<i32, Fatal> {
     let mut seen = std::collections::HashSet::new();
     checked.retain(|p| seen.insert(p.clone()));
 
-    if checked.is_empty() {
+    if checked.is_empty() && notes(&args) {
         eprintln!("warning: No Python files found under the given path(s)");
     }
 
@@ -176,8 +206,12 @@ pub fn check(args: CheckArgs) -> Result<i32, Fatal> {
         return Err(Fatal(e.to_string()));
     }
 
+    if args.add_noqa {
+        let (files, _) = analyse(&resolver, sources, &checked, &db);
+        return super::add_noqa::run(&args, files);
+    }
     if args.fix || args.diff {
-        return fix_and_report(&args, &resolver, sources, &checked, &db);
+        return fix_and_report(&args, &resolver, sources, &checked, &db, stdin_input.as_ref());
     }
 
     // The result cache: a whole-run entry keyed by every indexed file's
@@ -224,14 +258,53 @@ pub fn check(args: CheckArgs) -> Result<i32, Fatal> {
         }
     };
     let report = Report::new(files);
+    let (applicable, hidden_unsafe) = available_fixes(&report, &resolver, args.unsafe_fixes);
+    let report = report.with_summary(Summary {
+        run: FixRun::Report,
+        fixed: FixTable::new(),
+        applicable,
+        hidden_unsafe,
+        show_fixes: args.show_fixes,
+        quiet: args.quiet,
+    });
 
-    write_output(&args, &report)?;
+    if !args.silent {
+        write_output(&args, &report, &mut io::stdout().lock(), io::stdout().is_terminal())?;
+    }
+    Ok(exit_code(&args, &report))
+}
 
-    Ok(if report.count() > 0 && !args.exit_zero {
+/// 1 when an error or a warning remains (info findings never fail a run),
+/// unless `--exit-zero`.
+fn exit_code(args: &CheckArgs, report: &Report) -> i32 {
+    if report.fails() && !args.exit_zero {
         EXIT_FINDINGS
     } else {
         EXIT_OK
-    })
+    }
+}
+
+/// The findings' fixes that `--fix` would apply with each file's settings,
+/// and those that need `--unsafe-fixes`, per file and rule.
+fn available_fixes(report: &Report, resolver: &SettingsResolver, cli_unsafe: bool) -> (FixTable, FixTable) {
+    let mut applicable = FixTable::new();
+    let mut hidden = FixTable::new();
+    for file in &report.files {
+        let unsafe_fixes = cli_unsafe || resolver.for_file(&file.path).unsafe_fixes;
+        for finding in &file.findings {
+            let table = match fix_availability(finding, unsafe_fixes) {
+                Some(true) => &mut applicable,
+                Some(false) => &mut hidden,
+                None => continue,
+            };
+            *table
+                .entry(file.path.clone())
+                .or_default()
+                .entry(finding.rule)
+                .or_default() += 1;
+        }
+    }
+    (applicable, hidden)
 }
 
 /// Loads the workspace and checks every file (the cache's miss path); also
@@ -399,22 +472,38 @@ fn default_cache_dir(cwd: &Path, inputs: &[PathBuf]) -> PathBuf {
 
 /// `--fix` (write the fixed files, report what remains) and `--diff` (print
 /// what would change, write nothing; exit 1 when there is a change).
+///
+/// Source from stdin is never written: with `--fix` its fixed text (or the
+/// text unchanged) goes to stdout and the report to stderr, as ruff does.
 fn fix_and_report(
     args: &CheckArgs,
     resolver: &Arc<SettingsResolver>,
     sources: Vec<Source>,
     checked: &[PathBuf],
     db: &DatabaseArgs,
+    stdin: Option<&StdinSource>,
 ) -> Result<i32, Fatal> {
     let outcome = super::fix::run(resolver, &sources, args.unsafe_fixes, |s| {
         analyse(resolver, s, checked, db).0
     });
-    for path in &outcome.dropped {
-        eprintln!(
-            "warning: {}: fixes dropped: the result would not parse",
-            output::display_path(path)
-        );
+    if notes(args) {
+        for path in &outcome.dropped {
+            eprintln!(
+                "warning: {}: fixes dropped: the result would not parse",
+                output::display_path(path)
+            );
+        }
     }
+    let remaining = Report::new(outcome.remaining);
+    let (applicable, hidden_unsafe) = available_fixes(&remaining, resolver, args.unsafe_fixes);
+    let summary = Summary {
+        run: if args.diff { FixRun::Diff } else { FixRun::Apply },
+        fixed: outcome.fixed,
+        applicable,
+        hidden_unsafe,
+        show_fixes: args.show_fixes,
+        quiet: args.quiet,
+    };
     if args.diff {
         let mut stdout = io::BufWriter::new(io::stdout().lock());
         for (path, (original, fixed)) in &outcome.changed {
@@ -422,11 +511,13 @@ fn fix_and_report(
             let _ = write!(stdout, "{}", super::fix::unified_diff(&shown, original, fixed));
         }
         let _ = stdout.flush();
-        eprintln!(
-            "Would fix {} finding{}.",
-            outcome.fixed,
-            if outcome.fixed == 1 { "" } else { "s" }
-        );
+        if notes(args) {
+            let mut stderr = io::stderr().lock();
+            if args.show_fixes {
+                let _ = output::write_fix_table(&summary, &mut stderr);
+            }
+            let _ = write_diff_summary(&summary, &mut stderr);
+        }
         return Ok(if outcome.changed.is_empty() || args.exit_zero {
             EXIT_OK
         } else {
@@ -434,6 +525,9 @@ fn fix_and_report(
         });
     }
     for (path, (_, fixed)) in &outcome.changed {
+        if stdin.is_some_and(|s| &s.path == path) {
+            continue;
+        }
         super::fix::write(path, fixed).map_err(|e| {
             Fatal(format!(
                 "{}: cannot write the fix: {}",
@@ -442,34 +536,82 @@ fn fix_and_report(
             ))
         })?;
     }
-    let report = Report::new(outcome.remaining);
-    write_output(args, &report)?;
-    eprintln!(
-        "Fixed {} finding{}.",
-        outcome.fixed,
-        if outcome.fixed == 1 { "" } else { "s" }
-    );
-    Ok(if report.count() > 0 && !args.exit_zero {
-        EXIT_FINDINGS
-    } else {
-        EXIT_OK
-    })
+    let report = remaining.with_summary(summary);
+    match stdin {
+        Some(stdin) => {
+            let fixed = outcome.changed.get(&stdin.path).map(|(_, fixed)| fixed);
+            write_stdin_result(&stdin.bytes, fixed)?;
+            if !args.silent {
+                write_output(args, &report, &mut io::stderr().lock(), io::stderr().is_terminal())?;
+            }
+        }
+        None if !args.silent => {
+            write_output(args, &report, &mut io::stdout().lock(), io::stdout().is_terminal())?;
+        }
+        None => {}
+    }
+    Ok(exit_code(args, &report))
 }
 
-/// Writes the report (or its statistics) to stdout; a closed pipe is no error.
-fn write_output(args: &CheckArgs, report: &Report) -> Result<(), Fatal> {
-    let color = io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let mut stdout = io::BufWriter::new(io::stdout().lock());
-    let written = if args.statistics {
-        if matches!(args.output_format, OutputFormat::Json | OutputFormat::JsonLines) {
-            statistics::write_json(report, &mut stdout)
-        } else {
-            statistics::write_text(report, &mut stdout)
+/// `--diff`'s closing line on stderr (ruff's wording): `Would fix 2
+/// findings.`, with `(1 additional fix available with `--unsafe-fixes`)`,
+/// or `No findings would be fixed (…)`; nothing when there is nothing to fix.
+fn write_diff_summary(summary: &Summary, out: &mut dyn Write) -> io::Result<()> {
+    let fixed = output::total(&summary.fixed);
+    let hidden = output::total(&summary.hidden_unsafe);
+    let findings = if fixed == 1 { "finding" } else { "findings" };
+    let fixes = if hidden == 1 { "fix" } else { "fixes" };
+    match (fixed, hidden) {
+        (0, 0) => Ok(()),
+        (0, h) => writeln!(
+            out,
+            "No findings would be fixed ({h} {fixes} available with `--unsafe-fixes`)."
+        ),
+        (n, 0) => writeln!(out, "Would fix {n} {findings}."),
+        (n, h) => writeln!(
+            out,
+            "Would fix {n} {findings} ({h} additional {fixes} available with `--unsafe-fixes`)."
+        ),
+    }
+}
+
+/// `check - --fix`: the fixed source on stdout, byte for byte the input when
+/// nothing changed (a UTF-8 BOM the input had is kept).
+fn write_stdin_result(original: &[u8], fixed: Option<&String>) -> Result<(), Fatal> {
+    let mut stdout = io::stdout().lock();
+    let written = match fixed {
+        None => stdout.write_all(original),
+        Some(text) => {
+            let bom: &[u8] = if original.starts_with(&[0xEF, 0xBB, 0xBF]) {
+                &[0xEF, 0xBB, 0xBF]
+            } else {
+                &[]
+            };
+            stdout.write_all(bom).and_then(|_| stdout.write_all(text.as_bytes()))
         }
-    } else {
-        output::write_report(report, args.output_format, &mut stdout, color)
     }
     .and_then(|_| stdout.flush());
+    match written {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Fatal(format!("writing output: {}", io_error_message(&e)))),
+    }
+}
+
+/// Writes the report (or its statistics); a closed pipe is no error.
+fn write_output(args: &CheckArgs, report: &Report, out: &mut dyn Write, terminal: bool) -> Result<(), Fatal> {
+    let color = terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let mut out = io::BufWriter::new(out);
+    let written = if args.statistics {
+        if matches!(args.output_format, OutputFormat::Json | OutputFormat::JsonLines) {
+            statistics::write_json(report, &mut out)
+        } else {
+            statistics::write_text(report, &mut out)
+        }
+    } else {
+        output::write_report(report, args.output_format, &mut out, color)
+    }
+    .and_then(|_| out.flush());
     match written {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::settings::SettingsResolver;
 use crate::fix::{self, FixMode, Pass, MAX_PASSES};
-use crate::output::FileReport;
+use crate::output::{FileReport, FixTable};
 use crate::workspace::Source;
 
 pub struct Outcome {
@@ -18,7 +18,8 @@ pub struct Outcome {
     pub remaining: Vec<FileReport>,
     /// Path → (original text, fixed text), for files that changed.
     pub changed: BTreeMap<PathBuf, (String, String)>,
-    pub fixed: usize,
+    /// The fixes applied, per file and rule.
+    pub fixed: FixTable,
     /// Files whose fixes were dropped because the result did not parse.
     pub dropped: Vec<PathBuf>,
 }
@@ -31,7 +32,7 @@ pub fn run(
 ) -> Outcome {
     let mut current: HashMap<PathBuf, String> = HashMap::new();
     let mut originals: HashMap<PathBuf, String> = HashMap::new();
-    let mut fixed = 0;
+    let mut fixed = FixTable::new();
     let mut dropped = Vec::new();
     let with_current = |current: &HashMap<PathBuf, String>| -> Vec<Source> {
         sources
@@ -67,7 +68,10 @@ pub fn run(
             };
             originals.entry(r.path.clone()).or_insert_with(|| r.text.to_string());
             current.insert(r.path.clone(), applied.text);
-            fixed += applied.count;
+            let per_rule = fixed.entry(r.path.clone()).or_default();
+            for rule in &applied.rules {
+                *per_rule.entry(*rule).or_default() += 1;
+            }
             changed = true;
         }
         if !changed {

@@ -4,6 +4,7 @@
 //! line on stderr and exit code 2, and so is an internal error (a panic hook
 //! prints one line instead of a backtrace).
 
+mod add_noqa;
 mod check;
 mod fix;
 mod rule;
@@ -23,7 +24,10 @@ pub use rule::rule;
 const STACK_SIZE: usize = 256 << 20;
 const WORKER_STACK_SIZE: usize = 64 << 20;
 
-/// Exit codes (SPEC §2).
+/// Exit codes (SPEC §2): 0 when no error or warning remains (info findings
+/// never fail a run; `--exit-zero` always 0; `--diff`: nothing to change),
+/// 1 when one does (`--diff`: a file would change), 2 for a usage,
+/// configuration or I/O error.
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_FINDINGS: i32 = 1;
 pub const EXIT_ERROR: i32 = 2;
@@ -113,6 +117,25 @@ pub struct CheckArgs {
     #[arg(long)]
     pub diff: bool,
 
+    /// List the fixes applied (with `--fix`), that would be (with `--diff`),
+    /// or that are available, per file and rule.
+    #[arg(long)]
+    pub show_fixes: bool,
+
+    /// Add `# noqa: CODE` to the line of every current finding (merged
+    /// into an existing `# noqa`), so that the next run is clean.
+    #[arg(long, conflicts_with_all = ["fix", "diff", "statistics"])]
+    pub add_noqa: bool,
+
+    /// Print the findings only: no summary, no notes.
+    #[arg(short, long, conflicts_with = "silent")]
+    pub quiet: bool,
+
+    /// Print nothing (the exit code still tells); with `-` and `--fix` the
+    /// fixed source is still printed.
+    #[arg(short, long)]
+    pub silent: bool,
+
     /// Rules to enable, by code or prefix (comma-separated: RDJ1,RDJ201).
     #[arg(long, value_delimiter = ',', value_name = "CODES")]
     pub select: Option<Vec<String>>,
@@ -129,7 +152,8 @@ pub struct CheckArgs {
     #[arg(long)]
     pub statistics: bool,
 
-    /// Exit 0 even when there are findings.
+    /// Exit 0 even when there are findings (otherwise an error or a warning
+    /// left exits 1; info findings never fail a run).
     #[arg(long)]
     pub exit_zero: bool,
 
@@ -170,7 +194,7 @@ pub enum RuleFormat {
 
 #[derive(Debug, Args)]
 pub struct RuleArgs {
-    /// A rule code, e.g. RDJ101.
+    /// A rule code or name, e.g. RDJ101 or blocking-queryset-call.
     #[arg(value_name = "CODE", required_unless_present = "all", conflicts_with = "all")]
     pub code: Option<String>,
 

@@ -42,11 +42,15 @@ pub fn rule(args: RuleArgs) -> Result<i32, Fatal> {
         Rule::ALL.to_vec()
     } else {
         let code = args.code.unwrap_or_default();
-        match Rule::from_code(code.trim()) {
+        let code = code.trim();
+        // A code (RDJ101) or a name (blocking-queryset-call).
+        let found = Rule::from_code(code).or_else(|| Rule::ALL.iter().copied().find(|r| r.name() == code));
+        match found {
             Some(r) => vec![r],
             None => {
                 return Err(Fatal(format!(
-                    "unknown rule code \"{code}\"; `reflex-django-lsp rule --all` lists them"
+                    "unknown rule code \"{code}\";{} `reflex-django-lsp rule --all` lists them",
+                    crate::output::suggest::rule_hint(code)
                 )));
             }
         }

@@ -10,6 +10,7 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 use super::{is_valid_selector, Config, DatabaseConfig, DjangoVersion, SeverityLevel, DATABASE_KEYS, KEYS};
+use crate::output::suggest::{key_hint, rule_hint};
 
 /// A configuration problem: one line, naming the file (and where in it).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -214,7 +215,7 @@ fn parse_options(ctx: &Ctx<'_>, table: &DeTable<'_>) -> Result<Config, ConfigErr
                 for (code, level) in sorted_entries(t) {
                     let code_str = code.get_ref().as_ref();
                     if !is_valid_selector(code_str) {
-                        return Err(ctx.err(code.span(), format_args!("unknown rule code or prefix \"{code_str}\" in \"severity\"; expected a code like RDJ101 or a prefix like RDJ1")));
+                        return Err(ctx.err(code.span(), format_args!("unknown rule code or prefix \"{code_str}\" in \"severity\";{} expected a code like RDJ101 or a prefix like RDJ1", rule_hint(code_str))));
                     }
                     let parsed = match level.get_ref() {
                         DeValue::String(s) => SeverityLevel::parse(s),
@@ -233,8 +234,9 @@ fn parse_options(ctx: &Ctx<'_>, table: &DeTable<'_>) -> Result<Config, ConfigErr
                 return Err(ctx.err(
                     key.span(),
                     format_args!(
-                        "unknown key \"{name}\" in {}; expected one of: {}",
+                        "unknown key \"{name}\" in {};{} expected one of: {}",
                         ctx.section,
+                        key_hint(name, KEYS.iter().copied()),
                         KEYS.join(", ")
                     ),
                 ));
@@ -306,7 +308,8 @@ fn selectors(ctx: &Ctx<'_>, name: &str, value: &Spanned<DeValue<'_>>) -> Result<
             return Err(ctx.err(
                 span,
                 format_args!(
-                    "unknown rule code or prefix \"{s}\" in {name}; expected a code like RDJ101 or a prefix like RDJ1"
+                    "unknown rule code or prefix \"{s}\" in {name};{} expected a code like RDJ101 or a prefix like RDJ1",
+                    rule_hint(&s)
                 ),
             ));
         }
@@ -376,7 +379,8 @@ fn database(ctx: &Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Result<DatabaseConfi
                 return Err(ctx.err(
                     key.span(),
                     format_args!(
-                        "unknown key \"{name}\" in {section}; expected one of: {}",
+                        "unknown key \"{name}\" in {section};{} expected one of: {}",
+                        key_hint(name, DATABASE_KEYS.iter().copied()),
                         DATABASE_KEYS.join(", ")
                     ),
                 ));
@@ -438,10 +442,24 @@ enabled = false
         let e = err("[tool.reflex-django-lsp]\nselct = []\n", true);
         assert!(
             e.starts_with(
-                "f.toml:2:1: unknown key \"selct\" in [tool.reflex-django-lsp]; expected one of: select, ignore"
+                "f.toml:2:1: unknown key \"selct\" in [tool.reflex-django-lsp]; did you mean \"select\"? expected one of: select, ignore"
             ),
             "{e}"
         );
+        let e = err("colour = 1\n", false);
+        assert!(
+            e.starts_with("f.toml:1:1: unknown key \"colour\" in the top level; expected one of: select,"),
+            "{e}"
+        );
+        let e = err("[database]\nconect-timeout-ms = 1\n", false);
+        assert!(e.contains("did you mean \"connect-timeout-ms\"?"), "{e}");
+        let e = err("ignore = [\"RDJ1O4\"]\n", false);
+        assert!(
+            e.contains("unknown rule code or prefix \"RDJ1O4\" in \"ignore\"; did you mean \"RDJ104\""),
+            "{e}"
+        );
+        let e = err("[severity]\nblocking-queryset-call = \"off\"\n", false);
+        assert!(e.contains("did you mean \"RDJ101\" (blocking-queryset-call)?"), "{e}");
         let e = err("follow-calls-depth = \"three\"\n", false);
         assert!(
             e.contains("\"follow-calls-depth\"") && e.contains("0 to 100") && e.contains("\"three\""),

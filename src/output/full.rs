@@ -1,6 +1,10 @@
 //! `--output-format full` (default): miette-rendered source snippets, then
 //! a `Found N errors.` line.
 //!
+//! Messages are wrapped here, not by miette: only at blanks outside
+//! backtick spans, so a path, a URL or a code span is never cut in two (a
+//! word longer than the line gets a line of its own).
+//!
 //! Each finding gets its own small snippet (the lines of its range plus one
 //! line of context, line endings normalized to `\n`) so that CR-only files
 //! render properly and a finding in a 5 MB file costs no more than one in a
@@ -21,6 +25,60 @@ use crate::diagnostic::{Finding, Severity};
 const CONTEXT: usize = 1;
 /// Ranges spanning more lines than this are underlined on their first line only.
 const MAX_LABEL_LINES: usize = 6;
+/// The rendered width; messages wrap within it less their gutter
+/// (`  × ` before a message, `  help: ` before a fix's help).
+const WIDTH: usize = 120;
+const MESSAGE_WIDTH: usize = WIDTH - 2 - 4;
+const HELP_WIDTH: usize = WIDTH - 2 - 8;
+
+/// Splits a line into the words it may wrap between: runs of non-blank
+/// characters, where a backtick span (blanks included) is part of its word.
+fn words(line: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start: Option<usize> = None;
+    let mut in_code = false;
+    for (i, ch) in line.char_indices() {
+        if ch == '`' {
+            in_code = !in_code;
+        }
+        if ch.is_whitespace() && !in_code {
+            if let Some(s) = start.take() {
+                out.push(&line[s..i]);
+            }
+        } else if start.is_none() {
+            start = Some(i);
+        }
+    }
+    if let Some(s) = start {
+        out.push(&line[s..]);
+    }
+    out
+}
+
+/// Fills `text` to `width` columns (characters), breaking only between
+/// [`words`]; line breaks already in the text are kept.
+pub fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for (n, line) in text.split('\n').enumerate() {
+        if n > 0 {
+            out.push('\n');
+        }
+        let mut column = 0;
+        for word in words(line) {
+            let len = word.chars().count();
+            if column > 0 && column + 1 + len > width {
+                out.push('\n');
+                column = 0;
+            } else if column > 0 {
+                out.push(' ');
+                column += 1;
+            }
+            out.push_str(word);
+            column += len;
+        }
+    }
+    out
+}
 
 /// A few lines of a file, joined with `\n`, that miette reads as the file.
 struct Snippet {
@@ -158,7 +216,8 @@ fn handler(color: bool) -> GraphicalReportHandler {
     GraphicalReportHandler::new_themed(theme)
         .with_links(false)
         .with_urls(false)
-        .with_width(120)
+        .with_width(WIDTH)
+        .with_wrap_lines(false)
         .with_context_lines(CONTEXT)
 }
 
@@ -174,15 +233,22 @@ pub fn render(file: &FileReport, finding: &Finding, handler: &GraphicalReportHan
         ),
         None => (None, None),
     };
+    // Without a snippet the location follows the message (one word: a
+    // path with blanks is written in backticks so it stays whole).
     let location = if snippet.is_none() {
         let pos = file.position(finding.range.start);
-        format!(" [{name}:{}:{}]", pos.row, pos.column)
+        let place = format!("{name}:{}:{}", pos.row, pos.column);
+        if place.contains(char::is_whitespace) {
+            format!(" [`{place}`]")
+        } else {
+            format!(" [{place}]")
+        }
     } else {
         String::new()
     };
     let report = FindingReport {
         code: finding.rule.code().to_owned(),
-        message: format!("{}{location}", finding.message),
+        message: wrap(&format!("{}{location}", finding.message), MESSAGE_WIDTH),
         severity: match finding.severity {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
@@ -191,7 +257,7 @@ pub fn render(file: &FileReport, finding: &Finding, handler: &GraphicalReportHan
         help: finding
             .fix
             .as_ref()
-            .map(|f| fix_help(&file.text, f, finding.range.start)),
+            .map(|f| wrap_help(&fix_help(&file.text, f, finding.range.start))),
         label,
         snippet,
     };
@@ -221,6 +287,14 @@ pub fn write(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()
         writeln!(out)?;
     }
     write_summary(report, out)
+}
+
+/// Wraps a fix's help: its first line is prose, the suggestion below it code.
+fn wrap_help(help: &str) -> String {
+    match help.split_once('\n') {
+        Some((first, rest)) => format!("{}\n{rest}", wrap(first, HELP_WIDTH)),
+        None => wrap(help, HELP_WIDTH),
+    }
 }
 
 /// The fix's message, its applicability, and the lines it would produce
@@ -278,4 +352,28 @@ fn fix_help(text: &str, fix: &crate::diagnostic::Fix, at: usize) -> String {
         help.push_str(&format!("\n  │ … ({} more lines)", lines.len() - MAX));
     }
     help
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wraps_only_between_words_outside_code_spans() {
+        let message = "The database `sqlite:///srv/app with space/very/long/path/to/the/project/data/db.sqlite3` could not be read: unable to open database file /srv/app/very/long/path/to/the/project/data/db.sqlite3; the live schema checks did not run";
+        let wrapped = wrap(message, 40);
+        for line in wrapped.lines() {
+            // Each backtick span opens and closes on one line.
+            assert_eq!(line.matches('`').count() % 2, 0, "{wrapped}");
+        }
+        assert!(wrapped.contains("`sqlite:///srv/app with space/very/long/path/to/the/project/data/db.sqlite3`"));
+        assert!(wrapped
+            .lines()
+            .any(|l| l == "/srv/app/very/long/path/to/the/project/data/db.sqlite3;"));
+        // Nothing lost or added but the breaks.
+        assert_eq!(wrapped.replace('\n', " "), message);
+        // Short lines and existing breaks stay.
+        assert_eq!(wrap("a `b c` d\ne", 5), "a\n`b c`\nd\ne");
+        assert_eq!(wrap("", 10), "");
+    }
 }
