@@ -234,3 +234,37 @@ fn setup_is_two_commands() {
     let first = readme.find("\n## ").unwrap();
     assert!(readme[first..].starts_with("\n## Set-up\n"));
 }
+
+#[test]
+fn sample_output_is_the_real_output() {
+    // Set-up's sample: the first findings exactly as printed, `...`, then the
+    // closing lines exactly as printed.
+    let readme = std::fs::read_to_string(readme_path()).unwrap();
+    let setup = section(&readme, "Set-up");
+    let sample = setup
+        .split("```")
+        .skip(1)
+        .step_by(2)
+        .find_map(|block| block.strip_prefix('\n').filter(|b| b.contains("\n...\n")))
+        .expect("a plain ``` block with the sample output in Set-up");
+    let (head, tail) = sample.split_once("\n...\n").expect("the sample elides the middle with `...`");
+    let out = common::bin()
+        .args(["check", "fixtures/shop", "--no-cache"])
+        .current_dir(common::repo())
+        .env_remove("CLICOLOR_FORCE")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let real = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        real.starts_with(&format!("{head}\n")),
+        "README's sample output does not begin as `check fixtures/shop` does:\n--- README\n{head}\n--- real\n{}",
+        &real[..real.len().min(head.len() + 200)]
+    );
+    assert!(
+        real.ends_with(tail),
+        "README's sample output does not end as `check fixtures/shop` does:\n--- README\n{tail}--- real\n{}",
+        &real[real.len().saturating_sub(tail.len() + 200)..]
+    );
+}
