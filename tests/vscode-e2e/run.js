@@ -195,7 +195,10 @@ async function scenario(dirs, hooks) {
   let fixedByCli;
   let findingsAfterFix;
   steps.push(["findings from `reflex-django-lsp check`", async () => {
-    fs.cpSync(FIXTURE, workspace, { recursive: true });
+    // Without a result cache that a `check` in the checkout may have left.
+    const copyFixture = (to) =>
+      fs.cpSync(FIXTURE, to, { recursive: true, filter: (from) => path.basename(from) !== ".reflex-django-lsp-cache" });
+    copyFixture(workspace);
     original = fs.readFileSync(target, "utf8");
     const check = run(SERVER_BIN, ["check", "--no-cache", "--output-format", "json", FILE], { cwd: workspace });
     findings = JSON.parse(check.stdout);
@@ -205,7 +208,7 @@ async function scenario(dirs, hooks) {
     at = { row: quickFixed.location.row, column: quickFixed.location.column + 2 };
     // What Fix All must produce: `check --fix` on another copy.
     const copy = path.join(scratch, "fixed-by-cli");
-    fs.cpSync(FIXTURE, copy, { recursive: true });
+    copyFixture(copy);
     run(SERVER_BIN, ["check", "--no-cache", "--fix", FILE], { cwd: copy });
     fixedByCli = fs.readFileSync(path.join(copy, FILE), "utf8");
     assert(fixedByCli !== original, "check --fix changed nothing");
