@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The VS Code extension (editors/vscode): install its npm packages from the
-# lockfile, compile, run its unit tests (no VS Code, no display), package the
-# .vsix with vsce and check what is in it. Idempotent; writes only inside
-# editors/vscode (node_modules, out, the .vsix) and target/ (the server binary
-# the extension's end-to-end test starts).
+# lockfile, compile, run its unit tests (no VS Code, no display), bundle it
+# with esbuild, package the .vsix with vsce and check what is in it, then run
+# it in a real VS Code (.ci/vscode_e2e.sh: code-server + Chromium). Idempotent;
+# writes only inside editors/vscode (node_modules, out, dist, the .vsix),
+# tests/vscode-e2e/node_modules, .cache/vscode-e2e (screenshots) and target/
+# (the server binary the extension's tests start).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -14,7 +16,7 @@ trap 'echo "vscode: failed (line $LINENO: $BASH_COMMAND)" >&2' ERR
 # extension starts it. CI=true makes that test fail rather than skip without it.
 if [ -z "${RDJ_SERVER_BIN:-}" ]; then
   cargo build --quiet --locked --bin reflex-django-lsp
-  export RDJ_SERVER_BIN="$root/target/debug/reflex-django-lsp"
+  export RDJ_SERVER_BIN="${CARGO_TARGET_DIR:-$root/target}/debug/reflex-django-lsp"
 fi
 export CI="${CI:-true}"
 
@@ -38,10 +40,13 @@ version=$(node -p 'require("./package.json").version')
 vsix="reflex-django-lsp-$version.vsix"
 rm -f ./*.vsix
 # </dev/null: should vsce ever ask a question, it fails instead of waiting.
-timeout 300 npx --no-install vsce package --out "$vsix" </dev/null
+# --no-dependencies: vscode-languageclient is inside the bundle, not shipped
+# as node_modules.
+timeout 300 npx --no-install vsce package --no-dependencies --out "$vsix" </dev/null
 
-# The .vsix is a zip with the manifest, the compiled entry point and the
-# runtime dependency, and without sources, tests or dev dependencies.
+# The .vsix is a zip with the manifest, README, LICENSE and the one bundled
+# file (esbuild: the extension with vscode-languageclient inside), and nothing
+# else: no node_modules, sources, tests or compiled-but-unbundled output.
 python3 - "$vsix" <<'PY'
 import json, sys, zipfile
 vsix = sys.argv[1]
@@ -51,36 +56,37 @@ with zipfile.ZipFile(vsix) as z:
     names = set(z.namelist())
     manifest = json.loads(z.read("extension/package.json"))
 main = "extension/" + manifest["main"].removeprefix("./")
-if not main.endswith(".js"):
-    main += ".js"
-need = ["extension.vsixmanifest", "extension/package.json", "extension/LICENSE.txt", main,
-        "extension/out/settings.js", "extension/node_modules/vscode-languageclient/package.json"]
-missing = [n for n in need if n not in names]
-assert not missing, f"{vsix} lacks {missing}"
-forbidden = [n for n in names if n.startswith(("extension/src/", "extension/out/test/"))
-             or n.endswith(".ts")
-             or any(f"extension/node_modules/{d}/" in n for d in ("typescript", "@vscode", "@types"))]
-assert not forbidden, f"{vsix} holds {sorted(forbidden)[:10]}"
+assert main == "extension/dist/extension.js", f"main is {manifest['main']}, not the bundle"
+expected = {"extension.vsixmanifest", "[Content_Types].xml", "extension/package.json",
+            "extension/readme.md", "extension/LICENSE.txt", main}
+assert names == expected, f"{vsix}: unexpected {sorted(names - expected)}, missing {sorted(expected - names)}"
+js = [n for n in names if n.endswith(".js")]
+assert js == [main], f"{vsix} holds JS files besides the bundle: {js}"
 assert manifest["activationEvents"] == ["onLanguage:python"], manifest["activationEvents"]
 PY
 
-# The packaged extension loads with only what the .vsix holds: its
-# node_modules resolve vscode-languageclient (the `vscode` module is a stub).
+# The bundle loads with only Node.js's own modules and `vscode` (a stub
+# here): any other require() would be a module the .vsix does not ship.
 python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' "$vsix" "$unpacked"
 node -e '
 const Module = require("module");
 const path = require("path");
 const stub = new Proxy(function () {}, { get: (_, p) => (p === "__esModule" ? false : stub), apply: () => stub, construct: () => stub });
 const resolve = Module._resolveFilename;
-Module._resolveFilename = function (request, ...rest) { return request === "vscode" ? "vscode" : resolve.call(this, request, ...rest); };
+const bundle = path.join(process.argv[1], "extension", "dist", "extension.js");
+Module._resolveFilename = function (request, parent, ...rest) {
+  if (request === "vscode") return "vscode";
+  if (parent && parent.filename === bundle && !Module.isBuiltin(request)) throw new Error("the bundle requires " + request);
+  return resolve.call(this, request, parent, ...rest);
+};
 require.cache.vscode = { id: "vscode", filename: "vscode", loaded: true, exports: stub };
-const root = path.join(process.argv[1], "extension");
-const ext = require(path.join(root, "out", "extension.js"));
+const ext = require(bundle);
 if (typeof ext.activate !== "function" || typeof ext.deactivate !== "function") throw new Error("activate/deactivate not exported");
-const lc = require.resolve("vscode-languageclient/node", { paths: [path.join(root, "out")] });
-if (!lc.startsWith(root + path.sep)) throw new Error("vscode-languageclient resolved outside the .vsix: " + lc);
 ' "$unpacked"
 
 size=$(wc -c <"$vsix")
 files=$(python3 -c 'import sys, zipfile; print(len(zipfile.ZipFile(sys.argv[1]).namelist()))' "$vsix")
+# The .vsix in a real VS Code (code-server + Chromium); its own result line.
+cd "$root"
+bash .ci/vscode_e2e.sh "editors/vscode/$vsix"
 echo "vscode: ${passed:-0} passed, ${failed:-0} failed; editors/vscode/$vsix $((size / 1024)) KiB, $files files; took $(( $(date +%s) - started )) s"

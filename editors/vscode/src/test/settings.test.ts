@@ -326,10 +326,11 @@ test("the server's MAX_FOLLOW_CALLS_DEPTH matches the extension's", () => {
   assert.equal(Number(m[1]), MAX_FOLLOW_CALLS_DEPTH);
 });
 
-test("package.json starts on Python files, from the compiled entry point", () => {
+test("package.json starts on Python files, from the bundled entry point", () => {
   assert.ok(manifest.activationEvents.includes("onLanguage:python"));
-  assert.equal(manifest.main, "./out/extension.js");
-  assert.ok(fs.existsSync(path.join(root, "out", "extension.js")));
+  // `npm run build` bundles src/extension.ts with esbuild into this one file.
+  assert.equal(manifest.main, "./dist/extension.js");
+  assert.ok(fs.existsSync(path.join(root, "dist", "extension.js")));
   const commands = manifest.contributes.commands.map((c: { command: string }) => c.command);
   assert.deepEqual(commands, ["reflexDjangoLsp.restart"]);
 });
