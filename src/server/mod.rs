@@ -32,6 +32,7 @@ const FIX_ALL: &str = "source.fixAll.reflex-django-lsp";
 
 /// Runs the server until the client says `exit`.
 pub fn run(args: crate::cli::ServerArgs) -> std::result::Result<i32, crate::cli::Fatal> {
+    let max_message_size = args.max_message_size;
     // A `--config` file that cannot be used stops the start, with its reason
     // on stderr (editors show it in the server's output).
     let config_file = match args.config {
@@ -54,12 +55,17 @@ pub fn run(args: crate::cli::ServerArgs) -> std::result::Result<i32, crate::cli:
     let shut_down = Arc::new(std::sync::atomic::AtomicBool::new(false));
     runtime.block_on(async {
         let (service, socket) = LspService::new(|client| Backend::new(client, shut_down.clone(), config_file.clone()));
-        // tower-lsp-server stops reading after a frame that is not JSON; the
-        // guard answers those itself and forwards only valid frames.
+        // tower-lsp-server stops reading after a frame it cannot decode; the
+        // guard answers those itself and forwards only frames it takes.
         let (server_in, guard_out) = tokio::io::duplex(1 << 16);
         let (server_out, writer_in) = tokio::io::duplex(1 << 16);
         let (frames_tx, frames_rx) = tokio::sync::mpsc::unbounded_channel::<Vec<u8>>();
-        let guard = tokio::spawn(frame::guard_input(tokio::io::stdin(), guard_out, frames_tx.clone()));
+        let guard = tokio::spawn(frame::guard_input(
+            tokio::io::stdin(),
+            guard_out,
+            frames_tx.clone(),
+            max_message_size,
+        ));
         let collector = tokio::spawn(frame::collect_output(writer_in, frames_tx));
         let writer = tokio::spawn(frame::write_frames(frames_rx, tokio::io::stdout()));
         Server::new(server_in, server_out, socket).serve(service).await;
