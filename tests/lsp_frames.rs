@@ -1,7 +1,7 @@
-//! The language server's input is untrusted (SPEC §5): the real binary over
-//! stdio fed raw bytes — garbage headers, bodies that are not JSON-RPC,
-//! absurd lengths — answers each as JSON-RPC 2.0 says, loses no message
-//! after it and never exits; positions from the client never panic it.
+//! The language server's input is untrusted and never stops it: the real
+//! binary over stdio, fed raw bytes (garbage headers, bodies that are not
+//! JSON-RPC, absurd lengths), answers each as JSON-RPC 2.0 says, loses no
+//! message after it and goes on; no position from the client panics it.
 
 mod common;
 
