@@ -93,6 +93,9 @@ pub struct ServerArgs {
     /// them (like `check --config`); editor settings still apply over it.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Answer a message larger than this many bytes with an error, unread.
+    #[arg(long, value_name = "BYTES", default_value_t = 64 << 20)]
+    pub max_message_size: u64,
 }
 
 #[derive(Debug, Args)]

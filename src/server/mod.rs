@@ -32,6 +32,7 @@ const FIX_ALL: &str = "source.fixAll.reflex-django-lsp";
 
 /// Runs the server until the client says `exit`.
 pub fn run(args: crate::cli::ServerArgs) -> std::result::Result<i32, crate::cli::Fatal> {
+    let max_message_size = args.max_message_size;
     // A `--config` file that cannot be used stops the start, with its reason
     // on stderr (editors show it in the server's output).
     let config_file = match args.config {
@@ -54,12 +55,17 @@ pub fn run(args: crate::cli::ServerArgs) -> std::result::Result<i32, crate::cli:
     let shut_down = Arc::new(std::sync::atomic::AtomicBool::new(false));
     runtime.block_on(async {
         let (service, socket) = LspService::new(|client| Backend::new(client, shut_down.clone(), config_file.clone()));
-        // tower-lsp-server stops reading after a frame that is not JSON; the
-        // guard answers those itself and forwards only valid frames.
+        // tower-lsp-server stops reading after a frame it cannot decode; the
+        // guard answers those itself and forwards only frames it takes.
         let (server_in, guard_out) = tokio::io::duplex(1 << 16);
         let (server_out, writer_in) = tokio::io::duplex(1 << 16);
         let (frames_tx, frames_rx) = tokio::sync::mpsc::unbounded_channel::<Vec<u8>>();
-        let guard = tokio::spawn(frame::guard_input(tokio::io::stdin(), guard_out, frames_tx.clone()));
+        let guard = tokio::spawn(frame::guard_input(
+            tokio::io::stdin(),
+            guard_out,
+            frames_tx.clone(),
+            max_message_size,
+        ));
         let collector = tokio::spawn(frame::collect_output(writer_in, frames_tx));
         let writer = tokio::spawn(frame::write_frames(frames_rx, tokio::io::stdout()));
         Server::new(server_in, server_out, socket).serve(service).await;
@@ -185,6 +191,8 @@ impl std::ops::Deref for Backend {
 struct Analysis {
     text: Arc<str>,
     lines: LineIndex,
+    /// The client's text starts with a byte order mark (see [`position::Coordinates`]).
+    bom: bool,
     findings: Vec<Finding>,
     /// The entries built for open documents, by URI and version, to keep.
     built: Vec<Built>,
@@ -192,6 +200,13 @@ struct Analysis {
     generation: u64,
     /// The index the analysis used, freed off the request's path.
     index: Option<WorkspaceIndex>,
+}
+
+impl Analysis {
+    /// Converts between the text's byte offsets and the client's positions.
+    fn coordinates(&self, enc: Encoding) -> position::Coordinates<'_> {
+        position::Coordinates::new(&self.text, &self.lines, enc, self.bom)
+    }
 }
 
 /// An entry an analysis built for an open document: which document (its
@@ -207,6 +222,8 @@ struct OpenDoc {
     version: Option<i32>,
     /// The text, unless `last` is already of this version.
     text: Option<String>,
+    /// The client's text starts with U+FEFF.
+    bom: bool,
     last: Option<(i32, Arc<FileEntry>)>,
 }
 
@@ -287,6 +304,7 @@ impl Shared {
                 path,
                 version,
                 text,
+                bom: d.rope.get_char(0) == Some('\u{feff}'),
                 last: d.last.clone(),
             });
         }
@@ -677,9 +695,11 @@ fn analyse(s: &Snapshot, path: &Path) -> Option<Analysis> {
         }
     }
     let (text, lines) = (entry.text.clone(), entry.lines().clone());
+    let bom = s.open.iter().any(|d| d.path == path && d.bom);
     Some(Analysis {
         text,
         lines,
+        bom,
         findings,
         built,
         generation: s.generation,
@@ -699,7 +719,7 @@ fn schema_findings(layout: &Layout, resolver: &SettingsResolver) -> HashMap<Path
 
 fn to_diagnostic(a: &Analysis, f: &Finding, enc: Encoding) -> Diagnostic {
     Diagnostic {
-        range: position::range(&a.text, &a.lines, &f.range, enc),
+        range: a.coordinates(enc).range(&f.range),
         severity: Some(match f.severity {
             Severity::Error => DiagnosticSeverity::ERROR,
             Severity::Warning => DiagnosticSeverity::WARNING,
@@ -714,9 +734,10 @@ fn to_diagnostic(a: &Analysis, f: &Finding, enc: Encoding) -> Diagnostic {
 }
 
 fn text_edits(a: &Analysis, fix: &crate::diagnostic::Fix, enc: Encoding) -> Vec<TextEdit> {
+    let coordinates = a.coordinates(enc);
     fix.edits
         .iter()
-        .map(|e| TextEdit::new(position::range(&a.text, &a.lines, &e.range, enc), e.content.clone()))
+        .map(|e| TextEdit::new(coordinates.range(&e.range), e.content.clone()))
         .collect()
 }
 
@@ -726,7 +747,7 @@ fn noqa_edit(a: &Analysis, f: &Finding, enc: Encoding) -> Option<TextEdit> {
     let line = a.lines.line_of(f.range.start);
     let range = a.lines.line_range(&a.text, line);
     let (at, insert) = crate::checker::noqa::add_code(&a.text[range.clone()], f.rule.code())?;
-    let pos = position::position(&a.text, &a.lines, range.start + at, enc);
+    let pos = a.coordinates(enc).position(range.start + at);
     Some(TextEdit::new(Range::new(pos, pos), insert))
 }
 
@@ -1140,7 +1161,9 @@ impl LanguageServer for Backend {
                 }
             }
             if text != *a.text {
-                let end = position::position(&a.text, &a.lines, a.text.len(), encoding);
+                // From after a byte order mark (the fixed text has none) to the end.
+                let coordinates = a.coordinates(encoding);
+                let whole = coordinates.range(&(0..a.text.len()));
                 actions.push(CodeActionOrCommand::CodeAction(CodeAction {
                     title: match mode {
                         FixMode::Safe => "Fix all safely fixable reflex-django-lsp findings".to_owned(),
@@ -1148,10 +1171,7 @@ impl LanguageServer for Backend {
                     },
                     kind: Some(CodeActionKind::new(FIX_ALL)),
                     edit: Some(WorkspaceEdit {
-                        changes: Some(HashMap::from([(
-                            uri.clone(),
-                            vec![TextEdit::new(Range::new(Position::new(0, 0), end), text)],
-                        )])),
+                        changes: Some(HashMap::from([(uri.clone(), vec![TextEdit::new(whole, text)])])),
                         ..Default::default()
                     }),
                     ..Default::default()
@@ -1168,12 +1188,9 @@ impl LanguageServer for Backend {
         let Some(a) = self.analyse(&uri, None).await else {
             return Ok(None);
         };
-        let at = position::offset(
-            &a.text,
-            &a.lines,
-            params.text_document_position_params.position,
-            encoding,
-        );
+        let at = a
+            .coordinates(encoding)
+            .offset(params.text_document_position_params.position);
         let rule = a
             .findings
             .iter()
@@ -1194,14 +1211,16 @@ impl LanguageServer for Backend {
 fn noqa_code_at(a: &Analysis, at: usize) -> Option<Rule> {
     let line = a.lines.line_of(at);
     let range = a.lines.line_range(&a.text, line);
-    let text = &a.text[range.clone()];
+    let text = a.text.get(range.clone())?;
     let noqa = text.find("noqa")?;
     let rel = at.checked_sub(range.start)?;
     if rel < noqa {
         return None;
     }
-    let is_code = |c: char| c.is_ascii_alphanumeric();
-    let start = text[..rel].rfind(|c: char| !is_code(c)).map_or(0, |i| i + 1);
-    let end = text[rel..].find(|c: char| !is_code(c)).map_or(text.len(), |i| rel + i);
-    Rule::from_code(&text[start..end])
+    // Codes are ASCII: the run of ASCII alphanumeric bytes around the cursor
+    // (never a byte of a wider character) ends on character boundaries.
+    let (before, after) = (text.get(..rel)?, text.get(rel..)?);
+    let start = rel - before.bytes().rev().take_while(u8::is_ascii_alphanumeric).count();
+    let end = rel + after.bytes().take_while(u8::is_ascii_alphanumeric).count();
+    Rule::from_code(text.get(start..end)?)
 }

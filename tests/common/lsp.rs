@@ -80,6 +80,12 @@ impl Lsp {
         self.stdin.flush().unwrap();
     }
 
+    /// Writes bytes as they are, unframed (for tests of garbage input).
+    pub fn write_raw(&mut self, bytes: &[u8]) {
+        self.stdin.write_all(bytes).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
     pub fn notify(&mut self, method: &str, params: Value) {
         self.send(&json!({"jsonrpc": "2.0", "method": method, "params": params}));
     }
