@@ -513,3 +513,172 @@ fn lsp_sessions_on_mutated_sources_agree_with_check() {
         started.elapsed().as_secs_f64()
     );
 }
+
+/// Frames a broken or hostile client may send: each is followed by valid
+/// traffic, which the server must go on answering.
+fn garbage_frame(rng: &mut Rng) -> Vec<u8> {
+    let framed = |body: &[u8]| {
+        let mut out = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+        out.extend_from_slice(body);
+        out
+    };
+    match rng.below(12) {
+        0 => (0..1 + rng.below(64))
+            .map(|_| rng.next() as u8)
+            .filter(|b| *b != b'C')
+            .collect(),
+        1 => b"Content-Length: -5\r\n\r\n".to_vec(),
+        2 => b"Content-Length: abc\r\n\r\n{}".to_vec(),
+        3 => b"Content-Length: 99999999999999999999999\r\n\r\n".to_vec(),
+        4 => b"Content-Type: application/json\r\n\r\n{\"jsonrpc\":\"2.0\"}".to_vec(),
+        5 => b"\0\0\0\xff\xfe\r\n\r\n".to_vec(),
+        6 => framed(b"{}"),
+        7 => framed(b"[]"),
+        8 => framed(br#"[{"jsonrpc":"2.0","id":1,"method":"shutdown"},{"jsonrpc":"2.0","method":"x"}]"#),
+        9 => framed(br#"{"jsonrpc":"2.0","id":{"a":1},"method":"textDocument/hover"}"#),
+        10 => framed(br#"{"jsonrpc":"2.0","id":1e30,"method":"initialize","params":{}}"#),
+        _ => framed(b"{\"jsonrpc\": \"2.0\", \"method\": \xff"),
+    }
+}
+
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+}
+
+/// A storm: random edits, hovers and code actions on mutated documents,
+/// mixed with garbage frames, for `RDJ_FUZZ_STORM_SECONDS` (default 10).
+/// The server answers every request, its memory stays bounded, its final
+/// diagnostics equal `check` on the final texts, and it exits cleanly.
+#[test]
+fn lsp_storm_with_garbage_frames() {
+    use serde_json::json;
+    let seconds: u64 = std::env::var("RDJ_FUZZ_STORM_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10);
+    let seed: u64 = std::env::var("RDJ_FUZZ_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x570F_0001)
+        | 1;
+    let seeds = seeds();
+    let project = project();
+    let root = project.path().canonicalize().unwrap();
+    let folder = root.join("shop/states/fuzz");
+    let mut rng = Rng(seed);
+    let mut valid_mutant = |rng: &mut Rng| loop {
+        if let Ok(text) = String::from_utf8(mutant(rng, &seeds)) {
+            return text;
+        }
+    };
+    let files: Vec<PathBuf> = (0..3).map(|i| folder.join(format!("storm{i}.py"))).collect();
+    let mut texts: Vec<String> = (0..3).map(|_| valid_mutant(&mut rng)).collect();
+    for (file, text) in files.iter().zip(&texts) {
+        fs::write(file, text).unwrap();
+    }
+    let uris: Vec<String> = files.iter().map(|f| format!("file://{}", f.display())).collect();
+    let mut versions = [1i64; 3];
+
+    let mut lsp = common::lsp::Lsp::start(&root);
+    let pid = lsp.child.id();
+    lsp.request(
+        "initialize",
+        json!({"processId": null, "rootUri": format!("file://{}", root.display()), "capabilities": {}}),
+    );
+    lsp.notify("initialized", json!({}));
+    for (uri, text) in uris.iter().zip(&texts) {
+        lsp.open(uri, text);
+    }
+    let started = Instant::now();
+    let (mut requests, mut garbage, mut edits, mut peak_kib) = (0usize, 0usize, 0usize, 0u64);
+    let mut first_kib = None;
+    while started.elapsed() < Duration::from_secs(seconds) {
+        let doc = rng.below(3);
+        match rng.below(10) {
+            0..=2 => {
+                texts[doc] = valid_mutant(&mut rng);
+                versions[doc] += 1;
+                lsp.notify(
+                    "textDocument/didChange",
+                    json!({"textDocument": {"uri": uris[doc], "version": versions[doc]},
+                           "contentChanges": [{"text": texts[doc]}]}),
+                );
+                edits += 1;
+            }
+            3..=4 => {
+                let position = json!({"line": rng.below(300), "character": rng.below(400)});
+                lsp.request(
+                    "textDocument/hover",
+                    json!({"textDocument": {"uri": uris[doc]}, "position": position}),
+                );
+                requests += 1;
+            }
+            5 => {
+                let (line, character) = (rng.below(200), rng.below(100));
+                lsp.request(
+                    "textDocument/codeAction",
+                    json!({"textDocument": {"uri": uris[doc]},
+                           "range": {"start": {"line": line, "character": character},
+                                     "end": {"line": line + rng.below(5), "character": rng.below(100)}},
+                           "context": {"diagnostics": []}}),
+                );
+                requests += 1;
+            }
+            _ => {
+                lsp.write_raw(&garbage_frame(&mut rng));
+                garbage += 1;
+            }
+        }
+        if let Some(kib) = rss_kib(pid) {
+            peak_kib = peak_kib.max(kib);
+            first_kib.get_or_insert(kib);
+        }
+    }
+    // The state after the storm is still right: what `check` says of the final texts.
+    for (file, text) in files.iter().zip(&texts) {
+        fs::write(file, text).unwrap();
+    }
+    let want = check_lines(&root, &files);
+    for (doc, want) in want.iter().enumerate() {
+        let (uri, version) = (uris[doc].clone(), versions[doc]);
+        let msg = lsp.wait(|m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == uri.as_str()
+                && m["params"]["version"] == version
+        });
+        let mut got: Vec<(String, u64)> = msg["params"]["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| !d["code"].as_str().unwrap_or("").starts_with("RDJ5"))
+            .map(|d| {
+                (
+                    d["code"].as_str().unwrap_or("").to_owned(),
+                    d["range"]["start"]["line"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        got.sort();
+        assert_eq!(
+            &got, want,
+            "after the storm (seed {seed}), server and check differ on:\n{}",
+            texts[doc]
+        );
+    }
+    lsp.shutdown();
+    assert_eq!(
+        lsp.exit_code(Duration::from_secs(10)),
+        Some(0),
+        "the server did not exit cleanly"
+    );
+    println!(
+        "fuzz: seed {seed}: storm of {:.0} s: {edits} edits, {requests} requests answered, {garbage} garbage frames; \
+         RSS {} KiB at start, peak {peak_kib} KiB",
+        started.elapsed().as_secs_f64(),
+        first_kib.unwrap_or(0)
+    );
+}
