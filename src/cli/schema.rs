@@ -131,7 +131,7 @@ fn describe_database(p: &ProjectSchema) -> String {
                 DatabaseSource::Rxconfig => "rxconfig.py db_url".to_owned(),
                 DatabaseSource::DefaultFile => "default file".to_owned(),
             };
-            format!("{} (from {from})", crate::config::redact_url(&db.url))
+            format!("{} (from {from})", crate::schema::url::shown(&db.url))
         }
         None => "none configured".to_owned(),
     }
@@ -381,7 +381,7 @@ fn write_json(
                 .settings
                 .map(|s| index.file(s).path.to_string_lossy().into_owned()),
             database: p.project.database.as_ref().map(|d| JsonDatabase {
-                url: crate::config::redact_url(&d.url),
+                url: crate::schema::url::shown(&d.url),
                 source: match &d.source {
                     DatabaseSource::Environment(v) => format!("env:{v}"),
                     DatabaseSource::Settings => "settings".to_owned(),

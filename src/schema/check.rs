@@ -89,7 +89,7 @@ fn live(
         Err(UrlError::InMemory) if !explicit => return,
         Err(e) => {
             outcome.live_attempted = true;
-            let shown = crate::config::redact_url(&url);
+            let shown = super::url::shown(&url);
             outcome.findings.extend(schema.unavailable(&shown, &e.to_string()));
             return;
         }
