@@ -193,11 +193,33 @@ struct Edit {
     with: String,
 }
 
+/// The places a URL may be in free text or code: each whitespace-separated
+/// token, and each quoted string on one line as a whole (a URL in a
+/// literal may hold a raw space in its password).
 fn tokens(text: &str) -> impl Iterator<Item = (usize, &str)> {
     // `split` yields subslices of `text`: their offsets are exact.
-    text.split(char::is_whitespace)
+    let words = text
+        .split(char::is_whitespace)
         .filter(|t| !t.is_empty())
-        .map(move |t| (t.as_ptr() as usize - text.as_ptr() as usize, t))
+        .map(move |t| (t.as_ptr() as usize - text.as_ptr() as usize, t));
+    let mut literals = Vec::new();
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if matches!(b[i], b'"' | b'\'' | b'`') {
+            let line_end = text[i..].find(['\n', '\r']).map_or(text.len(), |e| i + e);
+            if let Some(close) = text[i + 1..line_end].find(b[i] as char) {
+                let content = &text[i + 1..i + 1 + close];
+                if content.contains(char::is_whitespace) && content.contains('@') {
+                    literals.push((i + 1, content));
+                }
+                i += close + 2;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    words.chain(literals)
 }
 
 /// A URL scheme: a letter, then letters, digits, `+`, `-`, `.`.
@@ -238,13 +260,14 @@ fn userinfo_edit(token: &str, at: usize, edits: &mut Vec<Edit>) {
             None => Some(first_colon),
         }
     } else {
-        // No scheme: `user:password@host`, the user a plain name (after
-        // any opening quote or bracket).
+        // No scheme: `user:password@host` or `//user:password@host`, the
+        // user a plain name (or none, right after a quote or the start).
         let user_start = head[..first_colon]
-            .rfind(['"', '\'', '`', '(', '<', '[', '{'])
+            .rfind(|c: char| !is_user_char(c))
             .map_or(0, |i| i + 1);
-        let user = &head[user_start..first_colon];
-        user.chars().all(is_user_char).then_some(first_colon)
+        let before_user = head[..user_start].chars().next_back();
+        let plausible = user_start < first_colon || before_user.is_none_or(|c| matches!(c, '"' | '\'' | '`' | '/'));
+        plausible.then_some(first_colon)
     };
     if let Some(colon) = password_colon {
         if colon + 1 < last_at {
@@ -512,6 +535,8 @@ mod tests {
             ("postgres://u:hunter22@h:5432/db", "postgres://u:***@h:5432/db"),
             ("postgres:/u:hunter22@host/db", "postgres:/u:***@host/db"),
             ("u:hunter22@host/db", "u:***@host/db"),
+            ("//u:hunter22@host/db", "//u:***@host/db"),
+            (":hunter22@host/db", ":***@host/db"),
             ("postgress://u:hunter22@h/db", "postgress://u:***@h/db"),
             ("postgres://h/db?pass%77ord=hunter22", "postgres://h/db?pass%77ord=***"),
             (
@@ -643,6 +668,10 @@ mod tests {
                 "'PASSWORD': os.environ.get(\"********\", \"********\"),",
             ),
             ("URL = \"postgres://u:s3cret@h/db\"", "URL = \"postgres://u:***@h/db\""),
+            (
+                "config(default='postgres://u:s3 cret@h/db')",
+                "config(default='postgres://u:***@h/db')",
+            ),
             ("'PASSWORD': '',", "'PASSWORD': '',"),
             ("if password == other:", "if password == other:"),
             ("    password: str = \"s3cret\"", "    password: str = \"********\""),
