@@ -43,7 +43,7 @@ pub const MIN_KNOWN_SECRET_LEN: usize = 4;
 pub fn redact_url(url: &str) -> String {
     let mut edits = Vec::new();
     userinfo_edit(url, 0, &mut edits);
-    key_value_edits(url, MASK, MASK, &mut edits);
+    key_value_edits(url, false, &mut edits);
     apply(url, edits)
 }
 
@@ -71,7 +71,7 @@ pub fn redact_text(text: &str) -> String {
     for (start, token) in tokens(text) {
         userinfo_edit(token, start, &mut edits);
     }
-    key_value_edits(text, MASK, MASK, &mut edits);
+    key_value_edits(text, false, &mut edits);
     apply(text, edits)
 }
 
@@ -103,7 +103,7 @@ pub fn mask_snippet(text: &str, span: Range<usize>) -> (String, Range<usize>) {
     for (start, token) in tokens(text) {
         userinfo_edit(token, start, &mut edits);
     }
-    key_value_edits(text, SNIPPET_MASK, MASK, &mut edits);
+    key_value_edits(text, true, &mut edits);
     let edits = merge(edits);
     let map = |offset: usize, is_end: bool| -> usize {
         let mut shift: isize = 0;
@@ -283,11 +283,14 @@ fn is_key_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'_' | b'%' | b'-' | b'.')
 }
 
-/// Values of password-like keys in `text`: a quoted value's content becomes
-/// `quoted_mask` (the quotes stay), a bare value `bare_mask`; a call or
-/// subscript (`env("PW", default="x")`) has its string literals on that
-/// line masked.
-fn key_value_edits(text: &str, quoted_mask: &str, bare_mask: &str, edits: &mut Vec<Edit>) {
+/// Values of password-like keys in `text`: a quoted value's content is
+/// masked (the quotes stay; `********` in `code`, else `***`), a bare value
+/// becomes `***`; a call or subscript (`env("PW", default="x")`) has its
+/// string literals on that line masked. In `code`, a bare name
+/// (`password=raw_password`) is a variable, not a password, and stays,
+/// unless the key is a URL query parameter (`?password=x` in a literal).
+fn key_value_edits(text: &str, code: bool, edits: &mut Vec<Edit>) {
+    let quoted_mask = if code { SNIPPET_MASK } else { MASK };
     let b = text.as_bytes();
     let mut i = 0;
     while i < b.len() {
@@ -343,20 +346,32 @@ fn key_value_edits(text: &str, quoted_mask: &str, bare_mask: &str, edits: &mut V
                 value_start = skip_blanks(eq + 1);
             }
         }
-        let end = mask_value(text, value_start, is_colon, quoted_mask, bare_mask, edits);
+        let in_query = key_start > 0 && matches!(b[key_start - 1], b'?' | b'&' | b';');
+        let value = Value {
+            start: value_start,
+            after_colon: is_colon,
+            keep_names: code && !in_query,
+        };
+        let end = mask_value(text, value, quoted_mask, edits);
         i = end.max(next);
     }
 }
 
 /// Masks the value starting at `start`; returns where it ends.
-fn mask_value(
-    text: &str,
+struct Value {
     start: usize,
+    /// Written `key: value` (not `key=value`).
     after_colon: bool,
-    quoted_mask: &str,
-    bare_mask: &str,
-    edits: &mut Vec<Edit>,
-) -> usize {
+    /// A bare name is a variable (source code), not a password.
+    keep_names: bool,
+}
+
+fn mask_value(text: &str, value: Value, quoted_mask: &str, edits: &mut Vec<Edit>) -> usize {
+    let Value {
+        start,
+        after_colon,
+        keep_names,
+    } = value;
     let b = text.as_bytes();
     let line_end = text[start..].find(['\n', '\r']).map_or(text.len(), |i| start + i);
     // A string literal, with a Python prefix (`r"…"`, `b'…'`).
@@ -425,10 +440,13 @@ fn mask_value(
     let value = &text[start..start + len];
     // MySQL's "(using password: YES)" says whether one was sent, not which.
     let says_whether = after_colon && (value == "YES" || value == "NO");
-    if !value.is_empty() && !says_whether {
+    let is_name = value.starts_with(|c: char| c.is_alphabetic() || c == '_')
+        && value.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.');
+    let kept = value.is_empty() || says_whether || (keep_names && is_name);
+    if !kept {
         edits.push(Edit {
             range: start..start + len,
-            with: bare_mask.to_owned(),
+            with: MASK.to_owned(),
         });
     }
     start + len
@@ -674,6 +692,16 @@ mod tests {
             ),
             ("'PASSWORD': '',", "'PASSWORD': '',"),
             ("if password == other:", "if password == other:"),
+            (
+                "user = await aauthenticate(request, username=u, password=raw_password)",
+                "user = await aauthenticate(request, username=u, password=raw_password)",
+            ),
+            ("'PASSWORD': DB_PASS,", "'PASSWORD': DB_PASS,"),
+            ("PASSWORD = 1234", "PASSWORD = ***"),
+            (
+                "URL = 'postgres://h/db?password=secret'",
+                "URL = 'postgres://h/db?password=***'",
+            ),
             ("    password: str = \"s3cret\"", "    password: str = \"********\""),
             ("x = f\"{a}:{b}@{c}\"", "x = f\"{a}:{b}@{c}\""),
         ] {
