@@ -243,10 +243,10 @@ fn userinfo_edit(token: &str, at: usize, edits: &mut Vec<Edit>) {
     let head = &token[..last_at];
     let Some(first_colon) = head.find(':') else { return };
     // The scheme: the run of scheme characters just before the first colon.
-    let run_start = head[..first_colon]
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
-        .map_or(0, |i| i + 1);
-    let has_scheme = is_scheme(&head[run_start..first_colon]);
+    let scheme_start = run_start(&head[..first_colon], |c| {
+        c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')
+    });
+    let has_scheme = is_scheme(&head[scheme_start..first_colon]);
     let after_colon = &head[first_colon + 1..];
     let password_colon = if has_scheme && after_colon.starts_with('/') {
         let slashes = after_colon.len() - after_colon.trim_start_matches('/').len();
@@ -262,9 +262,7 @@ fn userinfo_edit(token: &str, at: usize, edits: &mut Vec<Edit>) {
     } else {
         // No scheme: `user:password@host` or `//user:password@host`, the
         // user a plain name (or none, right after a quote or the start).
-        let user_start = head[..first_colon]
-            .rfind(|c: char| !is_user_char(c))
-            .map_or(0, |i| i + 1);
+        let user_start = run_start(&head[..first_colon], is_user_char);
         let before_user = head[..user_start].chars().next_back();
         let plausible = user_start < first_colon || before_user.is_none_or(|c| matches!(c, '"' | '\'' | '`' | '/'));
         plausible.then_some(first_colon)
@@ -277,6 +275,14 @@ fn userinfo_edit(token: &str, at: usize, edits: &mut Vec<Edit>) {
             });
         }
     }
+}
+
+/// Where the run of characters matching `pred` that ends `s` starts.
+fn run_start(s: &str, pred: impl Fn(char) -> bool) -> usize {
+    s.char_indices()
+        .rev()
+        .find(|&(_, c)| !pred(c))
+        .map_or(0, |(i, c)| i + c.len_utf8())
 }
 
 fn is_key_byte(b: u8) -> bool {
@@ -706,6 +712,44 @@ mod tests {
             ("x = f\"{a}:{b}@{c}\"", "x = f\"{a}:{b}@{c}\""),
         ] {
             assert_eq!(mask_snippet(line, 0..0).0, want, "{line}");
+        }
+    }
+
+    #[test]
+    fn no_input_makes_it_panic() {
+        // Random text over the characters that matter, with multi-byte ones
+        // next to every delimiter.
+        let alphabet: Vec<char> = "pasword=:@/?&;#%\"'`() \n\\éa€1u_.-[{".chars().collect();
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..20_000 {
+            let len = (next() % 40) as usize;
+            let text: String = (0..len)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            let _ = redact_text(&text);
+            let _ = redact_url(&text);
+            let _ = redact_unusable_url(&text);
+            let _ = redact_message(&text, &["é€a1", "p@ss"]);
+            let cut = |o: usize| {
+                (0..=o.min(text.len()))
+                    .rev()
+                    .find(|&i| text.is_char_boundary(i))
+                    .unwrap_or(0)
+            };
+            let a = cut((next() % (text.len() as u64 + 1)) as usize);
+            let b = cut((next() % (text.len() as u64 + 1)) as usize);
+            let (out, span) = mask_snippet(&text, a.min(b)..a.max(b));
+            assert!(
+                out.is_char_boundary(span.start) && out.is_char_boundary(span.end),
+                "{text:?}"
+            );
+            assert!(span.start <= span.end && span.end <= out.len());
         }
     }
 
