@@ -13,6 +13,7 @@ pub mod diagnostic;
 pub mod fix;
 pub mod index;
 pub mod output;
+pub mod redact;
 pub mod rules;
 pub mod schema;
 pub mod server;

@@ -176,54 +176,15 @@ impl fmt::Debug for DatabaseConfig {
     }
 }
 
-/// A URL with its passwords replaced by `***`: the userinfo's
-/// (`postgres://u:secret@h/db` → `postgres://u:***@h/db`) and a
-/// `password=` (`passwd`, `pass`, `pwd`) query parameter's.
+/// A URL with its passwords replaced by `***` (see [`crate::redact`], the
+/// one place that decides what is hidden).
 pub fn redact_url(url: &str) -> String {
-    let url = redact_userinfo(url);
-    let Some(q) = url.find('?') else { return url };
-    let (head, query) = url.split_at(q + 1);
-    let query: Vec<String> = query
-        .split('&')
-        .map(|pair| match pair.split_once('=') {
-            Some((k, _)) if is_secret_param(k) => format!("{k}=***"),
-            _ => pair.to_owned(),
-        })
-        .collect();
-    format!("{head}{}", query.join("&"))
+    crate::redact::redact_url(url)
 }
 
-/// A URL query parameter that carries a password.
+/// A URL query parameter or key that carries a password.
 pub fn is_secret_param(key: &str) -> bool {
-    matches!(
-        key.to_ascii_lowercase().as_str(),
-        "password" | "passwd" | "pass" | "pwd"
-    )
-}
-
-fn redact_userinfo(url: &str) -> String {
-    let Some(scheme_end) = url.find("://") else {
-        return url.to_owned();
-    };
-    let rest = &url[scheme_end + 3..];
-    // A raw password may itself hold `/`, `?`, `#` or `@`: the userinfo ends
-    // at the last `@` before the first `/`, `?` or `#` that follows an `@`.
-    let Some(first_at) = rest.find('@') else {
-        return url.to_owned();
-    };
-    let authority_end = rest[first_at..]
-        .find(['/', '?', '#'])
-        .map_or(rest.len(), |i| i + first_at);
-    let Some(at) = rest[..authority_end].rfind('@') else {
-        return url.to_owned();
-    };
-    let userinfo = &rest[..at];
-    match userinfo.find(':') {
-        Some(colon) => {
-            format!("{}{}:***{}", &url[..scheme_end + 3], &userinfo[..colon], &rest[at..])
-        }
-        None => url.to_owned(),
-    }
+    crate::redact::is_secret_key(key)
 }
 
 /// One validated configuration file.

@@ -21,8 +21,9 @@ pub struct ConfigError {
 impl ConfigError {
     pub fn new(message: impl Into<String>) -> ConfigError {
         let message: String = message.into();
+        // A value echoed in a message (a URL under `select`, say) may hold a password.
         ConfigError {
-            message: message.replace(['\n', '\r'], " "),
+            message: crate::redact::redact_text(&message.replace(['\n', '\r'], " ")),
         }
     }
 

@@ -196,14 +196,15 @@ fn snippet_for(file: &FileReport, finding: &Finding, name: &str) -> Option<(Snip
         }
         snippet.push_str(&text[range]);
     }
-    let span_end = span_end.max(span_start);
+    // Settings lines near the finding may hold passwords: masked.
+    let (snippet, span) = crate::redact::mask_snippet(&snippet, span_start..span_end.max(span_start));
     Some((
         Snippet {
             name: name.to_owned(),
             text: snippet,
             first_line: from,
         },
-        SourceSpan::new(span_start.into(), span_end - span_start),
+        SourceSpan::new(span.start.into(), span.len()),
     ))
 }
 

@@ -183,9 +183,10 @@ impl ProjectSchema {
             .or_else(|| self.project.apps.iter().find_map(|a| self.models_origin(&a.label)))?;
         Some(SchemaFinding {
             rule: Rule::RDJ509,
-            message: format!(
+            // Redacted once more as a whole: the reason may quote a driver.
+            message: crate::redact::redact_text(&format!(
                 "The database `{redacted_url}` (from {from}) could not be read: {reason}; the live schema checks did not run"
-            ),
+            )),
             path: origin.path,
             range: origin.range,
             severity: None,

@@ -198,7 +198,7 @@ pub struct SourceLocation {
 impl ConfiguredDatabase {
     /// The URL as it may be shown: without its password.
     pub fn shown_url(&self) -> String {
-        redact_url(&self.url)
+        super::url::shown(&self.url)
     }
 
     /// The file (and line) the URL was written in: the config file, or the

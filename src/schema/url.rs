@@ -8,13 +8,25 @@
 //! `mysql://…` and `mariadb://…` (`mysql+pymysql`, …). User, password,
 //! host and database name are percent-decoded.
 //!
+//! Parsing is strict, because a URL that is read wrongly is connected to
+//! wrongly: a host name taken from what is really part of a password would
+//! be looked up in DNS. A server URL must be `scheme://…`; the userinfo ends
+//! at the **last** `@` before the path (as browsers read it), so a raw `@`
+//! in a password works (`mysql://u:p@ss@h/db`); but an `@` after the
+//! authority (in the path, query or fragment) means the password held a raw
+//! `/`, `?` or `#`, and the URL is refused ([`UrlError::AmbiguousUserinfo`])
+//! rather than guessed at; a host must be a host name, an IP literal or a
+//! percent-encoded socket folder.
+//!
 //! A password is never shown: `Debug`, `Display`, [`DatabaseUrl::redacted`]
-//! and every [`UrlError`] leave it out.
+//! and every [`UrlError`] leave it out; [`shown`] is how a URL that may not
+//! parse is put in a message (all redaction is [`crate::redact`]'s).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use super::Backend;
+use crate::redact::{self, percent_decode};
 
 /// A parsed database URL. The password is kept for connecting only.
 #[derive(Clone, PartialEq, Eq)]
@@ -62,6 +74,11 @@ pub enum UrlError {
     /// A percent-escape that is invalid or decodes to invalid UTF-8, in the
     /// named part (`user`, `password`, `host`, `database`, `path`, `query`).
     BadEncoding(&'static str),
+    /// An `@` after the host: the user or password holds a raw `/`, `?` or
+    /// `#`, so where the host starts cannot be told.
+    AmbiguousUserinfo,
+    /// A host that is no host name, IP literal or socket folder.
+    BadHost,
 }
 
 impl fmt::Display for UrlError {
@@ -81,6 +98,10 @@ impl fmt::Display for UrlError {
                 f,
                 "the database URL's {part} has an invalid percent-escape or is not UTF-8"
             ),
+            UrlError::AmbiguousUserinfo => f.write_str(
+                "the database URL has an `@` after its host: a user name or password holding `/`, `?`, `#` or `@` must be percent-encoded (`%2F`, `%3F`, `%23`, `%40`)",
+            ),
+            UrlError::BadHost => f.write_str("the database URL's host is not a host name, an IP address or a socket folder"),
         }
     }
 }
@@ -103,13 +124,17 @@ impl DatabaseUrl {
         }
         let lower = scheme.to_ascii_lowercase();
         let base = lower.split('+').next().unwrap_or_default();
+        let after = &url[colon + 1..];
         let backend = match base {
             "sqlite" | "sqlite3" | "spatialite" => Backend::Sqlite,
             "postgres" | "postgresql" | "pgsql" | "postgis" => Backend::Postgres,
             "mysql" | "mariadb" | "mysql2" | "mysqlgis" => Backend::Mysql,
-            _ => return Err(UrlError::UnsupportedScheme(shown_scheme(scheme))),
+            // What precedes a colon is a scheme only in `scheme://`: in
+            // `user:password@host` it is a user name (and in `secret:x`
+            // anything at all), never to be shown.
+            _ if after.starts_with("//") => return Err(UrlError::UnsupportedScheme(shown_scheme(scheme))),
+            _ => return Err(UrlError::NotAUrl),
         };
-        let after = &url[colon + 1..];
         let target = if backend == Backend::Sqlite {
             Target::Sqlite(sqlite_path(after, base_dir)?)
         } else {
@@ -119,7 +144,7 @@ impl DatabaseUrl {
         Ok(DatabaseUrl {
             backend,
             target,
-            redacted: crate::config::redact_url(url),
+            redacted: redact::redact_url(url),
         })
     }
 
@@ -235,11 +260,7 @@ impl fmt::Debug for DatabaseUrl {
                     .params
                     .iter()
                     .map(|(k, v)| {
-                        let v = if crate::config::is_secret_param(k) {
-                            "***"
-                        } else {
-                            v.as_str()
-                        };
+                        let v = if redact::is_secret_key(k) { "***" } else { v.as_str() };
                         (k.as_str(), v)
                     })
                     .collect();
@@ -247,6 +268,16 @@ impl fmt::Debug for DatabaseUrl {
             }
         }
         d.field("url", &self.redacted).finish()
+    }
+}
+
+/// `url` for a message, whether it parses or not: its redacted form when
+/// it is a URL, else `***` when it does not even have the shape of one (a
+/// password put where the URL goes, say).
+pub fn shown(url: &str) -> String {
+    match DatabaseUrl::parse(url, Path::new("/")) {
+        Ok(parsed) => parsed.redacted(),
+        Err(_) => redact::redact_unusable_url(url),
     }
 }
 
@@ -305,6 +336,13 @@ fn parse_server(rest: &str) -> Result<Server, UrlError> {
         Some(s) => (&before_query[..s], &before_query[s + 1..]),
         None => (before_query, ""),
     };
+    // The authority ends at the first `/`, `?` or `#`; an `@` after it
+    // means a raw `/`, `?` or `#` in the userinfo: no guessing where the
+    // host starts (it could be part of the password).
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    if rest[authority_end..].contains('@') {
+        return Err(UrlError::AmbiguousUserinfo);
+    }
     // The last `@` ends the userinfo: a password may hold a literal `@`.
     let (userinfo, hostport) = match authority.rfind('@') {
         Some(at) => (Some(&authority[..at]), &authority[at + 1..]),
@@ -329,6 +367,9 @@ fn parse_server(rest: &str) -> Result<Server, UrlError> {
         .filter(|h| !h.is_empty())
         .map(|h| percent_decode(h).ok_or(UrlError::BadEncoding("host")))
         .transpose()?;
+    if let Some(h) = &host {
+        check_host(h)?;
+    }
     let database = Some(path.trim_end_matches('/'))
         .filter(|p| !p.is_empty())
         .map(|p| percent_decode(p).ok_or(UrlError::BadEncoding("database")))
@@ -348,6 +389,22 @@ fn parse_server(rest: &str) -> Result<Server, UrlError> {
         database,
         params,
     })
+}
+
+/// A host name (letters, digits, `-`, `.`, `_`), an IP literal, or a
+/// socket folder (a percent-encoded absolute path).
+fn check_host(host: &str) -> Result<(), UrlError> {
+    if host.starts_with('/') || host.parse::<std::net::IpAddr>().is_ok() {
+        return Ok(());
+    }
+    if host
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
+    {
+        Ok(())
+    } else {
+        Err(UrlError::BadHost)
+    }
 }
 
 fn split_host_port(hostport: &str) -> Result<(Option<&str>, Option<u16>), UrlError> {
@@ -374,28 +431,6 @@ fn split_host_port(hostport: &str) -> Result<(Option<&str>, Option<u16>), UrlErr
         },
     };
     Ok((host, port))
-}
-
-/// `%XX` escapes decoded; `None` for a bad escape or invalid UTF-8.
-pub(crate) fn percent_decode(s: &str) -> Option<String> {
-    if !s.contains('%') {
-        return Some(s.to_owned());
-    }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3)?;
-            let hex = std::str::from_utf8(hex).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 #[cfg(test)]
@@ -493,8 +528,20 @@ mod tests {
         let base = Path::new("/b");
         let cases = [
             ("oracle://u:hunter2@h/db", UrlError::UnsupportedScheme("oracle".into())),
-            ("u:hunter2@h/db", UrlError::UnsupportedScheme("u".into())),
+            ("u:hunter2@h/db", UrlError::NotAUrl),
+            ("hunter2:x", UrlError::NotAUrl),
             ("hunter2", UrlError::NotAUrl),
+            (
+                "postgress://u:hunter2@h/db",
+                UrlError::UnsupportedScheme("postgress".into()),
+            ),
+            ("postgres://u:p@ss/hunter2.invalid@h/db", UrlError::AmbiguousUserinfo),
+            ("postgres://u:hunter2/x@h/db", UrlError::AmbiguousUserinfo),
+            ("postgres://u:hunter2?x@h/db", UrlError::AmbiguousUserinfo),
+            ("postgres://u:hunter2#x@h/db", UrlError::AmbiguousUserinfo),
+            ("postgres://u:pw@h/db?options=hunter2@x", UrlError::AmbiguousUserinfo),
+            ("postgres://u:hunter2@bad host/db", UrlError::BadHost),
+            ("postgres://u:hunter2:x@h!/db", UrlError::BadHost),
             ("postgres:/u:hunter2@h/db", UrlError::NotAUrl),
             ("postgres://u:hunter2@h:99999/db", UrlError::BadPort),
             ("postgres://u:hunter2@h:abc/db", UrlError::BadPort),
@@ -506,6 +553,7 @@ mod tests {
             assert_eq!(err, want, "{url}");
             assert!(!err.to_string().contains("hunter2"), "{err}");
             assert!(!format!("{err:?}").contains("hunter2"), "{err:?}");
+            assert!(!shown(url).contains("hunter2"), "{url}: {}", shown(url));
         }
     }
 
@@ -523,6 +571,13 @@ mod tests {
         let u = parse("mysql://u:p@ss@h/db");
         assert_eq!(u.redacted(), "mysql://u:***@h/db");
         assert!(!format!("{u:?}").contains("p@ss"));
+        // The last `@` before the path separates, as in browsers.
+        let u = parse("postgres://azure@server:p@ss@db.example/app");
+        assert_eq!(
+            (u.user(), u.password(), u.host()),
+            (Some("azure@server"), Some("p@ss"), Some("db.example"))
+        );
+        assert_eq!(u.redacted(), "postgres://azure@server:***@db.example/app");
         // Without userinfo password: unchanged.
         assert_eq!(parse("postgres://u@h/db").redacted(), "postgres://u@h/db");
         assert_eq!(parse("sqlite:///x.db").redacted(), "sqlite:///x.db");

@@ -84,6 +84,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use super::url::DatabaseUrl;
+use crate::redact;
 
 /// How long connecting, and each statement, may take (SPEC §3:
 /// `connect-timeout-ms`, `statement-timeout-ms`).
@@ -188,42 +189,24 @@ fn classify(err: &sqlx::Error, url: &DatabaseUrl) -> LiveErrorKind {
     }
 }
 
-/// `message` with the password of `url` (as decoded, and as it would be
-/// percent-encoded), and those of the client environment variables the
-/// drivers read (`PGPASSWORD`, `MYSQL_PWD`), replaced by `***`.
+/// `message` with whatever looks like credentials hidden
+/// ([`redact::redact_message`]): URLs' userinfo, password-like keys, and
+/// the password of `url` (as decoded, and as it would be percent-encoded)
+/// and those of the client environment variables the drivers read
+/// (`PGPASSWORD`, `MYSQL_PWD`) as whole tokens.
 pub(crate) fn scrub(message: &str, url: &DatabaseUrl) -> String {
     let mut secrets: Vec<String> = Vec::new();
     if let Some(p) = url.password() {
         secrets.push(p.to_owned());
-        secrets.push(percent_encode(p));
+        secrets.push(redact::percent_encode(p));
     }
     for var in ["PGPASSWORD", "MYSQL_PWD"] {
         if let Ok(p) = std::env::var(var) {
             secrets.push(p);
         }
     }
-    // Longest first, so that a password containing another is replaced whole.
-    secrets.retain(|s| !s.is_empty());
-    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    let mut out = message.to_owned();
-    for s in &secrets {
-        if out.contains(s.as_str()) {
-            out = out.replace(s.as_str(), "***");
-        }
-    }
-    out
-}
-
-fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    redact::redact_message(message, &secrets)
 }
 
 /// Reads `url`'s database: applied migrations, tables, columns, indexes and
@@ -487,6 +470,25 @@ mod tests {
         assert_eq!(scrub(msg, &url), "auth failed for *** (was ***)");
         let e = LiveError::new(LiveErrorKind::Auth, msg, &url);
         assert!(!e.to_string().contains("w0rd") && !format!("{e:?}").contains("w0rd"));
+    }
+
+    #[test]
+    fn scrub_never_garbles_a_message_around_a_short_password() {
+        // A one-letter password replaced everywhere would turn "lookup"
+        // into "looku***" and so reveal itself.
+        let url = DatabaseUrl::parse("postgres://u:p@h/db", Path::new("/")).unwrap();
+        let msg = "connecting to h: failed to lookup address information";
+        assert_eq!(scrub(msg, &url), msg);
+        // Where it is written as a password, it is still hidden.
+        assert_eq!(
+            scrub("bad conninfo password=p host=h", &url),
+            "bad conninfo password=*** host=h"
+        );
+        let url = DatabaseUrl::parse("postgres://u:hunter22@h/db", Path::new("/")).unwrap();
+        assert_eq!(
+            scrub("hunter22 rejected; hunter22x unknown", &url),
+            "*** rejected; hunter22x unknown"
+        );
     }
 
     #[test]

@@ -1,12 +1,27 @@
 //! sqlite catalog introspection (OWNER: live helper).
 //!
-//! The file is opened read-only (`SQLITE_OPEN_READONLY`, the `mode=ro` of a
-//! URI; never created, never `immutable`, so the current state is read,
-//! including a WAL's committed content) and read in one deferred
-//! transaction (a consistent snapshot) with a constant number of
-//! statements: the table-valued pragma functions joined with
-//! `sqlite_master` read every table's columns, indexes and foreign keys in
-//! one statement each.
+//! The file is opened read-only (`SQLITE_OPEN_READONLY` and the `mode=ro`
+//! of a URI; never created) so that **nothing is ever created or changed
+//! next to it**, and read in one deferred transaction (a consistent
+//! snapshot) with a constant number of statements: the table-valued pragma
+//! functions joined with `sqlite_master` read every table's columns,
+//! indexes and foreign keys in one statement each.
+//!
+//! A WAL-mode database needs care: even a read-only connection creates the
+//! `-wal` and `-shm` files when they are missing (and, unable to checkpoint,
+//! leaves them behind), and writes its read marks into an existing `-shm`.
+//! So the mode is chosen from the file header and the side files
+//! ([`OpenMode::for_file`]):
+//! - rollback journal: `mode=ro`;
+//! - WAL, with a `-shm` (a writer has it open, or left it): `mode=ro` and
+//!   `readonly_shm=1`: the existing index is mapped read-only (or, with no
+//!   writer alive, the `-wal` is read into private memory), so the WAL's
+//!   committed content is seen and neither file is written;
+//! - WAL, no `-shm`, no (or an empty) `-wal`: nothing is in a WAL, so
+//!   `immutable=1` reads exactly the current state without any lock or side
+//!   file;
+//! - WAL, a `-wal` with content but no `-shm`: reading it would create the
+//!   `-shm`, and the main file alone is stale: not read (an error saying so).
 //!
 //! A rowid table's `INTEGER PRIMARY KEY` has no index entry in SQLite: its
 //! primary key shows only as the columns' `primary_key`. An index part on an
@@ -70,8 +85,14 @@ pub(crate) async fn connect(url: &DatabaseUrl, path: &Path, t: Timeouts) -> Resu
             ))
         }
     }
+    let mode = match OpenMode::for_file(path) {
+        Ok(mode) => mode,
+        Err(why) => return Err(LiveError::new(LiveErrorKind::Unreachable, why, url)),
+    };
+    // sqlx passes a filename to SQLite as a URI (`SQLITE_OPEN_URI`) when it
+    // adds no parameters of its own (no `immutable`, no `vfs`).
     let options = SqliteConnectOptions::new()
-        .filename(path)
+        .filename(mode.uri(path))
         .read_only(true)
         .create_if_missing(false)
         .immutable(false)
@@ -82,6 +103,79 @@ pub(crate) async fn connect(url: &DatabaseUrl, path: &Path, t: Timeouts) -> Resu
         .disable_statement_logging();
     let doing = format!("opening the SQLite database `{}`", path.display());
     bounded(t.connect, &doing, url, SqliteConnection::connect_with(&options)).await
+}
+
+/// How a database file is opened so that nothing next to it changes (see
+/// the module documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OpenMode {
+    /// `mode=ro`: a rollback-journal database.
+    ReadOnly,
+    /// `mode=ro&readonly_shm=1`: a WAL database whose `-shm` exists.
+    ReadOnlySharedMemory,
+    /// `mode=ro&immutable=1`: a WAL database with nothing in a WAL.
+    Immutable,
+}
+
+impl OpenMode {
+    /// The mode for the database at `path` (which exists), or why it cannot
+    /// be read without writing next to it.
+    pub(crate) fn for_file(path: &Path) -> Result<OpenMode, String> {
+        use std::io::Read;
+        // Bytes 18 and 19 of the header: 2 for WAL (1 for a rollback journal).
+        let mut header = [0u8; 20];
+        let wal = std::fs::File::open(path)
+            .and_then(|mut f| f.read_exact(&mut header))
+            .is_ok_and(|()| header.starts_with(b"SQLite format 3\0") && header[19] == 2);
+        if !wal {
+            // Not SQLite at all is SQLite's to say (SQLITE_NOTADB).
+            return Ok(OpenMode::ReadOnly);
+        }
+        let side = |suffix: &str| {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            std::fs::metadata(std::path::PathBuf::from(name)).ok()
+        };
+        if side("-shm").is_some() {
+            return Ok(OpenMode::ReadOnlySharedMemory);
+        }
+        match side("-wal") {
+            Some(wal) if wal.len() > 0 => Err(format!(
+                "the SQLite database `{}` is in WAL mode and its `-wal` file has content but no `-shm` index: \
+                 reading it would create one next to it (opening it once with the application rebuilds the index)",
+                path.display()
+            )),
+            _ => Ok(OpenMode::Immutable),
+        }
+    }
+
+    /// The `file:` URI opening `path` in this mode (the path percent-encoded).
+    fn uri(self, path: &Path) -> String {
+        #[cfg(unix)]
+        let bytes = {
+            use std::os::unix::ffi::OsStrExt;
+            path.as_os_str().as_bytes().to_vec()
+        };
+        #[cfg(not(unix))]
+        let bytes = {
+            let p = path.to_string_lossy().replace('\\', "/");
+            if p.starts_with('/') { p } else { format!("/{p}") }.into_bytes()
+        };
+        let mut encoded = String::with_capacity(bytes.len() + 16);
+        for b in bytes {
+            if b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'.' | b'_' | b'~') {
+                encoded.push(b as char);
+            } else {
+                encoded.push_str(&format!("%{b:02X}"));
+            }
+        }
+        let params = match self {
+            OpenMode::ReadOnly => "mode=ro",
+            OpenMode::ReadOnlySharedMemory => "mode=ro&readonly_shm=1",
+            OpenMode::Immutable => "mode=ro&immutable=1",
+        };
+        format!("file://{encoded}?{params}")
+    }
 }
 
 pub(crate) async fn introspect(url: &DatabaseUrl, t: Timeouts) -> Result<LiveSchema, LiveError> {
@@ -320,29 +414,13 @@ mod tests {
 
     #[test]
     fn a_wal_database_is_read_in_its_current_state() {
-        // Not `immutable`: what a writer committed to the WAL (and not yet to
-        // the main file) is seen, and the main file is not changed.
+        // What a writer committed to the WAL (and not yet to the main file)
+        // is seen, and the main file is not changed.
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("wal.db");
         let url = DatabaseUrl::parse(&format!("sqlite:///{}", path.display()), Path::new("/")).unwrap();
         block_on(async {
-            let rw = SqliteConnectOptions::new()
-                .filename(&path)
-                .create_if_missing(true)
-                .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal);
-            let mut writer = SqliteConnection::connect_with(&rw).await.unwrap();
-            sqlx::raw_sql("CREATE TABLE first (a int)")
-                .execute(&mut writer)
-                .await
-                .unwrap();
-            sqlx::raw_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-                .execute(&mut writer)
-                .await
-                .unwrap();
-            sqlx::raw_sql("CREATE TABLE second (b varchar(5) NOT NULL)")
-                .execute(&mut writer)
-                .await
-                .unwrap();
+            let writer = wal_database(&path).await;
             let main_file = std::fs::read(&path).unwrap();
             let s = introspect(&url, timeouts()).await.unwrap();
             assert_eq!(s.tables.keys().collect::<Vec<_>>(), ["first", "second"]);
@@ -350,6 +428,113 @@ mod tests {
             assert_eq!(std::fs::read(&path).unwrap(), main_file);
             writer.close().await.unwrap();
         });
+    }
+
+    /// The names of the files in `dir`, sorted.
+    fn files_in(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// A WAL database at `path` with tables `first` (checkpointed) and
+    /// `second` (only in the WAL while the returned writer is open).
+    async fn wal_database(path: &Path) -> SqliteConnection {
+        let rw = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal);
+        let mut writer = SqliteConnection::connect_with(&rw).await.unwrap();
+        for sql in [
+            "PRAGMA wal_autocheckpoint = 0",
+            "CREATE TABLE first (a int)",
+            "PRAGMA wal_checkpoint(TRUNCATE)",
+            "CREATE TABLE second (b varchar(5) NOT NULL)",
+        ] {
+            sqlx::raw_sql(sql).execute(&mut writer).await.unwrap();
+        }
+        writer
+    }
+
+    #[test]
+    fn the_open_mode_follows_the_header_and_the_side_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("wal.db");
+        block_on(async {
+            let writer = wal_database(&path).await;
+            assert_eq!(OpenMode::for_file(&path), Ok(OpenMode::ReadOnlySharedMemory));
+            // A copy of the database and its WAL without the index.
+            let copy = dir.path().join("copy");
+            std::fs::create_dir(&copy).unwrap();
+            std::fs::copy(&path, copy.join("wal.db")).unwrap();
+            std::fs::copy(dir.path().join("wal.db-wal"), copy.join("wal.db-wal")).unwrap();
+            let err = OpenMode::for_file(&copy.join("wal.db")).unwrap_err();
+            assert!(err.contains("no `-shm`"), "{err}");
+            let url =
+                DatabaseUrl::parse(&format!("sqlite:///{}", copy.join("wal.db").display()), Path::new("/")).unwrap();
+            let before = files_in(&copy);
+            let err = introspect(&url, timeouts()).await.unwrap_err();
+            assert_eq!(err.kind, LiveErrorKind::Unreachable, "{err}");
+            assert_eq!(files_in(&copy), before, "nothing created");
+            writer.close().await.unwrap();
+        });
+        // The last connection closed: checkpointed, no side file left.
+        assert_eq!(files_in(dir.path()), ["copy", "wal.db"]);
+        assert_eq!(OpenMode::for_file(&path), Ok(OpenMode::Immutable));
+        let plain = dir.path().join("plain.db");
+        std::fs::write(&plain, b"not a database").unwrap();
+        assert_eq!(OpenMode::for_file(&plain), Ok(OpenMode::ReadOnly));
+    }
+
+    #[test]
+    fn a_wal_database_without_side_files_is_read_without_creating_any() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("wal.db");
+        block_on(async { wal_database(&path).await.close().await.unwrap() });
+        assert_eq!(files_in(dir.path()), ["wal.db"]);
+        let before = std::fs::read(&path).unwrap();
+        let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+        let url = DatabaseUrl::parse(&format!("sqlite:///{}", path.display()), Path::new("/")).unwrap();
+        let s = block_on(introspect(&url, timeouts())).unwrap();
+        assert_eq!(s.tables.keys().collect::<Vec<_>>(), ["first", "second"]);
+        assert_eq!(files_in(dir.path()), ["wal.db"], "no -wal or -shm created");
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+        assert_eq!(std::fs::metadata(&path).unwrap().modified().unwrap(), modified);
+    }
+
+    #[test]
+    fn the_uri_encodes_the_path() {
+        let uri = OpenMode::ReadOnlySharedMemory.uri(Path::new("/tmp/a b?c#d%e.db"));
+        assert_eq!(uri, "file:///tmp/a%20b%3Fc%23d%25e.db?mode=ro&readonly_shm=1");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("odd name?#%.db");
+        block_on(async {
+            let rw = SqliteConnectOptions::new().filename(&path).create_if_missing(true);
+            let mut conn = SqliteConnection::connect_with(&rw).await.unwrap();
+            sqlx::raw_sql("CREATE TABLE t (a int)")
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            conn.close().await.unwrap();
+        });
+        let url = DatabaseUrl::parse(
+            &format!(
+                "sqlite:///{}",
+                path.display()
+                    .to_string()
+                    .replace('%', "%25")
+                    .replace('?', "%3F")
+                    .replace('#', "%23")
+            ),
+            Path::new("/"),
+        )
+        .unwrap();
+        assert_eq!(url.sqlite_path(), Some(path.as_path()));
+        let s = block_on(introspect(&url, timeouts())).unwrap();
+        assert_eq!(s.tables.keys().collect::<Vec<_>>(), ["t"]);
     }
 
     #[test]
