@@ -130,7 +130,7 @@ pub fn fix(w: &Walker<'_>, with_stmt: Node<'_>, header: Option<String>) -> Optio
         range: line_start..with_stmt.end_byte(),
         content: out,
     }];
-    edits.extend(fixes::ensure_import(w, "asgiref.sync", "sync_to_async"));
+    edits.extend(fixes::ensure_import(w, "asgiref.sync", "sync_to_async").ok()?);
     Some(Fix {
         applicability: Applicability::Unsafe,
         message: format!(
@@ -484,7 +484,7 @@ pub fn decorator_fix(w: &Walker<'_>, def: Node<'_>, decorator: Node<'_>) -> Opti
             content: out,
         },
     ];
-    edits.extend(fixes::ensure_import(w, "asgiref.sync", "sync_to_async"));
+    edits.extend(fixes::ensure_import(w, "asgiref.sync", "sync_to_async").ok()?);
     Some(Fix {
         applicability: Applicability::Unsafe,
         message: format!("Run the body in a worker thread inside `with {atomic}:`"),
