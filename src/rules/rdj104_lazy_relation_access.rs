@@ -58,12 +58,16 @@ fn select_related_fix<'a>(w: &Walker<'a>, node: Node<'a>, attr: &str, loaded: &L
         return None;
     }
     let lookup = format!("{path}{attr}");
-    if let Some(last_arg) = existing_select_related(w, *at) {
+    if let Some(args) = existing_select_related(w, *at) {
         // One call that names every relation, not a second `.select_related()`.
+        let last = args.last()?;
+        let mut lookups: Vec<String> = args.iter().filter_map(|a| syntax::string_value(*a, w.src)).collect();
+        lookups.push(lookup.clone());
+        let call = lookups.iter().map(|l| format!("\"{l}\"")).collect::<Vec<_>>().join(", ");
         return Some(Fix {
             applicability: Applicability::Safe,
-            message: format!("Load it with the query: add `\"{lookup}\"` to its `select_related()`"),
-            edits: vec![Edit { range: last_arg.end_byte()..last_arg.end_byte(), content: format!(", \"{lookup}\"") }],
+            message: format!("Load it with the query: `.select_related({call})`"),
+            edits: vec![Edit { range: last.end_byte()..last.end_byte(), content: format!(", \"{lookup}\"") }],
         });
     }
     Some(Fix {
@@ -73,13 +77,13 @@ fn select_related_fix<'a>(w: &Walker<'a>, node: Node<'a>, attr: &str, loaded: &L
     })
 }
 
-/// The last argument of a `select_related("a", …)` call (plain string
-/// lookups only) in the method chain that ends at byte `end`:
+/// The arguments of a `select_related("a", …)` call (plain string lookups
+/// only) in the method chain that ends at byte `end`:
 /// `.select_related("a").order_by("id")` ends there, and a lookup added to
 /// that call loads the same rows. `None` when the chain has no such call, or
 /// when the last `select_related` in it takes anything else (`None` clears
 /// the list, `*names` is unknown): a new call at the end is then needed.
-fn existing_select_related<'a>(w: &Walker<'a>, end: usize) -> Option<Node<'a>> {
+fn existing_select_related<'a>(w: &Walker<'a>, end: usize) -> Option<Vec<Node<'a>>> {
     let leaf = w.root.descendant_for_byte_range(end.checked_sub(1)?, end)?;
     let mut call = std::iter::successors(Some(leaf), |n| n.parent())
         .take_while(|n| n.end_byte() == end)
@@ -95,7 +99,7 @@ fn existing_select_related<'a>(w: &Walker<'a>, end: usize) -> Option<Node<'a>> {
                 .filter(|a| a.kind() != "comment")
                 .collect();
             let lookups = !args.is_empty() && args.iter().all(|a| syntax::string_value(*a, w.src).is_some());
-            return if lookups { args.last().copied() } else { None };
+            return lookups.then_some(args);
         }
         call = field(func, "object").filter(|o| o.kind() == "call")?;
     }
