@@ -672,11 +672,13 @@ mod add_import_tests {
     }
 
     /// Adds `sync_to_async` and checks what every fix must keep: the result
-    /// parses, and each comment still ends a line that starts with the code
-    /// it followed (a name may join that code, the comment never moves).
+    /// parses, each comment still ends a line that starts with the code it
+    /// followed (a name may join that code, the comment never moves), and a
+    /// second fix finds the import there.
     fn fixed(src: &str) -> String {
         let out = with_import(src, "asgiref.sync", "sync_to_async");
         assert_eq!(crate::fix::syntax_errors(&out), 0, "{out}");
+        assert_eq!(with_import(&out, "asgiref.sync", "sync_to_async"), out, "added twice");
         for line in src.lines() {
             let Some(hash) = line.find('#') else { continue };
             let (code, comment) = (line[..hash].trim_end(), &line[hash..]);
