@@ -559,3 +559,97 @@ fn a_panic_in_an_analysis_is_logged_and_the_server_goes_on() {
     lsp.shutdown();
     assert_eq!(lsp.exit_code(Duration::from_secs(5)), Some(0));
 }
+
+/// The byte offset of an LSP position (UTF-16 columns) in `text`.
+fn offset_of(text: &str, position: &Value) -> usize {
+    let (line, character) = (
+        position["line"].as_u64().unwrap(),
+        position["character"].as_u64().unwrap(),
+    );
+    let mut start = 0;
+    for _ in 0..line {
+        start += text[start..].find('\n').map_or(text.len() - start, |i| i + 1);
+    }
+    let mut units = 0;
+    for (i, c) in text[start..].char_indices() {
+        if units >= character || c == '\n' || c == '\r' {
+            return start + i;
+        }
+        units += c.len_utf16() as u64;
+    }
+    text.len()
+}
+
+/// Applies a `TextEdit[]` as a client does (ranges refer to the original text).
+fn apply_text_edits(text: &str, edits: &[Value]) -> String {
+    let mut edits: Vec<(usize, usize, &str)> = edits
+        .iter()
+        .map(|e| {
+            let start = offset_of(text, &e["range"]["start"]);
+            (
+                start,
+                offset_of(text, &e["range"]["end"]),
+                e["newText"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    edits.sort_by_key(|(start, end, _)| std::cmp::Reverse((*start, *end)));
+    let mut out = text.to_owned();
+    for (start, end, new_text) in edits {
+        out.replace_range(start..end, new_text);
+    }
+    out
+}
+
+/// A quick fix that adds an import gives, through the server, the same text
+/// as `check --fix` on the same file: the import where isort puts it, the
+/// `# noqa` comments on the lines they were on (issue 11 item 3).
+#[test]
+fn a_quick_fix_that_adds_an_import_equals_check_fix() {
+    let view = "import django  # noqa: F401\n\ndjango.setup()\n\nfrom app.services import order_total  # noqa: E402\n\n\nasync def total(pk):\n    return order_total(pk)\n";
+    let services =
+        "from app.models import Product\n\n\ndef order_total(pk):\n    return Product.objects.get(pk=pk).name\n";
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::create_dir(root.join("app")).unwrap();
+    std::fs::write(root.join("pyproject.toml"), "[project]\nname = 'x'\n").unwrap();
+    std::fs::write(root.join("app/__init__.py"), "").unwrap();
+    std::fs::write(root.join("app/models.py"), MODELS).unwrap();
+    std::fs::write(root.join("app/services.py"), services).unwrap();
+    std::fs::write(root.join("app/view.py"), view).unwrap();
+
+    let mut lsp = Lsp::start(&root);
+    initialize(&mut lsp, &root, json!(["utf-16"]));
+    let uri = uri_of(&root.join("app/view.py"));
+    lsp.open(&uri, view);
+    let diags = lsp.diagnostics_until(&uri, |d| !d.is_empty());
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0]["code"], "RDJ107");
+    let actions = lsp.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": diags[0]["range"], "context": {"diagnostics": [diags[0]], "only": ["quickfix"]}}),
+    );
+    let quick_fix = actions["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"].as_str().is_some_and(|t| t.contains("sync_to_async")))
+        .unwrap_or_else(|| panic!("no sync_to_async quick fix: {actions}"))
+        .clone();
+    let edits = quick_fix["edit"]["changes"][&uri].as_array().unwrap().clone();
+    let from_server = apply_text_edits(view, &edits);
+    lsp.shutdown();
+
+    let out = common::bin()
+        .current_dir(&root)
+        .args(["check", ".", "--fix", "--unsafe-fixes"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let from_check = std::fs::read_to_string(root.join("app/view.py")).unwrap();
+    assert_eq!(from_server, from_check);
+    assert_eq!(
+        from_check,
+        "import django  # noqa: F401\nfrom asgiref.sync import sync_to_async\n\ndjango.setup()\n\nfrom app.services import order_total  # noqa: E402\n\n\nasync def total(pk):\n    return await sync_to_async(order_total)(pk)\n"
+    );
+}

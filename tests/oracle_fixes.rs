@@ -35,10 +35,11 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 /// The number of fixable cases the landed fixes reached at the last run
-/// (260 at 3975652, all passing). It may only go up: a fix that stops being
+/// (268 with the cases of added imports and extended select_related calls,
+/// all passing). It may only go up: a fix that stops being
 /// offered (or a case that stops being fixable) fails this test instead of
 /// silently leaving the proof.
-const MIN_FIXABLE: usize = 264;
+const MIN_FIXABLE: usize = 268;
 
 /// Per case, inside the harness (a rewrite that deadlocks is reported, not waited for).
 const CASE_TIMEOUT_SECS: &str = "60";

@@ -247,7 +247,9 @@ fn sample_output_is_the_real_output() {
         .step_by(2)
         .find_map(|block| block.strip_prefix('\n').filter(|b| b.contains("\n...\n")))
         .expect("a plain ``` block with the sample output in Set-up");
-    let (head, tail) = sample.split_once("\n...\n").expect("the sample elides the middle with `...`");
+    let (head, tail) = sample
+        .split_once("\n...\n")
+        .expect("the sample elides the middle with `...`");
     let out = common::bin()
         .args(["check", "fixtures/shop", "--no-cache"])
         .current_dir(common::repo())

@@ -330,3 +330,26 @@ fn rdj000_unreadable_source() {
 
     insta::assert_snapshot!("RDJ000", output);
 }
+
+/// The fixed text of every rule's fixes over the fixture workspace: the
+/// unified diff of `check tests/rules --select CODE --diff --unsafe-fixes`
+/// (all passes, nothing written), as an insta snapshot `rules__CODE_fixes`.
+#[test]
+fn fixed_text_of_every_rule() {
+    let root = repo();
+    for (code, _) in RULES {
+        let out = Command::new(env!("CARGO_BIN_EXE_reflex-django-lsp"))
+            .current_dir(&root)
+            .args(["check", FIXTURES, "--select", code, "--diff", "--unsafe-fixes"])
+            .output()
+            .expect("run reflex-django-lsp");
+        let diff = String::from_utf8(out.stdout).expect("UTF-8 output").replace('\\', "/");
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "check --diff --select {code} failed ({}):\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        insta::assert_snapshot!(format!("{code}_fixes"), diff);
+    }
+}

@@ -64,10 +64,10 @@ pub fn fix(w: &Walker<'_>, with_stmt: Node<'_>, header: Option<String>) -> Optio
     // Rewrites inside the block, relative to its text.
     let mut inner: Vec<(usize, usize, String)> = Vec::new();
     if let Some(h) = header {
-        let body = field(with_stmt, "body")?;
         // Keep everything from the `:` on; replace `async with … ` before it.
-        let colon = src[..body.start_byte()].rfind(':')?;
-        inner.push((with_stmt.start_byte(), colon, h));
+        // (The `:` token: a comment after it may hold another `:`.)
+        let colon = syntax::children(with_stmt).into_iter().find(|c| c.kind() == ":")?;
+        inner.push((with_stmt.start_byte(), colon.start_byte(), h));
     }
     if !convertible(with_stmt, src, &mut inner, true) {
         return None;
@@ -130,7 +130,7 @@ pub fn fix(w: &Walker<'_>, with_stmt: Node<'_>, header: Option<String>) -> Optio
         range: line_start..with_stmt.end_byte(),
         content: out,
     }];
-    edits.extend(fixes::ensure_import(w, "asgiref.sync", "sync_to_async"));
+    edits.extend(fixes::ensure_import(w, "asgiref.sync", "sync_to_async").ok()?);
     Some(Fix {
         applicability: Applicability::Unsafe,
         message: format!(
@@ -484,7 +484,7 @@ pub fn decorator_fix(w: &Walker<'_>, def: Node<'_>, decorator: Node<'_>) -> Opti
             content: out,
         },
     ];
-    edits.extend(fixes::ensure_import(w, "asgiref.sync", "sync_to_async"));
+    edits.extend(fixes::ensure_import(w, "asgiref.sync", "sync_to_async").ok()?);
     Some(Fix {
         applicability: Applicability::Unsafe,
         message: format!("Run the body in a worker thread inside `with {atomic}:`"),

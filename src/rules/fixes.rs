@@ -5,7 +5,8 @@ use tree_sitter::Node;
 
 use crate::checker::walker::Walker;
 use crate::diagnostic::{Applicability, Edit, Fix};
-use crate::syntax::{self, field, named_children};
+use crate::rules::import_fix;
+use crate::syntax::field;
 
 /// Does an expression at `node` need parentheses once prefixed with `await`?
 /// (`(await qs.afirst()).name`, `(await qs.aget())[0]`, `(await f())()`.)
@@ -82,63 +83,16 @@ pub fn await_twin(
 }
 
 /// The edit that makes `name` importable from `module` at module level, or
-/// nothing if it already is. Appends to an existing `from module import …`,
-/// else adds a line after the module's last top-level import.
-pub fn ensure_import(w: &Walker<'_>, module: &str, name: &str) -> Option<Edit> {
-    let summary = w.index.file(w.file).summary();
-    let present = summary.imports.iter().any(|b| {
-        b.scope.is_none()
-            && b.local == name
-            && matches!(&b.target, crate::index::summary::ImportTarget::Member { module: m, name: n } if m == module && n == name)
-    });
-    if present {
-        return None;
-    }
-    let root = w.root;
-    let mut last_import: Option<Node<'_>> = None;
-    for stmt in named_children(root) {
-        match stmt.kind() {
-            "import_from_statement" => {
-                let same_module = field(stmt, "module_name")
-                    .is_some_and(|m| syntax::text(m, w.src).split_whitespace().collect::<String>() == module);
-                let wildcard = syntax::children(stmt).iter().any(|c| c.kind() == "wildcard_import");
-                if same_module && !wildcard {
-                    let mut cursor = stmt.walk();
-                    let last = stmt.children_by_field_name("name", &mut cursor).last()?;
-                    return Some(Edit {
-                        range: last.end_byte()..last.end_byte(),
-                        content: format!(", {name}"),
-                    });
-                }
-                last_import = Some(stmt);
-            }
-            "import_statement" | "future_import_statement" => last_import = Some(stmt),
-            "expression_statement" if last_import.is_none() => {}
-            _ => {}
-        }
-    }
-    let line = format!("from {module} import {name}");
-    match last_import {
-        Some(stmt) => Some(Edit {
-            range: stmt.end_byte()..stmt.end_byte(),
-            content: format!("\n{line}"),
-        }),
-        None => {
-            // After a module docstring, if any; else at the top.
-            let first = named_children(root).into_iter().find(|n| n.kind() != "comment");
-            let docstring = first.filter(|n| {
-                n.kind() == "expression_statement" && n.named_child(0).is_some_and(|s| s.kind() == "string")
-            });
-            match docstring {
-                Some(d) => Some(Edit {
-                    range: d.end_byte()..d.end_byte(),
-                    content: format!("\n{line}"),
-                }),
-                None => Some(Edit {
-                    range: 0..0,
-                    content: format!("{line}\n"),
-                }),
-            }
-        }
-    }
+/// nothing if it already is; `Err` when `name` is bound to something else
+/// (the fix is then not offered). See [`import_fix::add_import`] for where
+/// the import goes; a module is first-party when the workspace has it.
+pub fn ensure_import(w: &Walker<'_>, module: &str, name: &str) -> Result<Option<Edit>, import_fix::NameTaken> {
+    let first_party = |top: &str| {
+        w.index.module(top).is_some()
+            || w.index
+                .files
+                .iter()
+                .any(|f| f.modules.iter().any(|m| m.split('.').next() == Some(top)))
+    };
+    import_fix::add_import(w.root, w.src, module, name, &first_party)
 }

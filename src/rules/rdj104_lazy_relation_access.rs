@@ -5,7 +5,7 @@ use crate::checker::walker::Walker;
 use crate::index::FieldInfo;
 use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::rules::Rule;
-use crate::syntax::field;
+use crate::syntax::{self, field, named_children};
 
 declare_rule! {
     /// ## What it does
@@ -58,11 +58,51 @@ fn select_related_fix<'a>(w: &Walker<'a>, node: Node<'a>, attr: &str, loaded: &L
         return None;
     }
     let lookup = format!("{path}{attr}");
+    if let Some(args) = existing_select_related(w, *at) {
+        // One call that names every relation, not a second `.select_related()`.
+        let last = args.last()?;
+        let mut lookups: Vec<String> = args.iter().filter_map(|a| syntax::string_value(*a, w.src)).collect();
+        lookups.push(lookup.clone());
+        let call = lookups.iter().map(|l| format!("\"{l}\"")).collect::<Vec<_>>().join(", ");
+        return Some(Fix {
+            applicability: Applicability::Safe,
+            message: format!("Load it with the query: `.select_related({call})`"),
+            edits: vec![Edit { range: last.end_byte()..last.end_byte(), content: format!(", \"{lookup}\"") }],
+        });
+    }
     Some(Fix {
         applicability: Applicability::Safe,
         message: format!("Load it with the query: `.select_related(\"{lookup}\")`"),
         edits: vec![Edit { range: *at..*at, content: format!(".select_related(\"{lookup}\")") }],
     })
+}
+
+/// The arguments of a `select_related("a", …)` call (plain string lookups
+/// only) in the method chain that ends at byte `end`:
+/// `.select_related("a").order_by("id")` ends there, and a lookup added to
+/// that call loads the same rows. `None` when the chain has no such call, or
+/// when the last `select_related` in it takes anything else (`None` clears
+/// the list, `*names` is unknown): a new call at the end is then needed.
+fn existing_select_related<'a>(w: &Walker<'a>, end: usize) -> Option<Vec<Node<'a>>> {
+    let leaf = w.root.descendant_for_byte_range(end.checked_sub(1)?, end)?;
+    let mut call = std::iter::successors(Some(leaf), |n| n.parent())
+        .take_while(|n| n.end_byte() == end)
+        .filter(|n| n.kind() == "call")
+        .last()?;
+    loop {
+        let func = field(call, "function").filter(|f| f.kind() == "attribute")?;
+        if field(func, "attribute").is_some_and(|m| w.text(m) == "select_related") {
+            let args: Vec<Node<'a>> = field(call, "arguments")
+                .map(named_children)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|a| a.kind() != "comment")
+                .collect();
+            let lookups = !args.is_empty() && args.iter().all(|a| syntax::string_value(*a, w.src).is_some());
+            return lookups.then_some(args);
+        }
+        call = field(func, "object").filter(|o| o.kind() == "call")?;
+    }
 }
 
 /// `obj.fk.pk` / `obj.fk.id` → `obj.fk_id`: the id is on the instance already

@@ -189,7 +189,7 @@ fn function_twin_fix<'a>(w: &Walker<'a>, call: Node<'a>, func: Node<'a>, q: &str
             });
             let (module, _) = module?;
             edits.push(Edit { range: func.byte_range(), content: twin.clone() });
-            edits.extend(fixes::ensure_import(w, &module, &twin));
+            edits.extend(fixes::ensure_import(w, &module, &twin).ok()?);
         }
         "attribute" => {
             let name = field(func, "attribute")?;

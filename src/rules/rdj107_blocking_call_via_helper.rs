@@ -58,7 +58,7 @@ fn wrap_fix<'a>(w: &Walker<'a>, call: Node<'a>) -> Option<Fix> {
     let func = field(call, "function")?;
     let mut edits = fixes::await_edits(call);
     edits.push(Edit { range: func.byte_range(), content: format!("sync_to_async({})", w.text(func)) });
-    edits.extend(fixes::ensure_import(w, "asgiref.sync", "sync_to_async"));
+    edits.extend(fixes::ensure_import(w, "asgiref.sync", "sync_to_async").ok()?);
     Some(Fix {
         applicability: Applicability::Unsafe,
         message: format!("Run it in a worker thread: `await sync_to_async({})(...)`", w.snippet(func)),
