@@ -78,7 +78,14 @@ pub fn check_file(index: &WorkspaceIndex, file: FileId, options: &AnalysisOption
     if !can_have_findings(index, file) {
         return Vec::new();
     }
-    let Some(tree) = entry.tree() else { return Vec::new() };
+    let Some(tree) = entry.tree() else {
+        return match entry.unparsable() {
+            Some(why) if options.rules.contains(Rule::RDJ000) => {
+                vec![Finding::new(Rule::RDJ000, format!("cannot parse source: {why}"), 0..0)]
+            }
+            _ => Vec::new(),
+        };
+    };
     let src: &str = &entry.text;
     let root = tree.root_node();
     let shared = Shared::default();
@@ -509,6 +516,8 @@ fn summarize_body<'a>(
     };
     let mut sub = Walker {
         env: outer_env.unwrap_or_default(),
+        // The sub-walk runs on top of the caller's stack.
+        nesting: w.nesting,
         ..Walker::new(
             w.index,
             file,
@@ -583,6 +592,9 @@ pub fn return_type(w: &Walker<'_>, f: FuncRef) -> Ty {
             Some(def.start_byte()),
             f.class.map(|index| ClassRef { file: f.file, index }),
         );
+        // The sub-walk runs on top of the caller's stack (return types of
+        // functions returning each other's results nest).
+        sub.nesting = w.nesting;
         bind_parameters(&mut sub, def);
         sub.walk_block(field(def, "body")?);
         sub.returns.map(|t| match t {

@@ -91,7 +91,26 @@ pub struct Walker<'a> {
     pub returns: Option<Ty>,
     /// The Django version fixes may target.
     pub django_version: (u32, u32),
+    /// How deep the walk is in nested statements, expressions and the
+    /// helpers it follows (sub-walkers start from their caller's depth).
+    pub nesting: u32,
+    /// The types of the compound expressions evaluated so far (by node id).
+    /// Rules ask again about nodes the walk has just evaluated (`eval_quiet`);
+    /// answering from here keeps every question linear: re-evaluating would
+    /// double the work at each level of `f(f(f(...)))`.
+    pub(crate) evaluated: FxHashMap<usize, Ty>,
 }
+
+/// How many expression types one walker remembers (see `Walker::evaluated`).
+const MAX_REMEMBERED: usize = 1 << 18;
+
+/// How deeply nested code the walker evaluates. Deeper code (a 100,000-deep
+/// parenthesis or method chain) is not walked: its value is `Unknown` and
+/// nothing in it is reported, so the walker's recursion never grows with
+/// the input. Real code stays far below (Python's own parser gives up at
+/// 200 nested brackets); the bound keeps the stack use within a 2 MiB
+/// thread stack even in an unoptimized build.
+pub const MAX_NESTING: u32 = 100;
 
 impl<'a> Walker<'a> {
     /// A walker for one body of `file`, with an empty environment.
@@ -128,7 +147,21 @@ impl<'a> Walker<'a> {
             user_assigned: false,
             returns: None,
             django_version: (5, 2),
+            nesting: 0,
+            evaluated: FxHashMap::default(),
         }
+    }
+
+    /// Runs `f` one level deeper, or returns `fallback` when the walk is
+    /// [`MAX_NESTING`] deep already.
+    fn nested<T>(&mut self, fallback: T, f: impl FnOnce(&mut Self) -> T) -> T {
+        if self.nesting >= MAX_NESTING {
+            return fallback;
+        }
+        self.nesting += 1;
+        let result = f(self);
+        self.nesting -= 1;
+        result
     }
 
     pub fn text(&self, node: Node<'_>) -> &'a str {
@@ -255,9 +288,11 @@ impl<'a> Walker<'a> {
     // ----- statements -------------------------------------------------------
 
     pub fn walk_block(&mut self, block: Node<'a>) {
-        for stmt in named_children(block) {
-            self.walk_stmt(stmt);
-        }
+        self.nested((), |w| {
+            for stmt in named_children(block) {
+                w.walk_stmt(stmt);
+            }
+        })
     }
 
     fn walk_stmt(&mut self, stmt: Node<'a>) {
@@ -580,6 +615,10 @@ impl<'a> Walker<'a> {
     }
 
     fn walk_assignment(&mut self, assign: Node<'a>) {
+        self.nested((), |w| w.walk_assignment_here(assign))
+    }
+
+    fn walk_assignment_here(&mut self, assign: Node<'a>) {
         let ty = match field(assign, "right") {
             Some(r) if r.kind() == "assignment" => {
                 // Chained `a = b = value`.
@@ -618,6 +657,10 @@ impl<'a> Walker<'a> {
 
     /// The loads a store performs: `obj.attr = …` reads `obj`, `d[k] = …` reads `d` and `k`.
     fn eval_store_target(&mut self, target: Node<'a>) {
+        self.nested((), |w| w.eval_store_target_here(target))
+    }
+
+    fn eval_store_target_here(&mut self, target: Node<'a>) {
         match target.kind() {
             "attribute" => {
                 if let Some(o) = field(target, "object") {
@@ -669,6 +712,10 @@ impl<'a> Walker<'a> {
     }
 
     pub fn bind_target(&mut self, target: Node<'a>, ty: Ty) {
+        self.nested((), |w| w.bind_target_here(target, ty))
+    }
+
+    fn bind_target_here(&mut self, target: Node<'a>, ty: Ty) {
         match target.kind() {
             "identifier" => {
                 self.env.insert(self.text(target).to_owned(), ty);
@@ -708,6 +755,10 @@ impl<'a> Walker<'a> {
     /// `qs` may become `await qs.aexists()` (not so for the left operand of
     /// `x = qs or default`, whose value is the QuerySet itself).
     fn eval_truth(&mut self, node: Node<'a>, only_truth: bool) -> Ty {
+        self.nested(Ty::Unknown, |w| w.eval_truth_here(node, only_truth))
+    }
+
+    fn eval_truth_here(&mut self, node: Node<'a>, only_truth: bool) -> Ty {
         let node = syntax::unparen(node);
         match node.kind() {
             "boolean_operator" => {
@@ -751,7 +802,24 @@ impl<'a> Walker<'a> {
         ty
     }
 
+    /// The type of an expression, calling the rule checks inside it.
     pub fn eval(&mut self, node: Node<'a>) -> Ty {
+        // Only a walk that reports nothing may reuse an earlier answer: a
+        // reporting walk must visit the nodes to report them.
+        let compound = node.named_child_count() > 0;
+        if compound && self.exec == Exec::Deferred {
+            if let Some(ty) = self.evaluated.get(&node.id()) {
+                return ty.clone();
+            }
+        }
+        let ty = self.nested(Ty::Unknown, |w| w.eval_here(node).bounded());
+        if compound && self.evaluated.len() < MAX_REMEMBERED {
+            self.evaluated.insert(node.id(), ty.clone());
+        }
+        ty
+    }
+
+    fn eval_here(&mut self, node: Node<'a>) -> Ty {
         match node.kind() {
             "parenthesized_expression" => node.named_child(0).map(|n| self.eval(n)).unwrap_or(Ty::Unknown),
             "identifier" => self.lookup(self.text(node)),
