@@ -91,13 +91,12 @@ pub fn check_file(index: &WorkspaceIndex, file: FileId, options: &AnalysisOption
     let shared = Shared::default();
 
     let module_env = module_bindings(index, file, src, root, options, &shared);
-    let mut roots = Vec::new();
-    collect_roots(index, file, src, root, None, &mut roots);
+    let roots = collect_roots(index, file, src, root);
     // The roots of one top-level definition (a class's handlers, a function
     // and the functions inside it) are walked together, sharing what they
     // learn about helpers; different definitions are independent, so a large
     // module's are walked in parallel with the same results as in sequence.
-    let groups: Vec<&[Root<'_>]> = roots.chunk_by(|a, b| top_level_of(a.0) == top_level_of(b.0)).collect();
+    let groups: Vec<&[Root<'_>]> = roots.chunk_by(|a, b| a.3 == b.3).collect();
     let (helpers, returns) = (shared.helper_cache.into_inner(), shared.return_cache.into_inner());
     let walk_group = |group: &[Root<'_>]| -> Vec<Finding> {
         let shared = Shared {
@@ -105,7 +104,7 @@ pub fn check_file(index: &WorkspaceIndex, file: FileId, options: &AnalysisOption
             return_cache: returns.clone().into(),
         };
         let mut findings = Vec::new();
-        for &(def, exec, class) in group {
+        for &(def, exec, class, _) in group {
             let mut w = new_walker(index, file, src, root, exec, options, &shared, &module_env, def, class);
             if exec == Exec::Async {
                 rules::rdj201_sync_atomic_in_async::check_decorators(&mut w, def);
@@ -217,68 +216,60 @@ fn module_bindings(
     w.env
 }
 
-/// Every function body that runs on the event loop: async defs anywhere,
-/// and sync event handlers of Reflex states.
-/// A function analysed on its own: its node, how it runs, its class.
-type Root<'a> = (Node<'a>, Exec, Option<ClassRef>);
+/// A function analysed on its own: its node, how it runs, its class, and
+/// the start of the module-level statement it is in.
+type Root<'a> = (Node<'a>, Exec, Option<ClassRef>, usize);
 
 /// From this many roots on, a file's definitions are walked in parallel.
 const PARALLEL_ROOTS: usize = 16;
 
-/// The module-level statement a node is in (its start byte).
-fn top_level_of(node: Node<'_>) -> usize {
-    let mut n = node;
-    while let Some(parent) = n.parent() {
-        if parent.kind() == "module" {
-            break;
-        }
-        n = parent;
-    }
-    n.start_byte()
-}
-
-fn collect_roots<'a>(
-    index: &WorkspaceIndex,
-    file: FileId,
-    src: &str,
-    node: Node<'a>,
-    class: Option<ClassRef>,
-    out: &mut Vec<Root<'a>>,
-) {
-    for child in named_children(node) {
+/// Every function body that runs on the event loop: async defs anywhere,
+/// and sync event handlers of Reflex states, in source order. A loop over
+/// an explicit stack: definitions may nest as deeply as a file indents.
+fn collect_roots<'a>(index: &WorkspaceIndex, file: FileId, src: &str, module: Node<'a>) -> Vec<Root<'a>> {
+    let mut out = Vec::new();
+    // (statement, its class, its module-level statement, directly in the module)
+    let mut stack: Vec<(Node<'a>, Option<ClassRef>, usize, bool)> = named_children(module)
+        .into_iter()
+        .rev()
+        .map(|c| (c, None, c.start_byte(), true))
+        .collect();
+    let push_children = |stack: &mut Vec<_>, node: Node<'a>, class: Option<ClassRef>, top: usize| {
+        stack.extend(named_children(node).into_iter().rev().map(|c| (c, class, top, false)));
+    };
+    while let Some((child, class, top, at_module)) = stack.pop() {
         let def = syntax::definition_of(child);
         match def.kind() {
             "function_definition" => {
                 if syntax::is_async(def) {
-                    out.push((def, Exec::Async, class));
+                    out.push((def, Exec::Async, class, top));
                 } else if let Some(c) = class {
                     if matches!(index.class_kind(c), ClassKind::State { .. }) && is_event_handler(src, def) {
-                        out.push((def, Exec::SyncHandler, class));
+                        out.push((def, Exec::SyncHandler, class, top));
                     }
                 }
                 if let Some(body) = field(def, "body") {
-                    collect_roots(index, file, src, body, None, out);
+                    push_children(&mut stack, body, None, top);
                 }
             }
             "class_definition" => {
                 // Only module-level classes are in the index.
-                let cref = if node.kind() == "module" {
+                let cref = if at_module {
                     index.class_at(file, def.start_byte())
                 } else {
                     None
                 };
                 if let Some(body) = field(def, "body") {
-                    collect_roots(index, file, src, body, cref, out);
+                    push_children(&mut stack, body, cref, top);
                 }
             }
             // Definitions sit in statement blocks, never in expressions (most
             // of a tree); `ERROR` nodes may hold them in broken code.
-            kind if syntax::holds_statements(kind) || kind == "ERROR" => {
-                collect_roots(index, file, src, child, class, out)
-            }
+            kind if syntax::holds_statements(kind) || kind == "ERROR" => push_children(&mut stack, child, class, top),
             _ => {}
         }
     }
+    out
 }
 
 /// A public method of a state that Reflex may call as an event handler

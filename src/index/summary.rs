@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use tree_sitter::{Node, Query, QueryCursor, StreamingIterator, Tree};
+use tree_sitter::{Node, Tree};
 
 use crate::syntax::{self, dotted, field, named_children, text};
 
@@ -304,27 +304,23 @@ pub fn summarize(tree: &Tree, src: &str, package: &str) -> ModuleSummary {
 }
 
 fn collect_imports(root: Node<'_>, src: &str, package: &str) -> Vec<ImportBinding> {
-    static QUERY: std::sync::LazyLock<Query> = std::sync::LazyLock::new(|| {
-        Query::new(&syntax::language(), include_str!("../../queries/imports.scm"))
-            .expect("queries/imports.scm is valid")
-    });
+    let statements = named_children(root);
     let mut out = Vec::new();
     // Module-level imports (the ones start-up rules and most resolution
-    // need): the query, kept to the module's own statements.
-    {
-        let query: &Query = &QUERY;
-        let mut cursor = QueryCursor::new();
-        cursor.set_max_start_depth(Some(1));
-        let mut matches = cursor.matches(query, root, src.as_bytes());
-        while let Some(m) = matches.next() {
-            for cap in m.captures {
-                import_bindings(cap.node, src, package, &mut out);
-            }
+    // need): the module's own statements. (Not a tree-sitter query: its
+    // cursor visits every node below, at a cost that grows with the depth,
+    // which is quadratic on a file of 100,000 unclosed brackets.)
+    for stmt in &statements {
+        if matches!(
+            stmt.kind(),
+            "import_statement" | "import_from_statement" | "future_import_statement"
+        ) {
+            import_bindings(*stmt, src, package, &mut out);
         }
     }
     // Imports nested in functions and compound statements: a walk over
     // statement blocks only, never into expressions (most of a tree).
-    for stmt in named_children(root) {
+    for stmt in statements {
         nested_imports(stmt, src, package, &mut out, false);
     }
     out
