@@ -44,13 +44,17 @@ pub fn parse(text: &str) -> Option<Tree> {
 /// stalling) texts tree-sitter cannot handle: indentation deeper than its
 /// scanner state holds, or a parse that exceeds [`PARSE_BUDGET`].
 pub fn parse_checked(text: &str) -> Result<Tree, Unparsable> {
+    parse_within(text, PARSE_BUDGET)
+}
+
+fn parse_within(text: &str, budget: std::time::Duration) -> Result<Tree, Unparsable> {
     check_parsable(text)?;
     let text = for_tree_sitter(text);
     let mut parser = Parser::new();
     parser
         .set_language(&language())
         .expect("tree-sitter-python matches the tree-sitter version");
-    parse_with_budget(&mut parser, &text, None).ok_or(Unparsable::TooSlow)
+    parse_with_budget(&mut parser, &text, None, budget).ok_or(Unparsable::TooSlow)
 }
 
 /// The most distinct indentation widths a text may have. tree-sitter-python's
@@ -122,10 +126,16 @@ fn for_tree_sitter(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(String::from_utf8(out).expect("still UTF-8"))
 }
 
-/// One parse (with `old_tree` to reuse, if any), given up after [`PARSE_BUDGET`].
-fn parse_with_budget(parser: &mut Parser, text: &str, old_tree: Option<&Tree>) -> Option<Tree> {
+/// One parse (with `old_tree` to reuse, if any), given up after `budget`.
+fn parse_with_budget(
+    parser: &mut Parser,
+    text: &str,
+    old_tree: Option<&Tree>,
+    budget: std::time::Duration,
+) -> Option<Tree> {
     let started = std::time::Instant::now();
-    let mut give_up = |_: &tree_sitter::ParseState| started.elapsed() > PARSE_BUDGET;
+    // tree-sitter asks every few hundred steps whether to stop.
+    let mut give_up = |_: &tree_sitter::ParseState| started.elapsed() > budget;
     let options = tree_sitter::ParseOptions::new().progress_callback(&mut give_up);
     let bytes = text.as_bytes();
     parser.parse_with_options(
@@ -174,9 +184,9 @@ pub fn reparse(old_text: &str, old_tree: &Tree, new_text: &str) -> Option<Tree> 
     tree.edit(&edit);
     let mut parser = Parser::new();
     parser.set_language(&language()).ok()?;
-    let reparsed = parse_with_budget(&mut parser, new_text, Some(&tree))?;
+    let reparsed = parse_with_budget(&mut parser, new_text, Some(&tree), PARSE_BUDGET)?;
     if reparsed.root_node().has_error() {
-        return parse_with_budget(&mut parser, new_text, None);
+        return parse_with_budget(&mut parser, new_text, None, PARSE_BUDGET);
     }
     Some(reparsed)
 }
@@ -373,5 +383,76 @@ mod reparse_tests {
         // Shared bytes inside a multi-byte character: 'é' (c3 a9) vs 'ê' (c3 aa).
         same_as_full_parse("x = 'é'\n", "x = 'ê'\n");
         same_as_full_parse("x = 'aé'\n", "x = 'bé'\n");
+    }
+}
+
+#[cfg(test)]
+mod limit_tests {
+    use super::*;
+
+    #[test]
+    fn indentation_tree_sitter_cannot_hold_is_refused() {
+        // 512 nested blocks and a string: tree-sitter-python's scanner state
+        // would overrun tree-sitter's buffer (an abort, not an error).
+        let mut text = String::new();
+        for depth in 0..512 {
+            text.push_str(&format!("{}if x:\n", " ".repeat(depth)));
+        }
+        text.push_str(&format!("{}y = \"s\"\n", " ".repeat(512)));
+        assert_eq!(indentation_widths(text.as_bytes()), 512);
+        assert_eq!(
+            parse_checked(&text).unwrap_err(),
+            Unparsable::TooDeeplyIndented { widths: 512 }
+        );
+        // As many levels as fit are parsed.
+        let fits: String = (0..MAX_INDENTATION_WIDTHS)
+            .map(|depth| format!("{}if x:\n", " ".repeat(depth)))
+            .chain([format!("{}y = \"s\"\n", " ".repeat(MAX_INDENTATION_WIDTHS))])
+            .collect();
+        assert_eq!(indentation_widths(fits.as_bytes()), MAX_INDENTATION_WIDTHS);
+        assert!(parse_checked(&fits).is_ok());
+    }
+
+    #[test]
+    fn widths_are_measured_as_the_scanner_measures_them() {
+        // A tab is 8, a form feed or CR starts again, blank lines count too.
+        assert_eq!(indentation_widths(b"a\n\tb\n        c\n \x0c  d\n"), 2);
+        assert_eq!(indentation_widths(b"a\r b\r\n  c\n"), 2);
+        assert_eq!(indentation_widths(b""), 0);
+    }
+
+    #[test]
+    fn a_parse_over_its_budget_is_given_up() {
+        let text = "x = f(1, 2)\n".repeat(10_000);
+        assert_eq!(
+            parse_within(&text, std::time::Duration::ZERO).unwrap_err(),
+            Unparsable::TooSlow
+        );
+        assert!(parse_within(&text, PARSE_BUDGET).is_ok());
+        assert_eq!(Unparsable::TooSlow.to_string(), "parsing took longer than 10 s");
+    }
+
+    #[test]
+    fn lone_carriage_returns_end_lines() {
+        let text = "async def f():\r    await g()\r\rclass A:\r    pass\r";
+        let tree = parse(text).unwrap();
+        assert!(!tree.root_node().has_error());
+        let kinds: Vec<_> = named_children(tree.root_node()).iter().map(|n| n.kind()).collect();
+        assert_eq!(kinds, ["function_definition", "class_definition"]);
+        // Offsets are the text's own.
+        let class = named_children(tree.root_node())[1];
+        assert!(text[class.start_byte()..].starts_with("class A"));
+    }
+
+    #[test]
+    fn dotted_names_of_any_length() {
+        let text = format!("x = a{}\n", ".b".repeat(100_000));
+        let tree = parse(&text).unwrap();
+        let value = field(
+            tree.root_node().named_child(0).unwrap().named_child(0).unwrap(),
+            "right",
+        )
+        .unwrap();
+        assert_eq!(dotted(value, &text).unwrap().len(), 1 + 2 * 100_000);
     }
 }

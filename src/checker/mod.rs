@@ -597,3 +597,217 @@ pub fn return_type(w: &Walker<'_>, f: FuncRef) -> Ty {
     w.shared.return_cache.borrow_mut().insert(key, ty.clone());
     ty
 }
+
+/// The analysis on hostile shapes of code, on a 2 MiB stack (a rayon
+/// worker's default, and the server's threads'): depth must cost heap or be
+/// cut off, never overflow the stack.
+#[cfg(test)]
+mod depth_tests {
+    use super::*;
+    use crate::index::FileEntry;
+
+    const MODELS: &str =
+        "from django.db import models\n\nclass Product(models.Model):\n    name = models.CharField(max_length=10)\n";
+    const DEEP: usize = 100_000;
+
+    /// Checks `shop/state.py` (with `shop/models.py`) on a 2 MiB stack.
+    fn check_on_small_stack(state: &str, extra: &[(&str, &str)]) -> Vec<Finding> {
+        let mut entries = vec![
+            FileEntry::new("shop/__init__.py".into(), vec!["shop".into()], b""),
+            FileEntry::new("shop/models.py".into(), vec!["shop.models".into()], MODELS.as_bytes()),
+            FileEntry::new("shop/state.py".into(), vec!["shop.state".into()], state.as_bytes()),
+        ];
+        for (name, text) in extra {
+            entries.push(FileEntry::new(
+                format!("shop/{name}.py").into(),
+                vec![format!("shop.{name}")],
+                text.as_bytes(),
+            ));
+        }
+        let index = WorkspaceIndex::new(entries);
+        std::thread::scope(|scope| {
+            std::thread::Builder::new()
+                .stack_size(2 << 20)
+                .spawn_scoped(scope, || check_file(&index, 2, &AnalysisOptions::default()))
+                .expect("a thread")
+                .join()
+                .expect("no panic")
+        })
+    }
+
+    fn codes(findings: &[Finding]) -> Vec<&'static str> {
+        findings.iter().map(|f| f.rule.code()).collect()
+    }
+
+    const HEAD: &str = "import reflex as rx\nfrom asgiref.sync import sync_to_async\nfrom shop.models import Product\n";
+
+    /// Deep expressions of every kind, in a function and at module level:
+    /// nothing in them is reported, and the rest of the file still is.
+    #[test]
+    fn deep_expressions_are_unknown_and_the_rest_is_checked() {
+        let n = DEEP;
+        let kinds: Vec<(&str, String)> = vec![
+            ("parentheses", format!("{}1{}", "(".repeat(n), ")".repeat(n))),
+            ("attributes", format!("a{}", ".b".repeat(n))),
+            ("additions", format!("1{}", " + 1".repeat(n))),
+            ("calls", format!("{}{}", "f(".repeat(n), ")".repeat(n))),
+            ("keyword calls", format!("{}1{}", "f(x=".repeat(n), ")".repeat(n))),
+            ("subscripts", format!("a{}", "[0]".repeat(n))),
+            ("awaits", format!("{}a", "await ".repeat(n))),
+            ("conditionals", format!("{}c", "a if b else ".repeat(n))),
+            ("QuerySet chains", format!("Product.objects{}", ".filter()".repeat(n))),
+            (
+                "thread wrappers",
+                format!("{}f{}", "sync_to_async(".repeat(n), ")".repeat(n)),
+            ),
+            ("lists", format!("{}{}", "[".repeat(n), "]".repeat(n))),
+            ("dicts", format!("{}1{}", "{1: ".repeat(n), "}".repeat(n))),
+            ("nots", format!("{}a", "not ".repeat(n))),
+            ("ands", format!("a{}", " and a".repeat(n))),
+            ("negations", format!("{}a", "-".repeat(n))),
+            ("lambdas", format!("{}1", "lambda: ".repeat(n))),
+            (
+                "comprehensions",
+                format!("{}x for x in y{}", "[".repeat(n), "]".repeat(n)),
+            ),
+            ("walruses", format!("{}1{}", "(y := ".repeat(n), ")".repeat(n))),
+            ("string concatenations", "\"a\" ".repeat(n)),
+        ];
+        for (kind, expr) in kinds {
+            let state =
+                format!("{HEAD}x = {expr}\n\nasync def g():\n    y = {expr}\n    return Product.objects.get()\n");
+            let findings = check_on_small_stack(&state, &[]);
+            assert_eq!(codes(&findings), ["RDJ101"], "{kind}");
+            assert_eq!(&state[findings[0].range.clone()], "Product.objects.get()", "{kind}");
+        }
+    }
+
+    #[test]
+    fn deep_statements_and_targets() {
+        let n = DEEP;
+        let cases = [
+            ("chained assignment", format!("    {}1\n", "a = ".repeat(n))),
+            (
+                "nested target",
+                format!("    {}a{} = 1\n", "(".repeat(n), ")".repeat(n)),
+            ),
+            (
+                "nested tuple target",
+                format!("    {}a{} = 1\n", "(".repeat(n), ",)".repeat(n)),
+            ),
+            (
+                "tuples of themselves",
+                format!("    x = Product.objects.get()\n{}", "    x = (x,)\n".repeat(n / 10)),
+            ),
+            (
+                "wrappers of themselves",
+                format!(
+                    "    x = Product.objects.get\n{}",
+                    "    x = sync_to_async(x)\n".repeat(n / 10)
+                ),
+            ),
+            (
+                "joins in a row",
+                format!(
+                    "    x = Product.objects.first()\n{}",
+                    "    if c:\n        x = f\n".repeat(n / 20)
+                ),
+            ),
+        ];
+        for (kind, body) in cases {
+            let state = format!("{HEAD}async def g():\n{body}    return Product.objects.get()\n");
+            let findings = check_on_small_stack(&state, &[]);
+            assert_eq!(codes(&findings).last(), Some(&"RDJ101"), "{kind}");
+        }
+    }
+
+    /// Helpers returning each other's results: each return type nests one
+    /// level deeper; the walk follows them on its own (bounded) depth.
+    #[test]
+    fn long_helper_chains() {
+        let n = 20_000;
+        let mut state = HEAD.to_owned();
+        for i in 0..n {
+            state.push_str(&format!("def h{i}():\n    return (h{}(),)\n", i + 1));
+        }
+        state.push_str(&format!("def h{n}():\n    return Product.objects.get()\n"));
+        state.push_str("async def g():\n    x = h0()\n    return Product.objects.get()\n");
+        assert_eq!(codes(&check_on_small_stack(&state, &[])).last(), Some(&"RDJ101"));
+    }
+
+    #[test]
+    fn self_referencing_names_are_unknown() {
+        let cases = [
+            "Product = Product\n",
+            "total = total\nlines = lines\n",
+            "a = b\nb = a\n",
+            "a = b\nb = c\nc = a\n",
+        ];
+        for aliases in cases {
+            let state = format!(
+                "{HEAD}{aliases}\nasync def g():\n    x = total\n    y = a\n    return Product.objects.get()\n"
+            );
+            let findings = check_on_small_stack(&state, &[]);
+            let expected: &[&str] = if aliases.starts_with("Product") {
+                &[]
+            } else {
+                &["RDJ101"]
+            };
+            assert_eq!(codes(&findings), expected, "{aliases}");
+        }
+        // A chain of 20,000 aliases that comes back to its start.
+        let mut chain = String::new();
+        for i in 0..20_000 {
+            chain.push_str(&format!("a{i} = a{}\n", i + 1));
+        }
+        chain.push_str("a20000 = a0\n");
+        let state =
+            format!("{HEAD}{chain}async def g():\n    x = a0.objects.get()\n    return Product.objects.get()\n");
+        assert_eq!(codes(&check_on_small_stack(&state, &[])), ["RDJ101"]);
+    }
+
+    #[test]
+    fn import_cycles_across_modules_are_unknown() {
+        let state = format!(
+            "{HEAD}from shop.a import y\nfrom shop.c import *\n\nasync def g():\n    y.objects.get()\n    z.objects.get()\n    return Product.objects.get()\n"
+        );
+        let extra = [
+            ("a", "from shop.b import y\n"),
+            ("b", "from shop.a import y\n"),
+            ("c", "from shop.d import *\nfrom shop.c import *\n"),
+            ("d", "from shop.c import *\nfrom shop.d import *\n"),
+        ];
+        assert_eq!(codes(&check_on_small_stack(&state, &extra)), ["RDJ101"]);
+    }
+
+    #[test]
+    fn deeply_nested_functions() {
+        // As deep as tree-sitter can parse: every level is an `async def`.
+        let levels = crate::syntax::MAX_INDENTATION_WIDTHS;
+        let mut state = HEAD.to_owned();
+        for depth in 0..levels {
+            state.push_str(&format!("{}async def f{depth}():\n", " ".repeat(depth)));
+        }
+        state.push_str(&format!("{}return Product.objects.get()\n", " ".repeat(levels)));
+        let started = std::time::Instant::now();
+        assert_eq!(codes(&check_on_small_stack(&state, &[])), ["RDJ101"]);
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    }
+
+    #[test]
+    fn unparsable_source_is_reported_as_unreadable() {
+        let mut state = HEAD.to_owned();
+        for depth in 0..512 {
+            state.push_str(&format!("{}if x:\n", " ".repeat(depth)));
+        }
+        state.push_str(&format!("{}y = \"s\"\n", " ".repeat(512)));
+        state.push_str("async def g():\n    return Product.objects.get()\n");
+        let findings = check_on_small_stack(&state, &[]);
+        assert_eq!(codes(&findings), ["RDJ000"]);
+        assert!(
+            findings[0].message.contains("indentation nested too deeply"),
+            "{}",
+            findings[0].message
+        );
+    }
+}

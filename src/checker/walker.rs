@@ -108,9 +108,11 @@ const MAX_REMEMBERED: usize = 1 << 18;
 /// parenthesis or method chain) is not walked: its value is `Unknown` and
 /// nothing in it is reported, so the walker's recursion never grows with
 /// the input. Real code stays far below (Python's own parser gives up at
-/// 200 nested brackets); the bound keeps the stack use within a 2 MiB
-/// thread stack even in an unoptimized build.
-pub const MAX_NESTING: u32 = 100;
+/// 200 nested brackets). The bound keeps the stack within a 2 MiB thread
+/// stack even in an unoptimized build, with room to spare: there one level
+/// takes up to ~10 KiB (`checker::depth_tests` run on 2 MiB; 200 levels
+/// overflow it).
+pub const MAX_NESTING: u32 = 64;
 
 impl<'a> Walker<'a> {
     /// A walker for one body of `file`, with an empty environment.
