@@ -68,6 +68,15 @@ pub fn can_have_findings(index: &WorkspaceIndex, file: FileId) -> bool {
 /// All findings for one file, sorted by position, with `# noqa` applied.
 /// Severity is each rule's default; configuration may override it after.
 pub fn check_file(index: &WorkspaceIndex, file: FileId, options: &AnalysisOptions) -> Vec<Finding> {
+    check_file_within(index, file, options, walker::ANALYSIS_BUDGET)
+}
+
+fn check_file_within(
+    index: &WorkspaceIndex,
+    file: FileId,
+    options: &AnalysisOptions,
+    budget: std::time::Duration,
+) -> Vec<Finding> {
     let entry = index.file(file);
     if let Some(err) = &entry.decode_error {
         if options.rules.contains(Rule::RDJ000) {
@@ -88,7 +97,11 @@ pub fn check_file(index: &WorkspaceIndex, file: FileId, options: &AnalysisOption
     };
     let src: &str = &entry.text;
     let root = tree.root_node();
-    let shared = Shared::default();
+    let budget = std::sync::Arc::new(walker::Budget::new(budget));
+    let shared = Shared {
+        budget: budget.clone(),
+        ..Shared::default()
+    };
 
     let module_env = module_bindings(index, file, src, root, options, &shared);
     let roots = collect_roots(index, file, src, root);
@@ -102,6 +115,7 @@ pub fn check_file(index: &WorkspaceIndex, file: FileId, options: &AnalysisOption
         let shared = Shared {
             helper_cache: helpers.clone().into(),
             return_cache: returns.clone().into(),
+            budget: budget.clone(),
         };
         let mut findings = Vec::new();
         for &(def, exec, class, _) in group {
@@ -128,6 +142,11 @@ pub fn check_file(index: &WorkspaceIndex, file: FileId, options: &AnalysisOption
     rules::rdj602_invalid_select_related::check(index, file, options.rules, &mut findings);
     rules::rdj603_invalid_prefetch::check(index, file, options.rules, &mut findings);
     rules::rdj604_related_field_without_join::check(index, file, options.rules, &mut findings);
+    if budget.ran_out() && options.rules.contains(Rule::RDJ000) {
+        let seconds = walker::ANALYSIS_BUDGET.as_secs();
+        let message = format!("analysis took longer than {seconds} s: the rest of the file is unchecked");
+        findings.push(Finding::new(Rule::RDJ000, message, 0..0));
+    }
 
     findings.sort_by_key(|f| (f.range.start, f.rule));
     findings.dedup_by(|a, b| a.rule == b.rule && a.range == b.range);
@@ -792,6 +811,25 @@ mod depth_tests {
         let started = std::time::Instant::now();
         assert_eq!(codes(&check_on_small_stack(&state, &[])), ["RDJ101"]);
         assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    }
+
+    #[test]
+    fn an_analysis_over_its_budget_stops_and_says_so() {
+        let state = format!("{HEAD}async def g():\n    return Product.objects.get()\n");
+        let entries = vec![
+            FileEntry::new("shop/__init__.py".into(), vec!["shop".into()], b""),
+            FileEntry::new("shop/models.py".into(), vec!["shop.models".into()], MODELS.as_bytes()),
+            FileEntry::new("shop/state.py".into(), vec!["shop.state".into()], state.as_bytes()),
+        ];
+        let index = WorkspaceIndex::new(entries);
+        let options = AnalysisOptions::default();
+        let findings = check_file_within(&index, 2, &options, std::time::Duration::ZERO);
+        assert_eq!(codes(&findings), ["RDJ000"]);
+        assert_eq!(
+            findings[0].message,
+            "analysis took longer than 10 s: the rest of the file is unchecked"
+        );
+        assert_eq!(codes(&check_file(&index, 2, &options)), ["RDJ101"]);
     }
 
     #[test]

@@ -62,7 +62,56 @@ fn list_item(ty: &Ty) -> Ty {
 pub struct Shared {
     pub helper_cache: RefCell<FxHashMap<(FileId, usize), Option<String>>>,
     pub return_cache: RefCell<FxHashMap<(FileId, usize), Ty>>,
+    pub budget: std::sync::Arc<Budget>,
 }
+
+/// How long one file's analysis may take: a pathological file must not
+/// stall a run. Past it the walkers stop (what they found stays) and the
+/// file gets an RDJ000.
+pub const ANALYSIS_BUDGET: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The time left for one file's analysis (shared by its parallel walks).
+#[derive(Debug)]
+pub struct Budget {
+    deadline: std::time::Instant,
+    spent: std::sync::atomic::AtomicBool,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget::new(ANALYSIS_BUDGET)
+    }
+}
+
+impl Budget {
+    pub fn new(limit: std::time::Duration) -> Budget {
+        Budget {
+            deadline: std::time::Instant::now() + limit,
+            spent: false.into(),
+        }
+    }
+
+    /// Whether the time is up (once up, it stays up).
+    pub fn spent(&self) -> bool {
+        use std::sync::atomic::Ordering::Relaxed;
+        if self.spent.load(Relaxed) {
+            return true;
+        }
+        let spent = std::time::Instant::now() >= self.deadline;
+        if spent {
+            self.spent.store(true, Relaxed);
+        }
+        spent
+    }
+
+    /// Whether a walk found the time up (and stopped).
+    pub fn ran_out(&self) -> bool {
+        self.spent.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// How many walker steps pass between two looks at the clock.
+const STEPS_PER_CLOCK_LOOK: u32 = 1024;
 
 pub struct Walker<'a> {
     pub index: &'a WorkspaceIndex,
@@ -99,6 +148,10 @@ pub struct Walker<'a> {
     /// answering from here keeps every question linear: re-evaluating would
     /// double the work at each level of `f(f(f(...)))`.
     pub(crate) evaluated: FxHashMap<usize, Ty>,
+    /// Steps taken (the clock is looked at every `STEPS_PER_CLOCK_LOOK`).
+    pub(crate) steps: u32,
+    /// The analysis budget is spent: nothing more is walked.
+    pub(crate) out_of_time: bool,
 }
 
 /// How many expression types one walker remembers (see `Walker::evaluated`).
@@ -151,13 +204,20 @@ impl<'a> Walker<'a> {
             django_version: (5, 2),
             nesting: 0,
             evaluated: FxHashMap::default(),
+            steps: 0,
+            out_of_time: false,
         }
     }
 
     /// Runs `f` one level deeper, or returns `fallback` when the walk is
     /// [`MAX_NESTING`] deep already.
+    /// Also stops the walk once the file's analysis [`Budget`] is spent.
     fn nested<T>(&mut self, fallback: T, f: impl FnOnce(&mut Self) -> T) -> T {
-        if self.nesting >= MAX_NESTING {
+        if self.steps % STEPS_PER_CLOCK_LOOK == 0 && !self.out_of_time {
+            self.out_of_time = self.shared.budget.spent();
+        }
+        self.steps = self.steps.wrapping_add(1);
+        if self.nesting >= MAX_NESTING || self.out_of_time {
             return fallback;
         }
         self.nesting += 1;

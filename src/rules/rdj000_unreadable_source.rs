@@ -4,7 +4,9 @@ declare_rule! {
     /// example UTF-16, or Latin-1 bytes), a NUL byte, or an I/O error. Also a
     /// file the parser cannot take: indentation nested more than 383 widths
     /// deep (Python itself stops at 100 levels), or a parse that takes longer
-    /// than 10 seconds; the message says which.
+    /// than 10 seconds; the message says which. And a file whose analysis
+    /// took longer than 10 seconds: what was found until then is reported,
+    /// the rest of the file is unchecked.
     ///
     /// ## Why is this bad?
     /// Python itself refuses such a file (PEP 3120: source is UTF-8 unless a
