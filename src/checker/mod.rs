@@ -68,6 +68,15 @@ pub fn can_have_findings(index: &WorkspaceIndex, file: FileId) -> bool {
 /// All findings for one file, sorted by position, with `# noqa` applied.
 /// Severity is each rule's default; configuration may override it after.
 pub fn check_file(index: &WorkspaceIndex, file: FileId, options: &AnalysisOptions) -> Vec<Finding> {
+    check_file_within(index, file, options, walker::ANALYSIS_BUDGET)
+}
+
+fn check_file_within(
+    index: &WorkspaceIndex,
+    file: FileId,
+    options: &AnalysisOptions,
+    budget: std::time::Duration,
+) -> Vec<Finding> {
     let entry = index.file(file);
     if let Some(err) = &entry.decode_error {
         if options.rules.contains(Rule::RDJ000) {
@@ -78,27 +87,38 @@ pub fn check_file(index: &WorkspaceIndex, file: FileId, options: &AnalysisOption
     if !can_have_findings(index, file) {
         return Vec::new();
     }
-    let Some(tree) = entry.tree() else { return Vec::new() };
+    let Some(tree) = entry.tree() else {
+        return match entry.unparsable() {
+            Some(why) if options.rules.contains(Rule::RDJ000) => {
+                vec![Finding::new(Rule::RDJ000, format!("cannot parse source: {why}"), 0..0)]
+            }
+            _ => Vec::new(),
+        };
+    };
     let src: &str = &entry.text;
     let root = tree.root_node();
-    let shared = Shared::default();
+    let budget = std::sync::Arc::new(walker::Budget::new(budget));
+    let shared = Shared {
+        budget: budget.clone(),
+        ..Shared::default()
+    };
 
     let module_env = module_bindings(index, file, src, root, options, &shared);
-    let mut roots = Vec::new();
-    collect_roots(index, file, src, root, None, &mut roots);
+    let roots = collect_roots(index, file, src, root);
     // The roots of one top-level definition (a class's handlers, a function
     // and the functions inside it) are walked together, sharing what they
     // learn about helpers; different definitions are independent, so a large
     // module's are walked in parallel with the same results as in sequence.
-    let groups: Vec<&[Root<'_>]> = roots.chunk_by(|a, b| top_level_of(a.0) == top_level_of(b.0)).collect();
+    let groups: Vec<&[Root<'_>]> = roots.chunk_by(|a, b| a.3 == b.3).collect();
     let (helpers, returns) = (shared.helper_cache.into_inner(), shared.return_cache.into_inner());
     let walk_group = |group: &[Root<'_>]| -> Vec<Finding> {
         let shared = Shared {
             helper_cache: helpers.clone().into(),
             return_cache: returns.clone().into(),
+            budget: budget.clone(),
         };
         let mut findings = Vec::new();
-        for &(def, exec, class) in group {
+        for &(def, exec, class, _) in group {
             let mut w = new_walker(index, file, src, root, exec, options, &shared, &module_env, def, class);
             if exec == Exec::Async {
                 rules::rdj201_sync_atomic_in_async::check_decorators(&mut w, def);
@@ -122,6 +142,11 @@ pub fn check_file(index: &WorkspaceIndex, file: FileId, options: &AnalysisOption
     rules::rdj602_invalid_select_related::check(index, file, options.rules, &mut findings);
     rules::rdj603_invalid_prefetch::check(index, file, options.rules, &mut findings);
     rules::rdj604_related_field_without_join::check(index, file, options.rules, &mut findings);
+    if budget.ran_out() && options.rules.contains(Rule::RDJ000) {
+        let seconds = walker::ANALYSIS_BUDGET.as_secs();
+        let message = format!("analysis took longer than {seconds} s: the rest of the file is unchecked");
+        findings.push(Finding::new(Rule::RDJ000, message, 0..0));
+    }
 
     findings.sort_by_key(|f| (f.range.start, f.rule));
     findings.dedup_by(|a, b| a.rule == b.rule && a.range == b.range);
@@ -210,68 +235,60 @@ fn module_bindings(
     w.env
 }
 
-/// Every function body that runs on the event loop: async defs anywhere,
-/// and sync event handlers of Reflex states.
-/// A function analysed on its own: its node, how it runs, its class.
-type Root<'a> = (Node<'a>, Exec, Option<ClassRef>);
+/// A function analysed on its own: its node, how it runs, its class, and
+/// the start of the module-level statement it is in.
+type Root<'a> = (Node<'a>, Exec, Option<ClassRef>, usize);
 
 /// From this many roots on, a file's definitions are walked in parallel.
 const PARALLEL_ROOTS: usize = 16;
 
-/// The module-level statement a node is in (its start byte).
-fn top_level_of(node: Node<'_>) -> usize {
-    let mut n = node;
-    while let Some(parent) = n.parent() {
-        if parent.kind() == "module" {
-            break;
-        }
-        n = parent;
-    }
-    n.start_byte()
-}
-
-fn collect_roots<'a>(
-    index: &WorkspaceIndex,
-    file: FileId,
-    src: &str,
-    node: Node<'a>,
-    class: Option<ClassRef>,
-    out: &mut Vec<Root<'a>>,
-) {
-    for child in named_children(node) {
+/// Every function body that runs on the event loop: async defs anywhere,
+/// and sync event handlers of Reflex states, in source order. A loop over
+/// an explicit stack: definitions may nest as deeply as a file indents.
+fn collect_roots<'a>(index: &WorkspaceIndex, file: FileId, src: &str, module: Node<'a>) -> Vec<Root<'a>> {
+    let mut out = Vec::new();
+    // (statement, its class, its module-level statement, directly in the module)
+    let mut stack: Vec<(Node<'a>, Option<ClassRef>, usize, bool)> = named_children(module)
+        .into_iter()
+        .rev()
+        .map(|c| (c, None, c.start_byte(), true))
+        .collect();
+    let push_children = |stack: &mut Vec<_>, node: Node<'a>, class: Option<ClassRef>, top: usize| {
+        stack.extend(named_children(node).into_iter().rev().map(|c| (c, class, top, false)));
+    };
+    while let Some((child, class, top, at_module)) = stack.pop() {
         let def = syntax::definition_of(child);
         match def.kind() {
             "function_definition" => {
                 if syntax::is_async(def) {
-                    out.push((def, Exec::Async, class));
+                    out.push((def, Exec::Async, class, top));
                 } else if let Some(c) = class {
                     if matches!(index.class_kind(c), ClassKind::State { .. }) && is_event_handler(src, def) {
-                        out.push((def, Exec::SyncHandler, class));
+                        out.push((def, Exec::SyncHandler, class, top));
                     }
                 }
                 if let Some(body) = field(def, "body") {
-                    collect_roots(index, file, src, body, None, out);
+                    push_children(&mut stack, body, None, top);
                 }
             }
             "class_definition" => {
                 // Only module-level classes are in the index.
-                let cref = if node.kind() == "module" {
+                let cref = if at_module {
                     index.class_at(file, def.start_byte())
                 } else {
                     None
                 };
                 if let Some(body) = field(def, "body") {
-                    collect_roots(index, file, src, body, cref, out);
+                    push_children(&mut stack, body, cref, top);
                 }
             }
             // Definitions sit in statement blocks, never in expressions (most
             // of a tree); `ERROR` nodes may hold them in broken code.
-            kind if syntax::holds_statements(kind) || kind == "ERROR" => {
-                collect_roots(index, file, src, child, class, out)
-            }
+            kind if syntax::holds_statements(kind) || kind == "ERROR" => push_children(&mut stack, child, class, top),
             _ => {}
         }
     }
+    out
 }
 
 /// A public method of a state that Reflex may call as an event handler
@@ -509,6 +526,8 @@ fn summarize_body<'a>(
     };
     let mut sub = Walker {
         env: outer_env.unwrap_or_default(),
+        // The sub-walk runs on top of the caller's stack.
+        nesting: w.nesting,
         ..Walker::new(
             w.index,
             file,
@@ -583,6 +602,9 @@ pub fn return_type(w: &Walker<'_>, f: FuncRef) -> Ty {
             Some(def.start_byte()),
             f.class.map(|index| ClassRef { file: f.file, index }),
         );
+        // The sub-walk runs on top of the caller's stack (return types of
+        // functions returning each other's results nest).
+        sub.nesting = w.nesting;
         bind_parameters(&mut sub, def);
         sub.walk_block(field(def, "body")?);
         sub.returns.map(|t| match t {
@@ -593,4 +615,237 @@ pub fn return_type(w: &Walker<'_>, f: FuncRef) -> Ty {
     .unwrap_or(Ty::Unknown);
     w.shared.return_cache.borrow_mut().insert(key, ty.clone());
     ty
+}
+
+/// The analysis on hostile shapes of code, on a 2 MiB stack (a rayon
+/// worker's default, and the server's threads'): depth must cost heap or be
+/// cut off, never overflow the stack.
+#[cfg(test)]
+mod depth_tests {
+    use super::*;
+    use crate::index::FileEntry;
+
+    const MODELS: &str =
+        "from django.db import models\n\nclass Product(models.Model):\n    name = models.CharField(max_length=10)\n";
+    const DEEP: usize = 100_000;
+
+    /// Checks `shop/state.py` (with `shop/models.py`) on a 2 MiB stack.
+    fn check_on_small_stack(state: &str, extra: &[(&str, &str)]) -> Vec<Finding> {
+        let mut entries = vec![
+            FileEntry::new("shop/__init__.py".into(), vec!["shop".into()], b""),
+            FileEntry::new("shop/models.py".into(), vec!["shop.models".into()], MODELS.as_bytes()),
+            FileEntry::new("shop/state.py".into(), vec!["shop.state".into()], state.as_bytes()),
+        ];
+        for (name, text) in extra {
+            entries.push(FileEntry::new(
+                format!("shop/{name}.py").into(),
+                vec![format!("shop.{name}")],
+                text.as_bytes(),
+            ));
+        }
+        let index = WorkspaceIndex::new(entries);
+        std::thread::scope(|scope| {
+            std::thread::Builder::new()
+                .stack_size(2 << 20)
+                .spawn_scoped(scope, || check_file(&index, 2, &AnalysisOptions::default()))
+                .expect("a thread")
+                .join()
+                .expect("no panic")
+        })
+    }
+
+    fn codes(findings: &[Finding]) -> Vec<&'static str> {
+        findings.iter().map(|f| f.rule.code()).collect()
+    }
+
+    const HEAD: &str = "import reflex as rx\nfrom asgiref.sync import sync_to_async\nfrom shop.models import Product\n";
+
+    /// Deep expressions of every kind, in a function and at module level:
+    /// nothing in them is reported, and the rest of the file still is.
+    #[test]
+    fn deep_expressions_are_unknown_and_the_rest_is_checked() {
+        let n = DEEP;
+        let kinds: Vec<(&str, String)> = vec![
+            ("parentheses", format!("{}1{}", "(".repeat(n), ")".repeat(n))),
+            ("attributes", format!("a{}", ".b".repeat(n))),
+            ("additions", format!("1{}", " + 1".repeat(n))),
+            ("calls", format!("{}{}", "f(".repeat(n), ")".repeat(n))),
+            ("keyword calls", format!("{}1{}", "f(x=".repeat(n), ")".repeat(n))),
+            ("subscripts", format!("a{}", "[0]".repeat(n))),
+            ("awaits", format!("{}a", "await ".repeat(n))),
+            ("conditionals", format!("{}c", "a if b else ".repeat(n))),
+            ("QuerySet chains", format!("Product.objects{}", ".filter()".repeat(n))),
+            (
+                "thread wrappers",
+                format!("{}f{}", "sync_to_async(".repeat(n), ")".repeat(n)),
+            ),
+            ("lists", format!("{}{}", "[".repeat(n), "]".repeat(n))),
+            ("dicts", format!("{}1{}", "{1: ".repeat(n), "}".repeat(n))),
+            ("nots", format!("{}a", "not ".repeat(n))),
+            ("ands", format!("a{}", " and a".repeat(n))),
+            ("negations", format!("{}a", "-".repeat(n))),
+            ("lambdas", format!("{}1", "lambda: ".repeat(n))),
+            (
+                "comprehensions",
+                format!("{}x for x in y{}", "[".repeat(n), "]".repeat(n)),
+            ),
+            ("walruses", format!("{}1{}", "(y := ".repeat(n), ")".repeat(n))),
+            ("string concatenations", "\"a\" ".repeat(n)),
+        ];
+        for (kind, expr) in kinds {
+            let state =
+                format!("{HEAD}x = {expr}\n\nasync def g():\n    y = {expr}\n    return Product.objects.get()\n");
+            let findings = check_on_small_stack(&state, &[]);
+            assert_eq!(codes(&findings), ["RDJ101"], "{kind}");
+            assert_eq!(&state[findings[0].range.clone()], "Product.objects.get()", "{kind}");
+        }
+    }
+
+    #[test]
+    fn deep_statements_and_targets() {
+        let n = DEEP;
+        let cases = [
+            ("chained assignment", format!("    {}1\n", "a = ".repeat(n))),
+            (
+                "nested target",
+                format!("    {}a{} = 1\n", "(".repeat(n), ")".repeat(n)),
+            ),
+            (
+                "nested tuple target",
+                format!("    {}a{} = 1\n", "(".repeat(n), ",)".repeat(n)),
+            ),
+            (
+                "tuples of themselves",
+                format!("    x = Product.objects.get()\n{}", "    x = (x,)\n".repeat(n / 10)),
+            ),
+            (
+                "wrappers of themselves",
+                format!(
+                    "    x = Product.objects.get\n{}",
+                    "    x = sync_to_async(x)\n".repeat(n / 10)
+                ),
+            ),
+            (
+                "joins in a row",
+                format!(
+                    "    x = Product.objects.first()\n{}",
+                    "    if c:\n        x = f\n".repeat(n / 20)
+                ),
+            ),
+        ];
+        for (kind, body) in cases {
+            let state = format!("{HEAD}async def g():\n{body}    return Product.objects.get()\n");
+            let findings = check_on_small_stack(&state, &[]);
+            assert_eq!(codes(&findings).last(), Some(&"RDJ101"), "{kind}");
+        }
+    }
+
+    /// Helpers returning each other's results: each return type nests one
+    /// level deeper; the walk follows them on its own (bounded) depth.
+    #[test]
+    fn long_helper_chains() {
+        let n = 20_000;
+        let mut state = HEAD.to_owned();
+        for i in 0..n {
+            state.push_str(&format!("def h{i}():\n    return (h{}(),)\n", i + 1));
+        }
+        state.push_str(&format!("def h{n}():\n    return Product.objects.get()\n"));
+        state.push_str("async def g():\n    x = h0()\n    return Product.objects.get()\n");
+        assert_eq!(codes(&check_on_small_stack(&state, &[])).last(), Some(&"RDJ101"));
+    }
+
+    #[test]
+    fn self_referencing_names_are_unknown() {
+        let cases = [
+            "Product = Product\n",
+            "total = total\nlines = lines\n",
+            "a = b\nb = a\n",
+            "a = b\nb = c\nc = a\n",
+        ];
+        for aliases in cases {
+            let state = format!(
+                "{HEAD}{aliases}\nasync def g():\n    x = total\n    y = a\n    return Product.objects.get()\n"
+            );
+            let findings = check_on_small_stack(&state, &[]);
+            let expected: &[&str] = if aliases.starts_with("Product") {
+                &[]
+            } else {
+                &["RDJ101"]
+            };
+            assert_eq!(codes(&findings), expected, "{aliases}");
+        }
+        // A chain of 20,000 aliases that comes back to its start.
+        let mut chain = String::new();
+        for i in 0..20_000 {
+            chain.push_str(&format!("a{i} = a{}\n", i + 1));
+        }
+        chain.push_str("a20000 = a0\n");
+        let state =
+            format!("{HEAD}{chain}async def g():\n    x = a0.objects.get()\n    return Product.objects.get()\n");
+        assert_eq!(codes(&check_on_small_stack(&state, &[])), ["RDJ101"]);
+    }
+
+    #[test]
+    fn import_cycles_across_modules_are_unknown() {
+        let state = format!(
+            "{HEAD}from shop.a import y\nfrom shop.c import *\n\nasync def g():\n    y.objects.get()\n    z.objects.get()\n    return Product.objects.get()\n"
+        );
+        let extra = [
+            ("a", "from shop.b import y\n"),
+            ("b", "from shop.a import y\n"),
+            ("c", "from shop.d import *\nfrom shop.c import *\n"),
+            ("d", "from shop.c import *\nfrom shop.d import *\n"),
+        ];
+        assert_eq!(codes(&check_on_small_stack(&state, &extra)), ["RDJ101"]);
+    }
+
+    #[test]
+    fn deeply_nested_functions() {
+        // As deep as tree-sitter can parse: every level is an `async def`.
+        let levels = crate::syntax::MAX_INDENTATION_WIDTHS;
+        let mut state = HEAD.to_owned();
+        for depth in 0..levels {
+            state.push_str(&format!("{}async def f{depth}():\n", " ".repeat(depth)));
+        }
+        state.push_str(&format!("{}return Product.objects.get()\n", " ".repeat(levels)));
+        let started = std::time::Instant::now();
+        assert_eq!(codes(&check_on_small_stack(&state, &[])), ["RDJ101"]);
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    }
+
+    #[test]
+    fn an_analysis_over_its_budget_stops_and_says_so() {
+        let state = format!("{HEAD}async def g():\n    return Product.objects.get()\n");
+        let entries = vec![
+            FileEntry::new("shop/__init__.py".into(), vec!["shop".into()], b""),
+            FileEntry::new("shop/models.py".into(), vec!["shop.models".into()], MODELS.as_bytes()),
+            FileEntry::new("shop/state.py".into(), vec!["shop.state".into()], state.as_bytes()),
+        ];
+        let index = WorkspaceIndex::new(entries);
+        let options = AnalysisOptions::default();
+        let findings = check_file_within(&index, 2, &options, std::time::Duration::ZERO);
+        assert_eq!(codes(&findings), ["RDJ000"]);
+        assert_eq!(
+            findings[0].message,
+            "analysis took longer than 10 s: the rest of the file is unchecked"
+        );
+        assert_eq!(codes(&check_file(&index, 2, &options)), ["RDJ101"]);
+    }
+
+    #[test]
+    fn unparsable_source_is_reported_as_unreadable() {
+        let mut state = HEAD.to_owned();
+        for depth in 0..512 {
+            state.push_str(&format!("{}if x:\n", " ".repeat(depth)));
+        }
+        state.push_str(&format!("{}y = \"s\"\n", " ".repeat(512)));
+        state.push_str("async def g():\n    return Product.objects.get()\n");
+        let findings = check_on_small_stack(&state, &[]);
+        assert_eq!(codes(&findings), ["RDJ000"]);
+        assert!(
+            findings[0].message.contains("indentation nested too deeply"),
+            "{}",
+            findings[0].message
+        );
+    }
 }

@@ -105,6 +105,9 @@ pub enum Callable {
     Local(usize),
 }
 
+/// How deeply types nest before they count as `Unknown` (see [`Ty::bounded`]).
+pub const MAX_TY_DEPTH: usize = 8;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ty {
     Unknown,
@@ -186,7 +189,37 @@ impl Ty {
     }
 
     /// Merge at control-flow joins: keep only what both sides agree on.
+    /// The type, or `Unknown` if it nests deeper than [`MAX_TY_DEPTH`]:
+    /// statements can nest types without nesting syntax (`x = (x,)` or
+    /// `x = sync_to_async(x)` repeated, joins in a row of `if`s), and a
+    /// type's clone, comparison and drop recurse over its depth.
+    pub fn bounded(self) -> Ty {
+        // An explicit stack: the type measured may be deep.
+        let mut stack = vec![(&self, 1usize)];
+        while let Some((ty, depth)) = stack.pop() {
+            if depth > MAX_TY_DEPTH {
+                return Ty::Unknown;
+            }
+            match ty {
+                Ty::BoundMethod(inner, _)
+                | Ty::Awaitable(inner)
+                | Ty::AsyncIter(inner)
+                | Ty::List(inner)
+                | Ty::ThreadWrapped(inner)
+                | Ty::SyncIterator(inner)
+                | Ty::Maybe(inner) => stack.push((inner, depth + 1)),
+                Ty::Tuple(items) => stack.extend(items.iter().map(|i| (i, depth + 1))),
+                _ => {}
+            }
+        }
+        self
+    }
+
     pub fn join(self, other: Ty) -> Ty {
+        self.join_unbounded(other).bounded()
+    }
+
+    fn join_unbounded(self, other: Ty) -> Ty {
         if self == other {
             return self;
         }

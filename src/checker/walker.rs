@@ -62,7 +62,56 @@ fn list_item(ty: &Ty) -> Ty {
 pub struct Shared {
     pub helper_cache: RefCell<FxHashMap<(FileId, usize), Option<String>>>,
     pub return_cache: RefCell<FxHashMap<(FileId, usize), Ty>>,
+    pub budget: std::sync::Arc<Budget>,
 }
+
+/// How long one file's analysis may take: a pathological file must not
+/// stall a run. Past it the walkers stop (what they found stays) and the
+/// file gets an RDJ000.
+pub const ANALYSIS_BUDGET: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The time left for one file's analysis (shared by its parallel walks).
+#[derive(Debug)]
+pub struct Budget {
+    deadline: std::time::Instant,
+    spent: std::sync::atomic::AtomicBool,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget::new(ANALYSIS_BUDGET)
+    }
+}
+
+impl Budget {
+    pub fn new(limit: std::time::Duration) -> Budget {
+        Budget {
+            deadline: std::time::Instant::now() + limit,
+            spent: false.into(),
+        }
+    }
+
+    /// Whether the time is up (once up, it stays up).
+    pub fn spent(&self) -> bool {
+        use std::sync::atomic::Ordering::Relaxed;
+        if self.spent.load(Relaxed) {
+            return true;
+        }
+        let spent = std::time::Instant::now() >= self.deadline;
+        if spent {
+            self.spent.store(true, Relaxed);
+        }
+        spent
+    }
+
+    /// Whether a walk found the time up (and stopped).
+    pub fn ran_out(&self) -> bool {
+        self.spent.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// How many walker steps pass between two looks at the clock.
+const STEPS_PER_CLOCK_LOOK: u32 = 1024;
 
 pub struct Walker<'a> {
     pub index: &'a WorkspaceIndex,
@@ -91,7 +140,32 @@ pub struct Walker<'a> {
     pub returns: Option<Ty>,
     /// The Django version fixes may target.
     pub django_version: (u32, u32),
+    /// How deep the walk is in nested statements, expressions and the
+    /// helpers it follows (sub-walkers start from their caller's depth).
+    pub nesting: u32,
+    /// The types of the compound expressions evaluated so far (by node id).
+    /// Rules ask again about nodes the walk has just evaluated (`eval_quiet`);
+    /// answering from here keeps every question linear: re-evaluating would
+    /// double the work at each level of `f(f(f(...)))`.
+    pub(crate) evaluated: FxHashMap<usize, Ty>,
+    /// Steps taken (the clock is looked at every `STEPS_PER_CLOCK_LOOK`).
+    pub(crate) steps: u32,
+    /// The analysis budget is spent: nothing more is walked.
+    pub(crate) out_of_time: bool,
 }
+
+/// How many expression types one walker remembers (see `Walker::evaluated`).
+const MAX_REMEMBERED: usize = 1 << 18;
+
+/// How deeply nested code the walker evaluates. Deeper code (a 100,000-deep
+/// parenthesis or method chain) is not walked: its value is `Unknown` and
+/// nothing in it is reported, so the walker's recursion never grows with
+/// the input. Real code stays far below (Python's own parser gives up at
+/// 200 nested brackets). The bound keeps the stack within a 2 MiB thread
+/// stack even in an unoptimized build, with room to spare: there one level
+/// takes up to ~10 KiB (`checker::depth_tests` run on 2 MiB; 200 levels
+/// overflow it).
+pub const MAX_NESTING: u32 = 64;
 
 impl<'a> Walker<'a> {
     /// A walker for one body of `file`, with an empty environment.
@@ -128,7 +202,28 @@ impl<'a> Walker<'a> {
             user_assigned: false,
             returns: None,
             django_version: (5, 2),
+            nesting: 0,
+            evaluated: FxHashMap::default(),
+            steps: 0,
+            out_of_time: false,
         }
+    }
+
+    /// Runs `f` one level deeper, or returns `fallback` when the walk is
+    /// [`MAX_NESTING`] deep already.
+    /// Also stops the walk once the file's analysis [`Budget`] is spent.
+    fn nested<T>(&mut self, fallback: T, f: impl FnOnce(&mut Self) -> T) -> T {
+        if self.steps % STEPS_PER_CLOCK_LOOK == 0 && !self.out_of_time {
+            self.out_of_time = self.shared.budget.spent();
+        }
+        self.steps = self.steps.wrapping_add(1);
+        if self.nesting >= MAX_NESTING || self.out_of_time {
+            return fallback;
+        }
+        self.nesting += 1;
+        let result = f(self);
+        self.nesting -= 1;
+        result
     }
 
     pub fn text(&self, node: Node<'_>) -> &'a str {
@@ -255,9 +350,11 @@ impl<'a> Walker<'a> {
     // ----- statements -------------------------------------------------------
 
     pub fn walk_block(&mut self, block: Node<'a>) {
-        for stmt in named_children(block) {
-            self.walk_stmt(stmt);
-        }
+        self.nested((), |w| {
+            for stmt in named_children(block) {
+                w.walk_stmt(stmt);
+            }
+        })
     }
 
     fn walk_stmt(&mut self, stmt: Node<'a>) {
@@ -580,6 +677,10 @@ impl<'a> Walker<'a> {
     }
 
     fn walk_assignment(&mut self, assign: Node<'a>) {
+        self.nested((), |w| w.walk_assignment_here(assign))
+    }
+
+    fn walk_assignment_here(&mut self, assign: Node<'a>) {
         let ty = match field(assign, "right") {
             Some(r) if r.kind() == "assignment" => {
                 // Chained `a = b = value`.
@@ -618,6 +719,10 @@ impl<'a> Walker<'a> {
 
     /// The loads a store performs: `obj.attr = …` reads `obj`, `d[k] = …` reads `d` and `k`.
     fn eval_store_target(&mut self, target: Node<'a>) {
+        self.nested((), |w| w.eval_store_target_here(target))
+    }
+
+    fn eval_store_target_here(&mut self, target: Node<'a>) {
         match target.kind() {
             "attribute" => {
                 if let Some(o) = field(target, "object") {
@@ -669,6 +774,10 @@ impl<'a> Walker<'a> {
     }
 
     pub fn bind_target(&mut self, target: Node<'a>, ty: Ty) {
+        self.nested((), |w| w.bind_target_here(target, ty))
+    }
+
+    fn bind_target_here(&mut self, target: Node<'a>, ty: Ty) {
         match target.kind() {
             "identifier" => {
                 self.env.insert(self.text(target).to_owned(), ty);
@@ -708,6 +817,10 @@ impl<'a> Walker<'a> {
     /// `qs` may become `await qs.aexists()` (not so for the left operand of
     /// `x = qs or default`, whose value is the QuerySet itself).
     fn eval_truth(&mut self, node: Node<'a>, only_truth: bool) -> Ty {
+        self.nested(Ty::Unknown, |w| w.eval_truth_here(node, only_truth))
+    }
+
+    fn eval_truth_here(&mut self, node: Node<'a>, only_truth: bool) -> Ty {
         let node = syntax::unparen(node);
         match node.kind() {
             "boolean_operator" => {
@@ -751,7 +864,24 @@ impl<'a> Walker<'a> {
         ty
     }
 
+    /// The type of an expression, calling the rule checks inside it.
     pub fn eval(&mut self, node: Node<'a>) -> Ty {
+        // Only a walk that reports nothing may reuse an earlier answer: a
+        // reporting walk must visit the nodes to report them.
+        let compound = node.named_child_count() > 0;
+        if compound && self.exec == Exec::Deferred {
+            if let Some(ty) = self.evaluated.get(&node.id()) {
+                return ty.clone();
+            }
+        }
+        let ty = self.nested(Ty::Unknown, |w| w.eval_here(node).bounded());
+        if compound && self.evaluated.len() < MAX_REMEMBERED {
+            self.evaluated.insert(node.id(), ty.clone());
+        }
+        ty
+    }
+
+    fn eval_here(&mut self, node: Node<'a>) -> Ty {
         match node.kind() {
             "parenthesized_expression" => node.named_child(0).map(|n| self.eval(n)).unwrap_or(Ty::Unknown),
             "identifier" => self.lookup(self.text(node)),

@@ -70,6 +70,8 @@ pub struct FileEntry {
     pub in_migrations: bool,
     lines: OnceLock<LineIndex>,
     parsed: OnceLock<Option<Parsed>>,
+    /// Why the text was not parsed, when tree-sitter could not take it.
+    unparsable: OnceLock<crate::syntax::Unparsable>,
     facts: OnceLock<ByteFacts>,
 }
 
@@ -221,6 +223,7 @@ impl FileEntry {
             decode_error,
             lines: OnceLock::new(),
             parsed: OnceLock::new(),
+            unparsable: OnceLock::new(),
             facts: OnceLock::new(),
         }
     }
@@ -257,11 +260,24 @@ impl FileEntry {
                 if self.decode_error.is_some() || !may_matter(self.text.as_bytes()) {
                     return None;
                 }
-                let tree = crate::syntax::parse(&self.text)?;
+                let tree = match crate::syntax::parse_checked(&self.text) {
+                    Ok(tree) => tree,
+                    Err(why) => {
+                        let _ = self.unparsable.set(why);
+                        return None;
+                    }
+                };
                 let summary = summary::summarize(&tree, &self.text, &self.package);
                 Some(Parsed { tree, summary })
             })
             .as_ref()
+    }
+
+    /// Why the file has no tree although it was worth parsing (see
+    /// [`crate::syntax::parse_checked`]); asks for the parse first.
+    pub fn unparsable(&self) -> Option<&crate::syntax::Unparsable> {
+        self.parsed();
+        self.unparsable.get()
     }
 
     pub fn tree(&self) -> Option<&Tree> {
@@ -603,11 +619,11 @@ impl WorkspaceIndex {
     /// Resolves a name as seen at `scope` (a function's start byte, for
     /// function-local imports) in `file`.
     pub fn resolve_name(&self, file: FileId, name: &str, scope: Option<usize>) -> Symbol {
-        self.resolve_name_depth(file, name, scope, 0)
+        self.resolve_name_depth(file, name, scope, &Fuel::new())
     }
 
-    fn resolve_name_depth(&self, file: FileId, name: &str, scope: Option<usize>, depth: u32) -> Symbol {
-        if depth > 12 {
+    fn resolve_name_depth(&self, file: FileId, name: &str, scope: Option<usize>, fuel: &Fuel) -> Symbol {
+        if !fuel.burn() {
             return Symbol::Unknown;
         }
         let s = self.files[file].summary();
@@ -618,60 +634,25 @@ impl WorkspaceIndex {
                 .rev()
                 .find(|b| b.scope == Some(scope) && b.local == name)
             {
-                return self.resolve_import(&b.target, file, depth);
+                return self.resolve_import(&b.target, file, fuel);
             }
         }
         // Module level: the last binding in source order wins.
-        let mut best: Option<(usize, Symbol)> = None;
-        let mut consider = |at: usize, sym: Symbol| {
-            if best.as_ref().is_none_or(|(b, _)| at >= *b) {
-                best = Some((at, sym));
-            }
-        };
-        for (i, c) in s.classes.iter().enumerate() {
-            if c.name == name {
-                consider(c.range.start, Symbol::Class(ClassRef { file, index: i }));
-            }
-        }
-        for (i, f) in s.functions.iter().enumerate() {
-            if f.name == name {
-                consider(
-                    f.range.start,
-                    Symbol::Function(FuncRef {
-                        file,
-                        class: None,
-                        index: i,
-                    }),
-                );
-            }
-        }
-        for (i, a) in s.assignments.iter().enumerate() {
-            if a.name == name {
-                consider(a.range.start, Symbol::Assignment(file, i));
-            }
-        }
-        for b in s.imports.iter().filter(|b| b.scope.is_none() && b.local == name) {
-            consider(b.stmt_range.start, Symbol::Unknown);
-        }
-        match best {
-            Some((at, Symbol::Unknown)) => {
-                let b = s
-                    .imports
-                    .iter()
-                    .rev()
-                    .find(|b| b.scope.is_none() && b.local == name && b.stmt_range.start == at);
-                match b {
-                    Some(b) => self.resolve_import(&b.target, file, depth),
-                    None => Symbol::Unknown,
-                }
-            }
-            Some((_, sym)) => sym,
+        match s.binding(name) {
+            Some(summary::TopLevel::Class(index)) => Symbol::Class(ClassRef { file, index }),
+            Some(summary::TopLevel::Function(index)) => Symbol::Function(FuncRef {
+                file,
+                class: None,
+                index,
+            }),
+            Some(summary::TopLevel::Assignment(i)) => Symbol::Assignment(file, i),
+            Some(summary::TopLevel::Import(i)) => self.resolve_import(&s.imports[i].target, file, fuel),
             None => {
                 for b in s.imports.iter().filter(|b| b.scope.is_none()) {
                     if let ImportTarget::Star { module } = &b.target {
                         if let Some(f) = self.module_near(module, Some(file)) {
                             if f != file {
-                                let sym = self.resolve_name_depth(f, name, None, depth + 1);
+                                let sym = self.resolve_name_depth(f, name, None, fuel);
                                 if sym != Symbol::Unknown {
                                     return sym;
                                 }
@@ -684,7 +665,7 @@ impl WorkspaceIndex {
         }
     }
 
-    fn resolve_import(&self, target: &ImportTarget, from: FileId, depth: u32) -> Symbol {
+    fn resolve_import(&self, target: &ImportTarget, from: FileId, fuel: &Fuel) -> Symbol {
         match target {
             ImportTarget::Module(m) if is_framework(m) => Symbol::External(m.clone()),
             ImportTarget::Module(m) => match self.module_near(m, Some(from)) {
@@ -692,7 +673,7 @@ impl WorkspaceIndex {
                 None => Symbol::External(m.clone()),
             },
             ImportTarget::Member { module, name } => {
-                self.resolve_qualified_depth(&format!("{module}.{name}"), depth + 1, Some(from))
+                self.resolve_qualified_depth(&format!("{module}.{name}"), fuel, Some(from))
             }
             ImportTarget::Star { .. } => Symbol::Unknown,
         }
@@ -700,15 +681,15 @@ impl WorkspaceIndex {
 
     /// Resolves a fully qualified name such as `shop.models.Product`.
     pub fn resolve_qualified(&self, q: &str) -> Symbol {
-        self.resolve_qualified_depth(q, 0, None)
+        self.resolve_qualified_depth(q, &Fuel::new(), None)
     }
 
     /// Like [`Self::resolve_qualified`], preferring modules near `from`.
     pub fn resolve_qualified_from(&self, q: &str, from: FileId) -> Symbol {
-        self.resolve_qualified_depth(q, 0, Some(from))
+        self.resolve_qualified_depth(q, &Fuel::new(), Some(from))
     }
 
-    fn resolve_qualified_depth(&self, q: &str, depth: u32, from: Option<FileId>) -> Symbol {
+    fn resolve_qualified_depth(&self, q: &str, fuel: &Fuel, from: Option<FileId>) -> Symbol {
         if is_framework(q) {
             return Symbol::External(q.to_owned());
         }
@@ -720,9 +701,9 @@ impl WorkspaceIndex {
         for cut in (1..parts.len()).rev() {
             let prefix = parts[..cut].join(".");
             if let Some(f) = self.module_near(&prefix, from) {
-                let mut sym = self.module_member(f, parts[cut], depth + 1);
+                let mut sym = self.module_member(f, parts[cut], fuel);
                 for attr in &parts[cut + 1..] {
-                    sym = self.attribute(sym, attr, depth + 1);
+                    sym = self.attribute(sym, attr, fuel);
                 }
                 return sym;
             }
@@ -730,8 +711,8 @@ impl WorkspaceIndex {
         Symbol::External(q.to_owned())
     }
 
-    fn module_member(&self, module: FileId, name: &str, depth: u32) -> Symbol {
-        match self.resolve_name_depth(module, name, None, depth) {
+    fn module_member(&self, module: FileId, name: &str, fuel: &Fuel) -> Symbol {
+        match self.resolve_name_depth(module, name, None, fuel) {
             Symbol::Unknown => {
                 let sub = format!("{}.{name}", self.files[module].module());
                 match self.module_near(&sub, Some(module)) {
@@ -743,9 +724,9 @@ impl WorkspaceIndex {
         }
     }
 
-    fn attribute(&self, sym: Symbol, attr: &str, depth: u32) -> Symbol {
+    fn attribute(&self, sym: Symbol, attr: &str, fuel: &Fuel) -> Symbol {
         match sym {
-            Symbol::Module(f) => self.module_member(f, attr, depth),
+            Symbol::Module(f) => self.module_member(f, attr, fuel),
             Symbol::External(q) => Symbol::External(format!("{q}.{attr}")),
             _ => Symbol::Unknown,
         }
@@ -757,9 +738,10 @@ impl WorkspaceIndex {
         let Some(first) = parts.next() else {
             return Symbol::Unknown;
         };
-        let mut sym = self.resolve_name(file, first, scope);
+        let fuel = Fuel::new();
+        let mut sym = self.resolve_name_depth(file, first, scope, &fuel);
         for attr in parts {
-            sym = self.attribute(sym, attr, 0);
+            sym = self.attribute(sym, attr, &fuel);
         }
         sym
     }
@@ -782,23 +764,38 @@ impl WorkspaceIndex {
     }
 
     /// The model a symbol denotes, if any (workspace class, contrib or external model).
+    ///
+    /// Aliases (`Product = models.Product`) are followed in a loop; one that
+    /// comes back to an assignment already seen (`Product = Product`, or
+    /// `a = b; b = a`, also across modules) denotes nothing.
     pub fn model_of_symbol(&self, sym: &Symbol) -> Option<ModelId> {
-        match sym {
-            Symbol::Class(c) => self.model_of_class(*c),
-            Symbol::External(q) => self.model_by_qualname(q),
-            Symbol::Assignment(f, i) => {
-                let a = &self.files[*f].summary().assignments[*i];
-                match &a.value {
-                    summary::Value::Call { callee, args, .. }
-                        if callee.ends_with("get_user_model") && args.is_empty() =>
-                    {
-                        self.auth_user()
+        let mut sym = sym.clone();
+        let mut seen: Vec<(FileId, usize)> = Vec::new();
+        loop {
+            return match sym {
+                Symbol::Class(c) => self.model_of_class(c),
+                Symbol::External(q) => self.model_by_qualname(&q),
+                Symbol::Assignment(f, i) => {
+                    if seen.contains(&(f, i)) || seen.len() >= MAX_ALIAS_CHAIN {
+                        return None;
                     }
-                    summary::Value::Name(n) => self.model_of_symbol(&self.resolve_dotted(*f, n, None)),
-                    _ => None,
+                    seen.push((f, i));
+                    let a = &self.files[f].summary().assignments[i];
+                    match &a.value {
+                        summary::Value::Call { callee, args, .. }
+                            if callee.ends_with("get_user_model") && args.is_empty() =>
+                        {
+                            self.auth_user()
+                        }
+                        summary::Value::Name(n) => {
+                            sym = self.resolve_dotted(f, n, None);
+                            continue;
+                        }
+                        _ => None,
+                    }
                 }
-            }
-            _ => None,
+                _ => None,
+            };
         }
     }
 
@@ -890,6 +887,27 @@ impl WorkspaceIndex {
         result
     }
 }
+
+/// The steps one name resolution may take: imports that import each other
+/// (`from a import x` in `b`, `from b import x` in `a`) or star imports
+/// fanning out through many modules end as `Unknown` instead of looping.
+struct Fuel(std::cell::Cell<u32>);
+
+impl Fuel {
+    fn new() -> Fuel {
+        Fuel(std::cell::Cell::new(256))
+    }
+
+    /// Takes one step; `false` once the budget is spent.
+    fn burn(&self) -> bool {
+        let left = self.0.get();
+        self.0.set(left.saturating_sub(1));
+        left > 0
+    }
+}
+
+/// How many aliases (`A = B`) [`WorkspaceIndex::model_of_symbol`] follows.
+const MAX_ALIAS_CHAIN: usize = 32;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum RawKind {

@@ -738,12 +738,15 @@ fn queryset_methods_of_class(index: &WorkspaceIndex, c: ClassRef) -> Vec<String>
     out
 }
 
+/// A loop over an explicit stack (in source order): the body may nest
+/// expressions as deeply as a file allows.
 fn collect_returns<'t>(node: tree_sitter::Node<'t>, out: &mut Vec<tree_sitter::Node<'t>>) {
-    for child in syntax::named_children(node) {
+    let mut stack: Vec<_> = syntax::named_children(node).into_iter().rev().collect();
+    while let Some(child) = stack.pop() {
         match child.kind() {
             "return_statement" => out.push(child),
             "function_definition" | "class_definition" | "lambda" => {}
-            _ => collect_returns(child, out),
+            _ => stack.extend(syntax::named_children(child).into_iter().rev()),
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use tree_sitter::{Node, Query, QueryCursor, StreamingIterator, Tree};
+use tree_sitter::{Node, Tree};
 
 use crate::syntax::{self, dotted, field, named_children, text};
 
@@ -174,9 +174,51 @@ pub struct ModuleSummary {
     pub bootstrap_at: Option<usize>,
     /// Defines Reflex pages (`@rx.page`, `app.add_page(...)`).
     pub defines_pages: bool,
+    /// Each module-level name's binding (see [`ModuleSummary::binding`]), on first use.
+    top_level: std::sync::OnceLock<rustc_hash::FxHashMap<String, TopLevel>>,
+}
+
+/// What a module-level name is bound to last in source order: an index into
+/// the summary's `classes`, `functions`, `assignments` or `imports`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TopLevel {
+    Class(usize),
+    Function(usize),
+    Assignment(usize),
+    Import(usize),
 }
 
 impl ModuleSummary {
+    /// The last module-level binding of `name` (a class, function,
+    /// assignment or import; not star imports). Looked up in a map built
+    /// once: a module with 100,000 definitions is asked about each name.
+    pub fn binding(&self, name: &str) -> Option<TopLevel> {
+        let map = self.top_level.get_or_init(|| {
+            let mut best: rustc_hash::FxHashMap<String, (usize, TopLevel)> = Default::default();
+            let mut consider = |name: &str, at: usize, binding: TopLevel| {
+                if best.get(name).is_none_or(|(b, _)| at >= *b) {
+                    best.insert(name.to_owned(), (at, binding));
+                }
+            };
+            for (i, c) in self.classes.iter().enumerate() {
+                consider(&c.name, c.range.start, TopLevel::Class(i));
+            }
+            for (i, f) in self.functions.iter().enumerate() {
+                consider(&f.name, f.range.start, TopLevel::Function(i));
+            }
+            for (i, a) in self.assignments.iter().enumerate() {
+                consider(&a.name, a.range.start, TopLevel::Assignment(i));
+            }
+            for (i, b) in self.imports.iter().enumerate() {
+                if b.scope.is_none() && !matches!(b.target, ImportTarget::Star { .. }) {
+                    consider(&b.local, b.stmt_range.start, TopLevel::Import(i));
+                }
+            }
+            best.into_iter().map(|(name, (_, binding))| (name, binding)).collect()
+        });
+        map.get(name).copied()
+    }
+
     pub fn class(&self, name: &str) -> Option<(usize, &ClassSummary)> {
         self.classes.iter().enumerate().rev().find(|(_, c)| c.name == name)
     }
@@ -262,27 +304,23 @@ pub fn summarize(tree: &Tree, src: &str, package: &str) -> ModuleSummary {
 }
 
 fn collect_imports(root: Node<'_>, src: &str, package: &str) -> Vec<ImportBinding> {
-    static QUERY: std::sync::LazyLock<Query> = std::sync::LazyLock::new(|| {
-        Query::new(&syntax::language(), include_str!("../../queries/imports.scm"))
-            .expect("queries/imports.scm is valid")
-    });
+    let statements = named_children(root);
     let mut out = Vec::new();
     // Module-level imports (the ones start-up rules and most resolution
-    // need): the query, kept to the module's own statements.
-    {
-        let query: &Query = &QUERY;
-        let mut cursor = QueryCursor::new();
-        cursor.set_max_start_depth(Some(1));
-        let mut matches = cursor.matches(query, root, src.as_bytes());
-        while let Some(m) = matches.next() {
-            for cap in m.captures {
-                import_bindings(cap.node, src, package, &mut out);
-            }
+    // need): the module's own statements. (Not a tree-sitter query: its
+    // cursor visits every node below, at a cost that grows with the depth,
+    // which is quadratic on a file of 100,000 unclosed brackets.)
+    for stmt in &statements {
+        if matches!(
+            stmt.kind(),
+            "import_statement" | "import_from_statement" | "future_import_statement"
+        ) {
+            import_bindings(*stmt, src, package, &mut out);
         }
     }
     // Imports nested in functions and compound statements: a walk over
     // statement blocks only, never into expressions (most of a tree).
-    for stmt in named_children(root) {
+    for stmt in statements {
         nested_imports(stmt, src, package, &mut out, false);
     }
     out
@@ -539,6 +577,17 @@ fn collect_class_assignment(stmt: Node<'_>, src: &str, attrs: &mut Vec<ClassAttr
 }
 
 pub fn value_of(node: Node<'_>, src: &str) -> Value {
+    value_at(node, src, 0)
+}
+
+/// How deeply [`Value`]s nest (calls in calls' arguments); deeper ones are
+/// `Value::Other`, so neither reading nor dropping one recurses with the input.
+const MAX_VALUE_DEPTH: u32 = 16;
+
+fn value_at(node: Node<'_>, src: &str, depth: u32) -> Value {
+    if depth > MAX_VALUE_DEPTH {
+        return Value::Other;
+    }
     let node = syntax::unparen(node);
     match node.kind() {
         "call" => {
@@ -553,12 +602,14 @@ pub fn value_of(node: Node<'_>, src: &str) -> Value {
                     match a.kind() {
                         "keyword_argument" => args.push(Arg {
                             keyword: field(a, "name").map(|n| text(n, src).to_owned()),
-                            value: field(a, "value").map(|v| value_of(v, src)).unwrap_or(Value::Other),
+                            value: field(a, "value")
+                                .map(|v| value_at(v, src, depth + 1))
+                                .unwrap_or(Value::Other),
                         }),
                         "comment" => {}
                         _ => args.push(Arg {
                             keyword: None,
-                            value: value_of(a, src),
+                            value: value_at(a, src, depth + 1),
                         }),
                     }
                 }

@@ -59,39 +59,53 @@ pub fn check(index: &WorkspaceIndex, file: FileId, root: Node<'_>, rules: RuleSe
 
 /// The first model or QuerySet named in a type expression.
 fn mentioned_model(index: &WorkspaceIndex, file: FileId, src: &str, node: Node<'_>) -> Option<String> {
-    match node.kind() {
-        "identifier" | "attribute" => {
-            let name = syntax::dotted(node, src)?;
-            if name.rsplit('.').next() == Some("QuerySet") {
-                return Some(name);
-            }
-            let sym = index.resolve_dotted(file, &name, None);
-            if index.model_of_symbol(&sym).is_some() {
-                return Some(name);
-            }
-            if let Symbol::External(q) = sym {
-                if q.ends_with(".QuerySet") {
-                    return Some(name);
+    // Depth first in source order, over an explicit stack: an annotation
+    // may nest as deeply as a file allows.
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        let found = match node.kind() {
+            "identifier" | "attribute" => model_name(index, file, src, node),
+            "generic_type" | "subscript" => {
+                let head = node.named_child(0).map(|h| syntax::text(h, src)).unwrap_or("");
+                let last = head.rsplit('.').next().unwrap_or(head);
+                if !matches!(last, "ClassVar" | "type" | "Type") {
+                    stack.extend(named_children(node).into_iter().rev());
                 }
+                None
             }
-            None
-        }
-        "generic_type" | "subscript" => {
-            let head = node.named_child(0).map(|h| syntax::text(h, src)).unwrap_or("");
-            let last = head.rsplit('.').next().unwrap_or(head);
-            if matches!(last, "ClassVar" | "type" | "Type") {
-                return None;
+            "string" => syntax::string_value(node, src).and_then(|value| {
+                value
+                    .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+                    .filter(|w| !w.is_empty())
+                    .find(|w| index.model_of_symbol(&index.resolve_dotted(file, w, None)).is_some())
+                    .map(str::to_owned)
+            }),
+            _ => {
+                stack.extend(named_children(node).into_iter().rev());
+                None
             }
-            named_children(node).into_iter().find_map(|c| mentioned_model(index, file, src, c))
+        };
+        if found.is_some() {
+            return found;
         }
-        "string" => {
-            let value = syntax::string_value(node, src)?;
-            value
-                .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
-                .filter(|w| !w.is_empty())
-                .find(|w| index.model_of_symbol(&index.resolve_dotted(file, w, None)).is_some())
-                .map(str::to_owned)
-        }
-        _ => named_children(node).into_iter().find_map(|c| mentioned_model(index, file, src, c)),
     }
+    None
+}
+
+/// A name that denotes a model or a QuerySet.
+fn model_name(index: &WorkspaceIndex, file: FileId, src: &str, node: Node<'_>) -> Option<String> {
+    let name = syntax::dotted(node, src)?;
+    if name.rsplit('.').next() == Some("QuerySet") {
+        return Some(name);
+    }
+    let sym = index.resolve_dotted(file, &name, None);
+    if index.model_of_symbol(&sym).is_some() {
+        return Some(name);
+    }
+    if let Symbol::External(q) = sym {
+        if q.ends_with(".QuerySet") {
+            return Some(name);
+        }
+    }
+    None
 }

@@ -142,6 +142,19 @@ fn uses_as_models(index: &WorkspaceIndex, file: FileId, module: &str, b: &Import
 
 /// Did something before `offset` in `file` bootstrap Django?
 fn bootstrapped_before(index: &WorkspaceIndex, file: FileId, offset: usize, depth: u32) -> bool {
+    bootstrapped_before_seen(index, file, offset, depth, &mut Vec::new())
+}
+
+/// `seen`: the modules already followed (and found not to bootstrap) and at
+/// which depth, so a web of modules importing each other is followed once
+/// per depth, not once per path.
+fn bootstrapped_before_seen(
+    index: &WorkspaceIndex,
+    file: FileId,
+    offset: usize,
+    depth: u32,
+    seen: &mut Vec<(FileId, u32)>,
+) -> bool {
     let summary = index.file(file).summary();
     if summary.bootstrap_at.is_some_and(|at| at < offset) {
         return true;
@@ -156,7 +169,10 @@ fn bootstrapped_before(index: &WorkspaceIndex, file: FileId, offset: usize, dept
             }
         }
         b.executed_modules().iter().any(|m| match index.module_near(m, Some(file)) {
-            Some(f) if f != file => bootstrapped_before(index, f, usize::MAX, depth + 1),
+            Some(f) if f != file && !seen.iter().any(|&(s, d)| s == f && d <= depth + 1) => {
+                seen.push((f, depth + 1));
+                bootstrapped_before_seen(index, f, usize::MAX, depth + 1, seen)
+            }
             _ => false,
         })
     })
