@@ -570,7 +570,7 @@ fn lsp_storm_with_garbage_frames() {
     let root = project.path().canonicalize().unwrap();
     let folder = root.join("shop/states/fuzz");
     let mut rng = Rng(seed);
-    let mut valid_mutant = |rng: &mut Rng| loop {
+    let valid_mutant = |rng: &mut Rng| loop {
         if let Ok(text) = String::from_utf8(mutant(rng, &seeds)) {
             return text;
         }
