@@ -41,6 +41,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -362,9 +363,24 @@ async def run_api_case(root: Path, case: Case, transformer) -> None:
 # Start-up layouts (fresh interpreters)
 # --------------------------------------------------------------------------
 
+# fixture folder → how production imports it (argv of a fresh interpreter,
+# run in a copy of the folder)
+REFLEX_BACKEND_IMPORT = [
+    "-c",
+    # What the backend of `reflex run` does first: read rxconfig.py, import
+    # the app module (reflex.utils.prerequisites.get_and_validate_app).
+    "from reflex.utils import prerequisites; prerequisites.get_and_validate_app()",
+]
 STARTUP_LAYOUTS = {
-    # fixture folder → the command that imports it as production does
-    "startup/reflex_first": ["-c", "from reflex.utils import prerequisites; prerequisites.get_and_validate_app()"],
+    # rxconfig.py with the reflex-django plugin, states importing models
+    "startup/reflex_first": REFLEX_BACKEND_IMPORT,
+    # the same, but rxconfig.py itself imports a model
+    "startup/rxconfig_import": REFLEX_BACKEND_IMPORT,
+    # a Reflex app without the plugin, and the same bootstrapping first
+    "startup/no_plugin": REFLEX_BACKEND_IMPORT,
+    "startup/no_plugin_bootstrapped": REFLEX_BACKEND_IMPORT,
+    # Django set up by manage.py; then the Reflex app and the URLconf that
+    # mounts it are imported.
     "startup/django_first": ["manage.py", "mount_reflex"],
 }
 
@@ -378,28 +394,32 @@ def run_startup_cases(root: Path, workdir: Path) -> list[Case]:
         layout_cases: list[Case] = []
         for path in sorted(layout_root.rglob("*.py")):
             rel = path.relative_to(root).as_posix()
-            layout_cases.extend(module_level_cases(root, rel, f"start-up ({folder.split('/')[1].replace('_', '-')})"))
-        env = dict(os.environ)
-        env.pop("DJANGO_SETTINGS_MODULE", None)
+            layout_cases.extend(module_level_cases(root, rel, "start-up"))
+        # Run a copy: Reflex may write its working files next to rxconfig.py.
+        copy = workdir / folder
+        shutil.copytree(layout_root, copy, ignore=shutil.ignore_patterns("__pycache__"))
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "REFLEX_"))}
         env["PYTHONDONTWRITEBYTECODE"] = "1"
         env["REFLEX_ORACLE_DB"] = str(workdir / "oracle.sqlite3")
-        env["PYTHONPATH"] = os.pathsep.join([str(layout_root), str(root)])
-        env["REFLEX_ORACLE_REPORT"] = str(workdir / f"{folder.replace('/', '_')}.json")
+        env["PYTHONPATH"] = os.pathsep.join([str(copy), str(root)])
         proc = subprocess.run(
             [sys.executable, *argv],
-            cwd=layout_root,
+            cwd=copy,
             env=env,
             capture_output=True,
             text=True,
-            timeout=120,
+            timeout=180,
         )
-        raised = parse_startup_failure(root, proc)
+        # Blamed on the layout's own files (not on inventory/models.py, which
+        # only shows where Django noticed).
+        raised = parse_startup_failure({copy: layout_root}, root, proc)
         for case in layout_cases:
+            case.notes.append(f"{' '.join(argv)}: exit code {proc.returncode}")
             if raised and raised[1] == case.file and case.start_line <= raised[2] <= case.end_line:
-                case.raised, case.raised_file, case.raised_line = raised
-            case.notes.append(f"exit code {proc.returncode}")
-        if proc.returncode != 0 and raised is None:
-            sys.stderr.write(f"{folder}: failed without a fixture traceback:\n{proc.stderr[-3000:]}\n")
+                case.raised, case.raised_file, case.raised_line, case.message = raised
+        if proc.returncode != 0 and (raised is None or not any(c.raised for c in layout_cases)):
+            # A failure no case claims is a broken fixture, not a finding.
+            raise SystemExit(f"{folder}: start-up failed outside the marked lines:\n{proc.stderr[-4000:]}")
         cases.extend(layout_cases)
     return cases
 
@@ -432,28 +452,35 @@ TRACE_LINE = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)')
 EXC_LINE = re.compile(r"^(?P<type>[A-Za-z_][\w.]*)(:|$)")
 
 
-def parse_startup_failure(root: Path, proc: subprocess.CompletedProcess) -> tuple[str, str, int] | None:
-    """(exception, fixture file, line) of the traceback printed by a failed
-    start-up: the innermost fixture frame, the last exception line."""
+def parse_startup_failure(
+    copies: dict[Path, Path], root: Path, proc: subprocess.CompletedProcess
+) -> tuple[str, str, int, str] | None:
+    """(exception, fixture file, line, message) of the traceback a failed
+    start-up printed: its innermost frame in the fixture (or in the copy run),
+    its last exception line."""
     if proc.returncode == 0:
         return None
     where = None
-    exc_type = None
+    exc_type = message = None
     for line in proc.stderr.splitlines():
         m = TRACE_LINE.match(line)
         if m:
-            try:
-                rel = Path(m.group("file")).resolve().relative_to(root).as_posix()
+            path = Path(m.group("file")).resolve()
+            for copy, original in copies.items():
+                try:
+                    rel = (original / path.relative_to(copy.resolve())).relative_to(root).as_posix()
+                except ValueError:
+                    continue
                 where = (rel, int(m.group("line")))
-            except ValueError:
-                pass
+                break
             continue
         e = EXC_LINE.match(line)
-        if e and ("Error" in e.group("type") or "Exception" in e.group("type") or "NotReady" in e.group("type")):
+        if e and not line.startswith(" ") and e.group("type") != "Traceback":
             exc_type = e.group("type").rsplit(".", 1)[-1]
+            message = line.partition(":")[2].strip()
     if where is None or exc_type is None:
         return None
-    return exc_type, where[0], where[1]
+    return exc_type, where[0], where[1], message
 
 
 # --------------------------------------------------------------------------
