@@ -549,6 +549,9 @@ def main() -> int:
     parser.add_argument("--check", type=Path, help="fail unless the report equals this committed one")
     args = parser.parse_args()
     root = args.root.resolve()
+    # The run happens in a temporary directory: resolve the paths first.
+    out = args.out.resolve() if args.out else None
+    check = args.check.resolve() if args.check else None
     sys.dont_write_bytecode = True
 
     with tempfile.TemporaryDirectory(prefix="reflex-oracle-") as tmp:
@@ -592,13 +595,13 @@ def main() -> int:
     for d in disagreements:
         sys.stderr.write(f"  {d}\n")
 
-    if args.out:
-        args.out.write_text(text, encoding="utf-8")
-    elif not args.check:
+    if out:
+        out.write_text(text, encoding="utf-8")
+    elif not check:
         sys.stdout.write(text)
     status = 1 if disagreements else 0
-    if args.check:
-        committed = json.loads(args.check.read_text(encoding="utf-8"))
+    if check:
+        committed = json.loads(check.read_text(encoding="utf-8"))
         if committed.get("cases") != report["cases"]:
             import difflib
 
