@@ -50,7 +50,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-MARKER = re.compile(r"#\s*(raises:\s*(?P<exc>[A-Za-z_][A-Za-z0-9_]*)|clean)\s*$")
+MARKER = re.compile(r"#\s*(raises:\s*(?P<exc>[A-Za-z_][A-Za-z0-9_]*)|(?P<null>sent as null)|clean)\s*$")
+# What a `# sent as null` case observes: no exception, but a model instance in
+# a delta, which Reflex's JSON encoder sends to the browser as `null`.
+SENT_AS_NULL = "sent as null"
 # The fixture modules whose cases run inside the app process; `startup/`
 # is run separately, in fresh interpreters.
 CONTEXT_MODULES = (
@@ -63,6 +66,8 @@ CONTEXT_MODULES = (
     "api_routes",
     "uploads",
     "reflex_django_states",
+    # last: its class fails to be created, which must not disturb the others
+    "serialization_annotation",
 )
 # Per case, at most this long: a hung case is a failure, not a hang.
 CASE_TIMEOUT = 30
@@ -76,6 +81,9 @@ class Case:
     def_kind: str  # "sync" or "async"
     start_line: int  # the `def` line (decorators above it are not counted)
     end_line: int
+    # "line": check must report the raising line; "span": any line of the
+    # case (a class whose creation fails is blamed on its `class` line).
+    match: str = "line"
     expected_exception: str | None = None  # None: `# clean`
     expected_line: int | None = None
     raised: str | None = None
@@ -99,6 +107,10 @@ class Case:
             if self.raised is None
             else {"raises": self.raised, "file": self.raised_file, "line": self.raised_line}
         )
+        if self.raised == SENT_AS_NULL:
+            # The runtime sees the value on the wire, not the line that put it
+            # into the state: the line is the marker's (the assignment).
+            observed = {"sent_as_null": self.message, "file": self.raised_file, "line": self.raised_line}
         return {
             "file": self.file,
             "function": self.function,
@@ -106,6 +118,7 @@ class Case:
             "def": self.def_kind,
             "start_line": self.start_line,
             "end_line": self.end_line,
+            "match": self.match,
             "expected": expected,
             "observed": observed,
         }
@@ -124,15 +137,31 @@ def collect_cases(root: Path, rel: str, context: str) -> list[Case]:
     tree = ast.parse(text, filename=str(path))
     functions: list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]] = []
 
+    cases = []
+
     def visit(node: ast.AST, prefix: str) -> None:
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.ClassDef):
+                m = MARKER.search(lines[child.lineno - 1])
+                if m:  # a case about creating the class itself
+                    cases.append(
+                        Case(
+                            file=rel,
+                            function=f"{prefix}{child.name}",
+                            context=context,
+                            def_kind="class",
+                            start_line=child.lineno,
+                            end_line=child.end_lineno,
+                            match="span",
+                            expected_exception=m.group("exc"),
+                            expected_line=child.lineno if m.group("exc") else None,
+                        )
+                    )
                 visit(child, f"{prefix}{child.name}.")
             elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 functions.append((f"{prefix}{child.name}", child))
 
     visit(tree, "")
-    cases = []
     for name, fn in functions:
         markers = []
         for lineno in range(fn.lineno, fn.end_lineno + 1):
@@ -144,6 +173,8 @@ def collect_cases(root: Path, rel: str, context: str) -> list[Case]:
         if len(markers) > 1:
             raise SystemExit(f"{rel}:{fn.lineno}: {name} has {len(markers)} markers; one per case")
         lineno, exc = markers[0]
+        if MARKER.search(lines[lineno - 1]).group("null"):
+            exc = SENT_AS_NULL
         if exc is None and lineno != fn.lineno:
             raise SystemExit(f"{rel}:{lineno}: `# clean` belongs on the def line of {name}")
         cases.append(
@@ -281,6 +312,38 @@ async def run_event(processor, token: str, event) -> BaseException | None:
     return first_error([*Reported.errors, *([raised] if raised else [])])
 
 
+class Wire:
+    """Stands in for `reflex.app.EventNamespace` as the processor's event
+    namespace: `emit_update` encodes each update as the socket does
+    (`reflex.app._sio_dumps`, Reflex's `format.json_dumps`), so encoding
+    errors surface, and notes which state vars carried a model instance."""
+
+    def __init__(self) -> None:
+        self.models: dict[str, list[str]] = {}
+
+    async def emit_update(self, update, token: str) -> None:
+        from reflex.app import _sio_dumps
+
+        _sio_dumps(["event", update])
+        for state_name, values in (update.delta or {}).items():
+            for var, value in values.items():
+                if holds_model(value):
+                    name = var.removesuffix("_rx_state_")
+                    self.models.setdefault(token, []).append(f"{state_name.rsplit('.', 1)[-1]}.{name}")
+
+
+def holds_model(value) -> bool:
+    from django.db.models import Model, QuerySet
+
+    if isinstance(value, (Model, QuerySet)):
+        return True
+    if isinstance(value, dict):
+        return any(holds_model(v) for v in value.values())
+    if isinstance(value, (list, tuple, set)):
+        return any(holds_model(v) for v in value)
+    return False
+
+
 def router_data(path: str, token: str) -> dict:
     return {"pathname": path, "asPath": path, "query": {}, "token": token, "sid": f"sid-{token}", "headers": {}}
 
@@ -293,7 +356,8 @@ async def run_state_cases(root: Path, cases: list[Case], modules: dict, app) -> 
     from reflex.state import OnLoadInternalState
 
     processor = BaseStateEventProcessor(middleware=app, backend_exception_handler=app.backend_exception_handler)
-    async with processor.configure(state_manager=app.state_manager):
+    wire = Wire()
+    async with processor.configure(state_manager=app.state_manager, event_namespace=wire):
         for n, case in enumerate(cases):
             module = modules[case.file]
             class_name, _, member = case.function.partition(".")
@@ -312,6 +376,11 @@ async def run_state_cases(root: Path, cases: list[Case], modules: dict, app) -> 
                 payload = {"value": "bolt"} if "value" in handler.fn.__code__.co_varnames else {}
                 event = Event(name=format_event_handler(handler), payload=payload, router_data=router_data("/", token))
             record(root, case, await run_event(processor, token, event))
+            if case.raised is None and wire.models.get(token):
+                case.raised = SENT_AS_NULL
+                case.raised_file = case.file
+                case.raised_line = case.expected_line if case.expected_exception == SENT_AS_NULL else None
+                case.message = ", ".join(wire.models[token])
 
 
 async def run_lifespan_case(root: Path, case: Case, task) -> None:
@@ -493,6 +562,7 @@ def context_of(module: str) -> str:
         "handlers": "event-handler",
         "computed_vars": "computed-var",
         "serialization": "state-serialization",
+        "serialization_annotation": "state-class",
         "background": "background-task",
         "on_load": "on-load",
         "lifespan": "lifespan-task",
@@ -503,7 +573,8 @@ def context_of(module: str) -> str:
 
 
 async def run_all(root: Path, modules: dict, cases: list[Case], app, transformer) -> None:
-    state_cases = [c for c in cases if c.context not in ("lifespan-task", "api-route")]
+    # Class cases were decided when their module was imported.
+    state_cases = [c for c in cases if c.context not in ("lifespan-task", "api-route") and c.def_kind != "class"]
     await run_state_cases(root, state_cases, modules, app)
     for case in cases:
         if case.context == "lifespan-task":
@@ -521,6 +592,8 @@ def build_app(modules: dict, cases: list[Case]):
     transformer = Starlette()
     app = rx.App(backend_exception_handler=backend_exception_handler, api_transformer=transformer)
     for case in cases:
+        if case.def_kind == "class":
+            continue
         module = modules[case.file]
         if case.context == "on-load":
             class_name, _, member = case.function.partition(".")
@@ -568,8 +641,19 @@ def main() -> int:
             rel = f"contexts/{name}.py"
             if not (root / rel).exists():
                 continue
-            modules[rel] = importlib.import_module(f"contexts.{name}")
-            cases.extend(collect_cases(root, rel, context_of(name)))
+            module_cases = collect_cases(root, rel, context_of(name))
+            try:
+                modules[rel] = importlib.import_module(f"contexts.{name}")
+            except Exception as e:
+                # A state class Reflex refuses to create: the class cases of
+                # the module are about exactly that.
+                if not module_cases or any(c.def_kind != "class" for c in module_cases):
+                    raise
+                for case in module_cases:
+                    record(root, case, e)
+                cases.extend(module_cases)
+                continue
+            cases.extend(module_cases)
         app, transformer = build_app(modules, cases)
         asyncio.run(run_all(root, modules, cases, app, transformer))
         cases.extend(run_startup_cases(root, workdir))
