@@ -192,19 +192,49 @@ def collect_cases(root: Path, rel: str, context: str) -> list[Case]:
     return cases
 
 
+# Where each Django exception was raised: the whole stack at the `raise`.
+# Reflex re-raises a handler's error through futures (`EventFuture`, the
+# upload stream), and a re-raise can leave the exception with a traceback
+# that starts at the re-raise; the stack seen at the first `raise` cannot be
+# lost. Recorded with `sys.monitoring` (Python 3.12+), which only observes.
+RAISE_SITES: dict[int, tuple[BaseException, list[traceback.FrameSummary]]] = {}
+MONITORING_TOOL = 4  # one of the free tool ids (0-5); 4 is unassigned by CPython
+
+
+def watch_raises() -> None:
+    monitoring = sys.monitoring
+
+    def on_raise(code, offset, exc):
+        if type(exc).__module__.startswith("django.") and id(exc) not in RAISE_SITES:
+            RAISE_SITES[id(exc)] = (exc, traceback.extract_stack(sys._getframe(1)))
+
+    monitoring.use_tool_id(MONITORING_TOOL, "reflex-oracle")
+    monitoring.register_callback(MONITORING_TOOL, monitoring.events.RAISE, on_raise)
+    monitoring.set_events(MONITORING_TOOL, monitoring.events.RAISE)
+
+
+def innermost_in(root: Path, frames) -> tuple[str, int] | None:
+    found = None
+    for frame in frames:
+        try:
+            rel = Path(frame.filename).resolve().relative_to(root)
+        except ValueError:
+            continue
+        found = (rel.as_posix(), frame.lineno)
+    return found
+
+
 def blame(root: Path, exc: BaseException) -> tuple[str | None, int | None]:
-    """The innermost frame of the traceback that is in the fixture (following
-    `__cause__`/`__context__` when Reflex wrapped the error)."""
+    """The innermost frame in the fixture where the exception was raised (the
+    stack at its `raise`, else its traceback, following `__cause__` /
+    `__context__` when Reflex wrapped the error)."""
+    site = RAISE_SITES.get(id(exc))
+    if site is not None and site[0] is exc and (found := innermost_in(root, site[1])):
+        return found
     seen = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
-        found = None
-        for frame in traceback.extract_tb(exc.__traceback__):
-            try:
-                rel = Path(frame.filename).resolve().relative_to(root)
-            except ValueError:
-                continue
-            found = (rel.as_posix(), frame.lineno)
+        found = innermost_in(root, traceback.extract_tb(exc.__traceback__))
         if found:
             return found
         exc = exc.__cause__ or exc.__context__
@@ -414,6 +444,44 @@ async def run_lifespan_case(root: Path, case: Case, task) -> None:
     record(root, case, first_error(errors))
 
 
+async def run_upload_cases(root: Path, cases: list[Case], modules: dict, app) -> None:
+    """Posts a file to Reflex's own upload endpoint, inside the app's
+    lifespan (which sets up the app's event processor, as in production)."""
+    import httpx
+    from reflex_base.utils.format import format_event_handler
+    from reflex_components_core.core._upload import upload
+    from starlette.applications import Starlette
+    from starlette.routing import Route
+
+    endpoint = Starlette(routes=[Route("/_upload", upload(app), methods=["POST"])])
+    transport = httpx.ASGITransport(app=endpoint)
+    async with app._run_lifespan_tasks(Starlette()):
+        async with httpx.AsyncClient(transport=transport, base_url="http://oracle.invalid") as client:
+            for n, case in enumerate(cases):
+                class_name, _, member = case.function.partition(".")
+                handler = getattr(modules[case.file], class_name).event_handlers[member]
+                Reported.errors.clear()
+                raised = None
+                try:
+                    response = await asyncio.wait_for(
+                        client.post(
+                            "/_upload",
+                            headers={
+                                "reflex-client-token": f"upload-{n}",
+                                "reflex-event-handler": format_event_handler(handler),
+                            },
+                            files={"files": ("bolt.txt", b"bolt", "text/plain")},
+                        ),
+                        CASE_TIMEOUT,
+                    )
+                    if response.status_code != 200:
+                        case.notes.append(f"HTTP {response.status_code}")
+                except Exception as e:
+                    raised = e
+                await asyncio.sleep(0.05)
+                record(root, case, first_error([*Reported.errors, *([raised] if raised else [])]))
+
+
 async def run_api_case(root: Path, case: Case, transformer) -> None:
     import httpx
 
@@ -574,8 +642,13 @@ def context_of(module: str) -> str:
 
 async def run_all(root: Path, modules: dict, cases: list[Case], app, transformer) -> None:
     # Class cases were decided when their module was imported.
-    state_cases = [c for c in cases if c.context not in ("lifespan-task", "api-route") and c.def_kind != "class"]
+    state_cases = [
+        c
+        for c in cases
+        if c.context not in ("lifespan-task", "api-route", "upload-handler") and c.def_kind != "class"
+    ]
     await run_state_cases(root, state_cases, modules, app)
+    await run_upload_cases(root, [c for c in cases if c.context == "upload-handler"], modules, app)
     for case in cases:
         if case.context == "lifespan-task":
             await run_lifespan_case(root, case, getattr(modules[case.file], case.function))
@@ -633,6 +706,7 @@ def main() -> int:
         # directory: keep them out of the fixture.
         os.chdir(workdir)
         setup_django(root, workdir)
+        watch_raises()
         logging.getLogger("reflex").setLevel(logging.CRITICAL)
 
         modules: dict = {}
