@@ -664,6 +664,12 @@ def build_app(modules: dict, cases: list[Case]):
 
     transformer = Starlette()
     app = rx.App(backend_exception_handler=backend_exception_handler, api_transformer=transformer)
+    if any(c.context == "reflex-django-state" for c in cases):
+        # What reflex-django's integration adds to the app
+        # (`reflex_django.bootstrap.app_setup.apply_django_integration`).
+        from reflex_django.bridge.event import DjangoEventBridge
+
+        app.add_middleware(DjangoEventBridge())
     for case in cases:
         if case.def_kind == "class":
             continue
