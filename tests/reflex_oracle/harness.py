@@ -27,7 +27,8 @@ run cleanly); the harness fails when the runtime disagrees with a marker.
     python tests/reflex_oracle/harness.py fixtures/reflex_oracle --check FILE
 
 Nothing is written into the fixture: the database, Reflex's working files
-and bytecode live in a temporary directory.
+and bytecode live in a temporary directory. REFLEX_ORACLE_DEBUG=1 prints
+each recorded exception's traceback.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ from __future__ import annotations
 import argparse
 import ast
 import asyncio
-import contextlib
 import importlib
 import json
 import logging
@@ -743,13 +743,18 @@ def main() -> int:
 
     disagreements = []
     for c in cases:
+        notes = f" [{'; '.join(c.notes)}]" if c.notes else ""
         if c.expected_exception is None and c.raised is not None:
-            disagreements.append(f"{c.case_id}: marked clean, raised {c.raised} at {c.raised_file}:{c.raised_line} ({c.message})")
+            disagreements.append(
+                f"{c.case_id}: marked clean, raised {c.raised} at {c.raised_file}:{c.raised_line} ({c.message}){notes}"
+            )
         elif c.expected_exception is not None and (
             c.raised != c.expected_exception or c.raised_file != c.file or c.raised_line != c.expected_line
         ):
             got = "nothing" if c.raised is None else f"{c.raised} at {c.raised_file}:{c.raised_line} ({c.message})"
-            disagreements.append(f"{c.case_id}: marked {c.expected_exception} at line {c.expected_line}, raised {got}")
+            disagreements.append(
+                f"{c.case_id}: marked {c.expected_exception} at line {c.expected_line}, raised {got}{notes}"
+            )
     raising = sum(1 for c in cases if c.raised)
     sys.stderr.write(
         f"reflex oracle ({', '.join(f'{k} {v}' for k, v in report['versions'].items())}): "
