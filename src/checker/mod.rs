@@ -4,8 +4,9 @@
 //! A file is analysed in three passes over its tree:
 //! 1. module-level statements (`Exec::Deferred`): bindings only;
 //! 2. every function body that runs on the event loop — each `async def`
-//!    (`Exec::Async`) and each sync event handler of a Reflex state
-//!    (`Exec::SyncHandler`) — with the `Walker`, which calls the rule checks;
+//!    (`Exec::Async`), each sync event handler of a Reflex state
+//!    (`Exec::SyncHandler`) and each sync frontend computed var
+//!    (`Exec::SyncComputedVar`) — with the `Walker`, which calls the rule checks;
 //! 3. class- and module-level rules (state annotations, start-up imports,
 //!    ModelState options) that need no flow analysis.
 
@@ -30,6 +31,10 @@ pub enum Exec {
     Async,
     /// A sync Reflex event handler: runs on the loop thread, reported as RDJ108.
     SyncHandler,
+    /// A sync frontend computed var (`@rx.var`) of a Reflex state: Reflex
+    /// computes it on the loop thread while it builds the state delta after
+    /// an event (and at hydration), reported as RDJ108.
+    SyncComputedVar,
     /// A sync helper being summarized for RDJ107: remember the first blocking use.
     Summary,
     /// Code that does not run on the loop (module level, thread-wrapped): nothing reported.
@@ -263,8 +268,12 @@ fn collect_roots<'a>(index: &WorkspaceIndex, file: FileId, src: &str, module: No
                 if syntax::is_async(def) {
                     out.push((def, Exec::Async, class, top));
                 } else if let Some(c) = class {
-                    if matches!(index.class_kind(c), ClassKind::State { .. }) && is_event_handler(src, def) {
-                        out.push((def, Exec::SyncHandler, class, top));
+                    if matches!(index.class_kind(c), ClassKind::State { .. }) {
+                        if is_event_handler(src, def) {
+                            out.push((def, Exec::SyncHandler, class, top));
+                        } else if is_frontend_computed_var(src, def) {
+                            out.push((def, Exec::SyncComputedVar, class, top));
+                        }
                     }
                 }
                 if let Some(body) = field(def, "body") {
@@ -299,15 +308,8 @@ fn is_event_handler(src: &str, def: Node<'_>) -> bool {
         return false;
     }
     !syntax::decorators(def).iter().any(|d| {
-        let callee = if d.kind() == "call" {
-            field(*d, "function").unwrap_or(*d)
-        } else {
-            *d
-        };
-        let n = syntax::text(callee, src);
-        let last = n.rsplit('.').next().unwrap_or(n);
         matches!(
-            last,
+            decorator_name(src, *d).0,
             "var"
                 | "computed_var"
                 | "cached_var"
@@ -318,6 +320,40 @@ fn is_event_handler(src: &str, def: Node<'_>) -> bool {
                 | "abstractmethod"
                 | "setter"
         )
+    })
+}
+
+/// The name a decorator calls (`rx.var(cache=False)` → `var`) and its
+/// arguments, if it is a call.
+fn decorator_name<'a>(src: &'a str, decorator: Node<'a>) -> (&'a str, Option<Node<'a>>) {
+    let (callee, args) = if decorator.kind() == "call" {
+        (
+            field(decorator, "function").unwrap_or(decorator),
+            field(decorator, "arguments"),
+        )
+    } else {
+        (decorator, None)
+    };
+    let n = syntax::text(callee, src);
+    (n.rsplit('.').next().unwrap_or(n), args)
+}
+
+/// A method decorated `@rx.var` (or `computed_var` / `cached_var`, with any
+/// options but `backend=True`): Reflex computes it for the frontend in
+/// `BaseState.get_delta` (reflex/istate/delta.py `build_delta`), on the
+/// loop thread, after every event that dirties it and at hydration. A
+/// backend var is never computed there; whoever reads it is the context.
+fn is_frontend_computed_var(src: &str, def: Node<'_>) -> bool {
+    syntax::decorators(def).iter().any(|d| {
+        let (name, args) = decorator_name(src, *d);
+        matches!(name, "var" | "computed_var" | "cached_var")
+            && !args.is_some_and(|args| {
+                named_children(args).into_iter().any(|a| {
+                    a.kind() == "keyword_argument"
+                        && field(a, "name").is_some_and(|n| syntax::text(n, src) == "backend")
+                        && field(a, "value").is_some_and(|v| syntax::text(v, src) != "False")
+                })
+            })
     })
 }
 

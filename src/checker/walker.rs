@@ -269,10 +269,16 @@ impl<'a> Walker<'a> {
                     self.findings.push(Finding::new(rule, msg, range).with_fix(fix));
                 }
             }
-            Exec::SyncHandler => {
+            Exec::SyncHandler | Exec::SyncComputedVar => {
                 if self.rules.contains(Rule::RDJ108) {
-                    let msg = rules::rdj108_orm_in_sync_event_handler::message(&what, &self.function_name);
-                    let fix = fix.and_then(|f| rules::rdj108_orm_in_sync_event_handler::make_async(self.scope?, f));
+                    use rules::rdj108_orm_in_sync_event_handler::{make_async, message, SyncContext};
+                    let code = if self.exec == Exec::SyncHandler {
+                        SyncContext::EventHandler
+                    } else {
+                        SyncContext::ComputedVar
+                    };
+                    let msg = message(&what, code, &self.function_name);
+                    let fix = fix.and_then(|f| make_async(self.scope?, code, f));
                     self.findings.push(Finding::new(Rule::RDJ108, msg, range).with_fix(fix));
                 }
             }
@@ -305,7 +311,7 @@ impl<'a> Walker<'a> {
         message: String,
         fix: Option<crate::diagnostic::Fix>,
     ) {
-        if matches!(self.exec, Exec::Async | Exec::SyncHandler) && self.rules.contains(rule) {
+        if matches!(self.exec, Exec::Async | Exec::SyncHandler | Exec::SyncComputedVar) && self.rules.contains(rule) {
             self.findings.push(Finding::new(rule, message, range).with_fix(fix));
         }
     }
@@ -313,8 +319,8 @@ impl<'a> Walker<'a> {
     /// Whether an `await` may be inserted at `node`: in the async body itself,
     /// not inside a lambda, a generator expression or a nested def.
     pub fn can_await_at(&self, node: Node<'_>) -> bool {
-        // In a sync handler too: its fix makes the handler `async def` (RDJ108).
-        if !matches!(self.exec, Exec::Async | Exec::SyncHandler) {
+        // In a sync handler or computed var too: its fix makes it `async def` (RDJ108).
+        if !matches!(self.exec, Exec::Async | Exec::SyncHandler | Exec::SyncComputedVar) {
             return false;
         }
         let Some(scope) = self.scope else { return false };
