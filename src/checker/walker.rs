@@ -377,7 +377,22 @@ impl<'a> Walker<'a> {
                     Some(prev) => prev.join(ty),
                 });
             }
-            "delete_statement" | "raise_statement" | "print_statement" => {
+            "delete_statement" => {
+                for child in named_children(stmt) {
+                    self.eval(child);
+                    let targets = if child.kind() == "expression_list" {
+                        named_children(child)
+                    } else {
+                        vec![child]
+                    };
+                    for target in targets.into_iter().filter(|t| t.kind() == "subscript") {
+                        if self.is_session_proxy(target) {
+                            rules::rdj106_blocking_django_api::report_session_proxy_write(self, target, true);
+                        }
+                    }
+                }
+            }
+            "raise_statement" | "print_statement" => {
                 for child in named_children(stmt) {
                     self.eval(child);
                 }
@@ -744,6 +759,9 @@ impl<'a> Walker<'a> {
                 for s in subs {
                     self.eval(s);
                 }
+                if self.is_session_proxy(target) {
+                    rules::rdj106_blocking_django_api::report_session_proxy_write(self, target, false);
+                }
             }
             "pattern_list" | "tuple_pattern" | "list_pattern" => {
                 for c in named_children(target) {
@@ -751,6 +769,27 @@ impl<'a> Walker<'a> {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Is `subscript` `self.session[...]` in a state inheriting reflex-django's
+    /// `AuthBridgeMixin`, whose `session` is a `SessionProxy` (its
+    /// `__setitem__` / `__delitem__` save the session synchronously)?
+    fn is_session_proxy(&mut self, subscript: Node<'a>) -> bool {
+        let Some(value) = field(subscript, "value").filter(|v| v.kind() == "attribute") else {
+            return false;
+        };
+        let (Some(obj), Some(attr)) = (field(value, "object"), field(value, "attribute")) else {
+            return false;
+        };
+        if obj.kind() != "identifier" || self.text(attr) != "session" {
+            return false;
+        }
+        match self.lookup(self.text(obj)) {
+            Ty::StateSelf(class) => {
+                self.index.find_method(class, "session").is_none() && self.index.has_session_proxy(class)
+            }
+            _ => false,
         }
     }
 
@@ -1128,6 +1167,14 @@ impl<'a> Walker<'a> {
                 Ty::Unknown
             }
             Ty::Session => Ty::BoundMethod(Box::new(Ty::Session), attr.to_owned()),
+            // reflex-django's `SessionProxy`: `save()` is the session's.
+            Ty::StateSelf(class)
+                if attr == "session"
+                    && self.index.find_method(*class, attr).is_none()
+                    && self.index.has_session_proxy(*class) =>
+            {
+                Ty::Session
+            }
             Ty::StateSelf(class) | Ty::Object(class) | Ty::Class(class) => match self.index.find_method(*class, attr) {
                 Some(f) => Ty::Function(Callable::Workspace(f)),
                 None => Ty::Unknown,

@@ -611,6 +611,34 @@ impl WorkspaceIndex {
         *self.class_kinds.write().unwrap().entry(c).or_insert(kind)
     }
 
+    /// Does this state class inherit reflex-django's `AuthBridgeMixin`
+    /// (`AppState`, `ModelState`, `DjangoUserState`, …), whose `session`
+    /// property is a `SessionProxy`: setting or deleting a key calls the
+    /// sync `session.save()` (reflex_django/state/auth_bridge.py)?
+    pub fn has_session_proxy(&self, c: ClassRef) -> bool {
+        self.inherits_session_proxy(c, &mut FxHashSet::default(), 0)
+    }
+
+    fn inherits_session_proxy(&self, c: ClassRef, visiting: &mut FxHashSet<ClassRef>, depth: u32) -> bool {
+        if depth > 32 || !visiting.insert(c) {
+            return false;
+        }
+        self.class(c)
+            .bases
+            .iter()
+            .any(|base| match self.resolve_dotted(c.file, base, None) {
+                Symbol::Class(b) => self.inherits_session_proxy(b, visiting, depth + 1),
+                Symbol::External(q) => {
+                    q.starts_with("reflex_django.")
+                        && matches!(
+                            q.rsplit('.').next(),
+                            Some("AppState" | "ModelState" | "DjangoUserState" | "DjangoAuthState" | "AuthBridgeMixin")
+                        )
+                }
+                _ => false,
+            })
+    }
+
     /// How many files were parsed (laziness shows in this number).
     pub fn parsed_count(&self) -> usize {
         self.files.iter().filter(|f| f.is_parsed()).count()
