@@ -5,8 +5,9 @@
 //! 1. module-level statements (`Exec::Deferred`): bindings only;
 //! 2. every function body that runs on the event loop — each `async def`
 //!    (`Exec::Async`), each sync event handler of a Reflex state
-//!    (`Exec::SyncHandler`) and each sync frontend computed var
-//!    (`Exec::SyncComputedVar`) — with the `Walker`, which calls the rule checks;
+//!    (`Exec::SyncHandler`), each sync frontend computed var
+//!    (`Exec::SyncComputedVar`) and each sync lifespan task
+//!    (`Exec::SyncLifespanTask`) — with the `Walker`, which calls the rule checks;
 //! 3. class- and module-level rules (state annotations, start-up imports,
 //!    ModelState options) that need no flow analysis.
 
@@ -35,6 +36,9 @@ pub enum Exec {
     /// computes it on the loop thread while it builds the state delta after
     /// an event (and at hydration), reported as RDJ108.
     SyncComputedVar,
+    /// A sync function registered with `app.register_lifespan_task`: Reflex
+    /// calls it on the loop thread while the app starts, reported as RDJ108.
+    SyncLifespanTask,
     /// A sync helper being summarized for RDJ107: remember the first blocking use.
     Summary,
     /// Code that does not run on the loop (module level, thread-wrapped): nothing reported.
@@ -64,10 +68,13 @@ impl Default for AnalysisOptions {
 /// Can [`check_file`] report anything on this file, whatever the options?
 /// Only code on the event loop, Reflex states and start-up modules are ever
 /// reported, so callers may skip (and not even configure) other files; they
-/// are not parsed unless resolution needs them.
+/// are not parsed unless resolution needs them. A module of plain functions
+/// counts when another file registers one of them as a lifespan task.
 pub fn can_have_findings(index: &WorkspaceIndex, file: FileId) -> bool {
     let entry = index.file(file);
-    entry.decode_error.is_some() || crate::index::may_have_findings(entry.text.as_bytes())
+    entry.decode_error.is_some()
+        || crate::index::may_have_findings(entry.text.as_bytes())
+        || index.defines_lifespan_task(file)
 }
 
 /// All findings for one file, sorted by position, with `# noqa` applied.
@@ -267,6 +274,8 @@ fn collect_roots<'a>(index: &WorkspaceIndex, file: FileId, src: &str, module: No
             "function_definition" => {
                 if syntax::is_async(def) {
                     out.push((def, Exec::Async, class, top));
+                } else if class.is_none() && is_lifespan_task(index, file, src, def) {
+                    out.push((def, Exec::SyncLifespanTask, class, top));
                 } else if let Some(c) = class {
                     if matches!(index.class_kind(c), ClassKind::State { .. }) {
                         if is_event_handler(src, def) {
@@ -355,6 +364,17 @@ fn is_frontend_computed_var(src: &str, def: Node<'_>) -> bool {
                 })
             })
     })
+}
+
+/// A function Reflex runs as a lifespan task
+/// (`reflex/app_mixins/lifespan.py::LifespanMixin._run_lifespan_tasks` calls
+/// it in the loop thread): decorated `@app.register_lifespan_task`, or
+/// passed to `app.register_lifespan_task(f)` somewhere in the workspace.
+fn is_lifespan_task(index: &WorkspaceIndex, file: FileId, src: &str, def: Node<'_>) -> bool {
+    syntax::decorators(def)
+        .iter()
+        .any(|d| d.kind() == "attribute" && decorator_name(src, *d).0 == "register_lifespan_task")
+        || index.is_lifespan_task(file, def.start_byte())
 }
 
 fn bind_parameters<'a>(w: &mut Walker<'a>, def: Node<'a>) {

@@ -269,13 +269,13 @@ impl<'a> Walker<'a> {
                     self.findings.push(Finding::new(rule, msg, range).with_fix(fix));
                 }
             }
-            Exec::SyncHandler | Exec::SyncComputedVar => {
+            Exec::SyncHandler | Exec::SyncComputedVar | Exec::SyncLifespanTask => {
                 if self.rules.contains(Rule::RDJ108) {
                     use rules::rdj108_orm_in_sync_event_handler::{make_async, message, SyncContext};
-                    let code = if self.exec == Exec::SyncHandler {
-                        SyncContext::EventHandler
-                    } else {
-                        SyncContext::ComputedVar
+                    let code = match self.exec {
+                        Exec::SyncComputedVar => SyncContext::ComputedVar,
+                        Exec::SyncLifespanTask => SyncContext::LifespanTask,
+                        _ => SyncContext::EventHandler,
                     };
                     let msg = message(&what, code, &self.function_name);
                     let fix = fix.and_then(|f| make_async(self.scope?, code, f));
@@ -311,7 +311,11 @@ impl<'a> Walker<'a> {
         message: String,
         fix: Option<crate::diagnostic::Fix>,
     ) {
-        if matches!(self.exec, Exec::Async | Exec::SyncHandler | Exec::SyncComputedVar) && self.rules.contains(rule) {
+        if matches!(
+            self.exec,
+            Exec::Async | Exec::SyncHandler | Exec::SyncComputedVar | Exec::SyncLifespanTask
+        ) && self.rules.contains(rule)
+        {
             self.findings.push(Finding::new(rule, message, range).with_fix(fix));
         }
     }
@@ -319,8 +323,11 @@ impl<'a> Walker<'a> {
     /// Whether an `await` may be inserted at `node`: in the async body itself,
     /// not inside a lambda, a generator expression or a nested def.
     pub fn can_await_at(&self, node: Node<'_>) -> bool {
-        // In a sync handler or computed var too: its fix makes it `async def` (RDJ108).
-        if !matches!(self.exec, Exec::Async | Exec::SyncHandler | Exec::SyncComputedVar) {
+        // In a sync handler, computed var or lifespan task too: its fix makes it `async def` (RDJ108).
+        if !matches!(
+            self.exec,
+            Exec::Async | Exec::SyncHandler | Exec::SyncComputedVar | Exec::SyncLifespanTask
+        ) {
             return false;
         }
         let Some(scope) = self.scope else { return false };

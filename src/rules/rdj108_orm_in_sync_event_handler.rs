@@ -3,7 +3,9 @@ declare_rule! {
     /// Flags ORM work (any operation the RDJ1xx rules describe) inside a
     /// sync (`def`) event handler of an `rx.State` subclass, or inside a sync
     /// computed var (`@rx.var`, cached or not, with `deps=` or `interval=`;
-    /// not `backend=True`, which Reflex never computes for the browser).
+    /// not `backend=True`, which Reflex never computes for the browser), or
+    /// inside a sync lifespan task (`app.register_lifespan_task(f)`, or
+    /// decorated `@app.register_lifespan_task`).
     ///
     /// ## Why is this bad?
     /// Reflex calls sync event handlers directly on the event-loop thread,
@@ -17,6 +19,9 @@ declare_rule! {
     /// the state tree. The handler may be perfectly async: the var raises,
     /// and a var that queries on every page load breaks each page's
     /// hydration.
+    ///
+    /// Lifespan tasks too: Reflex's Starlette lifespan calls a sync task
+    /// right there, on the loop thread; its exception aborts the start-up.
     ///
     /// ## Example
     /// ```python
@@ -32,8 +37,9 @@ declare_rule! {
     ///     async def publish(self, product_id: int):
     ///         await Product.objects.filter(pk=product_id).aupdate(is_published=True)
     /// ```
-    /// The same for a computed var: Reflex awaits an `async def` var while
-    /// it resolves the delta.
+    /// The same for a computed var (Reflex awaits an `async def` var while
+    /// it resolves the delta) and a lifespan task (a coroutine function is
+    /// run as a task).
     /// ```python
     ///     @rx.var
     ///     async def product_count(self) -> int:
@@ -51,6 +57,8 @@ pub enum SyncContext {
     EventHandler,
     /// A frontend computed var: `BaseState.get_delta` computes it.
     ComputedVar,
+    /// A lifespan task: `LifespanMixin._run_lifespan_tasks` calls it.
+    LifespanTask,
 }
 
 /// The fix of the blocking operation, plus `async` before the handler's
@@ -62,6 +70,7 @@ pub fn make_async(def_start: usize, context: SyncContext, mut fix: Fix) -> Optio
     let what = match context {
         SyncContext::EventHandler => "handler",
         SyncContext::ComputedVar => "computed var",
+        SyncContext::LifespanTask => "lifespan task",
     };
     fix.message = format!("Make the {what} `async def`; {}", fix.message);
     Some(fix)
@@ -72,6 +81,9 @@ pub fn message(what: &str, context: SyncContext, name: &str) -> String {
         SyncContext::EventHandler => format!("{what}: sync event handler `{name}` runs on the event-loop thread"),
         SyncContext::ComputedVar => format!(
             "{what}: sync computed var `{name}` runs on the event-loop thread when Reflex builds the state delta (`BaseState.get_delta`)"
+        ),
+        SyncContext::LifespanTask => format!(
+            "{what}: sync lifespan task `{name}` runs on the event-loop thread while the app starts (`LifespanMixin._run_lifespan_tasks`)"
         ),
     }
 }

@@ -9,6 +9,7 @@ configure_django()  # Django is set up before the models are imported (RDJ401)
 
 from app.models import Order, Product
 from app.services import stock_for
+from rdj108 import warmup
 
 
 class AdminState(rx.State):
@@ -106,3 +107,33 @@ class OrderReport:
 
     def count_open(self) -> int:
         return Order.objects.filter(status="new").count()  # ok
+
+
+# Lifespan tasks: Reflex's Starlette lifespan calls a sync task on the loop thread.
+def warm_caches():
+    return Product.objects.count()  # error: RDJ108
+
+
+def ping_services():
+    return "ok"  # ok
+
+
+async def warm_caches_async():
+    return await Product.objects.acount()  # ok
+
+
+def count_for_cli():
+    """Not registered: a management command's helper."""
+    return Product.objects.count()  # ok
+
+
+app = rx.App()
+app.register_lifespan_task(warm_caches)
+app.register_lifespan_task(ping_services)
+app.register_lifespan_task(warm_caches_async)
+app.register_lifespan_task(warmup.rebuild_search_index)
+
+
+@app.register_lifespan_task
+def warm_orders():
+    Order.objects.filter(status="new").count()  # error: RDJ108
