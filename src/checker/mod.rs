@@ -181,6 +181,8 @@ fn new_walker<'a>(
     let mut w = Walker {
         django_version: options.django_version,
         function_name: function_name(src, def, class.map(|c| index.class(c).name.as_str())),
+        computed_var: class.is_some_and(|c| matches!(index.class_kind(c), ClassKind::State { .. }))
+            && is_frontend_computed_var(src, def),
         ..Walker::new(
             index,
             file,

@@ -138,6 +138,9 @@ pub struct Walker<'a> {
     pub user_assigned: bool,
     /// The join of the types this function returns (for return inference).
     pub returns: Option<Ty>,
+    /// The function is a frontend computed var (`@rx.var`, sync or async):
+    /// Reflex sends what it returns to the browser.
+    pub computed_var: bool,
     /// The Django version fixes may target.
     pub django_version: (u32, u32),
     /// How deep the walk is in nested statements, expressions and the
@@ -200,6 +203,7 @@ impl<'a> Walker<'a> {
             blocking: None,
             class,
             user_assigned: false,
+            computed_var: false,
             returns: None,
             django_version: (5, 2),
             nesting: 0,
@@ -379,6 +383,9 @@ impl<'a> Walker<'a> {
             }
             "return_statement" => {
                 let ty = stmt.named_child(0).map(|c| self.eval(c)).unwrap_or(Ty::Unknown);
+                if let Some(value) = stmt.named_child(0) {
+                    rules::rdj302_model_assigned_to_state::check_return(self, value);
+                }
                 self.returns = Some(match self.returns.take() {
                     None => ty,
                     Some(prev) => prev.join(ty),
