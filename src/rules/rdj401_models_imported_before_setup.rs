@@ -26,8 +26,8 @@ declare_rule! {
     ///   `get_config`, which runs `django.setup()` before Reflex imports the
     ///   app module;
     /// - Django-first: the nearest project folder has `manage.py` and no
-    ///   `rxconfig.py`, so Django's entry points import the Reflex app after
-    ///   `django.setup()`;
+    ///   `rxconfig.py` (in it or below), so Django's entry points import the
+    ///   Reflex app after `django.setup()`;
     /// - every module that imports it does so after bootstrapping Django (or
     ///   is itself imported only that way).
     ///
@@ -111,15 +111,17 @@ enum Layout {
     ReflexWithPlugin,
     /// `rxconfig.py` without the plugin: nothing sets Django up for Reflex.
     ReflexWithoutPlugin,
-    /// `manage.py` and no `rxconfig.py`: the Reflex app is mounted from
-    /// Django (a management command, the URLconf), after `django.setup()`.
+    /// `manage.py` and no `rxconfig.py` above or below it: the Reflex app is
+    /// mounted from Django (a management command, the URLconf), after
+    /// `django.setup()`.
     DjangoFirst,
     /// Neither file in the folders above the module.
     Unknown,
 }
 
 /// The layout of the nearest folder above `file` holding `rxconfig.py` or
-/// `manage.py` (`rxconfig.py` decides when a folder has both).
+/// `manage.py` (`rxconfig.py` decides when a folder has both, or when one is
+/// in a subfolder of the `manage.py` folder).
 fn project_layout(index: &WorkspaceIndex, file: FileId) -> Layout {
     let path = &index.file(file).path;
     for dir in path.ancestors().skip(1) {
@@ -131,7 +133,16 @@ fn project_layout(index: &WorkspaceIndex, file: FileId) -> Layout {
             };
         }
         if index.file_by_path(&dir.join("manage.py")).is_some() {
-            return Layout::DjangoFirst;
+            // An `rxconfig.py` in a subfolder (`frontend/rxconfig.py`) is a
+            // Reflex entry point into the same code: it decides.
+            let nested: Vec<FileId> = (0..index.files.len())
+                .filter(|&f| index.file(f).is_rxconfig() && index.file(f).path.starts_with(dir))
+                .collect();
+            return match nested.as_slice() {
+                [] => Layout::DjangoFirst,
+                configs if configs.iter().all(|&c| lists_django_plugin(index, c)) => Layout::ReflexWithPlugin,
+                _ => Layout::ReflexWithoutPlugin,
+            };
         }
     }
     Layout::Unknown
