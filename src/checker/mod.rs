@@ -4,8 +4,10 @@
 //! A file is analysed in three passes over its tree:
 //! 1. module-level statements (`Exec::Deferred`): bindings only;
 //! 2. every function body that runs on the event loop — each `async def`
-//!    (`Exec::Async`) and each sync event handler of a Reflex state
-//!    (`Exec::SyncHandler`) — with the `Walker`, which calls the rule checks;
+//!    (`Exec::Async`), each sync event handler of a Reflex state
+//!    (`Exec::SyncHandler`), each sync frontend computed var
+//!    (`Exec::SyncComputedVar`) and each sync lifespan task
+//!    (`Exec::SyncLifespanTask`) — with the `Walker`, which calls the rule checks;
 //! 3. class- and module-level rules (state annotations, start-up imports,
 //!    ModelState options) that need no flow analysis.
 
@@ -30,6 +32,13 @@ pub enum Exec {
     Async,
     /// A sync Reflex event handler: runs on the loop thread, reported as RDJ108.
     SyncHandler,
+    /// A sync frontend computed var (`@rx.var`) of a Reflex state: Reflex
+    /// computes it on the loop thread while it builds the state delta after
+    /// an event (and at hydration), reported as RDJ108.
+    SyncComputedVar,
+    /// A sync function registered with `app.register_lifespan_task`: Reflex
+    /// calls it on the loop thread while the app starts, reported as RDJ108.
+    SyncLifespanTask,
     /// A sync helper being summarized for RDJ107: remember the first blocking use.
     Summary,
     /// Code that does not run on the loop (module level, thread-wrapped): nothing reported.
@@ -59,10 +68,13 @@ impl Default for AnalysisOptions {
 /// Can [`check_file`] report anything on this file, whatever the options?
 /// Only code on the event loop, Reflex states and start-up modules are ever
 /// reported, so callers may skip (and not even configure) other files; they
-/// are not parsed unless resolution needs them.
+/// are not parsed unless resolution needs them. A module of plain functions
+/// counts when another file registers one of them as a lifespan task.
 pub fn can_have_findings(index: &WorkspaceIndex, file: FileId) -> bool {
     let entry = index.file(file);
-    entry.decode_error.is_some() || crate::index::may_have_findings(entry.text.as_bytes())
+    entry.decode_error.is_some()
+        || crate::index::may_have_findings(entry.text.as_bytes())
+        || index.defines_lifespan_task(file)
 }
 
 /// All findings for one file, sorted by position, with `# noqa` applied.
@@ -169,6 +181,8 @@ fn new_walker<'a>(
     let mut w = Walker {
         django_version: options.django_version,
         function_name: function_name(src, def, class.map(|c| index.class(c).name.as_str())),
+        computed_var: class.is_some_and(|c| matches!(index.class_kind(c), ClassKind::State { .. }))
+            && is_frontend_computed_var(src, def),
         ..Walker::new(
             index,
             file,
@@ -262,9 +276,15 @@ fn collect_roots<'a>(index: &WorkspaceIndex, file: FileId, src: &str, module: No
             "function_definition" => {
                 if syntax::is_async(def) {
                     out.push((def, Exec::Async, class, top));
+                } else if class.is_none() && is_lifespan_task(index, file, src, def) {
+                    out.push((def, Exec::SyncLifespanTask, class, top));
                 } else if let Some(c) = class {
-                    if matches!(index.class_kind(c), ClassKind::State { .. }) && is_event_handler(src, def) {
-                        out.push((def, Exec::SyncHandler, class, top));
+                    if matches!(index.class_kind(c), ClassKind::State { .. }) {
+                        if is_event_handler(src, def) {
+                            out.push((def, Exec::SyncHandler, class, top));
+                        } else if is_frontend_computed_var(src, def) {
+                            out.push((def, Exec::SyncComputedVar, class, top));
+                        }
                     }
                 }
                 if let Some(body) = field(def, "body") {
@@ -299,15 +319,8 @@ fn is_event_handler(src: &str, def: Node<'_>) -> bool {
         return false;
     }
     !syntax::decorators(def).iter().any(|d| {
-        let callee = if d.kind() == "call" {
-            field(*d, "function").unwrap_or(*d)
-        } else {
-            *d
-        };
-        let n = syntax::text(callee, src);
-        let last = n.rsplit('.').next().unwrap_or(n);
         matches!(
-            last,
+            decorator_name(src, *d).0,
             "var"
                 | "computed_var"
                 | "cached_var"
@@ -319,6 +332,51 @@ fn is_event_handler(src: &str, def: Node<'_>) -> bool {
                 | "setter"
         )
     })
+}
+
+/// The name a decorator calls (`rx.var(cache=False)` → `var`) and its
+/// arguments, if it is a call.
+fn decorator_name<'a>(src: &'a str, decorator: Node<'a>) -> (&'a str, Option<Node<'a>>) {
+    let (callee, args) = if decorator.kind() == "call" {
+        (
+            field(decorator, "function").unwrap_or(decorator),
+            field(decorator, "arguments"),
+        )
+    } else {
+        (decorator, None)
+    };
+    let n = syntax::text(callee, src);
+    (n.rsplit('.').next().unwrap_or(n), args)
+}
+
+/// A method decorated `@rx.var` (or `computed_var` / `cached_var`, with any
+/// options but `backend=True`): Reflex computes it for the frontend in
+/// `BaseState.get_delta` (reflex/istate/delta.py `build_delta`), on the
+/// loop thread, after every event that dirties it and at hydration. A
+/// backend var is never computed there; whoever reads it is the context.
+fn is_frontend_computed_var(src: &str, def: Node<'_>) -> bool {
+    syntax::decorators(def).iter().any(|d| {
+        let (name, args) = decorator_name(src, *d);
+        matches!(name, "var" | "computed_var" | "cached_var")
+            && !args.is_some_and(|args| {
+                named_children(args).into_iter().any(|a| {
+                    a.kind() == "keyword_argument"
+                        && field(a, "name").is_some_and(|n| syntax::text(n, src) == "backend")
+                        && field(a, "value").is_some_and(|v| syntax::text(v, src) != "False")
+                })
+            })
+    })
+}
+
+/// A function Reflex runs as a lifespan task
+/// (`reflex/app_mixins/lifespan.py::LifespanMixin._run_lifespan_tasks` calls
+/// it in the loop thread): decorated `@app.register_lifespan_task`, or
+/// passed to `app.register_lifespan_task(f)` somewhere in the workspace.
+fn is_lifespan_task(index: &WorkspaceIndex, file: FileId, src: &str, def: Node<'_>) -> bool {
+    syntax::decorators(def)
+        .iter()
+        .any(|d| d.kind() == "attribute" && decorator_name(src, *d).0 == "register_lifespan_task")
+        || index.is_lifespan_task(file, def.start_byte())
 }
 
 fn bind_parameters<'a>(w: &mut Walker<'a>, def: Node<'a>) {

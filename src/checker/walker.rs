@@ -138,6 +138,9 @@ pub struct Walker<'a> {
     pub user_assigned: bool,
     /// The join of the types this function returns (for return inference).
     pub returns: Option<Ty>,
+    /// The function is a frontend computed var (`@rx.var`, sync or async):
+    /// Reflex sends what it returns to the browser.
+    pub computed_var: bool,
     /// The Django version fixes may target.
     pub django_version: (u32, u32),
     /// How deep the walk is in nested statements, expressions and the
@@ -200,6 +203,7 @@ impl<'a> Walker<'a> {
             blocking: None,
             class,
             user_assigned: false,
+            computed_var: false,
             returns: None,
             django_version: (5, 2),
             nesting: 0,
@@ -269,10 +273,16 @@ impl<'a> Walker<'a> {
                     self.findings.push(Finding::new(rule, msg, range).with_fix(fix));
                 }
             }
-            Exec::SyncHandler => {
+            Exec::SyncHandler | Exec::SyncComputedVar | Exec::SyncLifespanTask => {
                 if self.rules.contains(Rule::RDJ108) {
-                    let msg = rules::rdj108_orm_in_sync_event_handler::message(&what, &self.function_name);
-                    let fix = fix.and_then(|f| rules::rdj108_orm_in_sync_event_handler::make_async(self.scope?, f));
+                    use rules::rdj108_orm_in_sync_event_handler::{make_async, message, SyncContext};
+                    let code = match self.exec {
+                        Exec::SyncComputedVar => SyncContext::ComputedVar,
+                        Exec::SyncLifespanTask => SyncContext::LifespanTask,
+                        _ => SyncContext::EventHandler,
+                    };
+                    let msg = message(&what, code, &self.function_name);
+                    let fix = fix.and_then(|f| make_async(self.scope?, code, f));
                     self.findings.push(Finding::new(Rule::RDJ108, msg, range).with_fix(fix));
                 }
             }
@@ -305,7 +315,11 @@ impl<'a> Walker<'a> {
         message: String,
         fix: Option<crate::diagnostic::Fix>,
     ) {
-        if matches!(self.exec, Exec::Async | Exec::SyncHandler) && self.rules.contains(rule) {
+        if matches!(
+            self.exec,
+            Exec::Async | Exec::SyncHandler | Exec::SyncComputedVar | Exec::SyncLifespanTask
+        ) && self.rules.contains(rule)
+        {
             self.findings.push(Finding::new(rule, message, range).with_fix(fix));
         }
     }
@@ -313,8 +327,11 @@ impl<'a> Walker<'a> {
     /// Whether an `await` may be inserted at `node`: in the async body itself,
     /// not inside a lambda, a generator expression or a nested def.
     pub fn can_await_at(&self, node: Node<'_>) -> bool {
-        // In a sync handler too: its fix makes the handler `async def` (RDJ108).
-        if !matches!(self.exec, Exec::Async | Exec::SyncHandler) {
+        // In a sync handler, computed var or lifespan task too: its fix makes it `async def` (RDJ108).
+        if !matches!(
+            self.exec,
+            Exec::Async | Exec::SyncHandler | Exec::SyncComputedVar | Exec::SyncLifespanTask
+        ) {
             return false;
         }
         let Some(scope) = self.scope else { return false };
@@ -366,12 +383,30 @@ impl<'a> Walker<'a> {
             }
             "return_statement" => {
                 let ty = stmt.named_child(0).map(|c| self.eval(c)).unwrap_or(Ty::Unknown);
+                if let Some(value) = stmt.named_child(0) {
+                    rules::rdj302_model_assigned_to_state::check_return(self, value);
+                }
                 self.returns = Some(match self.returns.take() {
                     None => ty,
                     Some(prev) => prev.join(ty),
                 });
             }
-            "delete_statement" | "raise_statement" | "print_statement" => {
+            "delete_statement" => {
+                for child in named_children(stmt) {
+                    self.eval(child);
+                    let targets = if child.kind() == "expression_list" {
+                        named_children(child)
+                    } else {
+                        vec![child]
+                    };
+                    for target in targets.into_iter().filter(|t| t.kind() == "subscript") {
+                        if self.is_session_proxy(target) {
+                            rules::rdj106_blocking_django_api::report_session_proxy_write(self, target, true);
+                        }
+                    }
+                }
+            }
+            "raise_statement" | "print_statement" => {
                 for child in named_children(stmt) {
                     self.eval(child);
                 }
@@ -738,6 +773,9 @@ impl<'a> Walker<'a> {
                 for s in subs {
                     self.eval(s);
                 }
+                if self.is_session_proxy(target) {
+                    rules::rdj106_blocking_django_api::report_session_proxy_write(self, target, false);
+                }
             }
             "pattern_list" | "tuple_pattern" | "list_pattern" => {
                 for c in named_children(target) {
@@ -745,6 +783,27 @@ impl<'a> Walker<'a> {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Is `subscript` `self.session[...]` in a state inheriting reflex-django's
+    /// `AuthBridgeMixin`, whose `session` is a `SessionProxy` (its
+    /// `__setitem__` / `__delitem__` save the session synchronously)?
+    fn is_session_proxy(&mut self, subscript: Node<'a>) -> bool {
+        let Some(value) = field(subscript, "value").filter(|v| v.kind() == "attribute") else {
+            return false;
+        };
+        let (Some(obj), Some(attr)) = (field(value, "object"), field(value, "attribute")) else {
+            return false;
+        };
+        if obj.kind() != "identifier" || self.text(attr) != "session" {
+            return false;
+        }
+        match self.lookup(self.text(obj)) {
+            Ty::StateSelf(class) => {
+                self.index.find_method(class, "session").is_none() && self.index.has_session_proxy(class)
+            }
+            _ => false,
         }
     }
 
@@ -1122,6 +1181,14 @@ impl<'a> Walker<'a> {
                 Ty::Unknown
             }
             Ty::Session => Ty::BoundMethod(Box::new(Ty::Session), attr.to_owned()),
+            // reflex-django's `SessionProxy`: `save()` is the session's.
+            Ty::StateSelf(class)
+                if attr == "session"
+                    && self.index.find_method(*class, attr).is_none()
+                    && self.index.has_session_proxy(*class) =>
+            {
+                Ty::Session
+            }
             Ty::StateSelf(class) | Ty::Object(class) | Ty::Class(class) => match self.index.find_method(*class, attr) {
                 Some(f) => Ty::Function(Callable::Workspace(f)),
                 None => Ty::Unknown,

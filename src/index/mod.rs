@@ -410,6 +410,9 @@ pub struct WorkspaceIndex {
     pub(crate) registry: RwLock<Registry>,
     class_kinds: RwLock<FxHashMap<ClassRef, ClassKind>>,
     auth_user: OnceLock<Option<ModelId>>,
+    /// Module-level functions passed to `app.register_lifespan_task(...)`
+    /// anywhere in the workspace: (file, start of the `def`).
+    lifespan_tasks: OnceLock<FxHashSet<(FileId, usize)>>,
     /// A stand-in model for `QuerySet` annotations without a type argument:
     /// a QuerySet of some model whose fields we do not know.
     pub any_model: ModelId,
@@ -488,6 +491,7 @@ impl WorkspaceIndex {
             registry: RwLock::new(Registry::default()),
             class_kinds: RwLock::new(FxHashMap::default()),
             auth_user: OnceLock::new(),
+            lifespan_tasks: OnceLock::new(),
             any_model: ModelId(0),
         };
         index.any_model = models::register_builtins(&index);
@@ -609,6 +613,90 @@ impl WorkspaceIndex {
             None => ClassKind::Other,
         };
         *self.class_kinds.write().unwrap().entry(c).or_insert(kind)
+    }
+
+    /// Is the function defined at `def_start` in `file` registered as a
+    /// Reflex lifespan task by a call `app.register_lifespan_task(f)` in
+    /// some workspace file? (The decorator form is seen on the definition.)
+    pub fn is_lifespan_task(&self, file: FileId, def_start: usize) -> bool {
+        self.lifespan_tasks
+            .get_or_init(|| self.find_lifespan_tasks())
+            .contains(&(file, def_start))
+    }
+
+    /// Does `file` define a function some workspace file registers as a
+    /// lifespan task (so it has code on the loop without saying `reflex`)?
+    pub fn defines_lifespan_task(&self, file: FileId) -> bool {
+        self.lifespan_tasks
+            .get_or_init(|| self.find_lifespan_tasks())
+            .iter()
+            .any(|&(f, _)| f == file)
+    }
+
+    fn find_lifespan_tasks(&self) -> FxHashSet<(FileId, usize)> {
+        const METHOD: &str = "register_lifespan_task";
+        let mut out = FxHashSet::default();
+        for file in 0..self.files.len() {
+            let entry = &self.files[file];
+            if memchr::memmem::find(entry.text.as_bytes(), METHOD.as_bytes()).is_none() {
+                continue;
+            }
+            let Some(tree) = entry.tree() else { continue };
+            let src: &str = &entry.text;
+            let mut stack = vec![tree.root_node()];
+            while let Some(node) = stack.pop() {
+                let mut cursor = node.walk();
+                stack.extend(node.named_children(&mut cursor));
+                if node.kind() != "call" {
+                    continue;
+                }
+                let registers = crate::syntax::field(node, "function").is_some_and(|f| {
+                    f.kind() == "attribute"
+                        && crate::syntax::field(f, "attribute").is_some_and(|a| crate::syntax::text(a, src) == METHOD)
+                });
+                let task = crate::syntax::field(node, "arguments").and_then(|a| a.named_child(0));
+                let Some(task) = task.filter(|_| registers) else {
+                    continue;
+                };
+                let Some(name) = crate::syntax::dotted(task, src) else {
+                    continue;
+                };
+                if let Symbol::Function(f) = self.resolve_dotted(file, &name, None) {
+                    if f.class.is_none() {
+                        out.insert((f.file, self.function(f).range.start));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Does this state class inherit reflex-django's `AuthBridgeMixin`
+    /// (`AppState`, `ModelState`, `DjangoUserState`, …), whose `session`
+    /// property is a `SessionProxy`: setting or deleting a key calls the
+    /// sync `session.save()` (reflex_django/state/auth_bridge.py)?
+    pub fn has_session_proxy(&self, c: ClassRef) -> bool {
+        self.inherits_session_proxy(c, &mut FxHashSet::default(), 0)
+    }
+
+    fn inherits_session_proxy(&self, c: ClassRef, visiting: &mut FxHashSet<ClassRef>, depth: u32) -> bool {
+        if depth > 32 || !visiting.insert(c) {
+            return false;
+        }
+        self.class(c)
+            .bases
+            .iter()
+            .any(|base| match self.resolve_dotted(c.file, base, None) {
+                Symbol::Class(b) => self.inherits_session_proxy(b, visiting, depth + 1),
+                Symbol::External(q) => {
+                    q.starts_with("reflex_django.")
+                        && matches!(
+                            q.rsplit('.').next(),
+                            Some("AppState" | "ModelState" | "DjangoUserState" | "DjangoAuthState" | "AuthBridgeMixin")
+                        )
+                }
+                _ => false,
+            })
     }
 
     /// How many files were parsed (laziness shows in this number).

@@ -15,8 +15,10 @@ declare_rule! {
     /// `update_session_auth_hash`, the user manager's `create_user` /
     /// `create_superuser`, a user's `has_perm` / `has_perms` /
     /// `has_module_perms` / `check_password`, attribute reads of
-    /// `request.user` on a Django `HttpRequest` (a lazy object), and a
-    /// session's `save` / `flush` / `cycle_key`.
+    /// `request.user` on a Django `HttpRequest` (a lazy object), a
+    /// session's `save` / `flush` / `cycle_key`, and setting or deleting a
+    /// key of reflex-django's `self.session` (`AppState`'s `SessionProxy`,
+    /// which saves the session on each change).
     ///
     /// reflex-django's `self.request.user` is not flagged: its event bridge
     /// resolves the user before the handler runs.
@@ -43,6 +45,10 @@ declare_rule! {
     /// session's `asave`, `aflush`, `acycle_key`; 5.2 `acreate_user`,
     /// `acreate_superuser`, `ahas_perm`, `ahas_perms`, `ahas_module_perms`,
     /// `acheck_password`. Otherwise wrap the call in `sync_to_async`.
+    ///
+    /// For reflex-django's session, change the request's session and save it
+    /// once: `self.request.session["theme"] = "dark"`, then
+    /// `await self.session.asave()`.
     pub struct BlockingDjangoApi;
 }
 
@@ -151,6 +157,19 @@ pub fn check_session_method<'a>(w: &mut Walker<'a>, call: Node<'a>, func: Node<'
         let fix = (w.django_version >= (5, 1)).then(|| fixes::await_twin(w, call, func, method, Applicability::Safe)).flatten();
         w.report_blocking_fix(Rule::RDJ106, call.byte_range(), what, fix);
     }
+}
+
+/// `self.session[k] = v` / `del self.session[k]` on reflex-django's
+/// `SessionProxy`: its `__setitem__` / `__delitem__` call the sync
+/// `session.save()`. No automatic fix: the async form is two statements
+/// (`self.request.session[k] = v`, then `await self.session.asave()`).
+pub fn report_session_proxy_write<'a>(w: &mut Walker<'a>, target: Node<'a>, deleting: bool) {
+    let verb = if deleting { "deleting" } else { "setting" };
+    let what = format!(
+        "{verb} `{}` saves the session (reflex-django's `SessionProxy` calls the sync `session.save()`) and blocks the event loop",
+        w.snippet(target)
+    );
+    w.report_blocking(Rule::RDJ106, target.byte_range(), what);
 }
 
 /// `request.user.<attr>`: the lazy user resolves with a query on first read.

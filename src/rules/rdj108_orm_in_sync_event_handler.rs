@@ -1,13 +1,27 @@
 declare_rule! {
     /// ## What it does
     /// Flags ORM work (any operation the RDJ1xx rules describe) inside a
-    /// sync (`def`) event handler of an `rx.State` subclass.
+    /// sync (`def`) event handler of an `rx.State` subclass, or inside a sync
+    /// computed var (`@rx.var`, cached or not, with `deps=` or `interval=`;
+    /// not `backend=True`, which Reflex never computes for the browser), or
+    /// inside a sync lifespan task (`app.register_lifespan_task(f)`, or
+    /// decorated `@app.register_lifespan_task`).
     ///
     /// ## Why is this bad?
     /// Reflex calls sync event handlers directly on the event-loop thread,
     /// not in a worker thread. Django sees a running event loop and raises
     /// `SynchronousOnlyOperation`, although the code looks like plain sync
     /// Django.
+    ///
+    /// Computed vars run on the same thread: after each event, Reflex builds
+    /// the state delta (`BaseState.get_delta`) and calls every dirty or
+    /// uncached computed var there, and at hydration every computed var of
+    /// the state tree. The handler may be perfectly async: the var raises,
+    /// and a var that queries on every page load breaks each page's
+    /// hydration.
+    ///
+    /// Lifespan tasks too: Reflex's Starlette lifespan calls a sync task
+    /// right there, on the loop thread; its exception aborts the start-up.
     ///
     /// ## Example
     /// ```python
@@ -23,20 +37,53 @@ declare_rule! {
     ///     async def publish(self, product_id: int):
     ///         await Product.objects.filter(pk=product_id).aupdate(is_published=True)
     /// ```
+    /// The same for a computed var (Reflex awaits an `async def` var while
+    /// it resolves the delta) and a lifespan task (a coroutine function is
+    /// run as a task).
+    /// ```python
+    ///     @rx.var
+    ///     async def product_count(self) -> int:
+    ///         return await Product.objects.acount()
+    /// ```
     pub struct OrmInSyncEventHandler;
 }
 
 use crate::diagnostic::{Applicability, Edit, Fix};
 
+/// Which sync code of a state Reflex runs on the loop thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncContext {
+    /// An event handler: `process_event` calls it.
+    EventHandler,
+    /// A frontend computed var: `BaseState.get_delta` computes it.
+    ComputedVar,
+    /// A lifespan task: `LifespanMixin._run_lifespan_tasks` calls it.
+    LifespanTask,
+}
+
 /// The fix of the blocking operation, plus `async` before the handler's
-/// `def`. Unsafe: code that calls the handler directly now gets a coroutine.
-pub fn make_async(def_start: usize, mut fix: Fix) -> Option<Fix> {
+/// (or computed var's) `def`. Unsafe: code that calls it directly (or reads
+/// the var's value in Python) now gets a coroutine.
+pub fn make_async(def_start: usize, context: SyncContext, mut fix: Fix) -> Option<Fix> {
     fix.edits.push(Edit { range: def_start..def_start, content: "async ".into() });
     fix.applicability = Applicability::Unsafe;
-    fix.message = format!("Make the handler `async def`; {}", fix.message);
+    let what = match context {
+        SyncContext::EventHandler => "handler",
+        SyncContext::ComputedVar => "computed var",
+        SyncContext::LifespanTask => "lifespan task",
+    };
+    fix.message = format!("Make the {what} `async def`; {}", fix.message);
     Some(fix)
 }
 
-pub fn message(what: &str, handler: &str) -> String {
-    format!("{what}: sync event handler `{handler}` runs on the event-loop thread")
+pub fn message(what: &str, context: SyncContext, name: &str) -> String {
+    match context {
+        SyncContext::EventHandler => format!("{what}: sync event handler `{name}` runs on the event-loop thread"),
+        SyncContext::ComputedVar => format!(
+            "{what}: sync computed var `{name}` runs on the event-loop thread when Reflex builds the state delta (`BaseState.get_delta`)"
+        ),
+        SyncContext::LifespanTask => format!(
+            "{what}: sync lifespan task `{name}` runs on the event-loop thread while the app starts (`LifespanMixin._run_lifespan_tasks`)"
+        ),
+    }
 }

@@ -8,14 +8,17 @@ use crate::syntax::{self, field};
 declare_rule! {
     /// ## What it does
     /// Flags, in an event handler, storing a model instance, a QuerySet or a
-    /// list of instances into a public state var: `self.var = …`,
-    /// `setattr(self, "var", …)`, `self.var.append(…)` / `extend` / `insert`,
-    /// `self.var += […]`.
+    /// list of instances into a public state var: `self.var = …` (also inside
+    /// a dict or list literal), `setattr(self, "var", …)`,
+    /// `self.var.append(…)` / `extend` / `insert`, `self.var += […]`; and a
+    /// computed var (`@rx.var`, not `backend=True`) returning one.
     ///
     /// ## Why is this bad?
-    /// Reflex serializes public vars to send them to the browser; Django
-    /// model instances are not JSON-serializable state, so the event fails
-    /// (or leaks every field, password hashes included, to the client).
+    /// Reflex sends public vars and computed vars to the browser as JSON.
+    /// Reflex 0.10's encoder sends a Django model instance as `null`: the
+    /// page silently shows nothing. A QuerySet is evaluated first, on the
+    /// event loop: `SynchronousOnlyOperation` (for a computed var, when
+    /// Reflex checks its value against the return annotation).
     ///
     /// ## Example
     /// ```python
@@ -41,22 +44,65 @@ fn self_var<'a>(w: &Walker<'a>, target: Node<'a>) -> Option<&'a str> {
     (!name.starts_with('_')).then_some(name)
 }
 
+/// What happens to `ty` on its way to the browser.
+fn consequence(ty: &Ty) -> &'static str {
+    match ty {
+        Ty::QuerySet { .. } => "Reflex evaluates a QuerySet on the event loop (`SynchronousOnlyOperation`)",
+        Ty::List(_) => "Reflex sends model instances to the browser as null",
+        _ => "Reflex sends a model instance to the browser as null",
+    }
+}
+
 fn flag<'a>(w: &mut Walker<'a>, var: &str, range: std::ops::Range<usize>, ty: &Ty) {
-    let what = match ty {
-        Ty::QuerySet { .. } => "a QuerySet",
-        Ty::List(_) => "a list of model instances",
-        _ => "a model instance",
-    };
-    let msg = format!("`self.{var}` is a public state var; assigning {what} to it fails when Reflex serializes the state");
+    let msg = format!("`self.{var}` is a public state var: {}", consequence(ty));
     w.report(Rule::RDJ302, range, msg);
 }
 
+/// The model data in a value: its own type, or that of an element of a
+/// dict, list, tuple or set literal, or of either arm of a conditional
+/// (`item if ready else {}`).
+fn model_data_in<'a>(w: &mut Walker<'a>, value: Node<'a>, depth: u32) -> Option<Ty> {
+    if depth > 8 {
+        return None;
+    }
+    let parts: Vec<Node<'a>> = match value.kind() {
+        "dictionary" => syntax::named_children(value)
+            .into_iter()
+            .filter_map(|pair| if pair.kind() == "pair" { field(pair, "value") } else { Some(pair) })
+            .collect(),
+        "list" | "tuple" | "set" | "parenthesized_expression" => syntax::named_children(value),
+        "conditional_expression" => syntax::named_children(value).into_iter().step_by(2).collect(),
+        _ => {
+            let ty = w.eval_quiet(value);
+            return ty.holds_model_data().then_some(ty);
+        }
+    };
+    parts.into_iter().find_map(|p| model_data_in(w, p, depth + 1))
+}
+
 pub fn check_assignment<'a>(w: &mut Walker<'a>, left: Node<'a>, right: Node<'a>, ty: &Ty) {
-    if !w.in_handler() || !ty.holds_model_data() {
+    if !w.in_handler() {
         return;
     }
-    if let Some(var) = self_var(w, left) {
+    let Some(var) = self_var(w, left) else { return };
+    if ty.holds_model_data() {
         flag(w, var, left.start_byte()..right.end_byte(), ty);
+    } else if matches!(right.kind(), "dictionary" | "list" | "tuple" | "set") {
+        if let Some(inner) = model_data_in(w, right, 0) {
+            flag(w, var, left.start_byte()..right.end_byte(), &inner);
+        }
+    }
+}
+
+/// `return …` in a frontend computed var: Reflex sends the value.
+pub fn check_return<'a>(w: &mut Walker<'a>, value: Node<'a>) {
+    use crate::checker::Exec;
+    if !w.computed_var || !matches!(w.exec, Exec::Async | Exec::SyncComputedVar) {
+        return;
+    }
+    if let Some(ty) = model_data_in(w, value, 0) {
+        let msg = format!("computed var `{}` returns model data: {}", w.function_name, consequence(&ty));
+        w.report(Rule::RDJ302, value.byte_range(), msg);
     }
 }
 

@@ -2,6 +2,7 @@
 and permission methods, lazy `request.user` and session persistence that
 query the database, called in async code (async views and Reflex states)."""
 
+import reflex as rx
 from asgiref.sync import sync_to_async
 from django.contrib.auth import aauthenticate, alogin, authenticate, login
 from django.http import HttpResponseForbidden, JsonResponse
@@ -96,3 +97,40 @@ class AccountState(AppState):
     async def load_account(self):
         self.username = self.request.user.username  # ok
         self.is_staff = self.request.user.is_staff  # ok
+
+
+class PreferencesState(AppState):
+    """reflex-django's `self.session` is a `SessionProxy`: each key set or
+    deleted through it saves the session with the sync `session.save()`."""
+
+    theme: str = ""
+
+    # setting a key saves the session on the event loop
+    async def remember_theme(self, theme: str):
+        self.session["theme"] = theme  # error: RDJ106
+
+    # deleting one too
+    async def forget_theme(self):
+        del self.session["theme"]  # error: RDJ106
+
+    # the proxy's own sync save()
+    async def save_now(self):
+        self.session.save()  # error: RDJ106
+
+    # reading a key loads nothing: the bridge loaded the session already
+    async def load_theme(self):
+        self.theme = self.session.get("theme", "")  # ok
+
+    # the async form: change the request's session, then save it once
+    async def remember_theme_async(self, theme: str):
+        self.request.session["theme"] = theme  # ok
+        await self.session.asave()  # ok
+
+
+class PlainSessionState(rx.State):
+    """A plain Reflex state with its own `session` var: no proxy."""
+
+    session: dict[str, str] = {}
+
+    async def remember(self, theme: str):
+        self.session["theme"] = theme  # ok

@@ -66,3 +66,37 @@ class ProductCard:
 
     async def load(self, sku: str):
         self.product = await Product.objects.aget(sku=sku)  # ok
+
+
+class ProductSummaryState(rx.State):
+    tick: int = 0
+    summary: dict[str, Any] = {}
+
+    # an instance inside a dict literal is sent as null too
+    async def load_summary(self):
+        self.summary = {"product": await Product.objects.afirst(), "count": 1}  # error: RDJ302
+
+    # plain data in the dict
+    async def load_summary_names(self):
+        self.summary = {"names": [p.name async for p in Product.objects.all()]}  # ok
+
+    # a computed var returning an instance (in one arm of a conditional)
+    @rx.var
+    async def first_product(self) -> dict:
+        return await Product.objects.afirst() if self.tick else {}  # error: RDJ302
+
+    # a computed var returning a QuerySet: evaluated on the loop
+    @rx.var
+    def open_orders(self) -> list[dict]:
+        return Order.objects.filter(status="new")  # error: RDJ302
+
+    # a computed var returning plain data built from an instance
+    @rx.var
+    async def first_product_card(self) -> dict:
+        product = await Product.objects.afirst()
+        return {"name": product.name} if product else {}  # ok
+
+    # a backend var keeps its value on the server
+    @rx.var(backend=True)
+    async def first_product_backend(self) -> Product | None:
+        return await Product.objects.afirst()  # ok

@@ -1,0 +1,1 @@
+"""More RDJ108 cases: lifespan tasks registered from another module."""

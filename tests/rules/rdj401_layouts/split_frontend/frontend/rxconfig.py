@@ -1,0 +1,3 @@
+import reflex as rx
+
+config = rx.Config(app_name="splitapp")
