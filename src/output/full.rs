@@ -308,15 +308,23 @@ fn fix_help(text: &str, fix: &crate::diagnostic::Fix, at: usize) -> String {
         Applicability::DisplayOnly => "not applied automatically",
     };
     let mut help = format!("{} ({kind})", fix.message);
-    // Edits on lines far from the finding (an added import) are left out.
+    // An added import is only mentioned; so are edits far from the finding
+    // (an edit a few lines up, such as a join added to the query that loaded
+    // the instance, is shown).
     let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count();
     let finding_line = line_of(at);
+    let is_import = |e: &crate::diagnostic::Edit| {
+        let added = e.content.trim_start();
+        added.starts_with("from ") || added.starts_with("import ")
+    };
     let near: Vec<&crate::diagnostic::Edit> = fix
         .edits
         .iter()
-        .filter(|e| line_of(e.range.end) + 1 >= finding_line && line_of(e.range.start) <= finding_line + 40)
+        .filter(|e| {
+            !is_import(e) && line_of(e.range.end) + 40 >= finding_line && line_of(e.range.start) <= finding_line + 40
+        })
         .collect();
-    if near.len() < fix.edits.len() {
+    if fix.edits.iter().any(is_import) {
         help.push_str(", adding an import");
     }
     let (Some(start), Some(end)) = (
