@@ -162,8 +162,22 @@ fn convertible(node: Node<'_>, src: &str, out: &mut Vec<(usize, usize, String)>,
     convertible_with(node, src, out, top, false)
 }
 
+/// How a node of the block is looked at (see [`convertible_with`]).
+#[derive(Debug, Clone, Copy)]
+enum Visit {
+    /// `top`: the `with` statement itself (its header is the caller's);
+    /// `returns_ok`: a `return` may stay.
+    Code { top: bool, returns_ok: bool },
+    /// A statement (or block) of a loop inside the block: `break` and
+    /// `continue` may stay.
+    InLoop,
+}
+
 /// `returns_ok`: a `return` may stay (the whole body moves, so it returns
 /// from the nested function, whose result the outer one returns).
+///
+/// A walk with a stack of its own, not recursion: an expression in the
+/// block can be as deep as the file is long.
 fn convertible_with(
     node: Node<'_>,
     src: &str,
@@ -171,70 +185,90 @@ fn convertible_with(
     top: bool,
     returns_ok: bool,
 ) -> bool {
-    match node.kind() {
-        "return_statement" if returns_ok => {
-            return named_children(node)
-                .into_iter()
-                .all(|c| convertible_with(c, src, out, false, true));
-        }
-        "return_statement" | "yield" | "break_statement" | "continue_statement" | "nonlocal_statement"
-        | "global_statement" => {
-            return false;
-        }
-        "function_definition" | "lambda" | "class_definition" => return true, // their own scope
-        "for_statement" | "while_statement" if !top => {
-            // `break`/`continue` inside a loop of the block are fine.
-            return named_children(node)
-                .into_iter()
-                .all(|c| convertible_in_loop(c, src, out))
-                && async_for(node, src, out);
-        }
-        "string" if syntax::text(node, src).contains(['\n', '\r']) => return false,
-        "await" => {
-            let Some(call) = node.named_child(0).map(syntax::unparen).filter(|c| c.kind() == "call") else {
-                return false;
-            };
-            let Some(func) = field(call, "function").filter(|f| f.kind() == "attribute") else {
-                return false;
-            };
-            let Some(name) = field(func, "attribute") else {
-                return false;
-            };
-            let method = syntax::text(name, src);
-            if !TWINS.contains(&method) || call.named_children(&mut call.walk()).any(|c| contains_await(c)) {
+    let mut stack = vec![(node, Visit::Code { top, returns_ok })];
+    while let Some((node, visit)) = stack.pop() {
+        let (top, returns_ok) = match visit {
+            Visit::InLoop => match node.kind() {
+                "break_statement" | "continue_statement" => continue,
+                "block" => {
+                    push_children(&mut stack, node, Visit::InLoop);
+                    continue;
+                }
+                _ => (false, false),
+            },
+            Visit::Code { top, returns_ok } => (top, returns_ok),
+        };
+        let code = Visit::Code {
+            top: false,
+            returns_ok: false,
+        };
+        match node.kind() {
+            "return_statement" if returns_ok => {
+                push_children(
+                    &mut stack,
+                    node,
+                    Visit::Code {
+                        top: false,
+                        returns_ok: true,
+                    },
+                );
+                continue;
+            }
+            "return_statement" | "yield" | "break_statement" | "continue_statement" | "nonlocal_statement"
+            | "global_statement" => {
                 return false;
             }
-            let text = format!(
-                "{}{}{}",
-                &src[call.start_byte()..name.start_byte()],
-                &method[1..],
-                &src[name.end_byte()..call.end_byte()]
-            );
-            out.push((node.start_byte(), node.end_byte(), text));
-            return true;
+            "function_definition" | "lambda" | "class_definition" => continue, // their own scope
+            "for_statement" | "while_statement" if !top => {
+                // `break`/`continue` inside a loop of the block are fine.
+                if !async_for(node, src, out) {
+                    return false;
+                }
+                push_children(&mut stack, node, Visit::InLoop);
+                continue;
+            }
+            "string" if syntax::text(node, src).contains(['\n', '\r']) => return false,
+            "await" => {
+                let Some(call) = node.named_child(0).map(syntax::unparen).filter(|c| c.kind() == "call") else {
+                    return false;
+                };
+                let Some(func) = field(call, "function").filter(|f| f.kind() == "attribute") else {
+                    return false;
+                };
+                let Some(name) = field(func, "attribute") else {
+                    return false;
+                };
+                let method = syntax::text(name, src);
+                if !TWINS.contains(&method) || call.named_children(&mut call.walk()).any(contains_await) {
+                    return false;
+                }
+                let text = format!(
+                    "{}{}{}",
+                    &src[call.start_byte()..name.start_byte()],
+                    &method[1..],
+                    &src[name.end_byte()..call.end_byte()]
+                );
+                out.push((node.start_byte(), node.end_byte(), text));
+                continue;
+            }
+            "with_statement" if !top && syntax::is_async(node) => return false,
+            "for_in_clause" if !async_for(node, src, out) => return false,
+            _ => {}
         }
-        "with_statement" if !top && syntax::is_async(node) => return false,
-        "for_in_clause" if !async_for(node, src, out) => return false,
-        _ => {}
+        if top && node.kind() == "with_statement" {
+            // The header was handled by the caller; only the body matters.
+            let Some(body) = field(node, "body") else { return false };
+            push_children(&mut stack, body, code);
+        } else {
+            push_children(&mut stack, node, code);
+        }
     }
-    if top && node.kind() == "with_statement" {
-        // The header was handled by the caller; only the body matters.
-        return field(node, "body")
-            .is_some_and(|b| named_children(b).into_iter().all(|c| convertible(c, src, out, false)));
-    }
-    named_children(node)
-        .into_iter()
-        .all(|c| convertible(c, src, out, false))
+    true
 }
 
-fn convertible_in_loop(node: Node<'_>, src: &str, out: &mut Vec<(usize, usize, String)>) -> bool {
-    match node.kind() {
-        "break_statement" | "continue_statement" => true,
-        "block" => named_children(node)
-            .into_iter()
-            .all(|c| convertible_in_loop(c, src, out)),
-        _ => convertible(node, src, out, false),
-    }
+/// Pushes `node`'s named children so that they are popped in order.
+fn push_children<'t>(stack: &mut Vec<(Node<'t>, Visit)>, node: Node<'t>, visit: Visit) {
+    stack.extend(named_children(node).into_iter().rev().map(|c| (c, visit)));
 }
 
 /// `async for` (statement or comprehension clause) → `for`; `aiterator()` → `iterator()`.
@@ -264,7 +298,14 @@ fn async_for(node: Node<'_>, src: &str, out: &mut Vec<(usize, usize, String)>) -
 }
 
 fn contains_await(node: Node<'_>) -> bool {
-    node.kind() == "await" || named_children(node).into_iter().any(contains_await)
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        if n.kind() == "await" {
+            return true;
+        }
+        stack.extend(named_children(n));
+    }
+    false
 }
 
 /// Names the block binds (not inside nested scopes), in order of appearance.
@@ -284,66 +325,70 @@ fn assigned_in(node: Node<'_>, src: &str) -> Vec<String> {
     seen
 }
 
+/// Names bound in `node` (not inside nested scopes, and not in `skip`).
 fn collect_assigned(node: Node<'_>, src: &str, out: &mut BTreeSet<String>, skip: Option<Node<'_>>) {
-    if skip.is_some_and(|s| s.id() == node.id()) {
-        return;
-    }
-    match node.kind() {
-        "function_definition" | "class_definition" => {
-            if let Some(n) = field(node, "name") {
-                out.insert(syntax::text(n, src).to_owned());
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        if skip.is_some_and(|s| s.id() == node.id()) {
+            continue;
+        }
+        match node.kind() {
+            "function_definition" | "class_definition" => {
+                if let Some(n) = field(node, "name") {
+                    out.insert(syntax::text(n, src).to_owned());
+                }
+                continue;
             }
-            return;
-        }
-        "lambda" | "list_comprehension" | "set_comprehension" | "dictionary_comprehension" | "generator_expression" => {
-            return
-        }
-        "assignment" | "augmented_assignment" | "for_statement" => {
-            if let Some(left) = field(node, "left") {
-                target_names(left, src, out);
-            }
-        }
-        "as_pattern_target" | "named_expression" => {
-            if let Some(n) = field(node, "name").or_else(|| node.named_child(0)) {
-                target_names(n, src, out);
-            }
-        }
-        "import_statement" | "import_from_statement" => {
-            for c in named_children(node) {
-                let n = if c.kind() == "aliased_import" {
-                    field(c, "alias")
-                } else {
-                    Some(c)
-                };
-                if let Some(n) = n {
-                    out.insert(syntax::text(n, src).split('.').next().unwrap_or("").to_owned());
+            "lambda"
+            | "list_comprehension"
+            | "set_comprehension"
+            | "dictionary_comprehension"
+            | "generator_expression" => continue,
+            "assignment" | "augmented_assignment" | "for_statement" => {
+                if let Some(left) = field(node, "left") {
+                    target_names(left, src, out);
                 }
             }
+            "as_pattern_target" | "named_expression" => {
+                if let Some(n) = field(node, "name").or_else(|| node.named_child(0)) {
+                    target_names(n, src, out);
+                }
+            }
+            "import_statement" | "import_from_statement" => {
+                for c in named_children(node) {
+                    let n = if c.kind() == "aliased_import" {
+                        field(c, "alias")
+                    } else {
+                        Some(c)
+                    };
+                    if let Some(n) = n {
+                        out.insert(syntax::text(n, src).split('.').next().unwrap_or("").to_owned());
+                    }
+                }
+            }
+            _ => {}
         }
-        _ => {}
-    }
-    for c in named_children(node) {
-        collect_assigned(c, src, out, skip);
+        stack.extend(named_children(node));
     }
 }
 
+/// The names an assignment target binds (`a`, `a, (b, *c)`, `[a]`).
 fn target_names(node: Node<'_>, src: &str, out: &mut BTreeSet<String>) {
-    match node.kind() {
-        "identifier" => {
-            out.insert(syntax::text(node, src).to_owned());
-        }
-        "pattern_list"
-        | "tuple_pattern"
-        | "list_pattern"
-        | "parenthesized_expression"
-        | "list_splat_pattern"
-        | "tuple"
-        | "list" => {
-            for c in named_children(node) {
-                target_names(c, src, out);
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        match node.kind() {
+            "identifier" => {
+                out.insert(syntax::text(node, src).to_owned());
             }
+            "pattern_list"
+            | "tuple_pattern"
+            | "list_pattern"
+            | "parenthesized_expression"
+            | "list_splat_pattern"
+            | "tuple"
+            | "list" => stack.extend(named_children(node)),
+            _ => {}
         }
-        _ => {}
     }
 }
 
@@ -363,23 +408,26 @@ fn param_names(p: Node<'_>, src: &str, out: &mut BTreeSet<String>) {
 /// names excluded).
 fn read_after(body: Node<'_>, src: &str, offset: usize) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    let mut stack = vec![body];
-    while let Some(n) = stack.pop() {
+    // Whether the node is an attribute's or a keyword's name is carried down
+    // with it: asking a node for its parent costs the tree's depth.
+    let mut stack = vec![(body, false)];
+    while let Some((n, member_name)) = stack.pop() {
         if n.end_byte() <= offset {
             continue;
         }
-        if n.kind() == "identifier" && n.start_byte() >= offset {
-            let is_attr_name = n
-                .parent()
-                .is_some_and(|p| p.kind() == "attribute" && field(p, "attribute").is_some_and(|a| a.id() == n.id()));
-            let is_keyword = n
-                .parent()
-                .is_some_and(|p| p.kind() == "keyword_argument" && field(p, "name").is_some_and(|a| a.id() == n.id()));
-            if !is_attr_name && !is_keyword {
-                out.insert(syntax::text(n, src).to_owned());
-            }
+        if n.kind() == "identifier" && n.start_byte() >= offset && !member_name {
+            out.insert(syntax::text(n, src).to_owned());
         }
-        stack.extend(named_children(n));
+        let member_field = match n.kind() {
+            "attribute" => field(n, "attribute"),
+            "keyword_argument" => field(n, "name"),
+            _ => None,
+        };
+        stack.extend(
+            named_children(n)
+                .into_iter()
+                .map(|c| (c, member_field.is_some_and(|m| m.id() == c.id()))),
+        );
     }
     out
 }

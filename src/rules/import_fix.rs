@@ -27,15 +27,18 @@ pub fn fix(root: Node<'_>, src: &str, stmt_range: std::ops::Range<usize>, bindin
     let names: Vec<&str> = bindings.iter().map(|b| b.local.as_str()).collect();
     let future_annotations = src.contains("from __future__ import annotations");
 
-    // The outermost functions whose bodies use the names; any other use: no fix.
+    // The outermost functions whose bodies use the names; any other use: no
+    // fix. One walk from the root that carries each node's context down
+    // (asking a node for its parent costs the tree's depth, and a chained
+    // expression can be as deep as the file is long).
     let mut functions: Vec<Node<'_>> = Vec::new();
-    let mut stack = vec![root];
-    while let Some(n) = stack.pop() {
+    let mut stack = vec![(root, Context::default(), false)];
+    while let Some((n, context, member_name)) = stack.pop() {
         if n.id() == stmt.id() {
             continue;
         }
-        if n.kind() == "identifier" && names.contains(&syntax::text(n, src)) && !is_attribute_name(n) {
-            match body_owner(n, future_annotations) {
+        if n.kind() == "identifier" && !member_name && names.contains(&syntax::text(n, src)) {
+            match context.owner() {
                 Some(f) => {
                     if !functions.iter().any(|g| g.id() == f.id()) {
                         functions.push(f);
@@ -44,7 +47,16 @@ pub fn fix(root: Node<'_>, src: &str, stmt_range: std::ops::Range<usize>, bindin
                 None => return None,
             }
         }
-        stack.extend(named_children(n));
+        let children = named_children(n);
+        let member_field = match n.kind() {
+            "attribute" => field(n, "attribute"),
+            "keyword_argument" => field(n, "name"),
+            _ => None,
+        };
+        for child in children {
+            let member_name = member_field.is_some_and(|m| m.id() == child.id());
+            stack.push((child, context.enter(n, child, future_annotations), member_name));
+        }
     }
     if functions.is_empty() {
         return None;
@@ -107,42 +119,73 @@ pub fn fix(root: Node<'_>, src: &str, stmt_range: std::ops::Range<usize>, bindin
     })
 }
 
-fn is_attribute_name(n: Node<'_>) -> bool {
-    n.parent()
-        .is_some_and(|p| p.kind() == "attribute" && field(p, "attribute").is_some_and(|a| a.id() == n.id()))
-        || n.parent()
-            .is_some_and(|p| p.kind() == "keyword_argument" && field(p, "name").is_some_and(|a| a.id() == n.id()))
+/// Where a node is, as far as running the moved import goes: what the
+/// closest enclosing function, decorator or signature makes of it, and the
+/// outermost function whose body holds it. Carried down from the root, one
+/// step per child.
+#[derive(Debug, Clone, Copy, Default)]
+struct Context<'t> {
+    /// The outermost function whose body (or, with `from __future__ import
+    /// annotations`, return annotation) holds the node.
+    outermost_body: Option<Node<'t>>,
+    /// The closest enclosing place that decides.
+    innermost: Option<Place<'t>>,
 }
 
-/// The outermost function whose *body* contains `n`, or `None` when `n` runs
-/// at import time (module or class level, a signature, a decorator).
-fn body_owner(n: Node<'_>, future_annotations: bool) -> Option<Node<'_>> {
-    let mut owner = None;
-    let mut cur = n;
-    while let Some(p) = cur.parent() {
-        if p.kind() == "function_definition" {
-            let in_body = field(p, "body").is_some_and(|b| b.id() == cur.id());
-            let in_annotation =
-                matches!(cur.kind(), "type") || field(p, "return_type").is_some_and(|r| r.id() == cur.id());
-            if in_body || (future_annotations && in_annotation) {
-                owner = Some(p);
-            } else if owner.is_none() {
-                // Signature (defaults, annotations without the future import).
-                let parameters = field(p, "parameters").is_some_and(|ps| ps.id() == cur.id());
-                if parameters && !future_annotations {
-                    return None;
-                }
-                if parameters {
-                    owner = Some(p);
+#[derive(Debug, Clone, Copy)]
+enum Place<'t> {
+    /// A function's body (or its annotations, under the future import).
+    Body,
+    /// A function's parameters, under the future import: they count as the
+    /// function's when no function body encloses it.
+    Parameters(Node<'t>),
+    /// A decorator, or a function's parameters: run at definition time.
+    DefinitionTime,
+}
+
+impl<'t> Context<'t> {
+    /// The context of `child`, a named child of `parent` (whose context this is).
+    fn enter(self, parent: Node<'t>, child: Node<'t>, future_annotations: bool) -> Context<'t> {
+        let is = |name: &str| field(parent, name).is_some_and(|f| f.id() == child.id());
+        let place = match parent.kind() {
+            "function_definition" => {
+                let in_annotation = child.kind() == "type" || is("return_type");
+                if is("body") || (future_annotations && in_annotation) {
+                    Some(Place::Body)
+                } else if is("parameters") {
+                    Some(if future_annotations {
+                        Place::Parameters(parent)
+                    } else {
+                        Place::DefinitionTime
+                    })
+                } else {
+                    None
                 }
             }
+            "decorator" => Some(Place::DefinitionTime),
+            _ => None,
+        };
+        match place {
+            None => self,
+            Some(place) => Context {
+                outermost_body: match place {
+                    Place::Body => self.outermost_body.or(Some(parent)),
+                    _ => self.outermost_body,
+                },
+                innermost: Some(place),
+            },
         }
-        if p.kind() == "decorator" && owner.is_none() {
-            return None;
-        }
-        cur = p;
     }
-    owner
+
+    /// The outermost function whose body holds the node, or `None` when it
+    /// runs at import time (module or class level, a signature, a decorator).
+    fn owner(self) -> Option<Node<'t>> {
+        match self.innermost? {
+            Place::Body => self.outermost_body,
+            Place::Parameters(function) => self.outermost_body.or(Some(function)),
+            Place::DefinitionTime => None,
+        }
+    }
 }
 
 /// `name` is already bound at module level to something other than
