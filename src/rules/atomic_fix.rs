@@ -539,3 +539,95 @@ pub fn decorator_fix(w: &Walker<'_>, def: Node<'_>, decorator: Node<'_>) -> Opti
         edits,
     })
 }
+
+#[cfg(test)]
+mod depth_tests {
+    use super::*;
+    use crate::rules::fixes::depth_tests::{fixed, on_small_stack, DEEP};
+    use crate::rules::Rule;
+
+    const HEAD: &str = "from django.db import transaction\nfrom asgiref.sync import sync_to_async\nfrom shop.models import Product\n\n\n";
+
+    fn deep(inner: &str) -> String {
+        format!("{}{inner}{}", "(".repeat(DEEP), ")".repeat(DEEP))
+    }
+
+    /// A block with 100,000-deep expressions (a value, a target, an awaited
+    /// call's arguments, a read after the block): fixed, on a 2 MiB stack.
+    #[test]
+    fn deep_blocks_are_fixed() {
+        let state = format!(
+            "{HEAD}async def save(name):\n    with transaction.atomic():\n        x = {}\n        {} = 2\n        p = await Product.objects.acreate(name={})\n    return p, x, y, {}p\n",
+            deep("1"),
+            deep("y"),
+            deep("name"),
+            "-".repeat(DEEP)
+        );
+        let out = fixed(&state, Rule::RDJ201).expect("a fix");
+        let expected = format!(
+            "{HEAD}async def save(name):\n    def _atomic_block():\n        with transaction.atomic():\n            x = {}\n            {} = 2\n            p = Product.objects.create(name={})\n        return x, y, p\n    x, y, p = await sync_to_async(_atomic_block)()\n    return p, x, y, {}p\n",
+            deep("1"),
+            deep("y"),
+            deep("name"),
+            "-".repeat(DEEP)
+        );
+        assert!(out == expected, "{}", &out[..out.len().min(400)]);
+
+        let state = format!(
+            "{HEAD}@transaction.atomic\nasync def save(name):\n    x = {}\n    return await Product.objects.acreate(name={})\n",
+            deep("1"),
+            deep("name")
+        );
+        let out = fixed(&state, Rule::RDJ201).expect("a fix");
+        assert!(out.contains("            return Product.objects.create(name=(((("));
+        assert!(out.ends_with("    return await sync_to_async(_atomic_block)()\n"));
+    }
+
+    /// What forbids the fix counts however deep it is: no fix rather than a
+    /// wrong one.
+    #[test]
+    fn deep_reasons_against_the_fix_are_found() {
+        let block = |statement: &str| {
+            format!("{HEAD}async def save():\n    with transaction.atomic():\n        {statement}\n        await Product.objects.acreate()\n")
+        };
+        assert!(fixed(&block(&format!("x = {}", deep("1"))), Rule::RDJ201).is_some());
+        for (kind, statement) in [
+            ("yield", format!("x = {}", deep("yield"))),
+            ("another await", format!("x = {}", deep("await other()"))),
+            (
+                "an await in the arguments",
+                format!("await Product.objects.acreate(name={})", deep("await f()")),
+            ),
+            ("a multi-line string", format!("x = {}", deep("'''a\nb'''"))),
+        ] {
+            assert_eq!(fixed(&block(&statement), Rule::RDJ201), None, "{kind}");
+        }
+    }
+
+    /// The helpers themselves, on a 2 MiB stack.
+    #[test]
+    fn helpers_walk_deep_trees() {
+        let src = format!(
+            "async def f():\n    with transaction.atomic():\n        {} = {}\n        z = [{}]\n",
+            deep("y"),
+            deep("await a.aget()"),
+            "lambda: ".repeat(DEEP) + "w"
+        );
+        on_small_stack(|| {
+            let tree = syntax::parse(&src).expect("parses");
+            let with_stmt = std::iter::successors(Some(tree.root_node()), |n| n.named_child(0))
+                .find(|n| n.kind() == "function_definition")
+                .and_then(|f| field(f, "body"))
+                .and_then(|b| b.named_child(0))
+                .expect("the with statement");
+            assert_eq!(with_stmt.kind(), "with_statement");
+            let mut out = Vec::new();
+            assert!(convertible(with_stmt, &src, &mut out, true));
+            assert_eq!(out.len(), 1);
+            assert_eq!(out[0].2, "a.get()");
+            assert!(contains_await(with_stmt));
+            assert_eq!(assigned_in(with_stmt, &src), ["y", "z"]);
+            assert!(read_after(tree.root_node(), &src, 0).contains("w"));
+        });
+    }
+}

@@ -920,3 +920,59 @@ mod add_import_tests {
         assert!(STANDARD_LIBRARY.binary_search(&"asgiref").is_err());
     }
 }
+
+#[cfg(test)]
+mod depth_tests {
+    use crate::rules::fixes::depth_tests::{fixed, DEEP};
+    use crate::rules::Rule;
+
+    const HEAD: &str = "import reflex as rx\nfrom shop.models import Product\n\n\nclass ListState(rx.State):\n";
+
+    /// Uses of the model 100,000 levels deep in a method: the import moves
+    /// into the method, in linear time, on a 2 MiB stack.
+    #[test]
+    fn deep_uses_in_a_method() {
+        let n = DEEP;
+        for (kind, expr) in [
+            ("QuerySet chain", format!("Product.objects{}", ".filter()".repeat(n))),
+            ("parentheses", format!("{}Product{}", "(".repeat(n), ")".repeat(n))),
+            ("negations", format!("{}Product.pk", "-".repeat(n))),
+            ("attribute names", format!("Product{}", ".Product".repeat(n))),
+            (
+                "keyword names",
+                format!("{}Product{}", "f(Product=".repeat(n), ")".repeat(n)),
+            ),
+        ] {
+            let state = format!("{HEAD}    async def load(self):\n        return {expr}\n");
+            let out = fixed(&state, Rule::RDJ401).unwrap_or_else(|| panic!("{kind}: no fix"));
+            let expected = format!(
+                "import reflex as rx\n\n\nclass ListState(rx.State):\n    async def load(self):\n        from shop.models import Product\n        return {expr}\n"
+            );
+            assert!(out == expected, "{kind}: {}", &out[..out.len().min(300)]);
+        }
+    }
+
+    /// A use that runs at import time, deep in a decorator or a default:
+    /// still found, so no fix.
+    #[test]
+    fn deep_uses_at_import_time() {
+        let n = DEEP;
+        let deep = format!("{}Product{}", "(".repeat(n), ")".repeat(n));
+        for (kind, code) in [
+            (
+                "decorator",
+                format!("    @rx.event({deep})\n    async def load(self):\n        return Product\n"),
+            ),
+            (
+                "default",
+                format!("    async def load(self, p={deep}):\n        return Product\n"),
+            ),
+            (
+                "class body",
+                format!("    model = {deep}\n\n    async def load(self):\n        return Product\n"),
+            ),
+        ] {
+            assert_eq!(fixed(&format!("{HEAD}{code}"), Rule::RDJ401), None, "{kind}");
+        }
+    }
+}
