@@ -308,21 +308,30 @@ fn contains_await(node: Node<'_>) -> bool {
     false
 }
 
-/// Names the block binds (not inside nested scopes), in order of appearance.
+/// Names the block binds (not inside nested scopes), in order of their
+/// first appearance as a name in the block (one walk: a block may bind
+/// thousands of names).
 fn assigned_in(node: Node<'_>, src: &str) -> Vec<String> {
     let mut set = BTreeSet::new();
     collect_assigned(node, src, &mut set, None);
-    let mut seen = Vec::new();
-    // Keep a stable order: by first position in the text.
+    let mut first: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        if n.kind() == "identifier" {
+            let name = syntax::text(n, src);
+            if set.contains(name) {
+                let at = first.entry(name).or_insert(n.start_byte());
+                *at = (*at).min(n.start_byte());
+            }
+        }
+        stack.extend(named_children(n));
+    }
     let mut with_pos: Vec<(usize, String)> = set
         .into_iter()
-        .map(|n| (syntax::text(node, src).find(&n).unwrap_or(usize::MAX), n))
+        .map(|n| (first.get(n.as_str()).copied().unwrap_or(usize::MAX), n))
         .collect();
     with_pos.sort();
-    for (_, n) in with_pos {
-        seen.push(n);
-    }
-    seen
+    with_pos.into_iter().map(|(_, n)| n).collect()
 }
 
 /// Names bound in `node` (not inside nested scopes, and not in `skip`).
@@ -432,16 +441,32 @@ fn read_after(body: Node<'_>, src: &str, offset: usize) -> BTreeSet<String> {
     out
 }
 
-/// `_atomic_block`, or `_atomic_block_2`… when the function already uses the name.
+/// `_atomic_block`, or `_atomic_block_2`… when the function's text already
+/// holds the name. One scan of the text: it may hold thousands of them.
 fn fresh_name(body: Node<'_>, src: &str) -> String {
+    const BASE: &str = "_atomic_block";
     let text = syntax::text(body, src);
-    let mut name = "_atomic_block".to_owned();
-    let mut i = 2;
-    while text.contains(&name) {
-        name = format!("_atomic_block_{i}");
-        i += 1;
+    // The suffixes the text holds: `_atomic_block_23` holds `_2` and `_23`.
+    let mut taken = std::collections::HashSet::new();
+    let mut any = false;
+    for (at, _) in text.match_indices(BASE) {
+        any = true;
+        let Some(rest) = text[at + BASE.len()..].strip_prefix('_') else {
+            continue;
+        };
+        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        // A name to pick has far fewer digits than the text has names.
+        for end in 1..=digits.min(20) {
+            taken.insert(&rest[..end]);
+        }
     }
-    name
+    if !any {
+        return BASE.to_owned();
+    }
+    let free = (2..)
+        .find(|i: &usize| !taken.contains(i.to_string().as_str()))
+        .unwrap_or(2);
+    format!("{BASE}_{free}")
 }
 
 /// `@transaction.atomic` on an `async def`: the body moves into a nested sync
@@ -602,6 +627,53 @@ mod depth_tests {
         ] {
             assert_eq!(fixed(&block(&statement), Rule::RDJ201), None, "{kind}");
         }
+    }
+
+    /// A fresh name the function's text does not hold, found in one scan
+    /// (a function may hold thousands of them).
+    #[test]
+    fn fresh_names() {
+        let name_in = |text: &str| {
+            let src = format!("def f():\n    {text}\n");
+            let tree = syntax::parse(&src).expect("parses");
+            let body = field(tree.root_node().named_child(0).expect("def"), "body").expect("body");
+            fresh_name(body, &src)
+        };
+        assert_eq!(name_in("x = 1"), "_atomic_block");
+        assert_eq!(name_in("_atomic_block = 1"), "_atomic_block_2");
+        // `_atomic_block_23` holds `_atomic_block_2` too.
+        assert_eq!(name_in("_atomic_block_23 = 1"), "_atomic_block_3");
+        assert_eq!(name_in("_atomic_block_2 = _atomic_block_3 = 1"), "_atomic_block_4");
+        assert_eq!(
+            name_in(&format!("x = _atomic_block_{}", "9".repeat(100_000))),
+            "_atomic_block_2"
+        );
+        let many: String = (0..100_000).map(|i| format!("_atomic_block_{i},")).collect();
+        let started = std::time::Instant::now();
+        assert_eq!(name_in(&format!("x = [{many}]")), "_atomic_block_100000");
+        assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    }
+
+    /// The names a block binds, in order of appearance, in linear time.
+    #[test]
+    fn many_assigned_names() {
+        let n = 50_000;
+        let block: String = (0..n).rev().map(|i| format!("        a{i} = {i}\n")).collect();
+        let src = format!("async def f():\n    with transaction.atomic():\n{block}");
+        let tree = syntax::parse(&src).expect("parses");
+        let with_stmt = tree
+            .root_node()
+            .named_child(0)
+            .and_then(|f| field(f, "body"))
+            .and_then(|b| b.named_child(0));
+        let started = std::time::Instant::now();
+        let names = assigned_in(with_stmt.expect("with"), &src);
+        assert!(started.elapsed() < std::time::Duration::from_secs(20));
+        assert_eq!(names.len(), n);
+        assert_eq!(
+            (names[0].as_str(), names[n - 1].as_str()),
+            (format!("a{}", n - 1).as_str(), "a0")
+        );
     }
 
     /// The helpers themselves, on a 2 MiB stack.

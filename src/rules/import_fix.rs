@@ -32,6 +32,7 @@ pub fn fix(root: Node<'_>, src: &str, stmt_range: std::ops::Range<usize>, bindin
     // (asking a node for its parent costs the tree's depth, and a chained
     // expression can be as deep as the file is long).
     let mut functions: Vec<Node<'_>> = Vec::new();
+    let mut seen_functions = std::collections::HashSet::new();
     let mut stack = vec![(root, Context::default(), false)];
     while let Some((n, context, member_name)) = stack.pop() {
         if n.id() == stmt.id() {
@@ -40,7 +41,7 @@ pub fn fix(root: Node<'_>, src: &str, stmt_range: std::ops::Range<usize>, bindin
         if n.kind() == "identifier" && !member_name && names.contains(&syntax::text(n, src)) {
             match context.owner() {
                 Some(f) => {
-                    if !functions.iter().any(|g| g.id() == f.id()) {
+                    if seen_functions.insert(f.id()) {
                         functions.push(f);
                     }
                 }
