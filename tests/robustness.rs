@@ -440,3 +440,33 @@ fn add_noqa_on_a_deep_line() {
         Vec::<String>::new()
     );
 }
+
+/// RDJ401's fix on a state with 10,000 methods using the model: one edit
+/// per method, applied and shown within the time limit.
+#[test]
+fn import_fix_on_many_methods() {
+    let n = 10_000;
+    let mut state = format!("{HEAD}\n\nclass ListState(rx.State):\n");
+    for i in 0..n {
+        state.push_str(&format!(
+            "    async def load{i}(self):\n        return await Product.objects.acount()\n"
+        ));
+    }
+    let dir = project(&[("state.py", &state)]);
+    let moved = "        from shop.models import Product\n";
+    let (diff, code) = run_survives(
+        "many methods",
+        dir.path(),
+        &["--output-format", "json", "--diff", "--unsafe-fixes"],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(diff.matches(&format!("+{moved}")).count(), n);
+    run_survives(
+        "many methods",
+        dir.path(),
+        &["--output-format", "json", "--fix", "--unsafe-fixes"],
+    );
+    let fixed = std::fs::read_to_string(dir.path().join("shop/state.py")).unwrap();
+    assert_eq!(fixed.matches(moved).count(), n);
+    assert!(!fixed.contains("\nfrom shop.models import Product\n"));
+}
