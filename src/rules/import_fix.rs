@@ -164,6 +164,8 @@ impl<'t> Context<'t> {
                 }
             }
             "decorator" => Some(Place::DefinitionTime),
+            // A default runs when the function is defined, annotations or not.
+            "default_parameter" | "typed_default_parameter" if is("value") => Some(Place::DefinitionTime),
             _ => None,
         };
         match place {
@@ -950,6 +952,23 @@ mod depth_tests {
                 "import reflex as rx\n\n\nclass ListState(rx.State):\n    async def load(self):\n        from shop.models import Product\n        return {expr}\n"
             );
             assert!(out == expected, "{kind}: {}", &out[..out.len().min(300)]);
+        }
+    }
+
+    /// With `from __future__ import annotations` a parameter's annotation
+    /// is the function's, its default is not (it runs when `def` does).
+    #[test]
+    fn future_annotations_and_defaults() {
+        let future = "from __future__ import annotations\n";
+        let annotated = format!("{future}{HEAD}    async def load(self, p: Product):\n        return Product\n");
+        let out = fixed(&annotated, Rule::RDJ401).expect("a fix");
+        assert!(
+            out.contains("        from shop.models import Product\n        return Product\n"),
+            "{out}"
+        );
+        for default in ["p=Product", "p: int = Product.pk"] {
+            let state = format!("{future}{HEAD}    async def load(self, {default}):\n        return Product\n");
+            assert_eq!(fixed(&state, Rule::RDJ401), None, "{default}");
         }
     }
 
