@@ -47,9 +47,25 @@ fn check_survives(what: &str, files: &[(&str, &str)]) -> Vec<String> {
 }
 
 fn check_dir_survives(what: &str, dir: &Path) -> Vec<String> {
+    let (stdout, code) = run_survives(what, dir, &["--output-format", "json"]);
+    let findings: Vec<Value> = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("{what}: output is not JSON findings ({e}): {}", tail(&stdout)));
+    let codes: Vec<String> = findings
+        .iter()
+        .map(|f| f["code"].as_str().expect("a finding has a code").to_owned())
+        .collect();
+    assert_eq!(code == 1, !codes.is_empty(), "{what}: exit code says findings");
+    codes
+}
+
+/// Runs `check --no-cache ARGS DIR` with the time limit, asserts that it
+/// ended normally (exit code 0 or 1, nothing panicked or overflowed) and
+/// returns its standard output and exit code.
+fn run_survives(what: &str, dir: &Path, args: &[&str]) -> (String, i32) {
     let started = Instant::now();
     let mut child = common::bin()
-        .args(["check", "--no-cache", "--output-format", "json"])
+        .args(["check", "--no-cache"])
+        .args(args)
         .arg(dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -67,7 +83,7 @@ fn check_dir_survives(what: &str, dir: &Path) -> Vec<String> {
         if started.elapsed() > LIMIT {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("{what}: check took longer than {LIMIT:?}");
+            panic!("{what}: check {args:?} took longer than {LIMIT:?}");
         }
         std::thread::sleep(Duration::from_millis(20));
     };
@@ -80,18 +96,15 @@ fn check_dir_survives(what: &str, dir: &Path) -> Vec<String> {
     for sign in ["panicked", "overflow", "internal error", "Assertion"] {
         assert!(!stderr.contains(sign), "{what}: {sign} in stderr: {}", tail(&stderr));
     }
-    let findings: Vec<Value> = serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("{what}: output is not JSON findings ({e}): {}", tail(&stdout)));
-    let codes: Vec<String> = findings
-        .iter()
-        .map(|f| f["code"].as_str().expect("a finding has a code").to_owned())
-        .collect();
-    assert_eq!(
-        status.code() == Some(1),
-        !codes.is_empty(),
-        "{what}: exit code says findings"
-    );
-    codes
+    (stdout, status.code().unwrap_or(-1))
+}
+
+/// `check --output-format json` on the project: the findings, after
+/// asserting the run ended normally.
+fn findings_survive(what: &str, dir: &Path) -> Vec<Value> {
+    let (stdout, _) = run_survives(what, dir, &["--output-format", "json"]);
+    serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("{what}: output is not JSON findings ({e}): {}", tail(&stdout)))
 }
 
 fn tail(s: &str) -> &str {
@@ -313,4 +326,147 @@ fn server_survives_a_self_assignment() {
     lsp.diagnostics_until(&uri, |d| d.len() == 1);
     lsp.shutdown();
     assert_eq!(lsp.exit_code(Duration::from_secs(10)), Some(0));
+}
+
+/// The fix builders on deep user code: they are built (the fix is in the
+/// JSON output), applied by `--fix --unsafe-fixes` and shown by `--diff`,
+/// each run within the time limit and without a crash.
+fn fixes_survive(what: &str, file: &str, text: &str, code: &str, fixed_contains: &str) {
+    let dir = project(&[(file, text)]);
+    let findings = findings_survive(what, dir.path());
+    let finding = findings
+        .iter()
+        .find(|f| f["code"] == code)
+        .unwrap_or_else(|| panic!("{what}: no {code} in {findings:?}"));
+    assert!(finding["fix"].is_object(), "{what}: {code} has no fix: {finding}");
+
+    let (diff, code_after) = run_survives(what, dir.path(), &["--diff", "--unsafe-fixes"]);
+    assert_eq!(code_after, 1, "{what}: --diff with a fix to show");
+    assert!(diff.contains(&format!("+{fixed_contains}")), "{what}: {}", tail(&diff));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("shop").join(file)).unwrap(),
+        text,
+        "{what}: --diff wrote"
+    );
+
+    // The fix is unsafe: `--fix` alone leaves the file as it is.
+    run_survives(what, dir.path(), &["--fix"]);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("shop").join(file)).unwrap(),
+        text,
+        "{what}: --fix"
+    );
+
+    run_survives(what, dir.path(), &["--fix", "--unsafe-fixes"]);
+    let fixed = std::fs::read_to_string(dir.path().join("shop").join(file)).unwrap();
+    assert!(fixed.contains(fixed_contains), "{what}: not fixed");
+    assert!(
+        !findings_survive(what, dir.path()).iter().any(|f| f["code"] == code),
+        "{what}: {code} after --fix"
+    );
+}
+
+/// RDJ401's fix (the models import moves into the functions using it) on a
+/// state whose method uses the model in a 100,000-long QuerySet chain.
+#[test]
+fn import_fix_on_deep_uses() {
+    let n = 100_000;
+    for (what, expr) in [
+        (".filter() chain", format!("Product.objects{}", ".filter()".repeat(n))),
+        ("parentheses", format!("{}Product{}", "(".repeat(n), ")".repeat(n))),
+        ("negations", format!("{}Product.pk", "-".repeat(n))),
+        ("attribute names", format!("Product{}", ".Product".repeat(n))),
+    ] {
+        let state = format!("{HEAD}\n\nclass ListState(rx.State):\n    async def load(self):\n        return {expr}\n");
+        fixes_survive(
+            what,
+            "state.py",
+            &state,
+            "RDJ401",
+            "        from shop.models import Product\n",
+        );
+    }
+}
+
+/// RDJ201's fix (the `with transaction.atomic():` block moves into a sync
+/// function run by `sync_to_async`) on a block holding 100,000-deep
+/// expressions: in an assignment, a target, an awaited call's arguments,
+/// and a read after the block.
+#[test]
+fn atomic_fix_on_deep_blocks() {
+    let n = 100_000;
+    let (open, close) = ("(".repeat(n), ")".repeat(n));
+    let state = format!(
+        "{HEAD}from django.db import transaction\n\n\nasync def save(name):\n    with transaction.atomic():\n        x = {open}1{close}\n        {open}y{close} = 2\n        p = await Product.objects.acreate(name={open}name{close})\n    return p, x, y, {neg}p\n",
+        neg = "-".repeat(n)
+    );
+    fixes_survive(
+        "deep block",
+        "views.py",
+        &state,
+        "RDJ201",
+        "    x, y, p = await sync_to_async(_atomic_block)()",
+    );
+    // The decorator form: the whole body moves.
+    let state = format!(
+        "{HEAD}from django.db import transaction\n\n\n@transaction.atomic\nasync def save(name):\n    x = {open}1{close}\n    return await Product.objects.acreate(name={open}name{close})\n"
+    );
+    fixes_survive(
+        "deep decorated body",
+        "views.py",
+        &state,
+        "RDJ201",
+        "    return await sync_to_async(_atomic_block)()",
+    );
+}
+
+/// `--add-noqa` on a finding whose line ends 100,000 levels deep (inside
+/// the brackets that go on on the next line).
+#[test]
+fn add_noqa_on_a_deep_line() {
+    let n = 100_000;
+    let state = format!(
+        "{HEAD}\n\nasync def g():\n    return Product.objects.get() or {}\n        a{}\n",
+        "(".repeat(n),
+        ")".repeat(n)
+    );
+    let dir = project(&[("views.py", &state)]);
+    run_survives("deep line", dir.path(), &["--add-noqa"]);
+    let text = std::fs::read_to_string(dir.path().join("shop/views.py")).unwrap();
+    let noqa = format!("{}  # noqa: RDJ101\n        a", "(".repeat(n));
+    assert!(text.contains(&noqa), "{}", tail(&text));
+    assert_eq!(
+        check_dir_survives("deep line after --add-noqa", dir.path()),
+        Vec::<String>::new()
+    );
+}
+
+/// RDJ401's fix on a state with 10,000 methods using the model: one edit
+/// per method, applied and shown within the time limit.
+#[test]
+fn import_fix_on_many_methods() {
+    let n = 10_000;
+    let mut state = format!("{HEAD}\n\nclass ListState(rx.State):\n");
+    for i in 0..n {
+        state.push_str(&format!(
+            "    async def load{i}(self):\n        return await Product.objects.acount()\n"
+        ));
+    }
+    let dir = project(&[("state.py", &state)]);
+    let moved = "        from shop.models import Product\n";
+    let (diff, code) = run_survives(
+        "many methods",
+        dir.path(),
+        &["--output-format", "json", "--diff", "--unsafe-fixes"],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(diff.matches(&format!("+{moved}")).count(), n);
+    run_survives(
+        "many methods",
+        dir.path(),
+        &["--output-format", "json", "--fix", "--unsafe-fixes"],
+    );
+    let fixed = std::fs::read_to_string(dir.path().join("shop/state.py")).unwrap();
+    assert_eq!(fixed.matches(moved).count(), n);
+    assert!(!fixed.contains("\nfrom shop.models import Product\n"));
 }

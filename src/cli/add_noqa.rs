@@ -117,17 +117,19 @@ fn line_can_end_with_comment(text: &str, line: Range<usize>, tree: &tree_sitter:
     if text[line.clone()].trim_end().ends_with('\\') {
         return false;
     }
+    // Down from the root through the nodes that hold `end` (a cursor: asking
+    // a node for its parent costs the tree's depth, which a long expression
+    // on the line can make as large as the file).
     let end = line.end;
-    let Some(mut node) = tree.root_node().descendant_for_byte_range(end, end) else {
-        return true;
-    };
+    let mut cursor = tree.walk();
     loop {
+        let node = cursor.node();
         if node.kind() == "string" && node.start_byte() < end && end < node.end_byte() {
             return false;
         }
-        match node.parent() {
-            Some(parent) => node = parent,
-            None => return true,
+        let holds_end = cursor.goto_first_child_for_byte(end).is_some() && cursor.node().start_byte() <= end;
+        if !holds_end {
+            return true;
         }
     }
 }

@@ -107,9 +107,17 @@ pub fn write(path: &Path, text: &str) -> std::io::Result<()> {
     std::fs::write(path, bytes)
 }
 
+/// How long the diff of one file may search for the smallest diff; after
+/// that it settles for a larger one (still correct). Myers' algorithm takes
+/// time in the product of the size and the changes, and a fix can change
+/// every function of a large file (RDJ401's).
+const DIFF_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// A unified diff of one file, ruff's `--diff` style.
 pub fn unified_diff(path: &str, original: &str, fixed: &str) -> String {
-    similar::TextDiff::from_lines(original, fixed)
+    similar::TextDiff::configure()
+        .timeout(DIFF_TIMEOUT)
+        .diff_lines(original, fixed)
         .unified_diff()
         .context_radius(3)
         .header(&format!("a/{path}"), &format!("b/{path}"))

@@ -162,8 +162,22 @@ fn convertible(node: Node<'_>, src: &str, out: &mut Vec<(usize, usize, String)>,
     convertible_with(node, src, out, top, false)
 }
 
+/// How a node of the block is looked at (see [`convertible_with`]).
+#[derive(Debug, Clone, Copy)]
+enum Visit {
+    /// `top`: the `with` statement itself (its header is the caller's);
+    /// `returns_ok`: a `return` may stay.
+    Code { top: bool, returns_ok: bool },
+    /// A statement (or block) of a loop inside the block: `break` and
+    /// `continue` may stay.
+    InLoop,
+}
+
 /// `returns_ok`: a `return` may stay (the whole body moves, so it returns
 /// from the nested function, whose result the outer one returns).
+///
+/// A walk with a stack of its own, not recursion: an expression in the
+/// block can be as deep as the file is long.
 fn convertible_with(
     node: Node<'_>,
     src: &str,
@@ -171,70 +185,90 @@ fn convertible_with(
     top: bool,
     returns_ok: bool,
 ) -> bool {
-    match node.kind() {
-        "return_statement" if returns_ok => {
-            return named_children(node)
-                .into_iter()
-                .all(|c| convertible_with(c, src, out, false, true));
-        }
-        "return_statement" | "yield" | "break_statement" | "continue_statement" | "nonlocal_statement"
-        | "global_statement" => {
-            return false;
-        }
-        "function_definition" | "lambda" | "class_definition" => return true, // their own scope
-        "for_statement" | "while_statement" if !top => {
-            // `break`/`continue` inside a loop of the block are fine.
-            return named_children(node)
-                .into_iter()
-                .all(|c| convertible_in_loop(c, src, out))
-                && async_for(node, src, out);
-        }
-        "string" if syntax::text(node, src).contains(['\n', '\r']) => return false,
-        "await" => {
-            let Some(call) = node.named_child(0).map(syntax::unparen).filter(|c| c.kind() == "call") else {
-                return false;
-            };
-            let Some(func) = field(call, "function").filter(|f| f.kind() == "attribute") else {
-                return false;
-            };
-            let Some(name) = field(func, "attribute") else {
-                return false;
-            };
-            let method = syntax::text(name, src);
-            if !TWINS.contains(&method) || call.named_children(&mut call.walk()).any(|c| contains_await(c)) {
+    let mut stack = vec![(node, Visit::Code { top, returns_ok })];
+    while let Some((node, visit)) = stack.pop() {
+        let (top, returns_ok) = match visit {
+            Visit::InLoop => match node.kind() {
+                "break_statement" | "continue_statement" => continue,
+                "block" => {
+                    push_children(&mut stack, node, Visit::InLoop);
+                    continue;
+                }
+                _ => (false, false),
+            },
+            Visit::Code { top, returns_ok } => (top, returns_ok),
+        };
+        let code = Visit::Code {
+            top: false,
+            returns_ok: false,
+        };
+        match node.kind() {
+            "return_statement" if returns_ok => {
+                push_children(
+                    &mut stack,
+                    node,
+                    Visit::Code {
+                        top: false,
+                        returns_ok: true,
+                    },
+                );
+                continue;
+            }
+            "return_statement" | "yield" | "break_statement" | "continue_statement" | "nonlocal_statement"
+            | "global_statement" => {
                 return false;
             }
-            let text = format!(
-                "{}{}{}",
-                &src[call.start_byte()..name.start_byte()],
-                &method[1..],
-                &src[name.end_byte()..call.end_byte()]
-            );
-            out.push((node.start_byte(), node.end_byte(), text));
-            return true;
+            "function_definition" | "lambda" | "class_definition" => continue, // their own scope
+            "for_statement" | "while_statement" if !top => {
+                // `break`/`continue` inside a loop of the block are fine.
+                if !async_for(node, src, out) {
+                    return false;
+                }
+                push_children(&mut stack, node, Visit::InLoop);
+                continue;
+            }
+            "string" if syntax::text(node, src).contains(['\n', '\r']) => return false,
+            "await" => {
+                let Some(call) = node.named_child(0).map(syntax::unparen).filter(|c| c.kind() == "call") else {
+                    return false;
+                };
+                let Some(func) = field(call, "function").filter(|f| f.kind() == "attribute") else {
+                    return false;
+                };
+                let Some(name) = field(func, "attribute") else {
+                    return false;
+                };
+                let method = syntax::text(name, src);
+                if !TWINS.contains(&method) || call.named_children(&mut call.walk()).any(contains_await) {
+                    return false;
+                }
+                let text = format!(
+                    "{}{}{}",
+                    &src[call.start_byte()..name.start_byte()],
+                    &method[1..],
+                    &src[name.end_byte()..call.end_byte()]
+                );
+                out.push((node.start_byte(), node.end_byte(), text));
+                continue;
+            }
+            "with_statement" if !top && syntax::is_async(node) => return false,
+            "for_in_clause" if !async_for(node, src, out) => return false,
+            _ => {}
         }
-        "with_statement" if !top && syntax::is_async(node) => return false,
-        "for_in_clause" if !async_for(node, src, out) => return false,
-        _ => {}
+        if top && node.kind() == "with_statement" {
+            // The header was handled by the caller; only the body matters.
+            let Some(body) = field(node, "body") else { return false };
+            push_children(&mut stack, body, code);
+        } else {
+            push_children(&mut stack, node, code);
+        }
     }
-    if top && node.kind() == "with_statement" {
-        // The header was handled by the caller; only the body matters.
-        return field(node, "body")
-            .is_some_and(|b| named_children(b).into_iter().all(|c| convertible(c, src, out, false)));
-    }
-    named_children(node)
-        .into_iter()
-        .all(|c| convertible(c, src, out, false))
+    true
 }
 
-fn convertible_in_loop(node: Node<'_>, src: &str, out: &mut Vec<(usize, usize, String)>) -> bool {
-    match node.kind() {
-        "break_statement" | "continue_statement" => true,
-        "block" => named_children(node)
-            .into_iter()
-            .all(|c| convertible_in_loop(c, src, out)),
-        _ => convertible(node, src, out, false),
-    }
+/// Pushes `node`'s named children so that they are popped in order.
+fn push_children<'t>(stack: &mut Vec<(Node<'t>, Visit)>, node: Node<'t>, visit: Visit) {
+    stack.extend(named_children(node).into_iter().rev().map(|c| (c, visit)));
 }
 
 /// `async for` (statement or comprehension clause) → `for`; `aiterator()` → `iterator()`.
@@ -264,86 +298,106 @@ fn async_for(node: Node<'_>, src: &str, out: &mut Vec<(usize, usize, String)>) -
 }
 
 fn contains_await(node: Node<'_>) -> bool {
-    node.kind() == "await" || named_children(node).into_iter().any(contains_await)
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        if n.kind() == "await" {
+            return true;
+        }
+        stack.extend(named_children(n));
+    }
+    false
 }
 
-/// Names the block binds (not inside nested scopes), in order of appearance.
+/// Names the block binds (not inside nested scopes), in order of their
+/// first appearance as a name in the block (one walk: a block may bind
+/// thousands of names).
 fn assigned_in(node: Node<'_>, src: &str) -> Vec<String> {
     let mut set = BTreeSet::new();
     collect_assigned(node, src, &mut set, None);
-    let mut seen = Vec::new();
-    // Keep a stable order: by first position in the text.
+    let mut first: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        if n.kind() == "identifier" {
+            let name = syntax::text(n, src);
+            if set.contains(name) {
+                let at = first.entry(name).or_insert(n.start_byte());
+                *at = (*at).min(n.start_byte());
+            }
+        }
+        stack.extend(named_children(n));
+    }
     let mut with_pos: Vec<(usize, String)> = set
         .into_iter()
-        .map(|n| (syntax::text(node, src).find(&n).unwrap_or(usize::MAX), n))
+        .map(|n| (first.get(n.as_str()).copied().unwrap_or(usize::MAX), n))
         .collect();
     with_pos.sort();
-    for (_, n) in with_pos {
-        seen.push(n);
-    }
-    seen
+    with_pos.into_iter().map(|(_, n)| n).collect()
 }
 
+/// Names bound in `node` (not inside nested scopes, and not in `skip`).
 fn collect_assigned(node: Node<'_>, src: &str, out: &mut BTreeSet<String>, skip: Option<Node<'_>>) {
-    if skip.is_some_and(|s| s.id() == node.id()) {
-        return;
-    }
-    match node.kind() {
-        "function_definition" | "class_definition" => {
-            if let Some(n) = field(node, "name") {
-                out.insert(syntax::text(n, src).to_owned());
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        if skip.is_some_and(|s| s.id() == node.id()) {
+            continue;
+        }
+        match node.kind() {
+            "function_definition" | "class_definition" => {
+                if let Some(n) = field(node, "name") {
+                    out.insert(syntax::text(n, src).to_owned());
+                }
+                continue;
             }
-            return;
-        }
-        "lambda" | "list_comprehension" | "set_comprehension" | "dictionary_comprehension" | "generator_expression" => {
-            return
-        }
-        "assignment" | "augmented_assignment" | "for_statement" => {
-            if let Some(left) = field(node, "left") {
-                target_names(left, src, out);
-            }
-        }
-        "as_pattern_target" | "named_expression" => {
-            if let Some(n) = field(node, "name").or_else(|| node.named_child(0)) {
-                target_names(n, src, out);
-            }
-        }
-        "import_statement" | "import_from_statement" => {
-            for c in named_children(node) {
-                let n = if c.kind() == "aliased_import" {
-                    field(c, "alias")
-                } else {
-                    Some(c)
-                };
-                if let Some(n) = n {
-                    out.insert(syntax::text(n, src).split('.').next().unwrap_or("").to_owned());
+            "lambda"
+            | "list_comprehension"
+            | "set_comprehension"
+            | "dictionary_comprehension"
+            | "generator_expression" => continue,
+            "assignment" | "augmented_assignment" | "for_statement" => {
+                if let Some(left) = field(node, "left") {
+                    target_names(left, src, out);
                 }
             }
+            "as_pattern_target" | "named_expression" => {
+                if let Some(n) = field(node, "name").or_else(|| node.named_child(0)) {
+                    target_names(n, src, out);
+                }
+            }
+            "import_statement" | "import_from_statement" => {
+                for c in named_children(node) {
+                    let n = if c.kind() == "aliased_import" {
+                        field(c, "alias")
+                    } else {
+                        Some(c)
+                    };
+                    if let Some(n) = n {
+                        out.insert(syntax::text(n, src).split('.').next().unwrap_or("").to_owned());
+                    }
+                }
+            }
+            _ => {}
         }
-        _ => {}
-    }
-    for c in named_children(node) {
-        collect_assigned(c, src, out, skip);
+        stack.extend(named_children(node));
     }
 }
 
+/// The names an assignment target binds (`a`, `a, (b, *c)`, `[a]`).
 fn target_names(node: Node<'_>, src: &str, out: &mut BTreeSet<String>) {
-    match node.kind() {
-        "identifier" => {
-            out.insert(syntax::text(node, src).to_owned());
-        }
-        "pattern_list"
-        | "tuple_pattern"
-        | "list_pattern"
-        | "parenthesized_expression"
-        | "list_splat_pattern"
-        | "tuple"
-        | "list" => {
-            for c in named_children(node) {
-                target_names(c, src, out);
+    let mut stack = vec![node];
+    while let Some(node) = stack.pop() {
+        match node.kind() {
+            "identifier" => {
+                out.insert(syntax::text(node, src).to_owned());
             }
+            "pattern_list"
+            | "tuple_pattern"
+            | "list_pattern"
+            | "parenthesized_expression"
+            | "list_splat_pattern"
+            | "tuple"
+            | "list" => stack.extend(named_children(node)),
+            _ => {}
         }
-        _ => {}
     }
 }
 
@@ -363,37 +417,56 @@ fn param_names(p: Node<'_>, src: &str, out: &mut BTreeSet<String>) {
 /// names excluded).
 fn read_after(body: Node<'_>, src: &str, offset: usize) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    let mut stack = vec![body];
-    while let Some(n) = stack.pop() {
+    // Whether the node is an attribute's or a keyword's name is carried down
+    // with it: asking a node for its parent costs the tree's depth.
+    let mut stack = vec![(body, false)];
+    while let Some((n, member_name)) = stack.pop() {
         if n.end_byte() <= offset {
             continue;
         }
-        if n.kind() == "identifier" && n.start_byte() >= offset {
-            let is_attr_name = n
-                .parent()
-                .is_some_and(|p| p.kind() == "attribute" && field(p, "attribute").is_some_and(|a| a.id() == n.id()));
-            let is_keyword = n
-                .parent()
-                .is_some_and(|p| p.kind() == "keyword_argument" && field(p, "name").is_some_and(|a| a.id() == n.id()));
-            if !is_attr_name && !is_keyword {
-                out.insert(syntax::text(n, src).to_owned());
-            }
+        if n.kind() == "identifier" && n.start_byte() >= offset && !member_name {
+            out.insert(syntax::text(n, src).to_owned());
         }
-        stack.extend(named_children(n));
+        let member_field = match n.kind() {
+            "attribute" => field(n, "attribute"),
+            "keyword_argument" => field(n, "name"),
+            _ => None,
+        };
+        stack.extend(
+            named_children(n)
+                .into_iter()
+                .map(|c| (c, member_field.is_some_and(|m| m.id() == c.id()))),
+        );
     }
     out
 }
 
-/// `_atomic_block`, or `_atomic_block_2`… when the function already uses the name.
+/// `_atomic_block`, or `_atomic_block_2`… when the function's text already
+/// holds the name. One scan of the text: it may hold thousands of them.
 fn fresh_name(body: Node<'_>, src: &str) -> String {
+    const BASE: &str = "_atomic_block";
     let text = syntax::text(body, src);
-    let mut name = "_atomic_block".to_owned();
-    let mut i = 2;
-    while text.contains(&name) {
-        name = format!("_atomic_block_{i}");
-        i += 1;
+    // The suffixes the text holds: `_atomic_block_23` holds `_2` and `_23`.
+    let mut taken = std::collections::HashSet::new();
+    let mut any = false;
+    for (at, _) in text.match_indices(BASE) {
+        any = true;
+        let Some(rest) = text[at + BASE.len()..].strip_prefix('_') else {
+            continue;
+        };
+        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        // A name to pick has far fewer digits than the text has names.
+        for end in 1..=digits.min(20) {
+            taken.insert(&rest[..end]);
+        }
     }
-    name
+    if !any {
+        return BASE.to_owned();
+    }
+    let free = (2..)
+        .find(|i: &usize| !taken.contains(i.to_string().as_str()))
+        .unwrap_or(2);
+    format!("{BASE}_{free}")
 }
 
 /// `@transaction.atomic` on an `async def`: the body moves into a nested sync
@@ -490,4 +563,143 @@ pub fn decorator_fix(w: &Walker<'_>, def: Node<'_>, decorator: Node<'_>) -> Opti
         message: format!("Run the body in a worker thread inside `with {atomic}:`"),
         edits,
     })
+}
+
+#[cfg(test)]
+mod depth_tests {
+    use super::*;
+    use crate::rules::fixes::depth_tests::{fixed, on_small_stack, DEEP};
+    use crate::rules::Rule;
+
+    const HEAD: &str = "from django.db import transaction\nfrom asgiref.sync import sync_to_async\nfrom shop.models import Product\n\n\n";
+
+    fn deep(inner: &str) -> String {
+        format!("{}{inner}{}", "(".repeat(DEEP), ")".repeat(DEEP))
+    }
+
+    /// A block with 100,000-deep expressions (a value, a target, an awaited
+    /// call's arguments, a read after the block): fixed, on a 2 MiB stack.
+    #[test]
+    fn deep_blocks_are_fixed() {
+        let state = format!(
+            "{HEAD}async def save(name):\n    with transaction.atomic():\n        x = {}\n        {} = 2\n        p = await Product.objects.acreate(name={})\n    return p, x, y, {}p\n",
+            deep("1"),
+            deep("y"),
+            deep("name"),
+            "-".repeat(DEEP)
+        );
+        let out = fixed(&state, Rule::RDJ201).expect("a fix");
+        let expected = format!(
+            "{HEAD}async def save(name):\n    def _atomic_block():\n        with transaction.atomic():\n            x = {}\n            {} = 2\n            p = Product.objects.create(name={})\n        return x, y, p\n    x, y, p = await sync_to_async(_atomic_block)()\n    return p, x, y, {}p\n",
+            deep("1"),
+            deep("y"),
+            deep("name"),
+            "-".repeat(DEEP)
+        );
+        assert!(out == expected, "{}", &out[..out.len().min(400)]);
+
+        let state = format!(
+            "{HEAD}@transaction.atomic\nasync def save(name):\n    x = {}\n    return await Product.objects.acreate(name={})\n",
+            deep("1"),
+            deep("name")
+        );
+        let out = fixed(&state, Rule::RDJ201).expect("a fix");
+        assert!(out.contains("            return Product.objects.create(name=(((("));
+        assert!(out.ends_with("    return await sync_to_async(_atomic_block)()\n"));
+    }
+
+    /// What forbids the fix counts however deep it is: no fix rather than a
+    /// wrong one.
+    #[test]
+    fn deep_reasons_against_the_fix_are_found() {
+        let block = |statement: &str| {
+            format!("{HEAD}async def save():\n    with transaction.atomic():\n        {statement}\n        await Product.objects.acreate()\n")
+        };
+        assert!(fixed(&block(&format!("x = {}", deep("1"))), Rule::RDJ201).is_some());
+        for (kind, statement) in [
+            ("yield", format!("x = {}", deep("yield"))),
+            ("another await", format!("x = {}", deep("await other()"))),
+            (
+                "an await in the arguments",
+                format!("await Product.objects.acreate(name={})", deep("await f()")),
+            ),
+            ("a multi-line string", format!("x = {}", deep("'''a\nb'''"))),
+        ] {
+            assert_eq!(fixed(&block(&statement), Rule::RDJ201), None, "{kind}");
+        }
+    }
+
+    /// A fresh name the function's text does not hold, found in one scan
+    /// (a function may hold thousands of them).
+    #[test]
+    fn fresh_names() {
+        let name_in = |text: &str| {
+            let src = format!("def f():\n    {text}\n");
+            let tree = syntax::parse(&src).expect("parses");
+            let body = field(tree.root_node().named_child(0).expect("def"), "body").expect("body");
+            fresh_name(body, &src)
+        };
+        assert_eq!(name_in("x = 1"), "_atomic_block");
+        assert_eq!(name_in("_atomic_block = 1"), "_atomic_block_2");
+        // `_atomic_block_23` holds `_atomic_block_2` too.
+        assert_eq!(name_in("_atomic_block_23 = 1"), "_atomic_block_3");
+        assert_eq!(name_in("_atomic_block_2 = _atomic_block_3 = 1"), "_atomic_block_4");
+        assert_eq!(
+            name_in(&format!("x = _atomic_block_{}", "9".repeat(100_000))),
+            "_atomic_block_2"
+        );
+        let many: String = (0..100_000).map(|i| format!("_atomic_block_{i},")).collect();
+        let started = std::time::Instant::now();
+        assert_eq!(name_in(&format!("x = [{many}]")), "_atomic_block_100000");
+        assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    }
+
+    /// The names a block binds, in order of appearance, in linear time.
+    #[test]
+    fn many_assigned_names() {
+        let n = 50_000;
+        let block: String = (0..n).rev().map(|i| format!("        a{i} = {i}\n")).collect();
+        let src = format!("async def f():\n    with transaction.atomic():\n{block}");
+        let tree = syntax::parse(&src).expect("parses");
+        let with_stmt = tree
+            .root_node()
+            .named_child(0)
+            .and_then(|f| field(f, "body"))
+            .and_then(|b| b.named_child(0));
+        let started = std::time::Instant::now();
+        let names = assigned_in(with_stmt.expect("with"), &src);
+        assert!(started.elapsed() < std::time::Duration::from_secs(20));
+        assert_eq!(names.len(), n);
+        assert_eq!(
+            (names[0].as_str(), names[n - 1].as_str()),
+            (format!("a{}", n - 1).as_str(), "a0")
+        );
+    }
+
+    /// The helpers themselves, on a 2 MiB stack.
+    #[test]
+    fn helpers_walk_deep_trees() {
+        let src = format!(
+            "async def f():\n    with transaction.atomic():\n        {} = {}\n        z = [{}]\n",
+            deep("y"),
+            deep("await a.aget()"),
+            "lambda: ".repeat(DEEP) + "w"
+        );
+        on_small_stack(|| {
+            let tree = syntax::parse(&src).expect("parses");
+            let with_stmt = std::iter::successors(Some(tree.root_node()), |n| n.named_child(0))
+                .find(|n| n.kind() == "function_definition")
+                .and_then(|f| field(f, "body"))
+                .and_then(|b| b.named_child(0))
+                .expect("the with statement");
+            assert_eq!(with_stmt.kind(), "with_statement");
+            let mut out = Vec::new();
+            assert!(convertible(with_stmt, &src, &mut out, true));
+            assert_eq!(out.len(), 1);
+            assert_eq!(out[0].2, "a.get()");
+            assert!(contains_await(with_stmt));
+            assert_eq!(assigned_in(with_stmt, &src), ["y", "z"]);
+            assert!(read_after(tree.root_node(), &src, 0).contains("w"));
+        });
+    }
 }

@@ -96,3 +96,63 @@ pub fn ensure_import(w: &Walker<'_>, module: &str, name: &str) -> Result<Option<
     };
     import_fix::add_import(w.root, w.src, module, name, &first_party)
 }
+
+/// The fix builders run on hostile user code: the depth of what they walk
+/// must cost heap, never stack, and their time must stay linear.
+#[cfg(test)]
+pub(crate) mod depth_tests {
+    use std::time::{Duration, Instant};
+
+    use crate::checker::{check_file, AnalysisOptions};
+    use crate::diagnostic::Finding;
+    use crate::fix::{apply, FixMode};
+    use crate::index::{FileEntry, WorkspaceIndex};
+    use crate::rules::Rule;
+
+    const MODELS: &str =
+        "from django.db import models\n\nclass Product(models.Model):\n    name = models.CharField(max_length=10)\n";
+
+    /// How deep the generated expressions nest.
+    pub const DEEP: usize = 100_000;
+
+    /// Runs `f` on a 2 MiB stack (a rayon worker's default, and the server's
+    /// threads'), returning what it returns.
+    pub fn on_small_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+        std::thread::scope(|scope| {
+            std::thread::Builder::new()
+                .stack_size(2 << 20)
+                .spawn_scoped(scope, f)
+                .expect("a thread")
+                .join()
+                .expect("no panic")
+        })
+    }
+
+    /// Checks `shop/state.py` (next to `shop/models.py`) on a 2 MiB stack,
+    /// with a time limit generous for a debug build (a quadratic walk over
+    /// 100,000 levels takes minutes).
+    pub fn check_state(state: &str) -> Vec<Finding> {
+        let index = WorkspaceIndex::new(vec![
+            FileEntry::new("shop/__init__.py".into(), vec!["shop".into()], b""),
+            FileEntry::new("shop/models.py".into(), vec!["shop.models".into()], MODELS.as_bytes()),
+            FileEntry::new("shop/state.py".into(), vec!["shop.state".into()], state.as_bytes()),
+        ]);
+        let started = Instant::now();
+        let findings = on_small_stack(|| check_file(&index, 2, &AnalysisOptions::default()));
+        assert!(started.elapsed() < Duration::from_secs(20), "{:?}", started.elapsed());
+        findings
+    }
+
+    /// `state` with the fix of its `rule` finding applied (`None`: no fix).
+    pub fn fixed(state: &str, rule: Rule) -> Option<String> {
+        let findings = check_state(state);
+        let finding = findings
+            .into_iter()
+            .find(|f| f.rule == rule)
+            .unwrap_or_else(|| panic!("no {rule:?}"));
+        finding.fix.as_ref()?;
+        let applied = apply(state, std::slice::from_ref(&finding), FixMode::SafeAndUnsafe);
+        assert_eq!(applied.count, 1);
+        Some(applied.text)
+    }
+}

@@ -27,24 +27,37 @@ pub fn fix(root: Node<'_>, src: &str, stmt_range: std::ops::Range<usize>, bindin
     let names: Vec<&str> = bindings.iter().map(|b| b.local.as_str()).collect();
     let future_annotations = src.contains("from __future__ import annotations");
 
-    // The outermost functions whose bodies use the names; any other use: no fix.
+    // The outermost functions whose bodies use the names; any other use: no
+    // fix. One walk from the root that carries each node's context down
+    // (asking a node for its parent costs the tree's depth, and a chained
+    // expression can be as deep as the file is long).
     let mut functions: Vec<Node<'_>> = Vec::new();
-    let mut stack = vec![root];
-    while let Some(n) = stack.pop() {
+    let mut seen_functions = std::collections::HashSet::new();
+    let mut stack = vec![(root, Context::default(), false)];
+    while let Some((n, context, member_name)) = stack.pop() {
         if n.id() == stmt.id() {
             continue;
         }
-        if n.kind() == "identifier" && names.contains(&syntax::text(n, src)) && !is_attribute_name(n) {
-            match body_owner(n, future_annotations) {
+        if n.kind() == "identifier" && !member_name && names.contains(&syntax::text(n, src)) {
+            match context.owner() {
                 Some(f) => {
-                    if !functions.iter().any(|g| g.id() == f.id()) {
+                    if seen_functions.insert(f.id()) {
                         functions.push(f);
                     }
                 }
                 None => return None,
             }
         }
-        stack.extend(named_children(n));
+        let children = named_children(n);
+        let member_field = match n.kind() {
+            "attribute" => field(n, "attribute"),
+            "keyword_argument" => field(n, "name"),
+            _ => None,
+        };
+        for child in children {
+            let member_name = member_field.is_some_and(|m| m.id() == child.id());
+            stack.push((child, context.enter(n, child, future_annotations), member_name));
+        }
     }
     if functions.is_empty() {
         return None;
@@ -107,42 +120,75 @@ pub fn fix(root: Node<'_>, src: &str, stmt_range: std::ops::Range<usize>, bindin
     })
 }
 
-fn is_attribute_name(n: Node<'_>) -> bool {
-    n.parent()
-        .is_some_and(|p| p.kind() == "attribute" && field(p, "attribute").is_some_and(|a| a.id() == n.id()))
-        || n.parent()
-            .is_some_and(|p| p.kind() == "keyword_argument" && field(p, "name").is_some_and(|a| a.id() == n.id()))
+/// Where a node is, as far as running the moved import goes: what the
+/// closest enclosing function, decorator or signature makes of it, and the
+/// outermost function whose body holds it. Carried down from the root, one
+/// step per child.
+#[derive(Debug, Clone, Copy, Default)]
+struct Context<'t> {
+    /// The outermost function whose body (or, with `from __future__ import
+    /// annotations`, return annotation) holds the node.
+    outermost_body: Option<Node<'t>>,
+    /// The closest enclosing place that decides.
+    innermost: Option<Place<'t>>,
 }
 
-/// The outermost function whose *body* contains `n`, or `None` when `n` runs
-/// at import time (module or class level, a signature, a decorator).
-fn body_owner(n: Node<'_>, future_annotations: bool) -> Option<Node<'_>> {
-    let mut owner = None;
-    let mut cur = n;
-    while let Some(p) = cur.parent() {
-        if p.kind() == "function_definition" {
-            let in_body = field(p, "body").is_some_and(|b| b.id() == cur.id());
-            let in_annotation =
-                matches!(cur.kind(), "type") || field(p, "return_type").is_some_and(|r| r.id() == cur.id());
-            if in_body || (future_annotations && in_annotation) {
-                owner = Some(p);
-            } else if owner.is_none() {
-                // Signature (defaults, annotations without the future import).
-                let parameters = field(p, "parameters").is_some_and(|ps| ps.id() == cur.id());
-                if parameters && !future_annotations {
-                    return None;
-                }
-                if parameters {
-                    owner = Some(p);
+#[derive(Debug, Clone, Copy)]
+enum Place<'t> {
+    /// A function's body (or its annotations, under the future import).
+    Body,
+    /// A function's parameters, under the future import: they count as the
+    /// function's when no function body encloses it.
+    Parameters(Node<'t>),
+    /// A decorator, or a function's parameters: run at definition time.
+    DefinitionTime,
+}
+
+impl<'t> Context<'t> {
+    /// The context of `child`, a named child of `parent` (whose context this is).
+    fn enter(self, parent: Node<'t>, child: Node<'t>, future_annotations: bool) -> Context<'t> {
+        let is = |name: &str| field(parent, name).is_some_and(|f| f.id() == child.id());
+        let place = match parent.kind() {
+            "function_definition" => {
+                let in_annotation = child.kind() == "type" || is("return_type");
+                if is("body") || (future_annotations && in_annotation) {
+                    Some(Place::Body)
+                } else if is("parameters") {
+                    Some(if future_annotations {
+                        Place::Parameters(parent)
+                    } else {
+                        Place::DefinitionTime
+                    })
+                } else {
+                    None
                 }
             }
+            "decorator" => Some(Place::DefinitionTime),
+            // A default runs when the function is defined, annotations or not.
+            "default_parameter" | "typed_default_parameter" if is("value") => Some(Place::DefinitionTime),
+            _ => None,
+        };
+        match place {
+            None => self,
+            Some(place) => Context {
+                outermost_body: match place {
+                    Place::Body => self.outermost_body.or(Some(parent)),
+                    _ => self.outermost_body,
+                },
+                innermost: Some(place),
+            },
         }
-        if p.kind() == "decorator" && owner.is_none() {
-            return None;
-        }
-        cur = p;
     }
-    owner
+
+    /// The outermost function whose body holds the node, or `None` when it
+    /// runs at import time (module or class level, a signature, a decorator).
+    fn owner(self) -> Option<Node<'t>> {
+        match self.innermost? {
+            Place::Body => self.outermost_body,
+            Place::Parameters(function) => self.outermost_body.or(Some(function)),
+            Place::DefinitionTime => None,
+        }
+    }
 }
 
 /// `name` is already bound at module level to something other than
@@ -875,5 +921,78 @@ mod add_import_tests {
         assert!(STANDARD_LIBRARY.windows(2).all(|w| w[0] < w[1]));
         assert!(STANDARD_LIBRARY.binary_search(&"asyncio").is_ok());
         assert!(STANDARD_LIBRARY.binary_search(&"asgiref").is_err());
+    }
+}
+
+#[cfg(test)]
+mod depth_tests {
+    use crate::rules::fixes::depth_tests::{fixed, DEEP};
+    use crate::rules::Rule;
+
+    const HEAD: &str = "import reflex as rx\nfrom shop.models import Product\n\n\nclass ListState(rx.State):\n";
+
+    /// Uses of the model 100,000 levels deep in a method: the import moves
+    /// into the method, in linear time, on a 2 MiB stack.
+    #[test]
+    fn deep_uses_in_a_method() {
+        let n = DEEP;
+        for (kind, expr) in [
+            ("QuerySet chain", format!("Product.objects{}", ".filter()".repeat(n))),
+            ("parentheses", format!("{}Product{}", "(".repeat(n), ")".repeat(n))),
+            ("negations", format!("{}Product.pk", "-".repeat(n))),
+            ("attribute names", format!("Product{}", ".Product".repeat(n))),
+            (
+                "keyword names",
+                format!("{}Product{}", "f(Product=".repeat(n), ")".repeat(n)),
+            ),
+        ] {
+            let state = format!("{HEAD}    async def load(self):\n        return {expr}\n");
+            let out = fixed(&state, Rule::RDJ401).unwrap_or_else(|| panic!("{kind}: no fix"));
+            let expected = format!(
+                "import reflex as rx\n\n\nclass ListState(rx.State):\n    async def load(self):\n        from shop.models import Product\n        return {expr}\n"
+            );
+            assert!(out == expected, "{kind}: {}", &out[..out.len().min(300)]);
+        }
+    }
+
+    /// With `from __future__ import annotations` a parameter's annotation
+    /// is the function's, its default is not (it runs when `def` does).
+    #[test]
+    fn future_annotations_and_defaults() {
+        let future = "from __future__ import annotations\n";
+        let annotated = format!("{future}{HEAD}    async def load(self, p: Product):\n        return Product\n");
+        let out = fixed(&annotated, Rule::RDJ401).expect("a fix");
+        assert!(
+            out.contains("        from shop.models import Product\n        return Product\n"),
+            "{out}"
+        );
+        for default in ["p=Product", "p: int = Product.pk"] {
+            let state = format!("{future}{HEAD}    async def load(self, {default}):\n        return Product\n");
+            assert_eq!(fixed(&state, Rule::RDJ401), None, "{default}");
+        }
+    }
+
+    /// A use that runs at import time, deep in a decorator or a default:
+    /// still found, so no fix.
+    #[test]
+    fn deep_uses_at_import_time() {
+        let n = DEEP;
+        let deep = format!("{}Product{}", "(".repeat(n), ")".repeat(n));
+        for (kind, code) in [
+            (
+                "decorator",
+                format!("    @rx.event({deep})\n    async def load(self):\n        return Product\n"),
+            ),
+            (
+                "default",
+                format!("    async def load(self, p={deep}):\n        return Product\n"),
+            ),
+            (
+                "class body",
+                format!("    model = {deep}\n\n    async def load(self):\n        return Product\n"),
+            ),
+        ] {
+            assert_eq!(fixed(&format!("{HEAD}{code}"), Rule::RDJ401), None, "{kind}");
+        }
     }
 }
