@@ -258,7 +258,7 @@ pub fn render(file: &FileReport, finding: &Finding, handler: &GraphicalReportHan
         help: finding
             .fix
             .as_ref()
-            .map(|f| wrap_help(&fix_help(&file.text, f, finding.range.start))),
+            .map(|f| wrap_help(&fix_help(&file.text, &file.lines, f, finding.range.start))),
         label,
         snippet,
     };
@@ -300,7 +300,7 @@ fn wrap_help(help: &str) -> String {
 
 /// The fix's message, its applicability, and the lines it would produce
 /// around the finding (an import added elsewhere is only mentioned).
-fn fix_help(text: &str, fix: &crate::diagnostic::Fix, at: usize) -> String {
+fn fix_help(text: &str, lines: &crate::source::LineIndex, fix: &crate::diagnostic::Fix, at: usize) -> String {
     use crate::diagnostic::Applicability;
     let kind = match fix.applicability {
         Applicability::Safe => "safe fix",
@@ -311,7 +311,9 @@ fn fix_help(text: &str, fix: &crate::diagnostic::Fix, at: usize) -> String {
     // An added import is only mentioned; so are edits far from the finding
     // (an edit a few lines up, such as a join added to the query that loaded
     // the instance, is shown).
-    let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count();
+    // Line numbers from the file's index: counting from the start of the
+    // text for each finding was quadratic on a file with many findings.
+    let line_of = |offset: usize| lines.line_of(offset.min(text.len()));
     let finding_line = line_of(at);
     let is_import = |e: &crate::diagnostic::Edit| {
         let added = e.content.trim_start();
@@ -333,25 +335,31 @@ fn fix_help(text: &str, fix: &crate::diagnostic::Fix, at: usize) -> String {
     ) else {
         return help;
     };
-    let fix = &crate::diagnostic::Fix {
-        edits: near.into_iter().cloned().collect(),
-        ..fix.clone()
-    };
     if end > text.len() || !text.is_char_boundary(start) || !text.is_char_boundary(end) {
         return help;
     }
-    // The touched lines, rewritten.
+    // The touched lines, rewritten: the edits applied to those lines alone
+    // (not to the text before them: that was a copy of the file per finding).
     let line_start = text[..start].rfind(['\n', '\r']).map_or(0, |i| i + 1);
     let line_end = text[end..].find(['\n', '\r']).map_or(text.len(), |i| end + i);
-    let finding = crate::diagnostic::Finding::new(crate::rules::Rule::RDJ101, "", 0..0).with_fix(Some(fix.clone()));
+    let fix = crate::diagnostic::Fix {
+        edits: near
+            .into_iter()
+            .map(|e| crate::diagnostic::Edit {
+                range: e.range.start - line_start..e.range.end - line_start,
+                content: e.content.clone(),
+            })
+            .collect(),
+        ..fix.clone()
+    };
+    let finding = crate::diagnostic::Finding::new(crate::rules::Rule::RDJ101, "", 0..0).with_fix(Some(fix));
     let fixed = crate::fix::apply(
-        &text[..line_end],
+        &text[line_start..line_end],
         std::slice::from_ref(&finding),
         crate::fix::FixMode::SafeAndUnsafe,
     )
     .text;
-    let suggestion = &fixed[line_start..];
-    let lines: Vec<&str> = suggestion.lines().collect();
+    let lines: Vec<&str> = fixed.lines().collect();
     const MAX: usize = 12;
     help.push_str("\n  suggestion:");
     for line in lines.iter().take(MAX) {
