@@ -11,6 +11,7 @@ use super::autodetect::detect;
 use super::live::LiveSchema;
 use super::migrations::{plan, read_app_migrations, replay, Migration};
 use super::models::{read_models, AppSpec, Declared};
+use super::patches::{read_patches, MigrationPatches};
 use super::settings::Project;
 use super::state::{Origin, ProjectState};
 use super::{drift, Backend, SchemaFinding};
@@ -31,6 +32,8 @@ pub struct ProjectSchema {
     pub compared_apps: BTreeSet<String>,
     /// Apps with a migrations folder (RDJ501/502 look at them).
     pub migrated_apps: BTreeSet<String>,
+    /// What the project changes in Django's comparison (see `patches.rs`).
+    pub patches: MigrationPatches,
     /// Paths of the project's files (settings, manage.py, rxconfig.py, models).
     paths: BTreeMap<FileId, PathBuf>,
 }
@@ -79,6 +82,7 @@ pub fn analyze(index: &WorkspaceIndex, project: Project, django_version: (u32, u
         migrations.extend(files);
     }
     let migrated = replay(&plan(&migrations));
+    let patches = read_patches(index, &project);
     let paths = [project.settings, project.manage_py, project.rxconfig]
         .into_iter()
         .flatten()
@@ -92,6 +96,7 @@ pub fn analyze(index: &WorkspaceIndex, project: Project, django_version: (u32, u
         migrated,
         compared_apps,
         migrated_apps,
+        patches,
         paths,
     }
 }
@@ -120,7 +125,7 @@ fn parse_ahead(index: &WorkspaceIndex, project: &Project) {
 impl ProjectSchema {
     /// RDJ503: models against migrations.
     pub fn static_findings(&self) -> Vec<SchemaFinding> {
-        detect(&self.declared, &self.migrated, &self.compared_apps)
+        detect(&self.declared, &self.migrated, &self.compared_apps, &self.patches)
     }
 
     /// The files schema findings can sit on (models, migrations, the files
