@@ -601,9 +601,18 @@ impl<'a> Reader<'a> {
             return None;
         }
         let mut bases = Vec::new();
+        // A metaclass of the project's own (Mayan EDMS rewrites a field's
+        // `help_text` in one) may change any field as the class is built.
+        let mut own_metaclass = false;
         if let Some(supers) = field(node, "superclasses") {
             for b in named_children(supers) {
-                if b.kind() == "keyword_argument" || b.kind() == "comment" {
+                if b.kind() == "keyword_argument" {
+                    let is_metaclass = field(b, "name").is_some_and(|n| text(n, src) == "metaclass");
+                    let value = field(b, "value").and_then(|v| dotted(v, src)).unwrap_or_default();
+                    own_metaclass |= is_metaclass && !value.ends_with("ModelBase");
+                    continue;
+                }
+                if b.kind() == "comment" {
                     continue;
                 }
                 bases.push(self.base(scope, b, src));
@@ -625,10 +634,16 @@ impl<'a> Reader<'a> {
             meta: None,
             meta_bases: Vec::new(),
             origin,
-            unreadable: false,
+            unreadable: own_metaclass,
             other_names: Vec::new(),
             dynamic: false,
         };
+        // `guid = name = models.CharField(…)`: one field instance bound to
+        // several names. Django contributes it once per name still bound
+        // at the end of the body, and it ends up named after the last one:
+        // (chain, name) for each name, to see which remain.
+        let mut chained: HashMap<String, usize> = HashMap::new();
+        let mut chain_count = 0;
         let lookup_scope = scope;
         let (module_consts, class_consts) = self.constants(scope, node, src);
         let lookup = |n: &str| class_consts.get(n).or_else(|| module_consts.get(n)).cloned();
@@ -661,12 +676,36 @@ impl<'a> Reader<'a> {
                 }
                 continue;
             }
-            let Some((target, value_node)) = simple_assignment(stmt) else {
+            let Some((target, mut value_node)) = simple_assignment(stmt) else {
                 continue;
             };
+            // The names of a chained assignment, and the value they all get.
+            let mut targets = vec![target];
+            while value_node.kind() == "assignment" {
+                match (field(value_node, "left"), field(value_node, "right")) {
+                    (Some(l), Some(r)) if l.kind() == "identifier" => {
+                        targets.push(l);
+                        value_node = r;
+                    }
+                    _ => break,
+                }
+            }
+            if value_node.kind() == "assignment" {
+                decl.unreadable = true;
+                continue;
+            }
+            for t in &targets {
+                chained.remove(text(*t, src));
+            }
+            if targets.len() > 1 {
+                chain_count += 1;
+                for t in &targets {
+                    chained.insert(text(*t, src).to_owned(), chain_count);
+                }
+            }
             let other = |decl: &mut ClassDecl| {
-                if target.kind() == "identifier" {
-                    decl.other_names.push(text(target, src).to_owned());
+                for t in &targets {
+                    decl.other_names.push(text(*t, src).to_owned());
                 }
             };
             let value_node = syntax::unparen(value_node);
@@ -680,9 +719,20 @@ impl<'a> Reader<'a> {
             };
             match self.callee(scope, &func) {
                 Callee::Field(class) => {
-                    let f = self.read_field(scope, text(target, src), class, &func, value_node, stmt, src, &lookup);
-                    decl.fields.retain(|x| x.name != f.name);
-                    decl.fields.push(f);
+                    for t in &targets {
+                        let f = self.read_field(
+                            scope,
+                            text(*t, src),
+                            class.clone(),
+                            &func,
+                            value_node,
+                            stmt,
+                            src,
+                            &lookup,
+                        );
+                        decl.fields.retain(|x| x.name != f.name);
+                        decl.fields.push(f);
+                    }
                 }
                 Callee::NotAField => other(&mut decl),
                 Callee::Unknown => {
@@ -690,6 +740,13 @@ impl<'a> Reader<'a> {
                     decl.dynamic = true;
                 }
             }
+        }
+        // One instance still bound to two names: Django's result (one
+        // field, named after the last, contributed twice) is not modelled.
+        let mut chains: Vec<usize> = chained.into_values().collect();
+        chains.sort_unstable();
+        if chains.windows(2).any(|w| w[0] == w[1]) {
+            decl.unreadable = true;
         }
         Some(decl)
     }
@@ -802,6 +859,9 @@ impl<'a> Reader<'a> {
                 }
             }
             Symbol::Class(c) => match self.field_class_of(c, 0) {
+                // A virtual field (`private_only=True`, like Django's
+                // GenericForeignKey): no column, never in a migration.
+                Some(_) if self.registers_private(c, 0) => Callee::NotAField,
                 Some(class) => Callee::Field(class),
                 // Not a field, but hooks into the model class as it is
                 // built (`contribute_to_class`): it may add anything.
@@ -817,6 +877,37 @@ impl<'a> Reader<'a> {
                 }
             }
         }
+    }
+
+    /// Whether a workspace class (or a workspace base of it) registers
+    /// itself as a private field in `contribute_to_class`
+    /// (`super().contribute_to_class(cls, name, private_only=True)`,
+    /// `cls._meta.add_field(self, private=True)`).
+    fn registers_private(&self, c: ClassRef, depth: u32) -> bool {
+        if depth > 8 {
+            return false;
+        }
+        let cls = self.index.class(c);
+        let text = &self.index.file(c.file).text;
+        let private = cls.methods.iter().any(|m| {
+            m.name == "contribute_to_class"
+                && text.get(m.range.clone()).is_some_and(|body| {
+                    let body: String = body.chars().filter(|ch| !ch.is_whitespace()).collect();
+                    body.contains("private_only=True") || body.contains("private=True")
+                })
+        });
+        if private {
+            return true;
+        }
+        if cls.methods.iter().any(|m| m.name == "contribute_to_class") {
+            return false; // its own, registering it as a concrete field
+        }
+        cls.bases
+            .iter()
+            .any(|b| match self.index.resolve_dotted(c.file, b, None) {
+                Symbol::Class(p) => self.registers_private(p, depth + 1),
+                _ => false,
+            })
     }
 
     /// Whether a workspace class (or a workspace base of it) defines
@@ -991,7 +1082,14 @@ impl<'a> Reader<'a> {
         d.unreadable
             || d.bases.iter().any(|b| match *b {
                 Base::Unknown => true,
-                Base::Class(p) => self.model_kind(p) == ModelKind::Model && self.is_abstract(p) && self.unreadable(p),
+                Base::Class(p) => match self.model_kind(p) {
+                    ModelKind::Model => self.is_abstract(p) && self.unreadable(p),
+                    // A mixin that may be a model from a package we cannot
+                    // see (Kolibri's `AbstractFacilityDataModel` over
+                    // morango's `SyncableModel`): it may add fields.
+                    ModelKind::Unknown => true,
+                    ModelKind::NotAModel => false,
+                },
                 _ => false,
             })
     }
@@ -1163,6 +1261,22 @@ impl<'a> Reader<'a> {
                     if let Some(link) = link {
                         link.kwargs.insert("primary_key".to_owned(), Value::Bool(true));
                         link.kwargs.insert("serialize".to_owned(), Value::Bool(false));
+                    }
+                }
+            }
+        }
+        // `related_name="%(class)ss"` (meant for abstract bases) is filled
+        // in for the concrete model (`RelatedField.contribute_to_class`).
+        if !proxy {
+            for f in &mut fields {
+                for k in ["related_name", "related_query_name"] {
+                    if let Some(Value::Str(name)) = f.kwargs.get_mut(k) {
+                        if name.contains("%(") {
+                            *name = name
+                                .replace("%(class)s", &d.name.to_lowercase())
+                                .replace("%(model_name)s", &d.name.to_lowercase())
+                                .replace("%(app_label)s", &app.to_lowercase());
+                        }
                     }
                 }
             }

@@ -82,7 +82,12 @@ pub fn analyze(index: &WorkspaceIndex, project: Project, django_version: (u32, u
         migrations.extend(files);
     }
     let migrated = replay(&plan(&migrations));
-    let patches = read_patches(index, &project);
+    let mut patches = read_patches(index, &project);
+    // `ManyToManyField.deconstruct()` writes `through_fields` from Django
+    // 5.2 on (ticket #36061); before, it never reached a migration.
+    if django_version < (5, 2) {
+        patches.dropped_field_kwargs.insert("through_fields".to_owned());
+    }
     let paths = [project.settings, project.manage_py, project.rxconfig]
         .into_iter()
         .flatten()

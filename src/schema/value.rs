@@ -93,6 +93,14 @@ impl Value {
             // A name against a literal or call (`Status.PENDING` against
             // `'pending'`, `dict` against `{}`): unknown, so not a change.
             (Name(_), _) | (_, Name(_)) => true,
+            // A function's result (`choices=get_language_choices()`,
+            // `validators=email_validators()`) against a literal: unknown.
+            // (A class's instance deconstructs to a call of it: compared below.)
+            (Call { func, .. }, other) | (other, Call { func, .. })
+                if !matches!(other, Call { .. }) && !starts_upper(last(func)) =>
+            {
+                true
+            }
             (
                 Call {
                     func: fa,
@@ -122,6 +130,10 @@ impl Value {
             _ => self == other,
         }
     }
+}
+
+fn starts_upper(name: &str) -> bool {
+    name.chars().next().is_some_and(char::is_uppercase)
 }
 
 fn last(dotted: &str) -> &str {
@@ -251,8 +263,27 @@ pub fn parse(node: Node<'_>, src: &str, lookup: &dyn Fn(&str) -> Option<Value>) 
                 }
             }
             // Translation wrappers deconstruct to the plain string (the
-            // message; `pgettext` takes a context first).
+            // message; `pgettext` takes a context first). Mayan EDMS names
+            // it: `_(message='Label')`.
             let last = func.rsplit('.').next().unwrap_or(&func);
+            let translation = matches!(
+                last,
+                "_" | "gettext"
+                    | "gettext_lazy"
+                    | "ugettext_lazy"
+                    | "ugettext"
+                    | "gettext_noop"
+                    | "pgettext"
+                    | "pgettext_lazy"
+                    | "pgettext_noop"
+            );
+            if translation {
+                for name in ["context", "message"] {
+                    if let Some(at) = kwargs.iter().position(|(k, _)| k == name) {
+                        args.push(kwargs.remove(at).1);
+                    }
+                }
+            }
             if matches!(
                 last,
                 "_" | "gettext" | "gettext_lazy" | "ugettext_lazy" | "ugettext" | "gettext_noop"
@@ -424,6 +455,8 @@ mod tests {
         assert_eq!(value(r"'a\'b\n'"), Value::Str("a'b\n".into()));
         assert_eq!(value(r"r'a\d'"), Value::Str(r"a\d".into()));
         assert_eq!(value("_('label')"), Value::Str("label".into()));
+        assert_eq!(value("_(message='label')"), Value::Str("label".into()));
+        assert_eq!(value("pgettext_lazy(context='c', message='m')"), Value::Str("m".into()));
         assert_eq!(value("-3"), Value::Int(-3));
         assert_eq!(value("1_000"), Value::Int(1000));
         assert!(matches!(value("f'{x}'"), Value::Opaque(_)));
@@ -435,5 +468,7 @@ mod tests {
         assert!(!value("[MinValueValidator(1)]").same(&value("[django.core.validators.MinValueValidator(2)]")));
         assert!(!value("'a'").same(&value("'b'")));
         assert!(value("Status.PENDING").same(&value("'pending'")));
+        assert!(value("get_choices()").same(&value("[('a', 'A')]")));
+        assert!(!value("Decimal('1')").same(&value("[('a', 'A')]")));
     }
 }
