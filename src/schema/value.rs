@@ -93,6 +93,16 @@ impl Value {
             // A name against a literal or call (`Status.PENDING` against
             // `'pending'`, `dict` against `{}`): unknown, so not a change.
             (Name(_), _) | (_, Name(_)) => true,
+            // `Decimal("1.0")` against `Decimal("1.00")` or `1`: equal values.
+            (Call { func, .. }, _) | (_, Call { func, .. }) if last(func) == "Decimal" => {
+                match (decimal(self), decimal(other)) {
+                    (Some(a), Some(b)) => a == b,
+                    // `Decimal(PRICE)`, `Decimal(1.5)`: not evaluated.
+                    _ => [self, other]
+                        .iter()
+                        .any(|v| v.last_name() == Some("Decimal") && decimal(v).is_none()),
+                }
+            }
             // A function's result (`choices=get_language_choices()`,
             // `validators=email_validators()`) against a literal: unknown.
             // (A class's instance deconstructs to a call of it: compared below.)
@@ -130,6 +140,39 @@ impl Value {
             _ => self == other,
         }
     }
+}
+
+/// A decimal number's digits without insignificant zeros (`1.50` → `1.5`).
+fn decimal(v: &Value) -> Option<String> {
+    let raw = match v {
+        Value::Int(i) => i.to_string(),
+        Value::Number(n) => n.clone(),
+        Value::Call { func, args, kwargs } if last(func) == "Decimal" && args.len() == 1 && kwargs.is_empty() => {
+            match &args[0] {
+                Value::Str(s) => s.trim().to_owned(),
+                Value::Int(i) => i.to_string(),
+                _ => return None,
+            }
+        }
+        _ => return None,
+    };
+    let (sign, digits) = match raw.strip_prefix('-') {
+        Some(d) => ("-", d),
+        None => ("", raw.strip_prefix('+').unwrap_or(&raw)),
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit() || c == '.') || digits.matches('.').count() > 1 {
+        return None;
+    }
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let int = int.trim_start_matches('0');
+    let frac = frac.trim_end_matches('0');
+    let body = match (int.is_empty(), frac.is_empty()) {
+        (true, true) => return Some("0".to_owned()),
+        (_, true) => int.to_owned(),
+        (true, false) => format!("0.{frac}"),
+        (false, false) => format!("{int}.{frac}"),
+    };
+    Some(format!("{sign}{body}"))
 }
 
 fn starts_upper(name: &str) -> bool {
@@ -326,10 +369,66 @@ pub fn parse(node: Node<'_>, src: &str, lookup: &dyn Fn(&str) -> Option<Value>) 
                     kwargs: flags,
                 };
             }
+            if last == "timedelta" {
+                if let Some(v) = timedelta(&func, &args, &kwargs) {
+                    return v;
+                }
+            }
             Value::Call { func, args, kwargs }
         }
         _ => Value::Opaque(text(node, src).to_owned()),
     }
+}
+
+/// `timedelta(hours=6)` as the migration writer writes its value:
+/// `datetime.timedelta(seconds=21600)` (days, seconds and microseconds,
+/// normalized; `timedelta(0)` for zero). `None` when an argument is not an
+/// integer literal.
+fn timedelta(func: &str, args: &[Value], kwargs: &[(String, Value)]) -> Option<Value> {
+    const UNITS: [(&str, i128); 7] = [
+        ("days", 86_400_000_000),
+        ("seconds", 1_000_000),
+        ("microseconds", 1),
+        ("milliseconds", 1_000),
+        ("minutes", 60_000_000),
+        ("hours", 3_600_000_000),
+        ("weeks", 604_800_000_000),
+    ];
+    if args.len() > UNITS.len() {
+        return None;
+    }
+    let mut total: i128 = 0;
+    let named = args.iter().zip(UNITS.iter().map(|u| u.0));
+    for (v, unit) in named
+        .map(|(v, u)| (v, u))
+        .chain(kwargs.iter().map(|(k, v)| (v, k.as_str())))
+    {
+        let per = UNITS.iter().find(|u| u.0 == unit)?.1;
+        total = total.checked_add(i128::from(v.as_int()?).checked_mul(per)?)?;
+    }
+    let day = UNITS[0].1;
+    let days = total.div_euclid(day);
+    let rest = total.rem_euclid(day);
+    let (seconds, micros) = (rest / 1_000_000, rest % 1_000_000);
+    let mut out = Vec::new();
+    for (name, n) in [("days", days), ("seconds", seconds), ("microseconds", micros)] {
+        if n != 0 {
+            out.push((name.to_owned(), Value::Int(i64::try_from(n).ok()?)));
+        }
+    }
+    let func = match func.rsplit_once('.') {
+        Some(_) => func.to_owned(),
+        None => "datetime.timedelta".to_owned(),
+    };
+    Some(Value::Call {
+        func,
+        args: if out.is_empty() {
+            vec![Value::Int(0)]
+        } else {
+            Vec::new()
+        },
+        kwargs: out,
+    })
 }
 
 fn items(node: Node<'_>, src: &str, lookup: &dyn Fn(&str) -> Option<Value>) -> Vec<Value> {
@@ -469,6 +568,13 @@ mod tests {
         assert!(!value("'a'").same(&value("'b'")));
         assert!(value("Status.PENDING").same(&value("'pending'")));
         assert!(value("get_choices()").same(&value("[('a', 'A')]")));
+        assert!(value("timedelta(hours=6)").same(&value("datetime.timedelta(seconds=21600)")));
+        assert!(value("timedelta()").same(&value("datetime.timedelta(0)")));
+        assert!(value("timedelta(1, 30)").same(&value("datetime.timedelta(days=1, seconds=30)")));
+        assert!(!value("timedelta(hours=7)").same(&value("datetime.timedelta(seconds=21600)")));
+        assert!(value("Decimal('1.0')").same(&value("decimal.Decimal('1.00')")));
+        assert!(value("Decimal('0')").same(&value("0")));
+        assert!(!value("Decimal('0.5')").same(&value("decimal.Decimal('1.5')")));
         assert!(!value("Decimal('1')").same(&value("[('a', 'A')]")));
     }
 }
