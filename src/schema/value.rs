@@ -399,10 +399,7 @@ fn timedelta(func: &str, args: &[Value], kwargs: &[(String, Value)]) -> Option<V
     }
     let mut total: i128 = 0;
     let named = args.iter().zip(UNITS.iter().map(|u| u.0));
-    for (v, unit) in named
-        .map(|(v, u)| (v, u))
-        .chain(kwargs.iter().map(|(k, v)| (v, k.as_str())))
-    {
+    for (v, unit) in named.chain(kwargs.iter().map(|(k, v)| (v, k.as_str()))) {
         let per = UNITS.iter().find(|u| u.0 == unit)?.1;
         total = total.checked_add(i128::from(v.as_int()?).checked_mul(per)?)?;
     }
