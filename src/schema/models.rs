@@ -1265,22 +1265,6 @@ impl<'a> Reader<'a> {
                 }
             }
         }
-        // `related_name="%(class)ss"` (meant for abstract bases) is filled
-        // in for the concrete model (`RelatedField.contribute_to_class`).
-        if !proxy {
-            for f in &mut fields {
-                for k in ["related_name", "related_query_name"] {
-                    if let Some(Value::Str(name)) = f.kwargs.get_mut(k) {
-                        if name.contains("%(") {
-                            *name = name
-                                .replace("%(class)s", &d.name.to_lowercase())
-                                .replace("%(model_name)s", &d.name.to_lowercase())
-                                .replace("%(app_label)s", &app.to_lowercase());
-                        }
-                    }
-                }
-            }
-        }
         // Fields without a line of their own (the automatic primary key, a
         // parent link, fields inherited from Django's contrib bases) are
         // reported on the class.
@@ -1425,6 +1409,28 @@ fn title(name: &str) -> String {
         }
     }
     out
+}
+
+/// Django before 4.0 deconstructed `related_name="%(class)ss"` (meant for
+/// abstract bases) as filled in for the concrete model by
+/// `RelatedField.contribute_to_class` (`exams`); from 4.0 on, as written.
+/// Fills them in, for projects on the older versions.
+pub fn fill_related_name_placeholders(state: &mut ProjectState) {
+    for model in state.models.values_mut() {
+        let (class, app) = (model.name.to_lowercase(), model.app_label.to_lowercase());
+        for f in &mut model.fields {
+            for k in ["related_name", "related_query_name"] {
+                if let Some(Value::Str(name)) = f.kwargs.get_mut(k) {
+                    if name.contains("%(") {
+                        *name = name
+                            .replace("%(class)s", &class)
+                            .replace("%(model_name)s", &class)
+                            .replace("%(app_label)s", &app);
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Resolves `"?.model"` placeholders (a bare model name in a relation,

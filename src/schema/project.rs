@@ -10,7 +10,7 @@ use super::applied::applied_findings;
 use super::autodetect::detect;
 use super::live::LiveSchema;
 use super::migrations::{plan, read_app_migrations, replay, Migration};
-use super::models::{read_models, AppSpec, Declared};
+use super::models::{fill_related_name_placeholders, read_models, AppSpec, Declared};
 use super::patches::{read_patches, MigrationPatches};
 use super::settings::Project;
 use super::state::{Origin, ProjectState};
@@ -64,7 +64,10 @@ pub fn analyze(index: &WorkspaceIndex, project: Project, django_version: (u32, u
             default_auto_field: a.default_auto_field.clone().unwrap_or_else(|| fallback_auto.clone()),
         })
         .collect();
-    let declared = read_models(index, &specs, &project.auth_user_model);
+    let mut declared = read_models(index, &specs, &project.auth_user_model);
+    if django_version < (4, 0) {
+        fill_related_name_placeholders(&mut declared.state);
+    }
     let mut migrations = Vec::new();
     let mut compared_apps = BTreeSet::new();
     let mut migrated_apps = BTreeSet::new();
@@ -335,6 +338,11 @@ mod real_package_tests {
 
     /// The same, with these settings.
     fn messages_with(settings: &str, files: &[(&str, &str)]) -> Vec<String> {
+        messages_on((5, 2), settings, files)
+    }
+
+    /// The same, for this Django version.
+    fn messages_on(django: (u32, u32), settings: &str, files: &[(&str, &str)]) -> Vec<String> {
         let dir = tempfile::tempdir().unwrap();
         let write = |rel: &str, text: &str| {
             let path = dir.path().join(rel);
@@ -354,7 +362,7 @@ mod real_package_tests {
         let index = load_dir(dir.path());
         discover_projects(&index, &|_| None, &|p| p.exists())
             .into_iter()
-            .flat_map(|p| analyze(&index, p, (5, 2)).static_findings())
+            .flat_map(|p| analyze(&index, p, django).static_findings())
             .map(|f| f.message.split(':').next().unwrap_or_default().to_owned())
             .collect()
     }
@@ -737,8 +745,22 @@ mod real_package_tests {
     fn related_name_with_class_placeholder() {
         // Kolibri: `related_name="%(class)ss"` on an abstract base.
         let models = "from django.db import models\n\n\nclass Owner(models.Model):\n    pass\n\n\nclass Base(models.Model):\n    owner = models.ForeignKey(Owner, related_name='%(class)ss', on_delete=models.CASCADE)\n\n    class Meta:\n        abstract = True\n\n\nclass Exam(Base):\n    pass\n";
-        let mig = migration(&format!("migrations.CreateModel(name='Owner', fields=[{ID}]),\nmigrations.CreateModel(name='Exam', fields=[{ID}, ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='exams', to='things.owner'))]),"));
-        assert_eq!(one_migration(models, &mig), Vec::<String>::new());
+        let mig = |related: &str| {
+            migration(&format!("migrations.CreateModel(name='Owner', fields=[{ID}]),\nmigrations.CreateModel(name='Exam', fields=[{ID}, ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='{related}', to='things.owner'))]),"))
+        };
+        // Django 5.2 deconstructs it as written.
+        assert_eq!(one_migration(models, &mig("%(class)ss")), Vec::<String>::new());
+        assert_eq!(one_migration(models, &mig("exams")), ["Alter field `owner` on `exam`"]);
+        // Django 3.2 (Kolibri bundles it) filled it in.
+        let on_32 = |m: &str| {
+            messages_on(
+                (3, 2),
+                SETTINGS,
+                &[("models.py", models), ("migrations/0001_initial.py", m)],
+            )
+        };
+        assert_eq!(on_32(&mig("exams")), Vec::<String>::new());
+        assert_eq!(on_32(&mig("%(class)ss")), ["Alter field `owner` on `exam`"]);
     }
 
     #[test]
@@ -765,6 +787,19 @@ mod real_package_tests {
         assert_eq!(
             messages_with(settings, &[("models.py", models), ("migrations/0001_initial.py", &mig)]),
             Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn through_fields_reach_migrations_from_django_5_2() {
+        // Misago (Django 4.2): its migration has no `through_fields`.
+        let models = "from django.db import models\n\n\nclass Person(models.Model):\n    pass\n\n\nclass Group(models.Model):\n    members = models.ManyToManyField(Person, through='Membership', through_fields=('group', 'person'))\n\n\nclass Membership(models.Model):\n    group = models.ForeignKey(Group, on_delete=models.CASCADE)\n    person = models.ForeignKey(Person, on_delete=models.CASCADE)\n";
+        let mig = migration(&format!("migrations.CreateModel(name='Person', fields=[{ID}]),\nmigrations.CreateModel(name='Group', fields=[{ID}]),\nmigrations.CreateModel(name='Membership', fields=[{ID}, ('group', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='things.group')), ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='things.person'))]),\nmigrations.AddField(model_name='group', name='members', field=models.ManyToManyField(through='things.Membership', to='things.person')),"));
+        let files = [("models.py", models), ("migrations/0001_initial.py", mig.as_str())];
+        assert_eq!(messages_on((4, 2), SETTINGS, &files), Vec::<String>::new());
+        assert_eq!(
+            messages_on((5, 2), SETTINGS, &files),
+            ["Alter field `members` on `group`"]
         );
     }
 }
