@@ -188,6 +188,11 @@ pub fn positional_names(class: &str) -> &'static [&'static str] {
 /// the implicit primary key's class is unknown, and counts as unchanged.
 pub const UNKNOWN_AUTO_FIELD: &str = "?";
 
+/// An `AUTH_USER_MODEL` set where we cannot read it (or settings we could
+/// not evaluate): relations to the user model have an unknown target, and
+/// compare as unchanged.
+pub const UNKNOWN_USER_MODEL: &str = "?";
+
 /// The auto-created primary key Django adds to a model without one.
 pub fn auto_pk(default_auto_field: &str) -> Field {
     let last = default_auto_field.rsplit('.').next().unwrap_or(default_auto_field);
@@ -283,7 +288,8 @@ struct Reader<'a> {
     index: &'a WorkspaceIndex,
     /// The apps by folder, for [`Reader::apps_above`].
     apps_by_dir: HashMap<&'a Path, &'a AppSpec>,
-    auth_user_model: String,
+    /// `"app.model"`; `None` when unknown ([`UNKNOWN_USER_MODEL`]).
+    auth_user_model: Option<String>,
     decls: Vec<ClassDecl>,
     by_class: HashMap<(Scope, String), DeclId>,
     /// Workspace classes resolved so far (`None`: in progress or not a class we read).
@@ -300,9 +306,14 @@ struct Reader<'a> {
 pub fn read_models(index: &WorkspaceIndex, apps: &[AppSpec], auth_user_model: &str) -> Declared {
     let mut r = Reader {
         index,
-        auth_user_model: ModelKey::parse(auth_user_model)
-            .map(|k| k.to_string())
-            .unwrap_or_else(|| "auth.user".to_owned()),
+        auth_user_model: match auth_user_model {
+            UNKNOWN_USER_MODEL => None,
+            named => Some(
+                ModelKey::parse(named)
+                    .map(|k| k.to_string())
+                    .unwrap_or_else(|| "auth.user".to_owned()),
+            ),
+        },
         apps_by_dir: apps.iter().map(|a| (a.dir.as_path(), a)).collect(),
         decls: Vec::new(),
         by_class: HashMap::new(),
@@ -1020,15 +1031,15 @@ impl<'a> Reader<'a> {
             Value::Str(s) if s == "self" => Some("self".to_owned()),
             Value::Str(s) if s.contains('.') => ModelKey::parse(s).map(|k| k.to_string()),
             Value::Str(s) => Some(format!("?.{}", s.to_ascii_lowercase())),
-            Value::Name(n) if n.ends_with("AUTH_USER_MODEL") => Some(self.auth_user_model.clone()),
-            Value::Call { func, .. } if func.ends_with("get_user_model") => Some(self.auth_user_model.clone()),
+            Value::Name(n) if n.ends_with("AUTH_USER_MODEL") => self.auth_user_model.clone(),
+            Value::Call { func, .. } if func.ends_with("get_user_model") => self.auth_user_model.clone(),
             // `getattr(settings, "AUTH_USER_MODEL", "auth.User")` (django-filer, django-otp).
             Value::Call { func, args, .. }
                 if func == "getattr"
                     && args.get(1).and_then(Value::as_str) == Some("AUTH_USER_MODEL")
                     && matches!(args.first(), Some(Value::Name(n)) if n.ends_with("settings")) =>
             {
-                Some(self.auth_user_model.clone())
+                self.auth_user_model.clone()
             }
             Value::Name(n) => {
                 let id = match self.base_named(scope, n) {

@@ -802,4 +802,27 @@ mod real_package_tests {
             ["Alter field `members` on `group`"]
         );
     }
+
+    #[test]
+    fn an_unreadable_auth_user_model_is_no_target() {
+        // TacticalRMM: settings that end in `with suppress(ImportError): from
+        // .local_settings import *` are not evaluated; the user model may be
+        // swapped, so `settings.AUTH_USER_MODEL` is no known model.
+        let settings = |user: &str| {
+            format!("from contextlib import suppress\nINSTALLED_APPS = ['django.contrib.auth', 'django.contrib.contenttypes', 'things']\nAUTH_USER_MODEL = {user}\nDEFAULT_AUTO_FIELD = 'django.db.models.AutoField'\nwith suppress(ImportError):\n    from .local_settings import *\n")
+        };
+        let models = |max: u32| {
+            format!("from django.db import models\n\n\nclass Note(models.Model):\n    user = models.ForeignKey('things.User', on_delete=models.CASCADE)\n    text = models.CharField(max_length={max})\n\n\nclass User(models.Model):\n    pass\n")
+        };
+        let mig = migration(&format!("migrations.CreateModel(name='User', fields=[{ID}]),\nmigrations.CreateModel(name='Note', fields=[{ID}, ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)), ('text', models.CharField(max_length=9))]),"));
+        let run = |s: &str, m: &str| messages_with(s, &[("models.py", m), ("migrations/0001_initial.py", &mig)]);
+        for user in ["'things.User'", "user_model_name()"] {
+            assert_eq!(run(&settings(user), &models(9)), Vec::<String>::new(), "{user}");
+            assert_eq!(
+                run(&settings(user), &models(10)),
+                ["Alter field `text` on `note`"],
+                "{user}"
+            );
+        }
+    }
 }

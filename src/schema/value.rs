@@ -369,7 +369,7 @@ pub fn parse(node: Node<'_>, src: &str, lookup: &dyn Fn(&str) -> Option<Value>) 
                     kwargs: flags,
                 };
             }
-            if last == "timedelta" {
+            if last == "timedelta" || (func == last && imports_as(node, src, "timedelta", last)) {
                 if let Some(v) = timedelta(&func, &args, &kwargs) {
                     return v;
                 }
@@ -378,6 +378,27 @@ pub fn parse(node: Node<'_>, src: &str, lookup: &dyn Fn(&str) -> Option<Value>) 
         }
         _ => Value::Opaque(text(node, src).to_owned()),
     }
+}
+
+/// Whether the module of `node` binds `alias` to `name` by an aliased
+/// import (`from datetime import timedelta as td`, as Healthchecks does).
+fn imports_as(node: Node<'_>, src: &str, name: &str, alias: &str) -> bool {
+    if !src.contains(&format!("{name} as {alias}")) {
+        return false;
+    }
+    let mut root = node;
+    while let Some(p) = root.parent() {
+        root = p;
+    }
+    named_children(root)
+        .into_iter()
+        .filter(|stmt| stmt.kind() == "import_from_statement")
+        .flat_map(named_children)
+        .filter(|n| n.kind() == "aliased_import")
+        .any(|n| {
+            field(n, "name").is_some_and(|x| text(x, src) == name)
+                && field(n, "alias").is_some_and(|x| text(x, src) == alias)
+        })
 }
 
 /// `timedelta(hours=6)` as the migration writer writes its value:
@@ -538,9 +559,15 @@ mod tests {
     use super::*;
 
     fn value(expr: &str) -> Value {
-        let src = format!("x = {expr}\n");
+        value_after("", expr)
+    }
+
+    /// An expression after these statements (imports).
+    fn value_after(prelude: &str, expr: &str) -> Value {
+        let src = format!("{prelude}x = {expr}\n");
         let tree = crate::syntax::parse(&src).unwrap();
-        let assign = tree.root_node().named_child(0).unwrap().named_child(0).unwrap();
+        let last = tree.root_node().named_child_count() - 1;
+        let assign = tree.root_node().named_child(last).unwrap().named_child(0).unwrap();
         parse(field(assign, "right").unwrap(), &src, &|_| None)
     }
 
@@ -567,6 +594,9 @@ mod tests {
         assert!(value("get_choices()").same(&value("[('a', 'A')]")));
         assert!(value("timedelta(hours=6)").same(&value("datetime.timedelta(seconds=21600)")));
         assert!(value("timedelta()").same(&value("datetime.timedelta(0)")));
+        let td = "from datetime import timedelta as td\n";
+        assert!(value_after(td, "td(hours=1)").same(&value_after(td, "td(0, 3600)")));
+        assert!(!value_after(td, "td(hours=1)").same(&value_after(td, "td(1)")));
         assert!(value("timedelta(1, 30)").same(&value("datetime.timedelta(days=1, seconds=30)")));
         assert!(!value("timedelta(hours=7)").same(&value("datetime.timedelta(seconds=21600)")));
         assert!(value("Decimal('1.0')").same(&value("decimal.Decimal('1.00')")));
