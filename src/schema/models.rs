@@ -877,6 +877,10 @@ impl<'a> Reader<'a> {
                 // Not a field, but hooks into the model class as it is
                 // built (`contribute_to_class`): it may add anything.
                 None if self.contributes(c, 0) => Callee::Unknown,
+                // A subclass of a package's class we cannot see (Nautobot's
+                // `TagsField(TaggableManager)`): perhaps a field, as the
+                // package's class itself would be.
+                None if self.extends_unknown(c, 0) => Callee::Unknown,
                 None => Callee::NotAField,
             },
             Symbol::Function(_) | Symbol::Module(_) | Symbol::Assignment(..) => Callee::NotAField,
@@ -917,6 +921,30 @@ impl<'a> Reader<'a> {
             .iter()
             .any(|b| match self.index.resolve_dotted(c.file, b, None) {
                 Symbol::Class(p) => self.registers_private(p, depth + 1),
+                _ => false,
+            })
+    }
+
+    /// Whether a workspace class derives (directly or through workspace
+    /// classes) from a class outside the workspace that is neither Django's
+    /// nor the standard library's.
+    fn extends_unknown(&self, c: ClassRef, depth: u32) -> bool {
+        if depth > 8 {
+            return false;
+        }
+        let cls = self.index.class(c);
+        cls.bases
+            .iter()
+            .any(|b| match self.index.resolve_dotted(c.file, b, None) {
+                Symbol::Class(p) => self.extends_unknown(p, depth + 1),
+                Symbol::External(q) => {
+                    let top = q.split('.').next().unwrap_or("");
+                    !matches!(
+                        top,
+                        "django" | "typing" | "abc" | "enum" | "collections" | "dataclasses" | "object" | "builtins"
+                    ) && q != "object"
+                }
+                Symbol::Unknown => !matches!(b.as_str(), "object" | "Generic" | "ABC"),
                 _ => false,
             })
     }

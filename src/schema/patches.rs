@@ -55,16 +55,17 @@ impl MigrationPatches {
 /// imports each app's `apps.py` and models at start-up) and its settings.
 pub fn read_patches(index: &WorkspaceIndex, project: &Project) -> MigrationPatches {
     let mut out = MigrationPatches::default();
+    // Any file of the project may be imported at start-up (Nautobot patches
+    // from its `makemigrations` command module, outside the apps we read).
     let in_project = |path: &std::path::Path| {
-        project.apps.iter().any(|a| path.starts_with(&a.dir))
+        path.starts_with(&project.root)
+            || project.apps.iter().any(|a| path.starts_with(&a.dir))
             || project.settings.is_some_and(|s| index.file(s).path == path)
     };
-    // The first installed app with a `makemigrations` command provides it.
-    let command = project
-        .apps
-        .iter()
-        .find_map(|a| index.file_by_path(&a.dir.join("management/commands/makemigrations.py")));
     for (id, entry) in index.files.iter().enumerate() {
+        // A `makemigrations` command of the project's (the first installed
+        // app's wins; any of them counts here).
+        let command = entry.path.ends_with("management/commands/makemigrations.py");
         if entry.in_migrations || !in_project(&entry.path) {
             continue;
         }
@@ -72,7 +73,7 @@ pub fn read_patches(index: &WorkspaceIndex, project: &Project) -> MigrationPatch
         let relevant = text.contains(".deconstruct")
             || text.contains("ALTER_OPTION_KEYS")
             || text.contains("MigrationAutodetector")
-            || Some(id) == command;
+            || command;
         if !relevant {
             continue;
         }
@@ -82,7 +83,7 @@ pub fn read_patches(index: &WorkspaceIndex, project: &Project) -> MigrationPatch
         };
         let root = tree.root_node();
         read_file(index, id, root, text, &mut out);
-        if Some(id) == command && !plain_command(root, text) {
+        if command && !plain_command(root, text) {
             out.detection_opaque = true;
         }
     }
