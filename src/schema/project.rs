@@ -825,4 +825,34 @@ mod real_package_tests {
             );
         }
     }
+
+    #[test]
+    fn without_settings_the_user_model_is_unknown() {
+        // Weblate's wheel ships only example settings: the apps are found by
+        // the folder scan, and `settings.AUTH_USER_MODEL` is no known model.
+        let dir = tempfile::tempdir().unwrap();
+        let write = |rel: &str, text: &str| {
+            let path = dir.path().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write(
+            "manage.py",
+            "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'missing.settings')\n",
+        );
+        write("things/__init__.py", "");
+        write("things/migrations/__init__.py", "");
+        write("things/models.py", "from django.db import models\n\n\nclass User(models.Model):\n    pass\n\n\nclass Note(models.Model):\n    user = models.ForeignKey(User, on_delete=models.CASCADE)\n");
+        write(
+            "things/migrations/0001_initial.py",
+            &migration(&format!("migrations.CreateModel(name='User', fields=[{ID}]),\nmigrations.CreateModel(name='Note', fields=[{ID}, ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL))]),")),
+        );
+        let index = load_dir(dir.path());
+        let projects = discover_projects(&index, &|_| None, &|p| p.exists());
+        assert_eq!(projects.len(), 1);
+        assert!(projects[0].apps_fallback);
+        let schema = analyze(&index, projects.into_iter().next().unwrap(), (5, 2));
+        assert!(schema.compared_apps.contains("things"));
+        assert_eq!(schema.static_findings(), vec![]);
+    }
 }

@@ -2751,7 +2751,13 @@ impl Reader<'_> {
             installed_apps: installed.unwrap_or_default(),
             apps,
             apps_fallback: fallback,
-            auth_user_model: values.auth_user_model.unwrap_or_else(|| "auth.User".to_owned()),
+            // Unset in settings we read: Django's default. Without a
+            // settings module (Weblate's wheel ships only examples) the user
+            // model may be anything.
+            auth_user_model: values.auth_user_model.unwrap_or_else(|| match c.settings {
+                Some(_) => "auth.User".to_owned(),
+                None => super::models::UNKNOWN_USER_MODEL.to_owned(),
+            }),
             default_auto_field,
             contrib_apps,
             database,
