@@ -11,7 +11,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::migrations::ALTER_OPTION_KEYS;
-use super::models::{Declared, UNKNOWN_AUTO_FIELD};
+use super::models::{positional_names, Declared, DJANGO_FIELDS, UNKNOWN_AUTO_FIELD};
+use super::patches::MigrationPatches;
 use super::state::{Field, ModelState, Origin, ProjectState};
 use super::value::Value;
 use super::SchemaFinding;
@@ -19,8 +20,16 @@ use crate::rules::Rule;
 
 /// The changes `makemigrations` would make for `apps` (the apps that have a
 /// migrations folder whose files we could read).
-pub fn detect(declared: &Declared, migrated: &ProjectState, apps: &BTreeSet<String>) -> Vec<SchemaFinding> {
+pub fn detect(
+    declared: &Declared,
+    migrated: &ProjectState,
+    apps: &BTreeSet<String>,
+    patches: &MigrationPatches,
+) -> Vec<SchemaFinding> {
     let mut out = Vec::new();
+    if patches.detection_opaque {
+        return out;
+    }
     for (key, model) in &declared.state.models {
         if !apps.contains(&key.app) || declared.uncertain.contains(key) {
             continue;
@@ -35,7 +44,7 @@ pub fn detect(declared: &Declared, migrated: &ProjectState, apps: &BTreeSet<Stri
                 };
                 push(&mut out, origin, format!("{what} `{}`", model.name));
             }
-            Some(old) => compare_model(model, old, origin, &mut out),
+            Some(old) => compare_model(model, old, origin, patches, &mut out),
         }
     }
     for (key, old) in &migrated.models {
@@ -64,7 +73,13 @@ fn push(out: &mut Vec<SchemaFinding>, origin: &Origin, change: String) {
     });
 }
 
-fn compare_model(new: &ModelState, old: &ModelState, class_origin: &Origin, out: &mut Vec<SchemaFinding>) {
+fn compare_model(
+    new: &ModelState,
+    old: &ModelState,
+    class_origin: &Origin,
+    patches: &MigrationPatches,
+    out: &mut Vec<SchemaFinding>,
+) {
     let lower = new.name.to_ascii_lowercase();
     if new.is_proxy() != old.is_proxy() {
         let what = if new.is_proxy() {
@@ -90,7 +105,9 @@ fn compare_model(new: &ModelState, old: &ModelState, class_origin: &Origin, out:
             let at = f.origin.as_ref().unwrap_or(class_origin);
             match old.field(&f.name) {
                 None => push(out, at, format!("Add field `{}` to `{lower}`", f.name)),
-                Some(o) if !same_field(f, o) => push(out, at, format!("Alter field `{}` on `{lower}`", f.name)),
+                Some(o) if !patches.fields_opaque && !same_field(f, o, patches) => {
+                    push(out, at, format!("Alter field `{}` on `{lower}`", f.name))
+                }
                 Some(_) => {}
             }
         }
@@ -108,7 +125,11 @@ fn compare_model(new: &ModelState, old: &ModelState, class_origin: &Origin, out:
             .unwrap_or_else(|| "(default)".to_owned());
         push(out, class_origin, format!("Rename table for `{lower}` to {table}"));
     }
-    if ALTER_OPTION_KEYS.iter().any(|k| !option(new, k).same(&option(old, k))) {
+    let options_changed = ALTER_OPTION_KEYS
+        .iter()
+        .filter(|k| !patches.ignored_options.contains(**k))
+        .any(|k| !option(new, k).same(&option(old, k)));
+    if options_changed && !patches.options_opaque {
         push(out, class_origin, format!("Change Meta options on `{lower}`"));
     }
     if !option(new, "db_table_comment").same(&option(old, "db_table_comment")) {
@@ -238,8 +259,10 @@ fn same_item(new: &Value, old: &Value) -> bool {
     }
 }
 
-/// Would the autodetector see these two deconstructions as equal?
-pub fn same_field(a: &Field, b: &Field) -> bool {
+/// Would the autodetector see these two deconstructions as equal (after
+/// the project's patches of `deconstruct()`)?
+pub fn same_field(a: &Field, b: &Field, patches: &MigrationPatches) -> bool {
+    let (a, b) = (&patches.apply(a), &patches.apply(b));
     if a.written_class == UNKNOWN_AUTO_FIELD || b.written_class == UNKNOWN_AUTO_FIELD {
         return true; // an implicit primary key of a class we cannot know
     }
@@ -262,10 +285,48 @@ pub fn same_field(a: &Field, b: &Field) -> bool {
     let (na, nb) = (normalized(a), normalized(b));
     let keys: BTreeSet<&String> = na.keys().chain(nb.keys()).collect();
     let same = keys.into_iter().all(|k| match (na.get(k), nb.get(k)) {
+        // `ArrayField(base_field=…)`: a field itself, deconstructed as one.
+        (Some(x), Some(y)) if k == "base_field" => match (nested_field(x), nested_field(y)) {
+            (Some(x), Some(y)) => same_field(&x, &y, patches),
+            _ => x.same(y),
+        },
+        // A storage object deconstructs as its class chooses (a lazy
+        // wrapper often names another class: Mayan EDMS's
+        // `DefinedStorageLazy` writes `FakeStorageSubclass()`): only two
+        // instances of one class are compared.
+        (Some(x), Some(y)) if k == "storage" => x.last_name() != y.last_name() || x.same(y),
         (Some(x), Some(y)) => x.same(y),
         _ => lenient,
     });
     same
+}
+
+/// A field written as a value (`ArrayField`'s `base_field=models.CharField(max_length=9)`).
+fn nested_field(v: &Value) -> Option<Field> {
+    let Value::Call { func, args, kwargs } = v else {
+        return None;
+    };
+    let last = func.rsplit('.').next().unwrap_or(func);
+    let class = DJANGO_FIELDS.contains(&last).then(|| last.to_owned());
+    let names = positional_names(class.as_deref().unwrap_or(""));
+    let mut map: BTreeMap<String, Value> = args
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            (
+                names.get(i).map(|n| (*n).to_owned()).unwrap_or_else(|| format!("#{i}")),
+                a.clone(),
+            )
+        })
+        .collect();
+    map.extend(kwargs.iter().cloned());
+    Some(Field {
+        name: String::new(),
+        class,
+        written_class: func.clone(),
+        kwargs: map,
+        origin: None,
+    })
 }
 
 /// A field's keyword arguments with Django's defaults removed, so that
@@ -351,6 +412,7 @@ pub fn normalized(f: &Field) -> BTreeMap<String, Value> {
             set("db_index", Value::Bool(true));
             kw.remove("unique");
         }
+        "ArrayField" => set("size", Value::None),
         "UUIDField" | "IPAddressField" => {
             kw.remove("max_length");
         }
@@ -415,12 +477,13 @@ mod tests {
         }
         let migrated = replay(&plan(&all));
         let labels: BTreeSet<String> = apps.iter().map(|a| a.label.clone()).collect();
-        let found = detect(&declared, &migrated, &labels);
+        let found = detect(&declared, &migrated, &labels, &MigrationPatches::default());
         assert!(found.is_empty(), "{found:#?}");
     }
 
     #[test]
     fn defaults_written_out_compare_equal() {
+        let none = MigrationPatches::default();
         let field = |kw: &[(&str, Value)]| Field {
             name: "x".into(),
             class: Some("SlugField".into()),
@@ -430,10 +493,19 @@ mod tests {
         };
         assert!(same_field(
             &field(&[]),
-            &field(&[("max_length", Value::Int(50)), ("blank", Value::Bool(false))])
+            &field(&[("max_length", Value::Int(50)), ("blank", Value::Bool(false))]),
+            &none
         ));
-        assert!(!same_field(&field(&[]), &field(&[("max_length", Value::Int(60))])));
-        assert!(!same_field(&field(&[]), &field(&[("null", Value::Bool(true))])));
-        assert!(!same_field(&field(&[]), &field(&[("db_index", Value::Bool(false))])));
+        assert!(!same_field(
+            &field(&[]),
+            &field(&[("max_length", Value::Int(60))]),
+            &none
+        ));
+        assert!(!same_field(&field(&[]), &field(&[("null", Value::Bool(true))]), &none));
+        assert!(!same_field(
+            &field(&[]),
+            &field(&[("db_index", Value::Bool(false))]),
+            &none
+        ));
     }
 }

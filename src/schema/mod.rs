@@ -19,6 +19,7 @@ pub mod drift;
 pub mod live;
 pub mod migrations;
 pub mod models;
+pub mod patches;
 pub mod project;
 pub mod runner;
 pub mod settings;

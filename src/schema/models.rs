@@ -188,6 +188,11 @@ pub fn positional_names(class: &str) -> &'static [&'static str] {
 /// the implicit primary key's class is unknown, and counts as unchanged.
 pub const UNKNOWN_AUTO_FIELD: &str = "?";
 
+/// An `AUTH_USER_MODEL` set where we cannot read it (or settings we could
+/// not evaluate): relations to the user model have an unknown target, and
+/// compare as unchanged.
+pub const UNKNOWN_USER_MODEL: &str = "?";
+
 /// The auto-created primary key Django adds to a model without one.
 pub fn auto_pk(default_auto_field: &str) -> Field {
     let last = default_auto_field.rsplit('.').next().unwrap_or(default_auto_field);
@@ -283,7 +288,8 @@ struct Reader<'a> {
     index: &'a WorkspaceIndex,
     /// The apps by folder, for [`Reader::apps_above`].
     apps_by_dir: HashMap<&'a Path, &'a AppSpec>,
-    auth_user_model: String,
+    /// `"app.model"`; `None` when unknown ([`UNKNOWN_USER_MODEL`]).
+    auth_user_model: Option<String>,
     decls: Vec<ClassDecl>,
     by_class: HashMap<(Scope, String), DeclId>,
     /// Workspace classes resolved so far (`None`: in progress or not a class we read).
@@ -300,9 +306,14 @@ struct Reader<'a> {
 pub fn read_models(index: &WorkspaceIndex, apps: &[AppSpec], auth_user_model: &str) -> Declared {
     let mut r = Reader {
         index,
-        auth_user_model: ModelKey::parse(auth_user_model)
-            .map(|k| k.to_string())
-            .unwrap_or_else(|| "auth.user".to_owned()),
+        auth_user_model: match auth_user_model {
+            UNKNOWN_USER_MODEL => None,
+            named => Some(
+                ModelKey::parse(named)
+                    .map(|k| k.to_string())
+                    .unwrap_or_else(|| "auth.user".to_owned()),
+            ),
+        },
         apps_by_dir: apps.iter().map(|a| (a.dir.as_path(), a)).collect(),
         decls: Vec::new(),
         by_class: HashMap::new(),
@@ -601,9 +612,18 @@ impl<'a> Reader<'a> {
             return None;
         }
         let mut bases = Vec::new();
+        // A metaclass of the project's own (Mayan EDMS rewrites a field's
+        // `help_text` in one) may change any field as the class is built.
+        let mut own_metaclass = false;
         if let Some(supers) = field(node, "superclasses") {
             for b in named_children(supers) {
-                if b.kind() == "keyword_argument" || b.kind() == "comment" {
+                if b.kind() == "keyword_argument" {
+                    let is_metaclass = field(b, "name").is_some_and(|n| text(n, src) == "metaclass");
+                    let value = field(b, "value").and_then(|v| dotted(v, src)).unwrap_or_default();
+                    own_metaclass |= is_metaclass && !value.ends_with("ModelBase");
+                    continue;
+                }
+                if b.kind() == "comment" {
                     continue;
                 }
                 bases.push(self.base(scope, b, src));
@@ -625,10 +645,16 @@ impl<'a> Reader<'a> {
             meta: None,
             meta_bases: Vec::new(),
             origin,
-            unreadable: false,
+            unreadable: own_metaclass,
             other_names: Vec::new(),
             dynamic: false,
         };
+        // `guid = name = models.CharField(…)`: one field instance bound to
+        // several names. Django contributes it once per name still bound
+        // at the end of the body, and it ends up named after the last one:
+        // (chain, name) for each name, to see which remain.
+        let mut chained: HashMap<String, usize> = HashMap::new();
+        let mut chain_count = 0;
         let lookup_scope = scope;
         let (module_consts, class_consts) = self.constants(scope, node, src);
         let lookup = |n: &str| class_consts.get(n).or_else(|| module_consts.get(n)).cloned();
@@ -661,12 +687,36 @@ impl<'a> Reader<'a> {
                 }
                 continue;
             }
-            let Some((target, value_node)) = simple_assignment(stmt) else {
+            let Some((target, mut value_node)) = simple_assignment(stmt) else {
                 continue;
             };
+            // The names of a chained assignment, and the value they all get.
+            let mut targets = vec![target];
+            while value_node.kind() == "assignment" {
+                match (field(value_node, "left"), field(value_node, "right")) {
+                    (Some(l), Some(r)) if l.kind() == "identifier" => {
+                        targets.push(l);
+                        value_node = r;
+                    }
+                    _ => break,
+                }
+            }
+            if value_node.kind() == "assignment" {
+                decl.unreadable = true;
+                continue;
+            }
+            for t in &targets {
+                chained.remove(text(*t, src));
+            }
+            if targets.len() > 1 {
+                chain_count += 1;
+                for t in &targets {
+                    chained.insert(text(*t, src).to_owned(), chain_count);
+                }
+            }
             let other = |decl: &mut ClassDecl| {
-                if target.kind() == "identifier" {
-                    decl.other_names.push(text(target, src).to_owned());
+                for t in &targets {
+                    decl.other_names.push(text(*t, src).to_owned());
                 }
             };
             let value_node = syntax::unparen(value_node);
@@ -680,9 +730,20 @@ impl<'a> Reader<'a> {
             };
             match self.callee(scope, &func) {
                 Callee::Field(class) => {
-                    let f = self.read_field(scope, text(target, src), class, &func, value_node, stmt, src, &lookup);
-                    decl.fields.retain(|x| x.name != f.name);
-                    decl.fields.push(f);
+                    for t in &targets {
+                        let f = self.read_field(
+                            scope,
+                            text(*t, src),
+                            class.clone(),
+                            &func,
+                            value_node,
+                            stmt,
+                            src,
+                            &lookup,
+                        );
+                        decl.fields.retain(|x| x.name != f.name);
+                        decl.fields.push(f);
+                    }
                 }
                 Callee::NotAField => other(&mut decl),
                 Callee::Unknown => {
@@ -690,6 +751,13 @@ impl<'a> Reader<'a> {
                     decl.dynamic = true;
                 }
             }
+        }
+        // One instance still bound to two names: Django's result (one
+        // field, named after the last, contributed twice) is not modelled.
+        let mut chains: Vec<usize> = chained.into_values().collect();
+        chains.sort_unstable();
+        if chains.windows(2).any(|w| w[0] == w[1]) {
+            decl.unreadable = true;
         }
         Some(decl)
     }
@@ -802,10 +870,17 @@ impl<'a> Reader<'a> {
                 }
             }
             Symbol::Class(c) => match self.field_class_of(c, 0) {
+                // A virtual field (`private_only=True`, like Django's
+                // GenericForeignKey): no column, never in a migration.
+                Some(_) if self.registers_private(c, 0) => Callee::NotAField,
                 Some(class) => Callee::Field(class),
                 // Not a field, but hooks into the model class as it is
                 // built (`contribute_to_class`): it may add anything.
                 None if self.contributes(c, 0) => Callee::Unknown,
+                // A subclass of a package's class we cannot see (Nautobot's
+                // `TagsField(TaggableManager)`): perhaps a field, as the
+                // package's class itself would be.
+                None if self.extends_unknown(c, 0) => Callee::Unknown,
                 None => Callee::NotAField,
             },
             Symbol::Function(_) | Symbol::Module(_) | Symbol::Assignment(..) => Callee::NotAField,
@@ -817,6 +892,61 @@ impl<'a> Reader<'a> {
                 }
             }
         }
+    }
+
+    /// Whether a workspace class (or a workspace base of it) registers
+    /// itself as a private field in `contribute_to_class`
+    /// (`super().contribute_to_class(cls, name, private_only=True)`,
+    /// `cls._meta.add_field(self, private=True)`).
+    fn registers_private(&self, c: ClassRef, depth: u32) -> bool {
+        if depth > 8 {
+            return false;
+        }
+        let cls = self.index.class(c);
+        let text = &self.index.file(c.file).text;
+        let private = cls.methods.iter().any(|m| {
+            m.name == "contribute_to_class"
+                && text.get(m.range.clone()).is_some_and(|body| {
+                    let body: String = body.chars().filter(|ch| !ch.is_whitespace()).collect();
+                    body.contains("private_only=True") || body.contains("private=True")
+                })
+        });
+        if private {
+            return true;
+        }
+        if cls.methods.iter().any(|m| m.name == "contribute_to_class") {
+            return false; // its own, registering it as a concrete field
+        }
+        cls.bases
+            .iter()
+            .any(|b| match self.index.resolve_dotted(c.file, b, None) {
+                Symbol::Class(p) => self.registers_private(p, depth + 1),
+                _ => false,
+            })
+    }
+
+    /// Whether a workspace class derives (directly or through workspace
+    /// classes) from a class outside the workspace that is neither Django's
+    /// nor the standard library's.
+    fn extends_unknown(&self, c: ClassRef, depth: u32) -> bool {
+        if depth > 8 {
+            return false;
+        }
+        let cls = self.index.class(c);
+        cls.bases
+            .iter()
+            .any(|b| match self.index.resolve_dotted(c.file, b, None) {
+                Symbol::Class(p) => self.extends_unknown(p, depth + 1),
+                Symbol::External(q) => {
+                    let top = q.split('.').next().unwrap_or("");
+                    !matches!(
+                        top,
+                        "django" | "typing" | "abc" | "enum" | "collections" | "dataclasses" | "object" | "builtins"
+                    ) && q != "object"
+                }
+                Symbol::Unknown => !matches!(b.as_str(), "object" | "Generic" | "ABC"),
+                _ => false,
+            })
     }
 
     /// Whether a workspace class (or a workspace base of it) defines
@@ -929,15 +1059,15 @@ impl<'a> Reader<'a> {
             Value::Str(s) if s == "self" => Some("self".to_owned()),
             Value::Str(s) if s.contains('.') => ModelKey::parse(s).map(|k| k.to_string()),
             Value::Str(s) => Some(format!("?.{}", s.to_ascii_lowercase())),
-            Value::Name(n) if n.ends_with("AUTH_USER_MODEL") => Some(self.auth_user_model.clone()),
-            Value::Call { func, .. } if func.ends_with("get_user_model") => Some(self.auth_user_model.clone()),
+            Value::Name(n) if n.ends_with("AUTH_USER_MODEL") => self.auth_user_model.clone(),
+            Value::Call { func, .. } if func.ends_with("get_user_model") => self.auth_user_model.clone(),
             // `getattr(settings, "AUTH_USER_MODEL", "auth.User")` (django-filer, django-otp).
             Value::Call { func, args, .. }
                 if func == "getattr"
                     && args.get(1).and_then(Value::as_str) == Some("AUTH_USER_MODEL")
                     && matches!(args.first(), Some(Value::Name(n)) if n.ends_with("settings")) =>
             {
-                Some(self.auth_user_model.clone())
+                self.auth_user_model.clone()
             }
             Value::Name(n) => {
                 let id = match self.base_named(scope, n) {
@@ -991,7 +1121,14 @@ impl<'a> Reader<'a> {
         d.unreadable
             || d.bases.iter().any(|b| match *b {
                 Base::Unknown => true,
-                Base::Class(p) => self.model_kind(p) == ModelKind::Model && self.is_abstract(p) && self.unreadable(p),
+                Base::Class(p) => match self.model_kind(p) {
+                    ModelKind::Model => self.is_abstract(p) && self.unreadable(p),
+                    // A mixin that may be a model from a package we cannot
+                    // see (Kolibri's `AbstractFacilityDataModel` over
+                    // morango's `SyncableModel`): it may add fields.
+                    ModelKind::Unknown => true,
+                    ModelKind::NotAModel => false,
+                },
                 _ => false,
             })
     }
@@ -1311,6 +1448,28 @@ fn title(name: &str) -> String {
         }
     }
     out
+}
+
+/// Django before 4.0 deconstructed `related_name="%(class)ss"` (meant for
+/// abstract bases) as filled in for the concrete model by
+/// `RelatedField.contribute_to_class` (`exams`); from 4.0 on, as written.
+/// Fills them in, for projects on the older versions.
+pub fn fill_related_name_placeholders(state: &mut ProjectState) {
+    for model in state.models.values_mut() {
+        let (class, app) = (model.name.to_lowercase(), model.app_label.to_lowercase());
+        for f in &mut model.fields {
+            for k in ["related_name", "related_query_name"] {
+                if let Some(Value::Str(name)) = f.kwargs.get_mut(k) {
+                    if name.contains("%(") {
+                        *name = name
+                            .replace("%(class)s", &class)
+                            .replace("%(model_name)s", &class)
+                            .replace("%(app_label)s", &app);
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Resolves `"?.model"` placeholders (a bare model name in a relation,

@@ -10,7 +10,8 @@ use super::applied::applied_findings;
 use super::autodetect::detect;
 use super::live::LiveSchema;
 use super::migrations::{plan, read_app_migrations, replay, Migration};
-use super::models::{read_models, AppSpec, Declared};
+use super::models::{fill_related_name_placeholders, read_models, AppSpec, Declared};
+use super::patches::{read_patches, MigrationPatches};
 use super::settings::Project;
 use super::state::{Origin, ProjectState};
 use super::{drift, Backend, SchemaFinding};
@@ -31,6 +32,8 @@ pub struct ProjectSchema {
     pub compared_apps: BTreeSet<String>,
     /// Apps with a migrations folder (RDJ501/502 look at them).
     pub migrated_apps: BTreeSet<String>,
+    /// What the project changes in Django's comparison (see `patches.rs`).
+    pub patches: MigrationPatches,
     /// Paths of the project's files (settings, manage.py, rxconfig.py, models).
     paths: BTreeMap<FileId, PathBuf>,
 }
@@ -61,7 +64,10 @@ pub fn analyze(index: &WorkspaceIndex, project: Project, django_version: (u32, u
             default_auto_field: a.default_auto_field.clone().unwrap_or_else(|| fallback_auto.clone()),
         })
         .collect();
-    let declared = read_models(index, &specs, &project.auth_user_model);
+    let mut declared = read_models(index, &specs, &project.auth_user_model);
+    if django_version < (4, 0) {
+        fill_related_name_placeholders(&mut declared.state);
+    }
     let mut migrations = Vec::new();
     let mut compared_apps = BTreeSet::new();
     let mut migrated_apps = BTreeSet::new();
@@ -79,6 +85,12 @@ pub fn analyze(index: &WorkspaceIndex, project: Project, django_version: (u32, u
         migrations.extend(files);
     }
     let migrated = replay(&plan(&migrations));
+    let mut patches = read_patches(index, &project);
+    // `ManyToManyField.deconstruct()` writes `through_fields` from Django
+    // 5.2 on (ticket #36061); before, it never reached a migration.
+    if django_version < (5, 2) {
+        patches.dropped_field_kwargs.insert("through_fields".to_owned());
+    }
     let paths = [project.settings, project.manage_py, project.rxconfig]
         .into_iter()
         .flatten()
@@ -92,6 +104,7 @@ pub fn analyze(index: &WorkspaceIndex, project: Project, django_version: (u32, u
         migrated,
         compared_apps,
         migrated_apps,
+        patches,
         paths,
     }
 }
@@ -120,7 +133,7 @@ fn parse_ahead(index: &WorkspaceIndex, project: &Project) {
 impl ProjectSchema {
     /// RDJ503: models against migrations.
     pub fn static_findings(&self) -> Vec<SchemaFinding> {
-        detect(&self.declared, &self.migrated, &self.compared_apps)
+        detect(&self.declared, &self.migrated, &self.compared_apps, &self.patches)
     }
 
     /// The files schema findings can sit on (models, migrations, the files
@@ -321,9 +334,21 @@ mod real_package_tests {
     const ID: &str =
         "('id', models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID'))";
 
+    const SETTINGS: &str = "INSTALLED_APPS = ['django.contrib.auth', 'django.contrib.contenttypes', 'things']\nDEFAULT_AUTO_FIELD = 'django.db.models.AutoField'\n";
+
     /// An app `things` with these files (`things/models.py` etc., and
     /// `things/migrations/0001_initial.py`), the settings installing it.
     fn messages(files: &[(&str, &str)]) -> Vec<String> {
+        messages_with(SETTINGS, files)
+    }
+
+    /// The same, with these settings.
+    fn messages_with(settings: &str, files: &[(&str, &str)]) -> Vec<String> {
+        messages_on((5, 2), settings, files)
+    }
+
+    /// The same, for this Django version.
+    fn messages_on(django: (u32, u32), settings: &str, files: &[(&str, &str)]) -> Vec<String> {
         let dir = tempfile::tempdir().unwrap();
         let write = |rel: &str, text: &str| {
             let path = dir.path().join(rel);
@@ -334,10 +359,7 @@ mod real_package_tests {
             "manage.py",
             "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site_settings')\n",
         );
-        write(
-            "site_settings.py",
-            "INSTALLED_APPS = ['django.contrib.auth', 'django.contrib.contenttypes', 'things']\nDEFAULT_AUTO_FIELD = 'django.db.models.AutoField'\n",
-        );
+        write("site_settings.py", settings);
         write("things/__init__.py", "");
         write("things/migrations/__init__.py", "");
         for (rel, text) in files {
@@ -346,7 +368,7 @@ mod real_package_tests {
         let index = load_dir(dir.path());
         discover_projects(&index, &|_| None, &|p| p.exists())
             .into_iter()
-            .flat_map(|p| analyze(&index, p, (5, 2)).static_findings())
+            .flat_map(|p| analyze(&index, p, django).static_findings())
             .map(|f| f.message.split(':').next().unwrap_or_default().to_owned())
             .collect()
     }
@@ -534,5 +556,309 @@ mod real_package_tests {
             ]),
             Vec::<String>::new()
         );
+    }
+
+    /// `models.py` and a migration of one model `Thing` with these fields
+    /// (the migration's field list, without `id`).
+    fn thing(model_fields: &str, migration_fields: &str) -> Vec<String> {
+        let models = format!("import datetime\nfrom datetime import timedelta\nfrom decimal import Decimal\nfrom django.conf import settings\nfrom django.db import models\nfrom django.utils.translation import gettext_lazy as _\n\n\nclass Thing(models.Model):\n{model_fields}\n");
+        let mig = migration(&format!(
+            "migrations.CreateModel(name='Thing', fields=[{ID}, {migration_fields}]),"
+        ));
+        one_migration(&models, &mig)
+    }
+
+    #[test]
+    fn netbox_patched_deconstruct_drops_its_attributes() {
+        // NetBox's core/apps.py: `models.Field.deconstruct = custom_deconstruct`
+        // (utilities/migration.py) pops verbose_name, help_text and choices
+        // and ConfigItem defaults; ALTER_OPTION_KEYS loses verbose_name(_plural).
+        let apps = "from django.apps import AppConfig\nfrom django.db import models\nfrom django.db.migrations.operations import AlterModelOptions\nfrom .migration import custom_deconstruct\n\nAlterModelOptions.ALTER_OPTION_KEYS.remove('verbose_name')\nAlterModelOptions.ALTER_OPTION_KEYS.remove('verbose_name_plural')\nmodels.Field.deconstruct = custom_deconstruct\n\n\nclass ThingsConfig(AppConfig):\n    name = 'things'\n";
+        let patch = "from django.db import models\n\nEXEMPT_ATTRS = (\n    'choices',\n    'help_text',\n    'verbose_name',\n)\n\n_deconstruct = models.Field.deconstruct\n\n\ndef custom_deconstruct(field):\n    \"\"\"Ignore the attributes above.\"\"\"\n    name, path, args, kwargs = _deconstruct(field)\n    for attr in EXEMPT_ATTRS:\n        kwargs.pop(attr, None)\n    kwargs = {\n        k: v for k, v in kwargs.items() if not isinstance(v, ConfigItem)\n    }\n    return name, path, args, kwargs\n";
+        let models = |extra: &str| {
+            format!("from django.db import models\nfrom .config import ConfigItem\n\n\nclass Site(models.Model):\n    name = models.CharField(max_length=9, verbose_name='site name', help_text='The name', choices=[('a', 'A')]{extra})\n    size = models.IntegerField(default=ConfigItem('SIZE'))\n\n    class Meta:\n        verbose_name = 'site'\n")
+        };
+        let mig = migration(&format!(
+            "migrations.CreateModel(name='Site', fields=[{ID}, ('name', models.CharField(max_length=9)), ('size', models.IntegerField())]),"
+        ));
+        let run = |m: &str, patched: bool| {
+            let mut files = vec![("models.py", m), ("migrations/0001_initial.py", mig.as_str())];
+            if patched {
+                files.push(("apps.py", apps));
+                files.push(("migration.py", patch));
+            }
+            messages(&files)
+        };
+        assert_eq!(run(&models(""), true), Vec::<String>::new());
+        // Without the patch, Django sees them all.
+        assert_eq!(
+            run(&models(""), false),
+            [
+                "Alter field `name` on `site`",
+                "Alter field `size` on `site`",
+                "Change Meta options on `site`"
+            ]
+        );
+        // Anything else is still compared.
+        assert_eq!(run(&models(", unique=True"), true), ["Alter field `name` on `site`"]);
+        // A patch that does what we cannot read: no field is reported altered.
+        let opaque = patch.replace(
+            "    return name, path",
+            "    kwargs.update(extra())\n    return name, path",
+        );
+        let files = [
+            ("models.py", models(", unique=True")),
+            ("migrations/0001_initial.py", mig.clone()),
+            ("apps.py", apps.to_owned()),
+            ("migration.py", opaque),
+        ];
+        let files: Vec<(&str, &str)> = files.iter().map(|(a, b)| (*a, b.as_str())).collect();
+        assert_eq!(messages(&files), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_custom_makemigrations_command() {
+        let models =
+            "from django.db import models\n\n\nclass Site(models.Model):\n    name = models.CharField(max_length=10)\n";
+        let mig = migration(&format!(
+            "migrations.CreateModel(name='Site', fields=[{ID}, ('name', models.CharField(max_length=9))]),"
+        ));
+        let guard = "from django.core.management.commands.makemigrations import Command as _Command\n\n\nclass Command(_Command):\n    def handle(self, *args, **kwargs):\n        if not kwargs['check_changes']:\n            raise SystemExit(1)\n        super().handle(*args, **kwargs)\n";
+        let custom = "from django.core.management.commands.makemigrations import Command as _Command\nfrom .autodetector import Detector\n\n\nclass Command(_Command):\n    autodetector = Detector\n";
+        let run = |command: &str| {
+            messages(&[
+                ("models.py", models),
+                ("migrations/0001_initial.py", &mig),
+                ("management/__init__.py", ""),
+                ("management/commands/__init__.py", ""),
+                ("management/commands/makemigrations.py", command),
+            ])
+        };
+        // NetBox's: only guards `handle`.
+        assert_eq!(run(guard), ["Alter field `name` on `site`"]);
+        assert_eq!(run(custom), Vec::<String>::new());
+    }
+
+    #[test]
+    fn array_field_size_and_base_field() {
+        let with_import = |model: &str, mig: &str| {
+            let models = format!("from django.contrib.postgres.fields import ArrayField\nfrom django.db import models\n\n\nclass Thing(models.Model):\n    tags = ArrayField({model})\n");
+            let mig = migration(&format!("migrations.CreateModel(name='Thing', fields=[{ID}, ('tags', django.contrib.postgres.fields.ArrayField({mig}))]),"));
+            one_migration(&models, &mig)
+        };
+        assert_eq!(
+            with_import(
+                "base_field=models.CharField(max_length=9, blank=False), blank=True",
+                "base_field=models.CharField(max_length=9), blank=True, size=None"
+            ),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            with_import(
+                "models.CharField(max_length=10), size=3",
+                "base_field=models.CharField(max_length=9), size=3"
+            ),
+            ["Alter field `tags` on `thing`"]
+        );
+    }
+
+    #[test]
+    fn values_compare_by_value() {
+        let mig = "('ttl', models.DurationField(default=datetime.timedelta(seconds=21600))), ('wait', models.DurationField(default=datetime.timedelta(0))), ('price', models.DecimalField(decimal_places=2, default=decimal.Decimal('1.50'), max_digits=9))";
+        assert_eq!(
+            thing("    ttl = models.DurationField(default=timedelta(hours=6))\n    wait = models.DurationField(default=timedelta())\n    price = models.DecimalField(max_digits=9, decimal_places=2, default=Decimal('1.5'))", mig),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            thing("    ttl = models.DurationField(default=timedelta(hours=7))\n    wait = models.DurationField(default=timedelta())\n    price = models.DecimalField(max_digits=9, decimal_places=2, default=Decimal('1.25'))", mig),
+            ["Alter field `ttl` on `thing`", "Alter field `price` on `thing`"]
+        );
+    }
+
+    #[test]
+    fn a_value_built_by_a_helper_is_not_evaluated() {
+        let mig = "('name', models.CharField(max_length=9, validators=[django.core.validators.RegexValidator('^a')], choices=[('a', 'A')]))";
+        assert_eq!(
+            thing(
+                "    name = models.CharField(max_length=9, validators=name_validators(), choices=get_choices())",
+                mig
+            ),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            thing(
+                "    name = models.CharField(max_length=10, validators=name_validators(), choices=get_choices())",
+                mig
+            ),
+            ["Alter field `name` on `thing`"]
+        );
+    }
+
+    #[test]
+    fn translation_with_a_keyword_message() {
+        // Mayan EDMS: `_(message='Label')`.
+        let mig = "('label', models.CharField(max_length=9, verbose_name='Label'))";
+        assert_eq!(
+            thing(
+                "    label = models.CharField(max_length=9, verbose_name=_(message='Label'))",
+                mig
+            ),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            thing(
+                "    label = models.CharField(max_length=9, verbose_name=_(message='Name'))",
+                mig
+            ),
+            ["Alter field `label` on `thing`"]
+        );
+    }
+
+    #[test]
+    fn chained_assignment_binds_each_name() {
+        // Mayan EDMS: `default = lookup = models.TextField(…)`, `lookup` rebound below.
+        let mig = "('default', models.TextField(null=True)), ('lookup', models.TextField(blank=True))";
+        assert_eq!(
+            thing(
+                "    default = lookup = models.TextField(null=True)\n    lookup = models.TextField(blank=True)",
+                mig
+            ),
+            Vec::<String>::new()
+        );
+        // Still bound to both names: one instance contributed twice, not modelled.
+        assert_eq!(
+            thing("    default = lookup = models.TextField(null=True)", mig),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn a_private_only_field_has_no_column() {
+        let fields = "from django.db import models\n\n\nclass TagsField(models.Field):\n    def contribute_to_class(self, cls, name, **kwargs):\n        super().contribute_to_class(cls, name, private_only=True)\n";
+        let models = "from django.db import models\nfrom .fields import TagsField\n\n\nclass Thing(models.Model):\n    tags = TagsField()\n";
+        let mig = migration(&format!("migrations.CreateModel(name='Thing', fields=[{ID}]),"));
+        assert_eq!(
+            messages(&[
+                ("fields.py", fields),
+                ("models.py", models),
+                ("migrations/0001_initial.py", &mig)
+            ]),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn related_name_with_class_placeholder() {
+        // Kolibri: `related_name="%(class)ss"` on an abstract base.
+        let models = "from django.db import models\n\n\nclass Owner(models.Model):\n    pass\n\n\nclass Base(models.Model):\n    owner = models.ForeignKey(Owner, related_name='%(class)ss', on_delete=models.CASCADE)\n\n    class Meta:\n        abstract = True\n\n\nclass Exam(Base):\n    pass\n";
+        let mig = |related: &str| {
+            migration(&format!("migrations.CreateModel(name='Owner', fields=[{ID}]),\nmigrations.CreateModel(name='Exam', fields=[{ID}, ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='{related}', to='things.owner'))]),"))
+        };
+        // Django 5.2 deconstructs it as written.
+        assert_eq!(one_migration(models, &mig("%(class)ss")), Vec::<String>::new());
+        assert_eq!(one_migration(models, &mig("exams")), ["Alter field `owner` on `exam`"]);
+        // Django 3.2 (Kolibri bundles it) filled it in.
+        let on_32 = |m: &str| {
+            messages_on(
+                (3, 2),
+                SETTINGS,
+                &[("models.py", models), ("migrations/0001_initial.py", m)],
+            )
+        };
+        assert_eq!(on_32(&mig("exams")), Vec::<String>::new());
+        assert_eq!(on_32(&mig("%(class)ss")), ["Alter field `owner` on `exam`"]);
+    }
+
+    #[test]
+    fn a_project_metaclass_may_change_fields() {
+        // Mayan EDMS rewrites `help_text` in a metaclass.
+        let models = "from django.db import models\nfrom .meta import Meta\n\n\nclass Thing(models.Model, metaclass=Meta):\n    condition = models.TextField(blank=True)\n";
+        let mig = migration(&format!("migrations.CreateModel(name='Thing', fields=[{ID}, ('condition', models.TextField(blank=True, help_text='set by the metaclass'))]),"));
+        assert_eq!(
+            messages(&[
+                ("meta.py", "class Meta(type):\n    pass\n"),
+                ("models.py", models),
+                ("migrations/0001_initial.py", &mig)
+            ]),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn swappable_user_model_written_both_ways() {
+        let settings = "INSTALLED_APPS = ['django.contrib.auth', 'django.contrib.contenttypes', 'things']\nAUTH_USER_MODEL = 'things.User'\nDEFAULT_AUTO_FIELD = 'django.db.models.BigAutoField'\n";
+        let models = "from django.contrib.auth.models import AbstractUser\nfrom django.db import models\n\n\nclass User(AbstractUser):\n    pass\n\n\nclass Note(models.Model):\n    user = models.ForeignKey('things.User', on_delete=models.CASCADE)\n";
+        let big = ID.replace("AutoField", "BigAutoField");
+        let mig = migration(&format!("migrations.CreateModel(name='User', fields=[{big}, ('password', models.CharField(max_length=128, verbose_name='password')), ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')), ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')), ('username', models.CharField(error_messages={{'unique': 'A user with that username already exists.'}}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')), ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')), ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')), ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')), ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')), ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')), ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')), ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')), ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions'))], options={{'verbose_name': 'user', 'verbose_name_plural': 'users', 'abstract': False}}, managers=[('objects', django.contrib.auth.models.UserManager())]),\nmigrations.CreateModel(name='Note', fields=[{big}, ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL))]),"));
+        assert_eq!(
+            messages_with(settings, &[("models.py", models), ("migrations/0001_initial.py", &mig)]),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn through_fields_reach_migrations_from_django_5_2() {
+        // Misago (Django 4.2): its migration has no `through_fields`.
+        let models = "from django.db import models\n\n\nclass Person(models.Model):\n    pass\n\n\nclass Group(models.Model):\n    members = models.ManyToManyField(Person, through='Membership', through_fields=('group', 'person'))\n\n\nclass Membership(models.Model):\n    group = models.ForeignKey(Group, on_delete=models.CASCADE)\n    person = models.ForeignKey(Person, on_delete=models.CASCADE)\n";
+        let mig = migration(&format!("migrations.CreateModel(name='Person', fields=[{ID}]),\nmigrations.CreateModel(name='Group', fields=[{ID}]),\nmigrations.CreateModel(name='Membership', fields=[{ID}, ('group', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='things.group')), ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='things.person'))]),\nmigrations.AddField(model_name='group', name='members', field=models.ManyToManyField(through='things.Membership', to='things.person')),"));
+        let files = [("models.py", models), ("migrations/0001_initial.py", mig.as_str())];
+        assert_eq!(messages_on((4, 2), SETTINGS, &files), Vec::<String>::new());
+        assert_eq!(
+            messages_on((5, 2), SETTINGS, &files),
+            ["Alter field `members` on `group`"]
+        );
+    }
+
+    #[test]
+    fn an_unreadable_auth_user_model_is_no_target() {
+        // TacticalRMM: settings that end in `with suppress(ImportError): from
+        // .local_settings import *` are not evaluated; the user model may be
+        // swapped, so `settings.AUTH_USER_MODEL` is no known model.
+        let settings = |user: &str| {
+            format!("from contextlib import suppress\nINSTALLED_APPS = ['django.contrib.auth', 'django.contrib.contenttypes', 'things']\nAUTH_USER_MODEL = {user}\nDEFAULT_AUTO_FIELD = 'django.db.models.AutoField'\nwith suppress(ImportError):\n    from .local_settings import *\n")
+        };
+        let models = |max: u32| {
+            format!("from django.db import models\n\n\nclass Note(models.Model):\n    user = models.ForeignKey('things.User', on_delete=models.CASCADE)\n    text = models.CharField(max_length={max})\n\n\nclass User(models.Model):\n    pass\n")
+        };
+        let mig = migration(&format!("migrations.CreateModel(name='User', fields=[{ID}]),\nmigrations.CreateModel(name='Note', fields=[{ID}, ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)), ('text', models.CharField(max_length=9))]),"));
+        let run = |s: &str, m: &str| messages_with(s, &[("models.py", m), ("migrations/0001_initial.py", &mig)]);
+        for user in ["'things.User'", "user_model_name()"] {
+            assert_eq!(run(&settings(user), &models(9)), Vec::<String>::new(), "{user}");
+            assert_eq!(
+                run(&settings(user), &models(10)),
+                ["Alter field `text` on `note`"],
+                "{user}"
+            );
+        }
+    }
+
+    #[test]
+    fn without_settings_the_user_model_is_unknown() {
+        // Weblate's wheel ships only example settings: the apps are found by
+        // the folder scan, and `settings.AUTH_USER_MODEL` is no known model.
+        let dir = tempfile::tempdir().unwrap();
+        let write = |rel: &str, text: &str| {
+            let path = dir.path().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write(
+            "manage.py",
+            "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'missing.settings')\n",
+        );
+        write("things/__init__.py", "");
+        write("things/migrations/__init__.py", "");
+        write("things/models.py", "from django.db import models\n\n\nclass User(models.Model):\n    pass\n\n\nclass Note(models.Model):\n    user = models.ForeignKey(User, on_delete=models.CASCADE)\n");
+        write(
+            "things/migrations/0001_initial.py",
+            &migration(&format!("migrations.CreateModel(name='User', fields=[{ID}]),\nmigrations.CreateModel(name='Note', fields=[{ID}, ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL))]),")),
+        );
+        let index = load_dir(dir.path());
+        let projects = discover_projects(&index, &|_| None, &|p| p.exists());
+        assert_eq!(projects.len(), 1);
+        assert!(projects[0].apps_fallback);
+        let schema = analyze(&index, projects.into_iter().next().unwrap(), (5, 2));
+        assert!(schema.compared_apps.contains("things"));
+        assert_eq!(schema.static_findings(), vec![]);
     }
 }

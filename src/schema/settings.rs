@@ -2781,6 +2781,8 @@ impl Reader<'_> {
         self.reset(root);
         let mut out = SettingsValues::default();
         let Some(scope) = self.module_scope(settings) else {
+            // Not evaluated: the user model may be swapped.
+            out.auth_user_model = Some(super::models::UNKNOWN_USER_MODEL.to_owned());
             return out;
         };
         let get = |name: &str| scope.get(name).map(|b| &b.val);
@@ -2788,7 +2790,9 @@ impl Reader<'_> {
             Some(Val::List(items)) => items.iter().map(|i| i.as_str().map(str::to_owned)).collect(),
             _ => None,
         };
-        out.auth_user_model = get("AUTH_USER_MODEL").and_then(Val::as_str).map(str::to_owned);
+        // Set to something we cannot read: unknown, not unset (`auth.User`).
+        out.auth_user_model =
+            get("AUTH_USER_MODEL").map(|v| v.as_str().unwrap_or(super::models::UNKNOWN_USER_MODEL).to_owned());
         out.default_auto_field = get("DEFAULT_AUTO_FIELD").map(|v| {
             // Set, but not to a string we can read: unknown, not unset.
             v.as_str().unwrap_or(super::models::UNKNOWN_AUTO_FIELD).to_owned()
@@ -2843,7 +2847,13 @@ impl Reader<'_> {
             installed_apps: installed.unwrap_or_default(),
             apps,
             apps_fallback: fallback,
-            auth_user_model: values.auth_user_model.unwrap_or_else(|| "auth.User".to_owned()),
+            // Unset in settings we read: Django's default. Without a
+            // settings module (Weblate's wheel ships only examples) the user
+            // model may be anything.
+            auth_user_model: values.auth_user_model.unwrap_or_else(|| match c.settings {
+                Some(_) => "auth.User".to_owned(),
+                None => super::models::UNKNOWN_USER_MODEL.to_owned(),
+            }),
             default_auto_field,
             contrib_apps,
             database,
@@ -3382,7 +3392,8 @@ except ImportError:
         assert!(p.apps_fallback);
         assert_eq!(labels(&p), ["store"], "the folder scan still reads apps.py");
         assert_eq!(p.database, None);
-        assert_eq!(p.auth_user_model, "auth.User");
+        // It may swap the user model too: unknown, not Django's default.
+        assert_eq!(p.auth_user_model, crate::schema::models::UNKNOWN_USER_MODEL);
     }
 
     #[test]

@@ -93,6 +93,20 @@ impl Value {
             // A name against a literal or call (`Status.PENDING` against
             // `'pending'`, `dict` against `{}`): unknown, so not a change.
             (Name(_), _) | (_, Name(_)) => true,
+            // `Decimal("1.0")` against `Decimal("1.00")` or `1`: equal values.
+            (Call { func, .. }, _) | (_, Call { func, .. }) if last(func) == "Decimal" => {
+                match (decimal(self), decimal(other)) {
+                    (Some(a), Some(b)) => a == b,
+                    // `Decimal(PRICE)`, `Decimal(1.5)`: not evaluated.
+                    _ => [self, other]
+                        .iter()
+                        .any(|v| v.last_name() == Some("Decimal") && decimal(v).is_none()),
+                }
+            }
+            // A function's result (`choices=get_language_choices()`,
+            // `validators=email_validators()`) against a literal: unknown.
+            // (A class's instance deconstructs to a call of it: compared below.)
+            (Call { func, .. }, _) | (_, Call { func, .. }) if is_function_result(func) => true,
             (
                 Call {
                     func: fa,
@@ -122,6 +136,47 @@ impl Value {
             _ => self == other,
         }
     }
+}
+
+/// A decimal number's digits without insignificant zeros (`1.50` → `1.5`).
+fn decimal(v: &Value) -> Option<String> {
+    let raw = match v {
+        Value::Int(i) => i.to_string(),
+        Value::Number(n) => n.clone(),
+        Value::Call { func, args, kwargs } if last(func) == "Decimal" && args.len() == 1 && kwargs.is_empty() => {
+            match &args[0] {
+                Value::Str(s) => s.trim().to_owned(),
+                Value::Int(i) => i.to_string(),
+                _ => return None,
+            }
+        }
+        _ => return None,
+    };
+    let (sign, digits) = match raw.strip_prefix('-') {
+        Some(d) => ("-", d),
+        None => ("", raw.strip_prefix('+').unwrap_or(&raw)),
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit() || c == '.') || digits.matches('.').count() > 1 {
+        return None;
+    }
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let int = int.trim_start_matches('0');
+    let frac = frac.trim_end_matches('0');
+    let body = match (int.is_empty(), frac.is_empty()) {
+        (true, true) => return Some("0".to_owned()),
+        (_, true) => int.to_owned(),
+        (true, false) => format!("0.{frac}"),
+        (false, false) => format!("{int}.{frac}"),
+    };
+    Some(format!("{sign}{body}"))
+}
+
+/// A call of a function (by Python's naming: lowercase), whose result we
+/// do not evaluate; not the lowercase value classes a migration writes
+/// (`datetime.timedelta(…)`, `datetime.date(…)`).
+fn is_function_result(func: &str) -> bool {
+    let name = last(func);
+    !name.chars().next().is_some_and(char::is_uppercase) && !matches!(name, "timedelta" | "datetime" | "date" | "time")
 }
 
 fn last(dotted: &str) -> &str {
@@ -251,8 +306,27 @@ pub fn parse(node: Node<'_>, src: &str, lookup: &dyn Fn(&str) -> Option<Value>) 
                 }
             }
             // Translation wrappers deconstruct to the plain string (the
-            // message; `pgettext` takes a context first).
+            // message; `pgettext` takes a context first). Mayan EDMS names
+            // it: `_(message='Label')`.
             let last = func.rsplit('.').next().unwrap_or(&func);
+            let translation = matches!(
+                last,
+                "_" | "gettext"
+                    | "gettext_lazy"
+                    | "ugettext_lazy"
+                    | "ugettext"
+                    | "gettext_noop"
+                    | "pgettext"
+                    | "pgettext_lazy"
+                    | "pgettext_noop"
+            );
+            if translation {
+                for name in ["context", "message"] {
+                    if let Some(at) = kwargs.iter().position(|(k, _)| k == name) {
+                        args.push(kwargs.remove(at).1);
+                    }
+                }
+            }
             if matches!(
                 last,
                 "_" | "gettext" | "gettext_lazy" | "ugettext_lazy" | "ugettext" | "gettext_noop"
@@ -295,10 +369,84 @@ pub fn parse(node: Node<'_>, src: &str, lookup: &dyn Fn(&str) -> Option<Value>) 
                     kwargs: flags,
                 };
             }
+            if last == "timedelta" || (func == last && imports_as(node, src, "timedelta", last)) {
+                if let Some(v) = timedelta(&func, &args, &kwargs) {
+                    return v;
+                }
+            }
             Value::Call { func, args, kwargs }
         }
         _ => Value::Opaque(text(node, src).to_owned()),
     }
+}
+
+/// Whether the module of `node` binds `alias` to `name` by an aliased
+/// import (`from datetime import timedelta as td`, as Healthchecks does).
+fn imports_as(node: Node<'_>, src: &str, name: &str, alias: &str) -> bool {
+    if !src.contains(&format!("{name} as {alias}")) {
+        return false;
+    }
+    let mut root = node;
+    while let Some(p) = root.parent() {
+        root = p;
+    }
+    named_children(root)
+        .into_iter()
+        .filter(|stmt| stmt.kind() == "import_from_statement")
+        .flat_map(named_children)
+        .filter(|n| n.kind() == "aliased_import")
+        .any(|n| {
+            field(n, "name").is_some_and(|x| text(x, src) == name)
+                && field(n, "alias").is_some_and(|x| text(x, src) == alias)
+        })
+}
+
+/// `timedelta(hours=6)` as the migration writer writes its value:
+/// `datetime.timedelta(seconds=21600)` (days, seconds and microseconds,
+/// normalized; `timedelta(0)` for zero). `None` when an argument is not an
+/// integer literal.
+fn timedelta(func: &str, args: &[Value], kwargs: &[(String, Value)]) -> Option<Value> {
+    const UNITS: [(&str, i128); 7] = [
+        ("days", 86_400_000_000),
+        ("seconds", 1_000_000),
+        ("microseconds", 1),
+        ("milliseconds", 1_000),
+        ("minutes", 60_000_000),
+        ("hours", 3_600_000_000),
+        ("weeks", 604_800_000_000),
+    ];
+    if args.len() > UNITS.len() {
+        return None;
+    }
+    let mut total: i128 = 0;
+    let named = args.iter().zip(UNITS.iter().map(|u| u.0));
+    for (v, unit) in named.chain(kwargs.iter().map(|(k, v)| (v, k.as_str()))) {
+        let per = UNITS.iter().find(|u| u.0 == unit)?.1;
+        total = total.checked_add(i128::from(v.as_int()?).checked_mul(per)?)?;
+    }
+    let day = UNITS[0].1;
+    let days = total.div_euclid(day);
+    let rest = total.rem_euclid(day);
+    let (seconds, micros) = (rest / 1_000_000, rest % 1_000_000);
+    let mut out = Vec::new();
+    for (name, n) in [("days", days), ("seconds", seconds), ("microseconds", micros)] {
+        if n != 0 {
+            out.push((name.to_owned(), Value::Int(i64::try_from(n).ok()?)));
+        }
+    }
+    let func = match func.rsplit_once('.') {
+        Some(_) => func.to_owned(),
+        None => "datetime.timedelta".to_owned(),
+    };
+    Some(Value::Call {
+        func,
+        args: if out.is_empty() {
+            vec![Value::Int(0)]
+        } else {
+            Vec::new()
+        },
+        kwargs: out,
+    })
 }
 
 fn items(node: Node<'_>, src: &str, lookup: &dyn Fn(&str) -> Option<Value>) -> Vec<Value> {
@@ -411,9 +559,15 @@ mod tests {
     use super::*;
 
     fn value(expr: &str) -> Value {
-        let src = format!("x = {expr}\n");
+        value_after("", expr)
+    }
+
+    /// An expression after these statements (imports).
+    fn value_after(prelude: &str, expr: &str) -> Value {
+        let src = format!("{prelude}x = {expr}\n");
         let tree = crate::syntax::parse(&src).unwrap();
-        let assign = tree.root_node().named_child(0).unwrap().named_child(0).unwrap();
+        let last = tree.root_node().named_child_count() - 1;
+        let assign = tree.root_node().named_child(last).unwrap().named_child(0).unwrap();
         parse(field(assign, "right").unwrap(), &src, &|_| None)
     }
 
@@ -424,6 +578,8 @@ mod tests {
         assert_eq!(value(r"'a\'b\n'"), Value::Str("a'b\n".into()));
         assert_eq!(value(r"r'a\d'"), Value::Str(r"a\d".into()));
         assert_eq!(value("_('label')"), Value::Str("label".into()));
+        assert_eq!(value("_(message='label')"), Value::Str("label".into()));
+        assert_eq!(value("pgettext_lazy(context='c', message='m')"), Value::Str("m".into()));
         assert_eq!(value("-3"), Value::Int(-3));
         assert_eq!(value("1_000"), Value::Int(1000));
         assert!(matches!(value("f'{x}'"), Value::Opaque(_)));
@@ -435,5 +591,19 @@ mod tests {
         assert!(!value("[MinValueValidator(1)]").same(&value("[django.core.validators.MinValueValidator(2)]")));
         assert!(!value("'a'").same(&value("'b'")));
         assert!(value("Status.PENDING").same(&value("'pending'")));
+        assert!(value("get_choices()").same(&value("[('a', 'A')]")));
+        assert!(value("timedelta(hours=6)").same(&value("datetime.timedelta(seconds=21600)")));
+        assert!(value("timedelta()").same(&value("datetime.timedelta(0)")));
+        let td = "from datetime import timedelta as td\n";
+        assert!(value_after(td, "td(hours=1)").same(&value_after(td, "td(0, 3600)")));
+        assert!(!value_after(td, "td(hours=1)").same(&value_after(td, "td(1)")));
+        assert!(value("timedelta(1, 30)").same(&value("datetime.timedelta(days=1, seconds=30)")));
+        assert!(!value("timedelta(hours=7)").same(&value("datetime.timedelta(seconds=21600)")));
+        assert!(value("Decimal('1.0')").same(&value("decimal.Decimal('1.00')")));
+        assert!(value("Decimal('0')").same(&value("0")));
+        assert!(!value("Decimal('0.5')").same(&value("decimal.Decimal('1.5')")));
+        assert!(!value("Decimal('1')").same(&value("[('a', 'A')]")));
+        assert!(value("model_check()").same(&value("migration_check()")));
+        assert!(!value("datetime.date(2020, 1, 1)").same(&value("datetime.date(2021, 1, 1)")));
     }
 }

@@ -1,0 +1,128 @@
+//! No false RDJ5xx finding on released Django applications
+//! (tests/real_applications.txt): their models match their migrations, so
+//! `check --no-database --select RDJ5` must find nothing, on the Django
+//! version each runs on. The archives come from `RDJ_REAL_APPLICATIONS`
+//! (else `.cache/real-applications`); `.ci/run` downloads them.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+/// One line of the list: the requirement, and the Django version its
+/// comment names (`# django 4.2: …`).
+struct Application {
+    requirement: String,
+    django: String,
+}
+
+fn listed() -> Vec<Application> {
+    let list = std::fs::read_to_string(common::repo().join("tests/real_applications.txt")).unwrap();
+    list.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|line| {
+            let (requirement, comment) = line.split_once('#').unwrap_or((line, ""));
+            let django = comment
+                .trim()
+                .strip_prefix("django ")
+                .and_then(|rest| rest.split([':', ' ']).next())
+                .unwrap_or_else(|| panic!("{line}: the comment must start with `django X.Y`"))
+                .to_owned();
+            Application {
+                requirement: requirement.trim().to_owned(),
+                django,
+            }
+        })
+        .collect()
+}
+
+/// Each listed application with its archive.
+fn archives() -> Result<Vec<(Application, PathBuf)>, String> {
+    let dir = std::env::var_os("RDJ_REAL_APPLICATIONS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| common::repo().join(".cache/real-applications"));
+    let files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|_| format!("{} is missing (run `bash .ci/run`)", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    let mut out = Vec::new();
+    for app in listed() {
+        let stem = format!("{}-", app.requirement.replace("==", "-"));
+        let archive = files
+            .iter()
+            .find(|p| {
+                let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+                name.starts_with(&stem) && name.ends_with(".whl")
+            })
+            .ok_or_else(|| {
+                format!(
+                    "{} is not downloaded into {} (run `bash .ci/run`)",
+                    app.requirement,
+                    dir.display()
+                )
+            })?
+            .clone();
+        out.push((app, archive));
+    }
+    Ok(out)
+}
+
+fn unpack(wheel: &Path, into: &Path) {
+    // A wheel is a zip file; Python's zipfile is always there when pip is.
+    let python = common::django_python().unwrap_or_else(|_| PathBuf::from("python3"));
+    let status = std::process::Command::new(python)
+        .args(["-m", "zipfile", "-e"])
+        .arg(wheel)
+        .arg(into)
+        .status()
+        .expect("python3 -m zipfile");
+    assert!(status.success(), "could not unpack {}", wheel.display());
+}
+
+#[test]
+fn released_django_applications_have_no_schema_findings() {
+    let applications = match archives() {
+        Ok(a) => a,
+        Err(why) => return common::skip_or_fail(&why),
+    };
+    assert!(applications.len() >= 5, "{}", applications.len());
+    let mut findings = Vec::new();
+    let mut tables = 0;
+    for (app, wheel) in &applications {
+        let dir = tempfile::tempdir().unwrap();
+        unpack(wheel, dir.path());
+        let root = dir.path();
+        let version = ["--django-version", app.django.as_str()];
+        let args = [&["--no-database", "--no-cache", "--select", "RDJ5"][..], &version[..]].concat();
+        for f in common::check_json(&[root], &args) {
+            findings.push(format!(
+                "{}: {} {}:{} {}",
+                app.requirement, f["code"], f["filename"], f["location"]["row"], f["message"]
+            ));
+        }
+        let out = common::bin()
+            .args(["schema"])
+            .arg(root)
+            .args(["--no-database", "--output-format", "json"])
+            .output()
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        for p in json["projects"].as_array().into_iter().flatten() {
+            tables += p["tables"].as_array().map_or(0, Vec::len);
+        }
+    }
+    assert!(
+        findings.is_empty(),
+        "schema findings on released applications:\n{}",
+        findings.join("\n")
+    );
+    // The schema checks did read them: models compared with migrations.
+    eprintln!(
+        "{} applications, {tables} tables derived from their models",
+        applications.len()
+    );
+    assert!(
+        tables >= 350,
+        "only {tables} tables derived from the applications' models"
+    );
+}
