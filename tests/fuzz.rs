@@ -384,26 +384,9 @@ fn saved_crashes_stay_fixed() {
 
 /// (code, 0-based line) of each finding `check` gives on `files`, per file,
 /// schema findings left out (the server shows those on saved files only).
-fn check_lines(project: &Path, files: &[PathBuf]) -> Vec<Vec<(String, u64)>> {
-    let out = common::bin()
-        .args([
-            "check",
-            "--no-cache",
-            "--no-database",
-            "--exit-zero",
-            "--output-format",
-            "json",
-        ])
-        .args(files)
-        .current_dir(project)
-        .output()
-        .expect("run reflex-django-lsp");
-    assert!(
-        out.status.success(),
-        "check failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let findings: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).expect("JSON output");
+fn check_lines(files: &[PathBuf]) -> Vec<Vec<(String, u64)>> {
+    let paths: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+    let findings = common::check_json(&paths, &["--no-cache", "--no-database"]);
     files
         .iter()
         .map(|file| {
@@ -422,6 +405,24 @@ fn check_lines(project: &Path, files: &[PathBuf]) -> Vec<Vec<(String, u64)>> {
             lines
         })
         .collect()
+}
+
+/// The same of a `publishDiagnostics` message.
+fn published_lines(msg: &serde_json::Value) -> Vec<(String, u64)> {
+    let mut lines: Vec<(String, u64)> = msg["params"]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| !d["code"].as_str().unwrap_or("").starts_with("RDJ5"))
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap_or("").to_owned(),
+                d["range"]["start"]["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    lines.sort();
+    lines
 }
 
 /// Mutated sources opened in a real server session give the findings
@@ -463,7 +464,7 @@ fn lsp_sessions_on_mutated_sources_agree_with_check() {
         for (file, text) in files.iter().zip(&texts) {
             fs::write(file, text).unwrap();
         }
-        let want = check_lines(&root, &files);
+        let want = check_lines(&files);
 
         let mut lsp = common::lsp::Lsp::start(&root);
         lsp.request(
@@ -482,19 +483,7 @@ fn lsp_sessions_on_mutated_sources_agree_with_check() {
                     && m["params"]["uri"] == uri.as_str()
                     && m["params"]["version"] == 1
             });
-            let mut got: Vec<(String, u64)> = msg["params"]["diagnostics"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter(|d| !d["code"].as_str().unwrap_or("").starts_with("RDJ5"))
-                .map(|d| {
-                    (
-                        d["code"].as_str().unwrap_or("").to_owned(),
-                        d["range"]["start"]["line"].as_u64().unwrap(),
-                    )
-                })
-                .collect();
-            got.sort();
+            let got = published_lines(&msg);
             assert_eq!(
                 &got, want,
                 "session {session} (seed {seed}): server and check differ on:\n{text}"
@@ -642,7 +631,7 @@ fn lsp_storm_with_garbage_frames() {
     for (file, text) in files.iter().zip(&texts) {
         fs::write(file, text).unwrap();
     }
-    let want = check_lines(&root, &files);
+    let want = check_lines(&files);
     for (doc, want) in want.iter().enumerate() {
         let (uri, version) = (uris[doc].clone(), versions[doc]);
         let msg = lsp.wait(|m| {
@@ -650,19 +639,7 @@ fn lsp_storm_with_garbage_frames() {
                 && m["params"]["uri"] == uri.as_str()
                 && m["params"]["version"] == version
         });
-        let mut got: Vec<(String, u64)> = msg["params"]["diagnostics"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|d| !d["code"].as_str().unwrap_or("").starts_with("RDJ5"))
-            .map(|d| {
-                (
-                    d["code"].as_str().unwrap_or("").to_owned(),
-                    d["range"]["start"]["line"].as_u64().unwrap(),
-                )
-            })
-            .collect();
-        got.sort();
+        let got = published_lines(&msg);
         assert_eq!(
             &got, want,
             "after the storm (seed {seed}), server and check differ on:\n{}",

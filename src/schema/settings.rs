@@ -2223,18 +2223,7 @@ fn unescape(s: &str) -> Option<String> {
 // ---------------------------------------------------------------------------
 // Database URLs
 
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+use crate::redact::percent_encode;
 
 /// `sqlite:///` + an absolute path (four slashes), the SQLAlchemy /
 /// dj-database-url convention.

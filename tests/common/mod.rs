@@ -154,3 +154,21 @@ pub fn copy_project(from: &Path, to: &Path) {
         }
     }
 }
+
+/// How many tables `schema --no-database` derives from the models below
+/// `root` (proof that the schema checks read a project at all).
+pub fn schema_table_count(root: &Path) -> usize {
+    let out = bin()
+        .args(["schema"])
+        .arg(root)
+        .args(["--no-database", "--output-format", "json"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    json["projects"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| p["tables"].as_array().map_or(0, Vec::len))
+        .sum()
+}
