@@ -33,8 +33,12 @@ const bin = process.env.RDJ_SERVER_BIN ?? "";
 const inCi = !!process.env.CI && process.env.CI !== "false" && process.env.CI !== "0";
 const fixture = path.resolve(__dirname, "..", "..", "..", "..", "fixtures", "shop");
 const WAIT_MS = 20_000;
-// What `reflex-django-lsp check` reports on fixtures/shop/shop/states/catalog.py.
-const ALL = ["RDJ101", "RDJ103", "RDJ105", "RDJ301", "RDJ302"];
+// What `reflex-django-lsp check` reports on fixtures/shop/shop/states/catalog.py:
+// its `# expect: RDJxxx` markers (tests/shop.rs holds check to them).
+const ALL = fs
+  .readFileSync(path.join(fixture, "shop", "states", "catalog.py"), "utf8")
+  .split("\n")
+  .flatMap((line) => [...line.matchAll(/# expect: (RDJ\d{3})/g)].map((m) => m[1]));
 
 function settingsOf(values: Record<string, unknown>) {
   return readSettings({ get: (key: string) => values[key] });
