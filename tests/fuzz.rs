@@ -85,6 +85,11 @@ const PIECES: &[&str] = &[
     "😀",
 ];
 
+/// A number from the environment, else `default`.
+fn env_number<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name).ok().and_then(|s| s.parse().ok()).unwrap_or(default)
+}
+
 fn seeds() -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     let mut stack = vec![common::repo().join("fixtures")];
@@ -302,10 +307,7 @@ fn save_crash(bytes: &[u8], why: &str) -> PathBuf {
 
 #[test]
 fn mutated_sources_never_crash_check() {
-    let seconds: u64 = std::env::var("RDJ_FUZZ_SECONDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(15);
+    let seconds: u64 = env_number("RDJ_FUZZ_SECONDS", 15);
     let seed: u64 = std::env::var("RDJ_FUZZ_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -431,15 +433,8 @@ fn published_lines(msg: &serde_json::Value) -> Vec<(String, u64)> {
 #[test]
 fn lsp_sessions_on_mutated_sources_agree_with_check() {
     use serde_json::json;
-    let sessions: usize = std::env::var("RDJ_FUZZ_LSP_SESSIONS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(8);
-    let seed: u64 = std::env::var("RDJ_FUZZ_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0x5EED_1234)
-        | 1;
+    let sessions: usize = env_number("RDJ_FUZZ_LSP_SESSIONS", 8);
+    let seed: u64 = env_number("RDJ_FUZZ_SEED", 0x5EED_1234) | 1;
     let seeds = seeds();
     let project = project();
     let root = project.path().canonicalize().unwrap();
@@ -545,15 +540,8 @@ fn rss_kib(pid: u32) -> Option<u64> {
 #[test]
 fn lsp_storm_with_garbage_frames() {
     use serde_json::json;
-    let seconds: u64 = std::env::var("RDJ_FUZZ_STORM_SECONDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(10);
-    let seed: u64 = std::env::var("RDJ_FUZZ_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0x570F_0001)
-        | 1;
+    let seconds: u64 = env_number("RDJ_FUZZ_STORM_SECONDS", 10);
+    let seed: u64 = env_number("RDJ_FUZZ_SEED", 0x570F_0001) | 1;
     let seeds = seeds();
     let project = project();
     let root = project.path().canonicalize().unwrap();

@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// One line of the list: the requirement, and the Django version its
 /// comment names (`# django 4.2: …`).
@@ -67,18 +67,6 @@ fn archives() -> Result<Vec<(Application, PathBuf)>, String> {
     Ok(out)
 }
 
-fn unpack(wheel: &Path, into: &Path) {
-    // A wheel is a zip file; Python's zipfile is always there when pip is.
-    let python = common::django_python().unwrap_or_else(|_| PathBuf::from("python3"));
-    let status = std::process::Command::new(python)
-        .args(["-m", "zipfile", "-e"])
-        .arg(wheel)
-        .arg(into)
-        .status()
-        .expect("python3 -m zipfile");
-    assert!(status.success(), "could not unpack {}", wheel.display());
-}
-
 #[test]
 fn released_django_applications_have_no_schema_findings() {
     let applications = match archives() {
@@ -90,7 +78,7 @@ fn released_django_applications_have_no_schema_findings() {
     let mut tables = 0;
     for (app, wheel) in &applications {
         let dir = tempfile::tempdir().unwrap();
-        unpack(wheel, dir.path());
+        common::unpack_wheel(wheel, dir.path());
         let root = dir.path();
         let version = ["--django-version", app.django.as_str()];
         let args = [&["--no-database", "--no-cache", "--select", "RDJ5"][..], &version[..]].concat();

@@ -23,25 +23,13 @@ fn wheel() -> Option<PathBuf> {
         })
 }
 
-fn unpack(wheel: &Path, into: &Path) {
-    // A wheel is a zip file; Python's zipfile is always there when the wheel is.
-    let python = common::django_python().unwrap_or_else(|_| PathBuf::from("python3"));
-    let status = std::process::Command::new(python)
-        .args(["-m", "zipfile", "-e"])
-        .arg(wheel)
-        .arg(into)
-        .status()
-        .expect("python3 -m zipfile");
-    assert!(status.success(), "could not unpack {}", wheel.display());
-}
-
 #[test]
 fn reflex_django_package_has_no_false_findings() {
     let Some(wheel) = wheel() else {
         return common::skip_or_fail("the reflex-django 4.0.3 wheel is not downloaded (run `bash .ci/run`)");
     };
     let dir = tempfile::tempdir().unwrap();
-    unpack(&wheel, dir.path());
+    common::unpack_wheel(&wheel, dir.path());
     let pkg = dir.path().join("reflex_django");
     assert!(pkg.join("__init__.py").exists());
 
@@ -128,7 +116,7 @@ fn unpack_any(archive: &Path, into: &Path) {
             .expect("tar");
         assert!(status.success(), "could not unpack {}", archive.display());
     } else {
-        unpack(archive, into);
+        common::unpack_wheel(archive, into);
     }
 }
 

@@ -172,3 +172,16 @@ pub fn schema_table_count(root: &Path) -> usize {
         .map(|p| p["tables"].as_array().map_or(0, Vec::len))
         .sum()
 }
+
+/// Unpacks a wheel (a zip file) with Python's zipfile, which is always there
+/// when pip is.
+pub fn unpack_wheel(wheel: &Path, into: &Path) {
+    let python = django_python().unwrap_or_else(|_| PathBuf::from("python3"));
+    let status = Command::new(python)
+        .args(["-m", "zipfile", "-e"])
+        .arg(wheel)
+        .arg(into)
+        .status()
+        .expect("python3 -m zipfile");
+    assert!(status.success(), "could not unpack {}", wheel.display());
+}
