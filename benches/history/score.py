@@ -80,6 +80,35 @@ class TreeRun:
     reused: bool = False
 
 
+@dataclass
+class FalsePositive:
+    """A finding judged wrong by reading the code; re-checked on every run."""
+
+    repo: str
+    parent: str
+    file: str
+    line: int
+    code: str
+    reason: str
+    still_reported: bool | None = None
+
+
+def load_false_positives(path: Path) -> list[FalsePositive]:
+    if not path.is_file():
+        return []
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        fail(f"{path}: {e}")
+    entries = []
+    for n, raw in enumerate(data.get("false_positive", []), start=1):
+        missing = [k for k in ("repo", "parent", "file", "line", "code", "reason") if k not in raw]
+        if missing:
+            fail(f"{path} false_positive {n}: missing {', '.join(missing)}")
+        entries.append(FalsePositive(**{k: raw[k] for k in ("repo", "parent", "file", "line", "code", "reason")}))
+    return entries
+
+
 def fail(message: str) -> None:
     print(f"score.py: {message}", file=sys.stderr)
     sys.exit(2)
@@ -343,7 +372,11 @@ def pct(n: int, d: int) -> str:
 
 
 def summarise(
-    cases: list[Case], trees: dict[tuple[str, str], TreeRun], version: str, binary: Path
+    cases: list[Case],
+    trees: dict[tuple[str, str], TreeRun],
+    version: str,
+    binary: Path,
+    false_positives: list[FalsePositive],
 ) -> str:
     scored = [c for c in cases if c.error is None]
     hits = sum(c.hit for c in scored)
@@ -354,6 +387,18 @@ def summarise(
         f"Binary: `{version}` ({binary.name}); scored {today} by `benches/history/score.py`.\n"
         "A case is a hit when a finding of RDJ1xx-RDJ4xx covers one of its lines "
         "in the fix's parent tree (see README.md).\n"
+    )
+    def shown(d: Path) -> str:
+        try:
+            return d.resolve().relative_to(REPO_ROOT).as_posix()
+        except ValueError:
+            return str(d)
+
+    sources = Counter(shown(c.source.parent) for c in cases)
+    out.append(
+        "Cases: "
+        + ", ".join(f"{n} from `{d}`" for d, n in sorted(sources.items()))
+        + f"; {len({c.repo for c in cases})} repositories, {len({(c.repo, c.parent) for c in cases})} trees.\n"
     )
     out.append(f"**Recall: {hits}/{len(scored)} = {pct(hits, len(scored))}**")
     errored = [c for c in cases if c.error]
@@ -409,6 +454,19 @@ def summarise(
             out.append(f"- `{c.id}`: {c.error}")
         out.append("")
 
+    if false_positives:
+        out.append("## False positives seen\n")
+        out.append(
+            "Findings on these trees judged wrong by reading the code (`false_positives.toml`); "
+            "*still reported* is checked against this run.\n"
+        )
+        out.append("| finding | still reported | why it is wrong |")
+        out.append("| --- | --- | --- |")
+        for fp in false_positives:
+            state = {True: "yes", False: "no", None: "not checked"}[fp.still_reported]
+            out.append(f"| {fp.code} `{fp.repo}@{fp.parent[:10]}:{fp.file}:{fp.line}` | {state} | {fp.reason} |")
+        out.append("")
+
     out.append("## Trees\n")
     out.append("Findings: all rules but RDJ5xx, anywhere in the tree (a noise indicator).\n")
     out.append("| tree | cases | hits | findings | per rule | seconds |")
@@ -448,6 +506,12 @@ def main() -> None:
         default=HERE / "RESULTS.md",
         help="markdown summary (default benches/history/RESULTS.md; '-' for none)",
     )
+    ap.add_argument(
+        "--false-positives",
+        type=Path,
+        default=HERE / "false_positives.toml",
+        help="register of findings judged wrong (default benches/history/false_positives.toml)",
+    )
     ap.add_argument("--fresh", action="store_true", help="re-run checks even when this binary's findings are cached")
     ap.add_argument("--timeout", type=float, default=600, help="seconds per tree (default 600)")
     ap.add_argument("--near", type=int, default=3, help="rows around a miss whose findings are listed (default 3)")
@@ -465,8 +529,10 @@ def main() -> None:
     digest = file_digest(binary)
     cache = args.cache.resolve()
 
+    false_positives = load_false_positives(args.false_positives)
     trees: dict[tuple[str, str], TreeRun] = {}
-    for key in sorted({(c.repo, c.parent) for c in cases}):
+    wanted = {(c.repo, c.parent) for c in cases} | {(fp.repo, fp.parent) for fp in false_positives}
+    for key in sorted(wanted):
         repo, parent = key
         path, error = materialise(args.mirrors, cache, repo, parent)
         run = TreeRun(repo=repo, parent=parent, path=path, error=error)
@@ -509,7 +575,17 @@ def main() -> None:
                 extra = "near: " + " ".join(f"{h['code']}@{h['row']}" for h in c.nearby)
             print(f"{verdict} {c.id:<40} {c.kind:<20} {c.file}:{c.lines} {extra}")
 
-    summary = summarise(cases, trees, version, binary)
+    for fp in false_positives:
+        run = trees[(fp.repo, fp.parent)]
+        if run.error is None:
+            fp.still_reported = any(
+                str(f.get("code")) == fp.code
+                and relative_name(str(f.get("filename", "")), run.path) == fp.file
+                and rows(f)[0] <= fp.line <= rows(f)[1]
+                for f in run.findings
+            )
+
+    summary = summarise(cases, trees, version, binary, false_positives)
     print(summary)
     if str(args.results) != "-":
         args.results.write_text(summary + "\n", encoding="utf-8")
