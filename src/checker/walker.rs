@@ -1170,7 +1170,18 @@ impl<'a> Walker<'a> {
                     }
                 }
             }
-            Ty::Manager { .. } | Ty::QuerySet { .. } => Ty::BoundMethod(Box::new(obj_ty.clone()), attr.to_owned()),
+            Ty::Manager { model, .. } | Ty::QuerySet { model, .. } => {
+                // A custom manager/QuerySet method is a function run with the manager as `self`.
+                let custom = if *model == self.index.any_model {
+                    self.index.manager_class_method(&self.own_manager_class(), attr)
+                } else {
+                    self.index.custom_manager_method(*model, attr)
+                };
+                match custom {
+                    Some(f) => Ty::BoundMethod(Box::new(Ty::Function(Callable::Workspace(f))), attr.to_owned()),
+                    None => Ty::BoundMethod(Box::new(obj_ty.clone()), attr.to_owned()),
+                }
+            }
             Ty::Request => match attr {
                 "user" if !self.user_assigned => Ty::LazyUser,
                 "session" => Ty::Session,
@@ -1628,7 +1639,13 @@ impl<'a> Walker<'a> {
                 )));
             }
         }
-        let custom = self.index.model(model).members().queryset_methods.contains(method);
+        let custom = self.index.model(model).members().queryset_methods.contains(method)
+            || (model == self.index.any_model
+                && self
+                    .index
+                    .queryset_methods_of(&self.own_manager_class())
+                    .iter()
+                    .any(|m| m == method));
         if crate::index::models::returns_queryset(method) || custom {
             let mut loaded = loaded.clone();
             let mut values = values;
@@ -1804,6 +1821,25 @@ impl<'a> Walker<'a> {
         if q == "django.db.transaction.atomic" {
             return Ty::External("django.db.transaction.Atomic".into());
         }
+        if matches!(
+            q.as_str(),
+            "django.apps.apps.get_model" | "django.apps.registry.apps.get_model"
+        ) {
+            // `apps.get_model("shop", "product")` / `apps.get_model("shop.Product")`
+            let strings: Vec<String> = self
+                .positional_args(args)
+                .iter()
+                .map_while(|a| syntax::string_value(*a, self.src))
+                .collect();
+            let model = match strings.as_slice() {
+                [reference] => self.index.model_by_reference(reference),
+                [app_label, model_name] => self.index.model_by_label(app_label, model_name),
+                _ => None,
+            };
+            if let Some(m) = model {
+                return Ty::ModelClass(m);
+            }
+        }
         if q.ends_with("get_user_model") {
             if let Some(u) = self.index.auth_user() {
                 return Ty::ModelClass(u);
@@ -1915,6 +1951,15 @@ impl<'a> Walker<'a> {
         };
         let name = self.snippet(func);
         rules::rdj107_blocking_call_via_helper::report(self, call, &name, &path);
+    }
+
+    /// The Manager or QuerySet class whose method is being walked (its
+    /// `self` is a manager of any model), to find its other methods.
+    fn own_manager_class(&self) -> Vec<crate::index::ClassRef> {
+        self.class
+            .filter(|c| matches!(self.index.class_kind(*c), ClassKind::Manager | ClassKind::QuerySet))
+            .into_iter()
+            .collect()
     }
 
     pub fn is_func_ref_async(&self, f: FuncRef) -> bool {
