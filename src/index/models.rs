@@ -1009,6 +1009,168 @@ fn collect_returns<'t>(node: tree_sitter::Node<'t>, out: &mut Vec<tree_sitter::N
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::index::FileEntry;
+
+    /// An index over `(path, text)` files under `/p` (module names from the
+    /// path, as the workspace loader gives them with `__init__.py` packages).
+    fn index_of(files: &[(&str, &str)]) -> WorkspaceIndex {
+        let paths: Vec<std::path::PathBuf> = files.iter().map(|(p, _)| format!("/p/{p}").into()).collect();
+        let has_init = |d: &std::path::Path| {
+            paths
+                .iter()
+                .any(|p| p.parent() == Some(d) && p.ends_with("__init__.py"))
+        };
+        WorkspaceIndex::new(
+            files
+                .iter()
+                .zip(&paths)
+                .map(|((_, text), path)| {
+                    let modules = crate::index::module_names(path, std::path::Path::new("/p"), has_init);
+                    FileEntry::new(path.clone(), modules, text.as_bytes())
+                })
+                .collect(),
+        )
+    }
+
+    fn model_named(index: &WorkspaceIndex, q: &str) -> Option<Arc<ModelInfo>> {
+        index
+            .model_of_symbol(&index.resolve_qualified(q))
+            .map(|id| index.model(id))
+    }
+
+    const SHOP: &[(&str, &str)] = &[
+        ("shop/__init__.py", ""),
+        (
+            "shop/apps.py",
+            "from django.apps import AppConfig\nclass ShopConfig(AppConfig):\n    name = 'shop'\n    label = 'store'\n",
+        ),
+        (
+            "shop/models/__init__.py",
+            "from .product import Product\nfrom .order import *\nfrom .sales.line import *\n",
+        ),
+        (
+            "shop/models/product.py",
+            "from django.db import models\nclass Product(models.Model):\n    name = models.CharField(max_length=9)\n",
+        ),
+        (
+            "shop/models/order.py",
+            "from django.db import models\n__all__ = ['Order']\nclass Order(models.Model):\n    product = models.ForeignKey('store.product', models.CASCADE)\nclass Hidden(models.Model):\n    pass\n",
+        ),
+        ("shop/models/sales/__init__.py", ""),
+        (
+            "shop/models/sales/line.py",
+            "from django.db import models\nclass _Private(models.Model):\n    pass\nclass Line(models.Model):\n    order = models.ForeignKey('Order', models.CASCADE)\n",
+        ),
+    ];
+
+    #[test]
+    fn models_re_exported_by_a_package_init() {
+        let index = index_of(SHOP);
+        assert_eq!(
+            model_named(&index, "shop.models.Product").map(|m| m.name.clone()),
+            Some("Product".into())
+        );
+        assert_eq!(
+            model_named(&index, "shop.models.Order").map(|m| m.name.clone()),
+            Some("Order".into())
+        );
+        // `__all__` limits what `from .order import *` binds; `_private` names are never bound.
+        assert!(model_named(&index, "shop.models.Hidden").is_none());
+        assert!(model_named(&index, "shop.models._Private").is_none());
+        assert!(model_named(&index, "shop.models.order.Hidden").is_some());
+    }
+
+    #[test]
+    fn lazy_references_by_app_label_and_any_case() {
+        let index = index_of(SHOP);
+        let order = model_named(&index, "shop.models.Order").unwrap();
+        let product = index.model_by_label("store", "PRODUCT").expect("the label, any case");
+        assert_eq!(order.app_label, "store");
+        assert_eq!(order.field("product").and_then(|f| f.target), Some(product));
+        // Two packages deep in `models/`: still the app `store`; a bare name is the same app's.
+        let line = model_named(&index, "shop.models.sales.line.Line").unwrap();
+        assert_eq!(line.app_label, "store");
+        assert_eq!(line.field("order").and_then(|f| f.target), Some(order.id));
+        assert_eq!(index.model_by_reference("store.order"), Some(order.id));
+        // The directory name is not the label; the label is case-sensitive.
+        assert_eq!(index.model_by_label("shop", "product"), None);
+        assert_eq!(index.model_by_label("Store", "product"), None);
+        assert_eq!(index.model_by_reference("store.models.Order"), None);
+    }
+
+    const EXTERNAL: &str = "from django.db import models\nfrom rest_framework import serializers\nfrom model_utils.models import TimeStampedModel, SoftDeletableModel\nfrom mptt.managers import TreeManager\nfrom vendor.base import Thing\nimport enum\n";
+
+    fn kinds(files: &[(&str, &str)]) -> Vec<(String, bool)> {
+        let index = index_of(files);
+        let mut out = Vec::new();
+        for file in 0..index.files.len() {
+            for (i, c) in index.files[file].summary().classes.iter().enumerate() {
+                out.push((
+                    c.name.clone(),
+                    index.model_of_class(ClassRef { file, index: i }).is_some(),
+                ));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn models_over_unreadable_bases_show_it_themselves() {
+        let body = format!(
+            "{EXTERNAL}\
+class ByField(TimeStampedModel):\n    name = models.CharField(max_length=9)\n\
+class ByMeta(SoftDeletableModel):\n    class Meta:\n        ordering = ['pk']\n\
+class ByModule(TimeStampedModel):\n    pass\n\
+class Through(ByModule):\n    pass\n\
+class Serializer(serializers.ModelSerializer):\n    name = serializers.CharField()\n    class Meta:\n        model = ByField\n        fields = ['name']\n\
+class Tree(TreeManager):\n    pass\n\
+class Plain(Thing):\n    pass\n\
+class Color(enum.Enum):\n    RED = models.CharField()\n"
+        );
+        let in_models = kinds(&[("app/__init__.py", ""), ("app/models.py", &body)]);
+        let expect = |name: &str| in_models.iter().find(|(n, _)| n == name).map(|(_, m)| *m);
+        assert_eq!(expect("ByField"), Some(true));
+        assert_eq!(expect("ByMeta"), Some(true));
+        assert_eq!(expect("ByModule"), Some(true));
+        assert_eq!(expect("Through"), Some(true), "through a model over an unreadable base");
+        assert_eq!(expect("Serializer"), Some(false));
+        assert_eq!(expect("Tree"), Some(false));
+        assert_eq!(expect("Plain"), Some(false), "a base from no `models` module");
+        assert_eq!(expect("Color"), Some(false), "the standard library is readable enough");
+        // Outside a models module only fields or `Meta` say so.
+        let elsewhere = kinds(&[("app/__init__.py", ""), ("app/views.py", &body)]);
+        let expect = |name: &str| elsewhere.iter().find(|(n, _)| n == name).map(|(_, m)| *m);
+        assert_eq!(expect("ByField"), Some(true));
+        assert_eq!(expect("ByMeta"), Some(true));
+        assert_eq!(expect("ByModule"), Some(false));
+    }
+
+    #[test]
+    fn custom_managers_and_their_querysets() {
+        let models = "from django.db import models\n\
+class BaseQS(models.QuerySet):\n    def named(self, n):\n        return self.filter(name=n)\n\
+class ItemQS(BaseQS):\n    def live(self):\n        return self.named('x').exclude(pk=0)\n    def first_live(self):\n        return self.live().get()\n    def note(self):\n        return 'n'\n\
+ItemManager = models.Manager.from_queryset(ItemQS)\n\
+class BoxManager(models.Manager.from_queryset(ItemQS)):\n    def boxes(self):\n        return self.live()\n\
+class Item(models.Model):\n    name = models.CharField(max_length=9)\n    objects = ItemManager()\n\
+class Box(models.Model):\n    name = models.CharField(max_length=9)\n    objects = BoxManager()\n";
+        let index = index_of(&[("app/__init__.py", ""), ("app/models.py", models)]);
+        let item = model_named(&index, "app.models.Item").unwrap();
+        let qs_methods = |m: &ModelInfo| {
+            let mut v: Vec<String> = m.members().queryset_methods.iter().cloned().collect();
+            v.sort();
+            v
+        };
+        assert_eq!(qs_methods(&item), ["live", "named"]);
+        let first_live = index
+            .custom_manager_method(item.id, "first_live")
+            .expect("a method run as a helper");
+        assert_eq!(index.function(first_live).name, "first_live");
+        let boxes = model_named(&index, "app.models.Box").unwrap();
+        assert_eq!(qs_methods(&boxes), ["boxes", "live", "named"]);
+        assert!(index.custom_manager_method(boxes.id, "note").is_some());
+        assert!(index.custom_manager_method(boxes.id, "missing").is_none());
+    }
 
     #[test]
     fn relation_fields_are_declarations_not_mentions() {
