@@ -721,33 +721,44 @@ pub(super) fn looks_like_model(index: &WorkspaceIndex, c: ClassRef, unreadable: 
     if declares_field {
         return true;
     }
-    const MODEL_ONLY_OPTIONS: &[&str] = &[
+    // Django refuses a model `Meta` with any other attribute (`TypeError:
+    // 'class Meta' got invalid attribute(s)`), so a `Meta` of model options
+    // only says "model"; the options must include one besides `abstract`,
+    // which graphene's types and factory_boy's factories use as well, as
+    // graphene and others use `permissions` or `ordering` beside options of
+    // their own.
+    const MODEL_OPTIONS: &[&str] = &[
         "abstract",
         "app_label",
+        "apps",
+        "auto_created",
         "base_manager_name",
+        "constraints",
         "db_table",
         "db_table_comment",
         "db_tablespace",
         "default_manager_name",
+        "default_permissions",
         "default_related_name",
         "get_latest_by",
+        "index_together",
+        "indexes",
         "managed",
         "order_with_respect_to",
         "ordering",
         "permissions",
-        "default_permissions",
         "proxy",
+        "required_db_features",
+        "required_db_vendor",
         "select_on_save",
-        "indexes",
+        "swappable",
         "unique_together",
-        "index_together",
-        "constraints",
         "verbose_name",
         "verbose_name_plural",
     ];
-    const OTHER_META: &[&str] = &["model", "fields", "exclude", "queryset", "resource_name"];
-    let meta_says_model = cls.meta.iter().any(|a| MODEL_ONLY_OPTIONS.contains(&a.name.as_str()))
-        && !cls.meta.iter().any(|a| OTHER_META.contains(&a.name.as_str()));
+    let public_meta = || cls.meta.iter().filter(|a| !a.name.starts_with('_'));
+    let meta_says_model =
+        public_meta().all(|a| MODEL_OPTIONS.contains(&a.name.as_str())) && public_meta().any(|a| a.name != "abstract");
     if meta_says_model {
         return true;
     }
@@ -1125,7 +1136,9 @@ class Through(ByModule):\n    pass\n\
 class Serializer(serializers.ModelSerializer):\n    name = serializers.CharField()\n    class Meta:\n        model = ByField\n        fields = ['name']\n\
 class Tree(TreeManager):\n    pass\n\
 class Plain(Thing):\n    pass\n\
-class Color(enum.Enum):\n    RED = models.CharField()\n"
+class Color(enum.Enum):\n    RED = models.CharField()\n\
+class AbstractType(Thing):\n    class Meta:\n        abstract = True\n\
+class Mutation(Thing):\n    class Meta:\n        description = 'x'\n        permissions = ('a',)\n"
         );
         let in_models = kinds(&[("app/__init__.py", ""), ("app/models.py", &body)]);
         let expect = |name: &str| in_models.iter().find(|(n, _)| n == name).map(|(_, m)| *m);
@@ -1137,6 +1150,9 @@ class Color(enum.Enum):\n    RED = models.CharField()\n"
         assert_eq!(expect("Tree"), Some(false));
         assert_eq!(expect("Plain"), Some(false), "a base from no `models` module");
         assert_eq!(expect("Color"), Some(false), "the standard library is readable enough");
+        // graphene's and factory_boy's `Meta`: `abstract` alone, or options Django refuses.
+        assert_eq!(expect("AbstractType"), Some(false));
+        assert_eq!(expect("Mutation"), Some(false));
         // Outside a models module only fields or `Meta` say so.
         let elsewhere = kinds(&[("app/__init__.py", ""), ("app/views.py", &body)]);
         let expect = |name: &str| elsewhere.iter().find(|(n, _)| n == name).map(|(_, m)| *m);
