@@ -582,7 +582,10 @@ fn find_reverse(index: &WorkspaceIndex, target: &ModelInfo, name: &str) -> Optio
             .filter(|f| {
                 let text = index.files[*f].text.as_bytes();
                 let find = |n: &[u8]| memchr::memmem::find(text, n).is_some();
-                find(target.name.as_bytes()) || (is_user && (find(b"AUTH_USER_MODEL") || find(b"get_user_model")))
+                // `ForeignKey("shop.product")` names the model in lower case.
+                find(target.name.as_bytes())
+                    || find(target.lower_name().as_bytes())
+                    || (is_user && (find(b"AUTH_USER_MODEL") || find(b"get_user_model")))
             })
             .collect()
     });
