@@ -1170,18 +1170,7 @@ impl<'a> Walker<'a> {
                     }
                 }
             }
-            Ty::Manager { model, .. } | Ty::QuerySet { model, .. } => {
-                // A custom manager/QuerySet method is a function run with the manager as `self`.
-                let custom = if *model == self.index.any_model {
-                    self.index.manager_class_method(&self.own_manager_class(), attr)
-                } else {
-                    self.index.custom_manager_method(*model, attr)
-                };
-                match custom {
-                    Some(f) => Ty::BoundMethod(Box::new(Ty::Function(Callable::Workspace(f))), attr.to_owned()),
-                    None => Ty::BoundMethod(Box::new(obj_ty.clone()), attr.to_owned()),
-                }
-            }
+            Ty::Manager { .. } | Ty::QuerySet { .. } => Ty::BoundMethod(Box::new(obj_ty.clone()), attr.to_owned()),
             Ty::Request => match attr {
                 "user" if !self.user_assigned => Ty::LazyUser,
                 "session" => Ty::Session,
@@ -1761,12 +1750,22 @@ impl<'a> Walker<'a> {
                 }
                 Ty::Awaitable(Box::new(self.return_of_wrapped(inner)))
             }
-            Ty::BoundMethod(recv, _) => match &**recv {
+            Ty::BoundMethod(recv, name) => match &**recv {
                 Ty::Function(c) => {
                     let c = c.clone();
                     self.call_helper(call, func, &c);
                     self.return_of(&c)
                 }
+                // A custom manager/QuerySet method: a function run with the manager as `self`.
+                Ty::Manager { model, .. } | Ty::QuerySet { model, .. } => match self.custom_method(*model, name) {
+                    Some(f) => {
+                        let c = Callable::Workspace(f);
+                        self.call_helper(call, func, &c);
+                        let ty = self.return_of(&c);
+                        self.for_model(ty, *model)
+                    }
+                    None => Ty::Unknown,
+                },
                 _ => Ty::Unknown,
             },
             Ty::Function(c) => {
@@ -1932,6 +1931,13 @@ impl<'a> Walker<'a> {
                         loaded: Loaded::fresh(),
                     }
                 }
+                Ty::Manager { model, .. } | Ty::QuerySet { model, .. } => match self.custom_method(*model, method) {
+                    Some(f) if !self.index.function(f).is_async => {
+                        let ty = super::return_type(self, f);
+                        self.for_model(ty, *model)
+                    }
+                    _ => Ty::Unknown,
+                },
                 _ => Ty::Unknown,
             },
             _ => Ty::Unknown,
@@ -1951,6 +1957,35 @@ impl<'a> Walker<'a> {
         };
         let name = self.snippet(func);
         rules::rdj107_blocking_call_via_helper::report(self, call, &name, &path);
+    }
+
+    /// A method of the workspace Manager/QuerySet classes behind `model`'s
+    /// managers; for a manager of any model (`self` in such a class), of the
+    /// class being walked.
+    fn custom_method(&self, model: crate::index::ModelId, name: &str) -> Option<FuncRef> {
+        if model == self.index.any_model {
+            self.index.manager_class_method(&self.own_manager_class(), name)
+        } else {
+            self.index.custom_manager_method(model, name)
+        }
+    }
+
+    /// A custom manager method's result, inferred with `self` a manager of
+    /// any model, for the model whose manager it was called on.
+    fn for_model(&self, ty: Ty, model: crate::index::ModelId) -> Ty {
+        let any = self.index.any_model;
+        match ty {
+            Ty::Instance { model: m, loaded } if m == any => Ty::Instance { model, loaded },
+            Ty::QuerySet {
+                model: m,
+                values,
+                loaded,
+            } if m == any => Ty::QuerySet { model, values, loaded },
+            Ty::List(inner) => Ty::List(Box::new(self.for_model(*inner, model))),
+            Ty::Maybe(inner) => Ty::Maybe(Box::new(self.for_model(*inner, model))),
+            Ty::Awaitable(inner) => Ty::Awaitable(Box::new(self.for_model(*inner, model))),
+            ty => ty,
+        }
     }
 
     /// The Manager or QuerySet class whose method is being walked (its
