@@ -404,6 +404,18 @@ fn bind_parameters<'a>(w: &mut Walker<'a>, def: Node<'a>) {
                     loaded: Loaded::unknown(),
                 },
                 Some(ClassKind::Other) => Ty::Object(w.class.unwrap()),
+                // A custom manager's or QuerySet's method: `self` is one, of
+                // whichever model uses the class.
+                Some(ClassKind::Manager) => Ty::Manager {
+                    model: w.index.any_model,
+                    related: false,
+                    back: None,
+                },
+                Some(ClassKind::QuerySet) => Ty::QuerySet {
+                    model: w.index.any_model,
+                    values: false,
+                    loaded: Loaded::unknown(),
+                },
                 _ => Ty::Unknown,
             }
         } else if let Some(ann) = ann {

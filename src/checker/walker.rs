@@ -1628,7 +1628,13 @@ impl<'a> Walker<'a> {
                 )));
             }
         }
-        let custom = self.index.model(model).members().queryset_methods.contains(method);
+        let custom = self.index.model(model).members().queryset_methods.contains(method)
+            || (model == self.index.any_model
+                && self
+                    .index
+                    .queryset_methods_of(&self.own_manager_class())
+                    .iter()
+                    .any(|m| m == method));
         if crate::index::models::returns_queryset(method) || custom {
             let mut loaded = loaded.clone();
             let mut values = values;
@@ -1744,12 +1750,22 @@ impl<'a> Walker<'a> {
                 }
                 Ty::Awaitable(Box::new(self.return_of_wrapped(inner)))
             }
-            Ty::BoundMethod(recv, _) => match &**recv {
+            Ty::BoundMethod(recv, name) => match &**recv {
                 Ty::Function(c) => {
                     let c = c.clone();
                     self.call_helper(call, func, &c);
                     self.return_of(&c)
                 }
+                // A custom manager/QuerySet method: a function run with the manager as `self`.
+                Ty::Manager { model, .. } | Ty::QuerySet { model, .. } => match self.custom_method(*model, name) {
+                    Some(f) => {
+                        let c = Callable::Workspace(f);
+                        self.call_helper(call, func, &c);
+                        let ty = self.return_of(&c);
+                        self.for_model(ty, *model)
+                    }
+                    None => Ty::Unknown,
+                },
                 _ => Ty::Unknown,
             },
             Ty::Function(c) => {
@@ -1803,6 +1819,25 @@ impl<'a> Walker<'a> {
         }
         if q == "django.db.transaction.atomic" {
             return Ty::External("django.db.transaction.Atomic".into());
+        }
+        if matches!(
+            q.as_str(),
+            "django.apps.apps.get_model" | "django.apps.registry.apps.get_model"
+        ) {
+            // `apps.get_model("shop", "product")` / `apps.get_model("shop.Product")`
+            let strings: Vec<String> = self
+                .positional_args(args)
+                .iter()
+                .map_while(|a| syntax::string_value(*a, self.src))
+                .collect();
+            let model = match strings.as_slice() {
+                [reference] => self.index.model_by_reference(reference),
+                [app_label, model_name] => self.index.model_by_label(app_label, model_name),
+                _ => None,
+            };
+            if let Some(m) = model {
+                return Ty::ModelClass(m);
+            }
         }
         if q.ends_with("get_user_model") {
             if let Some(u) = self.index.auth_user() {
@@ -1896,6 +1931,13 @@ impl<'a> Walker<'a> {
                         loaded: Loaded::fresh(),
                     }
                 }
+                Ty::Manager { model, .. } | Ty::QuerySet { model, .. } => match self.custom_method(*model, method) {
+                    Some(f) if !self.index.function(f).is_async => {
+                        let ty = super::return_type(self, f);
+                        self.for_model(ty, *model)
+                    }
+                    _ => Ty::Unknown,
+                },
                 _ => Ty::Unknown,
             },
             _ => Ty::Unknown,
@@ -1915,6 +1957,44 @@ impl<'a> Walker<'a> {
         };
         let name = self.snippet(func);
         rules::rdj107_blocking_call_via_helper::report(self, call, &name, &path);
+    }
+
+    /// A method of the workspace Manager/QuerySet classes behind `model`'s
+    /// managers; for a manager of any model (`self` in such a class), of the
+    /// class being walked.
+    fn custom_method(&self, model: crate::index::ModelId, name: &str) -> Option<FuncRef> {
+        if model == self.index.any_model {
+            self.index.manager_class_method(&self.own_manager_class(), name)
+        } else {
+            self.index.custom_manager_method(model, name)
+        }
+    }
+
+    /// A custom manager method's result, inferred with `self` a manager of
+    /// any model, for the model whose manager it was called on.
+    fn for_model(&self, ty: Ty, model: crate::index::ModelId) -> Ty {
+        let any = self.index.any_model;
+        match ty {
+            Ty::Instance { model: m, loaded } if m == any => Ty::Instance { model, loaded },
+            Ty::QuerySet {
+                model: m,
+                values,
+                loaded,
+            } if m == any => Ty::QuerySet { model, values, loaded },
+            Ty::List(inner) => Ty::List(Box::new(self.for_model(*inner, model))),
+            Ty::Maybe(inner) => Ty::Maybe(Box::new(self.for_model(*inner, model))),
+            Ty::Awaitable(inner) => Ty::Awaitable(Box::new(self.for_model(*inner, model))),
+            ty => ty,
+        }
+    }
+
+    /// The Manager or QuerySet class whose method is being walked (its
+    /// `self` is a manager of any model), to find its other methods.
+    fn own_manager_class(&self) -> Vec<crate::index::ClassRef> {
+        self.class
+            .filter(|c| matches!(self.index.class_kind(*c), ClassKind::Manager | ClassKind::QuerySet))
+            .into_iter()
+            .collect()
     }
 
     pub fn is_func_ref_async(&self, f: FuncRef) -> bool {

@@ -127,6 +127,14 @@ pub fn may_matter(bytes: &[u8]) -> bool {
     NEEDLES.iter().any(|n| memchr::memmem::find(bytes, n).is_some())
 }
 
+/// [`may_matter`] for a file at `path`: a package's `__init__.py` that
+/// imports anything may re-export models (`from .product import Product`
+/// in `shop/models/__init__.py`) without naming anything Django-like.
+fn file_may_matter(path: &Path, bytes: &[u8]) -> bool {
+    may_matter(bytes)
+        || (path.file_stem().is_some_and(|s| s == "__init__") && memchr::memmem::find(bytes, b"import").is_some())
+}
+
 /// Can this file have findings of its own? Only code that runs on the event
 /// loop (`async def`), Reflex states and start-up modules are ever reported,
 /// so other files are parsed only if resolution reaches them.
@@ -233,7 +241,7 @@ impl FileEntry {
     pub fn reparsed(path: PathBuf, modules: Vec<String>, bytes: Vec<u8>, previous: &FileEntry) -> FileEntry {
         let entry = FileEntry::from_bytes(path, modules, bytes);
         if let Some(old) = previous.parsed.get().and_then(Option::as_ref) {
-            if entry.decode_error.is_none() && may_matter(entry.text.as_bytes()) {
+            if entry.decode_error.is_none() && file_may_matter(&entry.path, entry.text.as_bytes()) {
                 if let Some(tree) = crate::syntax::reparse(&previous.text, &old.tree, &entry.text) {
                     let summary = summary::summarize(&tree, &entry.text, &entry.package);
                     let _ = entry.parsed.set(Some(Parsed { tree, summary }));
@@ -257,7 +265,7 @@ impl FileEntry {
     pub fn parsed(&self) -> Option<&Parsed> {
         self.parsed
             .get_or_init(|| {
-                if self.decode_error.is_some() || !may_matter(self.text.as_bytes()) {
+                if self.decode_error.is_some() || !file_may_matter(&self.path, self.text.as_bytes()) {
                     return None;
                 }
                 let tree = match crate::syntax::parse_checked(&self.text) {
@@ -409,6 +417,9 @@ pub struct WorkspaceIndex {
     maps: Arc<FileMaps>,
     pub(crate) registry: RwLock<Registry>,
     class_kinds: RwLock<FxHashMap<ClassRef, ClassKind>>,
+    /// For classes that are nothing we know: the unreadable bases behind
+    /// them (see [`WorkspaceIndex::raw_kind_and_unreadable`]).
+    unreadable_bases: RwLock<FxHashMap<ClassRef, Vec<String>>>,
     auth_user: OnceLock<Option<ModelId>>,
     /// Module-level functions passed to `app.register_lifespan_task(...)`
     /// anywhere in the workspace: (file, start of the `def`).
@@ -490,6 +501,7 @@ impl WorkspaceIndex {
             maps,
             registry: RwLock::new(Registry::default()),
             class_kinds: RwLock::new(FxHashMap::default()),
+            unreadable_bases: RwLock::new(FxHashMap::default()),
             auth_user: OnceLock::new(),
             lifespan_tasks: OnceLock::new(),
             any_model: ModelId(0),
@@ -585,6 +597,53 @@ impl WorkspaceIndex {
         models::external_model(self, q)
     }
 
+    /// The model a lazy reference names, as Django's app registry finds it
+    /// (`apps.get_model("shop", "product")`, `ForeignKey("shop.Product")`):
+    /// `app_label` is the app's label exactly, `model_name` in any letter
+    /// case. Abstract models are not found.
+    pub fn model_by_label(&self, app_label: &str, model_name: &str) -> Option<ModelId> {
+        if app_label.is_empty() || model_name.is_empty() {
+            return None;
+        }
+        models::find_model(self, app_label, model_name)
+    }
+
+    /// `"app_label.ModelName"` (one dot), as `apps.get_model("shop.Product")`
+    /// and `AUTH_USER_MODEL` spell it.
+    pub fn model_by_reference(&self, reference: &str) -> Option<ModelId> {
+        let (app_label, model_name) = reference.split_once('.')?;
+        if model_name.contains('.') {
+            return None;
+        }
+        self.model_by_label(app_label, model_name)
+    }
+
+    /// A method of the workspace Manager/QuerySet classes behind `model`'s
+    /// managers (`Product.objects.first_cheap()`): an ordinary function
+    /// run with the manager as `self`.
+    pub fn custom_manager_method(&self, model: ModelId, name: &str) -> Option<FuncRef> {
+        let m = self.model(model);
+        self.manager_class_method(&m.members().manager_classes, name)
+    }
+
+    /// A method `name` of the Manager/QuerySet `classes` or their workspace bases.
+    pub fn manager_class_method(&self, classes: &[ClassRef], name: &str) -> Option<FuncRef> {
+        models::methods_of_classes(self, classes)
+            .into_iter()
+            .find(|(c, i)| self.class(*c).methods[*i].name == name)
+            .map(|(c, index)| FuncRef {
+                file: c.file,
+                class: Some(c.index),
+                index,
+            })
+    }
+
+    /// The methods of the Manager/QuerySet `classes` (and their workspace
+    /// bases) that return a QuerySet (see `Members::queryset_methods`).
+    pub fn queryset_methods_of(&self, classes: &[ClassRef]) -> Vec<String> {
+        models::queryset_methods_of_classes(self, classes)
+    }
+
     /// `settings.AUTH_USER_MODEL` (read statically), else `auth.User`.
     pub fn auth_user(&self) -> Option<ModelId> {
         *self.auth_user.get_or_init(|| models::auth_user_model(self))
@@ -602,7 +661,11 @@ impl WorkspaceIndex {
         if let Some(k) = self.class_kinds.read().unwrap().get(&c) {
             return *k;
         }
-        let kind = match self.raw_kind(c, &mut FxHashSet::default(), 0) {
+        let (kind, unreadable) = self.raw_kind_and_unreadable(c, &mut FxHashSet::default(), 0);
+        if !unreadable.is_empty() {
+            self.unreadable_bases.write().unwrap().entry(c).or_insert(unreadable);
+        }
+        let kind = match kind {
             Some(RawKind::Model { bootstraps }) => {
                 ClassKind::Model(models::register_workspace_model(self, c, bootstraps))
             }
@@ -739,7 +802,7 @@ impl WorkspaceIndex {
                 for b in s.imports.iter().filter(|b| b.scope.is_none()) {
                     if let ImportTarget::Star { module } = &b.target {
                         if let Some(f) = self.module_near(module, Some(file)) {
-                            if f != file {
+                            if f != file && self.star_exports(f, name) {
                                 let sym = self.resolve_name_depth(f, name, None, fuel);
                                 if sym != Symbol::Unknown {
                                     return sym;
@@ -750,6 +813,22 @@ impl WorkspaceIndex {
                 }
                 Symbol::Unknown
             }
+        }
+    }
+
+    /// Does `from module import *` bind `name`? Python binds the names of
+    /// the module's `__all__` when it is a literal list (or tuple) of
+    /// strings, else every public name; an `__all__` built some other way
+    /// (`[...] + other.__all__`) is taken to allow any name.
+    fn star_exports(&self, module: FileId, name: &str) -> bool {
+        let summary = self.files[module].summary();
+        match summary.binding("__all__") {
+            Some(summary::TopLevel::Assignment(i)) => match &summary.assignments[i].value {
+                summary::Value::Strings(names) => names.iter().any(|(n, _)| n == name),
+                _ => true,
+            },
+            Some(_) => true,
+            None => !name.starts_with('_'),
         }
     }
 
@@ -927,11 +1006,21 @@ impl WorkspaceIndex {
         self.function(f).range.clone()
     }
 
-    /// Whether a workspace class is a model, and if so whether its chain
-    /// includes reflex_django's bootstrapping `Model`.
-    pub(crate) fn raw_kind(&self, c: ClassRef, visiting: &mut FxHashSet<ClassRef>, depth: u32) -> Option<RawKind> {
+    /// Whether a workspace class is a model (and if so whether its chain
+    /// includes reflex_django's bootstrapping `Model`), and for a class that is nothing we know, the
+    /// bases outside the workspace we cannot read, reached from it through
+    /// workspace classes that are nothing we know either (a
+    /// `django_extensions.db.models.TimeStampedModel`, or a workspace
+    /// `class Base(TimeStampedModel)` in between). Such a class is a model
+    /// when it shows it itself ([`models::looks_like_model`]).
+    fn raw_kind_and_unreadable(
+        &self,
+        c: ClassRef,
+        visiting: &mut FxHashSet<ClassRef>,
+        depth: u32,
+    ) -> (Option<RawKind>, Vec<String>) {
         if let Some(k) = self.class_kinds.read().unwrap().get(&c).copied() {
-            return match k {
+            let kind = match k {
                 ClassKind::Model(id) => Some(RawKind::Model {
                     bootstraps: self.model_identity(id).bootstraps,
                 }),
@@ -941,9 +1030,15 @@ impl WorkspaceIndex {
                 ClassKind::Atomic => Some(RawKind::Atomic),
                 ClassKind::Other => None,
             };
+            if kind.is_none() {
+                if let Some(u) = self.unreadable_bases.read().unwrap().get(&c) {
+                    return (None, u.clone());
+                }
+            }
+            return (kind, Vec::new());
         }
         if depth > 32 || !visiting.insert(c) {
-            return None; // inheritance cycle or absurd depth
+            return (None, Vec::new()); // inheritance cycle or absurd depth
         }
         // A workspace copy of a known base (a vendored or stubbed `reflex.State`,
         // Django's own `django.db.models.base.Model`) is that base.
@@ -953,13 +1048,24 @@ impl WorkspaceIndex {
             .iter()
             .find_map(|m| external_kind(&format!("{m}.{name}")))
         {
-            return Some(kind);
+            return (Some(kind), Vec::new());
         }
         let mut result = None;
+        let mut unreadable = Vec::new();
         for base in &self.class(c).bases {
             let kind = match self.resolve_dotted(c.file, base, None) {
-                Symbol::Class(b) => self.raw_kind(b, visiting, depth + 1),
-                Symbol::External(q) => external_kind(&q),
+                Symbol::Class(b) => {
+                    let (kind, behind) = self.raw_kind_and_unreadable(b, visiting, depth + 1);
+                    unreadable.extend(behind);
+                    kind
+                }
+                Symbol::External(q) => {
+                    let kind = external_kind(&q);
+                    if kind.is_none() && is_unreadable_base(&q) {
+                        unreadable.push(q);
+                    }
+                    kind
+                }
                 _ => None,
             };
             if let Some(k) = kind {
@@ -972,7 +1078,14 @@ impl WorkspaceIndex {
                 });
             }
         }
-        result
+        // `class ProductManager(models.Manager.from_queryset(ProductQuerySet))`
+        if result.is_none() && !models::from_queryset_bases(self, c).is_empty() {
+            result = Some(RawKind::Manager);
+        }
+        if result.is_none() && !unreadable.is_empty() && models::looks_like_model(self, c, &unreadable) {
+            result = Some(RawKind::Model { bootstraps: false });
+        }
+        (result, if result.is_none() { unreadable } else { Vec::new() })
     }
 }
 
@@ -1004,6 +1117,24 @@ pub(crate) enum RawKind {
     Manager,
     QuerySet,
     Atomic,
+}
+
+/// A base class outside the workspace whose source we do not read and that
+/// is none of the frameworks' classes we know (Django's own are all known:
+/// a Django class that is no model, manager or QuerySet is no model).
+fn is_unreadable_base(q: &str) -> bool {
+    const NOT_MODELS: &[&str] = &[
+        "builtins",
+        "typing",
+        "typing_extensions",
+        "abc",
+        "collections",
+        "enum",
+        "dataclasses",
+        "object",
+    ];
+    let top = q.split('.').next().unwrap_or(q);
+    !is_framework(q) && !NOT_MODELS.contains(&top) && external_kind(q).is_none()
 }
 
 fn external_kind(q: &str) -> Option<RawKind> {

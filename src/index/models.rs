@@ -74,6 +74,10 @@ pub struct Members {
     pub managers: Vec<String>,
     /// Custom QuerySet/manager methods that return a QuerySet.
     pub queryset_methods: FxHashSet<String>,
+    /// The workspace Manager and QuerySet classes behind the managers
+    /// (declared here or inherited), whose other methods are ordinary
+    /// functions run on the manager (see [`WorkspaceIndex::custom_manager_method`]).
+    pub manager_classes: Vec<ClassRef>,
     pub parents: Vec<ModelId>,
     /// `Meta.constraints` is set (here or on a model base).
     pub has_constraints: bool,
@@ -339,31 +343,40 @@ fn is_migration(index: &WorkspaceIndex, f: FileId) -> bool {
 }
 
 /// The model `app_label.name` (`"shop.Product"`), or `name` in any app when
-/// `app_label` is empty.
-fn find_model(index: &WorkspaceIndex, app_label: &str, name: &str) -> Option<ModelId> {
-    let key = (app_label.to_owned(), name.to_owned());
+/// `app_label` is empty. As Django's app registry looks models up: the app
+/// label exactly, the model name in any letter case (`"shop.product"`);
+/// abstract models are not registered.
+pub(super) fn find_model(index: &WorkspaceIndex, app_label: &str, name: &str) -> Option<ModelId> {
+    let name = name.to_ascii_lowercase();
+    let key = (app_label.to_owned(), name.clone());
     if let Some(hit) = index.registry.read().unwrap().by_label.get(&key) {
         return *hit;
     }
-    let matches = |id: ModelId| {
-        let m = index.model_identity(id);
-        m.name == name && (app_label.is_empty() || m.app_label == app_label)
+    let matches = |m: &ModelInfo| {
+        m.name.eq_ignore_ascii_case(&name)
+            && (app_label.is_empty() || m.app_label == app_label)
+            && !m.is_abstract
+            && m.origin != Origin::External
+            && m.origin != Origin::Any
     };
     let mut found = {
         let reg = index.registry.read().unwrap();
-        reg.models.iter().map(|m| m.id).find(|id| {
-            let m = &reg.models[id.0 as usize];
-            m.name == name && (app_label.is_empty() || m.app_label == app_label) && m.origin != Origin::External
-        })
+        reg.models.iter().find(|m| matches(m)).map(|m| m.id)
     };
     if found.is_none() {
-        let defines =
-            |f: &FileId| !is_migration(index, *f) && index.files[*f].facts().class_names.iter().any(|n| &**n == name);
+        let defines = |f: &FileId| {
+            !is_migration(index, *f)
+                && index.files[*f]
+                    .facts()
+                    .class_names
+                    .iter()
+                    .any(|n| n.eq_ignore_ascii_case(&name))
+        };
         'files: for f in (0..index.files.len()).filter(defines) {
             for (i, cls) in index.files[f].summary().classes.iter().enumerate() {
-                if cls.name == name {
+                if cls.name.eq_ignore_ascii_case(&name) {
                     if let Some(id) = index.model_of_class(ClassRef { file: f, index: i }) {
-                        if matches(id) {
+                        if matches(&index.model_identity(id)) {
                             found = Some(id);
                             break 'files;
                         }
@@ -441,9 +454,18 @@ fn collect_inherited(
                 ClassKind::Model(pid) if pid != this => {
                     let parent = index.model_members(pid);
                     let pm = parent.members();
-                    out.fields.extend(pm.fields.iter().cloned());
+                    // An abstract base's `ForeignKey("self")` points at each
+                    // concrete model that inherits it.
+                    let retarget = |mut f: FieldInfo| {
+                        if parent.is_abstract && f.target == Some(pid) {
+                            f.target = Some(this);
+                        }
+                        f
+                    };
+                    out.fields.extend(pm.fields.iter().cloned().map(retarget));
                     out.managers.extend(pm.managers.iter().cloned());
                     out.queryset_methods.extend(pm.queryset_methods.iter().cloned());
+                    out.manager_classes.extend(pm.manager_classes.iter().copied());
                     out.parents.push(pid);
                     out.parents.extend(pm.parents.iter().copied());
                     out.has_constraints |= pm.has_constraints;
@@ -503,9 +525,11 @@ fn own_members(index: &WorkspaceIndex, c: ClassRef, this: ModelId, out: &mut Mem
                 continue;
             }
         }
-        if let Some(methods) = manager_declaration(index, c.file, callee, *dotted) {
+        if let Some(classes) = manager_declaration(index, c.file, callee, *dotted) {
             out.managers.push(attr.name.clone());
-            out.queryset_methods.extend(methods);
+            out.queryset_methods
+                .extend(queryset_methods_of_classes(index, &classes));
+            out.manager_classes.extend(classes);
         }
     }
 }
@@ -558,7 +582,10 @@ fn find_reverse(index: &WorkspaceIndex, target: &ModelInfo, name: &str) -> Optio
             .filter(|f| {
                 let text = index.files[*f].text.as_bytes();
                 let find = |n: &[u8]| memchr::memmem::find(text, n).is_some();
-                find(target.name.as_bytes()) || (is_user && (find(b"AUTH_USER_MODEL") || find(b"get_user_model")))
+                // `ForeignKey("shop.product")` names the model in lower case.
+                find(target.name.as_bytes())
+                    || find(target.lower_name().as_bytes())
+                    || (is_user && (find(b"AUTH_USER_MODEL") || find(b"get_user_model")))
             })
             .collect()
     });
@@ -644,12 +671,20 @@ fn defines_class_named(text: &[u8], lower_name: &str) -> bool {
     })
 }
 
+/// The app label of the models in `file`: the `label` of the app's
+/// `AppConfig` in its `apps.py`, else the app's directory name (the last
+/// component of its module path, Django's default). Files in a `models`
+/// package, at any depth (`app/models/sales/order.py`), belong to the app
+/// that holds the package.
 fn app_label_of(index: &WorkspaceIndex, file: FileId) -> String {
     let path = &index.files[file].path;
     let mut dir = path.parent();
-    // `app/models/product.py` and `app/models/__init__.py` belong to `app`.
-    if dir.and_then(|d| d.file_name()).is_some_and(|n| n == "models") {
-        dir = dir.and_then(|d| d.parent());
+    if let Some(models_dir) = path
+        .ancestors()
+        .skip(1)
+        .find(|d| d.file_name().is_some_and(|n| n == "models"))
+    {
+        dir = models_dir.parent();
     }
     let Some(dir) = dir else { return String::new() };
     if let Some(apps) = index.file_by_path(&dir.join("apps.py")) {
@@ -662,10 +697,122 @@ fn app_label_of(index: &WorkspaceIndex, file: FileId) -> String {
     dir.file_name().and_then(|n| n.to_str()).unwrap_or("").to_owned()
 }
 
+/// Is `c`, whose bases include classes we cannot read (`unreadable`: their
+/// qualified names), a model? Django decides by the chain reaching
+/// `models.Model`, which we cannot see; the class must show it itself:
+///
+/// - it declares a model field (`name = models.CharField(...)`, a relation
+///   field of any package: `TreeForeignKey(...)`), or
+/// - its inner `Meta` sets an option only models have (`ordering`,
+///   `db_table`, `abstract`, …) and none that forms, serializers, filters and
+///   factories use (`model`, `fields`, …), or
+/// - it sits in an app's `models.py` (or `models/` package) and an
+///   unreadable base comes from another package's `models` module
+///   (`mptt.models.MPTTModel`, `wagtail.models.Page`) and is named like no
+///   manager, QuerySet or field.
+pub(super) fn looks_like_model(index: &WorkspaceIndex, c: ClassRef, unreadable: &[String]) -> bool {
+    let cls = index.class(c);
+    if cls.name.ends_with("Manager") || cls.name.ends_with("QuerySet") {
+        return false;
+    }
+    let declares_field = cls.attrs.iter().any(|attr| match &attr.value {
+        Value::Call {
+            callee, dotted: true, ..
+        } => field_kind(callee).is_some() && is_model_field(index, c.file, callee),
+        _ => false,
+    });
+    if declares_field {
+        return true;
+    }
+    // Django refuses a model `Meta` with any other attribute (`TypeError:
+    // 'class Meta' got invalid attribute(s)`), so a `Meta` of model options
+    // only says "model"; the options must include one besides `abstract`,
+    // which graphene's types and factory_boy's factories use as well, as
+    // graphene and others use `permissions` or `ordering` beside options of
+    // their own.
+    const MODEL_OPTIONS: &[&str] = &[
+        "abstract",
+        "app_label",
+        "apps",
+        "auto_created",
+        "base_manager_name",
+        "constraints",
+        "db_table",
+        "db_table_comment",
+        "db_tablespace",
+        "default_manager_name",
+        "default_permissions",
+        "default_related_name",
+        "get_latest_by",
+        "index_together",
+        "indexes",
+        "managed",
+        "order_with_respect_to",
+        "ordering",
+        "permissions",
+        "proxy",
+        "required_db_features",
+        "required_db_vendor",
+        "select_on_save",
+        "swappable",
+        "unique_together",
+        "verbose_name",
+        "verbose_name_plural",
+    ];
+    let public_meta = || cls.meta.iter().filter(|a| !a.name.starts_with('_'));
+    let meta_says_model =
+        public_meta().all(|a| MODEL_OPTIONS.contains(&a.name.as_str())) && public_meta().any(|a| a.name != "abstract");
+    if meta_says_model {
+        return true;
+    }
+    let path = &index.files[c.file].path;
+    let in_models_module = path.file_stem().is_some_and(|s| s == "models")
+        || path.parent().and_then(|d| d.file_name()).is_some_and(|d| d == "models");
+    in_models_module
+        && unreadable.iter().any(|q| {
+            let (module, name) = q.rsplit_once('.').unwrap_or(("", q));
+            module.split('.').any(|part| part == "models")
+                && ![
+                    "Manager",
+                    "QuerySet",
+                    "Field",
+                    "Descriptor",
+                    "Error",
+                    "Exception",
+                    "Mixin",
+                ]
+                .iter()
+                .any(|suffix| name.ends_with(suffix))
+        })
+}
+
+/// Does `callee` (a class attribute's call in `file`) construct a model
+/// field: one of Django's (`models.CharField`, contrib.postgres, GIS), or a
+/// relation field of any package (`TreeForeignKey`, `ParentalKey`)? Forms',
+/// serializers' and filters' fields are not.
+fn is_model_field(index: &WorkspaceIndex, file: FileId, callee: &str) -> bool {
+    if matches!(
+        field_kind(callee),
+        Some(FieldKind::ForeignKey | FieldKind::OneToOne | FieldKind::ManyToMany)
+    ) {
+        return true;
+    }
+    match index.resolve_dotted(file, callee, None) {
+        Symbol::External(q) => [
+            "django.db.models.",
+            "django.contrib.gis.db.models.",
+            "django.contrib.postgres.fields.",
+        ]
+        .iter()
+        .any(|p| q.starts_with(p)),
+        _ => false,
+    }
+}
+
 fn field_kind(callee: &str) -> Option<FieldKind> {
     let last = callee.rsplit('.').next().unwrap_or(callee);
     match last {
-        "ForeignKey" | "ParentalKey" => Some(FieldKind::ForeignKey),
+        "ForeignKey" | "ParentalKey" | "TreeForeignKey" => Some(FieldKind::ForeignKey),
         "OneToOneField" => Some(FieldKind::OneToOne),
         "ManyToManyField" | "ParentalManyToManyField" => Some(FieldKind::ManyToMany),
         "GenericForeignKey" | "GenericRelation" => None,
@@ -674,68 +821,190 @@ fn field_kind(callee: &str) -> Option<FieldKind> {
     }
 }
 
-/// If `callee` (a class attribute's call) creates a manager, the custom
-/// methods it offers that return QuerySets.
-fn manager_declaration(index: &WorkspaceIndex, file: FileId, callee: &str, dotted: bool) -> Option<Vec<String>> {
+/// If `callee` (a class attribute's call) creates a manager, the workspace
+/// Manager and QuerySet classes whose methods it offers (empty for a
+/// manager of an installed package): `MyManager()`, `MyQuerySet.as_manager()`,
+/// `Manager.from_queryset(MyQuerySet)()`, `MyManager = Manager.from_queryset(QS)`
+/// at module level then `MyManager()`, `class MyManager(Manager.from_queryset(QS))`.
+fn manager_declaration(index: &WorkspaceIndex, file: FileId, callee: &str, dotted: bool) -> Option<Vec<ClassRef>> {
     if dotted {
         if let Some(qs_class) = callee.strip_suffix(".as_manager") {
-            return Some(queryset_methods_of(index, file, qs_class));
+            return Some(workspace_class(index, file, qs_class).into_iter().collect());
         }
+        let named_like_manager = callee.rsplit('.').next().is_some_and(|l| l.ends_with("Manager"));
         return match index.resolve_dotted(file, callee, None) {
-            Symbol::Class(m) if index.class_kind(m) == ClassKind::Manager => Some(queryset_methods_of_class(index, m)),
+            Symbol::Class(m) if index.class_kind(m) == ClassKind::Manager || named_like_manager => {
+                let mut classes = vec![m];
+                classes.extend(from_queryset_base_classes(index, m));
+                Some(classes)
+            }
+            Symbol::Class(m) if !from_queryset_base_classes(index, m).is_empty() => {
+                let mut classes = vec![m];
+                classes.extend(from_queryset_base_classes(index, m));
+                Some(classes)
+            }
+            // `MyManager = BaseManager.from_queryset(MyQuerySet)` in some module.
+            Symbol::Assignment(f, i) => match &index.files[f].summary().assignments[i].value {
+                Value::Call {
+                    callee: factory,
+                    dotted: true,
+                    args,
+                    ..
+                } if factory.ends_with(".from_queryset") => {
+                    let manager = factory.trim_end_matches(".from_queryset");
+                    let mut classes: Vec<ClassRef> = workspace_class(index, f, manager).into_iter().collect();
+                    if let Some(Value::Name(qs)) = args.first().map(|a| &a.value) {
+                        classes.extend(workspace_class(index, f, qs));
+                    }
+                    Some(classes)
+                }
+                _ => named_like_manager.then(Vec::new),
+            },
             Symbol::External(q) if q.ends_with("Manager") => Some(Vec::new()),
-            _ if callee.rsplit('.').next().is_some_and(|l| l.ends_with("Manager")) => Some(Vec::new()),
-            _ => None,
+            _ => named_like_manager.then(Vec::new),
         };
     }
     // `Manager.from_queryset(QS)()` / `CustomManager.from_queryset(QS)()`
     let inner = callee.split_once(".from_queryset(")?;
     let qs_class = inner.1.trim_end_matches(')').trim();
-    let mut methods = queryset_methods_of(index, file, qs_class);
-    if let Symbol::Class(m) = index.resolve_dotted(file, inner.0.trim(), None) {
-        methods.extend(queryset_methods_of_class(index, m));
-    }
-    Some(methods)
+    let mut classes: Vec<ClassRef> = workspace_class(index, file, inner.0.trim()).into_iter().collect();
+    classes.extend(workspace_class(index, file, qs_class));
+    Some(classes)
 }
 
-fn queryset_methods_of(index: &WorkspaceIndex, file: FileId, dotted: &str) -> Vec<String> {
+fn workspace_class(index: &WorkspaceIndex, file: FileId, dotted: &str) -> Option<ClassRef> {
     match index.resolve_dotted(file, dotted, None) {
-        Symbol::Class(c) => queryset_methods_of_class(index, c),
-        _ => Vec::new(),
+        Symbol::Class(c) => Some(c),
+        _ => None,
     }
 }
 
-/// Methods of a custom Manager/QuerySet class whose every `return` yields a
-/// QuerySet (`return self.filter(...)`, `return super().get_queryset()...`).
-fn queryset_methods_of_class(index: &WorkspaceIndex, c: ClassRef) -> Vec<String> {
+/// A class's `X.from_queryset(QS)` bases (`class ProductManager(models.Manager.from_queryset(ProductQuerySet))`),
+/// as the dotted names `X` and `QS`, read from the syntax tree: such a base
+/// is a call, which the class summary does not keep.
+pub(super) fn from_queryset_bases(index: &WorkspaceIndex, c: ClassRef) -> Vec<(String, Option<String>)> {
+    let cls = index.class(c);
     let file = &index.files[c.file];
-    let Some(tree) = file.tree() else { return Vec::new() };
     let src: &str = &file.text;
-    let mut out = Vec::new();
-    for m in &index.class(c).methods {
+    if !src.get(cls.range.clone()).is_some_and(|t| t.contains("from_queryset")) {
+        return Vec::new();
+    }
+    let Some(tree) = file.tree() else { return Vec::new() };
+    let def = tree
+        .root_node()
+        .descendant_for_byte_range(cls.name_range.start, cls.name_range.end)
+        .and_then(|n| n.parent())
+        .filter(|n| n.kind() == "class_definition");
+    let Some(superclasses) = def.and_then(|d| syntax::field(d, "superclasses")) else {
+        return Vec::new();
+    };
+    syntax::named_children(superclasses)
+        .into_iter()
+        .filter(|base| base.kind() == "call")
+        .filter_map(|base| {
+            let factory = syntax::field(base, "function").and_then(|f| syntax::dotted(f, src))?;
+            let manager = factory.strip_suffix(".from_queryset")?.to_owned();
+            let qs = syntax::field(base, "arguments")
+                .and_then(|a| a.named_child(0))
+                .and_then(|q| syntax::dotted(q, src));
+            Some((manager, qs))
+        })
+        .collect()
+}
+
+/// The workspace classes of a class's `X.from_queryset(QS)` bases.
+fn from_queryset_base_classes(index: &WorkspaceIndex, c: ClassRef) -> Vec<ClassRef> {
+    from_queryset_bases(index, c)
+        .into_iter()
+        .flat_map(|(manager, qs)| {
+            let manager = workspace_class(index, c.file, &manager);
+            let qs = qs.and_then(|qs| workspace_class(index, c.file, &qs));
+            manager.into_iter().chain(qs)
+        })
+        .collect()
+}
+
+/// The methods of `classes` and of their workspace bases, nearest first, one
+/// per name (what `getattr` on the manager finds).
+pub(super) fn methods_of_classes(index: &WorkspaceIndex, classes: &[ClassRef]) -> Vec<(ClassRef, usize)> {
+    let mut out: Vec<(ClassRef, usize)> = Vec::new();
+    let mut names = FxHashSet::default();
+    let mut seen = FxHashSet::default();
+    for &start in classes {
+        let mut stack = vec![(start, 0u32)];
+        while let Some((c, depth)) = stack.pop() {
+            if depth > 32 || !seen.insert(c) {
+                continue;
+            }
+            let cls = index.class(c);
+            for (i, m) in cls.methods.iter().enumerate().rev() {
+                if names.insert(m.name.clone()) {
+                    out.push((c, i));
+                }
+            }
+            for base in cls.bases.iter().rev() {
+                if let Symbol::Class(b) = index.resolve_dotted(c.file, base, None) {
+                    stack.push((b, depth + 1));
+                }
+            }
+            for b in from_queryset_base_classes(index, c).into_iter().rev() {
+                stack.push((b, depth + 1));
+            }
+        }
+    }
+    out
+}
+
+/// Methods of custom Manager/QuerySet classes (and their workspace bases)
+/// whose every `return` yields a QuerySet: `return self.filter(...)`,
+/// `return super().get_queryset()...`, or a call of another such method
+/// (`return self.published().filter(...)` and `return self.cheap()`).
+pub(super) fn queryset_methods_of_classes(index: &WorkspaceIndex, classes: &[ClassRef]) -> Vec<String> {
+    // Each public sync method with the names its `return`s call last.
+    let mut candidates: Vec<(String, Vec<String>)> = Vec::new();
+    for (c, i) in methods_of_classes(index, classes) {
+        let m = &index.class(c).methods[i];
         if m.name.starts_with('_') || m.is_async {
             continue;
         }
+        let file = &index.files[c.file];
+        let Some(tree) = file.tree() else { continue };
+        let src: &str = &file.text;
         let Some(def) = tree.root_node().descendant_for_byte_range(m.range.start, m.range.end) else {
             continue;
         };
         let mut returns = Vec::new();
         collect_returns(def, &mut returns);
-        let all_qs = !returns.is_empty()
-            && returns.iter().all(|r| {
-                r.named_child(0).map(syntax::unparen).is_some_and(|e| {
-                    e.kind() == "call"
-                        && syntax::field(e, "function").is_some_and(|f| {
-                            f.kind() == "attribute"
-                                && syntax::field(f, "attribute").is_some_and(|a| returns_queryset(syntax::text(a, src)))
-                        })
-                })
-            });
-        if all_qs {
-            out.push(m.name.clone());
+        let called: Option<Vec<String>> = returns
+            .iter()
+            .map(|r| {
+                let e = r.named_child(0).map(syntax::unparen)?;
+                let f = syntax::field(e, "function").filter(|_| e.kind() == "call")?;
+                let a = syntax::field(f, "attribute").filter(|_| f.kind() == "attribute")?;
+                Some(syntax::text(a, src).to_owned())
+            })
+            .collect();
+        if let Some(called) = called.filter(|c| !c.is_empty()) {
+            candidates.push((m.name.clone(), called));
         }
     }
-    out
+    let mut found: FxHashSet<String> = FxHashSet::default();
+    loop {
+        let before = found.len();
+        for (name, called) in &candidates {
+            if !found.contains(name) && called.iter().all(|c| returns_queryset(c) || found.contains(c)) {
+                found.insert(name.clone());
+            }
+        }
+        if found.len() == before {
+            break;
+        }
+    }
+    candidates
+        .into_iter()
+        .map(|(n, _)| n)
+        .filter(|n| found.contains(n))
+        .collect()
 }
 
 /// A loop over an explicit stack (in source order): the body may nest
@@ -754,6 +1023,173 @@ fn collect_returns<'t>(node: tree_sitter::Node<'t>, out: &mut Vec<tree_sitter::N
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::index::FileEntry;
+
+    /// An index over `(path, text)` files under `/p` (module names from the
+    /// path, as the workspace loader gives them with `__init__.py` packages).
+    fn index_of(files: &[(&str, &str)]) -> WorkspaceIndex {
+        let paths: Vec<std::path::PathBuf> = files.iter().map(|(p, _)| format!("/p/{p}").into()).collect();
+        let has_init = |d: &std::path::Path| {
+            paths
+                .iter()
+                .any(|p| p.parent() == Some(d) && p.ends_with("__init__.py"))
+        };
+        WorkspaceIndex::new(
+            files
+                .iter()
+                .zip(&paths)
+                .map(|((_, text), path)| {
+                    let modules = crate::index::module_names(path, std::path::Path::new("/p"), has_init);
+                    FileEntry::new(path.clone(), modules, text.as_bytes())
+                })
+                .collect(),
+        )
+    }
+
+    fn model_named(index: &WorkspaceIndex, q: &str) -> Option<Arc<ModelInfo>> {
+        index
+            .model_of_symbol(&index.resolve_qualified(q))
+            .map(|id| index.model(id))
+    }
+
+    const SHOP: &[(&str, &str)] = &[
+        ("shop/__init__.py", ""),
+        (
+            "shop/apps.py",
+            "from django.apps import AppConfig\nclass ShopConfig(AppConfig):\n    name = 'shop'\n    label = 'store'\n",
+        ),
+        (
+            "shop/models/__init__.py",
+            "from .product import Product\nfrom .order import *\nfrom .sales.line import *\n",
+        ),
+        (
+            "shop/models/product.py",
+            "from django.db import models\nclass Product(models.Model):\n    name = models.CharField(max_length=9)\n",
+        ),
+        (
+            "shop/models/order.py",
+            "from django.db import models\n__all__ = ['Order']\nclass Order(models.Model):\n    product = models.ForeignKey('store.product', models.CASCADE)\nclass Hidden(models.Model):\n    pass\n",
+        ),
+        ("shop/models/sales/__init__.py", ""),
+        (
+            "shop/models/sales/line.py",
+            "from django.db import models\nclass _Private(models.Model):\n    pass\nclass Line(models.Model):\n    order = models.ForeignKey('Order', models.CASCADE)\n",
+        ),
+    ];
+
+    #[test]
+    fn models_re_exported_by_a_package_init() {
+        let index = index_of(SHOP);
+        assert_eq!(
+            model_named(&index, "shop.models.Product").map(|m| m.name.clone()),
+            Some("Product".into())
+        );
+        assert_eq!(
+            model_named(&index, "shop.models.Order").map(|m| m.name.clone()),
+            Some("Order".into())
+        );
+        // `__all__` limits what `from .order import *` binds; `_private` names are never bound.
+        assert!(model_named(&index, "shop.models.Hidden").is_none());
+        assert!(model_named(&index, "shop.models._Private").is_none());
+        assert!(model_named(&index, "shop.models.order.Hidden").is_some());
+    }
+
+    #[test]
+    fn lazy_references_by_app_label_and_any_case() {
+        let index = index_of(SHOP);
+        let order = model_named(&index, "shop.models.Order").unwrap();
+        let product = index.model_by_label("store", "PRODUCT").expect("the label, any case");
+        assert_eq!(order.app_label, "store");
+        assert_eq!(order.field("product").and_then(|f| f.target), Some(product));
+        // Two packages deep in `models/`: still the app `store`; a bare name is the same app's.
+        let line = model_named(&index, "shop.models.sales.line.Line").unwrap();
+        assert_eq!(line.app_label, "store");
+        assert_eq!(line.field("order").and_then(|f| f.target), Some(order.id));
+        assert_eq!(index.model_by_reference("store.order"), Some(order.id));
+        // The directory name is not the label; the label is case-sensitive.
+        assert_eq!(index.model_by_label("shop", "product"), None);
+        assert_eq!(index.model_by_label("Store", "product"), None);
+        assert_eq!(index.model_by_reference("store.models.Order"), None);
+    }
+
+    const EXTERNAL: &str = "from django.db import models\nfrom rest_framework import serializers\nfrom model_utils.models import TimeStampedModel, SoftDeletableModel\nfrom mptt.managers import TreeManager\nfrom vendor.base import Thing\nimport enum\n";
+
+    fn kinds(files: &[(&str, &str)]) -> Vec<(String, bool)> {
+        let index = index_of(files);
+        let mut out = Vec::new();
+        for file in 0..index.files.len() {
+            for (i, c) in index.files[file].summary().classes.iter().enumerate() {
+                out.push((
+                    c.name.clone(),
+                    index.model_of_class(ClassRef { file, index: i }).is_some(),
+                ));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn models_over_unreadable_bases_show_it_themselves() {
+        let body = format!(
+            "{EXTERNAL}\
+class ByField(TimeStampedModel):\n    name = models.CharField(max_length=9)\n\
+class ByMeta(SoftDeletableModel):\n    class Meta:\n        ordering = ['pk']\n\
+class ByModule(TimeStampedModel):\n    pass\n\
+class Through(ByModule):\n    pass\n\
+class Serializer(serializers.ModelSerializer):\n    name = serializers.CharField()\n    class Meta:\n        model = ByField\n        fields = ['name']\n\
+class Tree(TreeManager):\n    pass\n\
+class Plain(Thing):\n    pass\n\
+class Color(enum.Enum):\n    RED = models.CharField()\n\
+class AbstractType(Thing):\n    class Meta:\n        abstract = True\n\
+class Mutation(Thing):\n    class Meta:\n        description = 'x'\n        permissions = ('a',)\n"
+        );
+        let in_models = kinds(&[("app/__init__.py", ""), ("app/models.py", &body)]);
+        let expect = |name: &str| in_models.iter().find(|(n, _)| n == name).map(|(_, m)| *m);
+        assert_eq!(expect("ByField"), Some(true));
+        assert_eq!(expect("ByMeta"), Some(true));
+        assert_eq!(expect("ByModule"), Some(true));
+        assert_eq!(expect("Through"), Some(true), "through a model over an unreadable base");
+        assert_eq!(expect("Serializer"), Some(false));
+        assert_eq!(expect("Tree"), Some(false));
+        assert_eq!(expect("Plain"), Some(false), "a base from no `models` module");
+        assert_eq!(expect("Color"), Some(false), "the standard library is readable enough");
+        // graphene's and factory_boy's `Meta`: `abstract` alone, or options Django refuses.
+        assert_eq!(expect("AbstractType"), Some(false));
+        assert_eq!(expect("Mutation"), Some(false));
+        // Outside a models module only fields or `Meta` say so.
+        let elsewhere = kinds(&[("app/__init__.py", ""), ("app/views.py", &body)]);
+        let expect = |name: &str| elsewhere.iter().find(|(n, _)| n == name).map(|(_, m)| *m);
+        assert_eq!(expect("ByField"), Some(true));
+        assert_eq!(expect("ByMeta"), Some(true));
+        assert_eq!(expect("ByModule"), Some(false));
+    }
+
+    #[test]
+    fn custom_managers_and_their_querysets() {
+        let models = "from django.db import models\n\
+class BaseQS(models.QuerySet):\n    def named(self, n):\n        return self.filter(name=n)\n\
+class ItemQS(BaseQS):\n    def live(self):\n        return self.named('x').exclude(pk=0)\n    def first_live(self):\n        return self.live().get()\n    def note(self):\n        return 'n'\n\
+ItemManager = models.Manager.from_queryset(ItemQS)\n\
+class BoxManager(models.Manager.from_queryset(ItemQS)):\n    def boxes(self):\n        return self.live()\n\
+class Item(models.Model):\n    name = models.CharField(max_length=9)\n    objects = ItemManager()\n\
+class Box(models.Model):\n    name = models.CharField(max_length=9)\n    objects = BoxManager()\n";
+        let index = index_of(&[("app/__init__.py", ""), ("app/models.py", models)]);
+        let item = model_named(&index, "app.models.Item").unwrap();
+        let qs_methods = |m: &ModelInfo| {
+            let mut v: Vec<String> = m.members().queryset_methods.iter().cloned().collect();
+            v.sort();
+            v
+        };
+        assert_eq!(qs_methods(&item), ["live", "named"]);
+        let first_live = index
+            .custom_manager_method(item.id, "first_live")
+            .expect("a method run as a helper");
+        assert_eq!(index.function(first_live).name, "first_live");
+        let boxes = model_named(&index, "app.models.Box").unwrap();
+        assert_eq!(qs_methods(&boxes), ["boxes", "live", "named"]);
+        assert!(index.custom_manager_method(boxes.id, "note").is_some());
+        assert!(index.custom_manager_method(boxes.id, "missing").is_none());
+    }
 
     #[test]
     fn relation_fields_are_declarations_not_mentions() {

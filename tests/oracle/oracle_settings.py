@@ -10,6 +10,8 @@ def settings_dict(db_path):
             "django.contrib.auth",
             "django.contrib.sessions",
             "catalog",
+            # Models split over a package, label "depot" (models_*.py cases).
+            "warehouse",
         ],
         # A real file, not ":memory:": sync_to_async runs the ORM in another
         # thread, which must see the same database.
