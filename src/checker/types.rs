@@ -155,6 +155,13 @@ pub enum Ty {
     External(String),
     /// `qs.iterator()`: a generator that runs the query when first advanced.
     SyncIterator(Box<Ty>),
+    /// A lazy iterator over a QuerySet that runs its query when advanced
+    /// (`itertools.chain(qs)`, `map(f, chain(qs))`).
+    LazyIter(Box<Ty>),
+    /// `Paginator(qs, n)`: counts `qs` when asked for pages or its count.
+    Paginator(Box<Ty>),
+    /// A `Page` of a paginator over a QuerySet: iterating it (or `len`) runs the query.
+    Page(Box<Ty>),
     /// A workspace module (`from cases import services`).
     Module(crate::index::FileId),
     /// Model data on some control-flow paths only (after a join). Only
@@ -207,6 +214,9 @@ impl Ty {
                 | Ty::List(inner)
                 | Ty::ThreadWrapped(inner)
                 | Ty::SyncIterator(inner)
+                | Ty::LazyIter(inner)
+                | Ty::Paginator(inner)
+                | Ty::Page(inner)
                 | Ty::Maybe(inner) => stack.push((inner, depth + 1)),
                 Ty::Tuple(items) => stack.extend(items.iter().map(|i| (i, depth + 1))),
                 _ => {}

@@ -9,11 +9,13 @@ use std::ops::Range;
 use rustc_hash::FxHashMap;
 use tree_sitter::Node;
 
+use super::effects::{self, Effect, Evaluation};
 use super::types::{Callable, Loaded, Ty};
 use super::Exec;
 use crate::diagnostic::Finding;
 use crate::index::models::{FieldKind, Member, RelationKind};
 use crate::index::{ClassKind, FileId, FuncRef, Symbol, WorkspaceIndex};
+use crate::knowledge::django::{self, ConsumedArgs, Consumer, Consumes, Returns};
 use crate::rules::{self, Rule, RuleSet};
 use crate::syntax::{self, field, named_children, text};
 
@@ -1001,7 +1003,7 @@ impl<'a> Walker<'a> {
                     if child.kind() == "interpolation" {
                         if let Some(e) = field(child, "expression").or_else(|| child.named_child(0)) {
                             let ty = self.eval(e);
-                            rules::rdj103_sync_queryset_evaluation::check_iteration(self, e, &ty, "formatting", None);
+                            rules::rdj103_sync_queryset_evaluation::check_formatting(self, e, &ty);
                         }
                     }
                 }
@@ -1030,6 +1032,25 @@ impl<'a> Walker<'a> {
                 }
             }
             "keyword_argument" => field(node, "value").map(|v| self.eval(v)).unwrap_or(Ty::Unknown),
+            "list_splat" => {
+                if let Some(value) = node.named_child(0) {
+                    let ty = self.eval(value);
+                    self.consume_operand(node, value, ty, Evaluation::Splat);
+                }
+                Ty::Unknown
+            }
+            "yield" => {
+                let delegates = syntax::children(node).iter().any(|c| c.kind() == "from");
+                if let Some(value) = node.named_child(0) {
+                    let ty = self.eval(value);
+                    // A summarized helper is being called, and calling a
+                    // generator function runs none of its body.
+                    if delegates && self.exec != Exec::Summary {
+                        self.consume_operand(node, value, ty, Evaluation::YieldFrom);
+                    }
+                }
+                Ty::Unknown
+            }
             "true" | "false" | "none" | "integer" | "float" | "comment" | "ellipsis" => Ty::Unknown,
             _ => {
                 for child in named_children(node) {
@@ -1181,6 +1202,16 @@ impl<'a> Walker<'a> {
                 Ty::Unknown
             }
             Ty::Session => Ty::BoundMethod(Box::new(Ty::Session), attr.to_owned()),
+            Ty::Paginator(_) => {
+                if django::paginator_attribute_counts(attr) {
+                    if let Some(paginator) = field(node, "object") {
+                        effects::report(self, Effect::PaginatorCounts { at: node, paginator });
+                    }
+                }
+                Ty::Unknown
+            }
+            // `page.object_list`: the slice of the QuerySet, still lazy.
+            Ty::Page(qs) if attr == "object_list" => (**qs).clone(),
             // reflex-django's `SessionProxy`: `save()` is the session's.
             Ty::StateSelf(class)
                 if attr == "session"
@@ -1394,7 +1425,11 @@ impl<'a> Walker<'a> {
                 let obj_ty = obj.map(|o| self.eval(o)).unwrap_or(Ty::Unknown);
                 let method = field(func, "attribute").map(|a| self.text(a)).unwrap_or("");
                 self.eval_args(args);
-                rules::rdj103_sync_queryset_evaluation::check_consuming_method(self, node, &obj_ty, method, args);
+                if obj_ty == Ty::Unknown {
+                    if let Some(consumer) = django::consuming_method(method) {
+                        self.consume(node, consumer, Evaluation::Method(consumer), args);
+                    }
+                }
                 rules::rdj302_model_assigned_to_state::check_call(self, node, func, args);
                 if let Some(ty) = self.method_call(node, func, obj, &obj_ty, method, args) {
                     return ty;
@@ -1507,7 +1542,7 @@ impl<'a> Walker<'a> {
                 if rules::rdj106_blocking_django_api::check_user_method(self, call, func, *model, method) {
                     return Some(Ty::Unknown);
                 }
-                if matches!(method, "asave" | "adelete" | "arefresh_from_db") {
+                if django::is_async_model_twin(method) {
                     return Some(Ty::Awaitable(Box::new(Ty::Unknown)));
                 }
                 None
@@ -1515,6 +1550,16 @@ impl<'a> Walker<'a> {
             Ty::Session => {
                 rules::rdj106_blocking_django_api::check_session_method(self, call, func, method);
                 Some(Ty::Unknown)
+            }
+            Ty::Paginator(qs) if django::paginator_method_counts(method) => {
+                if let Some(paginator) = obj {
+                    effects::report(self, Effect::PaginatorCounts { at: call, paginator });
+                }
+                Some(if django::paginator_method_returns_page(method) {
+                    Ty::Page(qs.clone())
+                } else {
+                    Ty::Unknown
+                })
             }
             Ty::Request if method == "auser" => {
                 let user = self.index.auth_user().map(|m| Ty::Instance {
@@ -1587,7 +1632,7 @@ impl<'a> Walker<'a> {
         method: &str,
         args: Option<Node<'a>>,
     ) -> Option<Ty> {
-        if matches!(method, "acreate_user" | "acreate_superuser") {
+        if django::is_async_user_manager_twin(method) {
             return Some(Ty::Awaitable(Box::new(Ty::Instance {
                 model,
                 loaded: Loaded::fresh(),
@@ -1617,9 +1662,7 @@ impl<'a> Walker<'a> {
             return Some(self.query_result(model, values, loaded, method, args));
         }
         if let Some(sync) = method.strip_prefix('a') {
-            if rules::rdj101_blocking_queryset_call::is_blocking_method(sync)
-                || matches!(sync, "add" | "remove" | "clear" | "set")
-            {
+            if django::is_async_queryset_twin(method) || django::is_async_related_manager_twin(method) {
                 if sync == "iterator" {
                     return Some(Ty::AsyncIter(Box::new(self.item_ty(model, values, loaded))));
                 }
@@ -1629,7 +1672,7 @@ impl<'a> Walker<'a> {
             }
         }
         let custom = self.index.model(model).members().queryset_methods.contains(method);
-        if crate::index::models::returns_queryset(method) || custom {
+        if django::returns_queryset(method) || custom {
             let mut loaded = loaded.clone();
             let mut values = values;
             match method {
@@ -1652,7 +1695,7 @@ impl<'a> Walker<'a> {
                     Some(a) => loaded.deferred.extend(a),
                     None => loaded.known = false,
                 },
-                "values" | "values_list" | "dates" | "datetimes" => values = true,
+                m if django::returns_values(m) => values = true,
                 _ => {}
             }
             if self.string_args(args).is_none() && matches!(method, "only") {
@@ -1702,7 +1745,7 @@ impl<'a> Walker<'a> {
         args: Option<Node<'a>>,
     ) -> Ty {
         match method {
-            "get" | "first" | "last" | "latest" | "earliest" => self.item_ty(model, values, loaded),
+            m if django::returns_one_row(m) => self.item_ty(model, values, loaded),
             "create" => {
                 let mut l = Loaded::fresh();
                 l.cached = self.keyword_names(args);
@@ -1771,7 +1814,7 @@ impl<'a> Walker<'a> {
                             }
                         }
                     }
-                    return rules::rdj103_sync_queryset_evaluation::check_builtin_call(self, call, name, args);
+                    return self.call_builtin(call, name, args);
                 }
                 Ty::Unknown
             }
@@ -1780,10 +1823,10 @@ impl<'a> Walker<'a> {
     }
 
     fn call_external(&mut self, call: Node<'a>, func: Node<'a>, q: String, args: Option<Node<'a>>) -> Ty {
-        if super::is_thread_wrapper_name(&q) {
+        if django::is_thread_wrapper(&q) {
             let first = self.positional_args(args).first().copied();
             let inner = first.map(|a| self.eval_quiet(a)).unwrap_or(Ty::Unknown);
-            if q.ends_with("to_thread") {
+            if django::thread_wrapper_calls_at_once(&q) {
                 return Ty::Awaitable(Box::new(self.return_of_wrapped(&inner)));
             }
             return Ty::ThreadWrapped(Box::new(inner));
@@ -1798,21 +1841,170 @@ impl<'a> Walker<'a> {
         if q.contains("RequestFactory().") {
             return Ty::Request;
         }
-        if let Some(ty) = rules::rdj106_blocking_django_api::check_function(self, call, func, &q, args) {
+        if let Some(consumer) = django::library_consumer(&q) {
+            let positional = self.positional_args(args).len();
+            return self.consume(call, consumer, Evaluation::Consumer { consumer, positional }, args);
+        }
+        if let Some(api) = django::blocking_function(&q) {
+            let ty = self.api_return(api.returns, args);
+            if api.prefetches {
+                self.note_prefetch_objects(args);
+            }
+            effects::report(self, Effect::BlockingCall { call, func, api });
             return ty;
         }
-        if q == "django.db.transaction.atomic" {
-            return Ty::External("django.db.transaction.Atomic".into());
+        if let Some(api) = django::twin_of(&q) {
+            if api.prefetches {
+                self.note_prefetch_objects(args);
+            }
+            return Ty::Awaitable(Box::new(self.api_return(api.returns, args)));
+        }
+        if q == django::ATOMIC {
+            return Ty::External(django::ATOMIC_CLASS.into());
         }
         if q.ends_with("get_user_model") {
             if let Some(u) = self.index.auth_user() {
                 return Ty::ModelClass(u);
             }
         }
-        if q == "django.contrib.sessions.backends.db.SessionStore" || q.ends_with("backends.db.SessionStore") {
+        if django::is_db_session_store(&q) {
             return Ty::Session;
         }
+        if q == django::PAGINATOR {
+            let object_list = self
+                .positional_args(args)
+                .first()
+                .copied()
+                .or_else(|| self.keyword_value(args, "object_list"));
+            if let Some(qs @ Ty::QuerySet { .. }) = object_list.map(|a| self.eval_quiet(a)) {
+                return Ty::Paginator(Box::new(qs));
+            }
+        }
         Ty::Unknown
+    }
+
+    /// What a known function returns.
+    fn api_return(&mut self, returns: Returns, args: Option<Node<'a>>) -> Ty {
+        match returns {
+            Returns::Unknown => Ty::Unknown,
+            Returns::AuthUser => self
+                .index
+                .auth_user()
+                .map(|m| Ty::Instance {
+                    model: m,
+                    loaded: Loaded::unknown(),
+                })
+                .unwrap_or(Ty::Unknown),
+            // `get_object_or_404(Model | manager | queryset, ...)`.
+            Returns::InstanceOfFirstArgument => {
+                let Some(first) = self.positional_args(args).first().copied() else {
+                    return Ty::Unknown;
+                };
+                match self.eval_quiet(first) {
+                    Ty::ModelClass(m) | Ty::Manager { model: m, .. } => Ty::Instance {
+                        model: m,
+                        loaded: Loaded::fresh(),
+                    },
+                    Ty::QuerySet {
+                        model,
+                        values: false,
+                        loaded,
+                    } => Ty::Instance { model, loaded },
+                    _ => Ty::Unknown,
+                }
+            }
+        }
+    }
+
+    /// The value of keyword argument `name`, if given.
+    fn keyword_value(&self, args: Option<Node<'a>>, name: &str) -> Option<Node<'a>> {
+        self.arg_nodes(args).into_iter().find_map(|a| {
+            (a.kind() == "keyword_argument" && field(a, "name").is_some_and(|n| self.text(n) == name))
+                .then(|| field(a, "value"))
+                .flatten()
+        })
+    }
+
+    /// `list(qs)`, `len(qs)`, `zip(a, qs)`: a builtin (not shadowed) that consumes its arguments.
+    fn call_builtin(&mut self, call: Node<'a>, name: &str, args: Option<Node<'a>>) -> Ty {
+        let Some(consumer) = django::builtin_consumer(name) else {
+            return Ty::Unknown;
+        };
+        if self.index.resolve_name(self.file, name, self.scope) != Symbol::Unknown {
+            return Ty::Unknown;
+        }
+        let positional = self.positional_args(args).len();
+        self.consume(call, consumer, Evaluation::Consumer { consumer, positional }, args)
+    }
+
+    /// A consumer called with `args`: the first argument it evaluates is
+    /// reported as evaluated at `call`. What it returns: a list of instances
+    /// for `list(qs)`, a lazy iterator for a consumer that iterates later
+    /// (`itertools.chain(qs)`) or over an iterator that has not run yet
+    /// (`map(f, qs.iterator())`), otherwise unknown.
+    fn consume(&mut self, call: Node<'a>, consumer: &'static Consumer, how: Evaluation, args: Option<Node<'a>>) -> Ty {
+        let positional = self.positional_args(args);
+        let consumed: &[Node<'a>] = match consumer.args {
+            ConsumedArgs::First => positional.get(..1),
+            ConsumedArgs::Second => positional.get(1..2),
+            ConsumedArgs::AfterFirst => positional.get(1..),
+            ConsumedArgs::All => Some(&positional[..]),
+        }
+        .unwrap_or(&[]);
+        let mut lazy = None;
+        for &arg in consumed {
+            let ty = self.eval_quiet(arg);
+            let evaluates = match (&ty, consumer.consumes) {
+                (Ty::QuerySet { .. }, Consumes::Defers) => {
+                    lazy.get_or_insert_with(|| Ty::LazyIter(Box::new(ty.clone())));
+                    false
+                }
+                (Ty::QuerySet { .. }, _) => true,
+                // A page has `__len__` (and so a truth value) but its `repr` runs no query.
+                (Ty::Page(_), Consumes::Protocol) => matches!(consumer.name, "len" | "bool"),
+                (Ty::Page(_), Consumes::Defers) => {
+                    lazy.get_or_insert_with(|| Ty::LazyIter(Box::new(ty.clone())));
+                    false
+                }
+                (Ty::Page(_), _) => true,
+                (Ty::SyncIterator(_) | Ty::LazyIter(_), Consumes::Exhausts) => true,
+                (Ty::SyncIterator(_) | Ty::LazyIter(_), Consumes::IteratesAtOnce | Consumes::Defers) => {
+                    lazy.get_or_insert_with(|| ty.clone());
+                    false
+                }
+                _ => false,
+            };
+            if evaluates {
+                effects::report(
+                    self,
+                    Effect::Evaluates {
+                        at: call,
+                        value: arg,
+                        ty: ty.clone(),
+                        how,
+                    },
+                );
+                return match ty {
+                    Ty::QuerySet {
+                        model,
+                        values: false,
+                        loaded,
+                    } if consumer.name == "list" => Ty::List(Box::new(Ty::Instance { model, loaded })),
+                    _ => Ty::Unknown,
+                };
+            }
+        }
+        lazy.unwrap_or(Ty::Unknown)
+    }
+
+    /// `*qs`, `yield from qs`: the operand is iterated right here.
+    fn consume_operand(&mut self, at: Node<'a>, value: Node<'a>, ty: Ty, how: Evaluation) {
+        if matches!(
+            ty,
+            Ty::QuerySet { .. } | Ty::Page(_) | Ty::SyncIterator(_) | Ty::LazyIter(_)
+        ) {
+            effects::report(self, Effect::Evaluates { at, value, ty, how });
+        }
     }
 
     /// `sync_to_async(list)` and friends: the wrapped callable is an evaluating builtin.
@@ -1822,7 +2014,7 @@ impl<'a> Walker<'a> {
                 .and_then(|a| a.named_child(0))
                 .is_some_and(|a| {
                     a.kind() == "identifier"
-                        && matches!(self.text(a), "list" | "tuple" | "set" | "len" | "sorted")
+                        && django::fills_result_cache(self.text(a))
                         && self.index.resolve_name(self.file, self.text(a), self.scope) == Symbol::Unknown
                 })
     }
@@ -1875,22 +2067,18 @@ impl<'a> Walker<'a> {
     fn return_of_wrapped(&mut self, inner: &Ty) -> Ty {
         match inner {
             Ty::BoundMethod(recv, method) => match &**recv {
-                Ty::Manager { model, .. } | Ty::QuerySet { model, .. }
-                    if crate::index::models::returns_queryset(method) =>
-                {
+                Ty::Manager { model, .. } | Ty::QuerySet { model, .. } if django::returns_queryset(method) => {
                     let (values, loaded) = match &**recv {
                         Ty::QuerySet { values, loaded, .. } => (*values, loaded.clone()),
                         _ => (false, Loaded::fresh()),
                     };
                     Ty::QuerySet {
                         model: *model,
-                        values: values || matches!(method.as_str(), "values" | "values_list"),
+                        values: values || django::returns_values(method),
                         loaded,
                     }
                 }
-                Ty::Manager { model, .. } | Ty::QuerySet { model, .. }
-                    if matches!(method.as_str(), "get" | "first" | "last" | "latest" | "earliest") =>
-                {
+                Ty::Manager { model, .. } | Ty::QuerySet { model, .. } if django::returns_one_row(method) => {
                     Ty::Instance {
                         model: *model,
                         loaded: Loaded::fresh(),
@@ -1936,7 +2124,7 @@ fn async_orm_receivers(block: Node<'_>, src: &str) -> Vec<String> {
             let is_async_twin = field(node, "attribute").is_some_and(|a| {
                 text(a, src)
                     .strip_prefix('a')
-                    .is_some_and(rules::rdj101_blocking_queryset_call::is_blocking_method)
+                    .is_some_and(django::queryset_method_blocks)
             });
             if is_async_twin {
                 let mut recv = field(node, "object");

@@ -1,5 +1,6 @@
 use tree_sitter::Node;
 
+use crate::checker::effects::Evaluation;
 use crate::checker::types::Ty;
 use crate::checker::walker::Walker;
 use crate::diagnostic::{Applicability, Edit, Fix};
@@ -41,7 +42,7 @@ declare_rule! {
 }
 
 fn is_queryset(ty: &Ty) -> bool {
-    matches!(ty, Ty::QuerySet { .. } | Ty::SyncIterator(_))
+    matches!(ty, Ty::QuerySet { .. } | Ty::SyncIterator(_) | Ty::LazyIter(_) | Ty::Page(_))
 }
 
 /// Evaluating a `qs.iterator()` generator is RDJ101's `iterator()` case.
@@ -55,8 +56,16 @@ fn rule_for(ty: &Ty) -> Rule {
 /// Iteration or formatting of `node` (`for`, comprehension, f-string).
 pub fn check_iteration<'a>(w: &mut Walker<'a>, node: Node<'a>, ty: &Ty, verb: &str, fix: Option<Fix>) {
     if is_queryset(ty) {
-        let what = format!("{verb} the QuerySet `{}` runs its query and blocks the event loop", w.snippet(node));
+        let what = format!("{verb} {} `{}` runs its query and blocks the event loop", noun(ty), w.snippet(node));
         w.report_blocking_fix(rule_for(ty), node.byte_range(), what, fix);
+    }
+}
+
+/// An f-string interpolation of `node`: a QuerySet's `repr` runs its query
+/// (a paginator page's or a lazy iterator's does not).
+pub fn check_formatting<'a>(w: &mut Walker<'a>, node: Node<'a>, ty: &Ty) {
+    if matches!(ty, Ty::QuerySet { .. } | Ty::SyncIterator(_)) {
+        check_iteration(w, node, ty, "formatting", None);
     }
 }
 
@@ -88,9 +97,10 @@ fn receiver(w: &Walker<'_>, node: Node<'_>) -> String {
 }
 
 pub fn check_truthiness<'a>(w: &mut Walker<'a>, node: Node<'a>, ty: &Ty, only_truth: bool) {
-    if is_queryset(ty) && matches!(ty, Ty::QuerySet { .. }) {
-        let what = format!("testing the truth of the QuerySet `{}` runs its query and blocks the event loop", w.snippet(node));
-        let fix = (only_truth && w.can_await_at(node)).then(|| Fix {
+    if matches!(ty, Ty::QuerySet { .. } | Ty::Page(_)) {
+        let what = format!("testing the truth of {} `{}` runs its query and blocks the event loop", noun(ty), w.snippet(node));
+        let can_rewrite = only_truth && matches!(ty, Ty::QuerySet { .. }) && w.can_await_at(node);
+        let fix = can_rewrite.then(|| Fix {
             applicability: Applicability::Safe,
             message: "Use `await qs.aexists()`".into(),
             edits: vec![fixes::replace_awaited(node, &format!("{}.aexists()", receiver(w, node)))],
@@ -194,60 +204,42 @@ fn step_given(slice: Node<'_>) -> bool {
     false
 }
 
-const EVALUATING_BUILTINS: &[&str] = &[
-    "list", "tuple", "set", "frozenset", "sorted", "sum", "len", "bool", "repr", "str", "print", "any", "all", "min", "max", "enumerate", "iter",
-    "dict", "reversed", "zip", "map", "filter", "next",
-];
-
-/// `list(qs)`, `len(qs)`, `print(qs)`, … — builtins that evaluate a QuerySet.
-pub fn check_builtin_call<'a>(w: &mut Walker<'a>, call: Node<'a>, name: &str, args: Option<Node<'a>>) -> Ty {
-    if !EVALUATING_BUILTINS.contains(&name) || w.index.resolve_name(w.file, name, w.scope) != crate::index::Symbol::Unknown {
-        return Ty::Unknown;
-    }
-    let positional = w.positional_args(args);
-    let checked: &[Node<'a>] = match name {
-        "print" | "zip" => &positional,
-        "map" | "filter" => positional.get(1..).unwrap_or(&[]),
-        _ => positional.get(..1).unwrap_or(&[]),
-    };
-    for &arg in checked {
-        let ty = w.eval_quiet(arg);
-        if is_queryset(&ty) {
-            let what = format!("`{name}()` of the QuerySet `{}` runs its query and blocks the event loop", w.snippet(arg));
-            let fix = builtin_fix(w, call, name, arg, &ty, positional.len());
-            w.report_blocking_fix(rule_for(&ty), call.byte_range(), what, fix);
-            if name == "list" {
-                if let Ty::QuerySet { model, values: false, loaded } = ty {
-                    return Ty::List(Box::new(Ty::Instance { model, loaded }));
-                }
-            }
-            return Ty::Unknown;
+/// A QuerySet (or a lazy iterator over one, or a `Page` of one) consumed
+/// where the walker found it evaluated (`checker::effects::Evaluation`).
+pub fn report_evaluation<'a>(w: &mut Walker<'a>, at: Node<'a>, value: Node<'a>, ty: &Ty, how: Evaluation) {
+    let subject = format!("{} `{}`", noun(ty), w.snippet(value));
+    let (what, fix) = match how {
+        Evaluation::Consumer { consumer, positional } => {
+            // `itertools.groupby` → `groupby()`; a builtin is its own name.
+            let name = consumer.name.split_once('.').map_or(consumer.name, |(_, n)| n);
+            let fix = if consumer.name.contains('.') { None } else { builtin_fix(w, at, name, value, ty, positional) };
+            (format!("`{name}()` of {subject} runs its query and blocks the event loop"), fix)
         }
-    }
-    Ty::Unknown
+        Evaluation::Method(consumer) => {
+            (format!("`.{}()` of {subject} runs its query and blocks the event loop", consumer.name), None)
+        }
+        Evaluation::Splat => (format!("unpacking {subject} with `*` runs its query and blocks the event loop"), None),
+        Evaluation::YieldFrom => (format!("`yield from` {subject} runs its query and blocks the event loop"), None),
+    };
+    w.report_blocking_fix(rule_for(ty), at.byte_range(), what, fix);
 }
 
-/// `", ".join(qs)`, `"{}".format(qs)`, `items.extend(qs)`: methods that consume an iterable argument.
-pub fn check_consuming_method<'a>(w: &mut Walker<'a>, call: Node<'a>, recv_ty: &Ty, method: &str, args: Option<Node<'a>>) {
-    if !matches!(recv_ty, Ty::Unknown) || !matches!(method, "join" | "format" | "extend") {
-        return;
-    }
-    for arg in w.positional_args(args) {
-        let ty = w.eval_quiet(arg);
-        if is_queryset(&ty) {
-            let what = format!("`.{method}()` of the QuerySet `{}` runs its query and blocks the event loop", w.snippet(arg));
-            w.report_blocking(rule_for(&ty), call.byte_range(), what);
-            return;
-        }
+/// What the evaluated value is, for messages.
+fn noun(ty: &Ty) -> &'static str {
+    match ty {
+        Ty::LazyIter(_) => "the iterator over a QuerySet",
+        Ty::Page(_) => "the paginator page",
+        _ => "the QuerySet",
     }
 }
 
 /// `"%s" % qs` formats (and so evaluates) the QuerySet.
 pub fn check_percent_format<'a>(w: &mut Walker<'a>, node: Node<'a>, right: &Ty) {
     let is_percent = syntax::children(node).iter().any(|c| c.kind() == "%");
+    let formats_query = |t: &Ty| matches!(t, Ty::QuerySet { .. } | Ty::SyncIterator(_));
     let formats = match right {
-        Ty::Tuple(items) => items.iter().any(is_queryset),
-        t => is_queryset(t),
+        Ty::Tuple(items) => items.iter().any(formats_query),
+        t => formats_query(t),
     };
     if is_percent && formats && field(node, "left").is_some_and(|l| l.kind() == "string") {
         let what = format!("`%` formatting of a QuerySet in `{}` runs its query and blocks the event loop", w.snippet(node));
