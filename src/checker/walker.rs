@@ -50,6 +50,39 @@ fn expects_sync_only_error(w: &Walker<'_>, with_stmt: Node<'_>) -> bool {
     })
 }
 
+/// tree-sitter-python parses `[*qs.all()]` (a list starting with a splat)
+/// as `[(*qs).all()]`: the splat binds to the head of the chain only.
+fn splat_binds_head_only(splat: Node<'_>) -> bool {
+    splat.parent().is_some_and(|p| {
+        let head = match p.kind() {
+            "attribute" => field(p, "object"),
+            "call" => field(p, "function"),
+            "subscript" => field(p, "value"),
+            _ => None,
+        };
+        head.is_some_and(|h| h.id() == splat.id())
+    })
+}
+
+/// Whether `element` is a chain whose head is such a misplaced splat: the
+/// whole element is what is unpacked.
+fn splatted_chain(element: Node<'_>) -> bool {
+    let mut node = element;
+    loop {
+        let head = match node.kind() {
+            "attribute" => field(node, "object"),
+            "call" => field(node, "function"),
+            "subscript" => field(node, "value"),
+            "list_splat" => return node.id() != element.id(),
+            _ => None,
+        };
+        match head {
+            Some(h) => node = h,
+            None => return false,
+        }
+    }
+}
+
 /// What iterating a list yields (instances collected earlier with `async for`).
 fn list_item(ty: &Ty) -> Ty {
     match ty {
@@ -1018,11 +1051,14 @@ impl<'a> Walker<'a> {
                 ty
             }
             "list" | "tuple" => {
-                let items: Vec<Ty> = named_children(node)
-                    .into_iter()
-                    .filter(|c| c.kind() != "comment")
-                    .map(|c| self.eval(c))
-                    .collect();
+                let mut items = Vec::new();
+                for c in named_children(node).into_iter().filter(|c| c.kind() != "comment") {
+                    let ty = self.eval(c);
+                    if splatted_chain(c) {
+                        self.consume_operand(c, c, ty.clone(), Evaluation::Splat);
+                    }
+                    items.push(ty);
+                }
                 if node.kind() == "tuple" {
                     Ty::Tuple(items)
                 } else if !items.is_empty() && items.iter().all(|t| matches!(t, Ty::Instance { .. })) {
@@ -1033,10 +1069,15 @@ impl<'a> Walker<'a> {
             }
             "keyword_argument" => field(node, "value").map(|v| self.eval(v)).unwrap_or(Ty::Unknown),
             "list_splat" => {
-                if let Some(value) = node.named_child(0) {
-                    let ty = self.eval(value);
-                    self.consume_operand(node, value, ty, Evaluation::Splat);
+                let Some(value) = node.named_child(0) else {
+                    return Ty::Unknown;
+                };
+                let ty = self.eval(value);
+                if splat_binds_head_only(node) {
+                    // The element holding this chain is what is unpacked.
+                    return ty;
                 }
+                self.consume_operand(node, value, ty, Evaluation::Splat);
                 Ty::Unknown
             }
             "yield" => {
@@ -1203,10 +1244,12 @@ impl<'a> Walker<'a> {
             }
             Ty::Session => Ty::BoundMethod(Box::new(Ty::Session), attr.to_owned()),
             Ty::Paginator(_) => {
-                if django::paginator_attribute_counts(attr) {
-                    if let Some(paginator) = field(node, "object") {
-                        effects::report(self, Effect::PaginatorCounts { at: node, paginator });
-                    }
+                if !django::paginator_attribute_counts(attr) {
+                    // `sync_to_async(paginator.page)` is a method, not a call.
+                    return Ty::BoundMethod(Box::new(obj_ty.clone()), attr.to_owned());
+                }
+                if let Some(paginator) = field(node, "object") {
+                    effects::report(self, Effect::PaginatorCounts { at: node, paginator });
                 }
                 Ty::Unknown
             }
@@ -2067,6 +2110,7 @@ impl<'a> Walker<'a> {
     fn return_of_wrapped(&mut self, inner: &Ty) -> Ty {
         match inner {
             Ty::BoundMethod(recv, method) => match &**recv {
+                Ty::Paginator(qs) if django::paginator_method_returns_page(method) => Ty::Page(qs.clone()),
                 Ty::Manager { model, .. } | Ty::QuerySet { model, .. } if django::returns_queryset(method) => {
                     let (values, loaded) = match &**recv {
                         Ty::QuerySet { values, loaded, .. } => (*values, loaded.clone()),

@@ -207,7 +207,8 @@ fn step_given(slice: Node<'_>) -> bool {
 /// A QuerySet (or a lazy iterator over one, or a `Page` of one) consumed
 /// where the walker found it evaluated (`checker::effects::Evaluation`).
 pub fn report_evaluation<'a>(w: &mut Walker<'a>, at: Node<'a>, value: Node<'a>, ty: &Ty, how: Evaluation) {
-    let subject = format!("{} `{}`", noun(ty), w.snippet(value));
+    // (`[*qs.all()]` parses with the star inside the chain.)
+    let subject = format!("{} `{}`", noun(ty), w.snippet(value).trim_start_matches('*'));
     let (what, fix) = match how {
         Evaluation::Consumer { consumer, positional } => {
             // `itertools.groupby` → `groupby()`; a builtin is its own name.
