@@ -29,6 +29,8 @@ pub enum Evaluation {
     Splat,
     /// `yield from qs` in a generator drained on the event loop.
     YieldFrom,
+    /// `serializer.data` of a REST framework serializer over the QuerySet.
+    SerializerData,
 }
 
 #[derive(Debug)]

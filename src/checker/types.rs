@@ -162,6 +162,9 @@ pub enum Ty {
     Paginator(Box<Ty>),
     /// A `Page` of a paginator over a QuerySet: iterating it (or `len`) runs the query.
     Page(Box<Ty>),
+    /// A REST framework serializer built over a QuerySet (`many=True`):
+    /// its `.data` iterates it.
+    SerializerOver(Box<Ty>),
     /// A workspace module (`from cases import services`).
     Module(crate::index::FileId),
     /// Model data on some control-flow paths only (after a join). Only
@@ -217,6 +220,7 @@ impl Ty {
                 | Ty::LazyIter(inner)
                 | Ty::Paginator(inner)
                 | Ty::Page(inner)
+                | Ty::SerializerOver(inner)
                 | Ty::Maybe(inner) => stack.push((inner, depth + 1)),
                 Ty::Tuple(items) => stack.extend(items.iter().map(|i| (i, depth + 1))),
                 _ => {}

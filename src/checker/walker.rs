@@ -16,6 +16,7 @@ use crate::diagnostic::Finding;
 use crate::index::models::{FieldKind, Member, RelationKind};
 use crate::index::{ClassKind, FileId, FuncRef, Symbol, WorkspaceIndex};
 use crate::knowledge::django::{self, ConsumedArgs, Consumer, Consumes, Returns};
+use crate::knowledge::third_party;
 use crate::rules::{self, Rule, RuleSet};
 use crate::syntax::{self, field, named_children, text};
 
@@ -1265,8 +1266,25 @@ impl<'a> Walker<'a> {
             }
             Ty::StateSelf(class) | Ty::Object(class) | Ty::Class(class) => match self.index.find_method(*class, attr) {
                 Some(f) => Ty::Function(Callable::Workspace(f)),
-                None => Ty::Unknown,
+                None => self.inherited_external_member(obj_ty, *class, attr),
             },
+            Ty::SerializerOver(qs) => {
+                if attr == third_party::SERIALIZER_RENDERS {
+                    if let Some(value) = field(node, "object") {
+                        let how = Evaluation::SerializerData;
+                        effects::report(
+                            self,
+                            Effect::Evaluates {
+                                at: node,
+                                value,
+                                ty: (**qs).clone(),
+                                how,
+                            },
+                        );
+                    }
+                }
+                Ty::Unknown
+            }
             Ty::Module(f) => {
                 let sym = self
                     .index
@@ -1818,7 +1836,10 @@ impl<'a> Walker<'a> {
                 l.cached = self.keyword_names(args);
                 Ty::Instance { model: *m, loaded: l }
             }
-            Ty::Class(c) => Ty::Object(*c),
+            Ty::Class(c) => match self.known_external_base(*c) {
+                Some(base) if third_party::is_serializer(&base) => self.serializer_over(*c, args),
+                _ => Ty::Object(*c),
+            },
             Ty::ThreadWrapped(inner) => {
                 if matches!(&**inner, Ty::External(q) if matches!(q.as_str(), "builtins.list" | "list"))
                     || self.is_builtin_wrapped(func)
@@ -1913,6 +1934,9 @@ impl<'a> Walker<'a> {
         if django::is_db_session_store(&q) {
             return Ty::Session;
         }
+        if third_party::has_blocking_methods(&q) {
+            return Ty::External(format!("{q}()"));
+        }
         if q == django::PAGINATOR {
             let object_list = self
                 .positional_args(args)
@@ -1924,6 +1948,53 @@ impl<'a> Walker<'a> {
             }
         }
         Ty::Unknown
+    }
+
+    /// The external class (with knowledge about it) a workspace class derives from.
+    fn known_external_base(&self, class: crate::index::ClassRef) -> Option<String> {
+        // An explicit stack: class hierarchies are user input.
+        let mut stack = vec![class];
+        let mut seen = rustc_hash::FxHashSet::default();
+        while let Some(c) = stack.pop() {
+            if !seen.insert(c) || seen.len() > 64 {
+                continue;
+            }
+            for base in &self.index.class(c).bases {
+                match self.index.resolve_dotted(c.file, base, None) {
+                    Symbol::Class(b) => stack.push(b),
+                    Symbol::External(q) if third_party::has_blocking_methods(&q) || third_party::is_serializer(&q) => {
+                        return Some(q)
+                    }
+                    _ => {}
+                }
+            }
+        }
+        None
+    }
+
+    /// `obj.attr` on an instance of a workspace class without such a method:
+    /// the method of a known external base (`TwoPerPage().paginate_queryset`).
+    fn inherited_external_member(&self, obj_ty: &Ty, class: crate::index::ClassRef, attr: &str) -> Ty {
+        match (obj_ty, self.known_external_base(class)) {
+            (Ty::Object(_), Some(base)) if third_party::has_blocking_methods(&base) => {
+                Ty::External(format!("{base}().{attr}"))
+            }
+            _ => Ty::Unknown,
+        }
+    }
+
+    /// `Serializer(qs, many=True)`: its `.data` will evaluate `qs`.
+    fn serializer_over(&mut self, class: crate::index::ClassRef, args: Option<Node<'a>>) -> Ty {
+        let many = self.keyword_value(args, "many").is_some_and(|v| v.kind() == "true");
+        let instance = self
+            .positional_args(args)
+            .first()
+            .copied()
+            .or_else(|| self.keyword_value(args, "instance"));
+        match instance.map(|i| self.eval_quiet(i)) {
+            Some(qs @ Ty::QuerySet { .. }) if many => Ty::SerializerOver(Box::new(qs)),
+            _ => Ty::Object(class),
+        }
     }
 
     /// What a known function returns.

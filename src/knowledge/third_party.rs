@@ -28,6 +28,9 @@ const fn entry(package: &'static str, qualname: &'static str, does: &'static str
     }
 }
 
+/// Functions by qualified name; a method of a class's instances is named
+/// `module.Class().method` (the instance comes from calling the class, or
+/// from a workspace class deriving from it).
 pub static BLOCKING_FUNCTIONS: &[ThirdPartyApi] = &[
     entry(
         "django-waffle",
@@ -64,4 +67,52 @@ pub static BLOCKING_FUNCTIONS: &[ThirdPartyApi] = &[
         "guardian.shortcuts.remove_perm",
         "revokes an object permission: a delete query",
     ),
+    entry(
+        "django-guardian",
+        "guardian.core.ObjectPermissionChecker().has_perm",
+        "does the checker's user or group hold a permission on an object: the first question per object queries its permissions (then cached on the checker)",
+    ),
+    entry(
+        "djangorestframework",
+        "rest_framework.pagination.PageNumberPagination().paginate_queryset",
+        "one page of a QuerySet: Django's `Paginator` counts it and the page is listed (no query only when no page size is set)",
+    ),
+    entry(
+        "djangorestframework",
+        "rest_framework.pagination.LimitOffsetPagination().paginate_queryset",
+        "`limit`/`offset` slice of a QuerySet: counts it and lists the slice (no query without a limit)",
+    ),
+    entry(
+        "djangorestframework",
+        "rest_framework.pagination.CursorPagination().paginate_queryset",
+        "a cursor page of a QuerySet: lists the slice",
+    ),
 ];
+
+/// Whether instances of the external class `qualname` have methods in
+/// [`BLOCKING_FUNCTIONS`] (so the analysis follows its instances).
+pub fn has_blocking_methods(qualname: &str) -> bool {
+    BLOCKING_FUNCTIONS.iter().any(|e| {
+        e.function
+            .qualname
+            .strip_prefix(qualname)
+            .is_some_and(|rest| rest.starts_with("()."))
+    })
+}
+
+/// Django REST framework's serializers: `.data` of one built over a
+/// QuerySet (`many=True`) iterates it (`ListSerializer.to_representation`).
+const SERIALIZERS: &[&str] = &[
+    "rest_framework.serializers.BaseSerializer",
+    "rest_framework.serializers.Serializer",
+    "rest_framework.serializers.ModelSerializer",
+    "rest_framework.serializers.HyperlinkedModelSerializer",
+    "rest_framework.serializers.ListSerializer",
+];
+
+pub fn is_serializer(qualname: &str) -> bool {
+    SERIALIZERS.contains(&qualname)
+}
+
+/// The serializer attribute that renders (and so evaluates) its instance.
+pub const SERIALIZER_RENDERS: &str = "data";

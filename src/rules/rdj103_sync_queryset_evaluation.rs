@@ -221,6 +221,10 @@ pub fn report_evaluation<'a>(w: &mut Walker<'a>, at: Node<'a>, value: Node<'a>, 
         }
         Evaluation::Splat => (format!("unpacking {subject} with `*` runs its query and blocks the event loop"), None),
         Evaluation::YieldFrom => (format!("`yield from` {subject} runs its query and blocks the event loop"), None),
+        Evaluation::SerializerData => (
+            format!("`{}` renders the serializer's rows of {subject}: its query blocks the event loop", w.snippet(at)),
+            None,
+        ),
     };
     w.report_blocking_fix(rule_for(ty), at.byte_range(), what, fix);
 }

@@ -1,5 +1,16 @@
 """Django settings used by the runtime oracle (tests/oracle/harness.py)."""
 
+import importlib.util
+
+# Third-party apps whose APIs the cases in fixtures/oracle/cases/api_third_party.py
+# exercise (pinned in tests/requirements.txt). Each is installed only when
+# present, so that the other cases run with Django alone.
+THIRD_PARTY_APPS = ["waffle", "guardian"]
+
+
+def _installed(app):
+    return importlib.util.find_spec(app) is not None
+
 
 def settings_dict(db_path):
     return {
@@ -10,7 +21,12 @@ def settings_dict(db_path):
             "django.contrib.auth",
             "django.contrib.sessions",
             "catalog",
-        ],
+        ]
+        + [app for app in THIRD_PARTY_APPS if _installed(app)],
+        # django-guardian's shortcuts and checker need no authentication
+        # backend (adding its backend would make `login()` ask for one).
+        # No anonymous user row (it would change every case's `db` digest).
+        "ANONYMOUS_USER_NAME": None,
         # A real file, not ":memory:": sync_to_async runs the ORM in another
         # thread, which must see the same database.
         "DATABASES": {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(db_path)}},
