@@ -11,7 +11,9 @@ declare_rule! {
     /// `get`, `create`, `get_or_create`, `update_or_create`, `bulk_create`,
     /// `bulk_update`, `count`, `in_bulk`, `iterator`, `latest`, `earliest`,
     /// `first`, `last`, `aggregate`, `exists`, `contains`, `update`, `delete`,
-    /// `explain` — called in async code.
+    /// `explain` — called in async code; also a `Paginator` over a QuerySet
+    /// asked for its `count`, `num_pages`, `page_range` or a `page(n)` /
+    /// `get_page(n)` (each runs `qs.count()`).
     ///
     /// ## Why is this bad?
     /// Reflex runs event handlers on an asyncio event loop. Django's ORM is

@@ -13,7 +13,15 @@ declare_rule! {
     /// `list(qs)` / `tuple` / `set` / `sorted` / `sum` / …, a comprehension
     /// over it, `len(qs)`, truthiness (`if qs`, `bool(qs)`, `not qs`,
     /// `qs and …`), `x in qs`, `qs[i]`, a slice with a step, and
-    /// `repr` / `str` / `print` / f-string formatting of it.
+    /// `repr` / `str` / `print` / f-string formatting of it; any other
+    /// consumer of an iterable: `itertools` (`groupby`, `islice`, …),
+    /// `heapq.nlargest`, `collections.Counter` / `deque`, `functools.reduce`,
+    /// `", ".join(qs)`, `names.extend(qs)`, `seen.update(qs)`,
+    /// `dict.fromkeys(qs)`, `*qs`, `yield from qs` (in a generator Reflex
+    /// drains); a lazy iterator over it (`itertools.chain(qs)`,
+    /// `map(f, chain(qs))`) where it is consumed; iterating (or `len` of) a
+    /// `Page` of a `Paginator` over it, and a REST framework serializer's
+    /// `.data` built over it with `many=True`.
     ///
     /// ## Why is this bad?
     /// QuerySets are lazy; each of these forces the query to run right there,

@@ -18,7 +18,13 @@ declare_rule! {
     /// `request.user` on a Django `HttpRequest` (a lazy object), a
     /// session's `save` / `flush` / `cycle_key`, and setting or deleting a
     /// key of reflex-django's `self.session` (`AppState`'s `SessionProxy`,
-    /// which saves the session on each change).
+    /// which saves the session on each change). Also the well-known
+    /// third-party functions that query (`knowledge::third_party`):
+    /// django-waffle's `flag_is_active` / `switch_is_active` /
+    /// `sample_is_active`, django-guardian's `get_objects_for_user`,
+    /// `get_perms`, `assign_perm`, `remove_perm` and
+    /// `ObjectPermissionChecker(...).has_perm`, and REST framework's
+    /// paginators' `paginate_queryset`.
     ///
     /// reflex-django's `self.request.user` is not flagged: its event bridge
     /// resolves the user before the handler runs.
@@ -45,6 +51,9 @@ declare_rule! {
     /// session's `asave`, `aflush`, `acycle_key`; 5.2 `acreate_user`,
     /// `acreate_superuser`, `ahas_perm`, `ahas_perms`, `ahas_module_perms`,
     /// `acheck_password`. Otherwise wrap the call in `sync_to_async`.
+    ///
+    /// The third-party functions have no async twin: call them through
+    /// `await sync_to_async(flag_is_active)(request, "name")`.
     ///
     /// For reflex-django's session, change the request's session and save it
     /// once: `self.request.session["theme"] = "dark"`, then
