@@ -116,3 +116,35 @@ pub fn is_serializer(qualname: &str) -> bool {
 
 /// The serializer attribute that renders (and so evaluates) its instance.
 pub const SERIALIZER_RENDERS: &str = "data";
+
+#[cfg(test)]
+mod tests {
+    use super::BLOCKING_FUNCTIONS;
+
+    const ORACLE_CASES: &str = include_str!("../../fixtures/oracle/cases/api_third_party.py");
+    const REQUIREMENTS: &str = include_str!("../../tests/requirements.txt");
+
+    /// Each entry is called on the loop in an oracle case (which real
+    /// Django, with the package installed, proves raising), and its package
+    /// is pinned for the tests.
+    #[test]
+    fn every_entry_has_an_oracle_case_and_a_pinned_package() {
+        for entry in BLOCKING_FUNCTIONS {
+            let method = entry.function.qualname.rsplit('.').next().unwrap();
+            assert!(
+                ORACLE_CASES
+                    .lines()
+                    .any(|l| l.contains(&format!("{method}(")) && !l.contains("sync_to_async")),
+                "no oracle case calls `{}` on the loop",
+                entry.function.qualname
+            );
+            assert!(
+                REQUIREMENTS
+                    .lines()
+                    .any(|l| l.starts_with(&format!("{}==", entry.package))),
+                "`{}` is not pinned in tests/requirements.txt",
+                entry.package
+            );
+        }
+    }
+}

@@ -36,5 +36,7 @@ def settings_dict(db_path):
         # Fast hashing: create_user/check_password stay sync-only either way.
         "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
         "MIDDLEWARE": [],
+        # RequestFactory's host (REST framework's CursorPagination builds absolute URLs).
+        "ALLOWED_HOSTS": ["testserver"],
         "ROOT_URLCONF": None,
     }
