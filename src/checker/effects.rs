@@ -9,6 +9,7 @@ use tree_sitter::Node;
 
 use super::types::Ty;
 use super::walker::Walker;
+use crate::index::ModelId;
 use crate::knowledge::django::{BlockingFunction, Consumer};
 use crate::rules;
 
@@ -33,6 +34,23 @@ pub enum Evaluation {
     SerializerData,
 }
 
+/// What a blocking method is called on (each kind is one rule's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Receiver {
+    /// A QuerySet or manager (RDJ101).
+    QuerySet,
+    /// A model instance (RDJ102; the validation methods only for models they query for).
+    Model(ModelId),
+    /// A related manager's writing methods (RDJ105).
+    RelatedManager,
+    /// A user instance (`has_perm`, `check_password`: RDJ106).
+    User,
+    /// The user model's manager (`create_user`: RDJ106).
+    UserManager,
+    /// A session (`save`, `flush`, `cycle_key`: RDJ106).
+    Session,
+}
+
 #[derive(Debug)]
 pub enum Effect<'a> {
     /// `value` (of type `ty`) is evaluated at `at`.
@@ -45,6 +63,14 @@ pub enum Effect<'a> {
     /// A `Paginator` over a QuerySet counts it (`paginator.count`,
     /// `paginator.page(n)`): the QuerySet's `count()` query runs at `at`.
     PaginatorCounts { at: Node<'a>, paginator: Node<'a> },
+    /// `recv.method(args)`: a method that queries, on `on`.
+    BlockingMethod {
+        call: Node<'a>,
+        func: Node<'a>,
+        on: Receiver,
+        method: &'a str,
+        args: Option<Node<'a>>,
+    },
     /// A call of a function that queries.
     BlockingCall {
         call: Node<'a>,
@@ -62,6 +88,20 @@ pub fn report<'a>(w: &mut Walker<'a>, effect: Effect<'a>) {
         Effect::PaginatorCounts { at, paginator } => {
             rules::rdj101_blocking_queryset_call::report_paginator_count(w, at, paginator)
         }
+        Effect::BlockingMethod {
+            call,
+            func,
+            on,
+            method,
+            args,
+        } => match on {
+            Receiver::QuerySet => rules::rdj101_blocking_queryset_call::report(w, call, func, method),
+            Receiver::Model(model) => rules::rdj102_blocking_model_method::report(w, call, func, model, method, args),
+            Receiver::RelatedManager => rules::rdj105_blocking_related_manager::report(w, call, func, method),
+            Receiver::User => rules::rdj106_blocking_django_api::report_user_method(w, call, func, method),
+            Receiver::UserManager => rules::rdj106_blocking_django_api::report_user_manager(w, call, func, method),
+            Receiver::Session => rules::rdj106_blocking_django_api::report_session_method(w, call, func, method),
+        },
         Effect::BlockingCall { call, func, api } => {
             rules::rdj106_blocking_django_api::report_blocking_function(w, call, func, api)
         }

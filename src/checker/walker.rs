@@ -9,7 +9,7 @@ use std::ops::Range;
 use rustc_hash::FxHashMap;
 use tree_sitter::Node;
 
-use super::effects::{self, Effect, Evaluation};
+use super::effects::{self, Effect, Evaluation, Receiver};
 use super::types::{Callable, Loaded, Ty};
 use super::Exec;
 use crate::diagnostic::Finding;
@@ -1577,7 +1577,7 @@ impl<'a> Walker<'a> {
         func: Node<'a>,
         obj: Option<Node<'a>>,
         obj_ty: &Ty,
-        method: &str,
+        method: &'a str,
         args: Option<Node<'a>>,
     ) -> Option<Ty> {
         match obj_ty {
@@ -1593,14 +1593,36 @@ impl<'a> Walker<'a> {
                 self.queryset_method(call, func, *model, *values, &loaded, false, method, args)
             }
             Ty::Instance { model, .. } => {
-                if rules::rdj102_blocking_model_method::check(self, call, func, *model, method, args) {
+                if django::model_method_blocks(method) {
+                    let on = Receiver::Model(*model);
+                    effects::report(
+                        self,
+                        Effect::BlockingMethod {
+                            call,
+                            func,
+                            on,
+                            method,
+                            args,
+                        },
+                    );
                     return Some(Ty::Unknown);
                 }
                 if method == "arefresh_from_db" {
                     self.refresh_instance(obj, args);
                     return Some(Ty::Awaitable(Box::new(Ty::Unknown)));
                 }
-                if rules::rdj106_blocking_django_api::check_user_method(self, call, func, *model, method) {
+                if django::user_method_blocks(method) && self.is_user_model(*model) {
+                    let on = Receiver::User;
+                    effects::report(
+                        self,
+                        Effect::BlockingMethod {
+                            call,
+                            func,
+                            on,
+                            method,
+                            args,
+                        },
+                    );
                     return Some(Ty::Unknown);
                 }
                 if django::is_async_model_twin(method) {
@@ -1609,7 +1631,19 @@ impl<'a> Walker<'a> {
                 None
             }
             Ty::Session => {
-                rules::rdj106_blocking_django_api::check_session_method(self, call, func, method);
+                if django::session_method_blocks(method) {
+                    let on = Receiver::Session;
+                    effects::report(
+                        self,
+                        Effect::BlockingMethod {
+                            call,
+                            func,
+                            on,
+                            method,
+                            args,
+                        },
+                    );
+                }
                 Some(Ty::Unknown)
             }
             Ty::Paginator(qs) if django::paginator_method_counts(method) => {
@@ -1690,7 +1724,7 @@ impl<'a> Walker<'a> {
         values: bool,
         loaded: &Loaded,
         related: bool,
-        method: &str,
+        method: &'a str,
         args: Option<Node<'a>>,
     ) -> Option<Ty> {
         if django::is_async_user_manager_twin(method) {
@@ -1710,16 +1744,49 @@ impl<'a> Walker<'a> {
                 loaded: loaded.clone(),
             })));
         }
-        if related && rules::rdj105_blocking_related_manager::check(self, call, func, method) {
+        if related && django::related_manager_method_blocks(method) {
+            let on = Receiver::RelatedManager;
+            effects::report(
+                self,
+                Effect::BlockingMethod {
+                    call,
+                    func,
+                    on,
+                    method,
+                    args,
+                },
+            );
             return Some(self.query_result(model, values, loaded, method, args));
         }
-        if rules::rdj106_blocking_django_api::check_user_manager(self, call, func, model, method) {
+        if django::user_manager_method_blocks(method) && self.is_user_model(model) {
+            let on = Receiver::UserManager;
+            effects::report(
+                self,
+                Effect::BlockingMethod {
+                    call,
+                    func,
+                    on,
+                    method,
+                    args,
+                },
+            );
             return Some(Ty::Instance {
                 model,
                 loaded: Loaded::fresh(),
             });
         }
-        if rules::rdj101_blocking_queryset_call::check(self, call, func, method) {
+        if django::queryset_method_blocks(method) {
+            let on = Receiver::QuerySet;
+            effects::report(
+                self,
+                Effect::BlockingMethod {
+                    call,
+                    func,
+                    on,
+                    method,
+                    args,
+                },
+            );
             return Some(self.query_result(model, values, loaded, method, args));
         }
         if let Some(sync) = method.strip_prefix('a') {
@@ -1994,6 +2061,15 @@ impl<'a> Walker<'a> {
         match instance.map(|i| self.eval_quiet(i)) {
             Some(qs @ Ty::QuerySet { .. }) if many => Ty::SerializerOver(Box::new(qs)),
             _ => Ty::Object(class),
+        }
+    }
+
+    /// The user model (`AUTH_USER_MODEL`), or a model shaped like Django's
+    /// `AbstractBaseUser` + `PermissionsMixin` (a password and `is_superuser`).
+    fn is_user_model(&self, model: crate::index::ModelId) -> bool {
+        self.index.auth_user() == Some(model) || {
+            let m = self.index.model(model);
+            m.fields_known && m.field("password").is_some() && m.field("is_superuser").is_some()
         }
     }
 

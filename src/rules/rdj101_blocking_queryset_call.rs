@@ -38,15 +38,11 @@ declare_rule! {
     pub struct BlockingQuerysetCall;
 }
 
-/// `recv.method(...)` on a manager or QuerySet.
-pub fn check<'a>(w: &mut Walker<'a>, call: Node<'a>, func: Node<'a>, method: &str) -> bool {
-    if !django::queryset_method_blocks(method) {
-        return false;
-    }
+/// `recv.method(...)` on a manager or QuerySet, a method that queries.
+pub fn report<'a>(w: &mut Walker<'a>, call: Node<'a>, func: Node<'a>, method: &str) {
     let what = format!("`{}` blocks the event loop", w.call_snippet(func));
     let fix = (w.django_version >= django::QUERYSET_TWINS_SINCE).then(|| fixes::await_twin(w, call, func, method, Applicability::Safe)).flatten();
     w.report_blocking_fix(Rule::RDJ101, call.byte_range(), what, fix);
-    true
 }
 
 /// `paginator.count`, `paginator.page(n)`: a `Paginator` over a QuerySet

@@ -60,17 +60,14 @@ fn validation_queries(w: &Walker<'_>, model: ModelId, method: &str, args: Option
     }
 }
 
-pub fn check<'a>(w: &mut Walker<'a>, call: Node<'a>, func: Node<'a>, model: ModelId, method: &str, args: Option<Node<'a>>) -> bool {
-    if !django::model_method_blocks(method) {
-        return false;
-    }
+/// A model instance method that may query; reported when it queries for this model.
+pub fn report<'a>(w: &mut Walker<'a>, call: Node<'a>, func: Node<'a>, model: ModelId, method: &str, args: Option<Node<'a>>) {
     if !validation_queries(w, model, method, args) {
-        return true;
+        return;
     }
     let what = format!("`{}` queries the database and blocks the event loop", w.call_snippet(func));
     // Validation has no twin.
     let has_twin = django::model_method_twin_since(method).is_some_and(|since| w.django_version >= since);
     let fix = if has_twin { fixes::await_twin(w, call, func, method, Applicability::Safe) } else { None };
     w.report_blocking_fix(Rule::RDJ102, call.byte_range(), what, fix);
-    true
 }

@@ -29,12 +29,9 @@ declare_rule! {
     pub struct BlockingRelatedManager;
 }
 
-pub fn check<'a>(w: &mut Walker<'a>, call: Node<'a>, func: Node<'a>, method: &str) -> bool {
-    if !django::related_manager_method_blocks(method) {
-        return false;
-    }
+/// A related manager's writing method.
+pub fn report<'a>(w: &mut Walker<'a>, call: Node<'a>, func: Node<'a>, method: &str) {
     let what = format!("related manager call `{}` blocks the event loop", w.call_snippet(func));
     let fix = (w.django_version >= django::RELATED_MANAGER_TWINS_SINCE).then(|| fixes::await_twin(w, call, func, method, Applicability::Safe)).flatten();
     w.report_blocking_fix(Rule::RDJ105, call.byte_range(), what, fix);
-    true
 }

@@ -1,7 +1,6 @@
 use tree_sitter::Node;
 
 use crate::checker::walker::Walker;
-use crate::index::ModelId;
 use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::knowledge::django::{self, BlockingFunction};
 use crate::rules::{fixes, Rule};
@@ -76,42 +75,25 @@ pub fn report_blocking_function<'a>(w: &mut Walker<'a>, call: Node<'a>, func: No
     w.report_blocking_fix(Rule::RDJ106, call.byte_range(), what, fix);
 }
 
-fn is_user_model(w: &Walker<'_>, model: ModelId) -> bool {
-    w.index.auth_user() == Some(model) || {
-        let m = w.index.model(model);
-        m.fields_known && m.field("password").is_some() && m.field("is_superuser").is_some()
-    }
-}
-
 /// `user.has_perm(...)` and friends.
-pub fn check_user_method<'a>(w: &mut Walker<'a>, call: Node<'a>, func: Node<'a>, model: ModelId, method: &str) -> bool {
-    if !django::user_method_blocks(method) || !is_user_model(w, model) {
-        return false;
-    }
+pub fn report_user_method<'a>(w: &mut Walker<'a>, call: Node<'a>, func: Node<'a>, method: &str) {
     let what = format!("`{}` may query the database and blocks the event loop", w.call_snippet(func));
     let fix = (w.django_version >= django::USER_TWINS_SINCE).then(|| fixes::await_twin(w, call, func, method, Applicability::Safe)).flatten();
     w.report_blocking_fix(Rule::RDJ106, call.byte_range(), what, fix);
-    true
 }
 
 /// `User.objects.create_user(...)`.
-pub fn check_user_manager<'a>(w: &mut Walker<'a>, call: Node<'a>, func: Node<'a>, model: ModelId, method: &str) -> bool {
-    if !django::user_manager_method_blocks(method) || !is_user_model(w, model) {
-        return false;
-    }
+pub fn report_user_manager<'a>(w: &mut Walker<'a>, call: Node<'a>, func: Node<'a>, method: &str) {
     let what = format!("`{}` queries the database and blocks the event loop", w.call_snippet(func));
     let fix = (w.django_version >= django::USER_TWINS_SINCE).then(|| fixes::await_twin(w, call, func, method, Applicability::Safe)).flatten();
     w.report_blocking_fix(Rule::RDJ106, call.byte_range(), what, fix);
-    true
 }
 
 /// `request.session.save()` / `flush()` / `cycle_key()`.
-pub fn check_session_method<'a>(w: &mut Walker<'a>, call: Node<'a>, func: Node<'a>, method: &str) {
-    if django::session_method_blocks(method) {
-        let what = format!("`{}` queries the session store and blocks the event loop", w.call_snippet(func));
-        let fix = (w.django_version >= django::SESSION_TWINS_SINCE).then(|| fixes::await_twin(w, call, func, method, Applicability::Safe)).flatten();
-        w.report_blocking_fix(Rule::RDJ106, call.byte_range(), what, fix);
-    }
+pub fn report_session_method<'a>(w: &mut Walker<'a>, call: Node<'a>, func: Node<'a>, method: &str) {
+    let what = format!("`{}` queries the session store and blocks the event loop", w.call_snippet(func));
+    let fix = (w.django_version >= django::SESSION_TWINS_SINCE).then(|| fixes::await_twin(w, call, func, method, Applicability::Safe)).flatten();
+    w.report_blocking_fix(Rule::RDJ106, call.byte_range(), what, fix);
 }
 
 /// `self.session[k] = v` / `del self.session[k]` on reflex-django's
