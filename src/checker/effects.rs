@@ -15,7 +15,7 @@ use crate::rules;
 
 /// How a QuerySet (or a lazy iterator over one) is evaluated.
 #[derive(Debug, Clone, Copy)]
-pub enum Evaluation {
+pub enum Evaluation<'a> {
     /// Passed to a builtin or library function that consumes it
     /// (`list(qs)`, `itertools.groupby(qs, key)`); `positional` counts the
     /// call's positional arguments (for the fix).
@@ -30,6 +30,18 @@ pub enum Evaluation {
     Splat,
     /// `yield from qs` in a generator drained on the event loop.
     YieldFrom,
+    /// `x in qs` (`negated`: `not in`); `element` is `x` when the comparison
+    /// has no other operands, `element_is_row` when it is an instance of
+    /// the QuerySet's model (so `qs.acontains(x)` can replace it).
+    Membership {
+        negated: bool,
+        element: Option<Node<'a>>,
+        element_is_row: bool,
+    },
+    /// `qs[i]` (the value is the whole subscript).
+    Index,
+    /// `qs[a:b:step]` (the value is the whole subscript).
+    SteppedSlice,
     /// `serializer.data` of a REST framework serializer over the QuerySet.
     SerializerData,
 }
@@ -58,7 +70,7 @@ pub enum Effect<'a> {
         at: Node<'a>,
         value: Node<'a>,
         ty: Ty,
-        how: Evaluation,
+        how: Evaluation<'a>,
     },
     /// A `Paginator` over a QuerySet counts it (`paginator.count`,
     /// `paginator.page(n)`): the QuerySet's `count()` query runs at `at`.

@@ -51,6 +51,28 @@ fn expects_sync_only_error(w: &Walker<'_>, with_stmt: Node<'_>) -> bool {
     })
 }
 
+/// Whether a slice has an expression after its second colon.
+fn step_given(slice: Node<'_>) -> bool {
+    let mut colons = 0;
+    for c in syntax::children(slice) {
+        if c.kind() == ":" {
+            colons += 1;
+        } else if colons >= 2 && c.is_named() {
+            return true;
+        }
+    }
+    false
+}
+
+/// A value whose iteration runs a query: a QuerySet, a `qs.iterator()`
+/// generator or a lazy iterator over a QuerySet, a paginator's page.
+fn evaluated_by_iteration(ty: &Ty) -> bool {
+    matches!(
+        ty,
+        Ty::QuerySet { .. } | Ty::SyncIterator(_) | Ty::LazyIter(_) | Ty::Page(_)
+    )
+}
+
 /// tree-sitter-python parses `[*qs.all()]` (a list starting with a splat)
 /// as `[(*qs).all()]`: the splat binds to the head of the chain only.
 fn splat_binds_head_only(splat: Node<'_>) -> bool {
@@ -1026,7 +1048,7 @@ impl<'a> Walker<'a> {
                 a.join(b)
             }
             "comparison_operator" => {
-                rules::rdj103_sync_queryset_evaluation::check_membership(self, node);
+                self.eval_comparison(node);
                 Ty::Unknown
             }
             "list_comprehension" | "set_comprehension" | "generator_expression" | "dictionary_comprehension" => {
@@ -1407,7 +1429,98 @@ impl<'a> Walker<'a> {
                 }
             }
         }
-        rules::rdj103_sync_queryset_evaluation::check_subscript(self, node, &value_ty, &subs)
+        self.subscript_of(node, &value_ty, &subs)
+    }
+
+    /// `qs[i]` and `qs[a:b:step]` evaluate; `qs[a:b]` stays lazy. `page[i]`
+    /// lists the page.
+    fn subscript_of(&mut self, node: Node<'a>, value_ty: &Ty, subs: &[Node<'a>]) -> Ty {
+        let [sub] = subs else { return Ty::Unknown };
+        match value_ty {
+            Ty::QuerySet { model, values, loaded } => {
+                if sub.kind() == "slice" {
+                    if !step_given(*sub) {
+                        return value_ty.clone();
+                    }
+                    let how = Evaluation::SteppedSlice;
+                    effects::report(
+                        self,
+                        Effect::Evaluates {
+                            at: node,
+                            value: node,
+                            ty: value_ty.clone(),
+                            how,
+                        },
+                    );
+                    return Ty::Unknown;
+                }
+                effects::report(
+                    self,
+                    Effect::Evaluates {
+                        at: node,
+                        value: node,
+                        ty: value_ty.clone(),
+                        how: Evaluation::Index,
+                    },
+                );
+                self.item_ty(*model, *values, loaded)
+            }
+            Ty::Page(_) if sub.kind() != "slice" => {
+                effects::report(
+                    self,
+                    Effect::Evaluates {
+                        at: node,
+                        value: node,
+                        ty: value_ty.clone(),
+                        how: Evaluation::Index,
+                    },
+                );
+                Ty::Unknown
+            }
+            _ => Ty::Unknown,
+        }
+    }
+
+    /// A comparison: `x in qs` / `x not in qs` iterate `qs` (a QuerySet, a
+    /// lazy iterator over one, a page).
+    fn eval_comparison(&mut self, node: Node<'a>) {
+        let mut operands = Vec::new();
+        let mut ops = Vec::new();
+        for c in syntax::children(node) {
+            if c.is_named() {
+                operands.push(c);
+            } else {
+                ops.push(c.kind());
+            }
+        }
+        let tys: Vec<Ty> = operands.iter().map(|o| self.eval(*o)).collect();
+        for (i, op) in ops.iter().enumerate() {
+            let (Some(right), Some(ty)) = (operands.get(i + 1), tys.get(i + 1)) else {
+                continue;
+            };
+            if !matches!(*op, "in" | "not in") || !evaluated_by_iteration(ty) {
+                continue;
+            }
+            let element = (operands.len() == 2).then_some(operands[0]);
+            let element_is_row = matches!(
+                (&tys[0], ty),
+                (Ty::Instance { model: a, .. }, Ty::QuerySet { model: b, values: false, .. }) if a == b
+            );
+            let how = Evaluation::Membership {
+                negated: *op == "not in",
+                element,
+                element_is_row,
+            };
+            effects::report(
+                self,
+                Effect::Evaluates {
+                    at: node,
+                    value: *right,
+                    ty: ty.clone(),
+                    how,
+                },
+            );
+        }
     }
 
     fn eval_comprehension(&mut self, node: Node<'a>) -> Ty {
@@ -2132,7 +2245,13 @@ impl<'a> Walker<'a> {
     /// for `list(qs)`, a lazy iterator for a consumer that iterates later
     /// (`itertools.chain(qs)`) or over an iterator that has not run yet
     /// (`map(f, qs.iterator())`), otherwise unknown.
-    fn consume(&mut self, call: Node<'a>, consumer: &'static Consumer, how: Evaluation, args: Option<Node<'a>>) -> Ty {
+    fn consume(
+        &mut self,
+        call: Node<'a>,
+        consumer: &'static Consumer,
+        how: Evaluation<'a>,
+        args: Option<Node<'a>>,
+    ) -> Ty {
         let positional = self.positional_args(args);
         let consumed: &[Node<'a>] = match consumer.args {
             ConsumedArgs::First => positional.get(..1),
@@ -2188,11 +2307,8 @@ impl<'a> Walker<'a> {
     }
 
     /// `*qs`, `yield from qs`: the operand is iterated right here.
-    fn consume_operand(&mut self, at: Node<'a>, value: Node<'a>, ty: Ty, how: Evaluation) {
-        if matches!(
-            ty,
-            Ty::QuerySet { .. } | Ty::Page(_) | Ty::SyncIterator(_) | Ty::LazyIter(_)
-        ) {
+    fn consume_operand(&mut self, at: Node<'a>, value: Node<'a>, ty: Ty, how: Evaluation<'a>) {
+        if evaluated_by_iteration(&ty) {
             effects::report(self, Effect::Evaluates { at, value, ty, how });
         }
     }

@@ -117,104 +117,49 @@ pub fn check_truthiness<'a>(w: &mut Walker<'a>, node: Node<'a>, ty: &Ty, only_tr
     }
 }
 
-/// `x in qs` / `x not in qs`.
-pub fn check_membership<'a>(w: &mut Walker<'a>, node: Node<'a>) {
-    let children = syntax::children(node);
-    let mut operands = Vec::new();
-    let mut ops = Vec::new();
-    for c in &children {
-        if c.is_named() {
-            operands.push(*c);
+/// `x in qs` / `x not in qs`: `element` is `x` when the comparison has no
+/// other operands; `element_is_row`: `x` is an instance of the QuerySet's model.
+fn membership_fix<'a>(w: &Walker<'a>, at: Node<'a>, right: Node<'a>, negated: bool, element: Node<'a>, element_is_row: bool) -> Fix {
+    if element_is_row {
+        let call = format!("{}.acontains({})", receiver(w, right), w.text(element));
+        let edit = if negated {
+            Edit { range: at.byte_range(), content: format!("not await {call}") }
         } else {
-            ops.push(c.kind());
-        }
-    }
-    let tys: Vec<Ty> = operands.iter().map(|o| w.eval(*o)).collect();
-    for (i, op) in ops.iter().enumerate() {
-        if matches!(*op, "in" | "not in") {
-            if let (Some(right), Some(ty)) = (operands.get(i + 1), tys.get(i + 1)) {
-                if is_queryset(ty) {
-                    let what = format!("`in` on the QuerySet `{}` runs its query and blocks the event loop", w.snippet(*right));
-                    // An instance of the model: `x in qs` → `await qs.acontains(x)`.
-                    // Anything else (`acontains` rejects non-instances and
-                    // `values()` QuerySets): compare against the collected rows.
-                    let fix = (operands.len() == 2 && w.can_await_at(node)).then(|| {
-                        let left = operands[0];
-                        let instance_of_model = matches!(
-                            (&tys[0], ty),
-                            (Ty::Instance { model: a, .. }, Ty::QuerySet { model: b, values: false, .. }) if a == b
-                        );
-                        if instance_of_model {
-                            let call = format!("{}.acontains({})", receiver(w, *right), w.text(left));
-                            let edit = if *op == "not in" {
-                                Edit { range: node.byte_range(), content: format!("not await {call}") }
-                            } else {
-                                fixes::replace_awaited(node, &call)
-                            };
-                            Fix { applicability: Applicability::Safe, message: "Use `await qs.acontains(obj)`".into(), edits: vec![edit] }
-                        } else {
-                            Fix {
-                                applicability: Applicability::Safe,
-                                message: "Compare against rows collected with an async comprehension".into(),
-                                edits: vec![Edit { range: right.byte_range(), content: format!("[obj async for obj in {}]", w.text(*right)) }],
-                            }
-                        }
-                    });
-                    w.report_blocking_fix(Rule::RDJ103, node.byte_range(), what, fix);
-                }
-            }
-        }
-    }
-}
-
-/// `qs[i]` and `qs[a:b:step]` evaluate; `qs[a:b]` stays lazy.
-pub fn check_subscript<'a>(w: &mut Walker<'a>, node: Node<'a>, value_ty: &Ty, subs: &[Node<'a>]) -> Ty {
-    let Ty::QuerySet { model, values, loaded } = value_ty else { return Ty::Unknown };
-    let [sub] = subs else { return Ty::Unknown };
-    if sub.kind() == "slice" {
-        if !step_given(*sub) {
-            return value_ty.clone();
-        }
-        let what = format!("slicing the QuerySet `{}` with a step runs its query and blocks the event loop", w.snippet(node));
-        w.report_blocking(Rule::RDJ103, node.byte_range(), what);
-        return Ty::Unknown;
-    }
-    let what = format!("indexing the QuerySet `{}` runs its query and blocks the event loop", w.snippet(node));
-    // `qs[i]` → `await qs[i:i+1].aget()`: `DoesNotExist` instead of `IndexError`.
-    let fix = (w.can_await_at(node) && sub.kind() == "integer").then(|| {
-        let value = field(node, "value").map(|v| receiver(w, v)).unwrap_or_default();
-        let index = w.text(*sub);
-        let end = index.parse::<i64>().map(|i| (i + 1).to_string()).unwrap_or_else(|_| format!("{index} + 1"));
-        Fix {
-            applicability: Applicability::Unsafe,
-            message: format!("Use `await {value}[{index}:{end}].aget()` (raises `DoesNotExist` instead of `IndexError`)"),
-            edits: vec![fixes::replace_awaited(node, &format!("{value}[{index}:{end}].aget()"))],
-        }
-    });
-    w.report_blocking_fix(Rule::RDJ103, node.byte_range(), what, fix);
-    if *values {
-        Ty::Unknown
+            fixes::replace_awaited(at, &call)
+        };
+        Fix { applicability: Applicability::Safe, message: "Use `await qs.acontains(obj)`".into(), edits: vec![edit] }
     } else {
-        Ty::Instance { model: *model, loaded: loaded.clone() }
+        // `acontains` rejects non-instances and `values()` QuerySets:
+        // compare against the collected rows.
+        Fix {
+            applicability: Applicability::Safe,
+            message: "Compare against rows collected with an async comprehension".into(),
+            edits: vec![Edit { range: right.byte_range(), content: format!("[obj async for obj in {}]", w.text(right)) }],
+        }
     }
 }
 
-/// Whether a slice has an expression after its second colon.
-fn step_given(slice: Node<'_>) -> bool {
-    let mut colons = 0;
-    for c in syntax::children(slice) {
-        if c.kind() == ":" {
-            colons += 1;
-        } else if colons >= 2 && c.is_named() {
-            return true;
-        }
+/// `qs[i]` → `await qs[i:i+1].aget()`: `DoesNotExist` instead of `IndexError`.
+fn index_fix<'a>(w: &Walker<'a>, at: Node<'a>) -> Option<Fix> {
+    let mut cursor = at.walk();
+    let subs: Vec<_> = at.children_by_field_name("subscript", &mut cursor).collect();
+    let [sub] = subs[..] else { return None };
+    if !w.can_await_at(at) || sub.kind() != "integer" {
+        return None;
     }
-    false
+    let value = field(at, "value").map(|v| receiver(w, v)).unwrap_or_default();
+    let index = w.text(sub);
+    let end = index.parse::<i64>().map(|i| (i + 1).to_string()).unwrap_or_else(|_| format!("{index} + 1"));
+    Some(Fix {
+        applicability: Applicability::Unsafe,
+        message: format!("Use `await {value}[{index}:{end}].aget()` (raises `DoesNotExist` instead of `IndexError`)"),
+        edits: vec![fixes::replace_awaited(at, &format!("{value}[{index}:{end}].aget()"))],
+    })
 }
 
 /// A QuerySet (or a lazy iterator over one, or a `Page` of one) consumed
 /// where the walker found it evaluated (`checker::effects::Evaluation`).
-pub fn report_evaluation<'a>(w: &mut Walker<'a>, at: Node<'a>, value: Node<'a>, ty: &Ty, how: Evaluation) {
+pub fn report_evaluation<'a>(w: &mut Walker<'a>, at: Node<'a>, value: Node<'a>, ty: &Ty, how: Evaluation<'a>) {
     // (`[*qs.all()]` parses with the star inside the chain.)
     let subject = format!("{} `{}`", noun(ty), w.snippet(value).trim_start_matches('*'));
     let (what, fix) = match how {
@@ -229,6 +174,12 @@ pub fn report_evaluation<'a>(w: &mut Walker<'a>, at: Node<'a>, value: Node<'a>, 
         }
         Evaluation::Splat => (format!("unpacking {subject} with `*` runs its query and blocks the event loop"), None),
         Evaluation::YieldFrom => (format!("`yield from` {subject} runs its query and blocks the event loop"), None),
+        Evaluation::Membership { negated, element, element_is_row } => {
+            let fix = element.filter(|_| w.can_await_at(at)).map(|e| membership_fix(w, at, value, negated, e, element_is_row));
+            (format!("`in` on {subject} runs its query and blocks the event loop"), fix)
+        }
+        Evaluation::Index => (format!("indexing {subject} runs its query and blocks the event loop"), index_fix(w, at)),
+        Evaluation::SteppedSlice => (format!("slicing {subject} with a step runs its query and blocks the event loop"), None),
         Evaluation::SerializerData => (
             format!("`{}` renders the serializer's rows of {subject}: its query blocks the event loop", w.snippet(at)),
             None,
