@@ -175,10 +175,16 @@ pub fn report_evaluation<'a>(w: &mut Walker<'a>, at: Node<'a>, value: Node<'a>, 
         Evaluation::Splat => (format!("unpacking {subject} with `*` runs its query and blocks the event loop"), None),
         Evaluation::YieldFrom => (format!("`yield from` {subject} runs its query and blocks the event loop"), None),
         Evaluation::Membership { negated, element, element_is_row } => {
-            let fix = element.filter(|_| w.can_await_at(at)).map(|e| membership_fix(w, at, value, negated, e, element_is_row));
+            // A page or a lazy iterator has no async iteration to rewrite to.
+            let rewritable = matches!(ty, Ty::QuerySet { .. } | Ty::SyncIterator(_)) && w.can_await_at(at);
+            let fix = element.filter(|_| rewritable).map(|e| membership_fix(w, at, value, negated, e, element_is_row));
             (format!("`in` on {subject} runs its query and blocks the event loop"), fix)
         }
-        Evaluation::Index => (format!("indexing {subject} runs its query and blocks the event loop"), index_fix(w, at)),
+        Evaluation::Index => {
+            // A page is a list once fetched: no `aget()` on it.
+            let fix = if matches!(ty, Ty::QuerySet { .. }) { index_fix(w, at) } else { None };
+            (format!("indexing {subject} runs its query and blocks the event loop"), fix)
+        }
         Evaluation::SteppedSlice => (format!("slicing {subject} with a step runs its query and blocks the event loop"), None),
         Evaluation::SerializerData => (
             format!("`{}` renders the serializer's rows of {subject}: its query blocks the event loop", w.snippet(at)),
