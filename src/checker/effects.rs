@@ -83,6 +83,8 @@ pub enum Effect<'a> {
         method: &'a str,
         args: Option<Node<'a>>,
     },
+    /// A django-constance setting's proxy (`value`) used as a value at `at`.
+    ConfigValueUsed { at: Node<'a>, value: Node<'a> },
     /// A call of a function that queries.
     BlockingCall {
         call: Node<'a>,
@@ -114,6 +116,9 @@ pub fn report<'a>(w: &mut Walker<'a>, effect: Effect<'a>) {
             Receiver::UserManager => rules::rdj106_blocking_django_api::report_user_manager(w, call, func, method),
             Receiver::Session => rules::rdj106_blocking_django_api::report_session_method(w, call, func, method),
         },
+        Effect::ConfigValueUsed { at, value } => {
+            rules::rdj106_blocking_django_api::report_config_value_use(w, at, value)
+        }
         Effect::BlockingCall { call, func, api } => {
             rules::rdj106_blocking_django_api::report_blocking_function(w, call, func, api)
         }

@@ -129,6 +129,7 @@ fn check_file_within(
             helper_cache: helpers.clone().into(),
             return_cache: returns.clone().into(),
             budget: budget.clone(),
+            ..Shared::default()
         };
         let mut findings = Vec::new();
         for &(def, exec, class, _) in group {

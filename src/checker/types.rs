@@ -162,6 +162,9 @@ pub enum Ty {
     Paginator(Box<Ty>),
     /// A `Page` of a paginator over a QuerySet: iterating it (or `len`) runs the query.
     Page(Box<Ty>),
+    /// `constance.config.KEY` with the database backend: a lazy proxy whose
+    /// use as a value queries (`await` it instead).
+    ConfigValue,
     /// A REST framework serializer built over a QuerySet (`many=True`):
     /// its `.data` iterates it.
     SerializerOver(Box<Ty>),

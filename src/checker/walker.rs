@@ -120,6 +120,8 @@ fn list_item(ty: &Ty) -> Ty {
 pub struct Shared {
     pub helper_cache: RefCell<FxHashMap<(FileId, usize), Option<String>>>,
     pub return_cache: RefCell<FxHashMap<(FileId, usize), Ty>>,
+    /// The settings choose django-constance's database backend (looked up on first need).
+    pub constance_database: std::cell::OnceCell<bool>,
     pub budget: std::sync::Arc<Budget>,
 }
 
@@ -964,6 +966,7 @@ impl<'a> Walker<'a> {
             }
             _ => {
                 let ty = self.eval(node);
+                self.use_value(node, node, &ty);
                 rules::rdj103_sync_queryset_evaluation::check_truthiness(self, node, &ty, only_truth);
                 ty
             }
@@ -1026,9 +1029,13 @@ impl<'a> Walker<'a> {
             }
             "binary_operator" => {
                 if let Some(l) = field(node, "left") {
-                    self.eval(l);
+                    let ty = self.eval(l);
+                    self.use_value(node, l, &ty);
                 }
                 let r = field(node, "right").map(|r| self.eval(r)).unwrap_or(Ty::Unknown);
+                if let Some(r_node) = field(node, "right") {
+                    self.use_value(node, r_node, &r);
+                }
                 rules::rdj103_sync_queryset_evaluation::check_percent_format(self, node, &r);
                 Ty::Unknown
             }
@@ -1059,6 +1066,7 @@ impl<'a> Walker<'a> {
                     if child.kind() == "interpolation" {
                         if let Some(e) = field(child, "expression").or_else(|| child.named_child(0)) {
                             let ty = self.eval(e);
+                            self.use_value(e, e, &ty);
                             rules::rdj103_sync_queryset_evaluation::check_formatting(self, e, &ty);
                         }
                     }
@@ -1313,6 +1321,11 @@ impl<'a> Walker<'a> {
                     .resolve_qualified(&format!("{}.{attr}", self.index.file(*f).module()));
                 self.ty_of_symbol(&sym)
             }
+            Ty::External(q)
+                if q == third_party::CONSTANCE_CONFIG && !attr.starts_with('_') && self.constance_reads_database() =>
+            {
+                Ty::ConfigValue
+            }
             Ty::External(q) => {
                 let q = format!("{q}.{attr}");
                 match self.index.model_by_qualname(&q) {
@@ -1435,6 +1448,9 @@ impl<'a> Walker<'a> {
     /// `qs[i]` and `qs[a:b:step]` evaluate; `qs[a:b]` stays lazy. `page[i]`
     /// lists the page.
     fn subscript_of(&mut self, node: Node<'a>, value_ty: &Ty, subs: &[Node<'a>]) -> Ty {
+        if let Some(value) = field(node, "value") {
+            self.use_value(node, value, value_ty);
+        }
         let [sub] = subs else { return Ty::Unknown };
         match value_ty {
             Ty::QuerySet { model, values, loaded } => {
@@ -1494,6 +1510,9 @@ impl<'a> Walker<'a> {
             }
         }
         let tys: Vec<Ty> = operands.iter().map(|o| self.eval(*o)).collect();
+        for (operand, ty) in operands.iter().zip(&tys) {
+            self.use_value(node, *operand, ty);
+        }
         for (i, op) in ops.iter().enumerate() {
             let (Some(right), Some(ty)) = (operands.get(i + 1), tys.get(i + 1)) else {
                 continue;
@@ -2186,6 +2205,36 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// `value` (of type `ty`) is used as a value at `at`: a django-constance
+    /// proxy reads its setting there.
+    fn use_value(&mut self, at: Node<'a>, value: Node<'a>, ty: &Ty) {
+        if *ty == Ty::ConfigValue {
+            effects::report(self, Effect::ConfigValueUsed { at, value });
+        }
+    }
+
+    /// Whether the settings of this file's project choose django-constance's
+    /// database backend (`CONSTANCE_BACKEND = "constance.backends.database.DatabaseBackend"`
+    /// at module level). A settings module belongs to the project of the
+    /// folder above its package (`proj/proj/settings.py` → `proj/`, where
+    /// `manage.py` is), so one project's settings do not speak for another
+    /// in the same workspace. Looked up only when a `config.KEY` read is
+    /// met; files that do not mention the setting are not parsed.
+    fn constance_reads_database(&self) -> bool {
+        *self.shared.constance_database.get_or_init(|| {
+            let setting = third_party::CONSTANCE_BACKEND_SETTING;
+            let checked = &self.index.file(self.file).path;
+            self.index.files.iter().any(|entry| {
+                let project = entry.path.parent().and_then(|package| package.parent());
+                project.is_none_or(|p| checked.starts_with(p))
+                    && memchr::memmem::find(entry.text.as_bytes(), setting.as_bytes()).is_some()
+                    && entry.summary().assignments.iter().any(|a| {
+                        a.name == setting && a.value.as_str().is_some_and(third_party::is_constance_database_backend)
+                    })
+            })
+        })
+    }
+
     /// What a known function returns.
     fn api_return(&mut self, returns: Returns, args: Option<Node<'a>>) -> Ty {
         match returns {
@@ -2230,6 +2279,12 @@ impl<'a> Walker<'a> {
 
     /// `list(qs)`, `len(qs)`, `zip(a, qs)`: a builtin (not shadowed) that consumes its arguments.
     fn call_builtin(&mut self, call: Node<'a>, name: &str, args: Option<Node<'a>>) -> Ty {
+        if third_party::uses_value(name) && self.index.resolve_name(self.file, name, self.scope) == Symbol::Unknown {
+            for arg in self.positional_args(args) {
+                let ty = self.eval_quiet(arg);
+                self.use_value(call, arg, &ty);
+            }
+        }
         let Some(consumer) = django::builtin_consumer(name) else {
             return Ty::Unknown;
         };

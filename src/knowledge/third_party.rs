@@ -1,5 +1,6 @@
-//! Well-known third-party functions that query the database when called
-//! (reported under RDJ106). Each entry is proven by an oracle case in
+//! Well-known third-party APIs that query the database (reported under
+//! RDJ106): functions and methods that query when called, and
+//! django-constance's settings, which query when used (database backend). Each entry is proven by an oracle case in
 //! `fixtures/oracle/cases/api_third_party.py`, run with the package
 //! installed from PyPI at the version pinned in `tests/requirements.txt`.
 
@@ -116,6 +117,31 @@ pub fn is_serializer(qualname: &str) -> bool {
 
 /// The serializer attribute that renders (and so evaluates) its instance.
 pub const SERIALIZER_RENDERS: &str = "data";
+
+/// django-constance's `config` (`from constance import config`). Since
+/// django-constance 4.3, `config.KEY` read inside a running event loop
+/// returns a lazy proxy: `await config.KEY` reads it asynchronously, while
+/// using the proxy as a value (truth, comparison, arithmetic, `str()`,
+/// formatting, indexing) reads the backend synchronously. With the database
+/// backend that read is a query; with the default Redis backend it is no
+/// ORM call, so nothing is said unless the settings name the database
+/// backend.
+pub const CONSTANCE_CONFIG: &str = "constance.config";
+
+/// The setting that chooses django-constance's backend.
+pub const CONSTANCE_BACKEND_SETTING: &str = "CONSTANCE_BACKEND";
+
+pub fn is_constance_database_backend(backend: &str) -> bool {
+    backend == "constance.backends.database.DatabaseBackend"
+}
+
+/// Builtins that use a value (and so read a constance setting's proxy).
+pub fn uses_value(builtin: &str) -> bool {
+    matches!(
+        builtin,
+        "str" | "int" | "float" | "bool" | "len" | "repr" | "list" | "tuple" | "set" | "sorted" | "print"
+    )
+}
 
 #[cfg(test)]
 mod tests {

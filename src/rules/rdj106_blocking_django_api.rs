@@ -23,7 +23,11 @@ declare_rule! {
     /// `sample_is_active`, django-guardian's `get_objects_for_user`,
     /// `get_perms`, `assign_perm`, `remove_perm` and
     /// `ObjectPermissionChecker(...).has_perm`, and REST framework's
-    /// paginators' `paginate_queryset`.
+    /// paginators' `paginate_queryset`; and a django-constance setting
+    /// (`config.KEY`) used as a value (truth, comparison, arithmetic,
+    /// `str()`, formatting) when the project's settings choose the database
+    /// backend: inside an event loop `config.KEY` is a lazy proxy that reads
+    /// the database when used, and `await config.KEY` is its async form.
     ///
     /// reflex-django's `self.request.user` is not flagged: its event bridge
     /// resolves the user before the handler runs.
@@ -154,4 +158,15 @@ fn function_twin_fix<'a>(w: &Walker<'a>, call: Node<'a>, func: Node<'a>, q: &str
         _ => return None,
     }
     Some(Fix { applicability: Applicability::Safe, message: format!("Use `await {twin}()`"), edits })
+}
+
+/// `if config.KEY:`, `config.KEY + 1`, `f"{config.KEY}"`: django-constance's
+/// proxy reads the database backend synchronously when used as a value.
+pub fn report_config_value_use<'a>(w: &mut Walker<'a>, at: Node<'a>, value: Node<'a>) {
+    let what = format!(
+        "using the constance setting `{}` reads it from the database (`await {}` reads it asynchronously) and blocks the event loop",
+        w.snippet(value),
+        w.snippet(value)
+    );
+    w.report_blocking(Rule::RDJ106, at.byte_range(), what);
 }

@@ -5,7 +5,7 @@ import importlib.util
 # Third-party apps whose APIs the cases in fixtures/oracle/cases/api_third_party.py
 # exercise (pinned in tests/requirements.txt). Each is installed only when
 # present, so that the other cases run with Django alone.
-THIRD_PARTY_APPS = ["waffle", "guardian"]
+THIRD_PARTY_APPS = ["waffle", "guardian", "constance"]
 
 
 def _installed(app):
@@ -13,7 +13,7 @@ def _installed(app):
 
 
 def settings_dict(db_path):
-    return {
+    return _constance_settings() | {
         "DEBUG": False,
         "SECRET_KEY": "reflex-django-lsp-oracle",
         "INSTALLED_APPS": [
@@ -40,3 +40,12 @@ def settings_dict(db_path):
         "ALLOWED_HOSTS": ["testserver"],
         "ROOT_URLCONF": None,
     }
+
+
+def _constance_settings():
+    """The workspace's django-constance settings (fixtures/oracle/constance_settings.py)."""
+    if not _installed("constance"):
+        return {}
+    import constance_settings
+
+    return {k: v for k, v in vars(constance_settings).items() if k.startswith("CONSTANCE_")}
