@@ -12,6 +12,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod fix;
 pub mod index;
+pub mod knowledge;
 pub mod output;
 pub mod redact;
 pub mod rules;

@@ -11,6 +11,7 @@
 //! 3. class- and module-level rules (state annotations, start-up imports,
 //!    ModelState options) that need no flow analysis.
 
+pub mod effects;
 pub mod noqa;
 pub mod types;
 pub mod walker;
@@ -128,6 +129,7 @@ fn check_file_within(
             helper_cache: helpers.clone().into(),
             return_cache: returns.clone().into(),
             budget: budget.clone(),
+            ..Shared::default()
         };
         let mut findings = Vec::new();
         for &(def, exec, class, _) in group {
@@ -503,14 +505,7 @@ pub fn annotation_ty<'a>(w: &mut Walker<'a>, ann: Node<'a>) -> Ty {
 }
 
 pub fn is_thread_wrapper_name(q: &str) -> bool {
-    matches!(
-        q,
-        "asgiref.sync.sync_to_async"
-            | "asgiref.sync.SyncToAsync"
-            | "channels.db.database_sync_to_async"
-            | "asyncio.to_thread"
-            | "starlette.concurrency.run_in_threadpool"
-    )
+    crate::knowledge::django::is_thread_wrapper(q)
 }
 
 /// Whether a dotted name (in `file`) is a thread wrapper such as `sync_to_async`.

@@ -155,6 +155,19 @@ pub enum Ty {
     External(String),
     /// `qs.iterator()`: a generator that runs the query when first advanced.
     SyncIterator(Box<Ty>),
+    /// A lazy iterator over a QuerySet that runs its query when advanced
+    /// (`itertools.chain(qs)`, `map(f, chain(qs))`).
+    LazyIter(Box<Ty>),
+    /// `Paginator(qs, n)`: counts `qs` when asked for pages or its count.
+    Paginator(Box<Ty>),
+    /// A `Page` of a paginator over a QuerySet: iterating it (or `len`) runs the query.
+    Page(Box<Ty>),
+    /// `constance.config.KEY` with the database backend: a lazy proxy whose
+    /// use as a value queries (`await` it instead).
+    ConfigValue,
+    /// A REST framework serializer built over a QuerySet (`many=True`):
+    /// its `.data` iterates it.
+    SerializerOver(Box<Ty>),
     /// A workspace module (`from cases import services`).
     Module(crate::index::FileId),
     /// Model data on some control-flow paths only (after a join). Only
@@ -207,6 +220,10 @@ impl Ty {
                 | Ty::List(inner)
                 | Ty::ThreadWrapped(inner)
                 | Ty::SyncIterator(inner)
+                | Ty::LazyIter(inner)
+                | Ty::Paginator(inner)
+                | Ty::Page(inner)
+                | Ty::SerializerOver(inner)
                 | Ty::Maybe(inner) => stack.push((inner, depth + 1)),
                 Ty::Tuple(items) => stack.extend(items.iter().map(|i| (i, depth + 1))),
                 _ => {}

@@ -9,11 +9,14 @@ use std::ops::Range;
 use rustc_hash::FxHashMap;
 use tree_sitter::Node;
 
+use super::effects::{self, Effect, Evaluation, Receiver};
 use super::types::{Callable, Loaded, Ty};
 use super::Exec;
 use crate::diagnostic::Finding;
 use crate::index::models::{FieldKind, Member, RelationKind};
 use crate::index::{ClassKind, FileId, FuncRef, Symbol, WorkspaceIndex};
+use crate::knowledge::django::{self, ConsumedArgs, Consumer, Consumes, Returns};
+use crate::knowledge::third_party;
 use crate::rules::{self, Rule, RuleSet};
 use crate::syntax::{self, field, named_children, text};
 
@@ -48,6 +51,61 @@ fn expects_sync_only_error(w: &Walker<'_>, with_stmt: Node<'_>) -> bool {
     })
 }
 
+/// Whether a slice has an expression after its second colon.
+fn step_given(slice: Node<'_>) -> bool {
+    let mut colons = 0;
+    for c in syntax::children(slice) {
+        if c.kind() == ":" {
+            colons += 1;
+        } else if colons >= 2 && c.is_named() {
+            return true;
+        }
+    }
+    false
+}
+
+/// A value whose iteration runs a query: a QuerySet, a `qs.iterator()`
+/// generator or a lazy iterator over a QuerySet, a paginator's page.
+fn evaluated_by_iteration(ty: &Ty) -> bool {
+    matches!(
+        ty,
+        Ty::QuerySet { .. } | Ty::SyncIterator(_) | Ty::LazyIter(_) | Ty::Page(_)
+    )
+}
+
+/// tree-sitter-python parses `[*qs.all()]` (a list starting with a splat)
+/// as `[(*qs).all()]`: the splat binds to the head of the chain only.
+fn splat_binds_head_only(splat: Node<'_>) -> bool {
+    splat.parent().is_some_and(|p| {
+        let head = match p.kind() {
+            "attribute" => field(p, "object"),
+            "call" => field(p, "function"),
+            "subscript" => field(p, "value"),
+            _ => None,
+        };
+        head.is_some_and(|h| h.id() == splat.id())
+    })
+}
+
+/// Whether `element` is a chain whose head is such a misplaced splat: the
+/// whole element is what is unpacked.
+fn splatted_chain(element: Node<'_>) -> bool {
+    let mut node = element;
+    loop {
+        let head = match node.kind() {
+            "attribute" => field(node, "object"),
+            "call" => field(node, "function"),
+            "subscript" => field(node, "value"),
+            "list_splat" => return node.id() != element.id(),
+            _ => None,
+        };
+        match head {
+            Some(h) => node = h,
+            None => return false,
+        }
+    }
+}
+
 /// What iterating a list yields (instances collected earlier with `async for`).
 fn list_item(ty: &Ty) -> Ty {
     match ty {
@@ -62,6 +120,8 @@ fn list_item(ty: &Ty) -> Ty {
 pub struct Shared {
     pub helper_cache: RefCell<FxHashMap<(FileId, usize), Option<String>>>,
     pub return_cache: RefCell<FxHashMap<(FileId, usize), Ty>>,
+    /// The settings choose django-constance's database backend (looked up on first need).
+    pub constance_database: std::cell::OnceCell<bool>,
     pub budget: std::sync::Arc<Budget>,
 }
 
@@ -906,6 +966,7 @@ impl<'a> Walker<'a> {
             }
             _ => {
                 let ty = self.eval(node);
+                self.use_value(node, node, &ty);
                 rules::rdj103_sync_queryset_evaluation::check_truthiness(self, node, &ty, only_truth);
                 ty
             }
@@ -968,9 +1029,13 @@ impl<'a> Walker<'a> {
             }
             "binary_operator" => {
                 if let Some(l) = field(node, "left") {
-                    self.eval(l);
+                    let ty = self.eval(l);
+                    self.use_value(node, l, &ty);
                 }
                 let r = field(node, "right").map(|r| self.eval(r)).unwrap_or(Ty::Unknown);
+                if let Some(r_node) = field(node, "right") {
+                    self.use_value(node, r_node, &r);
+                }
                 rules::rdj103_sync_queryset_evaluation::check_percent_format(self, node, &r);
                 Ty::Unknown
             }
@@ -990,7 +1055,7 @@ impl<'a> Walker<'a> {
                 a.join(b)
             }
             "comparison_operator" => {
-                rules::rdj103_sync_queryset_evaluation::check_membership(self, node);
+                self.eval_comparison(node);
                 Ty::Unknown
             }
             "list_comprehension" | "set_comprehension" | "generator_expression" | "dictionary_comprehension" => {
@@ -1001,7 +1066,8 @@ impl<'a> Walker<'a> {
                     if child.kind() == "interpolation" {
                         if let Some(e) = field(child, "expression").or_else(|| child.named_child(0)) {
                             let ty = self.eval(e);
-                            rules::rdj103_sync_queryset_evaluation::check_iteration(self, e, &ty, "formatting", None);
+                            self.use_value(e, e, &ty);
+                            rules::rdj103_sync_queryset_evaluation::check_formatting(self, e, &ty);
                         }
                     }
                 }
@@ -1016,11 +1082,14 @@ impl<'a> Walker<'a> {
                 ty
             }
             "list" | "tuple" => {
-                let items: Vec<Ty> = named_children(node)
-                    .into_iter()
-                    .filter(|c| c.kind() != "comment")
-                    .map(|c| self.eval(c))
-                    .collect();
+                let mut items = Vec::new();
+                for c in named_children(node).into_iter().filter(|c| c.kind() != "comment") {
+                    let ty = self.eval(c);
+                    if splatted_chain(c) {
+                        self.consume_operand(c, c, ty.clone(), Evaluation::Splat);
+                    }
+                    items.push(ty);
+                }
                 if node.kind() == "tuple" {
                     Ty::Tuple(items)
                 } else if !items.is_empty() && items.iter().all(|t| matches!(t, Ty::Instance { .. })) {
@@ -1030,6 +1099,30 @@ impl<'a> Walker<'a> {
                 }
             }
             "keyword_argument" => field(node, "value").map(|v| self.eval(v)).unwrap_or(Ty::Unknown),
+            "list_splat" => {
+                let Some(value) = node.named_child(0) else {
+                    return Ty::Unknown;
+                };
+                let ty = self.eval(value);
+                if splat_binds_head_only(node) {
+                    // The element holding this chain is what is unpacked.
+                    return ty;
+                }
+                self.consume_operand(node, value, ty, Evaluation::Splat);
+                Ty::Unknown
+            }
+            "yield" => {
+                let delegates = syntax::children(node).iter().any(|c| c.kind() == "from");
+                if let Some(value) = node.named_child(0) {
+                    let ty = self.eval(value);
+                    // A summarized helper is being called, and calling a
+                    // generator function runs none of its body.
+                    if delegates && self.exec != Exec::Summary {
+                        self.consume_operand(node, value, ty, Evaluation::YieldFrom);
+                    }
+                }
+                Ty::Unknown
+            }
             "true" | "false" | "none" | "integer" | "float" | "comment" | "ellipsis" => Ty::Unknown,
             _ => {
                 for child in named_children(node) {
@@ -1181,6 +1274,18 @@ impl<'a> Walker<'a> {
                 Ty::Unknown
             }
             Ty::Session => Ty::BoundMethod(Box::new(Ty::Session), attr.to_owned()),
+            Ty::Paginator(_) => {
+                if !django::paginator_attribute_counts(attr) {
+                    // `sync_to_async(paginator.page)` is a method, not a call.
+                    return Ty::BoundMethod(Box::new(obj_ty.clone()), attr.to_owned());
+                }
+                if let Some(paginator) = field(node, "object") {
+                    effects::report(self, Effect::PaginatorCounts { at: node, paginator });
+                }
+                Ty::Unknown
+            }
+            // `page.object_list`: the slice of the QuerySet, still lazy.
+            Ty::Page(qs) if attr == "object_list" => (**qs).clone(),
             // reflex-django's `SessionProxy`: `save()` is the session's.
             Ty::StateSelf(class)
                 if attr == "session"
@@ -1191,13 +1296,35 @@ impl<'a> Walker<'a> {
             }
             Ty::StateSelf(class) | Ty::Object(class) | Ty::Class(class) => match self.index.find_method(*class, attr) {
                 Some(f) => Ty::Function(Callable::Workspace(f)),
-                None => Ty::Unknown,
+                None => self.inherited_external_member(obj_ty, *class, attr),
             },
+            Ty::SerializerOver(qs) => {
+                if attr == third_party::SERIALIZER_RENDERS {
+                    if let Some(value) = field(node, "object") {
+                        let how = Evaluation::SerializerData;
+                        effects::report(
+                            self,
+                            Effect::Evaluates {
+                                at: node,
+                                value,
+                                ty: (**qs).clone(),
+                                how,
+                            },
+                        );
+                    }
+                }
+                Ty::Unknown
+            }
             Ty::Module(f) => {
                 let sym = self
                     .index
                     .resolve_qualified(&format!("{}.{attr}", self.index.file(*f).module()));
                 self.ty_of_symbol(&sym)
+            }
+            Ty::External(q)
+                if q == third_party::CONSTANCE_CONFIG && !attr.starts_with('_') && self.constance_reads_database() =>
+            {
+                Ty::ConfigValue
             }
             Ty::External(q) => {
                 let q = format!("{q}.{attr}");
@@ -1315,7 +1442,104 @@ impl<'a> Walker<'a> {
                 }
             }
         }
-        rules::rdj103_sync_queryset_evaluation::check_subscript(self, node, &value_ty, &subs)
+        self.subscript_of(node, &value_ty, &subs)
+    }
+
+    /// `qs[i]` and `qs[a:b:step]` evaluate; `qs[a:b]` stays lazy. `page[i]`
+    /// lists the page.
+    fn subscript_of(&mut self, node: Node<'a>, value_ty: &Ty, subs: &[Node<'a>]) -> Ty {
+        if let Some(value) = field(node, "value") {
+            self.use_value(node, value, value_ty);
+        }
+        let [sub] = subs else { return Ty::Unknown };
+        match value_ty {
+            Ty::QuerySet { model, values, loaded } => {
+                if sub.kind() == "slice" {
+                    if !step_given(*sub) {
+                        return value_ty.clone();
+                    }
+                    let how = Evaluation::SteppedSlice;
+                    effects::report(
+                        self,
+                        Effect::Evaluates {
+                            at: node,
+                            value: node,
+                            ty: value_ty.clone(),
+                            how,
+                        },
+                    );
+                    return Ty::Unknown;
+                }
+                effects::report(
+                    self,
+                    Effect::Evaluates {
+                        at: node,
+                        value: node,
+                        ty: value_ty.clone(),
+                        how: Evaluation::Index,
+                    },
+                );
+                self.item_ty(*model, *values, loaded)
+            }
+            Ty::Page(_) if sub.kind() != "slice" => {
+                effects::report(
+                    self,
+                    Effect::Evaluates {
+                        at: node,
+                        value: node,
+                        ty: value_ty.clone(),
+                        how: Evaluation::Index,
+                    },
+                );
+                Ty::Unknown
+            }
+            _ => Ty::Unknown,
+        }
+    }
+
+    /// A comparison: `x in qs` / `x not in qs` iterate `qs` (a QuerySet, a
+    /// lazy iterator over one, a page).
+    fn eval_comparison(&mut self, node: Node<'a>) {
+        let mut operands = Vec::new();
+        let mut ops = Vec::new();
+        for c in syntax::children(node) {
+            if c.is_named() {
+                operands.push(c);
+            } else {
+                ops.push(c.kind());
+            }
+        }
+        let tys: Vec<Ty> = operands.iter().map(|o| self.eval(*o)).collect();
+        for (operand, ty) in operands.iter().zip(&tys) {
+            self.use_value(node, *operand, ty);
+        }
+        for (i, op) in ops.iter().enumerate() {
+            let (Some(right), Some(ty)) = (operands.get(i + 1), tys.get(i + 1)) else {
+                continue;
+            };
+            if !matches!(*op, "in" | "not in") || !evaluated_by_iteration(ty) {
+                continue;
+            }
+            let element = (operands.len() == 2).then_some(operands[0]);
+            let element_is_row = matches!(
+                (&tys[0], ty),
+                (Ty::Instance { model: a, .. }, Ty::QuerySet { model: b, values: false, .. }) if a == b
+            );
+            let how = Evaluation::Membership {
+                negated: *op == "not in",
+                element,
+                element_is_row,
+            };
+            effects::report(
+                self,
+                Effect::Evaluates {
+                    at: node,
+                    value: *right,
+                    ty: ty.clone(),
+                    how,
+                },
+            );
+        }
     }
 
     fn eval_comprehension(&mut self, node: Node<'a>) -> Ty {
@@ -1394,7 +1618,11 @@ impl<'a> Walker<'a> {
                 let obj_ty = obj.map(|o| self.eval(o)).unwrap_or(Ty::Unknown);
                 let method = field(func, "attribute").map(|a| self.text(a)).unwrap_or("");
                 self.eval_args(args);
-                rules::rdj103_sync_queryset_evaluation::check_consuming_method(self, node, &obj_ty, method, args);
+                if obj_ty == Ty::Unknown {
+                    if let Some(consumer) = django::consuming_method(method) {
+                        self.consume(node, consumer, Evaluation::Method(consumer), args);
+                    }
+                }
                 rules::rdj302_model_assigned_to_state::check_call(self, node, func, args);
                 if let Some(ty) = self.method_call(node, func, obj, &obj_ty, method, args) {
                     return ty;
@@ -1481,7 +1709,7 @@ impl<'a> Walker<'a> {
         func: Node<'a>,
         obj: Option<Node<'a>>,
         obj_ty: &Ty,
-        method: &str,
+        method: &'a str,
         args: Option<Node<'a>>,
     ) -> Option<Ty> {
         match obj_ty {
@@ -1497,24 +1725,68 @@ impl<'a> Walker<'a> {
                 self.queryset_method(call, func, *model, *values, &loaded, false, method, args)
             }
             Ty::Instance { model, .. } => {
-                if rules::rdj102_blocking_model_method::check(self, call, func, *model, method, args) {
+                if django::model_method_blocks(method) {
+                    let on = Receiver::Model(*model);
+                    effects::report(
+                        self,
+                        Effect::BlockingMethod {
+                            call,
+                            func,
+                            on,
+                            method,
+                            args,
+                        },
+                    );
                     return Some(Ty::Unknown);
                 }
                 if method == "arefresh_from_db" {
                     self.refresh_instance(obj, args);
                     return Some(Ty::Awaitable(Box::new(Ty::Unknown)));
                 }
-                if rules::rdj106_blocking_django_api::check_user_method(self, call, func, *model, method) {
+                if django::user_method_blocks(method) && self.is_user_model(*model) {
+                    let on = Receiver::User;
+                    effects::report(
+                        self,
+                        Effect::BlockingMethod {
+                            call,
+                            func,
+                            on,
+                            method,
+                            args,
+                        },
+                    );
                     return Some(Ty::Unknown);
                 }
-                if matches!(method, "asave" | "adelete" | "arefresh_from_db") {
+                if django::is_async_model_twin(method) {
                     return Some(Ty::Awaitable(Box::new(Ty::Unknown)));
                 }
                 None
             }
             Ty::Session => {
-                rules::rdj106_blocking_django_api::check_session_method(self, call, func, method);
+                if django::session_method_blocks(method) {
+                    let on = Receiver::Session;
+                    effects::report(
+                        self,
+                        Effect::BlockingMethod {
+                            call,
+                            func,
+                            on,
+                            method,
+                            args,
+                        },
+                    );
+                }
                 Some(Ty::Unknown)
+            }
+            Ty::Paginator(qs) if django::paginator_method_counts(method) => {
+                if let Some(paginator) = obj {
+                    effects::report(self, Effect::PaginatorCounts { at: call, paginator });
+                }
+                Some(if django::paginator_method_returns_page(method) {
+                    Ty::Page(qs.clone())
+                } else {
+                    Ty::Unknown
+                })
             }
             Ty::Request if method == "auser" => {
                 let user = self.index.auth_user().map(|m| Ty::Instance {
@@ -1584,10 +1856,10 @@ impl<'a> Walker<'a> {
         values: bool,
         loaded: &Loaded,
         related: bool,
-        method: &str,
+        method: &'a str,
         args: Option<Node<'a>>,
     ) -> Option<Ty> {
-        if matches!(method, "acreate_user" | "acreate_superuser") {
+        if django::is_async_user_manager_twin(method) {
             return Some(Ty::Awaitable(Box::new(Ty::Instance {
                 model,
                 loaded: Loaded::fresh(),
@@ -1604,22 +1876,53 @@ impl<'a> Walker<'a> {
                 loaded: loaded.clone(),
             })));
         }
-        if related && rules::rdj105_blocking_related_manager::check(self, call, func, method) {
+        if related && django::related_manager_method_blocks(method) {
+            let on = Receiver::RelatedManager;
+            effects::report(
+                self,
+                Effect::BlockingMethod {
+                    call,
+                    func,
+                    on,
+                    method,
+                    args,
+                },
+            );
             return Some(self.query_result(model, values, loaded, method, args));
         }
-        if rules::rdj106_blocking_django_api::check_user_manager(self, call, func, model, method) {
+        if django::user_manager_method_blocks(method) && self.is_user_model(model) {
+            let on = Receiver::UserManager;
+            effects::report(
+                self,
+                Effect::BlockingMethod {
+                    call,
+                    func,
+                    on,
+                    method,
+                    args,
+                },
+            );
             return Some(Ty::Instance {
                 model,
                 loaded: Loaded::fresh(),
             });
         }
-        if rules::rdj101_blocking_queryset_call::check(self, call, func, method) {
+        if django::queryset_method_blocks(method) {
+            let on = Receiver::QuerySet;
+            effects::report(
+                self,
+                Effect::BlockingMethod {
+                    call,
+                    func,
+                    on,
+                    method,
+                    args,
+                },
+            );
             return Some(self.query_result(model, values, loaded, method, args));
         }
         if let Some(sync) = method.strip_prefix('a') {
-            if rules::rdj101_blocking_queryset_call::is_blocking_method(sync)
-                || matches!(sync, "add" | "remove" | "clear" | "set")
-            {
+            if django::is_async_queryset_twin(method) || django::is_async_related_manager_twin(method) {
                 if sync == "iterator" {
                     return Some(Ty::AsyncIter(Box::new(self.item_ty(model, values, loaded))));
                 }
@@ -1635,7 +1938,7 @@ impl<'a> Walker<'a> {
                     .queryset_methods_of(&self.own_manager_class())
                     .iter()
                     .any(|m| m == method));
-        if crate::index::models::returns_queryset(method) || custom {
+        if django::returns_queryset(method) || custom {
             let mut loaded = loaded.clone();
             let mut values = values;
             match method {
@@ -1658,7 +1961,7 @@ impl<'a> Walker<'a> {
                     Some(a) => loaded.deferred.extend(a),
                     None => loaded.known = false,
                 },
-                "values" | "values_list" | "dates" | "datetimes" => values = true,
+                m if django::returns_values(m) => values = true,
                 _ => {}
             }
             if self.string_args(args).is_none() && matches!(method, "only") {
@@ -1708,7 +2011,7 @@ impl<'a> Walker<'a> {
         args: Option<Node<'a>>,
     ) -> Ty {
         match method {
-            "get" | "first" | "last" | "latest" | "earliest" => self.item_ty(model, values, loaded),
+            m if django::returns_one_row(m) => self.item_ty(model, values, loaded),
             "create" => {
                 let mut l = Loaded::fresh();
                 l.cached = self.keyword_names(args);
@@ -1738,7 +2041,10 @@ impl<'a> Walker<'a> {
                 l.cached = self.keyword_names(args);
                 Ty::Instance { model: *m, loaded: l }
             }
-            Ty::Class(c) => Ty::Object(*c),
+            Ty::Class(c) => match self.known_external_base(*c) {
+                Some(base) if third_party::is_serializer(&base) => self.serializer_over(*c, args),
+                _ => Ty::Object(*c),
+            },
             Ty::ThreadWrapped(inner) => {
                 if matches!(&**inner, Ty::External(q) if matches!(q.as_str(), "builtins.list" | "list"))
                     || self.is_builtin_wrapped(func)
@@ -1787,7 +2093,7 @@ impl<'a> Walker<'a> {
                             }
                         }
                     }
-                    return rules::rdj103_sync_queryset_evaluation::check_builtin_call(self, call, name, args);
+                    return self.call_builtin(call, name, args);
                 }
                 Ty::Unknown
             }
@@ -1796,10 +2102,10 @@ impl<'a> Walker<'a> {
     }
 
     fn call_external(&mut self, call: Node<'a>, func: Node<'a>, q: String, args: Option<Node<'a>>) -> Ty {
-        if super::is_thread_wrapper_name(&q) {
+        if django::is_thread_wrapper(&q) {
             let first = self.positional_args(args).first().copied();
             let inner = first.map(|a| self.eval_quiet(a)).unwrap_or(Ty::Unknown);
-            if q.ends_with("to_thread") {
+            if django::thread_wrapper_calls_at_once(&q) {
                 return Ty::Awaitable(Box::new(self.return_of_wrapped(&inner)));
             }
             return Ty::ThreadWrapped(Box::new(inner));
@@ -1814,11 +2120,26 @@ impl<'a> Walker<'a> {
         if q.contains("RequestFactory().") {
             return Ty::Request;
         }
-        if let Some(ty) = rules::rdj106_blocking_django_api::check_function(self, call, func, &q, args) {
+        if let Some(consumer) = django::library_consumer(&q) {
+            let positional = self.positional_args(args).len();
+            return self.consume(call, consumer, Evaluation::Consumer { consumer, positional }, args);
+        }
+        if let Some(api) = django::blocking_function(&q) {
+            let ty = self.api_return(api.returns, args);
+            if api.prefetches {
+                self.note_prefetch_objects(args);
+            }
+            effects::report(self, Effect::BlockingCall { call, func, api });
             return ty;
         }
-        if q == "django.db.transaction.atomic" {
-            return Ty::External("django.db.transaction.Atomic".into());
+        if let Some(api) = django::twin_of(&q) {
+            if api.prefetches {
+                self.note_prefetch_objects(args);
+            }
+            return Ty::Awaitable(Box::new(self.api_return(api.returns, args)));
+        }
+        if q == django::ATOMIC {
+            return Ty::External(django::ATOMIC_CLASS.into());
         }
         if matches!(
             q.as_str(),
@@ -1844,10 +2165,242 @@ impl<'a> Walker<'a> {
                 return Ty::ModelClass(u);
             }
         }
-        if q == "django.contrib.sessions.backends.db.SessionStore" || q.ends_with("backends.db.SessionStore") {
+        if django::is_db_session_store(&q) {
             return Ty::Session;
         }
+        if third_party::has_blocking_methods(&q) {
+            return Ty::External(format!("{q}()"));
+        }
+        if q == django::PAGINATOR {
+            let object_list = self
+                .positional_args(args)
+                .first()
+                .copied()
+                .or_else(|| self.keyword_value(args, "object_list"));
+            if let Some(qs @ Ty::QuerySet { .. }) = object_list.map(|a| self.eval_quiet(a)) {
+                return Ty::Paginator(Box::new(qs));
+            }
+        }
         Ty::Unknown
+    }
+
+    /// The external class (with knowledge about it) a workspace class derives from.
+    fn known_external_base(&self, class: crate::index::ClassRef) -> Option<String> {
+        // An explicit stack: class hierarchies are user input.
+        let mut stack = vec![class];
+        let mut seen = rustc_hash::FxHashSet::default();
+        while let Some(c) = stack.pop() {
+            if !seen.insert(c) || seen.len() > 64 {
+                continue;
+            }
+            for base in &self.index.class(c).bases {
+                match self.index.resolve_dotted(c.file, base, None) {
+                    Symbol::Class(b) => stack.push(b),
+                    Symbol::External(q) if third_party::has_blocking_methods(&q) || third_party::is_serializer(&q) => {
+                        return Some(q)
+                    }
+                    _ => {}
+                }
+            }
+        }
+        None
+    }
+
+    /// `obj.attr` on an instance of a workspace class without such a method:
+    /// the method of a known external base (`TwoPerPage().paginate_queryset`).
+    fn inherited_external_member(&self, obj_ty: &Ty, class: crate::index::ClassRef, attr: &str) -> Ty {
+        match (obj_ty, self.known_external_base(class)) {
+            (Ty::Object(_), Some(base)) if third_party::has_blocking_methods(&base) => {
+                Ty::External(format!("{base}().{attr}"))
+            }
+            _ => Ty::Unknown,
+        }
+    }
+
+    /// `Serializer(qs, many=True)`: its `.data` will evaluate `qs`.
+    fn serializer_over(&mut self, class: crate::index::ClassRef, args: Option<Node<'a>>) -> Ty {
+        let many = self.keyword_value(args, "many").is_some_and(|v| v.kind() == "true");
+        let instance = self
+            .positional_args(args)
+            .first()
+            .copied()
+            .or_else(|| self.keyword_value(args, "instance"));
+        match instance.map(|i| self.eval_quiet(i)) {
+            Some(qs @ Ty::QuerySet { .. }) if many => Ty::SerializerOver(Box::new(qs)),
+            _ => Ty::Object(class),
+        }
+    }
+
+    /// The user model (`AUTH_USER_MODEL`), or a model shaped like Django's
+    /// `AbstractBaseUser` + `PermissionsMixin` (a password and `is_superuser`).
+    fn is_user_model(&self, model: crate::index::ModelId) -> bool {
+        self.index.auth_user() == Some(model) || {
+            let m = self.index.model(model);
+            m.fields_known && m.field("password").is_some() && m.field("is_superuser").is_some()
+        }
+    }
+
+    /// `value` (of type `ty`) is used as a value at `at`: a django-constance
+    /// proxy reads its setting there.
+    fn use_value(&mut self, at: Node<'a>, value: Node<'a>, ty: &Ty) {
+        if *ty == Ty::ConfigValue {
+            effects::report(self, Effect::ConfigValueUsed { at, value });
+        }
+    }
+
+    /// Whether the settings of this file's project choose django-constance's
+    /// database backend (`CONSTANCE_BACKEND = "constance.backends.database.DatabaseBackend"`
+    /// at module level). A settings module belongs to the project of the
+    /// folder above its package (`proj/proj/settings.py` → `proj/`, where
+    /// `manage.py` is), so one project's settings do not speak for another
+    /// in the same workspace. Looked up only when a `config.KEY` read is
+    /// met; files that do not mention the setting are not parsed.
+    fn constance_reads_database(&self) -> bool {
+        *self.shared.constance_database.get_or_init(|| {
+            let setting = third_party::CONSTANCE_BACKEND_SETTING;
+            let checked = &self.index.file(self.file).path;
+            self.index.files.iter().any(|entry| {
+                let project = entry.path.parent().and_then(|package| package.parent());
+                project.is_none_or(|p| checked.starts_with(p))
+                    && memchr::memmem::find(entry.text.as_bytes(), setting.as_bytes()).is_some()
+                    && entry.summary().assignments.iter().any(|a| {
+                        a.name == setting && a.value.as_str().is_some_and(third_party::is_constance_database_backend)
+                    })
+            })
+        })
+    }
+
+    /// What a known function returns.
+    fn api_return(&mut self, returns: Returns, args: Option<Node<'a>>) -> Ty {
+        match returns {
+            Returns::Unknown => Ty::Unknown,
+            Returns::AuthUser => self
+                .index
+                .auth_user()
+                .map(|m| Ty::Instance {
+                    model: m,
+                    loaded: Loaded::unknown(),
+                })
+                .unwrap_or(Ty::Unknown),
+            // `get_object_or_404(Model | manager | queryset, ...)`.
+            Returns::InstanceOfFirstArgument => {
+                let Some(first) = self.positional_args(args).first().copied() else {
+                    return Ty::Unknown;
+                };
+                match self.eval_quiet(first) {
+                    Ty::ModelClass(m) | Ty::Manager { model: m, .. } => Ty::Instance {
+                        model: m,
+                        loaded: Loaded::fresh(),
+                    },
+                    Ty::QuerySet {
+                        model,
+                        values: false,
+                        loaded,
+                    } => Ty::Instance { model, loaded },
+                    _ => Ty::Unknown,
+                }
+            }
+        }
+    }
+
+    /// The value of keyword argument `name`, if given.
+    fn keyword_value(&self, args: Option<Node<'a>>, name: &str) -> Option<Node<'a>> {
+        self.arg_nodes(args).into_iter().find_map(|a| {
+            (a.kind() == "keyword_argument" && field(a, "name").is_some_and(|n| self.text(n) == name))
+                .then(|| field(a, "value"))
+                .flatten()
+        })
+    }
+
+    /// `list(qs)`, `len(qs)`, `zip(a, qs)`: a builtin (not shadowed) that consumes its arguments.
+    fn call_builtin(&mut self, call: Node<'a>, name: &str, args: Option<Node<'a>>) -> Ty {
+        if third_party::uses_value(name) && self.index.resolve_name(self.file, name, self.scope) == Symbol::Unknown {
+            for arg in self.positional_args(args) {
+                let ty = self.eval_quiet(arg);
+                self.use_value(call, arg, &ty);
+            }
+        }
+        let Some(consumer) = django::builtin_consumer(name) else {
+            return Ty::Unknown;
+        };
+        if self.index.resolve_name(self.file, name, self.scope) != Symbol::Unknown {
+            return Ty::Unknown;
+        }
+        let positional = self.positional_args(args).len();
+        self.consume(call, consumer, Evaluation::Consumer { consumer, positional }, args)
+    }
+
+    /// A consumer called with `args`: the first argument it evaluates is
+    /// reported as evaluated at `call`. What it returns: a list of instances
+    /// for `list(qs)`, a lazy iterator for a consumer that iterates later
+    /// (`itertools.chain(qs)`) or over an iterator that has not run yet
+    /// (`map(f, qs.iterator())`), otherwise unknown.
+    fn consume(
+        &mut self,
+        call: Node<'a>,
+        consumer: &'static Consumer,
+        how: Evaluation<'a>,
+        args: Option<Node<'a>>,
+    ) -> Ty {
+        let positional = self.positional_args(args);
+        let consumed: &[Node<'a>] = match consumer.args {
+            ConsumedArgs::First => positional.get(..1),
+            ConsumedArgs::Second => positional.get(1..2),
+            ConsumedArgs::AfterFirst => positional.get(1..),
+            ConsumedArgs::All => Some(&positional[..]),
+        }
+        .unwrap_or(&[]);
+        let mut lazy = None;
+        for &arg in consumed {
+            let ty = self.eval_quiet(arg);
+            let evaluates = match (&ty, consumer.consumes) {
+                (Ty::QuerySet { .. }, Consumes::Defers) => {
+                    lazy.get_or_insert_with(|| Ty::LazyIter(Box::new(ty.clone())));
+                    false
+                }
+                (Ty::QuerySet { .. }, _) => true,
+                // A page has `__len__` (and so a truth value) but its `repr` runs no query.
+                (Ty::Page(_), Consumes::Protocol) => matches!(consumer.name, "len" | "bool"),
+                (Ty::Page(_), Consumes::Defers) => {
+                    lazy.get_or_insert_with(|| Ty::LazyIter(Box::new(ty.clone())));
+                    false
+                }
+                (Ty::Page(_), _) => true,
+                (Ty::SyncIterator(_) | Ty::LazyIter(_), Consumes::Exhausts) => true,
+                (Ty::SyncIterator(_) | Ty::LazyIter(_), Consumes::IteratesAtOnce | Consumes::Defers) => {
+                    lazy.get_or_insert_with(|| ty.clone());
+                    false
+                }
+                _ => false,
+            };
+            if evaluates {
+                effects::report(
+                    self,
+                    Effect::Evaluates {
+                        at: call,
+                        value: arg,
+                        ty: ty.clone(),
+                        how,
+                    },
+                );
+                return match ty {
+                    Ty::QuerySet {
+                        model,
+                        values: false,
+                        loaded,
+                    } if consumer.name == "list" => Ty::List(Box::new(Ty::Instance { model, loaded })),
+                    _ => Ty::Unknown,
+                };
+            }
+        }
+        lazy.unwrap_or(Ty::Unknown)
+    }
+
+    /// `*qs`, `yield from qs`: the operand is iterated right here.
+    fn consume_operand(&mut self, at: Node<'a>, value: Node<'a>, ty: Ty, how: Evaluation<'a>) {
+        if evaluated_by_iteration(&ty) {
+            effects::report(self, Effect::Evaluates { at, value, ty, how });
+        }
     }
 
     /// `sync_to_async(list)` and friends: the wrapped callable is an evaluating builtin.
@@ -1857,7 +2410,7 @@ impl<'a> Walker<'a> {
                 .and_then(|a| a.named_child(0))
                 .is_some_and(|a| {
                     a.kind() == "identifier"
-                        && matches!(self.text(a), "list" | "tuple" | "set" | "len" | "sorted")
+                        && django::fills_result_cache(self.text(a))
                         && self.index.resolve_name(self.file, self.text(a), self.scope) == Symbol::Unknown
                 })
     }
@@ -1910,22 +2463,19 @@ impl<'a> Walker<'a> {
     fn return_of_wrapped(&mut self, inner: &Ty) -> Ty {
         match inner {
             Ty::BoundMethod(recv, method) => match &**recv {
-                Ty::Manager { model, .. } | Ty::QuerySet { model, .. }
-                    if crate::index::models::returns_queryset(method) =>
-                {
+                Ty::Paginator(qs) if django::paginator_method_returns_page(method) => Ty::Page(qs.clone()),
+                Ty::Manager { model, .. } | Ty::QuerySet { model, .. } if django::returns_queryset(method) => {
                     let (values, loaded) = match &**recv {
                         Ty::QuerySet { values, loaded, .. } => (*values, loaded.clone()),
                         _ => (false, Loaded::fresh()),
                     };
                     Ty::QuerySet {
                         model: *model,
-                        values: values || matches!(method.as_str(), "values" | "values_list"),
+                        values: values || django::returns_values(method),
                         loaded,
                     }
                 }
-                Ty::Manager { model, .. } | Ty::QuerySet { model, .. }
-                    if matches!(method.as_str(), "get" | "first" | "last" | "latest" | "earliest") =>
-                {
+                Ty::Manager { model, .. } | Ty::QuerySet { model, .. } if django::returns_one_row(method) => {
                     Ty::Instance {
                         model: *model,
                         loaded: Loaded::fresh(),
@@ -2016,7 +2566,7 @@ fn async_orm_receivers(block: Node<'_>, src: &str) -> Vec<String> {
             let is_async_twin = field(node, "attribute").is_some_and(|a| {
                 text(a, src)
                     .strip_prefix('a')
-                    .is_some_and(rules::rdj101_blocking_queryset_call::is_blocking_method)
+                    .is_some_and(django::queryset_method_blocks)
             });
             if is_async_twin {
                 let mut recv = field(node, "object");

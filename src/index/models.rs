@@ -189,37 +189,8 @@ impl ModelInfo {
     }
 }
 
-const QUERYSET_RETURNING: &[&str] = &[
-    "all",
-    "filter",
-    "exclude",
-    "order_by",
-    "reverse",
-    "distinct",
-    "select_related",
-    "prefetch_related",
-    "only",
-    "defer",
-    "annotate",
-    "alias",
-    "using",
-    "select_for_update",
-    "none",
-    "union",
-    "intersection",
-    "difference",
-    "extra",
-    "values",
-    "values_list",
-    "dates",
-    "datetimes",
-    "complex_filter",
-    "get_queryset",
-];
-
-pub fn returns_queryset(method: &str) -> bool {
-    QUERYSET_RETURNING.contains(&method)
-}
+/// What each QuerySet method returns is Django knowledge (`crate::knowledge`).
+pub use crate::knowledge::django::returns_queryset;
 
 fn push(index: &WorkspaceIndex, info: impl FnOnce(ModelId) -> ModelInfo) -> ModelId {
     let mut reg = index.registry.write().unwrap();

@@ -3,6 +3,7 @@ use tree_sitter::Node;
 use crate::checker::walker::Walker;
 use crate::index::ModelId;
 use crate::diagnostic::Applicability;
+use crate::knowledge::django;
 use crate::rules::{fixes, Rule};
 use crate::syntax::field;
 
@@ -33,8 +34,6 @@ declare_rule! {
     pub struct BlockingModelMethod;
 }
 
-const METHODS: &[&str] = &["save", "delete", "refresh_from_db", "full_clean", "clean_fields", "validate_unique", "validate_constraints"];
-
 /// Whether a validation method queries for this model: `validate_unique`
 /// only with unique fields, `validate_constraints` only with
 /// `Meta.constraints`, `clean_fields` only with relations to check.
@@ -61,17 +60,14 @@ fn validation_queries(w: &Walker<'_>, model: ModelId, method: &str, args: Option
     }
 }
 
-pub fn check<'a>(w: &mut Walker<'a>, call: Node<'a>, func: Node<'a>, model: ModelId, method: &str, args: Option<Node<'a>>) -> bool {
-    if !METHODS.contains(&method) {
-        return false;
-    }
+/// A model instance method that may query; reported when it queries for this model.
+pub fn report<'a>(w: &mut Walker<'a>, call: Node<'a>, func: Node<'a>, model: ModelId, method: &str, args: Option<Node<'a>>) {
     if !validation_queries(w, model, method, args) {
-        return true;
+        return;
     }
     let what = format!("`{}` queries the database and blocks the event loop", w.call_snippet(func));
-    // `asave`, `adelete`, `arefresh_from_db` (Django 4.2); validation has no twin.
-    let has_twin = matches!(method, "save" | "delete" | "refresh_from_db") && w.django_version >= (4, 2);
+    // Validation has no twin.
+    let has_twin = django::model_method_twin_since(method).is_some_and(|since| w.django_version >= since);
     let fix = if has_twin { fixes::await_twin(w, call, func, method, Applicability::Safe) } else { None };
     w.report_blocking_fix(Rule::RDJ102, call.byte_range(), what, fix);
-    true
 }

@@ -1,5 +1,6 @@
 use tree_sitter::Node;
 
+use crate::checker::effects::Evaluation;
 use crate::checker::types::Ty;
 use crate::checker::walker::Walker;
 use crate::diagnostic::{Applicability, Edit, Fix};
@@ -12,7 +13,15 @@ declare_rule! {
     /// `list(qs)` / `tuple` / `set` / `sorted` / `sum` / …, a comprehension
     /// over it, `len(qs)`, truthiness (`if qs`, `bool(qs)`, `not qs`,
     /// `qs and …`), `x in qs`, `qs[i]`, a slice with a step, and
-    /// `repr` / `str` / `print` / f-string formatting of it.
+    /// `repr` / `str` / `print` / f-string formatting of it; any other
+    /// consumer of an iterable: `itertools` (`groupby`, `islice`, …),
+    /// `heapq.nlargest`, `collections.Counter` / `deque`, `functools.reduce`,
+    /// `", ".join(qs)`, `names.extend(qs)`, `seen.update(qs)`,
+    /// `dict.fromkeys(qs)`, `*qs`, `yield from qs` (in a generator Reflex
+    /// drains); a lazy iterator over it (`itertools.chain(qs)`,
+    /// `map(f, chain(qs))`) where it is consumed; iterating (or `len` of) a
+    /// `Page` of a `Paginator` over it, and a REST framework serializer's
+    /// `.data` built over it with `many=True`.
     ///
     /// ## Why is this bad?
     /// QuerySets are lazy; each of these forces the query to run right there,
@@ -41,7 +50,7 @@ declare_rule! {
 }
 
 fn is_queryset(ty: &Ty) -> bool {
-    matches!(ty, Ty::QuerySet { .. } | Ty::SyncIterator(_))
+    matches!(ty, Ty::QuerySet { .. } | Ty::SyncIterator(_) | Ty::LazyIter(_) | Ty::Page(_))
 }
 
 /// Evaluating a `qs.iterator()` generator is RDJ101's `iterator()` case.
@@ -55,8 +64,16 @@ fn rule_for(ty: &Ty) -> Rule {
 /// Iteration or formatting of `node` (`for`, comprehension, f-string).
 pub fn check_iteration<'a>(w: &mut Walker<'a>, node: Node<'a>, ty: &Ty, verb: &str, fix: Option<Fix>) {
     if is_queryset(ty) {
-        let what = format!("{verb} the QuerySet `{}` runs its query and blocks the event loop", w.snippet(node));
+        let what = format!("{verb} {} `{}` runs its query and blocks the event loop", noun(ty), w.snippet(node));
         w.report_blocking_fix(rule_for(ty), node.byte_range(), what, fix);
+    }
+}
+
+/// An f-string interpolation of `node`: a QuerySet's `repr` runs its query
+/// (a paginator page's or a lazy iterator's does not).
+pub fn check_formatting<'a>(w: &mut Walker<'a>, node: Node<'a>, ty: &Ty) {
+    if matches!(ty, Ty::QuerySet { .. } | Ty::SyncIterator(_)) {
+        check_iteration(w, node, ty, "formatting", None);
     }
 }
 
@@ -88,9 +105,10 @@ fn receiver(w: &Walker<'_>, node: Node<'_>) -> String {
 }
 
 pub fn check_truthiness<'a>(w: &mut Walker<'a>, node: Node<'a>, ty: &Ty, only_truth: bool) {
-    if is_queryset(ty) && matches!(ty, Ty::QuerySet { .. }) {
-        let what = format!("testing the truth of the QuerySet `{}` runs its query and blocks the event loop", w.snippet(node));
-        let fix = (only_truth && w.can_await_at(node)).then(|| Fix {
+    if matches!(ty, Ty::QuerySet { .. } | Ty::Page(_)) {
+        let what = format!("testing the truth of {} `{}` runs its query and blocks the event loop", noun(ty), w.snippet(node));
+        let can_rewrite = only_truth && matches!(ty, Ty::QuerySet { .. }) && w.can_await_at(node);
+        let fix = can_rewrite.then(|| Fix {
             applicability: Applicability::Safe,
             message: "Use `await qs.aexists()`".into(),
             edits: vec![fixes::replace_awaited(node, &format!("{}.aexists()", receiver(w, node)))],
@@ -99,155 +117,99 @@ pub fn check_truthiness<'a>(w: &mut Walker<'a>, node: Node<'a>, ty: &Ty, only_tr
     }
 }
 
-/// `x in qs` / `x not in qs`.
-pub fn check_membership<'a>(w: &mut Walker<'a>, node: Node<'a>) {
-    let children = syntax::children(node);
-    let mut operands = Vec::new();
-    let mut ops = Vec::new();
-    for c in &children {
-        if c.is_named() {
-            operands.push(*c);
+/// `x in qs` / `x not in qs`: `element` is `x` when the comparison has no
+/// other operands; `element_is_row`: `x` is an instance of the QuerySet's model.
+fn membership_fix<'a>(w: &Walker<'a>, at: Node<'a>, right: Node<'a>, negated: bool, element: Node<'a>, element_is_row: bool) -> Fix {
+    if element_is_row {
+        let call = format!("{}.acontains({})", receiver(w, right), w.text(element));
+        let edit = if negated {
+            Edit { range: at.byte_range(), content: format!("not await {call}") }
         } else {
-            ops.push(c.kind());
-        }
-    }
-    let tys: Vec<Ty> = operands.iter().map(|o| w.eval(*o)).collect();
-    for (i, op) in ops.iter().enumerate() {
-        if matches!(*op, "in" | "not in") {
-            if let (Some(right), Some(ty)) = (operands.get(i + 1), tys.get(i + 1)) {
-                if is_queryset(ty) {
-                    let what = format!("`in` on the QuerySet `{}` runs its query and blocks the event loop", w.snippet(*right));
-                    // An instance of the model: `x in qs` → `await qs.acontains(x)`.
-                    // Anything else (`acontains` rejects non-instances and
-                    // `values()` QuerySets): compare against the collected rows.
-                    let fix = (operands.len() == 2 && w.can_await_at(node)).then(|| {
-                        let left = operands[0];
-                        let instance_of_model = matches!(
-                            (&tys[0], ty),
-                            (Ty::Instance { model: a, .. }, Ty::QuerySet { model: b, values: false, .. }) if a == b
-                        );
-                        if instance_of_model {
-                            let call = format!("{}.acontains({})", receiver(w, *right), w.text(left));
-                            let edit = if *op == "not in" {
-                                Edit { range: node.byte_range(), content: format!("not await {call}") }
-                            } else {
-                                fixes::replace_awaited(node, &call)
-                            };
-                            Fix { applicability: Applicability::Safe, message: "Use `await qs.acontains(obj)`".into(), edits: vec![edit] }
-                        } else {
-                            Fix {
-                                applicability: Applicability::Safe,
-                                message: "Compare against rows collected with an async comprehension".into(),
-                                edits: vec![Edit { range: right.byte_range(), content: format!("[obj async for obj in {}]", w.text(*right)) }],
-                            }
-                        }
-                    });
-                    w.report_blocking_fix(Rule::RDJ103, node.byte_range(), what, fix);
-                }
-            }
-        }
-    }
-}
-
-/// `qs[i]` and `qs[a:b:step]` evaluate; `qs[a:b]` stays lazy.
-pub fn check_subscript<'a>(w: &mut Walker<'a>, node: Node<'a>, value_ty: &Ty, subs: &[Node<'a>]) -> Ty {
-    let Ty::QuerySet { model, values, loaded } = value_ty else { return Ty::Unknown };
-    let [sub] = subs else { return Ty::Unknown };
-    if sub.kind() == "slice" {
-        if !step_given(*sub) {
-            return value_ty.clone();
-        }
-        let what = format!("slicing the QuerySet `{}` with a step runs its query and blocks the event loop", w.snippet(node));
-        w.report_blocking(Rule::RDJ103, node.byte_range(), what);
-        return Ty::Unknown;
-    }
-    let what = format!("indexing the QuerySet `{}` runs its query and blocks the event loop", w.snippet(node));
-    // `qs[i]` → `await qs[i:i+1].aget()`: `DoesNotExist` instead of `IndexError`.
-    let fix = (w.can_await_at(node) && sub.kind() == "integer").then(|| {
-        let value = field(node, "value").map(|v| receiver(w, v)).unwrap_or_default();
-        let index = w.text(*sub);
-        let end = index.parse::<i64>().map(|i| (i + 1).to_string()).unwrap_or_else(|_| format!("{index} + 1"));
-        Fix {
-            applicability: Applicability::Unsafe,
-            message: format!("Use `await {value}[{index}:{end}].aget()` (raises `DoesNotExist` instead of `IndexError`)"),
-            edits: vec![fixes::replace_awaited(node, &format!("{value}[{index}:{end}].aget()"))],
-        }
-    });
-    w.report_blocking_fix(Rule::RDJ103, node.byte_range(), what, fix);
-    if *values {
-        Ty::Unknown
+            fixes::replace_awaited(at, &call)
+        };
+        Fix { applicability: Applicability::Safe, message: "Use `await qs.acontains(obj)`".into(), edits: vec![edit] }
     } else {
-        Ty::Instance { model: *model, loaded: loaded.clone() }
-    }
-}
-
-/// Whether a slice has an expression after its second colon.
-fn step_given(slice: Node<'_>) -> bool {
-    let mut colons = 0;
-    for c in syntax::children(slice) {
-        if c.kind() == ":" {
-            colons += 1;
-        } else if colons >= 2 && c.is_named() {
-            return true;
+        // `acontains` rejects non-instances and `values()` QuerySets:
+        // compare against the collected rows.
+        Fix {
+            applicability: Applicability::Safe,
+            message: "Compare against rows collected with an async comprehension".into(),
+            edits: vec![Edit { range: right.byte_range(), content: format!("[obj async for obj in {}]", w.text(right)) }],
         }
     }
-    false
 }
 
-const EVALUATING_BUILTINS: &[&str] = &[
-    "list", "tuple", "set", "frozenset", "sorted", "sum", "len", "bool", "repr", "str", "print", "any", "all", "min", "max", "enumerate", "iter",
-    "dict", "reversed", "zip", "map", "filter", "next",
-];
-
-/// `list(qs)`, `len(qs)`, `print(qs)`, … — builtins that evaluate a QuerySet.
-pub fn check_builtin_call<'a>(w: &mut Walker<'a>, call: Node<'a>, name: &str, args: Option<Node<'a>>) -> Ty {
-    if !EVALUATING_BUILTINS.contains(&name) || w.index.resolve_name(w.file, name, w.scope) != crate::index::Symbol::Unknown {
-        return Ty::Unknown;
+/// `qs[i]` → `await qs[i:i+1].aget()`: `DoesNotExist` instead of `IndexError`.
+fn index_fix<'a>(w: &Walker<'a>, at: Node<'a>) -> Option<Fix> {
+    let mut cursor = at.walk();
+    let subs: Vec<_> = at.children_by_field_name("subscript", &mut cursor).collect();
+    let [sub] = subs[..] else { return None };
+    if !w.can_await_at(at) || sub.kind() != "integer" {
+        return None;
     }
-    let positional = w.positional_args(args);
-    let checked: &[Node<'a>] = match name {
-        "print" | "zip" => &positional,
-        "map" | "filter" => positional.get(1..).unwrap_or(&[]),
-        _ => positional.get(..1).unwrap_or(&[]),
+    let value = field(at, "value").map(|v| receiver(w, v)).unwrap_or_default();
+    let index = w.text(sub);
+    let end = index.parse::<i64>().map(|i| (i + 1).to_string()).unwrap_or_else(|_| format!("{index} + 1"));
+    Some(Fix {
+        applicability: Applicability::Unsafe,
+        message: format!("Use `await {value}[{index}:{end}].aget()` (raises `DoesNotExist` instead of `IndexError`)"),
+        edits: vec![fixes::replace_awaited(at, &format!("{value}[{index}:{end}].aget()"))],
+    })
+}
+
+/// A QuerySet (or a lazy iterator over one, or a `Page` of one) consumed
+/// where the walker found it evaluated (`checker::effects::Evaluation`).
+pub fn report_evaluation<'a>(w: &mut Walker<'a>, at: Node<'a>, value: Node<'a>, ty: &Ty, how: Evaluation<'a>) {
+    // (`[*qs.all()]` parses with the star inside the chain.)
+    let subject = format!("{} `{}`", noun(ty), w.snippet(value).trim_start_matches('*'));
+    let (what, fix) = match how {
+        Evaluation::Consumer { consumer, positional } => {
+            // `itertools.groupby` → `groupby()`; a builtin is its own name.
+            let name = consumer.name.split_once('.').map_or(consumer.name, |(_, n)| n);
+            let fix = if consumer.name.contains('.') { None } else { builtin_fix(w, at, name, value, ty, positional) };
+            (format!("`{name}()` of {subject} runs its query and blocks the event loop"), fix)
+        }
+        Evaluation::Method(consumer) => {
+            (format!("`.{}()` of {subject} runs its query and blocks the event loop", consumer.name), None)
+        }
+        Evaluation::Splat => (format!("unpacking {subject} with `*` runs its query and blocks the event loop"), None),
+        Evaluation::YieldFrom => (format!("`yield from` {subject} runs its query and blocks the event loop"), None),
+        Evaluation::Membership { negated, element, element_is_row } => {
+            // A page or a lazy iterator has no async iteration to rewrite to.
+            let rewritable = matches!(ty, Ty::QuerySet { .. } | Ty::SyncIterator(_)) && w.can_await_at(at);
+            let fix = element.filter(|_| rewritable).map(|e| membership_fix(w, at, value, negated, e, element_is_row));
+            (format!("`in` on {subject} runs its query and blocks the event loop"), fix)
+        }
+        Evaluation::Index => {
+            // A page is a list once fetched: no `aget()` on it.
+            let fix = if matches!(ty, Ty::QuerySet { .. }) { index_fix(w, at) } else { None };
+            (format!("indexing {subject} runs its query and blocks the event loop"), fix)
+        }
+        Evaluation::SteppedSlice => (format!("slicing {subject} with a step runs its query and blocks the event loop"), None),
+        Evaluation::SerializerData => (
+            format!("`{}` renders the serializer's rows of {subject}: its query blocks the event loop", w.snippet(at)),
+            None,
+        ),
     };
-    for &arg in checked {
-        let ty = w.eval_quiet(arg);
-        if is_queryset(&ty) {
-            let what = format!("`{name}()` of the QuerySet `{}` runs its query and blocks the event loop", w.snippet(arg));
-            let fix = builtin_fix(w, call, name, arg, &ty, positional.len());
-            w.report_blocking_fix(rule_for(&ty), call.byte_range(), what, fix);
-            if name == "list" {
-                if let Ty::QuerySet { model, values: false, loaded } = ty {
-                    return Ty::List(Box::new(Ty::Instance { model, loaded }));
-                }
-            }
-            return Ty::Unknown;
-        }
-    }
-    Ty::Unknown
+    w.report_blocking_fix(rule_for(ty), at.byte_range(), what, fix);
 }
 
-/// `", ".join(qs)`, `"{}".format(qs)`, `items.extend(qs)`: methods that consume an iterable argument.
-pub fn check_consuming_method<'a>(w: &mut Walker<'a>, call: Node<'a>, recv_ty: &Ty, method: &str, args: Option<Node<'a>>) {
-    if !matches!(recv_ty, Ty::Unknown) || !matches!(method, "join" | "format" | "extend") {
-        return;
-    }
-    for arg in w.positional_args(args) {
-        let ty = w.eval_quiet(arg);
-        if is_queryset(&ty) {
-            let what = format!("`.{method}()` of the QuerySet `{}` runs its query and blocks the event loop", w.snippet(arg));
-            w.report_blocking(rule_for(&ty), call.byte_range(), what);
-            return;
-        }
+/// What the evaluated value is, for messages.
+fn noun(ty: &Ty) -> &'static str {
+    match ty {
+        Ty::LazyIter(_) => "the iterator over a QuerySet",
+        Ty::Page(_) => "the paginator page",
+        _ => "the QuerySet",
     }
 }
 
 /// `"%s" % qs` formats (and so evaluates) the QuerySet.
 pub fn check_percent_format<'a>(w: &mut Walker<'a>, node: Node<'a>, right: &Ty) {
     let is_percent = syntax::children(node).iter().any(|c| c.kind() == "%");
+    let formats_query = |t: &Ty| matches!(t, Ty::QuerySet { .. } | Ty::SyncIterator(_));
     let formats = match right {
-        Ty::Tuple(items) => items.iter().any(is_queryset),
-        t => is_queryset(t),
+        Ty::Tuple(items) => items.iter().any(formats_query),
+        t => formats_query(t),
     };
     if is_percent && formats && field(node, "left").is_some_and(|l| l.kind() == "string") {
         let what = format!("`%` formatting of a QuerySet in `{}` runs its query and blocks the event loop", w.snippet(node));

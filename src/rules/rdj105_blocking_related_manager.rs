@@ -2,6 +2,7 @@ use tree_sitter::Node;
 
 use crate::checker::walker::Walker;
 use crate::diagnostic::Applicability;
+use crate::knowledge::django;
 use crate::rules::{fixes, Rule};
 
 declare_rule! {
@@ -28,14 +29,9 @@ declare_rule! {
     pub struct BlockingRelatedManager;
 }
 
-const METHODS: &[&str] = &["add", "remove", "clear", "set", "create", "get_or_create", "update_or_create"];
-
-pub fn check<'a>(w: &mut Walker<'a>, call: Node<'a>, func: Node<'a>, method: &str) -> bool {
-    if !METHODS.contains(&method) {
-        return false;
-    }
+/// A related manager's writing method.
+pub fn report<'a>(w: &mut Walker<'a>, call: Node<'a>, func: Node<'a>, method: &str) {
     let what = format!("related manager call `{}` blocks the event loop", w.call_snippet(func));
-    let fix = (w.django_version >= (4, 2)).then(|| fixes::await_twin(w, call, func, method, Applicability::Safe)).flatten();
+    let fix = (w.django_version >= django::RELATED_MANAGER_TWINS_SINCE).then(|| fixes::await_twin(w, call, func, method, Applicability::Safe)).flatten();
     w.report_blocking_fix(Rule::RDJ105, call.byte_range(), what, fix);
-    true
 }

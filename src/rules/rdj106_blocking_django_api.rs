@@ -1,9 +1,8 @@
 use tree_sitter::Node;
 
-use crate::checker::types::{Loaded, Ty};
 use crate::checker::walker::Walker;
-use crate::index::ModelId;
 use crate::diagnostic::{Applicability, Edit, Fix};
+use crate::knowledge::django::{self, BlockingFunction};
 use crate::rules::{fixes, Rule};
 use crate::syntax::field;
 
@@ -18,7 +17,17 @@ declare_rule! {
     /// `request.user` on a Django `HttpRequest` (a lazy object), a
     /// session's `save` / `flush` / `cycle_key`, and setting or deleting a
     /// key of reflex-django's `self.session` (`AppState`'s `SessionProxy`,
-    /// which saves the session on each change).
+    /// which saves the session on each change). Also the well-known
+    /// third-party functions that query (`knowledge::third_party`):
+    /// django-waffle's `flag_is_active` / `switch_is_active` /
+    /// `sample_is_active`, django-guardian's `get_objects_for_user`,
+    /// `get_perms`, `assign_perm`, `remove_perm` and
+    /// `ObjectPermissionChecker(...).has_perm`, and REST framework's
+    /// paginators' `paginate_queryset`; and a django-constance setting
+    /// (`config.KEY`) used as a value (truth, comparison, arithmetic,
+    /// `str()`, formatting) when the project's settings choose the database
+    /// backend: inside an event loop `config.KEY` is a lazy proxy that reads
+    /// the database when used, and `await config.KEY` is its async form.
     ///
     /// reflex-django's `self.request.user` is not flagged: its event bridge
     /// resolves the user before the handler runs.
@@ -46,117 +55,49 @@ declare_rule! {
     /// `acreate_superuser`, `ahas_perm`, `ahas_perms`, `ahas_module_perms`,
     /// `acheck_password`. Otherwise wrap the call in `sync_to_async`.
     ///
+    /// The third-party functions have no async twin: call them through
+    /// `await sync_to_async(flag_is_active)(request, "name")`.
+    ///
     /// For reflex-django's session, change the request's session and save it
     /// once: `self.request.session["theme"] = "dark"`, then
     /// `await self.session.asave()`.
     pub struct BlockingDjangoApi;
 }
 
-const FUNCTIONS: &[&str] = &[
-    "django.shortcuts.get_object_or_404",
-    "django.shortcuts.get_list_or_404",
-    "django.db.models.prefetch_related_objects",
-    "django.db.models.query.prefetch_related_objects",
-    "django.contrib.auth.authenticate",
-    "django.contrib.auth.login",
-    "django.contrib.auth.logout",
-    "django.contrib.auth.get_user",
-    "django.contrib.auth.update_session_auth_hash",
-];
-
-const ASYNC_TWINS: &[&str] = &[
-    "django.shortcuts.aget_object_or_404",
-    "django.shortcuts.aget_list_or_404",
-    "django.db.models.aprefetch_related_objects",
-    "django.contrib.auth.aauthenticate",
-    "django.contrib.auth.alogin",
-    "django.contrib.auth.alogout",
-    "django.contrib.auth.aget_user",
-    "django.contrib.auth.aupdate_session_auth_hash",
-];
-
 fn short(q: &str) -> &str {
     q.rsplit('.').next().unwrap_or(q)
 }
 
-/// A call of an external function by qualified name.
-pub fn check_function<'a>(w: &mut Walker<'a>, call: Node<'a>, func: Node<'a>, q: &str, args: Option<Node<'a>>) -> Option<Ty> {
-    let user = w.index.auth_user().map(|m| Ty::Instance { model: m, loaded: Loaded::unknown() }).unwrap_or(Ty::Unknown);
-    if q.ends_with("prefetch_related_objects") && FUNCTIONS.contains(&q) {
-        w.note_prefetch_objects(args);
-    }
-    if FUNCTIONS.contains(&q) {
-        let what = format!("`{}()` queries the database and blocks the event loop", short(q));
-        let fix = (w.django_version >= (5, 0)).then(|| function_twin_fix(w, call, func, q)).flatten();
-        w.report_blocking_fix(Rule::RDJ106, call.byte_range(), what, fix);
-        return Some(match short(q) {
-            "get_object_or_404" => shortcut_result(w, args),
-            "authenticate" | "get_user" => user,
-            _ => Ty::Unknown,
-        });
-    }
-    if q.ends_with("prefetch_related_objects") {
-        w.note_prefetch_objects(args);
-    }
-    if ASYNC_TWINS.contains(&q) {
-        return Some(Ty::Awaitable(Box::new(match short(q) {
-            "aget_object_or_404" => shortcut_result(w, args),
-            "aauthenticate" | "aget_user" => user,
-            _ => Ty::Unknown,
-        })));
-    }
-    None
-}
-
-/// `get_object_or_404(Model | manager | queryset, ...)` returns an instance.
-fn shortcut_result<'a>(w: &mut Walker<'a>, args: Option<Node<'a>>) -> Ty {
-    let Some(first) = w.positional_args(args).first().copied() else { return Ty::Unknown };
-    match w.eval_quiet(first) {
-        Ty::ModelClass(m) | Ty::Manager { model: m, .. } => Ty::Instance { model: m, loaded: Loaded::fresh() },
-        Ty::QuerySet { model, values: false, loaded } => Ty::Instance { model, loaded },
-        _ => Ty::Unknown,
-    }
-}
-
-fn is_user_model(w: &Walker<'_>, model: ModelId) -> bool {
-    w.index.auth_user() == Some(model) || {
-        let m = w.index.model(model);
-        m.fields_known && m.field("password").is_some() && m.field("is_superuser").is_some()
-    }
+/// A call of a function that queries (Django's, or a well-known
+/// third-party one from `knowledge::third_party`).
+pub fn report_blocking_function<'a>(w: &mut Walker<'a>, call: Node<'a>, func: Node<'a>, api: &BlockingFunction) {
+    let what = format!("`{}()` queries the database and blocks the event loop", short(api.qualname));
+    let fix = match api.twin {
+        Some((_, since)) if w.django_version >= since => function_twin_fix(w, call, func, api.qualname),
+        _ => None,
+    };
+    w.report_blocking_fix(Rule::RDJ106, call.byte_range(), what, fix);
 }
 
 /// `user.has_perm(...)` and friends.
-pub fn check_user_method<'a>(w: &mut Walker<'a>, call: Node<'a>, func: Node<'a>, model: ModelId, method: &str) -> bool {
-    if !matches!(method, "has_perm" | "has_perms" | "has_module_perms" | "check_password") || !is_user_model(w, model) {
-        return false;
-    }
+pub fn report_user_method<'a>(w: &mut Walker<'a>, call: Node<'a>, func: Node<'a>, method: &str) {
     let what = format!("`{}` may query the database and blocks the event loop", w.call_snippet(func));
-    // `ahas_perm`, `ahas_perms`, `ahas_module_perms`, `acheck_password`: Django 5.2.
-    let fix = (w.django_version >= (5, 2)).then(|| fixes::await_twin(w, call, func, method, Applicability::Safe)).flatten();
+    let fix = (w.django_version >= django::USER_TWINS_SINCE).then(|| fixes::await_twin(w, call, func, method, Applicability::Safe)).flatten();
     w.report_blocking_fix(Rule::RDJ106, call.byte_range(), what, fix);
-    true
 }
 
 /// `User.objects.create_user(...)`.
-pub fn check_user_manager<'a>(w: &mut Walker<'a>, call: Node<'a>, func: Node<'a>, model: ModelId, method: &str) -> bool {
-    if !matches!(method, "create_user" | "create_superuser") || !is_user_model(w, model) {
-        return false;
-    }
+pub fn report_user_manager<'a>(w: &mut Walker<'a>, call: Node<'a>, func: Node<'a>, method: &str) {
     let what = format!("`{}` queries the database and blocks the event loop", w.call_snippet(func));
-    // `acreate_user`, `acreate_superuser`: Django 5.2.
-    let fix = (w.django_version >= (5, 2)).then(|| fixes::await_twin(w, call, func, method, Applicability::Safe)).flatten();
+    let fix = (w.django_version >= django::USER_TWINS_SINCE).then(|| fixes::await_twin(w, call, func, method, Applicability::Safe)).flatten();
     w.report_blocking_fix(Rule::RDJ106, call.byte_range(), what, fix);
-    true
 }
 
 /// `request.session.save()` / `flush()` / `cycle_key()`.
-pub fn check_session_method<'a>(w: &mut Walker<'a>, call: Node<'a>, func: Node<'a>, method: &str) {
-    if matches!(method, "save" | "flush" | "cycle_key") {
-        let what = format!("`{}` queries the session store and blocks the event loop", w.call_snippet(func));
-        // `asave`, `aflush`, `acycle_key`: Django 5.1.
-        let fix = (w.django_version >= (5, 1)).then(|| fixes::await_twin(w, call, func, method, Applicability::Safe)).flatten();
-        w.report_blocking_fix(Rule::RDJ106, call.byte_range(), what, fix);
-    }
+pub fn report_session_method<'a>(w: &mut Walker<'a>, call: Node<'a>, func: Node<'a>, method: &str) {
+    let what = format!("`{}` queries the session store and blocks the event loop", w.call_snippet(func));
+    let fix = (w.django_version >= django::SESSION_TWINS_SINCE).then(|| fixes::await_twin(w, call, func, method, Applicability::Safe)).flatten();
+    w.report_blocking_fix(Rule::RDJ106, call.byte_range(), what, fix);
 }
 
 /// `self.session[k] = v` / `del self.session[k]` on reflex-django's
@@ -179,7 +120,7 @@ pub fn check_lazy_user_read<'a>(w: &mut Walker<'a>, node: Node<'a>) {
     let user = field(node, "object").filter(|u| u.kind() == "attribute");
     let request = user.and_then(|u| field(u, "object"));
     let fix = match (user, request) {
-        (Some(user), Some(request)) if w.django_version >= (5, 0) && w.can_await_at(node) => Some(Fix {
+        (Some(user), Some(request)) if w.django_version >= django::AUSER_SINCE && w.can_await_at(node) => Some(Fix {
             applicability: Applicability::Safe,
             message: "Use `(await request.auser())`".into(),
             edits: vec![Edit { range: user.byte_range(), content: format!("(await {}.auser())", w.text(request)) }],
@@ -217,4 +158,15 @@ fn function_twin_fix<'a>(w: &Walker<'a>, call: Node<'a>, func: Node<'a>, q: &str
         _ => return None,
     }
     Some(Fix { applicability: Applicability::Safe, message: format!("Use `await {twin}()`"), edits })
+}
+
+/// `if config.KEY:`, `config.KEY + 1`, `f"{config.KEY}"`: django-constance's
+/// proxy reads the database backend synchronously when used as a value.
+pub fn report_config_value_use<'a>(w: &mut Walker<'a>, at: Node<'a>, value: Node<'a>) {
+    let what = format!(
+        "using the constance setting `{}` reads it from the database (`await {}` reads it asynchronously) and blocks the event loop",
+        w.snippet(value),
+        w.snippet(value)
+    );
+    w.report_blocking(Rule::RDJ106, at.byte_range(), what);
 }

@@ -134,3 +134,14 @@ class PlainSessionState(rx.State):
 
     async def remember(self, theme: str):
         self.session["theme"] = theme  # ok
+
+
+# django-constance without its database backend (this workspace's settings
+# choose none; the default is Redis): reading a setting runs no ORM query.
+from constance import config  # noqa: E402
+
+
+async def sale_banner():
+    if config.SALE_OPEN:  # ok
+        return f"Sale at {config.SITE_NAME}"  # ok
+    return ""

@@ -1,0 +1,176 @@
+//! Well-known third-party APIs that query the database (reported under
+//! RDJ106): functions and methods that query when called, and
+//! django-constance's settings, which query when used (database backend). Each entry is proven by an oracle case in
+//! `fixtures/oracle/cases/api_third_party.py`, run with the package
+//! installed from PyPI at the version pinned in `tests/requirements.txt`.
+
+use super::django::{BlockingFunction, Returns};
+
+/// One function of a third-party package.
+#[derive(Debug)]
+pub struct ThirdPartyApi {
+    /// The PyPI distribution that provides it.
+    pub package: &'static str,
+    /// What it does, and where its query is.
+    pub does: &'static str,
+    pub function: BlockingFunction,
+}
+
+const fn entry(package: &'static str, qualname: &'static str, does: &'static str) -> ThirdPartyApi {
+    ThirdPartyApi {
+        package,
+        does,
+        function: BlockingFunction {
+            qualname,
+            twin: None,
+            returns: Returns::Unknown,
+            prefetches: false,
+        },
+    }
+}
+
+/// Functions by qualified name; a method of a class's instances is named
+/// `module.Class().method` (the instance comes from calling the class, or
+/// from a workspace class deriving from it).
+pub static BLOCKING_FUNCTIONS: &[ThirdPartyApi] = &[
+    entry(
+        "django-waffle",
+        "waffle.flag_is_active",
+        "is a flag active for this request: `Flag.get(name)` reads the flag from the cache and, on a miss, from the database",
+    ),
+    entry(
+        "django-waffle",
+        "waffle.switch_is_active",
+        "is a switch on: `Switch.get(name)`, a cache miss reads the database",
+    ),
+    entry(
+        "django-waffle",
+        "waffle.sample_is_active",
+        "is a sample active: `Sample.get(name)`, a cache miss reads the database",
+    ),
+    entry(
+        "django-guardian",
+        "guardian.shortcuts.get_objects_for_user",
+        "the objects a user holds a permission on: looks up the permissions' content types and the user's groups before building the QuerySet",
+    ),
+    entry(
+        "django-guardian",
+        "guardian.shortcuts.get_perms",
+        "the permission codenames a user or group has on an object: an `ObjectPermissionChecker` query",
+    ),
+    entry(
+        "django-guardian",
+        "guardian.shortcuts.assign_perm",
+        "grants an object permission: reads the `Permission` row and writes a `UserObjectPermission`",
+    ),
+    entry(
+        "django-guardian",
+        "guardian.shortcuts.remove_perm",
+        "revokes an object permission: a delete query",
+    ),
+    entry(
+        "django-guardian",
+        "guardian.core.ObjectPermissionChecker().has_perm",
+        "does the checker's user or group hold a permission on an object: the first question per object queries its permissions (then cached on the checker)",
+    ),
+    entry(
+        "djangorestframework",
+        "rest_framework.pagination.PageNumberPagination().paginate_queryset",
+        "one page of a QuerySet: Django's `Paginator` counts it and the page is listed (no query only when no page size is set)",
+    ),
+    entry(
+        "djangorestframework",
+        "rest_framework.pagination.LimitOffsetPagination().paginate_queryset",
+        "`limit`/`offset` slice of a QuerySet: counts it and lists the slice (no query without a limit)",
+    ),
+    entry(
+        "djangorestframework",
+        "rest_framework.pagination.CursorPagination().paginate_queryset",
+        "a cursor page of a QuerySet: lists the slice",
+    ),
+];
+
+/// Whether instances of the external class `qualname` have methods in
+/// [`BLOCKING_FUNCTIONS`] (so the analysis follows its instances).
+pub fn has_blocking_methods(qualname: &str) -> bool {
+    BLOCKING_FUNCTIONS.iter().any(|e| {
+        e.function
+            .qualname
+            .strip_prefix(qualname)
+            .is_some_and(|rest| rest.starts_with("()."))
+    })
+}
+
+/// Django REST framework's serializers: `.data` of one built over a
+/// QuerySet (`many=True`) iterates it (`ListSerializer.to_representation`).
+const SERIALIZERS: &[&str] = &[
+    "rest_framework.serializers.BaseSerializer",
+    "rest_framework.serializers.Serializer",
+    "rest_framework.serializers.ModelSerializer",
+    "rest_framework.serializers.HyperlinkedModelSerializer",
+    "rest_framework.serializers.ListSerializer",
+];
+
+pub fn is_serializer(qualname: &str) -> bool {
+    SERIALIZERS.contains(&qualname)
+}
+
+/// The serializer attribute that renders (and so evaluates) its instance.
+pub const SERIALIZER_RENDERS: &str = "data";
+
+/// django-constance's `config` (`from constance import config`). Since
+/// django-constance 4.3, `config.KEY` read inside a running event loop
+/// returns a lazy proxy: `await config.KEY` reads it asynchronously, while
+/// using the proxy as a value (truth, comparison, arithmetic, `str()`,
+/// formatting, indexing) reads the backend synchronously. With the database
+/// backend that read is a query; with the default Redis backend it is no
+/// ORM call, so nothing is said unless the settings name the database
+/// backend.
+pub const CONSTANCE_CONFIG: &str = "constance.config";
+
+/// The setting that chooses django-constance's backend.
+pub const CONSTANCE_BACKEND_SETTING: &str = "CONSTANCE_BACKEND";
+
+pub fn is_constance_database_backend(backend: &str) -> bool {
+    backend == "constance.backends.database.DatabaseBackend"
+}
+
+/// Builtins that use a value (and so read a constance setting's proxy).
+pub fn uses_value(builtin: &str) -> bool {
+    matches!(
+        builtin,
+        "str" | "int" | "float" | "bool" | "len" | "repr" | "list" | "tuple" | "set" | "sorted" | "print"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::BLOCKING_FUNCTIONS;
+
+    const ORACLE_CASES: &str = include_str!("../../fixtures/oracle/cases/api_third_party.py");
+    const REQUIREMENTS: &str = include_str!("../../tests/requirements.txt");
+
+    /// Each entry is called on the loop in an oracle case (which real
+    /// Django, with the package installed, proves raising), and its package
+    /// is pinned for the tests.
+    #[test]
+    fn every_entry_has_an_oracle_case_and_a_pinned_package() {
+        for entry in BLOCKING_FUNCTIONS {
+            let method = entry.function.qualname.rsplit('.').next().unwrap();
+            assert!(
+                ORACLE_CASES
+                    .lines()
+                    .any(|l| l.contains(&format!("{method}(")) && !l.contains("sync_to_async")),
+                "no oracle case calls `{}` on the loop",
+                entry.function.qualname
+            );
+            assert!(
+                REQUIREMENTS
+                    .lines()
+                    .any(|l| l.starts_with(&format!("{}==", entry.package))),
+                "`{}` is not pinned in tests/requirements.txt",
+                entry.package
+            );
+        }
+    }
+}
