@@ -290,11 +290,13 @@ fn find_serving(index: &WorkspaceIndex) -> GraphqlServing {
             match node.kind() {
                 "import_statement" | "import_from_statement" | "future_import_statement" => continue,
                 "identifier" | "attribute" => {
-                    // Only whole chains: `strawberry.asgi.GraphQL`, not `strawberry.asgi`.
-                    let inner = node.parent().is_some_and(|p| {
-                        p.kind() == "attribute" && field(p, "object").is_some_and(|o| o.id() == node.id())
+                    // Every prefix of a chain (`AsyncGraphQLView` in
+                    // `AsyncGraphQLView.as_view(...)`), but not the name
+                    // after a dot (`x.GraphQL` is not `GraphQL`).
+                    let attribute_name = node.parent().is_some_and(|p| {
+                        p.kind() == "attribute" && field(p, "attribute").is_some_and(|a| a.id() == node.id())
                     });
-                    if !inner {
+                    if !attribute_name {
                         if let Some(dotted) = syntax::dotted(node, src) {
                             if let Symbol::External(q) = index.resolve_dotted(file, &dotted, None) {
                                 match async_server(&q) {
@@ -398,5 +400,63 @@ fn strawberry_execute_target(index: &WorkspaceIndex, file: FileId, src: &str, ca
             _ => None,
         },
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::checker::{check_file, AnalysisOptions};
+    use crate::diagnostic::Finding;
+    use crate::index::{FileEntry, WorkspaceIndex};
+    use crate::rules::Rule;
+
+    const MODELS: &str =
+        "from django.db import models\n\nclass Product(models.Model):\n    name = models.CharField(max_length=10)\n";
+    const SCHEMA: &str = "import strawberry\nfrom shop.models import Product\n\n\n@strawberry.type\nclass Query:\n    @strawberry.field\n    def product_count(self) -> int:\n        return Product.objects.count()\n";
+
+    /// RDJ108 findings of `shop/schema.py` (file 2) in a workspace with `urls`.
+    fn resolver_findings(urls: &str) -> Vec<Finding> {
+        let index = WorkspaceIndex::new(vec![
+            FileEntry::new("shop/__init__.py".into(), vec!["shop".into()], b""),
+            FileEntry::new("shop/models.py".into(), vec!["shop.models".into()], MODELS.as_bytes()),
+            FileEntry::new("shop/schema.py".into(), vec!["shop.schema".into()], SCHEMA.as_bytes()),
+            FileEntry::new("shop/urls.py".into(), vec!["shop.urls".into()], urls.as_bytes()),
+        ]);
+        check_file(&index, 2, &AnalysisOptions::default())
+            .into_iter()
+            .filter(|f| f.rule == Rule::RDJ108)
+            .collect()
+    }
+
+    #[test]
+    fn served_by_an_async_view_the_resolver_is_reported_with_a_fix() {
+        let urls = "from strawberry.django.views import AsyncGraphQLView\nfrom shop.schema import Query\nimport strawberry\n\nview = AsyncGraphQLView.as_view(schema=strawberry.Schema(query=Query))\n";
+        let findings = resolver_findings(urls);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert!(findings[0]
+            .message
+            .contains("sync GraphQL resolver `Query.product_count`"));
+        assert!(findings[0].fix.is_some(), "only async execution: `async def` is safe");
+    }
+
+    #[test]
+    fn served_only_by_the_sync_view_nothing_is_reported() {
+        // netbox's layout: strawberry's sync GraphQLView runs execute_sync,
+        // in a worker thread under ASGI.
+        let urls = "from strawberry.django.views import GraphQLView\nfrom shop.schema import Query\nimport strawberry\n\nview = GraphQLView.as_view(schema=strawberry.Schema(query=Query))\n";
+        assert!(resolver_findings(urls).is_empty());
+    }
+
+    #[test]
+    fn an_import_alone_serves_nothing() {
+        assert!(resolver_findings("from strawberry.asgi import GraphQL\n").is_empty());
+    }
+
+    #[test]
+    fn served_both_ways_the_finding_carries_no_fix() {
+        let urls = "from strawberry.asgi import GraphQL\nfrom strawberry.django.views import GraphQLView\nfrom shop.schema import Query\nimport strawberry\n\nschema = strawberry.Schema(query=Query)\napp = GraphQL(schema)\nview = GraphQLView.as_view(schema=schema)\n";
+        let findings = resolver_findings(urls);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert!(findings[0].fix.is_none(), "an async resolver would break execute_sync");
     }
 }
