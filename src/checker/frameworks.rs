@@ -274,17 +274,85 @@ fn is_strawberry_schema(q: &str) -> bool {
     )
 }
 
+/// Byte patterns without which a file cannot execute a schema
+/// asynchronously (the async integrations' names, Ariadne's `graphql(`, an
+/// awaited `.execute(`): only such files are parsed first, so a project that
+/// serves GraphQL synchronously (netbox) pays for a few files, not for every
+/// module that mentions the library.
+const ASYNC_HINTS: &[&[u8]] = &[
+    b"AsyncGraphQLView",
+    b"GraphQLAsyncView",
+    b".asgi",
+    b"aiohttp",
+    b"sanic",
+    b"quart",
+    b"GraphQLRouter",
+    b"GraphQLController",
+    b"make_graphql_controller",
+    b"Consumer",
+    b"GraphQLProtocolTypeRouter",
+    b"graphql(",
+    b"graphql as",
+    b".execute(",
+];
+
+/// Then, once a schema is known to be executed asynchronously: resolvers
+/// registered by a call, and synchronous execution (which withholds fixes).
+const REGISTRATION_AND_SYNC_HINTS: &[&[u8]] = &[
+    b"resolver",
+    b"set_field",
+    b"execute_sync",
+    b"GraphQLView",
+    b"graphql_sync",
+    b"wsgi",
+];
+
 fn find_serving(index: &WorkspaceIndex) -> GraphqlServing {
-    let mut serving = GraphqlServing::default();
-    let mut strawberry_resolvers = Vec::new();
-    let mut ariadne_resolvers = Vec::new();
+    let mut scan = Scan::default();
+    let with_any = |hints: &[&[u8]], file: FileId| {
+        let bytes = index.file(file).text.as_bytes();
+        mentions_library(bytes) && hints.iter().any(|h| memchr::memmem::find(bytes, h).is_some())
+    };
+    let first: Vec<FileId> = (0..index.files.len()).filter(|&f| with_any(ASYNC_HINTS, f)).collect();
+    for &file in &first {
+        scan.visit(index, file);
+    }
+    if !scan.serving.any_async() {
+        return GraphqlServing::default();
+    }
     for file in 0..index.files.len() {
-        let entry = index.file(file);
-        if !mentions_library(entry.text.as_bytes()) {
-            continue;
+        if with_any(REGISTRATION_AND_SYNC_HINTS, file) && first.binary_search(&file).is_err() {
+            scan.visit(index, file);
         }
-        let Some(tree) = entry.tree() else { continue };
+    }
+    let Scan {
+        mut serving,
+        strawberry_resolvers,
+        ariadne_resolvers,
+    } = scan;
+    if serving.strawberry_async {
+        serving.registered.extend(strawberry_resolvers);
+    }
+    if serving.ariadne_async {
+        serving.registered.extend(ariadne_resolvers);
+    }
+    serving
+}
+
+/// What [`find_serving`] gathers file by file.
+#[derive(Default)]
+struct Scan {
+    serving: GraphqlServing,
+    strawberry_resolvers: Vec<(FileId, usize)>,
+    ariadne_resolvers: Vec<(FileId, usize)>,
+}
+
+impl Scan {
+    fn visit(&mut self, index: &WorkspaceIndex, file: FileId) {
+        let entry = index.file(file);
+        let Some(tree) = entry.tree() else { return };
         let src: &str = &entry.text;
+        let serving = &mut self.serving;
         let mut stack = vec![tree.root_node()];
         while let Some(node) = stack.pop() {
             match node.kind() {
@@ -314,8 +382,8 @@ fn find_serving(index: &WorkspaceIndex) -> GraphqlServing {
                 "call" => {
                     if let Some((library, f)) = resolver_registration(index, file, src, node) {
                         match library {
-                            Library::Strawberry => strawberry_resolvers.push(f),
-                            Library::Ariadne => ariadne_resolvers.push(f),
+                            Library::Strawberry => self.strawberry_resolvers.push(f),
+                            Library::Ariadne => self.ariadne_resolvers.push(f),
                         }
                     }
                     if awaits_strawberry_execute(index, file, src, node) {
@@ -332,13 +400,6 @@ fn find_serving(index: &WorkspaceIndex) -> GraphqlServing {
             stack.extend(named_children(node));
         }
     }
-    if serving.strawberry_async {
-        serving.registered.extend(strawberry_resolvers);
-    }
-    if serving.ariadne_async {
-        serving.registered.extend(ariadne_resolvers);
-    }
-    serving
 }
 
 /// `strawberry.field(resolver=f)` / `strawberry.mutation(resolver=f)`, or
