@@ -7,11 +7,14 @@
 //!    (`Exec::Async`), each sync event handler of a Reflex state
 //!    (`Exec::SyncHandler`), each sync frontend computed var
 //!    (`Exec::SyncComputedVar`) and each sync lifespan task
-//!    (`Exec::SyncLifespanTask`) — with the `Walker`, which calls the rule checks;
+//!    (`Exec::SyncLifespanTask`), each sync GraphQL resolver that an async
+//!    execution calls on the loop (`Exec::SyncResolver`, `frameworks`) —
+//!    with the `Walker`, which calls the rule checks;
 //! 3. class- and module-level rules (state annotations, start-up imports,
 //!    ModelState options) that need no flow analysis.
 
 pub mod effects;
+pub mod frameworks;
 pub mod noqa;
 pub mod types;
 pub mod walker;
@@ -40,6 +43,10 @@ pub enum Exec {
     /// A sync function registered with `app.register_lifespan_task`: Reflex
     /// calls it on the loop thread while the app starts, reported as RDJ108.
     SyncLifespanTask,
+    /// A sync GraphQL resolver (Strawberry, Ariadne) of a workspace that
+    /// executes its schema asynchronously: graphql-core calls it on the loop
+    /// thread (`frameworks`), reported as RDJ108.
+    SyncResolver,
     /// A sync helper being summarized for RDJ107: remember the first blocking use.
     Summary,
     /// Code that does not run on the loop (module level, thread-wrapped): nothing reported.
@@ -76,6 +83,7 @@ pub fn can_have_findings(index: &WorkspaceIndex, file: FileId) -> bool {
     entry.decode_error.is_some()
         || crate::index::may_have_findings(entry.text.as_bytes())
         || index.defines_lifespan_task(file)
+        || frameworks::may_define_resolvers(index, file)
 }
 
 /// All findings for one file, sorted by position, with `# noqa` applied.
@@ -280,14 +288,14 @@ fn collect_roots<'a>(index: &WorkspaceIndex, file: FileId, src: &str, module: No
                     out.push((def, Exec::Async, class, top));
                 } else if class.is_none() && is_lifespan_task(index, file, src, def) {
                     out.push((def, Exec::SyncLifespanTask, class, top));
-                } else if let Some(c) = class {
-                    if matches!(index.class_kind(c), ClassKind::State { .. }) {
-                        if is_event_handler(src, def) {
-                            out.push((def, Exec::SyncHandler, class, top));
-                        } else if is_frontend_computed_var(src, def) {
-                            out.push((def, Exec::SyncComputedVar, class, top));
-                        }
+                } else if class.is_some_and(|c| matches!(index.class_kind(c), ClassKind::State { .. })) {
+                    if is_event_handler(src, def) {
+                        out.push((def, Exec::SyncHandler, class, top));
+                    } else if is_frontend_computed_var(src, def) {
+                        out.push((def, Exec::SyncComputedVar, class, top));
                     }
+                } else if frameworks::is_sync_resolver(index, file, src, def) {
+                    out.push((def, Exec::SyncResolver, class, top));
                 }
                 if let Some(body) = field(def, "body") {
                     push_children(&mut stack, body, None, top);

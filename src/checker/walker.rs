@@ -333,16 +333,21 @@ impl<'a> Walker<'a> {
                     self.findings.push(Finding::new(rule, msg, range).with_fix(fix));
                 }
             }
-            Exec::SyncHandler | Exec::SyncComputedVar | Exec::SyncLifespanTask => {
+            Exec::SyncHandler | Exec::SyncComputedVar | Exec::SyncLifespanTask | Exec::SyncResolver => {
                 if self.rules.contains(Rule::RDJ108) {
                     use rules::rdj108_orm_in_sync_event_handler::{make_async, message, SyncContext};
                     let code = match self.exec {
                         Exec::SyncComputedVar => SyncContext::ComputedVar,
                         Exec::SyncLifespanTask => SyncContext::LifespanTask,
+                        Exec::SyncResolver => SyncContext::GraphqlResolver,
                         _ => SyncContext::EventHandler,
                     };
                     let msg = message(&what, code, &self.function_name);
-                    let fix = fix.and_then(|f| make_async(self.scope?, code, f));
+                    let fix = fix
+                        .filter(|_| {
+                            code != SyncContext::GraphqlResolver || super::frameworks::async_fix_is_safe(self.index)
+                        })
+                        .and_then(|f| make_async(self.scope?, code, f));
                     self.findings.push(Finding::new(Rule::RDJ108, msg, range).with_fix(fix));
                 }
             }
@@ -377,7 +382,7 @@ impl<'a> Walker<'a> {
     ) {
         if matches!(
             self.exec,
-            Exec::Async | Exec::SyncHandler | Exec::SyncComputedVar | Exec::SyncLifespanTask
+            Exec::Async | Exec::SyncHandler | Exec::SyncComputedVar | Exec::SyncLifespanTask | Exec::SyncResolver
         ) && self.rules.contains(rule)
         {
             self.findings.push(Finding::new(rule, message, range).with_fix(fix));
@@ -387,10 +392,11 @@ impl<'a> Walker<'a> {
     /// Whether an `await` may be inserted at `node`: in the async body itself,
     /// not inside a lambda, a generator expression or a nested def.
     pub fn can_await_at(&self, node: Node<'_>) -> bool {
-        // In a sync handler, computed var or lifespan task too: its fix makes it `async def` (RDJ108).
+        // In a sync handler, computed var, lifespan task or GraphQL resolver
+        // too: its fix makes it `async def` (RDJ108).
         if !matches!(
             self.exec,
-            Exec::Async | Exec::SyncHandler | Exec::SyncComputedVar | Exec::SyncLifespanTask
+            Exec::Async | Exec::SyncHandler | Exec::SyncComputedVar | Exec::SyncLifespanTask | Exec::SyncResolver
         ) {
             return false;
         }

@@ -424,6 +424,8 @@ pub struct WorkspaceIndex {
     /// Module-level functions passed to `app.register_lifespan_task(...)`
     /// anywhere in the workspace: (file, start of the `def`).
     lifespan_tasks: OnceLock<FxHashSet<(FileId, usize)>>,
+    /// How the workspace executes its GraphQL schemas (`checker::frameworks`).
+    pub(crate) graphql_serving: OnceLock<crate::checker::frameworks::GraphqlServing>,
     /// A stand-in model for `QuerySet` annotations without a type argument:
     /// a QuerySet of some model whose fields we do not know.
     pub any_model: ModelId,
@@ -504,6 +506,7 @@ impl WorkspaceIndex {
             unreadable_bases: RwLock::new(FxHashMap::default()),
             auth_user: OnceLock::new(),
             lifespan_tasks: OnceLock::new(),
+            graphql_serving: OnceLock::new(),
             any_model: ModelId(0),
         };
         index.any_model = models::register_builtins(&index);

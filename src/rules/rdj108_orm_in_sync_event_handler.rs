@@ -5,7 +5,13 @@ declare_rule! {
     /// computed var (`@rx.var`, cached or not, with `deps=` or `interval=`;
     /// not `backend=True`, which Reflex never computes for the browser), or
     /// inside a sync lifespan task (`app.register_lifespan_task(f)`, or
-    /// decorated `@app.register_lifespan_task`).
+    /// decorated `@app.register_lifespan_task`). The same for any sync code
+    /// another framework runs on the loop: a sync GraphQL resolver
+    /// (`@strawberry.field`, `@strawberry.mutation`, `strawberry.field(resolver=f)`,
+    /// Ariadne's `@query.field("name")`) in a project that executes its schema
+    /// asynchronously (Strawberry's `AsyncGraphQLView`, `strawberry.asgi.GraphQL`
+    /// and the other async integrations, an awaited `schema.execute(...)`,
+    /// Ariadne's `graphql()`, `ariadne.asgi.GraphQL`, `GraphQLAsyncView`).
     ///
     /// ## Why is this bad?
     /// Reflex calls sync event handlers directly on the event-loop thread,
@@ -22,6 +28,13 @@ declare_rule! {
     ///
     /// Lifespan tasks too: Reflex's Starlette lifespan calls a sync task
     /// right there, on the loop thread; its exception aborts the start-up.
+    ///
+    /// GraphQL resolvers too: async execution goes through graphql-core,
+    /// which calls a `def` resolver directly (`resolve_fn(source, info,
+    /// **args)`) and awaits only what it returns. strawberry-django's own
+    /// fields (`@strawberry_django.field`, `@strawberry_django.mutation`)
+    /// move a sync resolver to a thread and are not reported, nor is a
+    /// resolver decorated `@sync_to_async` under the library's decorator.
     ///
     /// ## Example
     /// ```python
@@ -59,6 +72,9 @@ pub enum SyncContext {
     ComputedVar,
     /// A lifespan task: `LifespanMixin._run_lifespan_tasks` calls it.
     LifespanTask,
+    /// A GraphQL resolver: graphql-core's `execute_field` calls it during
+    /// an async execution (`checker::frameworks`).
+    GraphqlResolver,
 }
 
 /// The fix of the blocking operation, plus `async` before the handler's
@@ -71,6 +87,7 @@ pub fn make_async(def_start: usize, context: SyncContext, mut fix: Fix) -> Optio
         SyncContext::EventHandler => "handler",
         SyncContext::ComputedVar => "computed var",
         SyncContext::LifespanTask => "lifespan task",
+        SyncContext::GraphqlResolver => "resolver",
     };
     fix.message = format!("Make the {what} `async def`; {}", fix.message);
     Some(fix)
@@ -84,6 +101,9 @@ pub fn message(what: &str, context: SyncContext, name: &str) -> String {
         ),
         SyncContext::LifespanTask => format!(
             "{what}: sync lifespan task `{name}` runs on the event-loop thread while the app starts (`LifespanMixin._run_lifespan_tasks`)"
+        ),
+        SyncContext::GraphqlResolver => format!(
+            "{what}: sync GraphQL resolver `{name}` runs on the event-loop thread, as the project executes its schema asynchronously"
         ),
     }
 }
