@@ -1715,18 +1715,83 @@ impl<'a> Walker<'a> {
                 Ty::Instance { model, loaded: l }
             }
             "get_or_create" | "update_or_create" => {
-                // Fetched by the query, or created from the keyword arguments.
-                let mut l = Loaded {
+                // Either fetched by `get(**kwargs)` (with what the query loads,
+                // and a related manager's back relation) or created. A created
+                // row has every relation it was given cached, and those it was
+                // not given are empty (no query), so the fetched row decides:
+                // its lookup keywords are not cached on it.
+                let (set_on_fetched, created_with) = self.or_create_keys(method, args);
+                // A relation created by its `<name>_id` is loaded on first
+                // use: `select_related` on the query cannot help that row.
+                let origin = if created_with.iter().any(|k| k.ends_with("_id")) {
+                    None
+                } else {
+                    loaded.origin.clone()
+                };
+                let mut cached = loaded.cached.clone();
+                cached.extend(
+                    set_on_fetched
+                        .into_iter()
+                        .filter(|k| !created_with.contains(&format!("{k}_id"))),
+                );
+                let l = Loaded {
                     known: true,
                     select_related: loaded.select_related.clone(),
-                    origin: loaded.origin.clone(),
+                    cached,
+                    origin,
                     ..Loaded::default()
                 };
-                l.cached = self.keyword_names(args);
                 Ty::Tuple(vec![Ty::Instance { model, loaded: l }, Ty::Unknown])
             }
             _ => Ty::Unknown,
         }
+    }
+
+    /// The field names `get_or_create` / `update_or_create` (Django 5.2) set
+    /// on the row they return: (set on a fetched row, given to `create` on
+    /// the other path). A fetched row gets `setattr(obj, key, value)` for
+    /// every key of `update_or_create`'s `defaults` (nothing for
+    /// `get_or_create`); a created one is `create(**kwargs, **defaults)`, with
+    /// `create_defaults` instead of `defaults` when given. Only literal
+    /// `{"key": ...}` keys are known.
+    fn or_create_keys(&self, method: &str, args: Option<Node<'a>>) -> (Vec<String>, Vec<String>) {
+        let positional = self.positional_args(args);
+        let keyword = |name: &str| {
+            self.arg_nodes(args).into_iter().find_map(|a| {
+                (a.kind() == "keyword_argument" && field(a, "name").is_some_and(|n| self.text(n) == name))
+                    .then(|| field(a, "value"))
+                    .flatten()
+            })
+        };
+        let dict_keys = |value: Option<Node<'a>>| -> Vec<String> {
+            value
+                .filter(|v| v.kind() == "dictionary")
+                .map(|v| {
+                    named_children(v)
+                        .into_iter()
+                        .filter(|p| p.kind() == "pair")
+                        .filter_map(|p| field(p, "key").and_then(|k| syntax::string_value(k, self.src)))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let defaults = dict_keys(keyword("defaults").or_else(|| positional.first().copied()));
+        let create_defaults = match keyword("create_defaults").or_else(|| positional.get(1).copied()) {
+            Some(given) if method == "update_or_create" => dict_keys(Some(given)),
+            _ => defaults.clone(),
+        };
+        let created_with = self
+            .keyword_names(args)
+            .into_iter()
+            .filter(|k| !k.contains("__") && k != "defaults" && k != "create_defaults")
+            .chain(create_defaults)
+            .collect();
+        let set_on_fetched = if method == "update_or_create" {
+            defaults
+        } else {
+            Vec::new()
+        };
+        (set_on_fetched, created_with)
     }
 
     /// Calling a value: helpers (RDJ107), thread wrappers, constructors,
