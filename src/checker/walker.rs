@@ -1066,6 +1066,11 @@ impl<'a> Walker<'a> {
         if let Some(m) = self.index.model_of_symbol(sym) {
             return Ty::ModelClass(m);
         }
+        // A workspace `SyncToAsync` subclass, or an alias of one: called as `sync_to_async` is.
+        if matches!(sym, Symbol::Class(_) | Symbol::Assignment(..)) && super::is_thread_wrapper_symbol(self.index, sym)
+        {
+            return Ty::External("asgiref.sync.SyncToAsync".into());
+        }
         match sym {
             Symbol::Function(f) => Ty::Function(Callable::Workspace(*f)),
             Symbol::Module(f) => Ty::Module(*f),
