@@ -1230,21 +1230,36 @@ impl<'a> Walker<'a> {
                 loaded: Loaded::unknown(),
             };
         }
+        // What `prefetch_related("attr__rest")` prefetched on the related object.
+        let prefix = format!("{attr}__");
+        let prefetched_below: Vec<String> = loaded
+            .prefetched
+            .iter()
+            .filter_map(|p| {
+                if p.is_empty() {
+                    Some(String::new())
+                } else {
+                    p.strip_prefix(prefix.as_str()).map(str::to_owned)
+                }
+            })
+            .collect();
         if loaded.cached.iter().any(|c| c == attr)
             || loaded
                 .prefetched
                 .iter()
-                .any(|p| p.is_empty() || p == attr || p.starts_with(&format!("{attr}__")))
+                .any(|p| p.is_empty() || p == attr || p.starts_with(&prefix))
         {
             return Ty::Instance {
                 model: target,
-                loaded: Loaded::unknown(),
+                loaded: Loaded {
+                    prefetched: prefetched_below,
+                    ..Loaded::unknown()
+                },
             };
         }
         match loaded.select_related.covers(attr) {
             Some(below) => {
                 // `only("name", "category__name")` restricts the related object too.
-                let prefix = format!("{attr}__");
                 let only = loaded.only.as_ref().map(|o| {
                     o.iter()
                         .filter_map(|f| f.strip_prefix(prefix.as_str()).map(str::to_owned))
@@ -1261,6 +1276,7 @@ impl<'a> Walker<'a> {
                         known: true,
                         select_related: below,
                         only,
+                        prefetched: prefetched_below,
                         origin,
                         ..Loaded::default()
                     },
@@ -1647,10 +1663,11 @@ impl<'a> Walker<'a> {
                 "select_related" => loaded
                     .select_related
                     .add(self.string_args(args).filter(|a| !a.is_empty())),
-                "prefetch_related" => match self.string_args(args) {
-                    Some(a) => loaded.prefetched.extend(a),
-                    None => loaded.prefetched.push(String::new()),
-                },
+                "prefetch_related" => loaded.prefetched.extend(
+                    self.positional_args(args)
+                        .into_iter()
+                        .map(|a| self.prefetch_lookup(a).unwrap_or_default()),
+                ),
                 "only" => {
                     loaded.only = self.string_args(args).or_else(|| Some(Vec::new())).map(|mut v| {
                         if let Some(prev) = &loaded.only {
@@ -1673,6 +1690,50 @@ impl<'a> Walker<'a> {
             return Some(Ty::QuerySet { model, values, loaded });
         }
         None
+    }
+
+    /// The lookup a `prefetch_related` argument caches: a string literal, or
+    /// `Prefetch("a__b", queryset=..., to_attr="x")`, whose levels before the
+    /// last are prefetched as usual and whose last level is stored as the list
+    /// `x` instead (so `a__x`: the `b` manager itself is not served from cache).
+    /// `None` when it cannot be read: the caller takes that as "anything".
+    fn prefetch_lookup(&self, arg: Node<'a>) -> Option<String> {
+        if let Some(lookup) = syntax::string_value(arg, self.src) {
+            return Some(lookup);
+        }
+        if arg.kind() != "call" {
+            return None;
+        }
+        let callee = field(arg, "function").and_then(|f| syntax::dotted(f, self.src))?;
+        if !self.index.is_external(
+            self.file,
+            &callee,
+            self.scope,
+            &["django.db.models.Prefetch", "django.db.models.query.Prefetch"],
+        ) {
+            return None;
+        }
+        let args = field(arg, "arguments");
+        let keyword = |name: &str| {
+            self.arg_nodes(args).into_iter().find_map(|a| {
+                (a.kind() == "keyword_argument" && field(a, "name").is_some_and(|n| self.text(n) == name))
+                    .then(|| field(a, "value"))
+                    .flatten()
+            })
+        };
+        let positional = self.positional_args(args);
+        let lookup = keyword("lookup").or_else(|| positional.first().copied())?;
+        let lookup = syntax::string_value(lookup, self.src)?;
+        match keyword("to_attr").or_else(|| positional.get(2).copied()) {
+            None => Some(lookup),
+            Some(to_attr) => {
+                let to_attr = syntax::string_value(to_attr, self.src)?;
+                Some(match lookup.rsplit_once("__") {
+                    Some((levels, _)) => format!("{levels}__{to_attr}"),
+                    None => to_attr,
+                })
+            }
+        }
     }
 
     /// `bulk_create([])`, `in_bulk([])`, `filter(pk__in=[])`: literal empty
@@ -1940,7 +2001,7 @@ impl<'a> Walker<'a> {
         };
         let lookups: Vec<String> = positional[1..]
             .iter()
-            .map(|a| syntax::string_value(*a, self.src).unwrap_or_default())
+            .map(|a| self.prefetch_lookup(*a).unwrap_or_default())
             .collect();
         if first.kind() == "identifier" {
             let name = self.text(first).to_owned();
