@@ -518,7 +518,28 @@ pub fn is_thread_wrapper_name(q: &str) -> bool {
 
 /// Whether a dotted name (in `file`) is a thread wrapper such as `sync_to_async`.
 pub fn is_thread_wrapper(index: &WorkspaceIndex, file: FileId, scope: Option<usize>, dotted: &str) -> bool {
-    matches!(index.resolve_dotted(file, dotted, scope), crate::index::Symbol::External(q) if is_thread_wrapper_name(&q))
+    is_thread_wrapper_symbol(index, &index.resolve_dotted(file, dotted, scope))
+}
+
+/// Whether a symbol is a thread wrapper: a known one by qualified name, a
+/// workspace subclass of `SyncToAsync`, or a module-level alias of either
+/// (`sync_to_async = DatabaseSyncToAsync`), followed as far as aliases go.
+pub fn is_thread_wrapper_symbol(index: &WorkspaceIndex, sym: &crate::index::Symbol) -> bool {
+    use crate::index::Symbol;
+    let mut sym = sym.clone();
+    // Aliases that lead back to themselves (`a = b; b = a`) end here.
+    for _ in 0..32 {
+        sym = match sym {
+            Symbol::External(q) => return is_thread_wrapper_name(&q),
+            Symbol::Class(c) => return index.class_kind(c) == ClassKind::ThreadWrapper,
+            Symbol::Assignment(f, i) => match &index.file(f).summary().assignments[i].value {
+                crate::index::summary::Value::Name(n) => index.resolve_dotted(f, n, None),
+                _ => return false,
+            },
+            _ => return false,
+        };
+    }
+    false
 }
 
 /// RDJ107's question: does calling this sync callable block? Returns the

@@ -1165,6 +1165,11 @@ impl<'a> Walker<'a> {
         if let Some(m) = self.index.model_of_symbol(sym) {
             return Ty::ModelClass(m);
         }
+        // A workspace `SyncToAsync` subclass, or an alias of one: called as `sync_to_async` is.
+        if matches!(sym, Symbol::Class(_) | Symbol::Assignment(..)) && super::is_thread_wrapper_symbol(self.index, sym)
+        {
+            return Ty::External("asgiref.sync.SyncToAsync".into());
+        }
         match sym {
             Symbol::Function(f) => Ty::Function(Callable::Workspace(*f)),
             Symbol::Module(f) => Ty::Module(*f),
@@ -1358,21 +1363,36 @@ impl<'a> Walker<'a> {
                 loaded: Loaded::unknown(),
             };
         }
+        // What `prefetch_related("attr__rest")` prefetched on the related object.
+        let prefix = format!("{attr}__");
+        let prefetched_below: Vec<String> = loaded
+            .prefetched
+            .iter()
+            .filter_map(|p| {
+                if p.is_empty() {
+                    Some(String::new())
+                } else {
+                    p.strip_prefix(prefix.as_str()).map(str::to_owned)
+                }
+            })
+            .collect();
         if loaded.cached.iter().any(|c| c == attr)
             || loaded
                 .prefetched
                 .iter()
-                .any(|p| p.is_empty() || p == attr || p.starts_with(&format!("{attr}__")))
+                .any(|p| p.is_empty() || p == attr || p.starts_with(&prefix))
         {
             return Ty::Instance {
                 model: target,
-                loaded: Loaded::unknown(),
+                loaded: Loaded {
+                    prefetched: prefetched_below,
+                    ..Loaded::unknown()
+                },
             };
         }
         match loaded.select_related.covers(attr) {
             Some(below) => {
                 // `only("name", "category__name")` restricts the related object too.
-                let prefix = format!("{attr}__");
                 let only = loaded.only.as_ref().map(|o| {
                     o.iter()
                         .filter_map(|f| f.strip_prefix(prefix.as_str()).map(str::to_owned))
@@ -1389,6 +1409,7 @@ impl<'a> Walker<'a> {
                         known: true,
                         select_related: below,
                         only,
+                        prefetched: prefetched_below,
                         origin,
                         ..Loaded::default()
                     },
@@ -1951,10 +1972,11 @@ impl<'a> Walker<'a> {
                 "select_related" => loaded
                     .select_related
                     .add(self.string_args(args).filter(|a| !a.is_empty())),
-                "prefetch_related" => match self.string_args(args) {
-                    Some(a) => loaded.prefetched.extend(a),
-                    None => loaded.prefetched.push(String::new()),
-                },
+                "prefetch_related" => loaded.prefetched.extend(
+                    self.positional_args(args)
+                        .into_iter()
+                        .map(|a| self.prefetch_lookup(a).unwrap_or_default()),
+                ),
                 "only" => {
                     loaded.only = self.string_args(args).or_else(|| Some(Vec::new())).map(|mut v| {
                         if let Some(prev) = &loaded.only {
@@ -1977,6 +1999,50 @@ impl<'a> Walker<'a> {
             return Some(Ty::QuerySet { model, values, loaded });
         }
         None
+    }
+
+    /// The lookup a `prefetch_related` argument caches: a string literal, or
+    /// `Prefetch("a__b", queryset=..., to_attr="x")`, whose levels before the
+    /// last are prefetched as usual and whose last level is stored as the list
+    /// `x` instead (so `a__x`: the `b` manager itself is not served from cache).
+    /// `None` when it cannot be read: the caller takes that as "anything".
+    fn prefetch_lookup(&self, arg: Node<'a>) -> Option<String> {
+        if let Some(lookup) = syntax::string_value(arg, self.src) {
+            return Some(lookup);
+        }
+        if arg.kind() != "call" {
+            return None;
+        }
+        let callee = field(arg, "function").and_then(|f| syntax::dotted(f, self.src))?;
+        if !self.index.is_external(
+            self.file,
+            &callee,
+            self.scope,
+            &["django.db.models.Prefetch", "django.db.models.query.Prefetch"],
+        ) {
+            return None;
+        }
+        let args = field(arg, "arguments");
+        let keyword = |name: &str| {
+            self.arg_nodes(args).into_iter().find_map(|a| {
+                (a.kind() == "keyword_argument" && field(a, "name").is_some_and(|n| self.text(n) == name))
+                    .then(|| field(a, "value"))
+                    .flatten()
+            })
+        };
+        let positional = self.positional_args(args);
+        let lookup = keyword("lookup").or_else(|| positional.first().copied())?;
+        let lookup = syntax::string_value(lookup, self.src)?;
+        match keyword("to_attr").or_else(|| positional.get(2).copied()) {
+            None => Some(lookup),
+            Some(to_attr) => {
+                let to_attr = syntax::string_value(to_attr, self.src)?;
+                Some(match lookup.rsplit_once("__") {
+                    Some((levels, _)) => format!("{levels}__{to_attr}"),
+                    None => to_attr,
+                })
+            }
+        }
     }
 
     /// `bulk_create([])`, `in_bulk([])`, `filter(pk__in=[])`: literal empty
@@ -2024,18 +2090,83 @@ impl<'a> Walker<'a> {
                 Ty::Instance { model, loaded: l }
             }
             "get_or_create" | "update_or_create" => {
-                // Fetched by the query, or created from the keyword arguments.
-                let mut l = Loaded {
+                // Either fetched by `get(**kwargs)` (with what the query loads,
+                // and a related manager's back relation) or created. A created
+                // row has every relation it was given cached, and those it was
+                // not given are empty (no query), so the fetched row decides:
+                // its lookup keywords are not cached on it.
+                let (set_on_fetched, created_with) = self.or_create_keys(method, args);
+                // A relation created by its `<name>_id` is loaded on first
+                // use: `select_related` on the query cannot help that row.
+                let origin = if created_with.iter().any(|k| k.ends_with("_id")) {
+                    None
+                } else {
+                    loaded.origin.clone()
+                };
+                let mut cached = loaded.cached.clone();
+                cached.extend(
+                    set_on_fetched
+                        .into_iter()
+                        .filter(|k| !created_with.contains(&format!("{k}_id"))),
+                );
+                let l = Loaded {
                     known: true,
                     select_related: loaded.select_related.clone(),
-                    origin: loaded.origin.clone(),
+                    cached,
+                    origin,
                     ..Loaded::default()
                 };
-                l.cached = self.keyword_names(args);
                 Ty::Tuple(vec![Ty::Instance { model, loaded: l }, Ty::Unknown])
             }
             _ => Ty::Unknown,
         }
+    }
+
+    /// The field names `get_or_create` / `update_or_create` (Django 5.2) set
+    /// on the row they return: (set on a fetched row, given to `create` on
+    /// the other path). A fetched row gets `setattr(obj, key, value)` for
+    /// every key of `update_or_create`'s `defaults` (nothing for
+    /// `get_or_create`); a created one is `create(**kwargs, **defaults)`, with
+    /// `create_defaults` instead of `defaults` when given. Only literal
+    /// `{"key": ...}` keys are known.
+    fn or_create_keys(&self, method: &str, args: Option<Node<'a>>) -> (Vec<String>, Vec<String>) {
+        let positional = self.positional_args(args);
+        let keyword = |name: &str| {
+            self.arg_nodes(args).into_iter().find_map(|a| {
+                (a.kind() == "keyword_argument" && field(a, "name").is_some_and(|n| self.text(n) == name))
+                    .then(|| field(a, "value"))
+                    .flatten()
+            })
+        };
+        let dict_keys = |value: Option<Node<'a>>| -> Vec<String> {
+            value
+                .filter(|v| v.kind() == "dictionary")
+                .map(|v| {
+                    named_children(v)
+                        .into_iter()
+                        .filter(|p| p.kind() == "pair")
+                        .filter_map(|p| field(p, "key").and_then(|k| syntax::string_value(k, self.src)))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let defaults = dict_keys(keyword("defaults").or_else(|| positional.first().copied()));
+        let create_defaults = match keyword("create_defaults").or_else(|| positional.get(1).copied()) {
+            Some(given) if method == "update_or_create" => dict_keys(Some(given)),
+            _ => defaults.clone(),
+        };
+        let created_with = self
+            .keyword_names(args)
+            .into_iter()
+            .filter(|k| !k.contains("__") && k != "defaults" && k != "create_defaults")
+            .chain(create_defaults)
+            .collect();
+        let set_on_fetched = if method == "update_or_create" {
+            defaults
+        } else {
+            Vec::new()
+        };
+        (set_on_fetched, created_with)
     }
 
     /// Calling a value: helpers (RDJ107), thread wrappers, constructors,
@@ -2429,7 +2560,7 @@ impl<'a> Walker<'a> {
         };
         let lookups: Vec<String> = positional[1..]
             .iter()
-            .map(|a| syntax::string_value(*a, self.src).unwrap_or_default())
+            .map(|a| self.prefetch_lookup(*a).unwrap_or_default())
             .collect();
         if first.kind() == "identifier" {
             let name = self.text(first).to_owned();

@@ -391,10 +391,16 @@ mod tests {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClassKind {
     Model(ModelId),
-    State { model_state: bool },
+    State {
+        model_state: bool,
+    },
     Manager,
     QuerySet,
     Atomic,
+    /// A subclass of asgiref's `SyncToAsync` (channels' `DatabaseSyncToAsync`,
+    /// a project's own): calling it or decorating with it runs the function
+    /// in a worker thread, as `sync_to_async` does.
+    ThreadWrapper,
     Other,
 }
 
@@ -676,6 +682,7 @@ impl WorkspaceIndex {
             Some(RawKind::Manager) => ClassKind::Manager,
             Some(RawKind::QuerySet) => ClassKind::QuerySet,
             Some(RawKind::Atomic) => ClassKind::Atomic,
+            Some(RawKind::ThreadWrapper) => ClassKind::ThreadWrapper,
             None => ClassKind::Other,
         };
         *self.class_kinds.write().unwrap().entry(c).or_insert(kind)
@@ -1031,6 +1038,7 @@ impl WorkspaceIndex {
                 ClassKind::Manager => Some(RawKind::Manager),
                 ClassKind::QuerySet => Some(RawKind::QuerySet),
                 ClassKind::Atomic => Some(RawKind::Atomic),
+                ClassKind::ThreadWrapper => Some(RawKind::ThreadWrapper),
                 ClassKind::Other => None,
             };
             if kind.is_none() {
@@ -1120,6 +1128,7 @@ pub(crate) enum RawKind {
     Manager,
     QuerySet,
     Atomic,
+    ThreadWrapper,
 }
 
 /// A base class outside the workspace whose source we do not read and that
@@ -1158,6 +1167,9 @@ fn external_kind(q: &str) -> Option<RawKind> {
     }
     if q == "django.db.transaction.Atomic" {
         return Some(RawKind::Atomic);
+    }
+    if matches!(q, "asgiref.sync.SyncToAsync" | "channels.db.DatabaseSyncToAsync") {
+        return Some(RawKind::ThreadWrapper);
     }
     None
 }
