@@ -121,8 +121,21 @@ pub const ALTER_OPTION_KEYS: &[&str] = &[
     "verbose_name_plural",
 ];
 
+/// Migration files read by the fast reader so far in this process (for
+/// the benchmarks' statistics, see `syntax::full_parses`).
+static FAST_READS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+pub fn fast_reads() -> usize {
+    FAST_READS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Reads one app's migration files (unparsable files are skipped and make
 /// the result unreadable).
+///
+/// A squashed migration stands in for the ones it replaces (that is how
+/// `makemigrations` sees the graph), so the squashes are read first and
+/// the files they replace only for their name and place (RDJ501/502 still
+/// look at them): their operations are never replayed.
 pub fn read_app_migrations(
     index: &WorkspaceIndex,
     app: &str,
@@ -130,44 +143,24 @@ pub fn read_app_migrations(
     auth_user_model: &str,
 ) -> (Vec<Migration>, bool) {
     use rayon::prelude::*;
-    // Each file on its own, in parallel (a project may have hundreds).
-    // Nothing else in a run reads them: the usual file is read by the fast
-    // reader (`fast.rs`); the others get a tree-sitter tree of their own
-    // (they need no module summary), or the index's if it has one.
-    let read: Vec<Result<Option<Migration>, ()>> = files
+    let (squashes, others): (Vec<FileId>, Vec<FileId>) =
+        files.iter().partition(|&&f| index.file(f).text.contains("replaces"));
+    let mut read: Vec<Result<Option<Migration>, ()>> = squashes
         .par_iter()
-        .map(|&f| {
-            let entry = index.file(f);
-            let stem = entry.path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
-            if stem == "__init__" || entry.path.extension().is_none_or(|e| e != "py") {
-                return Ok(None);
-            }
-            if entry.decode_error.is_some() {
-                return Err(());
-            }
-            let file = MigrationFile {
-                app,
-                name: stem,
-                path: &entry.path,
-                auth_user_model,
-            };
-            if !entry.is_parsed() {
-                if let Some(read) = file.read_fast(&entry.text) {
-                    return Ok(read);
-                }
-            }
-            let own;
-            let tree = match entry.is_parsed() {
-                true => entry.tree().ok_or(())?,
-                false => {
-                    own = crate::syntax::parse(&entry.text).ok_or(())?;
-                    &own
-                }
-            };
-            // A file without `class Migration` is a helper module: skipped.
-            Ok(file.read_tree(tree.root_node(), &entry.text))
-        })
+        .map(|&f| read_migration_file(index, f, app, auth_user_model, &BTreeSet::new()))
         .collect();
+    let replaced: BTreeSet<String> = read
+        .iter()
+        .filter_map(|r| r.as_ref().ok()?.as_ref())
+        .flat_map(|m| &m.replaces)
+        .filter(|(a, _)| a == app)
+        .map(|(_, name)| name.clone())
+        .collect();
+    read.par_extend(
+        others
+            .par_iter()
+            .map(|&f| read_migration_file(index, f, app, auth_user_model, &replaced)),
+    );
     let mut readable = true;
     let mut out = Vec::new();
     for r in read {
@@ -180,7 +173,63 @@ pub fn read_app_migrations(
             Err(()) => readable = false,
         }
     }
+    // In the files' order, as before squashes were read first.
+    let rank: BTreeMap<&std::path::Path, usize> = files
+        .iter()
+        .enumerate()
+        .map(|(i, &f)| (index.file(f).path.as_path(), i))
+        .collect();
+    out.sort_by_key(|m| rank.get(m.path.as_path()).copied());
     (out, readable)
+}
+
+/// One migration file (`Ok(None)`: not a migration); `replaced` names the
+/// app's migrations a squash stands in for.
+fn read_migration_file(
+    index: &WorkspaceIndex,
+    f: FileId,
+    app: &str,
+    auth_user_model: &str,
+    replaced: &BTreeSet<String>,
+) -> Result<Option<Migration>, ()> {
+    let entry = index.file(f);
+    let stem = entry.path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    if stem == "__init__" || entry.path.extension().is_none_or(|e| e != "py") {
+        return Ok(None);
+    }
+    if entry.decode_error.is_some() {
+        return Err(());
+    }
+    let file = MigrationFile {
+        app,
+        name: stem,
+        path: &entry.path,
+        auth_user_model,
+    };
+    if replaced.contains(stem) {
+        if let Ok(class) = fast::class_name(&entry.text) {
+            return Ok(class.map(|name| file.replaced(name)));
+        }
+    }
+    // Nothing else in a run reads migration files: the usual one is read
+    // by the fast reader (`fast.rs`); the others get a tree-sitter tree of
+    // their own (they need no module summary), or the index's if it has one.
+    if !entry.is_parsed() {
+        if let Some(read) = file.read_fast(&entry.text) {
+            FAST_READS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return Ok(read);
+        }
+    }
+    let own;
+    let tree = match entry.is_parsed() {
+        true => entry.tree().ok_or(())?,
+        false => {
+            own = crate::syntax::parse(&entry.text).ok_or(())?;
+            &own
+        }
+    };
+    // A file without `class Migration` is a helper module: skipped.
+    Ok(file.read_tree(tree.root_node(), &entry.text))
 }
 
 /// One migration file being read.
@@ -193,6 +242,11 @@ struct MigrationFile<'a> {
 }
 
 impl MigrationFile<'_> {
+    /// A migration a squash replaces: its name and place only.
+    fn replaced(&self, class_name: Range<usize>) -> Migration {
+        self.read::<Ts<'_>>(class_name, std::iter::empty())
+    }
+
     /// The fast reader's result; `None` when only tree-sitter's is sure.
     fn read_fast(&self, src: &str) -> Option<Option<Migration>> {
         let Some(class) = fast::read(src).ok()? else {
@@ -1032,6 +1086,49 @@ mod tests {
                 .map(<[Value]>::len),
             Some(1)
         );
+    }
+}
+
+#[cfg(test)]
+mod squash_tests {
+    use super::*;
+    use crate::schema::models::tests::load_dir;
+
+    #[test]
+    fn a_squash_stands_in_for_the_files_it_replaces() {
+        let dir = tempfile::tempdir().unwrap();
+        let mig = dir.path().join("things/migrations");
+        std::fs::create_dir_all(&mig).unwrap();
+        std::fs::write(mig.join("__init__.py"), "").unwrap();
+        // The originals: one the readers cannot follow (a computed list).
+        std::fs::write(
+            mig.join("0001_initial.py"),
+            "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    operations = [migrations.CreateModel('Thing', [('id', models.AutoField(primary_key=True))])]\n",
+        )
+        .unwrap();
+        std::fs::write(
+            mig.join("0002_more.py"),
+            "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    dependencies = [('things', '0001_initial')]\n    operations = make_operations()\n",
+        )
+        .unwrap();
+        std::fs::write(
+            mig.join("0001_squashed_0002_more.py"),
+            "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    replaces = [('things', '0001_initial'), ('things', '0002_more')]\n    operations = [migrations.CreateModel('Thing', [('id', models.AutoField(primary_key=True)), ('size', models.IntegerField())])]\n",
+        )
+        .unwrap();
+        let index = load_dir(dir.path());
+        let files: Vec<FileId> = (0..index.files.len()).collect();
+        let (migrations, readable) = read_app_migrations(&index, "things", &files, "auth.User");
+        assert!(readable, "{migrations:#?}");
+        assert_eq!(migrations.len(), 3);
+        // The replaced ones keep their name and place, not their operations.
+        let second = migrations.iter().find(|m| m.name == "0002_more").unwrap();
+        assert!(second.operations.is_empty() && second.dependencies.is_empty());
+        let text = std::fs::read_to_string(&second.path).unwrap();
+        assert_eq!(&text[second.origin.range.clone()], "Migration");
+        let state = replay(&plan(&migrations));
+        let thing = state.get(&ModelKey::new("things", "thing")).unwrap();
+        assert!(thing.field("size").is_some());
     }
 }
 

@@ -117,6 +117,25 @@ pub fn read(src: &str) -> Result<Option<MigrationClass>, Unsure> {
     }
 }
 
+/// Where `class Migration` names its class (`Ok(None)`: it has none),
+/// without reading its body.
+pub fn class_name(src: &str) -> Result<Option<Range<usize>>, Unsure> {
+    if src.contains(['\\', '\r']) {
+        return Err(Unsure);
+    }
+    let mut s = Scanner {
+        src: src.as_bytes(),
+        pos: 0,
+    };
+    while s.pos < s.src.len() {
+        if let Some(name) = s.class_migration_header()? {
+            return Ok(Some(name));
+        }
+        s.skip_logical_line()?;
+    }
+    Ok(None)
+}
+
 const TARGETS: [&str; 3] = ["dependencies", "replaces", "operations"];
 
 /// Calls `value::parse` evaluates or rewrites: the fast reader leaves them
