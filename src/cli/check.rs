@@ -390,6 +390,15 @@ fn analyse(
         report.findings.extend(found.iter().cloned());
         report.findings.sort_by_key(|f| (f.range.start, f.range.end, f.rule));
     }
+    // What the run read, for the benchmarks (`benches/compare_ruff.py`).
+    if std::env::var_os("REFLEX_DJANGO_LSP_STATS").is_some() {
+        eprintln!(
+            "reflex-django-lsp stats: {} files indexed, {} parsed by tree-sitter, {} migration files read without it",
+            index.files.len(),
+            crate::syntax::full_parses(),
+            crate::schema::migrations::fast_reads(),
+        );
+    }
     // The process ends after the report: freeing thousands of syntax trees
     // and texts one by one would cost more than analysing many files, and
     // the OS reclaims the memory at exit anyway.
