@@ -403,6 +403,7 @@ fn analyse(
     // and texts one by one would cost more than analysing many files, and
     // the OS reclaims the memory at exit anyway.
     std::mem::forget(loaded);
+    std::mem::forget(std::mem::take(&mut schema.projects));
     schema.by_file.clear();
     (reports, schema)
 }
