@@ -7,9 +7,10 @@
 //!
 //! It reads only a subset of Python whose values it can build exactly as
 //! `value::parse` would from a tree-sitter tree: literals without
-//! backslashes, containers, dotted names, and calls of anything but the
-//! functions `value::parse` evaluates (translation wrappers, `Q`,
-//! `timedelta`, `set()`/`tuple()`…). Anything else — any other expression,
+//! backslashes, containers, dotted names, and calls; the calls
+//! `value::parse` evaluates (translation wrappers, `Q`, `timedelta`,
+//! `set()`/`tuple()`…) it hands to `value::parse`, from a tree-sitter tree
+//! of that call alone. Anything else — any other expression,
 //! a backslash or CR anywhere, an odd statement where a value is read — is
 //! [`Unsure`]: the caller parses the file with tree-sitter instead. A test
 //! compares both readers on every migration file of the fixtures (and of
@@ -138,8 +139,8 @@ pub fn class_name(src: &str) -> Result<Option<Range<usize>>, Unsure> {
 
 const TARGETS: [&str; 3] = ["dependencies", "replaces", "operations"];
 
-/// Calls `value::parse` evaluates or rewrites: the fast reader leaves them
-/// to it.
+/// Calls `value::parse` evaluates or rewrites: the fast reader has it read
+/// them.
 const EVALUATED_CALLS: &[&str] = &[
     "_",
     "gettext",
@@ -688,10 +689,6 @@ impl Scanner<'_> {
                 range: start..end,
             });
         }
-        let last = name.rsplit('.').next().unwrap_or(&name);
-        if EVALUATED_CALLS.contains(&last) {
-            return Err(Unsure);
-        }
         self.pos += 1;
         let mut args = Vec::new();
         loop {
@@ -738,6 +735,16 @@ impl Scanner<'_> {
             return Err(Unsure);
         }
         self.pos = end;
+        let last = name.rsplit('.').next().unwrap_or(&name);
+        if EVALUATED_CALLS.contains(&last) {
+            // `value::parse` rewrites these: it reads them, from a tree of
+            // the call alone (all it looks at, the file's imports aside).
+            let text = std::str::from_utf8(&self.src[start..end]).map_err(|_| Unsure)?;
+            return Ok(Expr {
+                kind: Kind::Leaf(evaluated(text)?),
+                range: start..end,
+            });
+        }
         Ok(Expr {
             kind: Kind::Call { func: name, args },
             range: start..end,
@@ -754,6 +761,31 @@ impl Scanner<'_> {
         e.range.start = start;
         Ok(e)
     }
+}
+
+/// Expressions parsed alone by tree-sitter so far (for the benchmarks'
+/// statistics: they are not file parses).
+static SNIPPET_PARSES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+pub fn snippet_parses() -> usize {
+    SNIPPET_PARSES.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// The value `value::parse` gives one expression, from a tree of it alone.
+fn evaluated(text: &str) -> Result<Value, Unsure> {
+    let snippet = format!("(\n{text}\n)\n");
+    SNIPPET_PARSES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tree = crate::syntax::parse(&snippet).ok_or(Unsure)?;
+    let root = tree.root_node();
+    if root.has_error() || root.named_child_count() != 1 {
+        return Err(Unsure);
+    }
+    let stmt = root.named_child(0).ok_or(Unsure)?;
+    if stmt.kind() != "expression_statement" || stmt.named_child_count() != 1 {
+        return Err(Unsure);
+    }
+    let expr = stmt.named_child(0).ok_or(Unsure)?;
+    Ok(crate::schema::value::parse(expr, &snippet, &|_| None))
 }
 
 /// An integer literal as `value::parse` reads it (`None` when it would
