@@ -135,11 +135,21 @@ def files_read_by(argv: list[str], tree: Path, scratch: Path) -> int | None:
     return len(opened)
 
 
+def stats_line(argv: list[str]) -> str | None:
+    """What our CLI says it read (`REFLEX_DJANGO_LSP_STATS`): files indexed, parsed by tree-sitter, read without it."""
+    env = dict(os.environ, REFLEX_DJANGO_LSP_STATS="1")
+    res = subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL, env=env)
+    line = next((l for l in res.stderr.splitlines() if l.startswith("reflex-django-lsp stats:")), None)
+    return line.removeprefix("reflex-django-lsp stats:").strip() if line else None
+
+
 class Ours:
     """What our CLI offers, read from `check --help` (it is changing under active work)."""
 
-    def __init__(self, binary: Path, cache_root: Path):
+    def __init__(self, binary: Path, cache_root: Path, extra_args: list[str], name: str = "ours"):
         self.binary = binary
+        self.extra_args = extra_args
+        self.name = name
         help_text = capture([str(binary), "check", "--help"])
         self.has_no_cache = re.search(r"(^|\s)--no-cache\b", help_text) is not None
         self.has_cache_dir = re.search(r"(^|\s)--cache-dir\b", help_text) is not None
@@ -153,10 +163,10 @@ class Ours:
         self.version = capture([str(binary), "--version"]).strip()
 
     def cache_dir(self, tree_name: str) -> Path:
-        return self.cache_root / "ours-cache" / tree_name
+        return self.cache_root / f"{self.name}-cache" / tree_name
 
     def argv(self, tree: Path, tree_name: str, warm: bool) -> list[str]:
-        argv = [str(self.binary), "check", str(tree), "--output-format", "concise", "--exit-zero"]
+        argv = [str(self.binary), "check", str(tree), "--output-format", "concise", "--exit-zero", *self.extra_args]
         if self.has_cache_dir:
             argv += ["--cache-dir", str(self.cache_dir(tree_name))]
         if not warm and self.has_no_cache:
@@ -272,11 +282,24 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--ours", type=Path, required=True, help="our release binary")
+    ap.add_argument(
+        "--baseline",
+        type=Path,
+        help="another build of ours (say, before a change), timed in the same rounds; its column is `baseline`",
+    )
+    ap.add_argument(
+        "--ours-arg",
+        action="append",
+        default=[],
+        metavar="ARG",
+        help="an extra argument for our `check` (both builds), e.g. --ours-arg=--no-database",
+    )
     ap.add_argument("--ruff", type=Path, required=True, help="the ruff executable")
     ap.add_argument("--cache", type=Path, required=True, help="the bench cache folder")
     ap.add_argument("--tree", action="append", required=True, metavar="NAME=PATH", help="a source tree to check")
     ap.add_argument("--results", type=Path, required=True, help="where to write the markdown table")
     ap.add_argument("--commit", default="unknown", help="our commit, for the header")
+    ap.add_argument("--baseline-commit", default="unknown", help="the baseline's commit, for the header")
     ap.add_argument(
         "--idle-wait",
         type=float,
@@ -289,13 +312,18 @@ def main() -> None:
     if args.runs < 1:
         die("--runs must be at least 1")
 
-    for exe in (args.ours, args.ruff):
+    for exe in (args.ours, args.ruff, *([args.baseline] if args.baseline else [])):
         if not os.access(exe, os.X_OK):
             die(f"not an executable: {exe}")
     out_dir = args.cache / "out"
     out_dir.mkdir(parents=True, exist_ok=True)
 
-    ours = Ours(args.ours, args.cache)
+    # Our builds: the one measured, and optionally a baseline in the same rounds.
+    builds = [Ours(args.ours, args.cache, args.ours_arg)]
+    if args.baseline:
+        builds.append(Ours(args.baseline, args.cache, args.ours_arg, name="baseline"))
+    ours = builds[0]
+    tools = ["ruff", *(b.name for b in builds)]
     ruff_version = capture([str(args.ruff), "--version"]).strip()
 
     trees: list[tuple[str, Path]] = []
@@ -305,16 +333,19 @@ def main() -> None:
             die(f"--tree {spec!r}: expected NAME=PATH with an existing folder")
         trees.append((name, Path(path)))
 
+    our_cmd = " ".join(["check", "TREE", "--output-format", "concise", "--exit-zero", *args.ours_arg])
     header = [
         f"# reflex-django-lsp vs ruff — {datetime.datetime.now().strftime('%Y-%m-%d %H:%M')}",
         "",
-        f"- ours: {ours.version}, commit {args.commit}",
+        f"- ours: {ours.version}, commit {args.commit} (`reflex-django-lsp {our_cmd}`, `--no-cache` when cold)",
+        *([f"- baseline: {builds[1].version}, commit {args.baseline_commit} (the same command)"] if args.baseline else []),
         f"- ruff: {ruff_version} (`ruff check --no-cache --select ASYNC,DJ --exit-zero TREE`)",
         *[f"- {l}" for l in args.label],
-        f"- runs per tool and mode: {args.runs}, alternating (order swapped every round), "
+        f"- runs per tool and mode: {args.runs}, alternating (order rotated every round), "
         "after one untimed run of each (page cache warm, tool caches empty)",
         f"- our cache: {'`--no-cache` for cold runs' if ours.has_no_cache else ('cache dir deleted before cold runs' if ours.has_cache_dir else 'none (the CLI has no cache option): cold only')}",
-        f"- files our CLI reports: {('see its `' + ours.verbose_flag + '` output under Findings; *files read* below counts the *.py files it opened (strace)') if ours.verbose_flag else 'the CLI has no flag that reports files parsed; *files read* below counts the *.py files it opened (strace)'}",
+        "- files: ruff's `--show-files`; ours: what `REFLEX_DJANGO_LSP_STATS=1` makes the CLI print (files indexed, "
+        "parsed by tree-sitter, migration files read without it), else the *.py files it opened (strace)",
         *machine_lines(),
         "",
         "ratio = ours / ruff (below 1: ours is faster / smaller). Rates use the median wall time and the tree's *.py files and lines.",
@@ -331,20 +362,27 @@ def main() -> None:
 
         # Untimed first runs: fill the page cache and keep the findings (concise output for both).
         ruff_find = out_dir / f"{name}-ruff-findings.txt"
-        ours_find = out_dir / f"{name}-ours-findings.txt"
         run_measured(
             [str(args.ruff), "check", "--no-cache", "--select", "ASYNC,DJ", "--exit-zero", "--output-format", "concise", str(tree)],
             ruff_find,
         )
-        ours.before_cold_run(name)
-        run_measured(ours.argv(tree, name, warm=False), ours_find)
         ruff_findings = concise_findings(ruff_find.read_text(errors="replace"))
-        ours_findings = concise_findings(ours_find.read_text(errors="replace"))
+        found: dict[str, list[str]] = {}
+        files_note: dict[str, str] = {}
+        for b in builds:
+            b.before_cold_run(name)
+            path = out_dir / f"{name}-{b.name}-findings.txt"
+            run_measured(b.argv(tree, name, warm=False), path)
+            found[b.name] = concise_findings(path.read_text(errors="replace"))
+            stats = stats_line(b.argv(tree, name, warm=False))
+            if stats is None:
+                read = files_read_by(b.argv(tree, name, warm=False), tree, out_dir)
+                stats = "not reported" if read is None else f"{read:,} *.py read (strace)"
+            files_note[b.name] = stats
 
         ruff_files = sum(
             1 for l in capture([str(args.ruff), "check", "--show-files", "--select", "ASYNC,DJ", str(tree)]).splitlines() if l.endswith(".py")
         )
-        ours_files_read = files_read_by(ours.argv(tree, name, warm=False), tree, out_dir)
         ours_self_report: list[str] = []
         if ours.verbose_flag:
             vpath = out_dir / f"{name}-ours{ours.verbose_flag.replace('-', '_')}.txt"
@@ -355,58 +393,69 @@ def main() -> None:
             else:
                 ours_self_report = vlines[-8:]
 
-        # Cold runs, alternating.
-        cold = {"ruff": Series(), "ours": Series()}
+        def timed(tool: str, warm: bool, ruff_cache: Path | None = None) -> Run | None:
+            mode = "warm" if warm else "cold"
+            if tool == "ruff":
+                return run_measured(ruff_argv(args.ruff, tree, ruff_cache if warm else None), out_dir / f"{name}-ruff-{mode}.out")
+            b = next(b for b in builds if b.name == tool)
+            if warm and not b.supports_cache:
+                return None
+            if not warm:
+                b.before_cold_run(name)
+            return run_measured(b.argv(tree, name, warm=warm), out_dir / f"{name}-{tool}-{mode}.out")
+
+        # Cold runs, alternating (the order rotates every round).
+        cold = {t: Series() for t in tools}
         for i in range(args.runs):
-            order = ("ruff", "ours") if i % 2 == 0 else ("ours", "ruff")
-            for tool in order:
+            k = i % len(tools)
+            for tool in tools[k:] + tools[:k]:
                 quiet.wait()
-                if tool == "ruff":
-                    cold["ruff"].runs.append(run_measured(ruff_argv(args.ruff, tree, None), out_dir / f"{name}-ruff-cold.out"))
-                else:
-                    ours.before_cold_run(name)
-                    cold["ours"].runs.append(run_measured(ours.argv(tree, name, warm=False), out_dir / f"{name}-ours-cold.out"))
+                cold[tool].runs.append(timed(tool, warm=False))
             print(
-                f"   cold round {i + 1}/{args.runs}: ruff {cold['ruff'].runs[-1].wall:.3f}s, ours {cold['ours'].runs[-1].wall:.3f}s",
+                f"   cold round {i + 1}/{args.runs}: " + ", ".join(f"{t} {cold[t].runs[-1].wall:.3f}s" for t in tools),
                 file=sys.stderr,
             )
 
         # Warm runs: ruff always (its cache is kept in our cache folder); ours only if the CLI has a cache.
-        warm = {"ruff": Series(), "ours": Series()}
+        warm = {t: Series() for t in tools}
         ruff_cache = args.cache / "ruff-cache" / name
         shutil.rmtree(ruff_cache, ignore_errors=True)
         run_measured(ruff_argv(args.ruff, tree, ruff_cache), out_dir / f"{name}-ruff-warm.out")  # prime
-        if ours.supports_cache:
-            run_measured(ours.argv(tree, name, warm=True), out_dir / f"{name}-ours-warm.out")  # prime
+        for b in builds:
+            if b.supports_cache:
+                run_measured(b.argv(tree, name, warm=True), out_dir / f"{name}-{b.name}-warm.out")  # prime
         for i in range(args.runs):
-            order = ("ruff", "ours") if i % 2 == 0 else ("ours", "ruff")
-            for tool in order:
+            k = i % len(tools)
+            for tool in tools[k:] + tools[:k]:
                 quiet.wait()
-                if tool == "ruff":
-                    warm["ruff"].runs.append(run_measured(ruff_argv(args.ruff, tree, ruff_cache), out_dir / f"{name}-ruff-warm.out"))
-                elif ours.supports_cache:
-                    warm["ours"].runs.append(run_measured(ours.argv(tree, name, warm=True), out_dir / f"{name}-ours-warm.out"))
+                run = timed(tool, warm=True, ruff_cache=ruff_cache)
+                if run is not None:
+                    warm[tool].runs.append(run)
 
         def rows(mode: str, s: dict[str, Series]) -> list[str]:
-            r, o = s["ruff"], s["ours"]
-            rm = r.median_wall() if r.runs else None
-            om = o.median_wall() if o.runs else None
-            rmin = r.min_wall() if r.runs else None
-            omin = o.min_wall() if o.runs else None
-            rcpu = r.median_cpu() if r.runs else None
-            ocpu = o.median_cpu() if o.runs else None
-            rrss = r.max_rss_mib() if r.runs else None
-            orss = o.max_rss_mib() if o.runs else None
             rate = lambda n, t: None if t is None or t == 0 else n / t  # noqa: E731
-            return [
-                f"| {mode}: wall median (s) | {fmt_s(rm)} | {fmt_s(om)} | {fmt_ratio(om, rm)} |",
-                f"| {mode}: wall min (s) | {fmt_s(rmin)} | {fmt_s(omin)} | {fmt_ratio(omin, rmin)} |",
-                f"| {mode}: CPU user+sys median (s) | {fmt_s(rcpu)} | {fmt_s(ocpu)} | {fmt_ratio(ocpu, rcpu)} |",
-                f"| {mode}: cores used (CPU / wall, medians) | {fmt_cores(rcpu, rm)} | {fmt_cores(ocpu, om)} | |",
-                f"| {mode}: peak RSS, max of runs (MiB) | {fmt_mib(rrss)} | {fmt_mib(orss)} | {fmt_ratio(orss, rrss)} |",
-                f"| {mode}: files/s | {fmt_rate(rate(py_files, rm))} | {fmt_rate(rate(py_files, om))} | {fmt_ratio(rate(py_files, om), rate(py_files, rm))} |",
-                f"| {mode}: lines/s | {fmt_rate(rate(py_lines, rm))} | {fmt_rate(rate(py_lines, om))} | {fmt_ratio(rate(py_lines, om), rate(py_lines, rm))} |",
+            measures = [
+                ("wall median (s)", lambda x: x.median_wall(), fmt_s),
+                ("wall min (s)", lambda x: x.min_wall(), fmt_s),
+                ("CPU user+sys median (s)", lambda x: x.median_cpu(), fmt_s),
+                ("peak RSS, max of runs (MiB)", lambda x: x.max_rss_mib(), fmt_mib),
+                ("files/s", lambda x: rate(py_files, x.median_wall()), fmt_rate),
+                ("lines/s", lambda x: rate(py_lines, x.median_wall()), fmt_rate),
             ]
+            out = []
+            for label, get, fmt in measures:
+                vals = {t: (get(s[t]) if s[t].runs else None) for t in tools}
+                cells = [fmt(vals["ruff"])]
+                for b in builds:
+                    cells += [fmt(vals[b.name]), fmt_ratio(vals[b.name], vals["ruff"])]
+                out.append(f"| {mode}: {label} | " + " | ".join(cells) + " |")
+                if label.startswith("CPU"):
+                    cores = {t: fmt_cores(s[t].median_cpu() if s[t].runs else None, s[t].median_wall() if s[t].runs else None) for t in tools}
+                    cells = [cores["ruff"]]
+                    for b in builds:
+                        cells += [cores[b.name], ""]
+                    out.append(f"| {mode}: cores used (CPU / wall, medians) | " + " | ".join(cells) + " |")
+            return out
 
         load_after = loadavg()
         raw = {
@@ -415,7 +464,7 @@ def main() -> None:
         }
         (out_dir / f"{name}-runs.json").write_text(json.dumps(raw, indent=1))
 
-        warm_rows = rows("warm", warm) if warm["ruff"].runs else []
+        columns = "".join(f" {b.name} | {b.name}/ruff |" for b in builds)
         sec = [
             f"## {name} — {py_files:,} .py files, {py_lines:,} lines ({all_files:,} files in all)",
             "",
@@ -428,12 +477,12 @@ def main() -> None:
             )
             + f"Raw runs: `out/{name}-runs.json`.",
             "",
-            "| measure | ruff | reflex-django-lsp | ours/ruff |",
-            "| --- | ---: | ---: | ---: |",
+            f"| measure | ruff |{columns}",
+            "| --- | ---: |" + " ---: | ---: |" * len(builds),
             *rows("cold", cold),
-            *warm_rows,
-            f"| files checked | {ruff_files:,} *.py (`--show-files`) | {('%s *.py read (strace)' % format(ours_files_read, ',')) if ours_files_read is not None else 'not reported'} | |",
-            f"| findings | {len(ruff_findings)} | {len(ours_findings)} | |",
+            *(rows("warm", warm) if warm["ruff"].runs else []),
+            f"| files | {ruff_files:,} *.py (`--show-files`) |" + "".join(f" {files_note[b.name]} | |" for b in builds),
+            f"| findings | {len(ruff_findings)} |" + "".join(f" {len(found[b.name])} | |" for b in builds),
             "",
         ]
         if not ours.supports_cache:
@@ -443,8 +492,9 @@ def main() -> None:
 
         if ours_self_report:
             findings_report += [f"### {name}: what our CLI reports with `{ours.verbose_flag}` (last lines)", "", "```", *ours_self_report, "```", ""]
-        findings_report += [f"### {name}: our findings ({len(ours_findings)})", ""]
-        findings_report += ["```", *ours_findings, "```", ""] if ours_findings else ["none", ""]
+        for b in builds:
+            findings_report += [f"### {name}: findings of {b.name} ({len(found[b.name])})", ""]
+            findings_report += ["```", *found[b.name], "```", ""] if found[b.name] else ["none", ""]
         findings_report += [f"### {name}: ruff's findings ({len(ruff_findings)})", ""]
         if ruff_findings:
             shown = ruff_findings[:40]

@@ -1,21 +1,33 @@
 #!/usr/bin/env bash
 # Benchmark: reflex-django-lsp against ruff (--select ASYNC,DJ) on the Django
-# and wagtail source trees. Not a test, not part of `cargo test` or .ci/run.
+# and wagtail source trees, or on trees you name. Not a test, not part of
+# `cargo test` or .ci/run.
 #
 #   bash benches/compare_ruff.sh [--runs N] [--cache-dir DIR] [--rev REV] [--idle-wait S]
+#                                [--tree NAME=PATH]... [--no-default-trees]
+#                                [--ours-arg ARG]... [--binary PATH] [--baseline PATH]
 #
-#   --runs N         timed runs per tool and mode (default 5)
-#   --idle-wait S    before each timed run, wait up to S seconds for idle CPUs
-#                    (default 30; 0: don't wait)
-#   --cache-dir DIR  where inputs and results go (default .cache/bench)
-#   --rev REV        measure the committed tree of REV (git archive into DIR,
-#                    built there) instead of the work tree as it is
+#   --runs N            timed runs per tool and mode (default 5)
+#   --idle-wait S       before each timed run, wait up to S seconds for idle CPUs
+#                       (default 30; 0: don't wait)
+#   --cache-dir DIR     where inputs and results go (default .cache/bench)
+#   --rev REV           measure the committed tree of REV (git archive into DIR,
+#                       built there) instead of the work tree as it is
+#   --tree NAME=PATH    also measure this folder (repeatable), e.g. an unpacked
+#                       wheel of a large Django application
+#   --no-default-trees  only the --tree folders (no sdist download of Django
+#                       and wagtail)
+#   --ours-arg ARG      pass ARG to our `check` (repeatable; e.g.
+#                       --ours-arg=--no-database)
+#   --binary PATH       time this build of ours instead of building one
+#   --baseline PATH     also time this other build of ours in the same rounds
+#                       (say, the build before a change)
 #
 # Prepares its inputs in DIR (default .cache/bench, git-ignored) and re-uses
 # them on later runs: the sdists (pip download), their unpacked trees, and a
-# venv with ruff. Then builds our release binary and hands over to
-# benches/compare_ruff.py, which times both tools and writes DIR/results.md.
-# See benches/README.md.
+# venv with ruff. Then builds our release binary (into $CARGO_TARGET_DIR, else
+# target/) and hands over to benches/compare_ruff.py, which times the tools
+# and writes DIR/results.md. See benches/README.md.
 #
 # Environment overrides (pip requirement specifiers):
 #   DJANGO_SPEC   default 'django==5.2.*'
@@ -27,13 +39,18 @@ die() { echo "compare_ruff.sh: error: $*" >&2; exit 2; }
 say() { echo "compare_ruff.sh: $*" >&2; }
 
 usage() {
-  sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 runs=5
 cache=.cache/bench
 rev=""
 idle_wait=30
+extra_trees=()
+default_trees=1
+ours_args=()
+binary=""
+baseline=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) [ $# -ge 2 ] || die "--runs needs a number"; runs="$2"; shift 2 ;;
@@ -44,6 +61,15 @@ while [ $# -gt 0 ]; do
     --rev=*) rev="${1#--rev=}"; shift ;;
     --idle-wait) [ $# -ge 2 ] || die "--idle-wait needs seconds"; idle_wait="$2"; shift 2 ;;
     --idle-wait=*) idle_wait="${1#--idle-wait=}"; shift ;;
+    --tree) [ $# -ge 2 ] || die "--tree needs NAME=PATH"; extra_trees+=("$2"); shift 2 ;;
+    --tree=*) extra_trees+=("${1#--tree=}"); shift ;;
+    --no-default-trees) default_trees=0; shift ;;
+    --ours-arg) [ $# -ge 2 ] || die "--ours-arg needs an argument"; ours_args+=("$2"); shift 2 ;;
+    --ours-arg=*) ours_args+=("${1#--ours-arg=}"); shift ;;
+    --binary) [ $# -ge 2 ] || die "--binary needs a path"; binary="$2"; shift 2 ;;
+    --binary=*) binary="${1#--binary=}"; shift ;;
+    --baseline) [ $# -ge 2 ] || die "--baseline needs a path"; baseline="$2"; shift 2 ;;
+    --baseline=*) baseline="${1#--baseline=}"; shift ;;
     -h|--help) usage; exit 0 ;;
     *) die "unknown argument '$1' (try --help)" ;;
   esac
@@ -55,6 +81,16 @@ esac
 case "$idle_wait" in
   ''|*[!0-9]*) die "--idle-wait wants whole seconds, got '$idle_wait'" ;;
 esac
+for spec in "${extra_trees[@]}"; do
+  case "$spec" in
+    ?*=?*) [ -d "${spec#*=}" ] || die "--tree $spec: no folder ${spec#*=}" ;;
+    *) die "--tree wants NAME=PATH, got '$spec'" ;;
+  esac
+done
+[ "$default_trees" = 1 ] || [ ${#extra_trees[@]} -gt 0 ] || die "--no-default-trees needs at least one --tree"
+[ -z "$binary" ] || [ -z "$rev" ] || die "--binary and --rev both name our build; give one"
+[ -z "$binary" ] || [ -x "$binary" ] || die "--binary $binary is not an executable"
+[ -z "$baseline" ] || [ -x "$baseline" ] || die "--baseline $baseline is not an executable"
 
 DJANGO_SPEC="${DJANGO_SPEC:-django==5.2.*}"
 WAGTAIL_SPEC="${WAGTAIL_SPEC:-wagtail==8.0.*}"
@@ -126,15 +162,29 @@ fetch() {
   fi
   echo "$cache/src/$top"
 }
-django_tree="$(fetch django "$DJANGO_SPEC")"
-wagtail_tree="$(fetch wagtail "$WAGTAIL_SPEC")"
+trees=()
+labels=()
+if [ "$default_trees" = 1 ]; then
+  django_tree="$(fetch django "$DJANGO_SPEC")"
+  wagtail_tree="$(fetch wagtail "$WAGTAIL_SPEC")"
+  trees+=(--tree "$(basename "$django_tree")=$django_tree" --tree "$(basename "$wagtail_tree")=$wagtail_tree")
+  labels+=(--label "Django sdist: $(basename "$(ls "$cache"/sdist/django/*.tar.gz)") ($DJANGO_SPEC)")
+  labels+=(--label "wagtail sdist: $(basename "$(ls "$cache"/sdist/wagtail/*.tar.gz)") ($WAGTAIL_SPEC)")
+fi
+for spec in "${extra_trees[@]}"; do
+  trees+=(--tree "$spec")
+  labels+=(--label "${spec%%=*}: ${spec#*=}")
+done
 
 # --- our release binary -----------------------------------------------------
-if [ -z "$rev" ]; then
+if [ -n "$binary" ]; then
+  ours="$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary")"
+  commit="a given build ($ours; work tree at $(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown))"
+elif [ -z "$rev" ]; then
   # The work tree as it is (uncommitted changes included, and flagged below).
   say "cargo build --release"
   cargo build --release --quiet || die "cargo build --release failed"
-  ours="$repo/target/release/reflex-django-lsp"
+  ours="${CARGO_TARGET_DIR:-$repo/target}/release/reflex-django-lsp"
   commit="$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)"
   if [ -n "$(git status --porcelain --untracked-files=no -- . ':(exclude)benches' 2>/dev/null || true)" ]; then
     commit="$commit + uncommitted changes in the work tree"
@@ -157,15 +207,17 @@ else
 fi
 [ -x "$ours" ] || die "no binary at $ours after the build"
 
-exec python3 "$repo/benches/compare_ruff.py" \
-  --runs "$runs" \
-  --idle-wait "$idle_wait" \
-  --ours "$ours" \
-  --ruff "$ruff" \
-  --cache "$cache" \
-  --tree "$(basename "$django_tree")=$django_tree" \
-  --tree "$(basename "$wagtail_tree")=$wagtail_tree" \
-  --results "$cache/results.md" \
-  --commit "$commit" \
-  --label "Django sdist: $(basename "$(ls "$cache"/sdist/django/*.tar.gz)") ($DJANGO_SPEC)" \
-  --label "wagtail sdist: $(basename "$(ls "$cache"/sdist/wagtail/*.tar.gz)") ($WAGTAIL_SPEC)"
+args=(
+  --runs "$runs"
+  --idle-wait "$idle_wait"
+  --ours "$ours"
+  --ruff "$ruff"
+  --cache "$cache"
+  "${trees[@]}"
+  --results "$cache/results.md"
+  --commit "$commit"
+  "${labels[@]}"
+)
+for a in "${ours_args[@]}"; do args+=("--ours-arg=$a"); done
+[ -z "$baseline" ] || args+=(--baseline "$baseline" --baseline-commit "given build $baseline")
+exec python3 "$repo/benches/compare_ruff.py" "${args[@]}"

@@ -47,8 +47,17 @@ pub fn parse_checked(text: &str) -> Result<Tree, Unparsable> {
     parse_within(text, PARSE_BUDGET)
 }
 
+/// Texts parsed in full so far in this process (`check` reports it with
+/// `REFLEX_DJANGO_LSP_STATS` set, for the benchmarks).
+static FULL_PARSES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+pub fn full_parses() -> usize {
+    FULL_PARSES.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 fn parse_within(text: &str, budget: std::time::Duration) -> Result<Tree, Unparsable> {
     check_parsable(text)?;
+    FULL_PARSES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let text = for_tree_sitter(text);
     let mut parser = Parser::new();
     parser

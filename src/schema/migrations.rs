@@ -5,7 +5,11 @@
 //! `state_forwards` does. `RunPython`/`RunSQL` change nothing; an operation
 //! we do not know makes the app's replay `uncertain`.
 
+mod fast;
+
+use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
 use std::path::PathBuf;
 
 use tree_sitter::Node;
@@ -117,8 +121,27 @@ pub const ALTER_OPTION_KEYS: &[&str] = &[
     "verbose_name_plural",
 ];
 
+/// Migration files read by the fast reader so far in this process (for
+/// the benchmarks' statistics, see `syntax::full_parses`).
+static FAST_READS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+pub fn fast_reads() -> usize {
+    FAST_READS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Expressions of migration files the fast reader had tree-sitter parse
+/// alone (counted by `syntax::full_parses` too).
+pub fn snippet_parses() -> usize {
+    fast::snippet_parses()
+}
+
 /// Reads one app's migration files (unparsable files are skipped and make
 /// the result unreadable).
+///
+/// A squashed migration stands in for the ones it replaces (that is how
+/// `makemigrations` sees the graph), so the squashes are read first and
+/// the files they replace only for their name and place (RDJ501/502 still
+/// look at them): their operations are never replayed.
 pub fn read_app_migrations(
     index: &WorkspaceIndex,
     app: &str,
@@ -126,39 +149,24 @@ pub fn read_app_migrations(
     auth_user_model: &str,
 ) -> (Vec<Migration>, bool) {
     use rayon::prelude::*;
-    // Each file on its own, in parallel (a project may have hundreds), with a
-    // tree of our own: migrations need no module summary, and nothing else
-    // in a run reads them.
-    let read: Vec<Result<Option<Migration>, ()>> = files
+    let (squashes, others): (Vec<FileId>, Vec<FileId>) =
+        files.iter().partition(|&&f| index.file(f).text.contains("replaces"));
+    let mut read: Vec<Result<Option<Migration>, ()>> = squashes
         .par_iter()
-        .map(|&f| {
-            let entry = index.file(f);
-            let stem = entry.path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
-            if stem == "__init__" || entry.path.extension().is_none_or(|e| e != "py") {
-                return Ok(None);
-            }
-            if entry.decode_error.is_some() {
-                return Err(());
-            }
-            let own;
-            let tree = match entry.is_parsed() {
-                true => entry.tree().ok_or(())?,
-                false => {
-                    own = crate::syntax::parse(&entry.text).ok_or(())?;
-                    &own
-                }
-            };
-            // A file without `class Migration` is a helper module: skipped.
-            Ok(read_migration(
-                tree.root_node(),
-                &entry.text,
-                app,
-                stem,
-                &entry.path,
-                auth_user_model,
-            ))
-        })
+        .map(|&f| read_migration_file(index, f, app, auth_user_model, &BTreeSet::new()))
         .collect();
+    let replaced: BTreeSet<String> = read
+        .iter()
+        .filter_map(|r| r.as_ref().ok()?.as_ref())
+        .flat_map(|m| &m.replaces)
+        .filter(|(a, _)| a == app)
+        .map(|(_, name)| name.clone())
+        .collect();
+    read.par_extend(
+        others
+            .par_iter()
+            .map(|&f| read_migration_file(index, f, app, auth_user_model, &replaced)),
+    );
     let mut readable = true;
     let mut out = Vec::new();
     for r in read {
@@ -171,64 +179,298 @@ pub fn read_app_migrations(
             Err(()) => readable = false,
         }
     }
+    // In the files' order, as before squashes were read first.
+    let rank: BTreeMap<&std::path::Path, usize> = files
+        .iter()
+        .enumerate()
+        .map(|(i, &f)| (index.file(f).path.as_path(), i))
+        .collect();
+    out.sort_by_key(|m| rank.get(m.path.as_path()).copied());
     (out, readable)
 }
 
-fn read_migration(
-    root: Node<'_>,
-    src: &str,
+/// One migration file (`Ok(None)`: not a migration); `replaced` names the
+/// app's migrations a squash stands in for.
+fn read_migration_file(
+    index: &WorkspaceIndex,
+    f: FileId,
     app: &str,
-    name: &str,
-    path: &std::path::Path,
     auth_user_model: &str,
-) -> Option<Migration> {
-    let class = named_children(root)
-        .into_iter()
-        .map(syntax::definition_of)
-        .find(|n| n.kind() == "class_definition" && field(*n, "name").is_some_and(|x| text(x, src) == "Migration"))?;
-    let origin = Origin {
-        path: path.to_path_buf(),
-        range: field(class, "name")?.byte_range(),
-    };
-    let mut m = Migration {
-        app: app.to_owned(),
-        name: name.to_owned(),
-        path: path.to_path_buf(),
-        origin,
-        dependencies: Vec::new(),
-        replaces: Vec::new(),
-        operations: Vec::new(),
-        readable: true,
-    };
-    let ctx = Ctx {
-        src,
-        path,
+    replaced: &BTreeSet<String>,
+) -> Result<Option<Migration>, ()> {
+    let entry = index.file(f);
+    let stem = entry.path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    if stem == "__init__" || entry.path.extension().is_none_or(|e| e != "py") {
+        return Ok(None);
+    }
+    if entry.decode_error.is_some() {
+        return Err(());
+    }
+    let file = MigrationFile {
         app,
+        name: stem,
+        path: &entry.path,
         auth_user_model,
     };
-    for stmt in syntax::body_statements(class) {
-        let Some((k, v)) = simple_assignment(stmt) else {
-            continue;
-        };
-        match text(k, src) {
-            "dependencies" => m.dependencies = keys(&ctx.value(v), auth_user_model),
-            "replaces" => m.replaces = keys(&ctx.value(v), auth_user_model),
-            "operations" => {
-                let Some(v) = literal_list(v, src) else {
-                    m.readable = false;
-                    continue;
-                };
-                for op in named_children(v).into_iter().filter(|n| n.kind() != "comment") {
-                    match ctx.operation(op) {
-                        Some(ops) => m.operations.extend(ops),
-                        None => m.readable = false,
-                    }
-                }
-            }
-            _ => {}
+    if replaced.contains(stem) {
+        if let Ok(class) = fast::class_name(&entry.text) {
+            return Ok(class.map(|name| file.replaced(name)));
         }
     }
-    Some(m)
+    // Nothing else in a run reads migration files: the usual one is read
+    // by the fast reader (`fast.rs`); the others get a tree-sitter tree of
+    // their own (they need no module summary), or the index's if it has one.
+    if !entry.is_parsed() {
+        if let Some(read) = file.read_fast(&entry.text) {
+            FAST_READS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return Ok(read);
+        }
+    }
+    let own;
+    let tree = match entry.is_parsed() {
+        true => entry.tree().ok_or(())?,
+        false => {
+            own = crate::syntax::parse(&entry.text).ok_or(())?;
+            &own
+        }
+    };
+    // A file without `class Migration` is a helper module: skipped.
+    Ok(file.read_tree(tree.root_node(), &entry.text))
+}
+
+/// One migration file being read.
+struct MigrationFile<'a> {
+    app: &'a str,
+    /// The migration's name (the file stem).
+    name: &'a str,
+    path: &'a std::path::Path,
+    auth_user_model: &'a str,
+}
+
+impl MigrationFile<'_> {
+    /// A migration a squash replaces: its name and place only.
+    fn replaced(&self, class_name: Range<usize>) -> Migration {
+        self.read::<Ts<'_>>(class_name, std::iter::empty())
+    }
+
+    /// The fast reader's result; `None` when only tree-sitter's is sure.
+    fn read_fast(&self, src: &str) -> Option<Option<Migration>> {
+        let Some(class) = fast::read(src).ok()? else {
+            return Some(None);
+        };
+        let unsure = Cell::new(false);
+        let assignments = class.assignments.iter().map(|(k, v)| {
+            (
+                *k,
+                Fast {
+                    expr: v,
+                    unsure: &unsure,
+                },
+            )
+        });
+        let m = self.read(class.name, assignments);
+        (!unsure.get()).then_some(Some(m))
+    }
+
+    /// Reads a parsed file (`None`: no `class Migration`, a helper module).
+    fn read_tree(&self, root: Node<'_>, src: &str) -> Option<Migration> {
+        let class = named_children(root).into_iter().map(syntax::definition_of).find(|n| {
+            n.kind() == "class_definition" && field(*n, "name").is_some_and(|x| text(x, src) == "Migration")
+        })?;
+        let name = field(class, "name")?.byte_range();
+        let assignments = syntax::body_statements(class)
+            .into_iter()
+            .filter_map(simple_assignment)
+            .map(|(k, v)| (text(k, src), Ts { node: v, src }));
+        Some(self.read(name, assignments))
+    }
+
+    /// The migration from its `class Migration`'s name and the plain
+    /// assignments of its body, in order.
+    fn read<'s, S: Syntax>(
+        &self,
+        class_name: Range<usize>,
+        assignments: impl Iterator<Item = (&'s str, S)>,
+    ) -> Migration {
+        let mut m = Migration {
+            app: self.app.to_owned(),
+            name: self.name.to_owned(),
+            path: self.path.to_path_buf(),
+            origin: Origin {
+                path: self.path.to_path_buf(),
+                range: class_name,
+            },
+            dependencies: Vec::new(),
+            replaces: Vec::new(),
+            operations: Vec::new(),
+            readable: true,
+        };
+        let ctx = Ctx {
+            path: self.path,
+            app: self.app,
+            auth_user_model: self.auth_user_model,
+        };
+        for (k, v) in assignments {
+            match k {
+                "dependencies" => m.dependencies = keys(&v.value(), self.auth_user_model),
+                "replaces" => m.replaces = keys(&v.value(), self.auth_user_model),
+                "operations" => {
+                    let Some(v) = v.literal_list() else {
+                        m.readable = false;
+                        continue;
+                    };
+                    for op in v.children() {
+                        match ctx.operation(op) {
+                            Some(ops) => m.operations.extend(ops),
+                            None => m.readable = false,
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        m
+    }
+}
+
+/// An expression of a migration file, as either reader has it: the few
+/// questions the operation reader asks.
+trait Syntax: Copy {
+    /// Without redundant parentheses.
+    fn unparen(self) -> Self;
+    /// A call: its function as a dotted name (`None` if it is not one) and
+    /// its arguments, keyword or positional, in order.
+    fn call(self) -> Option<(Option<String>, Vec<Arg<Self>>)>;
+    /// The items of a list or tuple (the named children, comments aside).
+    fn children(self) -> Vec<Self>;
+    /// A list or tuple literal, or a name bound to one by a plain
+    /// assignment in an enclosing block (the `Migration` class body, the
+    /// module).
+    fn literal_list(self) -> Option<Self>;
+    /// The value, as `value::parse` reads it.
+    fn value(self) -> Value;
+    fn range(self) -> Range<usize>;
+}
+
+enum Arg<S> {
+    Keyword(String, Option<S>),
+    Positional(S),
+}
+
+/// A tree-sitter node.
+#[derive(Clone, Copy)]
+struct Ts<'t> {
+    node: Node<'t>,
+    src: &'t str,
+}
+
+impl Syntax for Ts<'_> {
+    fn unparen(self) -> Self {
+        Ts {
+            node: syntax::unparen(self.node),
+            ..self
+        }
+    }
+
+    fn call(self) -> Option<(Option<String>, Vec<Arg<Self>>)> {
+        if self.node.kind() != "call" {
+            return None;
+        }
+        let func = field(self.node, "function").and_then(|f| syntax::dotted(f, self.src));
+        let mut args = Vec::new();
+        for a in field(self.node, "arguments").map(named_children).unwrap_or_default() {
+            let at = |node| Ts { node, src: self.src };
+            match a.kind() {
+                "keyword_argument" => args.push(Arg::Keyword(
+                    field(a, "name")
+                        .map(|n| text(n, self.src).to_owned())
+                        .unwrap_or_default(),
+                    field(a, "value").map(at),
+                )),
+                "comment" => {}
+                _ => args.push(Arg::Positional(at(a))),
+            }
+        }
+        Some((func, args))
+    }
+
+    fn children(self) -> Vec<Self> {
+        named_children(self.node)
+            .into_iter()
+            .filter(|n| n.kind() != "comment")
+            .map(|node| Ts { node, src: self.src })
+            .collect()
+    }
+
+    fn literal_list(self) -> Option<Self> {
+        literal_list(self.node, self.src).map(|node| Ts { node, src: self.src })
+    }
+
+    fn value(self) -> Value {
+        value::parse(self.node, self.src, &|_| None)
+    }
+
+    fn range(self) -> Range<usize> {
+        self.node.byte_range()
+    }
+}
+
+/// An expression of the fast reader. What it cannot answer as tree-sitter
+/// would (a name bound elsewhere, the children of a call) marks the read
+/// `unsure`, and the file is read again with tree-sitter.
+#[derive(Clone, Copy)]
+struct Fast<'a> {
+    expr: &'a fast::Expr,
+    unsure: &'a Cell<bool>,
+}
+
+impl Syntax for Fast<'_> {
+    fn unparen(self) -> Self {
+        self
+    }
+
+    fn call(self) -> Option<(Option<String>, Vec<Arg<Self>>)> {
+        let fast::Kind::Call { func, args } = &self.expr.kind else {
+            return None;
+        };
+        let at = |expr| Fast { expr, ..self };
+        let args = args
+            .iter()
+            .map(|(k, v)| match k {
+                Some(k) => Arg::Keyword(k.clone(), Some(at(v))),
+                None => Arg::Positional(at(v)),
+            })
+            .collect();
+        Some((Some(func.clone()), args))
+    }
+
+    fn children(self) -> Vec<Self> {
+        match &self.expr.kind {
+            fast::Kind::Seq { items, set: false } => items.iter().map(|expr| Fast { expr, ..self }).collect(),
+            _ => {
+                self.unsure.set(true);
+                Vec::new()
+            }
+        }
+    }
+
+    fn literal_list(self) -> Option<Self> {
+        match &self.expr.kind {
+            fast::Kind::Seq { set: false, .. } => Some(self),
+            _ => {
+                self.unsure.set(true);
+                None
+            }
+        }
+    }
+
+    fn value(self) -> Value {
+        self.expr.value()
+    }
+
+    fn range(self) -> Range<usize> {
+        self.expr.range.clone()
+    }
 }
 
 /// A list or tuple literal, or a name bound to one by a plain assignment in
@@ -282,45 +524,36 @@ fn keys(v: &Value, auth_user_model: &str) -> Vec<MigrationKey> {
 }
 
 struct Ctx<'a> {
-    src: &'a str,
     path: &'a std::path::Path,
     app: &'a str,
     auth_user_model: &'a str,
 }
 
 impl Ctx<'_> {
-    fn value(&self, node: Node<'_>) -> Value {
-        value::parse(node, self.src, &|_| None)
-    }
-
-    fn origin(&self, node: Node<'_>) -> Origin {
+    fn origin(&self, range: Range<usize>) -> Origin {
         Origin {
             path: self.path.to_path_buf(),
-            range: node.byte_range(),
+            range,
         }
     }
 
     /// One operation call; `None` if it is not one we understand.
-    fn operation(&self, node: Node<'_>) -> Option<Vec<Operation>> {
-        if node.kind() != "call" {
-            return None;
-        }
-        let func = syntax::dotted(field(node, "function")?, self.src)?;
+    fn operation<S: Syntax>(&self, node: S) -> Option<Vec<Operation>> {
+        let (func, args) = node.call()?;
+        let func = func?;
         let op = func.rsplit('.').next().unwrap_or(&func);
-        let args = field(node, "arguments")?;
-        let arg = |i: usize, name: &str| -> Option<Node<'_>> {
+        let arg = |i: usize, name: &str| -> Option<S> {
             let mut positional = 0;
-            for a in named_children(args) {
-                match a.kind() {
-                    "keyword_argument" => {
-                        if field(a, "name").is_some_and(|n| text(n, self.src) == name) {
-                            return field(a, "value");
+            for a in &args {
+                match a {
+                    Arg::Keyword(k, v) => {
+                        if k == name {
+                            return *v;
                         }
                     }
-                    "comment" => {}
-                    _ => {
+                    Arg::Positional(a) => {
                         if positional == i {
-                            return Some(a);
+                            return Some(*a);
                         }
                         positional += 1;
                     }
@@ -328,35 +561,32 @@ impl Ctx<'_> {
             }
             None
         };
-        let string = |i: usize, name: &str| -> Option<String> { self.value(arg(i, name)?).as_str().map(str::to_owned) };
+        let string = |i: usize, name: &str| -> Option<String> { arg(i, name)?.value().as_str().map(str::to_owned) };
         let one = |o: Operation| Some(vec![o]);
         match op {
             "CreateModel" => {
                 let name = string(0, "name")?;
                 let mut fields = Vec::new();
-                let list = syntax::unparen(arg(1, "fields")?);
-                for item in named_children(list).into_iter().filter(|n| n.kind() != "comment") {
-                    let item = syntax::unparen(item);
-                    let parts: Vec<Node<'_>> = named_children(item)
-                        .into_iter()
-                        .filter(|n| n.kind() != "comment")
-                        .collect();
+                let list = arg(1, "fields")?.unparen();
+                for item in list.children() {
+                    let item = item.unparen();
+                    let parts = item.children();
                     if parts.len() != 2 {
                         return None;
                     }
-                    let fname = self.value(parts[0]).as_str()?.to_owned();
-                    fields.push(self.field(&fname, parts[1], item)?);
+                    let fname = parts[0].value().as_str()?.to_owned();
+                    fields.push(self.field(&fname, parts[1], item.range())?);
                 }
-                let options = arg(2, "options").map(|o| dict(&self.value(o))).unwrap_or_default();
+                let options = arg(2, "options").map(|o| dict(&o.value())).unwrap_or_default();
                 let bases = arg(3, "bases")
-                    .map(|b| self.value(b).as_list().unwrap_or_default().to_vec())
+                    .map(|b| b.value().as_list().unwrap_or_default().to_vec())
                     .unwrap_or_default();
                 one(Operation::CreateModel {
                     name,
                     fields,
                     options,
                     bases,
-                    origin: self.origin(node),
+                    origin: self.origin(node.range()),
                 })
             }
             "DeleteModel" => one(Operation::DeleteModel {
@@ -368,37 +598,37 @@ impl Ctx<'_> {
             }),
             "AlterModelTable" => one(Operation::AlterModelTable {
                 name: string(0, "name")?,
-                table: self.value(arg(1, "table")?),
+                table: arg(1, "table")?.value(),
             }),
             "AlterModelTableComment" => one(Operation::SetOption {
                 name: string(0, "name")?,
                 key: "db_table_comment",
-                value: self.value(arg(1, "table_comment")?),
+                value: arg(1, "table_comment")?.value(),
             }),
             "AlterModelOptions" => one(Operation::AlterModelOptions {
                 name: string(0, "name")?,
-                options: dict(&self.value(arg(1, "options")?)),
+                options: dict(&arg(1, "options")?.value()),
             }),
             "AlterUniqueTogether" => one(Operation::SetOption {
                 name: string(0, "name")?,
                 key: "unique_together",
-                value: self.value(arg(1, "unique_together")?),
+                value: arg(1, "unique_together")?.value(),
             }),
             "AlterIndexTogether" => one(Operation::SetOption {
                 name: string(0, "name")?,
                 key: "index_together",
-                value: self.value(arg(1, "index_together")?),
+                value: arg(1, "index_together")?.value(),
             }),
             "AlterOrderWithRespectTo" => one(Operation::SetOption {
                 name: string(0, "name")?,
                 key: "order_with_respect_to",
-                value: self.value(arg(1, "order_with_respect_to")?),
+                value: arg(1, "order_with_respect_to")?.value(),
             }),
             "AddField" | "AlterField" => {
                 let model = string(0, "model_name")?;
                 let fname = string(1, "name")?;
-                let mut f = self.field(&fname, arg(2, "field")?, node)?;
-                let keep_default = arg(3, "preserve_default").map(|v| self.value(v));
+                let mut f = self.field(&fname, arg(2, "field")?, node.range())?;
+                let keep_default = arg(3, "preserve_default").map(|v| v.value());
                 if matches!(keep_default, Some(Value::Bool(false))) {
                     f.kwargs.remove("default");
                 }
@@ -420,7 +650,7 @@ impl Ctx<'_> {
             "AddIndex" => one(Operation::AddItem {
                 model: string(0, "model_name")?,
                 key: "indexes",
-                item: self.value(arg(1, "index")?),
+                item: arg(1, "index")?.value(),
             }),
             "RemoveIndex" => one(Operation::RemoveItem {
                 model: string(0, "model_name")?,
@@ -431,12 +661,12 @@ impl Ctx<'_> {
                 model: string(0, "model_name")?,
                 new: string(1, "new_name")?,
                 old_name: string(2, "old_name"),
-                old_fields: arg(3, "old_fields").map(|v| self.value(v)),
+                old_fields: arg(3, "old_fields").map(|v| v.value()),
             }),
             "AddConstraint" => one(Operation::AddItem {
                 model: string(0, "model_name")?,
                 key: "constraints",
-                item: self.value(arg(1, "constraint")?),
+                item: arg(1, "constraint")?.value(),
             }),
             "RemoveConstraint" => one(Operation::RemoveItem {
                 model: string(0, "model_name")?,
@@ -446,7 +676,7 @@ impl Ctx<'_> {
             "AlterConstraint" => {
                 let model = string(0, "model_name")?;
                 let name = string(1, "name")?;
-                let item = self.value(arg(2, "constraint")?);
+                let item = arg(2, "constraint")?.value();
                 Some(vec![
                     Operation::RemoveItem {
                         model: model.clone(),
@@ -466,9 +696,9 @@ impl Ctx<'_> {
                 };
                 // `state_operations=state_operations`, a list bound in the
                 // class body or the module (django-oscar); else unreadable.
-                let list = literal_list(list, self.src)?;
+                let list = list.literal_list()?;
                 let mut ops = Vec::new();
-                for op in named_children(list).into_iter().filter(|n| n.kind() != "comment") {
+                for op in list.children() {
                     ops.extend(self.operation(op)?);
                 }
                 Some(ops)
@@ -493,7 +723,7 @@ impl Ctx<'_> {
                 "AddIndexConcurrently" => one(Operation::AddItem {
                     model: string(0, "model_name")?,
                     key: "indexes",
-                    item: self.value(arg(1, "index")?),
+                    item: arg(1, "index")?.value(),
                 }),
                 "RemoveIndexConcurrently" => one(Operation::RemoveItem {
                     model: string(0, "model_name")?,
@@ -507,8 +737,8 @@ impl Ctx<'_> {
     }
 
     /// A field as a migration writes it (`models.CharField(max_length=200)`).
-    fn field(&self, name: &str, call: Node<'_>, at: Node<'_>) -> Option<Field> {
-        let Value::Call { func, args, kwargs } = self.value(call) else {
+    fn field<S: Syntax>(&self, name: &str, call: S, at: Range<usize>) -> Option<Field> {
+        let Value::Call { func, args, kwargs } = call.value() else {
             return None;
         };
         let last = func.rsplit('.').next().unwrap_or(&func).to_owned();
@@ -862,5 +1092,213 @@ mod tests {
                 .map(<[Value]>::len),
             Some(1)
         );
+    }
+}
+
+#[cfg(test)]
+mod squash_tests {
+    use super::*;
+    use crate::schema::models::tests::load_dir;
+
+    #[test]
+    fn a_squash_stands_in_for_the_files_it_replaces() {
+        let dir = tempfile::tempdir().unwrap();
+        let mig = dir.path().join("things/migrations");
+        std::fs::create_dir_all(&mig).unwrap();
+        std::fs::write(mig.join("__init__.py"), "").unwrap();
+        // The originals: one the readers cannot follow (a computed list).
+        std::fs::write(
+            mig.join("0001_initial.py"),
+            "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    operations = [migrations.CreateModel('Thing', [('id', models.AutoField(primary_key=True))])]\n",
+        )
+        .unwrap();
+        std::fs::write(
+            mig.join("0002_more.py"),
+            "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    dependencies = [('things', '0001_initial')]\n    operations = make_operations()\n",
+        )
+        .unwrap();
+        std::fs::write(
+            mig.join("0001_squashed_0002_more.py"),
+            "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    replaces = [('things', '0001_initial'), ('things', '0002_more')]\n    operations = [migrations.CreateModel('Thing', [('id', models.AutoField(primary_key=True)), ('size', models.IntegerField())])]\n",
+        )
+        .unwrap();
+        let index = load_dir(dir.path());
+        let files: Vec<FileId> = (0..index.files.len()).collect();
+        let (migrations, readable) = read_app_migrations(&index, "things", &files, "auth.User");
+        assert!(readable, "{migrations:#?}");
+        assert_eq!(migrations.len(), 3);
+        // The replaced ones keep their name and place, not their operations.
+        let second = migrations.iter().find(|m| m.name == "0002_more").unwrap();
+        assert!(second.operations.is_empty() && second.dependencies.is_empty());
+        let text = std::fs::read_to_string(&second.path).unwrap();
+        assert_eq!(&text[second.origin.range.clone()], "Migration");
+        let state = replay(&plan(&migrations));
+        let thing = state.get(&ModelKey::new("things", "thing")).unwrap();
+        assert!(thing.field("size").is_some());
+    }
+}
+
+/// The fast reader against tree-sitter's: wherever the fast reader is
+/// sure, both give the same migration (operations, values, ranges).
+#[cfg(test)]
+mod fast_reader_tests {
+    use super::*;
+    use std::path::Path;
+
+    fn file(path: &Path) -> MigrationFile<'_> {
+        MigrationFile {
+            app: "things",
+            name: "0001_initial",
+            path,
+            auth_user_model: "auth.User",
+        }
+    }
+
+    /// The fast reader's result (`None`: unsure) and tree-sitter's, both
+    /// as debug text.
+    fn both(src: &str) -> (Option<String>, String) {
+        let path = Path::new("things/migrations/0001_initial.py");
+        let fast = file(path).read_fast(src).map(|m| format!("{m:#?}"));
+        let tree = crate::syntax::parse(src).expect("parses");
+        let slow = format!("{:#?}", file(path).read_tree(tree.root_node(), src));
+        (fast, slow)
+    }
+
+    /// Both readers agree, and the fast one was sure.
+    fn fast_and_same(src: &str) {
+        let (fast, slow) = both(src);
+        assert_eq!(fast.as_deref(), Some(slow.as_str()), "{src}");
+    }
+
+    /// The fast reader leaves it to tree-sitter.
+    fn unsure(src: &str) {
+        assert_eq!(both(src).0, None, "{src}");
+    }
+
+    fn migration(ops: &str) -> String {
+        format!("from django.db import migrations, models\nimport django.db.models.deletion\n\n\nclass Migration(migrations.Migration):\n\n    initial = True\n\n    dependencies = [\n        ('auth', '0012_alter_user_first_name_max_length'),\n        migrations.swappable_dependency(settings.AUTH_USER_MODEL),\n    ]\n\n    operations = [\n{ops}\n    ]\n")
+    }
+
+    #[test]
+    fn what_makemigrations_writes_is_read_fast_and_the_same() {
+        fast_and_same(&migration(
+            "        migrations.CreateModel(\n            name='Thing',\n            fields=[\n                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),\n                ('price', models.DecimalField(decimal_places=2, default=-1.5, max_digits=10)),\n                ('size', models.IntegerField(default=-3, choices=[(1, 'One'), (2, \"Two\")])),\n                ('ratio', models.FloatField(default=1e-05)),\n                ('mask', models.IntegerField(default=0x1F)),\n                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),\n                ('tags', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=10), blank=True, default=list, size=None)),\n            ],\n            options={\n                'ordering': ('name',),\n                'unique_together': {('a', 'b'), ('c', 'd')},\n                'abstract': False,\n            },\n            bases=(models.Model, 'things.base'),\n        ),\n        migrations.AddField(model_name='thing', name='note', field=models.TextField(blank=True, help_text='a long ' 'text', default=u'x'), preserve_default=False),\n        migrations.AddIndex(\n            model_name='thing',\n            index=models.Index(fields=['-price'], name='thing_price_idx'),  # a comment\n        ),\n        migrations.RunPython(code=forwards, reverse_code=migrations.RunPython.noop),\n        migrations.AlterModelOptions(name='thing', options={}),\n        migrations.SeparateDatabaseAndState(state_operations=[migrations.RemoveField('thing', 'note')]),",
+        ));
+    }
+
+    #[test]
+    fn calls_value_parse_rewrites_are_read_by_it() {
+        // Translation wrappers, `Q`, `timedelta`, `set()`: `value::parse`
+        // reads them from a tree of the call alone.
+        fast_and_same(&migration(
+            "        migrations.AlterField('t', 'f', models.CharField(verbose_name=_('name'), help_text=django.utils.translation.gettext_lazy(\n            'multi'\n            ' line'  # a comment\n        ))),\n        migrations.AddConstraint('t', models.CheckConstraint(check=models.Q(('a', 1), models.Q(b=2, _negated=True), _connector='OR'), name='c')),\n        migrations.AlterField('t', 'f', models.DurationField(default=datetime.timedelta(hours=1))),\n        migrations.AlterUniqueTogether('t', set([('a', 'b')])),\n        migrations.AlterUniqueTogether('u', set()),\n        migrations.AlterIndexTogether('u', tuple()),",
+        ));
+        let (fast, _) = both(&migration("        migrations.AlterUniqueTogether('u', set()),"));
+        assert!(fast.is_some_and(|m| !m.contains("Call")), "set() is an empty set");
+    }
+
+    #[test]
+    fn helper_code_and_odd_layouts_around_the_class() {
+        // Helper functions (with strings that look like code), a decorated
+        // class, comments, a docstring, a method in the class body.
+        let src = "\"\"\"\nclass Migration:\n    operations = [migrations.DeleteModel('Fake')]\n\"\"\"\nfrom django.db import migrations\n\n\ndef forwards(apps, schema_editor):\n    Thing = apps.get_model('things', 'Thing')\n    for t in Thing.objects.filter(name__in=['a', \"b\"]):  # ]\n        t.save()\n\n\n@decorate(\n    1,\n)\nclass Migration(migrations.Migration):  # the migration\n    '''Docs.'''\n\n    atomic = False\n# a comment at column 0 does not end the class\n    dependencies = [('things', '0001_initial')]\n\n    def describe(self):\n        return 'x = 1; operations = []'\n\n    operations = [\n        migrations.RunPython(forwards),\n        migrations.DeleteModel(\n            name = 'Old'\n        ),\n    ]\n\n\nclass Other:\n    operations = [migrations.DeleteModel('Fake')]\n";
+        fast_and_same(src);
+        assert!(both(src).1.contains("Old") && !both(src).1.contains("Fake"));
+        // No `class Migration`: a helper module, for both.
+        fast_and_same("from django.db import migrations\n\nOPS = []\n");
+        fast_and_same("class Migration_old(object):\n    operations = []\n");
+        fast_and_same(&migration(
+            "        migrations.DeleteModel('A'), migrations.DeleteModel(name=\"B\",),",
+        ));
+        fast_and_same(&migration(""));
+        fast_and_same("class Migration(migrations.Migration):\n    operations = ()\n    replaces = [('things', '0001_a'), ('things', '0002_b')]\n");
+    }
+
+    #[test]
+    fn what_only_tree_sitter_reads_exactly_is_left_to_it() {
+        for src in [
+            // Escapes, CRs, an aliased timedelta.
+            migration(
+                "        migrations.AlterField('t', 'f', models.CharField(validators=[RegexValidator('^\\\\d+$')])),",
+            ),
+            migration("        migrations.DeleteModel('A'),").replace('\n', "\r\n"),
+            format!("from datetime import timedelta as td\n{}", migration("")),
+            // A call `value::parse` evaluates, with what it cannot read.
+            migration("        migrations.AlterUniqueTogether('t', set([x for x in y])),"),
+            // Expressions it does not read.
+            migration("        migrations.AlterField('t', 'f', models.IntegerField(default=1 + 2)),"),
+            migration("        migrations.AlterField('t', 'f', models.CharField(default=f'{x}')),"),
+            migration("        migrations.AlterField('t', 'f', models.CharField(default=b'x')),"),
+            migration("        migrations.AlterField('t', 'f', models.CharField(**kwargs)),"),
+            migration("        migrations.AlterField('t', 'f', models.CharField(default=X[0])),"),
+            migration("        migrations.AlterField('t', 'f', models.CharField(default=lambda: 1)),"),
+            migration("        migrations.AlterField('t', 'f', models.CharField(default=make().x)),"),
+            migration("        (migrations.DeleteModel('A')),"),
+            migration("        *OTHER,"),
+            // Operations bound to a name; a statement hidden after `;`.
+            "OPS = [migrations.DeleteModel('A')]\nclass Migration(migrations.Migration):\n    operations = OPS\n"
+                .to_owned(),
+            "class Migration(migrations.Migration):\n    initial = True; operations = [migrations.DeleteModel('A')]\n"
+                .to_owned(),
+            "class Migration(migrations.Migration):\n    operations: list = []\n".to_owned(),
+            "class Migration(migrations.Migration):\n\toperations = []\n".to_owned(),
+            "class Migration(migrations.Migration): operations = []\n".to_owned(),
+        ] {
+            unsure(&src);
+        }
+    }
+
+    /// Every migration file of the bundled projects, and of the released
+    /// applications when `RDJ_REAL_APPLICATIONS` names their folder: where
+    /// the fast reader is sure, it agrees with tree-sitter.
+    #[test]
+    fn agrees_with_tree_sitter_on_real_migration_files() {
+        let mut roots = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")];
+        if let Some(dir) = std::env::var_os("RDJ_REAL_APPLICATIONS") {
+            roots.push(dir.into());
+        }
+        let (mut fast, mut total) = (0, 0);
+        for root in roots {
+            for entry in walkdir(&root) {
+                let in_migrations = entry
+                    .parent()
+                    .and_then(|p| p.file_name())
+                    .is_some_and(|n| n == "migrations");
+                if !in_migrations || entry.extension().is_none_or(|e| e != "py") {
+                    continue;
+                }
+                let Ok(src) = std::fs::read_to_string(&entry) else {
+                    continue;
+                };
+                let Some(tree) = crate::syntax::parse(&src) else {
+                    continue;
+                };
+                total += 1;
+                let slow = format!("{:#?}", file(&entry).read_tree(tree.root_node(), &src));
+                if let Some(m) = file(&entry).read_fast(&src) {
+                    fast += 1;
+                    assert_eq!(format!("{m:#?}"), slow, "{}", entry.display());
+                }
+            }
+        }
+        eprintln!("{fast} of {total} migration files read by the fast reader");
+        assert!(total >= 20 && fast * 10 >= total * 9, "{fast} of {total}");
+    }
+
+    fn walkdir(root: &Path) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        let mut stack = vec![root.to_path_buf()];
+        while let Some(dir) = stack.pop() {
+            let Ok(read) = std::fs::read_dir(&dir) else { continue };
+            for e in read.flatten() {
+                let p = e.path();
+                if e.file_type().is_ok_and(|t| t.is_dir()) {
+                    stack.push(p);
+                } else {
+                    out.push(p);
+                }
+            }
+        }
+        out
     }
 }

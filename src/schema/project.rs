@@ -49,43 +49,19 @@ pub fn version_default_auto_field(django_version: (u32, u32)) -> &'static str {
 }
 
 pub fn analyze(index: &WorkspaceIndex, project: Project, django_version: (u32, u32)) -> ProjectSchema {
-    parse_ahead(index, &project);
-    let fallback_auto = project
-        .default_auto_field
-        .clone()
-        .unwrap_or_else(|| version_default_auto_field(django_version).to_owned());
-    let specs: Vec<AppSpec> = project
-        .apps
-        .iter()
-        .map(|a| AppSpec {
-            label: a.label.clone(),
-            dir: a.dir.clone(),
-            files: a.models.clone(),
-            default_auto_field: a.default_auto_field.clone().unwrap_or_else(|| fallback_auto.clone()),
-        })
-        .collect();
-    let mut declared = read_models(index, &specs, &project.auth_user_model);
-    if django_version < (4, 0) {
-        fill_related_name_placeholders(&mut declared.state);
-    }
-    let mut migrations = Vec::new();
-    let mut compared_apps = BTreeSet::new();
-    let mut migrated_apps = BTreeSet::new();
-    for app in &project.apps {
-        let folder = app.dir.join("migrations");
-        let has_folder = !app.migrations.is_empty() || index.file_by_path(&folder.join("__init__.py")).is_some();
-        if !has_folder {
-            continue;
-        }
-        migrated_apps.insert(app.label.clone());
-        let (files, readable) = read_app_migrations(index, &app.label, &app.migrations, &project.auth_user_model);
-        if readable {
-            compared_apps.insert(app.label.clone());
-        }
-        migrations.extend(files);
-    }
+    // The models (and what the project patches) on one side, the migration
+    // files on the other: independent, so read side by side.
+    let ((declared, patches), (migrations, compared_apps, migrated_apps)) = rayon::join(
+        || {
+            rayon::join(
+                || read_declared(index, &project, django_version),
+                || read_patches(index, &project),
+            )
+        },
+        || read_migrations(index, &project),
+    );
     let migrated = replay(&plan(&migrations));
-    let mut patches = read_patches(index, &project);
+    let mut patches = patches;
     // `ManyToManyField.deconstruct()` writes `through_fields` from Django
     // 5.2 on (ticket #36061); before, it never reached a migration.
     if django_version < (5, 2) {
@@ -107,6 +83,52 @@ pub fn analyze(index: &WorkspaceIndex, project: Project, django_version: (u32, u
         patches,
         paths,
     }
+}
+
+/// The project's models, as Django would deconstruct them.
+fn read_declared(index: &WorkspaceIndex, project: &Project, django_version: (u32, u32)) -> Declared {
+    parse_ahead(index, project);
+    let fallback_auto = project
+        .default_auto_field
+        .clone()
+        .unwrap_or_else(|| version_default_auto_field(django_version).to_owned());
+    let specs: Vec<AppSpec> = project
+        .apps
+        .iter()
+        .map(|a| AppSpec {
+            label: a.label.clone(),
+            dir: a.dir.clone(),
+            files: a.models.clone(),
+            default_auto_field: a.default_auto_field.clone().unwrap_or_else(|| fallback_auto.clone()),
+        })
+        .collect();
+    let mut declared = read_models(index, &specs, &project.auth_user_model);
+    if django_version < (4, 0) {
+        fill_related_name_placeholders(&mut declared.state);
+    }
+    declared
+}
+
+/// Every app's migration files; the apps whose files could all be read
+/// (RDJ503 compares them) and the apps with a migrations folder.
+fn read_migrations(index: &WorkspaceIndex, project: &Project) -> (Vec<Migration>, BTreeSet<String>, BTreeSet<String>) {
+    let mut migrations = Vec::new();
+    let mut compared_apps = BTreeSet::new();
+    let mut migrated_apps = BTreeSet::new();
+    for app in &project.apps {
+        let folder = app.dir.join("migrations");
+        let has_folder = !app.migrations.is_empty() || index.file_by_path(&folder.join("__init__.py")).is_some();
+        if !has_folder {
+            continue;
+        }
+        migrated_apps.insert(app.label.clone());
+        let (files, readable) = read_app_migrations(index, &app.label, &app.migrations, &project.auth_user_model);
+        if readable {
+            compared_apps.insert(app.label.clone());
+        }
+        migrations.extend(files);
+    }
+    (migrations, compared_apps, migrated_apps)
 }
 
 /// Parses in parallel what reading the models will need: the models files,
