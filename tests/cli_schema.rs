@@ -782,3 +782,33 @@ fn schema_and_rdj509_name_the_database_read_and_where_its_url_came_from() {
         assert!(json["findings"].as_array().unwrap().is_empty(), "{json:#}");
     }
 }
+
+/// Issue 13: `schema` printed a project at the current folder by its
+/// absolute path, and one below it relative. Both are relative now: the
+/// current folder is `.`, its files relative to it.
+#[test]
+fn schema_prints_the_project_folder_relative_to_the_current_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let inner = dir.path().join("shop");
+    common::copy_project(&common::repo().join("fixtures/shop"), &inner);
+    let absolute = dir.path().canonicalize().unwrap();
+    for (cwd, project, settings) in [
+        (inner.as_path(), ".", "shop_project/settings.py"),
+        (dir.path(), "shop", "shop/shop_project/settings.py"),
+    ] {
+        let (text, _) = schema_in(cwd, &["--no-database"], &[]);
+        let head: Vec<&str> = text.lines().take(2).collect();
+        assert_eq!(
+            head,
+            [format!("Project {project}"), format!("  settings: {settings}")],
+            "in {}:\n{text}",
+            cwd.display()
+        );
+        let paths: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.starts_with("  database: "))
+            .filter(|l| l.contains(absolute.to_str().unwrap()) || l.contains(dir.path().to_str().unwrap()))
+            .collect();
+        assert!(paths.is_empty(), "absolute paths in {}: {paths:?}", cwd.display());
+    }
+}
