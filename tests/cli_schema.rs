@@ -782,3 +782,177 @@ fn schema_and_rdj509_name_the_database_read_and_where_its_url_came_from() {
         assert!(json["findings"].as_array().unwrap().is_empty(), "{json:#}");
     }
 }
+
+/// Issue 13: `schema` printed a project at the current folder by its
+/// absolute path, and one below it relative. Both are relative now: the
+/// current folder is `.`, its files relative to it.
+#[test]
+fn schema_prints_the_project_folder_relative_to_the_current_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let inner = dir.path().join("shop");
+    common::copy_project(&common::repo().join("fixtures/shop"), &inner);
+    let absolute = dir.path().canonicalize().unwrap();
+    for (cwd, project, settings) in [
+        (inner.as_path(), ".", "shop_project/settings.py"),
+        (dir.path(), "shop", "shop/shop_project/settings.py"),
+    ] {
+        let (text, _) = schema_in(cwd, &["--no-database"], &[]);
+        let head: Vec<&str> = text.lines().take(2).collect();
+        assert_eq!(
+            head,
+            [format!("Project {project}"), format!("  settings: {settings}")],
+            "in {}:\n{text}",
+            cwd.display()
+        );
+        let paths: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.starts_with("  database: "))
+            .filter(|l| l.contains(absolute.to_str().unwrap()) || l.contains(dir.path().to_str().unwrap()))
+            .collect();
+        assert!(paths.is_empty(), "absolute paths in {}: {paths:?}", cwd.display());
+    }
+}
+
+/// `check DIR --select RDJ503` as JSON (no database), and the exit code
+/// without `--exit-zero`.
+fn check_rdj503(dir: &Path) -> (Vec<Value>, Option<i32>) {
+    let run = |extra: &[&str]| {
+        common::bin()
+            .arg("check")
+            .arg(dir)
+            .args(["--select", "RDJ503", "--no-database", "--no-cache"])
+            .args(extra)
+            .env_remove("DATABASE_URL")
+            .output()
+            .unwrap()
+    };
+    let json = run(&["--output-format", "json", "--exit-zero"]);
+    let findings = serde_json::from_slice(&json.stdout).expect("JSON");
+    (findings, run(&[]).status.code())
+}
+
+/// (severity, file relative to `root`, row, message) of each finding.
+fn with_severity(findings: &[Value], root: &Path) -> Vec<(String, String, u64, String)> {
+    let root = root.canonicalize().unwrap();
+    let mut out: Vec<_> = findings
+        .iter()
+        .map(|f| {
+            let file = PathBuf::from(f["filename"].as_str().unwrap());
+            (
+                f["severity"].as_str().unwrap().to_owned(),
+                file.strip_prefix(&root).unwrap_or(&file).display().to_string(),
+                f["location"]["row"].as_u64().unwrap(),
+                f["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Issue 13: a patch of the migration machinery RDJ503 cannot read silences
+/// what it may affect, and says so once, as an `info` note on the patch
+/// (which never fails a run), naming what is silenced and the other places
+/// that patch the same thing.
+#[test]
+fn an_unreadable_patch_is_one_info_note_naming_what_it_silences() {
+    let dir = shop_copy();
+    let root = dir.path();
+    // Nautobot's shape: a replacement deconstruct that does more than pop
+    // keys, installed from two command modules.
+    std::fs::write(
+        root.join("catalog/migration_utils.py"),
+        "from django.db import models\n\n_deconstruct = models.Field.deconstruct\n\n\n\
+         def custom_deconstruct(field):\n    name, path, args, kwargs = _deconstruct(field)\n    \
+         kwargs.pop(\"help_text\", None)\n    if hasattr(field, \"CHOICES\"):\n        \
+         kwargs[\"choices\"] = field.CHOICES\n    return name, path, args, kwargs\n",
+    )
+    .unwrap();
+    let commands = root.join("catalog/management/commands");
+    std::fs::create_dir_all(&commands).unwrap();
+    std::fs::write(root.join("catalog/management/__init__.py"), "").unwrap();
+    std::fs::write(commands.join("__init__.py"), "").unwrap();
+    for command in ["makemigrations", "migrate"] {
+        std::fs::write(
+            commands.join(format!("{command}.py")),
+            format!(
+                "from django.core.management.commands.{command} import Command  # noqa: F401\n\
+                 from django.db import models\n\nfrom catalog.migration_utils import custom_deconstruct\n\n\
+                 models.Field.deconstruct = custom_deconstruct\n"
+            ),
+        )
+        .unwrap();
+    }
+    let models = root.join("catalog/models.py");
+    // Altered (silenced by the patch) and added (still reported).
+    edit(
+        &models,
+        "    sku = models.CharField(\"SKU\", max_length=32, unique=True)\n",
+        "    sku = models.CharField(\"SKU\", max_length=40, unique=True)\n",
+    );
+    edit(
+        &models,
+        "    stock = models.PositiveIntegerField(default=0)\n",
+        "    stock = models.PositiveIntegerField(default=0)\n    weight = models.IntegerField(default=0)\n",
+    );
+
+    let note = (
+        "info".to_owned(),
+        "catalog/management/commands/makemigrations.py".to_owned(),
+        6,
+        "`models.Field.deconstruct = custom_deconstruct` replaces `Field.deconstruct` in a way that cannot be \
+         read statically (also at catalog/management/commands/migrate.py:6): RDJ503 reports no altered field \
+         in this project (added, removed and renamed fields and models still are)"
+            .to_owned(),
+    );
+    let weight = line_of(&models, "weight = models.IntegerField(");
+    let (findings, code) = check_rdj503(root);
+    assert_eq!(
+        with_severity(&findings, root),
+        vec![
+            (
+                "error".to_owned(),
+                "catalog/models.py".to_owned(),
+                weight,
+                "Add field `weight` to `product`: the models differ from the migrations; run `makemigrations`"
+                    .to_owned()
+            ),
+            note.clone(),
+        ],
+    );
+    assert_eq!(code, Some(1), "the added field fails the run");
+
+    // The note alone never fails a run.
+    edit(&models, "    weight = models.IntegerField(default=0)\n", "");
+    let (findings, code) = check_rdj503(root);
+    assert_eq!(with_severity(&findings, root), vec![note]);
+    assert_eq!(code, Some(0), "an info note failed the run");
+
+    // A custom autodetector silences all of RDJ503: that one note, and not
+    // the narrower one about fields.
+    std::fs::write(
+        commands.join("makemigrations.py"),
+        "from django.core.management.commands.makemigrations import Command as BaseCommand\n\n\
+         from catalog.detector import Detector\n\n\nclass Command(BaseCommand):\n    autodetector = Detector\n",
+    )
+    .unwrap();
+    std::fs::remove_file(commands.join("migrate.py")).unwrap();
+    edit(
+        &models,
+        "    stock = models.PositiveIntegerField(default=0)\n",
+        "    stock = models.PositiveIntegerField(default=0)\n    weight = models.IntegerField(default=0)\n",
+    );
+    let (findings, code) = check_rdj503(root);
+    assert_eq!(
+        with_severity(&findings, root),
+        vec![(
+            "info".to_owned(),
+            "catalog/management/commands/makemigrations.py".to_owned(),
+            7,
+            "`autodetector = Detector` changes what `makemigrations` detects in a way that cannot be read \
+             statically: RDJ503 reports nothing for this project"
+                .to_owned()
+        )]
+    );
+    assert_eq!(code, Some(0));
+}

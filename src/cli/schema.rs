@@ -15,7 +15,7 @@ use crate::config::settings::SettingsResolver;
 use crate::config::{CliOverrides, ConfigResolver};
 use crate::diagnostic::Finding;
 use crate::index::WorkspaceIndex;
-use crate::output::{display_path, io_error_message, FileReport};
+use crate::output::{display_folder, display_path, io_error_message, FileReport};
 use crate::schema::columns::{expected_tables, spell_type, ExpectedTable};
 use crate::schema::project::{analyze, ProjectSchema};
 use crate::schema::runner::{self, DatabaseArgs};
@@ -184,7 +184,7 @@ fn write_text(
         )?;
     }
     for (p, not_read) in projects.iter().zip(not_read) {
-        writeln!(out, "Project {}", display_path(&p.project.root))?;
+        writeln!(out, "Project {}", display_folder(&p.project.root))?;
         if let Some(s) = p.project.settings {
             writeln!(out, "  settings: {}", display_path(&index.file(s).path))?;
         }

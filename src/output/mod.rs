@@ -329,6 +329,16 @@ pub fn display_path(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }
 
+/// A folder as `display_path` shows it, the current one as `.` (not its
+/// absolute path, while the folders under it print relative).
+pub fn display_folder(path: &Path) -> String {
+    if cwd() == Some(path) {
+        ".".to_owned()
+    } else {
+        display_path(path)
+    }
+}
+
 /// An I/O error's text without the trailing ` (os error N)`.
 pub fn io_error_message(e: &io::Error) -> String {
     let text = e.to_string();

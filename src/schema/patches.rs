@@ -3,9 +3,12 @@
 //! and `choices` from every field's deconstruction), keys removed from
 //! `AlterModelOptions.ALTER_OPTION_KEYS`, a custom autodetector or
 //! `makemigrations` command. RDJ503 follows a patch it can read, and says
-//! nothing about what a patch it cannot read may affect.
+//! nothing about what a patch it cannot read may affect — except, once per
+//! kind of patch, an `info` note on the patch naming what is silenced.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
 
 use tree_sitter::Node;
 
@@ -13,7 +16,10 @@ use super::models::simple_assignment;
 use super::settings::Project;
 use super::state::Field;
 use super::value::{self, Value};
+use super::SchemaFinding;
+use crate::diagnostic::Severity;
 use crate::index::{FileId, Symbol, WorkspaceIndex};
+use crate::rules::Rule;
 use crate::syntax::{self, dotted, field, named_children, text};
 
 /// What the project's patches change in the comparison.
@@ -32,6 +38,34 @@ pub struct MigrationPatches {
     pub options_opaque: bool,
     /// A custom autodetector or `makemigrations` we cannot read: RDJ503 says nothing.
     pub detection_opaque: bool,
+    /// Where each patch we could not read is (the three flags above say
+    /// what they silence; these say where, for the notes).
+    pub unread: Vec<UnreadPatch>,
+}
+
+/// What a patch we cannot read silences.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Silenced {
+    /// A custom autodetector or `makemigrations` command: all of RDJ503.
+    Detection,
+    /// A replaced `Field.deconstruct`: altered fields.
+    AlteredFields,
+    /// `ALTER_OPTION_KEYS` changed: Meta option changes.
+    MetaOptions,
+}
+
+/// A patch of the migration machinery we could not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnreadPatch {
+    pub silences: Silenced,
+    pub path: PathBuf,
+    /// Byte range of what the note points at (the patching statement's
+    /// target, a class name, a call).
+    pub range: Range<usize>,
+    /// 1-based line of `range.start`.
+    pub line: usize,
+    /// The patch as written (its first line, shortened).
+    pub what: String,
 }
 
 impl MigrationPatches {
@@ -48,6 +82,92 @@ impl MigrationPatches {
                     .is_some_and(|n| matches!(v, Value::Call { .. }) && self.dropped_kwarg_classes.contains(n))
         });
         f
+    }
+
+    /// Records a patch we cannot read, and what it silences.
+    fn unreadable(&mut self, silences: Silenced, index: &WorkspaceIndex, file: FileId, node: Option<Node<'_>>) {
+        match silences {
+            Silenced::Detection => self.detection_opaque = true,
+            Silenced::AlteredFields => self.fields_opaque = true,
+            Silenced::MetaOptions => self.options_opaque = true,
+        }
+        let entry = index.file(file);
+        let range = node.map_or(0..0, |n| n.byte_range());
+        let what = node
+            .map(|n| {
+                let first = entry.text[n.byte_range()].lines().next().unwrap_or_default().trim();
+                let mut short: String = first.chars().take(80).collect();
+                if short.len() < first.len() {
+                    short.push('…');
+                }
+                short
+            })
+            .unwrap_or_default();
+        self.unread.push(UnreadPatch {
+            silences,
+            path: entry.path.clone(),
+            line: entry.lines().line_of(range.start) + 1,
+            range,
+            what,
+        });
+    }
+
+    /// The `info` notes RDJ503 gives for the patches it could not read: one
+    /// per kind of patch (on its first place, naming the others), none for
+    /// what a patch that silences all of RDJ503 already covers. Paths in
+    /// the messages are relative to `root`.
+    pub fn notes(&self, root: &Path) -> Vec<SchemaFinding> {
+        let everything = self.unread.iter().any(|u| u.silences == Silenced::Detection);
+        let mut by_kind: BTreeMap<Silenced, Vec<&UnreadPatch>> = BTreeMap::new();
+        for u in &self.unread {
+            if everything && u.silences != Silenced::Detection {
+                continue;
+            }
+            by_kind.entry(u.silences).or_default().push(u);
+        }
+        let place = |u: &UnreadPatch| format!("{}:{}", u.path.strip_prefix(root).unwrap_or(&u.path).display(), u.line);
+        by_kind
+            .into_values()
+            .map(|mut sites| {
+                sites.sort_by(|a, b| (&a.path, a.range.start).cmp(&(&b.path, b.range.start)));
+                sites.dedup_by(|a, b| a.path == b.path && a.line == b.line);
+                let first = sites[0];
+                let what = if first.what.is_empty() {
+                    "This file".to_owned()
+                } else {
+                    format!("`{}`", first.what)
+                };
+                let (does, silenced) = match first.silences {
+                    Silenced::Detection => (
+                        "changes what `makemigrations` detects",
+                        "RDJ503 reports nothing for this project",
+                    ),
+                    Silenced::AlteredFields => (
+                        "replaces `Field.deconstruct`",
+                        "RDJ503 reports no altered field in this project (added, removed and renamed fields and models still are)",
+                    ),
+                    Silenced::MetaOptions => (
+                        "changes `AlterModelOptions.ALTER_OPTION_KEYS`",
+                        "RDJ503 reports no changed Meta option in this project",
+                    ),
+                };
+                let also = if sites.len() > 1 {
+                    let others: Vec<String> = sites[1..].iter().map(|u| place(u)).collect();
+                    format!(" (also at {})", others.join(", "))
+                } else {
+                    String::new()
+                };
+                SchemaFinding {
+                    rule: Rule::RDJ503,
+                    message: format!(
+                        "{what} {does} in a way that cannot be read statically{also}: {silenced}"
+                    ),
+                    path: first.path.clone(),
+                    range: first.range.clone(),
+                    severity: Some(Severity::Info),
+                }
+            })
+            .collect()
     }
 }
 
@@ -78,13 +198,15 @@ pub fn read_patches(index: &WorkspaceIndex, project: &Project) -> MigrationPatch
             continue;
         }
         let Some(tree) = syntax::parse(text) else {
-            out.detection_opaque = true;
+            out.unreadable(Silenced::Detection, index, id, None);
             continue;
         };
         let root = tree.root_node();
         read_file(index, id, root, text, &mut out);
-        if command && !plain_command(root, text) {
-            out.detection_opaque = true;
+        if command {
+            if let Some(custom) = custom_command(root, text) {
+                out.unreadable(Silenced::Detection, index, id, Some(custom));
+            }
         }
     }
     out
@@ -102,7 +224,8 @@ fn read_file(index: &WorkspaceIndex, file: FileId, root: Node<'_>, src: &str, ou
                     .iter()
                     .any(|b| dotted(*b, src).is_some_and(|d| d.ends_with("MigrationAutodetector")))
                 {
-                    out.detection_opaque = true;
+                    let name = field(node, "name").unwrap_or(node);
+                    out.unreadable(Silenced::Detection, index, file, Some(name));
                 }
             }
             "assignment" | "augmented_assignment" => {
@@ -117,13 +240,13 @@ fn read_file(index: &WorkspaceIndex, file: FileId, root: Node<'_>, src: &str, ou
                                 out.dropped_field_kwargs.extend(dropped);
                                 out.dropped_kwarg_classes.extend(classes);
                             }
-                            None => out.fields_opaque = true,
+                            None => out.unreadable(Silenced::AlteredFields, index, file, Some(node)),
                         }
                     }
                 } else if target.ends_with("ALTER_OPTION_KEYS") {
-                    out.options_opaque = true;
+                    out.unreadable(Silenced::MetaOptions, index, file, Some(node));
                 } else if target.contains("MigrationAutodetector.") {
-                    out.detection_opaque = true;
+                    out.unreadable(Silenced::Detection, index, file, Some(node));
                 }
             }
             "call" => {
@@ -142,7 +265,7 @@ fn read_file(index: &WorkspaceIndex, file: FileId, root: Node<'_>, src: &str, ou
                             }
                             // Adding keys makes Django compare more: we miss those, no more.
                             ("append" | "add", _) => {}
-                            _ => out.options_opaque = true,
+                            _ => out.unreadable(Silenced::MetaOptions, index, file, Some(node)),
                         }
                     }
                 }
@@ -305,36 +428,40 @@ fn module_lists(root: Node<'_>, src: &str) -> Vec<(String, Value)> {
 
 /// A `makemigrations` command that only guards or extends `handle` (NetBox
 /// refuses to write migrations unless `--check` or DEVELOPER): detection is
-/// Django's. One that sets `autodetector` or overrides anything else is not.
-fn plain_command(root: Node<'_>, src: &str) -> bool {
+/// Django's. One that sets `autodetector` or overrides anything else is not:
+/// its first statement that does (where the note points).
+fn custom_command<'t>(root: Node<'t>, src: &str) -> Option<Node<'t>> {
     let command = named_children(root)
         .into_iter()
         .map(syntax::definition_of)
         .find(|n| n.kind() == "class_definition" && field(*n, "name").is_some_and(|x| text(x, src) == "Command"));
-    let Some(command) = command else {
-        return true; // no command class: Django's is used
-    };
-    syntax::body_statements(command).into_iter().all(|stmt| {
-        let def = syntax::definition_of(stmt);
-        match def.kind() {
-            "function_definition" => {
-                let name = field(def, "name").map(|n| text(n, src)).unwrap_or("");
-                match name {
-                    "add_arguments" => true,
-                    "handle" => text(def, src).contains("super().handle("),
-                    _ => false,
-                }
+    // No command class: Django's is used.
+    let command = command?;
+    syntax::body_statements(command)
+        .into_iter()
+        .find(|&stmt| !plain_statement(stmt, src))
+}
+
+/// A statement of a `makemigrations` command class that leaves detection
+/// to Django.
+fn plain_statement(stmt: Node<'_>, src: &str) -> bool {
+    let def = syntax::definition_of(stmt);
+    match def.kind() {
+        "function_definition" => {
+            let name = field(def, "name").map(|n| text(n, src)).unwrap_or("");
+            match name {
+                "add_arguments" => true,
+                "handle" => text(def, src).contains("super().handle("),
+                _ => false,
             }
-            "expression_statement" => match stmt.named_child(0) {
-                Some(n) if n.kind() == "string" => true,
-                // `help = "…"`
-                Some(n) => {
-                    simple_assignment(stmt).is_some_and(|(k, _)| text(k, src) == "help") && n.kind() == "assignment"
-                }
-                None => true,
-            },
-            "comment" | "pass_statement" => true,
-            _ => false,
         }
-    })
+        "expression_statement" => match stmt.named_child(0) {
+            Some(n) if n.kind() == "string" => true,
+            // `help = "…"`
+            Some(n) => simple_assignment(stmt).is_some_and(|(k, _)| text(k, src) == "help") && n.kind() == "assignment",
+            None => true,
+        },
+        "comment" | "pass_statement" => true,
+        _ => false,
+    }
 }

@@ -18,7 +18,7 @@ use super::settings::{ConfiguredDatabase, DatabaseSource, Project};
 use super::url::DatabaseUrl;
 use crate::checker::noqa;
 use crate::config::settings::{Settings, SettingsResolver};
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Severity};
 use crate::index::WorkspaceIndex;
 use crate::rules::Rule;
 
@@ -153,8 +153,14 @@ pub fn findings(
     };
     let outcome = run(index, &environment, &options, &connect);
 
+    // What RDJ503 could not read of a project's patches, said once per kind.
+    let notes: Vec<_> = outcome
+        .projects
+        .iter()
+        .flat_map(|p| p.patches.notes(&p.project.root))
+        .collect();
     let mut by_file: HashMap<PathBuf, Vec<Finding>> = HashMap::new();
-    for f in outcome.findings {
+    for f in outcome.findings.into_iter().chain(notes) {
         if !checked.contains(f.path.as_path()) {
             continue;
         }
@@ -165,6 +171,9 @@ pub fn findings(
         let configured = settings.severity_of(f.rule);
         let mut finding = Finding::new(f.rule, f.message, f.range);
         finding.severity = match f.severity {
+            // A note reports no problem, whatever the rule's severity (RDJ503's
+            // unread patches): it stays one.
+            Some(Severity::Info) if f.rule == Rule::RDJ503 => Severity::Info,
             // The case decides (RDJ507) unless the config changed the rule's severity.
             Some(s) if configured == f.rule.default_severity() => s,
             _ => configured,
