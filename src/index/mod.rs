@@ -416,6 +416,9 @@ pub struct WorkspaceIndex {
     /// A stand-in model for `QuerySet` annotations without a type argument:
     /// a QuerySet of some model whose fields we do not know.
     pub any_model: ModelId,
+    /// Function summaries, class attributes and module bindings computed
+    /// by the checker, shared by every file checked against this index.
+    pub summaries: crate::checker::summary_cache::SummaryCache,
 }
 
 /// Packages whose behaviour is built-in knowledge (SPEC §4): names in them
@@ -493,6 +496,7 @@ impl WorkspaceIndex {
             auth_user: OnceLock::new(),
             lifespan_tasks: OnceLock::new(),
             any_model: ModelId(0),
+            summaries: Default::default(),
         };
         index.any_model = models::register_builtins(&index);
         index
