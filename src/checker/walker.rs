@@ -1990,14 +1990,13 @@ impl<'a> Walker<'a> {
                 Ty::Instance { model: *m, loaded: l }
             }
             Ty::Class(c) => {
-                // `Cls(...)` runs `__init__` with the arguments.
+                // `Cls(...)` runs `__init__` with the arguments: what it stores
+                // on `self` is typed from them (`attributes_of`). Its blocking
+                // is not reported: `__init__` often queries only with
+                // arguments the call leaves out (`if request: ...`), and
+                // which branch runs is not known here (precision first).
                 let ctor = match self.index.find_method(*c, "__init__") {
-                    Some(init) => {
-                        let callee = Callable::Workspace(init);
-                        let args = self.call_arguments(&callee, Some(Ty::Unknown), args);
-                        self.call_helper(call, func, &callee, &args);
-                        args
-                    }
+                    Some(init) => self.call_arguments(&Callable::Workspace(init), Some(Ty::Unknown), args),
                     None => Vec::new(),
                 };
                 Ty::Object(*c, ctor)
