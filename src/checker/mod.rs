@@ -787,13 +787,14 @@ pub fn module_env_of(
     env
 }
 
-/// What instances of a workspace class hold in their attributes: what its
-/// methods store on `self` (`__init__` run with the constructor's argument
-/// types) and its class-level assignments. Stores that disagree make the
-/// attribute unknown; a store of something unknown (`self.qs = None`
-/// before `connect` fills it) does not count.
-pub fn attributes_of(w: &Walker<'_>, class: ClassRef, ctor: &[(String, Ty)]) -> Arc<FxHashMap<String, Ty>> {
-    let key: AttrsKey = (class, ctor.to_vec());
+/// What an attribute of a workspace class's instances holds: what its
+/// methods store in `self.<attr>` (`__init__` run with the constructor's
+/// argument types) and its class-level assignment. Stores that disagree
+/// make it unknown; a store of something unknown (`self.qs = None` before
+/// `connect` fills it) does not count. Only the methods whose text stores
+/// the attribute are walked.
+pub fn attribute_of_class(w: &Walker<'_>, class: ClassRef, ctor: &[(String, Ty)], attr: &str) -> Ty {
+    let key: AttrsKey = (class, ctor.to_vec(), attr.to_owned());
     if let Some(hit) = w.index.summaries.attrs(&key) {
         return hit;
     }
@@ -803,25 +804,28 @@ pub fn attributes_of(w: &Walker<'_>, class: ClassRef, ctor: &[(String, Ty)]) -> 
     }
     if !w.shared.attrs_in_progress.borrow_mut().insert(class) {
         w.shared.cuts.set(w.shared.cuts.get() + 1);
-        return Arc::new(FxHashMap::default());
+        return Ty::Unknown;
     }
     let computing = SummaryCache::begin(w.shared);
-    let mut stores: FxHashMap<String, Option<Ty>> = FxHashMap::default();
-    let mut note = |name: String, ty: Ty| {
+    let mut stored: Option<Ty> = None;
+    let mut note = |ty: Ty| {
         if ty == Ty::Unknown {
-            stores.entry(name).or_insert(None);
             return;
         }
         let ty = ty.carried();
-        let slot = stores.entry(name).or_insert(None);
-        *slot = match slot.take() {
+        stored = match stored.take() {
             None => Some(ty),
             Some(prev) if prev == ty => Some(prev),
             Some(_) => Some(Ty::Unknown),
         };
     };
     let summary = w.index.class(class);
+    let text = &w.index.file(class.file).text;
     for (i, method) in summary.methods.iter().enumerate() {
+        let body = text.get(method.range.clone()).unwrap_or("");
+        if !stores_self_attribute(body, attr) {
+            continue;
+        }
         let f = FuncRef {
             file: class.file,
             class: Some(class.index),
@@ -838,44 +842,51 @@ pub fn attributes_of(w: &Walker<'_>, class: ClassRef, ctor: &[(String, Ty)]) -> 
             django_version: w.django_version,
         };
         for (name, ty) in summary_for(w, &Callable::Workspace(f), key).self_attrs.iter() {
-            note(name.clone(), ty.clone());
+            if name == attr {
+                note(ty.clone());
+            }
         }
     }
-    // Class-level `qs = Product.objects.filter(...)`.
-    let class_attr_types = class_level_attributes(w, class);
-    for (name, ty) in class_attr_types {
-        note(name, ty);
+    if let Some(ty) = class_level_attribute(w, class, attr) {
+        note(ty);
     }
-    let attrs: FxHashMap<String, Ty> = stores
-        .into_iter()
-        .filter_map(|(k, v)| v.filter(|t| *t != Ty::Unknown).map(|t| (k, t)))
-        .collect();
-    let attrs = Arc::new(attrs);
+    let ty = stored.unwrap_or(Ty::Unknown);
     w.shared.attrs_in_progress.borrow_mut().remove(&class);
     if SummaryCache::shareable(w.shared, &computing) {
-        w.index.summaries.put_attrs(key, attrs.clone());
+        w.index.summaries.put_attrs(key, ty.clone());
     } else {
-        w.shared.local_attrs.borrow_mut().insert(key, attrs.clone());
+        w.shared.local_attrs.borrow_mut().insert(key, ty.clone());
     }
-    attrs
+    ty
 }
 
-fn class_level_attributes(w: &Walker<'_>, class: ClassRef) -> Vec<(String, Ty)> {
+/// Whether a method's text assigns `self.<attr>` (`self.qs = ...`,
+/// `self.qs: QuerySet = ...`), not only compares or reads it.
+fn stores_self_attribute(body: &str, attr: &str) -> bool {
+    let needle = format!("self.{attr}");
+    body.match_indices(&needle).any(|(at, _)| {
+        let rest = &body[at + needle.len()..];
+        let next = rest.chars().next();
+        if next.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+            return false;
+        }
+        let rest = rest.trim_start_matches([' ', '\t']);
+        (rest.starts_with('=') && !rest.starts_with("==")) || rest.starts_with(':')
+    })
+}
+
+fn class_level_attribute(w: &Walker<'_>, class: ClassRef, attr: &str) -> Option<Ty> {
     let summary = w.index.class(class);
-    let calls: Vec<_> = summary
-        .attrs
-        .iter()
-        .filter(|a| matches!(a.value, crate::index::summary::Value::Call { .. }))
-        .collect();
-    if calls.is_empty() {
-        return Vec::new();
-    }
-    let entry = w.index.file(class.file);
-    let Some(tree) = entry.tree() else {
-        return Vec::new();
+    let crate::index::summary::Value::Call { range, .. } = &summary.attr(attr)?.value else {
+        return None;
     };
+    let entry = w.index.file(class.file);
+    let tree = entry.tree()?;
     let src: &str = &entry.text;
     let root = tree.root_node();
+    let node = root
+        .descendant_for_byte_range(range.start, range.end)
+        .filter(|n| n.kind() == "call" && n.byte_range() == *range)?;
     let module_env = module_env_of(w.index, w.shared, w.rules, class.file);
     let mut sub = Walker {
         nesting: w.nesting,
@@ -893,19 +904,7 @@ fn class_level_attributes(w: &Walker<'_>, class: ClassRef) -> Vec<(String, Ty)> 
             None,
         )
     };
-    let mut out = Vec::new();
-    for attr in calls {
-        let crate::index::summary::Value::Call { range, .. } = &attr.value else {
-            continue;
-        };
-        let Some(node) = root.descendant_for_byte_range(range.start, range.end) else {
-            continue;
-        };
-        if node.kind() == "call" && node.byte_range() == *range {
-            out.push((attr.name.clone(), sub.eval(node)));
-        }
-    }
-    out
+    Some(sub.eval(node))
 }
 
 /// The analysis on hostile shapes of code, on a 2 MiB stack (a rayon
@@ -1073,6 +1072,41 @@ mod depth_tests {
         chain.push_str("a20000 = a0\n");
         let state =
             format!("{HEAD}{chain}async def g():\n    x = a0.objects.get()\n    return Product.objects.get()\n");
+        assert_eq!(codes(&check_on_small_stack(&state, &[])), ["RDJ101"]);
+    }
+
+    /// Values that flow through functions into themselves: recursion with
+    /// growing argument types, classes whose attributes hold themselves,
+    /// properties and lambdas that read themselves, long constructor chains.
+    #[test]
+    fn values_flowing_into_themselves_end_as_unknown() {
+        let cases = [
+            "def grow(x):\n    return grow((x, x))\n\nasync def g():\n    p = await Product.objects.aget()\n    grow(p)\n",
+            "class Node:\n    def __init__(self, parent):\n        self.parent = Node(self)\n        self.me = self.parent.me\n\nasync def g():\n    n = Node(await Product.objects.aget())\n    n.parent.me\n",
+            "class Loop:\n    @property\n    def me(self):\n        return self.me\n\n    def __call__(self, x):\n        return self(x)\n\nasync def g():\n    Loop().me\n    Loop()(1)\n",
+            "async def g():\n    f = lambda x: f(x)\n    f(await Product.objects.aget())\n",
+            "def a(x):\n    return b([x])\n\ndef b(y):\n    return a({1: y})\n\nasync def g():\n    a(await Product.objects.aget())\n",
+        ];
+        for body in cases {
+            let state = format!("{HEAD}{body}\nasync def h():\n    return Product.objects.get()\n");
+            let findings = check_on_small_stack(&state, &[]);
+            assert_eq!(codes(&findings), ["RDJ101"], "{body}");
+        }
+        // 2,000 classes, each storing the next one in `__init__`.
+        let n = 2_000;
+        let mut state = HEAD.to_owned();
+        for i in 0..n {
+            state.push_str(&format!(
+                "class C{i}:\n    def __init__(self, x):\n        self.x = C{}(x)\n",
+                i + 1
+            ));
+        }
+        state.push_str(&format!(
+            "class C{n}:\n    def __init__(self, x):\n        self.x = x\n"
+        ));
+        state.push_str(
+            "async def g():\n    c = C0(await Product.objects.aget())\n    c.x.x.x\n    return Product.objects.get()\n",
+        );
         assert_eq!(codes(&check_on_small_stack(&state, &[])), ["RDJ101"]);
     }
 

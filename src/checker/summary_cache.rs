@@ -64,14 +64,14 @@ impl Summary {
     }
 }
 
-/// The attributes instances of a class get: (class, constructor argument
-/// types by parameter name of `__init__`).
-pub type AttrsKey = (ClassRef, Vec<(String, Ty)>);
+/// An attribute of a class's instances: (class, constructor argument
+/// types by parameter name of `__init__`, attribute name).
+pub type AttrsKey = (ClassRef, Vec<(String, Ty)>, String);
 
 #[derive(Default)]
 pub struct SummaryCache {
     summaries: RwLock<FxHashMap<SummaryKey, Arc<Summary>>>,
-    attrs: RwLock<FxHashMap<AttrsKey, Arc<FxHashMap<String, Ty>>>>,
+    attrs: RwLock<FxHashMap<AttrsKey, Ty>>,
     module_envs: RwLock<FxHashMap<FileId, Arc<FxHashMap<String, Ty>>>>,
 }
 
@@ -101,7 +101,7 @@ impl SummaryCache {
         read(&self.summaries).get(key).cloned()
     }
 
-    pub fn attrs(&self, key: &AttrsKey) -> Option<Arc<FxHashMap<String, Ty>>> {
+    pub fn attrs(&self, key: &AttrsKey) -> Option<Ty> {
         read(&self.attrs).get(key).cloned()
     }
 
@@ -125,7 +125,7 @@ impl SummaryCache {
         write(&self.summaries).entry(key).or_insert(value);
     }
 
-    pub fn put_attrs(&self, key: AttrsKey, value: Arc<FxHashMap<String, Ty>>) {
+    pub fn put_attrs(&self, key: AttrsKey, value: Ty) {
         write(&self.attrs).entry(key).or_insert(value);
     }
 

@@ -88,7 +88,7 @@ fn add_element(element: Ty, item: &Ty) -> Option<Ty> {
 #[derive(Default)]
 pub struct Shared {
     pub local: RefCell<FxHashMap<SummaryKey, Arc<Summary>>>,
-    pub local_attrs: RefCell<FxHashMap<AttrsKey, Arc<FxHashMap<String, Ty>>>>,
+    pub local_attrs: RefCell<FxHashMap<AttrsKey, Ty>>,
     pub local_envs: RefCell<FxHashMap<FileId, Arc<FxHashMap<String, Ty>>>>,
     /// Functions (file, start) whose summary is being computed.
     pub in_progress: RefCell<FxHashSet<(FileId, usize)>>,
@@ -190,7 +190,7 @@ pub struct Walker<'a> {
     pub(crate) steps: u32,
     /// The analysis budget is spent: nothing more is walked.
     pub(crate) out_of_time: bool,
-    /// `self.name = value` stores seen in this body (for `attributes_of`).
+    /// `self.name = value` stores seen in this body (for `attribute_of_class`).
     pub self_attrs: Vec<(String, Ty)>,
     /// Collecting what this class's methods store on `self`: reads of its
     /// own attributes are unknown here (they are what is being computed).
@@ -1300,10 +1300,7 @@ impl<'a> Walker<'a> {
                 Some(f) => Ty::Function(Callable::Workspace(f)),
                 // Its own attributes, while they are being collected, are unknown.
                 None if self.attrs_of == Some(*class) => Ty::Unknown,
-                None => super::attributes_of(self, *class, ctor)
-                    .get(attr)
-                    .cloned()
-                    .unwrap_or(Ty::Unknown),
+                None => super::attribute_of_class(self, *class, ctor, attr),
             },
             Ty::StateSelf(class) | Ty::Class(class) => match self.index.find_method(*class, attr) {
                 Some(f) => Ty::Function(Callable::Workspace(f)),
@@ -1991,7 +1988,7 @@ impl<'a> Walker<'a> {
             }
             Ty::Class(c) => {
                 // `Cls(...)` runs `__init__` with the arguments: what it stores
-                // on `self` is typed from them (`attributes_of`). Its blocking
+                // on `self` is typed from them (`attribute_of_class`). Its blocking
                 // is not reported: `__init__` often queries only with
                 // arguments the call leaves out (`if request: ...`), and
                 // which branch runs is not known here (precision first).
