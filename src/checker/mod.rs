@@ -16,8 +16,11 @@
 pub mod effects;
 pub mod frameworks;
 pub mod noqa;
+pub mod summary_cache;
 pub mod types;
 pub mod walker;
+
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 use tree_sitter::Node;
@@ -26,11 +29,12 @@ use crate::diagnostic::Finding;
 use crate::index::{ClassKind, ClassRef, FileId, FuncRef, WorkspaceIndex};
 use crate::rules::{self, Rule, RuleSet};
 use crate::syntax::{self, field, named_children};
+use summary_cache::{AttrsKey, Summary, SummaryCache, SummaryKey};
 use types::{Callable, Loaded, Ty};
 use walker::{Shared, Walker};
 
 /// Where the code being walked runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Exec {
     /// An `async def` body: blocking ORM use is reported under its own rule.
     Async,
@@ -124,18 +128,15 @@ fn check_file_within(
         ..Shared::default()
     };
 
-    let module_env = module_bindings(index, file, src, root, options, &shared);
+    let module_env = module_env_of(index, &shared, options.rules, file);
     let roots = collect_roots(index, file, src, root);
     // The roots of one top-level definition (a class's handlers, a function
     // and the functions inside it) are walked together, sharing what they
     // learn about helpers; different definitions are independent, so a large
     // module's are walked in parallel with the same results as in sequence.
     let groups: Vec<&[Root<'_>]> = roots.chunk_by(|a, b| a.3 == b.3).collect();
-    let (helpers, returns) = (shared.helper_cache.into_inner(), shared.return_cache.into_inner());
     let walk_group = |group: &[Root<'_>]| -> Vec<Finding> {
         let shared = Shared {
-            helper_cache: helpers.clone().into(),
-            return_cache: returns.clone().into(),
             budget: budget.clone(),
             ..Shared::default()
         };
@@ -225,7 +226,7 @@ fn module_bindings(
     file: FileId,
     src: &str,
     root: Node<'_>,
-    options: &AnalysisOptions,
+    rules: RuleSet,
     shared: &Shared,
 ) -> FxHashMap<String, Ty> {
     let empty = FxHashMap::default();
@@ -236,7 +237,7 @@ fn module_bindings(
         root,
         shared,
         &empty,
-        options.rules,
+        rules,
         Exec::Deferred,
         0,
         None,
@@ -413,7 +414,7 @@ fn bind_parameters<'a>(w: &mut Walker<'a>, def: Node<'a>) {
                     model: m,
                     loaded: Loaded::unknown(),
                 },
-                Some(ClassKind::Other) => Ty::Object(w.class.unwrap()),
+                Some(ClassKind::Other) => Ty::Object(w.class.unwrap(), Vec::new()),
                 // A custom manager's or QuerySet's method: `self` is one, of
                 // whichever model uses the class.
                 Some(ClassKind::Manager) => Ty::Manager {
@@ -429,13 +430,31 @@ fn bind_parameters<'a>(w: &mut Walker<'a>, def: Node<'a>) {
                 _ => Ty::Unknown,
             }
         } else if let Some(ann) = ann {
-            annotation_ty(w, ann)
+            // No caller seen yet: what the caller loaded is unknown (a call
+            // site's argument replaces it, see `apply_arguments`).
+            unseen(annotation_ty(w, ann))
         } else if name_text == "request" && w.exec == Exec::Async && !is_method && imports_django(w.index, w.file) {
             Ty::Request
         } else {
             Ty::Unknown
         };
         w.env.insert(name_text, ty);
+    }
+}
+
+/// An annotation's model data: what was loaded is not seen here.
+fn unseen(ty: Ty) -> Ty {
+    match ty {
+        Ty::Instance { model, .. } => Ty::Instance {
+            model,
+            loaded: Loaded::unseen(),
+        },
+        Ty::QuerySet { model, values, .. } => Ty::QuerySet {
+            model,
+            values,
+            loaded: Loaded::unseen(),
+        },
+        ty => ty,
     }
 }
 
@@ -542,86 +561,160 @@ pub fn is_thread_wrapper_symbol(index: &WorkspaceIndex, sym: &crate::index::Symb
     false
 }
 
-/// RDJ107's question: does calling this sync callable block? Returns the
-/// call path to the first blocking operation (`helper → inner → `X.objects.get()``).
-pub fn helper_blocking_path(w: &Walker<'_>, callee: &Callable) -> Option<String> {
-    match callee {
-        Callable::Workspace(f) => {
-            let summary = w.index.function(*f);
-            if summary.is_async {
-                return None;
-            }
-            let wrapped = summary
-                .decorators
-                .iter()
-                .any(|d| is_thread_wrapper(w.index, f.file, None, d));
-            if wrapped {
-                return None;
-            }
-            let key = (f.file, summary.range.start);
-            if let Some(hit) = w.shared.helper_cache.borrow().get(&key) {
-                return hit.clone();
-            }
-            w.shared.helper_cache.borrow_mut().insert(key, None); // recursion guard
-            let result = summarize_workspace_function(w, *f);
-            w.shared.helper_cache.borrow_mut().insert(key, result.clone());
-            result
-        }
-        Callable::Local(start) => {
-            let node = w.root.descendant_for_byte_range(*start, *start)?;
-            let def = std::iter::successors(Some(node), |n| n.parent()).find(|n| {
-                n.is_named() && n.start_byte() == *start && matches!(n.kind(), "function_definition" | "lambda")
-            })?;
-            let key = (w.file, *start);
-            if let Some(hit) = w.shared.helper_cache.borrow().get(&key) {
-                return hit.clone();
-            }
-            w.shared.helper_cache.borrow_mut().insert(key, None);
-            let result = summarize_body(w, w.file, w.src, w.root, def, w.class, Some(w.env.clone()));
-            w.shared.helper_cache.borrow_mut().insert(key, result.clone());
-            result
+/// RDJ107's question: does calling this sync callable (with these argument
+/// types) block? Returns the call path to the first blocking operation
+/// (`helper → inner → `X.objects.get()``).
+pub fn helper_blocking_path(w: &Walker<'_>, callee: &Callable, args: &[(String, Ty)]) -> Option<String> {
+    if let Callable::Workspace(f) = callee {
+        let summary = w.index.function(*f);
+        let wrapped = summary
+            .decorators
+            .iter()
+            .any(|d| is_thread_wrapper(w.index, f.file, None, d));
+        if summary.is_async || wrapped {
+            return None;
         }
     }
+    summary_of(w, callee, args).blocking.clone()
 }
 
-fn summarize_workspace_function(w: &Walker<'_>, f: FuncRef) -> Option<String> {
+/// The summary of calling `callee` from `w` with these argument types
+/// (parameter name → type; empty: annotations only): shared by the whole
+/// run for workspace functions, kept in the file's memo for nested `def`s
+/// and lambdas (they see the caller's variables).
+pub fn summary_of(w: &Walker<'_>, callee: &Callable, args: &[(String, Ty)]) -> Arc<Summary> {
+    let (file, start, is_async) = match callee {
+        Callable::Workspace(f) => {
+            let summary = w.index.function(*f);
+            (f.file, summary.range.start, summary.is_async)
+        }
+        Callable::Local(start) => (w.file, *start, false),
+    };
+    let key = SummaryKey {
+        file,
+        start,
+        args: args.to_vec(),
+        depth: w.depth_left.saturating_sub(1),
+        exec: if w.attrs_of.is_some() && w.exec == Exec::Deferred {
+            Exec::Deferred
+        } else if is_async {
+            Exec::Async
+        } else {
+            Exec::Summary
+        },
+        rules: w.rules,
+        django_version: w.django_version,
+    };
+    summary_for(w, callee, key)
+}
+
+fn summary_for(w: &Walker<'_>, callee: &Callable, key: SummaryKey) -> Arc<Summary> {
+    let local = matches!(callee, Callable::Local(_));
+    if !local {
+        if let Some(hit) = w.index.summaries.summary(&key) {
+            return hit;
+        }
+    }
+    if let Some(hit) = w.shared.local.borrow().get(&key) {
+        if !local {
+            // Computed with a cycle cut short: so is whatever uses it.
+            w.shared.cuts.set(w.shared.cuts.get() + 1);
+        }
+        return hit.clone();
+    }
+    let function = (key.file, key.start);
+    if !w.shared.in_progress.borrow_mut().insert(function) {
+        // Recursion: the inner call knows nothing (and nothing built on it is shared).
+        w.shared.cuts.set(w.shared.cuts.get() + 1);
+        return Summary::unknown();
+    }
+    let computing = SummaryCache::begin(w.shared);
+    let result = Arc::new(
+        match callee {
+            Callable::Workspace(f) => summarize_workspace_function(w, *f, &key),
+            Callable::Local(start) => summarize_local(w, *start, &key),
+        }
+        .unwrap_or_default(),
+    );
+    w.shared.in_progress.borrow_mut().remove(&function);
+    if !local && SummaryCache::shareable(w.shared, &computing) {
+        w.index.summaries.put_summary(key, result.clone());
+    } else {
+        w.shared.local.borrow_mut().insert(key, result.clone());
+    }
+    result
+}
+
+/// The `def` node a workspace function's range covers.
+fn def_node<'t>(root: Node<'t>, range: std::ops::Range<usize>) -> Option<Node<'t>> {
+    let node = root.descendant_for_byte_range(range.start, range.end)?;
+    std::iter::successors(Some(node), |n| n.parent()).find(|n| n.kind() == "function_definition")
+}
+
+fn summarize_workspace_function(w: &Walker<'_>, f: FuncRef, key: &SummaryKey) -> Option<Summary> {
     let entry = w.index.file(f.file);
     let tree = entry.tree()?;
     let src: &str = &entry.text;
     let root = tree.root_node();
-    let range = w.index.function_range(f);
-    let def = root.descendant_for_byte_range(range.start, range.end)?;
-    let def = if def.kind() == "function_definition" {
-        def
-    } else {
-        std::iter::successors(Some(def), |n| n.parent()).find(|n| n.kind() == "function_definition")?
-    };
+    let def = def_node(root, w.index.function_range(f))?;
     let class = f.class.map(|index| ClassRef { file: f.file, index });
-    summarize_body(w, f.file, src, root, def, class, None)
+    let module_env = module_env_of(w.index, w.shared, w.rules, f.file);
+    let mut sub = sub_walker(w, f.file, src, root, &module_env, def, class, key);
+    sub.function_name = function_name(src, def, class.map(|c| w.index.class(c).name.as_str()));
+    bind_parameters(&mut sub, def);
+    apply_arguments(&mut sub, &key.args);
+    if key.exec == Exec::Summary
+        && syntax::decorators(def).iter().any(|d| {
+            let callee = if d.kind() == "call" {
+                field(*d, "function").unwrap_or(*d)
+            } else {
+                *d
+            };
+            syntax::dotted(callee, src).is_some_and(|n| {
+                sub.index
+                    .is_external(f.file, &n, None, &["django.db.transaction.atomic"])
+            })
+        })
+    {
+        sub.blocking = Some("`@transaction.atomic`".to_owned());
+    }
+    if key.exec == Exec::Async {
+        rules::rdj201_sync_atomic_in_async::check_decorators(&mut sub, def);
+    }
+    sub.walk_block(field(def, "body")?);
+    let returns = match sub.returns.take() {
+        Some(Ty::Maybe(_)) | None => Ty::Unknown,
+        Some(t) => t,
+    };
+    // An annotation `-> Product` / `-> QuerySet[Product]` says what the body did not show.
+    let returns = match (returns, field(def, "return_type")) {
+        (Ty::Unknown, Some(ann)) => unseen(annotation_ty(&mut sub, ann)),
+        (t, _) => t,
+    };
+    Some(Summary {
+        returns,
+        blocking: sub.blocking,
+        findings: sub.findings,
+        self_attrs: sub.self_attrs,
+    })
 }
 
-/// Walks a sync body in `Exec::Summary` and returns its first blocking operation.
-fn summarize_body<'a>(
+#[allow(clippy::too_many_arguments)]
+fn sub_walker<'a>(
     w: &Walker<'a>,
     file: FileId,
     src: &'a str,
     root: Node<'a>,
+    module_env: &'a FxHashMap<String, Ty>,
     def: Node<'a>,
     class: Option<ClassRef>,
-    outer_env: Option<FxHashMap<String, Ty>>,
-) -> Option<String> {
-    let empty = FxHashMap::default();
-    let module_env_owned;
-    let module_env: &FxHashMap<String, Ty> = if file == w.file {
-        w.module_env
-    } else {
-        module_env_owned = empty;
-        &module_env_owned
-    };
-    let mut sub = Walker {
-        env: outer_env.unwrap_or_default(),
+    key: &SummaryKey,
+) -> Walker<'a> {
+    Walker {
         // The sub-walk runs on top of the caller's stack.
         nesting: w.nesting,
+        django_version: key.django_version,
+        attrs_of: if key.exec == Exec::Deferred { class } else { None },
         ..Walker::new(
             w.index,
             file,
@@ -630,85 +723,223 @@ fn summarize_body<'a>(
             w.shared,
             module_env,
             w.rules,
-            Exec::Summary,
-            w.depth_left.saturating_sub(1),
+            key.exec,
+            key.depth,
             Some(def.start_byte()),
             class,
         )
-    };
-    if def.kind() == "lambda" {
-        if let Some(params) = field(def, "parameters") {
-            for p in named_children(params) {
-                sub.env.insert(syntax::text(p, src).to_owned(), Ty::Unknown);
-            }
-        }
-        if let Some(body) = field(def, "body") {
-            sub.eval(body);
-        }
-        return sub.blocking;
     }
-    bind_parameters(&mut sub, def);
-    if syntax::decorators(def).iter().any(|d| {
-        let callee = if d.kind() == "call" {
-            field(*d, "function").unwrap_or(*d)
-        } else {
-            *d
-        };
-        syntax::dotted(callee, src)
-            .is_some_and(|n| sub.index.is_external(file, &n, None, &["django.db.transaction.atomic"]))
-    }) {
-        return Some("`@transaction.atomic`".to_owned());
-    }
-    if let Some(body) = field(def, "body") {
-        sub.walk_block(body);
-    }
-    sub.blocking
 }
 
-/// The type a workspace function returns (the join of its `return`s),
-/// inferred by walking it without reporting; memoized.
-pub fn return_type(w: &Walker<'_>, f: FuncRef) -> Ty {
-    let summary = w.index.function(f);
-    let key = (f.file, summary.range.start);
-    if let Some(t) = w.shared.return_cache.borrow().get(&key) {
-        return t.clone();
+/// A nested `def` or a `lambda` of the caller's file, run with the
+/// caller's variables (it closes over them) and the call's arguments.
+fn summarize_local(w: &Walker<'_>, start: usize, key: &SummaryKey) -> Option<Summary> {
+    let node = w.root.descendant_for_byte_range(start, start)?;
+    let def = std::iter::successors(Some(node), |n| n.parent())
+        .find(|n| n.is_named() && n.start_byte() == start && matches!(n.kind(), "function_definition" | "lambda"))?;
+    let mut sub = Walker {
+        env: w.env.clone(),
+        ..sub_walker(w, w.file, w.src, w.root, w.module_env, def, w.class, key)
+    };
+    sub.function_name = w.function_name.clone();
+    if def.kind() == "lambda" {
+        if let Some(params) = field(def, "parameters") {
+            for p in crate::index::summary::params_of(params, w.src) {
+                sub.env.insert(p.name, Ty::Unknown);
+            }
+        }
+        apply_arguments(&mut sub, &key.args);
+        let returns = field(def, "body").map(|b| sub.eval(b)).unwrap_or(Ty::Unknown);
+        return Some(Summary {
+            returns,
+            blocking: sub.blocking,
+            findings: Vec::new(),
+            self_attrs: Vec::new(),
+        });
     }
-    w.shared.return_cache.borrow_mut().insert(key, Ty::Unknown); // recursion guard
-    let ty = (|| {
-        let entry = w.index.file(f.file);
-        let tree = entry.tree()?;
-        let src: &str = &entry.text;
-        let root = tree.root_node();
-        let range = summary.range.clone();
-        let def = root.descendant_for_byte_range(range.start, range.end)?;
-        let def = std::iter::successors(Some(def), |n| n.parent()).find(|n| n.kind() == "function_definition")?;
-        let empty = FxHashMap::default();
-        let mut sub = Walker::new(
+    bind_parameters(&mut sub, def);
+    apply_arguments(&mut sub, &key.args);
+    sub.walk_block(field(def, "body")?);
+    let returns = match sub.returns.take() {
+        Some(Ty::Maybe(_)) | None => Ty::Unknown,
+        Some(t) => t,
+    };
+    Some(Summary {
+        returns,
+        blocking: sub.blocking,
+        findings: Vec::new(),
+        self_attrs: sub.self_attrs,
+    })
+}
+
+/// Parameters get the types the call gave them. An annotation wins, but
+/// for the same model the argument says more (what the caller loaded).
+fn apply_arguments(w: &mut Walker<'_>, args: &[(String, Ty)]) {
+    for (name, arg) in args {
+        let declared = w.env.get(name).cloned().unwrap_or(Ty::Unknown);
+        let ty = match (&declared, arg) {
+            (Ty::Unknown, _) => arg.clone(),
+            (Ty::Instance { model: a, .. }, Ty::Instance { model: b, .. }) if a == b => arg.clone(),
+            (Ty::QuerySet { model: a, .. }, Ty::QuerySet { model: b, .. }) if a == b || *a == w.index.any_model => {
+                arg.clone()
+            }
+            (Ty::Object(a, _), Ty::Object(b, _)) if a == b => arg.clone(),
+            _ => declared,
+        };
+        w.env.insert(name.clone(), ty);
+    }
+}
+
+/// The module-level bindings of `file` (its own walk, once per run).
+pub fn module_env_of(
+    index: &WorkspaceIndex,
+    shared: &Shared,
+    rules: RuleSet,
+    file: FileId,
+) -> Arc<FxHashMap<String, Ty>> {
+    if let Some(hit) = index.summaries.module_env(file) {
+        return hit;
+    }
+    if let Some(hit) = shared.local_envs.borrow().get(&file) {
+        shared.cuts.set(shared.cuts.get() + 1);
+        return hit.clone();
+    }
+    if !shared.envs_in_progress.borrow_mut().insert(file) {
+        shared.cuts.set(shared.cuts.get() + 1);
+        return Arc::new(FxHashMap::default());
+    }
+    let computing = SummaryCache::begin(shared);
+    let env = Arc::new(match index.file(file).tree() {
+        Some(tree) => module_bindings(index, file, &index.file(file).text, tree.root_node(), rules, shared),
+        None => FxHashMap::default(),
+    });
+    shared.envs_in_progress.borrow_mut().remove(&file);
+    if SummaryCache::shareable(shared, &computing) {
+        index.summaries.put_module_env(file, env.clone());
+    } else {
+        shared.local_envs.borrow_mut().insert(file, env.clone());
+    }
+    env
+}
+
+/// What an attribute of a workspace class's instances holds: what its
+/// methods store in `self.<attr>` (`__init__` run with the constructor's
+/// argument types) and its class-level assignment. Stores that disagree
+/// make it unknown; a store of something unknown (`self.qs = None` before
+/// `connect` fills it) does not count. Only the methods whose text stores
+/// the attribute are walked.
+pub fn attribute_of_class(w: &Walker<'_>, class: ClassRef, ctor: &[(String, Ty)], attr: &str) -> Ty {
+    let key: AttrsKey = (class, ctor.to_vec(), attr.to_owned());
+    if let Some(hit) = w.index.summaries.attrs(&key) {
+        return hit;
+    }
+    if let Some(hit) = w.shared.local_attrs.borrow().get(&key) {
+        w.shared.cuts.set(w.shared.cuts.get() + 1);
+        return hit.clone();
+    }
+    if !w.shared.attrs_in_progress.borrow_mut().insert(class) {
+        w.shared.cuts.set(w.shared.cuts.get() + 1);
+        return Ty::Unknown;
+    }
+    let computing = SummaryCache::begin(w.shared);
+    let mut stored: Option<Ty> = None;
+    let mut note = |ty: Ty| {
+        if ty == Ty::Unknown {
+            return;
+        }
+        let ty = ty.carried();
+        stored = match stored.take() {
+            None => Some(ty),
+            Some(prev) if prev == ty => Some(prev),
+            Some(_) => Some(Ty::Unknown),
+        };
+    };
+    let summary = w.index.class(class);
+    let text = &w.index.file(class.file).text;
+    for (i, method) in summary.methods.iter().enumerate() {
+        let body = text.get(method.range.clone()).unwrap_or("");
+        if !stores_self_attribute(body, attr) {
+            continue;
+        }
+        let f = FuncRef {
+            file: class.file,
+            class: Some(class.index),
+            index: i,
+        };
+        let args: &[(String, Ty)] = if method.name == "__init__" { ctor } else { &[] };
+        let key = SummaryKey {
+            file: class.file,
+            start: method.range.start,
+            args: args.to_vec(),
+            depth: 0,
+            exec: Exec::Deferred,
+            rules: w.rules,
+            django_version: w.django_version,
+        };
+        for (name, ty) in summary_for(w, &Callable::Workspace(f), key).self_attrs.iter() {
+            if name == attr {
+                note(ty.clone());
+            }
+        }
+    }
+    if let Some(ty) = class_level_attribute(w, class, attr) {
+        note(ty);
+    }
+    let ty = stored.unwrap_or(Ty::Unknown);
+    w.shared.attrs_in_progress.borrow_mut().remove(&class);
+    if SummaryCache::shareable(w.shared, &computing) {
+        w.index.summaries.put_attrs(key, ty.clone());
+    } else {
+        w.shared.local_attrs.borrow_mut().insert(key, ty.clone());
+    }
+    ty
+}
+
+/// Whether a method's text assigns `self.<attr>` (`self.qs = ...`,
+/// `self.qs: QuerySet = ...`), not only compares or reads it.
+fn stores_self_attribute(body: &str, attr: &str) -> bool {
+    let needle = format!("self.{attr}");
+    body.match_indices(&needle).any(|(at, _)| {
+        let rest = &body[at + needle.len()..];
+        let next = rest.chars().next();
+        if next.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+            return false;
+        }
+        let rest = rest.trim_start_matches([' ', '\t']);
+        (rest.starts_with('=') && !rest.starts_with("==")) || rest.starts_with(':')
+    })
+}
+
+fn class_level_attribute(w: &Walker<'_>, class: ClassRef, attr: &str) -> Option<Ty> {
+    let summary = w.index.class(class);
+    let crate::index::summary::Value::Call { range, .. } = &summary.attr(attr)?.value else {
+        return None;
+    };
+    let entry = w.index.file(class.file);
+    let tree = entry.tree()?;
+    let src: &str = &entry.text;
+    let root = tree.root_node();
+    let node = root
+        .descendant_for_byte_range(range.start, range.end)
+        .filter(|n| n.kind() == "call" && n.byte_range() == *range)?;
+    let module_env = module_env_of(w.index, w.shared, w.rules, class.file);
+    let mut sub = Walker {
+        nesting: w.nesting,
+        ..Walker::new(
             w.index,
-            f.file,
+            class.file,
             src,
             root,
             w.shared,
-            if f.file == w.file { w.module_env } else { &empty },
+            &module_env,
             w.rules,
             Exec::Deferred,
             0,
-            Some(def.start_byte()),
-            f.class.map(|index| ClassRef { file: f.file, index }),
-        );
-        // The sub-walk runs on top of the caller's stack (return types of
-        // functions returning each other's results nest).
-        sub.nesting = w.nesting;
-        bind_parameters(&mut sub, def);
-        sub.walk_block(field(def, "body")?);
-        sub.returns.map(|t| match t {
-            Ty::Maybe(_) => Ty::Unknown,
-            t => t,
-        })
-    })()
-    .unwrap_or(Ty::Unknown);
-    w.shared.return_cache.borrow_mut().insert(key, ty.clone());
-    ty
+            None,
+            None,
+        )
+    };
+    Some(sub.eval(node))
 }
 
 /// The analysis on hostile shapes of code, on a 2 MiB stack (a rayon
@@ -876,6 +1107,41 @@ mod depth_tests {
         chain.push_str("a20000 = a0\n");
         let state =
             format!("{HEAD}{chain}async def g():\n    x = a0.objects.get()\n    return Product.objects.get()\n");
+        assert_eq!(codes(&check_on_small_stack(&state, &[])), ["RDJ101"]);
+    }
+
+    /// Values that flow through functions into themselves: recursion with
+    /// growing argument types, classes whose attributes hold themselves,
+    /// properties and lambdas that read themselves, long constructor chains.
+    #[test]
+    fn values_flowing_into_themselves_end_as_unknown() {
+        let cases = [
+            "def grow(x):\n    return grow((x, x))\n\nasync def g():\n    p = await Product.objects.aget()\n    grow(p)\n",
+            "class Node:\n    def __init__(self, parent):\n        self.parent = Node(self)\n        self.me = self.parent.me\n\nasync def g():\n    n = Node(await Product.objects.aget())\n    n.parent.me\n",
+            "class Loop:\n    @property\n    def me(self):\n        return self.me\n\n    def __call__(self, x):\n        return self(x)\n\nasync def g():\n    Loop().me\n    Loop()(1)\n",
+            "async def g():\n    f = lambda x: f(x)\n    f(await Product.objects.aget())\n",
+            "def a(x):\n    return b([x])\n\ndef b(y):\n    return a({1: y})\n\nasync def g():\n    a(await Product.objects.aget())\n",
+        ];
+        for body in cases {
+            let state = format!("{HEAD}{body}\nasync def h():\n    return Product.objects.get()\n");
+            let findings = check_on_small_stack(&state, &[]);
+            assert_eq!(codes(&findings), ["RDJ101"], "{body}");
+        }
+        // 2,000 classes, each storing the next one in `__init__`.
+        let n = 2_000;
+        let mut state = HEAD.to_owned();
+        for i in 0..n {
+            state.push_str(&format!(
+                "class C{i}:\n    def __init__(self, x):\n        self.x = C{}(x)\n",
+                i + 1
+            ));
+        }
+        state.push_str(&format!(
+            "class C{n}:\n    def __init__(self, x):\n        self.x = x\n"
+        ));
+        state.push_str(
+            "async def g():\n    c = C0(await Product.objects.aget())\n    c.x.x.x\n    return Product.objects.get()\n",
+        );
         assert_eq!(codes(&check_on_small_stack(&state, &[])), ["RDJ101"]);
     }
 

@@ -6,7 +6,7 @@
 use crate::index::{FuncRef, ModelId};
 
 /// Which relations a query loaded with `select_related`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub enum SelectRelated {
     #[default]
     None,
@@ -55,11 +55,16 @@ impl SelectRelated {
 }
 
 /// What an instance (or the instances a QuerySet yields) has loaded.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Loaded {
     /// We saw the query that produced it; if false, nothing is known and
     /// lazy loads are not reported.
     pub known: bool,
+    /// It came from outside the function and no caller was seen (an
+    /// annotated parameter): the caller may have prefetched any relation, so
+    /// even its related managers are not reported (precision first). A
+    /// call site's argument replaces it with what the caller loaded.
+    pub unseen: bool,
     pub select_related: SelectRelated,
     /// `only(...)` field names (None: all concrete fields).
     pub only: Option<Vec<String>>,
@@ -68,6 +73,10 @@ pub struct Loaded {
     pub cached: Vec<String>,
     /// `prefetch_related` lookups (related managers served from cache).
     pub prefetched: Vec<String>,
+    /// `Prefetch("items", queryset=qs, to_attr="name")`: the attribute
+    /// `name` is a list of `qs`'s instances (the model and what `qs`
+    /// loaded, one level: its own `to_attrs` are dropped).
+    pub to_attrs: Vec<(String, ModelId, Box<Loaded>)>,
     /// Where `.select_related(...)` can be inserted in the query that produced
     /// it (file, byte offset), with the relation path leading here
     /// (`order__` for `item.order`): the RDJ104 fix.
@@ -89,6 +98,13 @@ impl Loaded {
     pub fn unknown() -> Loaded {
         Loaded::default()
     }
+    /// What an annotated parameter holds when no call site is known.
+    pub fn unseen() -> Loaded {
+        Loaded {
+            unseen: true,
+            ..Loaded::default()
+        }
+    }
     pub fn fresh() -> Loaded {
         Loaded {
             known: true,
@@ -97,7 +113,7 @@ impl Loaded {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Callable {
     /// A function or method in the workspace index.
     Workspace(FuncRef),
@@ -108,8 +124,9 @@ pub enum Callable {
 /// How deeply types nest before they count as `Unknown` (see [`Ty::bounded`]).
 pub const MAX_TY_DEPTH: usize = 8;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub enum Ty {
+    #[default]
     Unknown,
     ModelClass(ModelId),
     /// `related`: a related manager (`order.items`); `back`: the field of
@@ -135,7 +152,10 @@ pub enum Ty {
     /// What `async for` yields items of (`qs.aiterator()`).
     AsyncIter(Box<Ty>),
     Tuple(Vec<Ty>),
+    /// A list or set, with the type of its elements.
     List(Box<Ty>),
+    /// A dict, with the type of its values (`d[k] = inst`, `d.get(k)`).
+    Dict(Box<Ty>),
     Function(Callable),
     /// `sync_to_async(f)`, `database_sync_to_async(f)`: runs `f` in a thread.
     ThreadWrapped(Box<Ty>),
@@ -149,8 +169,10 @@ pub enum Ty {
     StateSelf(crate::index::ClassRef),
     /// A plain workspace class (a service, a repository)…
     Class(crate::index::ClassRef),
-    /// …and an instance of it (`repo = Repo()`, or `self` in its methods).
-    Object(crate::index::ClassRef),
+    /// …and an instance of it (`repo = Repo()`, or `self` in its methods),
+    /// with the arguments its constructor was given (what `__init__`
+    /// stores on `self` from them).
+    Object(crate::index::ClassRef, Vec<(String, Ty)>),
     /// A name bound to an external callable we know by qualified name.
     External(String),
     /// `qs.iterator()`: a generator that runs the query when first advanced.
@@ -194,7 +216,7 @@ impl Ty {
     pub fn holds_model_data(&self) -> bool {
         match self {
             Ty::Instance { .. } | Ty::QuerySet { .. } => true,
-            Ty::List(inner) => inner.holds_model_data(),
+            Ty::List(inner) | Ty::Dict(inner) => inner.holds_model_data(),
             Ty::Tuple(items) => items.iter().any(Ty::holds_model_data),
             Ty::Maybe(inner) => inner.holds_model_data(),
             _ => false,
@@ -218,6 +240,7 @@ impl Ty {
                 | Ty::Awaitable(inner)
                 | Ty::AsyncIter(inner)
                 | Ty::List(inner)
+                | Ty::Dict(inner)
                 | Ty::ThreadWrapped(inner)
                 | Ty::SyncIterator(inner)
                 | Ty::LazyIter(inner)
@@ -226,6 +249,7 @@ impl Ty {
                 | Ty::SerializerOver(inner)
                 | Ty::Maybe(inner) => stack.push((inner, depth + 1)),
                 Ty::Tuple(items) => stack.extend(items.iter().map(|i| (i, depth + 1))),
+                Ty::Object(_, args) => stack.extend(args.iter().map(|(_, t)| (t, depth + 1))),
                 _ => {}
             }
         }
@@ -239,6 +263,12 @@ impl Ty {
     fn join_unbounded(self, other: Ty) -> Ty {
         if self == other {
             return self;
+        }
+        // A list or dict still empty on one side (`[]`, filled in a loop).
+        match (&self, &other) {
+            (Ty::List(a), Ty::List(_)) | (Ty::Dict(a), Ty::Dict(_)) if **a == Ty::Unknown => return other,
+            (Ty::List(_), Ty::List(b)) | (Ty::Dict(_), Ty::Dict(b)) if **b == Ty::Unknown => return self,
+            _ => {}
         }
         // The same query state reached by different code: keep it, but with no
         // single place to add `select_related` to.
@@ -281,6 +311,47 @@ impl Ty {
             (Ty::Maybe(a), b) | (b, Ty::Maybe(a)) if b.holds_model_data() || b == Ty::Unknown => Ty::Maybe(a),
             (a, _) if a.holds_model_data() => Ty::Maybe(Box::new(a)),
             (_, b) if b.holds_model_data() => Ty::Maybe(Box::new(b)),
+            _ => Ty::Unknown,
+        }
+    }
+}
+
+impl Ty {
+    /// What an argument carries into a callee's parameter: model data (with
+    /// what it loaded), containers of it, workspace objects and functions.
+    /// Anything else is `Unknown`, so that calls carrying nothing share one
+    /// summary. Where the caller's query is written (`origin`) is dropped:
+    /// it is the caller's business, and it would make every call site a key.
+    pub fn carried(&self) -> Ty {
+        fn strip(loaded: &Loaded) -> Loaded {
+            Loaded {
+                origin: None,
+                ..loaded.clone()
+            }
+        }
+        match self {
+            Ty::Instance { model, loaded } => Ty::Instance {
+                model: *model,
+                loaded: strip(loaded),
+            },
+            Ty::QuerySet { model, values, loaded } => Ty::QuerySet {
+                model: *model,
+                values: *values,
+                loaded: strip(loaded),
+            },
+            Ty::Manager { .. } | Ty::ModelClass(_) | Ty::Function(Callable::Workspace(_)) => self.clone(),
+            Ty::Object(class, args) => Ty::Object(
+                *class,
+                args.iter()
+                    .map(|(name, t)| (name.clone(), t.carried()))
+                    .filter(|(_, t)| *t != Ty::Unknown)
+                    .collect(),
+            ),
+            Ty::List(inner) if inner.holds_model_data() => Ty::List(Box::new(inner.carried())),
+            Ty::Dict(inner) if inner.holds_model_data() => Ty::Dict(Box::new(inner.carried())),
+            Ty::Tuple(items) if items.iter().any(Ty::holds_model_data) => {
+                Ty::Tuple(items.iter().map(Ty::carried).collect())
+            }
             _ => Ty::Unknown,
         }
     }

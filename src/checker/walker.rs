@@ -3,13 +3,15 @@
 //! the nodes they care about. One walker analyses one function body in one
 //! execution context (`Exec`).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::ops::Range;
+use std::sync::Arc;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use tree_sitter::Node;
 
 use super::effects::{self, Effect, Evaluation, Receiver};
+use super::summary_cache::{AttrsKey, Summary, SummaryKey};
 use super::types::{Callable, Loaded, Ty};
 use super::Exec;
 use crate::diagnostic::Finding;
@@ -110,16 +112,49 @@ fn splatted_chain(element: Node<'_>) -> bool {
 fn list_item(ty: &Ty) -> Ty {
     match ty {
         Ty::List(inner) => (**inner).clone(),
+        // Filled on some paths only: its elements are still these.
+        Ty::Maybe(inner) => match &**inner {
+            Ty::List(item) => (**item).clone(),
+            _ => Ty::Unknown,
+        },
         _ => Ty::Unknown,
     }
 }
 
-/// Shared by every walker of one `check_file` call (helpers in other files
-/// included): memoized "does this sync callable block?" answers.
+/// A container's element type once `item` is added to elements of type
+/// `element` (`Unknown`: none yet), or `None` when they are not alike
+/// model data (the container is then unknown: precision first).
+fn add_element(element: Ty, item: &Ty) -> Option<Ty> {
+    if !matches!(item, Ty::Instance { .. } | Ty::QuerySet { .. }) {
+        return None;
+    }
+    match element {
+        Ty::Unknown => Some(item.clone()),
+        e if e == *item => Some(e),
+        e => match e.join(item.clone()) {
+            joined @ (Ty::Instance { .. } | Ty::QuerySet { .. }) => Some(joined),
+            _ => None,
+        },
+    }
+}
+
+/// Shared by the walkers of one walk (a group of roots of one file, and
+/// the helpers they follow into other files): what may not go into the
+/// run's [`crate::checker::summary_cache::SummaryCache`] because it depends
+/// on this walk (a cycle cut short, the nesting bound, a closure's
+/// variables), and the recursion guards.
 #[derive(Default)]
 pub struct Shared {
-    pub helper_cache: RefCell<FxHashMap<(FileId, usize), Option<String>>>,
-    pub return_cache: RefCell<FxHashMap<(FileId, usize), Ty>>,
+    pub local: RefCell<FxHashMap<SummaryKey, Arc<Summary>>>,
+    pub local_attrs: RefCell<FxHashMap<AttrsKey, Ty>>,
+    pub local_envs: RefCell<FxHashMap<FileId, Arc<FxHashMap<String, Ty>>>>,
+    /// Functions (file, start) whose summary is being computed.
+    pub in_progress: RefCell<FxHashSet<(FileId, usize)>>,
+    pub attrs_in_progress: RefCell<FxHashSet<crate::index::ClassRef>>,
+    pub envs_in_progress: RefCell<FxHashSet<FileId>>,
+    /// How often a guard or a bound cut a computation short: a summary
+    /// computed while this grew depends on where it was asked from.
+    pub cuts: Cell<u64>,
     /// The settings choose django-constance's database backend (looked up on first need).
     pub constance_database: std::cell::OnceCell<bool>,
     pub budget: std::sync::Arc<Budget>,
@@ -215,6 +250,11 @@ pub struct Walker<'a> {
     pub(crate) steps: u32,
     /// The analysis budget is spent: nothing more is walked.
     pub(crate) out_of_time: bool,
+    /// `self.name = value` stores seen in this body (for `attribute_of_class`).
+    pub self_attrs: Vec<(String, Ty)>,
+    /// Collecting what this class's methods store on `self`: reads of its
+    /// own attributes are unknown here (they are what is being computed).
+    pub attrs_of: Option<crate::index::ClassRef>,
 }
 
 /// How many expression types one walker remembers (see `Walker::evaluated`).
@@ -270,6 +310,8 @@ impl<'a> Walker<'a> {
             evaluated: FxHashMap::default(),
             steps: 0,
             out_of_time: false,
+            self_attrs: Vec::new(),
+            attrs_of: None,
         }
     }
 
@@ -282,6 +324,8 @@ impl<'a> Walker<'a> {
         }
         self.steps = self.steps.wrapping_add(1);
         if self.nesting >= MAX_NESTING || self.out_of_time {
+            // What is computed now depends on how deep the walk started.
+            self.shared.cuts.set(self.shared.cuts.get() + 1);
             return fallback;
         }
         self.nesting += 1;
@@ -353,18 +397,36 @@ impl<'a> Walker<'a> {
             }
             Exec::Summary => {
                 if self.blocking.is_none() {
-                    // Keep the operation itself (`X.objects.get()`), or the chain for RDJ107.
-                    let short = if rule == Rule::RDJ107 {
+                    // The call path's last step: the chain of a helper
+                    // (RDJ107), or the blocking code itself.
+                    self.blocking = Some(if rule == Rule::RDJ107 {
                         what
                     } else {
-                        what.trim_end_matches(" and blocks the event loop")
-                            .trim_end_matches(" blocks the event loop")
-                            .to_owned()
-                    };
-                    self.blocking = Some(short);
+                        format!("`{}`", self.operation_at(range))
+                    });
                 }
             }
             Exec::Deferred => {}
+        }
+    }
+
+    /// The code of a blocking operation, for call paths: a method call
+    /// without its arguments (`Product.objects.get()`), anything else as
+    /// written (`list(Product.objects.all())`, `order.customer`).
+    fn operation_at(&self, range: Range<usize>) -> String {
+        let node = self.root.descendant_for_byte_range(range.start, range.end).map(|n| {
+            std::iter::successors(Some(n), |p| p.parent())
+                .take_while(|p| p.byte_range() == range)
+                .last()
+                .unwrap_or(n)
+        });
+        match node {
+            Some(n) if n.kind() == "call" => match field(n, "function") {
+                Some(f) if f.kind() == "attribute" => self.call_snippet(f),
+                _ => self.snippet(n),
+            },
+            Some(n) => self.snippet(n),
+            None => String::new(),
         }
     }
 
@@ -801,6 +863,14 @@ impl<'a> Walker<'a> {
         }
         if left.kind() == "attribute" {
             self.note_attribute_store(left);
+            if let (Some(obj), Some(attr)) = (field(left, "object"), field(left, "attribute")) {
+                if obj.kind() == "identifier" && self.text(obj) == "self" {
+                    self.self_attrs.push((self.text(attr).to_owned(), ty.clone()));
+                }
+            }
+        }
+        if left.kind() == "subscript" {
+            self.note_item_store(left, &ty);
         }
         self.eval_store_target(left);
         if let Some(r) = field(assign, "right") {
@@ -870,6 +940,18 @@ impl<'a> Walker<'a> {
                 self.index.find_method(class, "session").is_none() && self.index.has_session_proxy(class)
             }
             _ => false,
+        }
+    }
+
+    /// `d[k] = inst` fills a dict (or an empty one) with instances.
+    fn note_item_store(&mut self, left: Node<'a>, ty: &Ty) {
+        let Some(value) = field(left, "value").filter(|v| v.kind() == "identifier") else {
+            return;
+        };
+        let name = self.text(value).to_owned();
+        if let Some(Ty::Dict(inner)) = self.env.get(&name).cloned() {
+            let filled = add_element(*inner, ty).map_or(Ty::Unknown, |e| Ty::Dict(Box::new(e)));
+            self.env.insert(name, filled);
         }
     }
 
@@ -1087,7 +1169,8 @@ impl<'a> Walker<'a> {
                 }
                 ty
             }
-            "list" | "tuple" => {
+            // `return product, 1` is an `expression_list`: a tuple.
+            "list" | "tuple" | "set" | "expression_list" => {
                 let mut items = Vec::new();
                 for c in named_children(node).into_iter().filter(|c| c.kind() != "comment") {
                     let ty = self.eval(c);
@@ -1096,13 +1179,29 @@ impl<'a> Walker<'a> {
                     }
                     items.push(ty);
                 }
-                if node.kind() == "tuple" {
+                if matches!(node.kind(), "tuple" | "expression_list") {
                     Ty::Tuple(items)
-                } else if !items.is_empty() && items.iter().all(|t| matches!(t, Ty::Instance { .. })) {
-                    Ty::List(Box::new(items[0].clone()))
                 } else {
-                    Ty::Unknown
+                    // `[]` is a list to fill (`.append(inst)`): `List(Unknown)`.
+                    let element = items.iter().try_fold(Ty::Unknown, add_element);
+                    element.map_or(Ty::Unknown, |e| Ty::List(Box::new(e)))
                 }
+            }
+            "dictionary" => {
+                let mut values = Some(Ty::Unknown);
+                for pair in named_children(node) {
+                    if pair.kind() == "pair" {
+                        if let Some(k) = field(pair, "key") {
+                            self.eval(k);
+                        }
+                        let v = field(pair, "value").map(|v| self.eval(v)).unwrap_or(Ty::Unknown);
+                        values = values.and_then(|e| add_element(e, &v));
+                    } else if pair.kind() != "comment" {
+                        self.eval(pair);
+                        values = None;
+                    }
+                }
+                values.map_or(Ty::Unknown, |e| Ty::Dict(Box::new(e)))
             }
             "keyword_argument" => field(node, "value").map(|v| self.eval(v)).unwrap_or(Ty::Unknown),
             "list_splat" => {
@@ -1179,7 +1278,7 @@ impl<'a> Walker<'a> {
                 crate::index::summary::Value::Call {
                     callee, dotted: true, ..
                 } => match self.index.resolve_dotted(*f, callee, None) {
-                    Symbol::Class(c) if self.index.class_kind(c) == ClassKind::Other => Ty::Object(c),
+                    Symbol::Class(c) if self.index.class_kind(c) == ClassKind::Other => Ty::Object(c, Vec::new()),
                     _ => Ty::Unknown,
                 },
                 _ => Ty::Unknown,
@@ -1262,6 +1361,13 @@ impl<'a> Walker<'a> {
                     }
                     Some(Member::Pk) => Ty::Unknown,
                     None => {
+                        // `Prefetch(..., to_attr=attr)`: a list of what its queryset loaded.
+                        if let Some((_, model, rows)) = loaded.to_attrs.iter().find(|(name, ..)| name == attr) {
+                            return Ty::List(Box::new(Ty::Instance {
+                                model: *model,
+                                loaded: (**rows).clone(),
+                            }));
+                        }
                         if let Some(class) = info.class {
                             if let Some(f) = self.index.find_method(class, attr) {
                                 return Ty::BoundMethod(
@@ -1305,7 +1411,17 @@ impl<'a> Walker<'a> {
             {
                 Ty::Session
             }
-            Ty::StateSelf(class) | Ty::Object(class) | Ty::Class(class) => match self.index.find_method(*class, attr) {
+            Ty::Object(class, ctor) => match self.index.find_method(*class, attr) {
+                Some(f) if self.is_property(f) => self.read_property(node, obj_ty, f),
+                Some(f) => Ty::Function(Callable::Workspace(f)),
+                // Its own attributes, while they are being collected, are unknown.
+                None if self.attrs_of == Some(*class) => Ty::Unknown,
+                None => match super::attribute_of_class(self, *class, ctor, attr) {
+                    Ty::Unknown => self.inherited_external_member(obj_ty, *class, attr),
+                    ty => ty,
+                },
+            },
+            Ty::StateSelf(class) | Ty::Class(class) => match self.index.find_method(*class, attr) {
                 Some(f) => Ty::Function(Callable::Workspace(f)),
                 None => self.inherited_external_member(obj_ty, *class, attr),
             },
@@ -1348,6 +1464,37 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// `@property` / `@functools.cached_property`: reading it runs its body.
+    fn is_property(&self, f: FuncRef) -> bool {
+        self.index
+            .function(f)
+            .decorators
+            .iter()
+            .any(|d| matches!(d.rsplit('.').next(), Some("property" | "cached_property")))
+    }
+
+    /// `obj.prop`: RDJ107 if the property's body blocks; its value is what it returns.
+    fn read_property(&mut self, node: Node<'a>, obj_ty: &Ty, f: FuncRef) -> Ty {
+        let callee = Callable::Workspace(f);
+        let receiver = obj_ty.carried();
+        let args: Vec<(String, Ty)> = match self.index.function(f).params.first() {
+            Some(p) if receiver != Ty::Unknown => vec![(p.name.clone(), receiver)],
+            _ => Vec::new(),
+        };
+        let follows = match self.exec {
+            Exec::Deferred => false,
+            Exec::Summary => self.depth_left > 0,
+            _ => true,
+        };
+        if follows {
+            if let Some(path) = super::helper_blocking_path(self, &callee, &args) {
+                let name = self.snippet(node);
+                rules::rdj107_blocking_call_via_helper::report_property(self, node, &name, &path);
+            }
+        }
+        super::summary_of(self, &callee, &args).returns.clone()
+    }
+
     /// `has_id_column`: a forward relation whose `<attr>_id` holds the target's pk.
     fn single_relation(
         &mut self,
@@ -1358,9 +1505,13 @@ impl<'a> Walker<'a> {
         has_id_column: bool,
     ) -> Ty {
         if !loaded.known {
+            // What the caller of an unseen parameter loaded below it is unseen too.
             return Ty::Instance {
                 model: target,
-                loaded: Loaded::unknown(),
+                loaded: Loaded {
+                    unseen: loaded.unseen,
+                    ..Loaded::unknown()
+                },
             };
         }
         // What `prefetch_related("attr__rest")` prefetched on the related object.
@@ -1430,11 +1581,13 @@ impl<'a> Walker<'a> {
         back: Option<String>,
     ) -> Ty {
         match target {
+            // A parameter whose caller is unseen: it may have prefetched it.
             Some(model)
-                if !loaded
-                    .prefetched
-                    .iter()
-                    .any(|p| p == attr || p.starts_with(&format!("{attr}__"))) =>
+                if !loaded.unseen
+                    && !loaded
+                        .prefetched
+                        .iter()
+                        .any(|p| p.is_empty() || p == attr || p.starts_with(&format!("{attr}__"))) =>
             {
                 Ty::Manager {
                     model,
@@ -1448,14 +1601,23 @@ impl<'a> Walker<'a> {
 
     fn eval_subscript(&mut self, node: Node<'a>) -> Ty {
         let value_ty = field(node, "value").map(|v| self.eval(v)).unwrap_or(Ty::Unknown);
-        if let Ty::List(inner) = &value_ty {
-            let index_like = {
-                let mut cursor = node.walk();
-                let subs: Vec<_> = node.children_by_field_name("subscript", &mut cursor).collect();
-                subs.len() == 1 && subs[0].kind() != "slice"
-            };
-            if index_like {
-                return (**inner).clone();
+        let single = {
+            let mut cursor = node.walk();
+            let subs: Vec<_> = node.children_by_field_name("subscript", &mut cursor).collect();
+            (subs.len() == 1 && subs[0].kind() != "slice").then(|| subs[0])
+        };
+        if let Some(index) = single {
+            match &value_ty {
+                Ty::List(inner) | Ty::Dict(inner) => {
+                    self.eval(index);
+                    return (**inner).clone();
+                }
+                // `pair[0]` of a returned tuple.
+                Ty::Tuple(items) if index.kind() == "integer" => {
+                    let at = self.text(index).parse::<usize>().ok();
+                    return at.and_then(|i| items.get(i)).cloned().unwrap_or(Ty::Unknown);
+                }
+                _ => {}
             }
         }
         let mut cursor = node.walk();
@@ -1617,17 +1779,29 @@ impl<'a> Walker<'a> {
                 _ => {}
             }
         }
-        let body_ty = field(node, "body").map(|b| self.eval(b)).unwrap_or(Ty::Unknown);
+        // A dict comprehension's body is a `key: value` pair: its value is the element.
+        let body = field(node, "body").map(|b| match b.kind() {
+            "pair" => {
+                if let Some(k) = field(b, "key") {
+                    self.eval(k);
+                }
+                field(b, "value").unwrap_or(b)
+            }
+            _ => b,
+        });
+        let body_ty = body.map(|b| self.eval(b)).unwrap_or(Ty::Unknown);
         self.env = saved;
         for (r, ty) in evaluated {
             self.mark_evaluated(r, &ty);
         }
-        let is_item = field(node, "body").is_some_and(|b| Some(self.text(b)) == bound_name.as_deref());
-        match (node.kind(), is_item, &item_ty) {
-            ("list_comprehension", true, Ty::Instance { .. }) => Ty::List(Box::new(item_ty)),
-            ("list_comprehension", false, Ty::Instance { .. }) if matches!(body_ty, Ty::Instance { .. }) => {
-                Ty::List(Box::new(body_ty))
+        let is_item = body.is_some_and(|b| Some(self.text(b)) == bound_name.as_deref());
+        let element = if is_item { item_ty } else { body_ty };
+        match node.kind() {
+            "list_comprehension" | "set_comprehension" if matches!(element, Ty::Instance { .. }) => {
+                Ty::List(Box::new(element))
             }
+            // `{p.pk: p async for p in qs}`: the body is the pair's value.
+            "dictionary_comprehension" if matches!(element, Ty::Instance { .. }) => Ty::Dict(Box::new(element)),
             _ => Ty::Unknown,
         }
     }
@@ -1654,6 +1828,9 @@ impl<'a> Walker<'a> {
                 if let Some(ty) = self.method_call(node, func, obj, &obj_ty, method, args) {
                     return ty;
                 }
+                if let Some(ty) = self.container_method(obj, &obj_ty, method, args) {
+                    return ty;
+                }
                 if obj.is_some() {
                     self.attribute_of(func, &obj_ty, method)
                 } else {
@@ -1671,6 +1848,32 @@ impl<'a> Walker<'a> {
             }
         };
         self.call_value(node, func, &func_ty, args)
+    }
+
+    /// `items.append(inst)`, `d.get(k)`, `d.values()`: what lists and dicts
+    /// of instances hold.
+    fn container_method(
+        &mut self,
+        obj: Option<Node<'a>>,
+        obj_ty: &Ty,
+        method: &str,
+        args: Option<Node<'a>>,
+    ) -> Option<Ty> {
+        match (obj_ty, method) {
+            (Ty::List(inner), "append" | "add") => {
+                let name = obj
+                    .filter(|o| o.kind() == "identifier")
+                    .map(|o| self.text(o).to_owned())?;
+                let item = self.positional_args(args).first().map(|a| self.eval_quiet(*a))?;
+                let filled = add_element((**inner).clone(), &item).map_or(Ty::Unknown, |e| Ty::List(Box::new(e)));
+                self.env.insert(name, filled);
+                Some(Ty::Unknown)
+            }
+            (Ty::List(inner), "pop") | (Ty::Dict(inner), "get" | "pop" | "setdefault") => Some((**inner).clone()),
+            (Ty::Dict(inner), "values") => Some(Ty::List(inner.clone())),
+            (Ty::Dict(inner), "items") => Some(Ty::List(Box::new(Ty::Tuple(vec![Ty::Unknown, (**inner).clone()])))),
+            _ => None,
+        }
     }
 
     fn eval_args(&mut self, args: Option<Node<'a>>) {
@@ -1972,11 +2175,7 @@ impl<'a> Walker<'a> {
                 "select_related" => loaded
                     .select_related
                     .add(self.string_args(args).filter(|a| !a.is_empty())),
-                "prefetch_related" => loaded.prefetched.extend(
-                    self.positional_args(args)
-                        .into_iter()
-                        .map(|a| self.prefetch_lookup(a).unwrap_or_default()),
-                ),
+                "prefetch_related" => self.note_prefetches(&mut loaded, args),
                 "only" => {
                     loaded.only = self.string_args(args).or_else(|| Some(Vec::new())).map(|mut v| {
                         if let Some(prev) = &loaded.only {
@@ -2042,6 +2241,60 @@ impl<'a> Walker<'a> {
                     None => to_attr,
                 })
             }
+        }
+    }
+
+    /// `prefetch_related("a", Prefetch("b", queryset=qs, to_attr="c"))`:
+    /// the lookups served from cache ([`Self::prefetch_lookup`]), and the
+    /// lists stored in attributes of the rows themselves, typed by their
+    /// queryset. Anything unreadable may prefetch anything (`""`).
+    fn note_prefetches(&mut self, loaded: &mut Loaded, args: Option<Node<'a>>) {
+        let positional = self.positional_args(args);
+        if positional.is_empty() && !self.arg_nodes(args).is_empty() {
+            loaded.prefetched.push(String::new());
+        }
+        for arg in positional {
+            let lookup = self.prefetch_lookup(arg);
+            if let Some(to_attr) = lookup.as_deref().filter(|l| !l.contains("__")) {
+                self.note_to_attr_rows(loaded, arg, to_attr);
+            }
+            loaded.prefetched.push(lookup.unwrap_or_default());
+        }
+    }
+
+    /// `Prefetch("b", queryset=qs, to_attr="c")` on the rows themselves: `c`
+    /// is a list of `qs`'s rows (without a known queryset they stay unknown).
+    fn note_to_attr_rows(&mut self, loaded: &mut Loaded, arg: Node<'a>, to_attr: &str) {
+        if arg.kind() != "call" {
+            return;
+        }
+        let prefetch_args = field(arg, "arguments");
+        let keyword = |w: &Self, name: &str| {
+            w.arg_nodes(prefetch_args)
+                .into_iter()
+                .find(|a| a.kind() == "keyword_argument" && field(*a, "name").is_some_and(|n| w.text(n) == name))
+                .and_then(|a| field(a, "value"))
+        };
+        if keyword(self, "to_attr")
+            .and_then(|v| syntax::string_value(v, self.src))
+            .as_deref()
+            != Some(to_attr)
+        {
+            return;
+        }
+        let queryset = keyword(self, "queryset").map(|q| self.eval_quiet(q));
+        if let Some(Ty::QuerySet {
+            model,
+            values: false,
+            loaded: inner,
+        }) = queryset
+        {
+            let rows = Loaded {
+                to_attrs: Vec::new(),
+                origin: None,
+                ..inner
+            };
+            loaded.to_attrs.push((to_attr.to_owned(), model, Box::new(rows)));
         }
     }
 
@@ -2178,33 +2431,82 @@ impl<'a> Walker<'a> {
                 l.cached = self.keyword_names(args);
                 Ty::Instance { model: *m, loaded: l }
             }
-            Ty::Class(c) => match self.known_external_base(*c) {
-                Some(base) if third_party::is_serializer(&base) => self.serializer_over(*c, args),
-                _ => Ty::Object(*c),
+            Ty::Class(c) => {
+                if let Some(base) = self.known_external_base(*c) {
+                    if third_party::is_serializer(&base) {
+                        return self.serializer_over(*c, args);
+                    }
+                }
+                // `Cls(...)` runs `__init__` with the arguments: what it stores
+                // on `self` is typed from them (`attribute_of_class`). Its blocking
+                // is not reported: `__init__` often queries only with
+                // arguments the call leaves out (`if request: ...`), and
+                // which branch runs is not known here (precision first).
+                let ctor = match self.index.find_method(*c, "__init__") {
+                    Some(init) => self.call_arguments(&Callable::Workspace(init), Some(Ty::Unknown), args),
+                    None => Vec::new(),
+                };
+                Ty::Object(*c, ctor)
+            }
+            // `obj(...)` runs `__call__`.
+            Ty::Object(c, _) => match self.index.find_method(*c, "__call__") {
+                Some(f) => {
+                    let callee = Callable::Workspace(f);
+                    let args = self.call_arguments(&callee, Some(func_ty.carried()), args);
+                    self.call_function(call, func, &callee, &args)
+                }
+                None => Ty::Unknown,
             },
             Ty::ThreadWrapped(inner) => {
-                if matches!(&**inner, Ty::External(q) if matches!(q.as_str(), "builtins.list" | "list"))
-                    || self.is_builtin_wrapped(func)
-                {
+                let evaluating = matches!(&**inner, Ty::External(q) if matches!(q.as_str(), "builtins.list" | "list"))
+                    || self.is_builtin_wrapped(func);
+                let mut first_ty = None;
+                if evaluating {
                     if let Some(first) = self.positional_args(args).first().copied() {
                         let ty = self.eval_quiet(first);
                         self.mark_evaluated(first, &ty);
+                        first_ty = Some(ty);
                     }
+                }
+                // `await sync_to_async(list)(qs)`: the instances, with what `qs` loaded.
+                if let Some(Ty::QuerySet {
+                    model,
+                    values: false,
+                    loaded,
+                }) = first_ty
+                {
+                    return Ty::Awaitable(Box::new(Ty::List(Box::new(Ty::Instance { model, loaded }))));
+                }
+                // `await sync_to_async(helper)(args)`: what the helper returns.
+                let callee = match &**inner {
+                    Ty::Function(c) => Some((c.clone(), None)),
+                    Ty::BoundMethod(recv, _) => match &**recv {
+                        Ty::Function(c) => Some((c.clone(), None)),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                if let Some((c, receiver)) = callee {
+                    let args = self.call_arguments(&c, receiver, args);
+                    return Ty::Awaitable(Box::new(super::summary_of(self, &c, &args).returns.clone()));
                 }
                 Ty::Awaitable(Box::new(self.return_of_wrapped(inner)))
             }
             Ty::BoundMethod(recv, name) => match &**recv {
                 Ty::Function(c) => {
                     let c = c.clone();
-                    self.call_helper(call, func, &c);
-                    self.return_of(&c)
+                    // A model method: `self` is the instance it is called on.
+                    let receiver = field(func, "object").map(|o| self.eval_quiet(o).carried());
+                    let args = self.call_arguments(&c, receiver, args);
+                    self.call_function(call, func, &c, &args)
                 }
                 // A custom manager/QuerySet method: a function run with the manager as `self`.
                 Ty::Manager { model, .. } | Ty::QuerySet { model, .. } => match self.custom_method(*model, name) {
                     Some(f) => {
                         let c = Callable::Workspace(f);
-                        self.call_helper(call, func, &c);
-                        let ty = self.return_of(&c);
+                        let receiver = recv.carried();
+                        let args = self.call_arguments(&c, Some(receiver), args);
+                        let ty = self.call_function(call, func, &c, &args);
                         self.for_model(ty, *model)
                     }
                     None => Ty::Unknown,
@@ -2213,8 +2515,13 @@ impl<'a> Walker<'a> {
             },
             Ty::Function(c) => {
                 let c = c.clone();
-                self.call_helper(call, func, &c);
-                self.return_of(&c)
+                let receiver = self.implicit_receiver(func, &c);
+                let args = match receiver {
+                    Some(None) => Vec::new(),
+                    Some(Some(r)) => self.call_arguments(&c, Some(r), args),
+                    None => self.call_arguments(&c, None, args),
+                };
+                self.call_function(call, func, &c, &args)
             }
             Ty::External(q) => self.call_external(call, func, q.clone(), args),
             Ty::Unknown => {
@@ -2347,7 +2654,7 @@ impl<'a> Walker<'a> {
     /// the method of a known external base (`TwoPerPage().paginate_queryset`).
     fn inherited_external_member(&self, obj_ty: &Ty, class: crate::index::ClassRef, attr: &str) -> Ty {
         match (obj_ty, self.known_external_base(class)) {
-            (Ty::Object(_), Some(base)) if third_party::has_blocking_methods(&base) => {
+            (Ty::Object(..), Some(base)) if third_party::has_blocking_methods(&base) => {
                 Ty::External(format!("{base}().{attr}"))
             }
             _ => Ty::Unknown,
@@ -2364,7 +2671,7 @@ impl<'a> Walker<'a> {
             .or_else(|| self.keyword_value(args, "instance"));
         match instance.map(|i| self.eval_quiet(i)) {
             Some(qs @ Ty::QuerySet { .. }) if many => Ty::SerializerOver(Box::new(qs)),
-            _ => Ty::Object(class),
+            _ => Ty::Object(class, Vec::new()),
         }
     }
 
@@ -2583,16 +2890,147 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// What calling a workspace function returns (a coroutine for `async def`).
-    fn return_of(&mut self, callee: &Callable) -> Ty {
+    /// Calling a function of the workspace (or a nested `def`, a lambda):
+    /// RDJ107 for a sync helper that blocks, the blocking its arguments
+    /// cause in a coroutine, and what it returns.
+    fn call_function(&mut self, call: Node<'a>, func: Node<'a>, callee: &Callable, args: &[(String, Ty)]) -> Ty {
+        self.call_helper(call, func, callee, args);
+        self.call_coroutine(call, func, callee, args);
+        self.return_of(callee, args)
+    }
+
+    /// How a method is called through `func`: `None` for a plain function
+    /// (no implicit first argument), `Some(Some(receiver))` for a bound
+    /// method or a class method, `Some(None)` when the arguments cannot be
+    /// placed (`Class.method(obj, ...)`, a method called by another name).
+    fn implicit_receiver(&mut self, func: Node<'a>, callee: &Callable) -> Option<Option<Ty>> {
         let Callable::Workspace(f) = callee else {
-            return Ty::Unknown;
+            return None;
         };
-        let ty = super::return_type(self, *f);
-        if self.index.function(*f).is_async {
+        f.class?;
+        let decorators = &self.index.function(*f).decorators;
+        let last = |name: &str| decorators.iter().any(|d| d.rsplit('.').next() == Some(name));
+        if last("staticmethod") {
+            return None;
+        }
+        if last("classmethod") {
+            return Some(Some(Ty::Unknown));
+        }
+        let Some(obj) = field(func, "object").filter(|_| func.kind() == "attribute") else {
+            return Some(None);
+        };
+        match self.eval_quiet(obj) {
+            Ty::Class(_) | Ty::ModelClass(_) | Ty::Module(_) => Some(None),
+            receiver => Some(Some(receiver.carried())),
+        }
+    }
+
+    /// The call's arguments as the callee's parameters (by name) with the
+    /// types they carry; `receiver` fills the first parameter (`self`).
+    /// Parameters that get nothing worth carrying are left out, so calls
+    /// carrying nothing share the callee's plain summary.
+    pub fn call_arguments(
+        &mut self,
+        callee: &Callable,
+        receiver: Option<Ty>,
+        args: Option<Node<'a>>,
+    ) -> Vec<(String, Ty)> {
+        use crate::index::summary::ParamKind;
+        let params = match callee {
+            Callable::Workspace(f) => self.index.function(*f).params.clone(),
+            Callable::Local(start) => {
+                let node = self.root.descendant_for_byte_range(*start, *start);
+                let def = node.and_then(|n| {
+                    std::iter::successors(Some(n), |p| p.parent()).find(|p| {
+                        p.is_named() && p.start_byte() == *start && matches!(p.kind(), "function_definition" | "lambda")
+                    })
+                });
+                match def.and_then(|d| field(d, "parameters")) {
+                    Some(ps) => crate::index::summary::params_of(ps, self.src),
+                    None => Vec::new(),
+                }
+            }
+        };
+        let mut types: Vec<Ty> = vec![Ty::Unknown; params.len()];
+        let mut next = 0;
+        if let Some(receiver) = receiver {
+            if params.is_empty() {
+                return Vec::new();
+            }
+            types[0] = receiver;
+            next = 1;
+        }
+        let mut positional_done = false;
+        for arg in self.arg_nodes(args) {
+            match arg.kind() {
+                "keyword_argument" => {
+                    let Some(name) = field(arg, "name").map(|n| self.text(n)) else {
+                        continue;
+                    };
+                    let at = params.iter().position(|p| {
+                        p.name == name && matches!(p.kind, ParamKind::Positional | ParamKind::KeywordOnly)
+                    });
+                    if let (Some(at), Some(value)) = (at, field(arg, "value")) {
+                        types[at] = self.eval_quiet(value).carried();
+                    }
+                }
+                "list_splat" | "dictionary_splat" => positional_done = true,
+                _ if positional_done => {}
+                _ => match params.get(next) {
+                    Some(p) if p.kind == ParamKind::Positional => {
+                        types[next] = self.eval_quiet(arg).carried();
+                        next += 1;
+                    }
+                    _ => positional_done = true,
+                },
+            }
+        }
+        params
+            .into_iter()
+            .zip(types)
+            .filter(|(_, t)| *t != Ty::Unknown)
+            .map(|(p, t)| (p.name, t))
+            .collect()
+    }
+
+    /// What calling a workspace function returns (a coroutine for `async def`).
+    fn return_of(&mut self, callee: &Callable, args: &[(String, Ty)]) -> Ty {
+        let is_async = match callee {
+            Callable::Workspace(f) => self.index.function(*f).is_async,
+            Callable::Local(_) => false,
+        };
+        let ty = super::summary_of(self, callee, args).returns.clone();
+        if is_async {
             Ty::Awaitable(Box::new(ty))
         } else {
             ty
+        }
+    }
+
+    /// A coroutine given arguments that carry what their query loaded: what
+    /// it then reports beyond what it reports on its own (a relation the
+    /// caller did not load, a QuerySet it evaluates) is reported here, at
+    /// the call, where the caller's query can be fixed.
+    fn call_coroutine(&mut self, call: Node<'a>, func: Node<'a>, callee: &Callable, args: &[(String, Ty)]) {
+        if self.exec != Exec::Async || args.is_empty() || self.depth_left == 0 {
+            return;
+        }
+        let Callable::Workspace(f) = callee else { return };
+        if !self.index.function(*f).is_async {
+            return;
+        }
+        let given = super::summary_of(self, callee, args);
+        if given.findings.is_empty() {
+            return;
+        }
+        let plain = super::summary_of(self, callee, &[]);
+        let new = given
+            .findings
+            .iter()
+            .find(|g| !plain.findings.iter().any(|p| p.rule == g.rule && p.range == g.range));
+        if let Some(inner) = new {
+            let name = self.snippet(func);
+            rules::rdj107_blocking_call_via_helper::report_in_coroutine(self, call, &name, inner);
         }
     }
 
@@ -2620,7 +3058,9 @@ impl<'a> Walker<'a> {
                 }
                 Ty::Manager { model, .. } | Ty::QuerySet { model, .. } => match self.custom_method(*model, method) {
                     Some(f) if !self.index.function(f).is_async => {
-                        let ty = super::return_type(self, f);
+                        let c = Callable::Workspace(f);
+                        let args = self.call_arguments(&c, Some(recv.carried()), None);
+                        let ty = super::summary_of(self, &c, &args).returns.clone();
                         self.for_model(ty, *model)
                     }
                     _ => Ty::Unknown,
@@ -2632,14 +3072,14 @@ impl<'a> Walker<'a> {
     }
 
     /// A direct call of a sync helper from here: RDJ107 if it does blocking ORM work.
-    fn call_helper(&mut self, call: Node<'a>, func: Node<'a>, callee: &Callable) {
+    fn call_helper(&mut self, call: Node<'a>, func: Node<'a>, callee: &Callable, args: &[(String, Ty)]) {
         if self.exec == Exec::Deferred {
             return;
         }
         if matches!(self.exec, Exec::Summary) && self.depth_left == 0 {
             return;
         }
-        let Some(path) = super::helper_blocking_path(self, callee) else {
+        let Some(path) = super::helper_blocking_path(self, callee, args) else {
             return;
         };
         let name = self.snippet(func);

@@ -435,6 +435,9 @@ pub struct WorkspaceIndex {
     /// A stand-in model for `QuerySet` annotations without a type argument:
     /// a QuerySet of some model whose fields we do not know.
     pub any_model: ModelId,
+    /// Function summaries, class attributes and module bindings computed
+    /// by the checker, shared by every file checked against this index.
+    pub summaries: crate::checker::summary_cache::SummaryCache,
 }
 
 /// Packages whose behaviour is built-in knowledge (SPEC §4): names in them
@@ -514,6 +517,7 @@ impl WorkspaceIndex {
             lifespan_tasks: OnceLock::new(),
             graphql_serving: OnceLock::new(),
             any_model: ModelId(0),
+            summaries: Default::default(),
         };
         index.any_model = models::register_builtins(&index);
         index

@@ -54,6 +54,80 @@ impl ImportBinding {
 pub struct Param {
     pub name: String,
     pub annotation: Option<String>,
+    /// How a call's arguments reach it (call-site specialisation maps them).
+    pub kind: ParamKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamKind {
+    /// By position or by name.
+    Positional,
+    /// `*args`: takes the remaining positional arguments.
+    VarPositional,
+    /// After `*` or `*args`: by name only.
+    KeywordOnly,
+    /// `**kwargs`.
+    VarKeyword,
+}
+
+/// The parameters of a `def` or `lambda` (`parameters` node), in order.
+pub fn params_of(params: Node<'_>, src: &str) -> Vec<Param> {
+    let mut out = Vec::new();
+    let mut keyword_only = false;
+    let kind = |keyword_only: bool| {
+        if keyword_only {
+            ParamKind::KeywordOnly
+        } else {
+            ParamKind::Positional
+        }
+    };
+    for p in named_children(params) {
+        let (name, annotation, kind) = match p.kind() {
+            "identifier" => (text(p, src).to_owned(), None, kind(keyword_only)),
+            "typed_parameter" => {
+                let inner = p.named_child(0);
+                let name = inner
+                    .map(|n| match n.kind() {
+                        "list_splat_pattern" | "dictionary_splat_pattern" => {
+                            n.named_child(0).map(|i| text(i, src)).unwrap_or("")
+                        }
+                        _ => text(n, src),
+                    })
+                    .unwrap_or("")
+                    .to_owned();
+                let k = match inner.map(|n| n.kind()) {
+                    Some("list_splat_pattern") => {
+                        keyword_only = true;
+                        ParamKind::VarPositional
+                    }
+                    Some("dictionary_splat_pattern") => ParamKind::VarKeyword,
+                    _ => kind(keyword_only),
+                };
+                (name, field(p, "type").map(|t| text(t, src).to_owned()), k)
+            }
+            "default_parameter" | "typed_default_parameter" => (
+                field(p, "name").map(|n| text(n, src).to_owned()).unwrap_or_default(),
+                field(p, "type").map(|t| text(t, src).to_owned()),
+                kind(keyword_only),
+            ),
+            "list_splat_pattern" => {
+                keyword_only = true;
+                let name = p.named_child(0).map(|n| text(n, src).to_owned()).unwrap_or_default();
+                (name, None, ParamKind::VarPositional)
+            }
+            "dictionary_splat_pattern" => {
+                let name = p.named_child(0).map(|n| text(n, src).to_owned()).unwrap_or_default();
+                (name, None, ParamKind::VarKeyword)
+            }
+            "keyword_separator" => {
+                keyword_only = true;
+                continue;
+            }
+            _ => continue,
+        };
+        out.push(Param { name, annotation, kind });
+    }
+    out
 }
 
 #[derive(Debug, Clone)]
@@ -462,28 +536,9 @@ pub fn function_summary(def: Node<'_>, src: &str) -> FunctionSummary {
             dotted(callee, src)
         })
         .collect();
-    let mut params = Vec::new();
-    if let Some(ps) = field(def, "parameters") {
-        for p in named_children(ps) {
-            let (name, annotation) = match p.kind() {
-                "identifier" => (text(p, src).to_owned(), None),
-                "typed_parameter" => (
-                    p.named_child(0).map(|n| text(n, src).to_owned()).unwrap_or_default(),
-                    field(p, "type").map(|t| text(t, src).to_owned()),
-                ),
-                "default_parameter" => (
-                    field(p, "name").map(|n| text(n, src).to_owned()).unwrap_or_default(),
-                    None,
-                ),
-                "typed_default_parameter" => (
-                    field(p, "name").map(|n| text(n, src).to_owned()).unwrap_or_default(),
-                    field(p, "type").map(|t| text(t, src).to_owned()),
-                ),
-                _ => continue,
-            };
-            params.push(Param { name, annotation });
-        }
-    }
+    let params = field(def, "parameters")
+        .map(|ps| params_of(ps, src))
+        .unwrap_or_default();
     FunctionSummary {
         name: field(def, "name").map(|n| text(n, src).to_owned()).unwrap_or_default(),
         range: def.byte_range(),

@@ -65,3 +65,23 @@ fn wrap_fix<'a>(w: &Walker<'a>, call: Node<'a>) -> Option<Fix> {
         edits,
     })
 }
+
+/// Reading a `@property` / `cached_property` whose body blocks (`obj.total`
+/// runs `total`'s queries). No fix: an attribute read cannot be awaited.
+pub fn report_property<'a>(w: &mut Walker<'a>, node: Node<'a>, name: &str, path: &str) {
+    let chain = format!("{name} → {path}");
+    let what = match w.exec {
+        crate::checker::Exec::Summary => chain,
+        _ => format!("reading the property `{name}` runs sync code that blocks the event loop ({chain})"),
+    };
+    w.report_blocking(Rule::RDJ107, node.byte_range(), what);
+}
+
+/// A coroutine that blocks only with the arguments this call gives it (an
+/// instance whose query did not load the relation it reads): reported at
+/// the call, under the rule of what it does, since the caller's query is
+/// where the fix goes.
+pub fn report_in_coroutine<'a>(w: &mut Walker<'a>, call: Node<'a>, name: &str, inner: &crate::diagnostic::Finding) {
+    let what = format!("with the arguments given here, `{name}()` blocks the event loop: {}", inner.message);
+    w.report_blocking(inner.rule, call.byte_range(), what);
+}

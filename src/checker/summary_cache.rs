@@ -1,0 +1,135 @@
+//! Function summaries shared by every file of a run: what a workspace
+//! function returns and which blocking work it does, per function and per
+//! argument types at the call (call-site specialisation, one context deep).
+//!
+//! The cache lives on the [`WorkspaceIndex`] (`WorkspaceIndex::summaries`),
+//! so all files checked against one index — in parallel, on rayon threads —
+//! share it; the language server builds one index per change, so a
+//! summary lives as long as that index.
+//!
+//! Only results that do not depend on who asked first are shared: a
+//! summary computed while a recursion guard cut a cycle short, while the
+//! walk hit its nesting bound or ran out of time is kept in the asking
+//! file's own [`Shared`] memo instead (results stay the same whatever the
+//! order in which threads reach a function).
+
+use std::sync::{Arc, RwLock};
+
+use rustc_hash::FxHashMap;
+
+use super::types::Ty;
+use super::walker::Shared;
+use super::Exec;
+use crate::diagnostic::Finding;
+use crate::index::{ClassRef, FileId};
+use crate::rules::RuleSet;
+
+/// One summary's identity: the function (its file and start byte: a
+/// workspace function, a method, a nested `def` or a `lambda`), the types
+/// its parameters get from the call (by name; empty: from annotations
+/// only), and what the walk of its body depends on.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SummaryKey {
+    pub file: FileId,
+    pub start: usize,
+    pub args: Vec<(String, Ty)>,
+    /// How many more helper calls the walk follows (`follow-calls-depth`).
+    pub depth: u32,
+    /// `Summary` for a sync function (its first blocking operation),
+    /// `Async` for a coroutine (its findings), `Deferred` for the walks
+    /// that only collect what methods store on `self`.
+    pub exec: Exec,
+    pub rules: RuleSet,
+    pub django_version: (u32, u32),
+}
+
+/// What calling a function does.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    /// The join of its `return`s (`Unknown` when they disagree).
+    pub returns: Ty,
+    /// A sync function: the call path to its first blocking operation
+    /// (RDJ107's message: `inner → `X.objects.get()``).
+    pub blocking: Option<String>,
+    /// A coroutine: what it reports when run with these arguments (call
+    /// sites compare them with what it reports on its own).
+    pub findings: Vec<Finding>,
+    /// `self.name = value` stores in its body, in order.
+    pub self_attrs: Vec<(String, Ty)>,
+}
+
+impl Summary {
+    pub fn unknown() -> Arc<Summary> {
+        Arc::new(Summary::default())
+    }
+}
+
+/// An attribute of a class's instances: (class, constructor argument
+/// types by parameter name of `__init__`, attribute name).
+pub type AttrsKey = (ClassRef, Vec<(String, Ty)>, String);
+
+#[derive(Default)]
+pub struct SummaryCache {
+    summaries: RwLock<FxHashMap<SummaryKey, Arc<Summary>>>,
+    attrs: RwLock<FxHashMap<AttrsKey, Ty>>,
+    module_envs: RwLock<FxHashMap<FileId, Arc<FxHashMap<String, Ty>>>>,
+}
+
+impl std::fmt::Debug for SummaryCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SummaryCache")
+    }
+}
+
+/// A lock poisoned by a panic elsewhere still holds usable data: the
+/// values are inserted whole.
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(|e| e.into_inner())
+}
+
+fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(|e| e.into_inner())
+}
+
+/// How a computation went: whether its result may be shared.
+pub struct Computing {
+    cuts_before: u64,
+}
+
+impl SummaryCache {
+    pub fn summary(&self, key: &SummaryKey) -> Option<Arc<Summary>> {
+        read(&self.summaries).get(key).cloned()
+    }
+
+    pub fn attrs(&self, key: &AttrsKey) -> Option<Ty> {
+        read(&self.attrs).get(key).cloned()
+    }
+
+    pub fn module_env(&self, file: FileId) -> Option<Arc<FxHashMap<String, Ty>>> {
+        read(&self.module_envs).get(&file).cloned()
+    }
+
+    /// Starts a computation in `shared`'s walk.
+    pub fn begin(shared: &Shared) -> Computing {
+        Computing {
+            cuts_before: shared.cuts.get(),
+        }
+    }
+
+    /// Whether what was computed since `begin` may be shared.
+    pub fn shareable(shared: &Shared, computing: &Computing) -> bool {
+        shared.cuts.get() == computing.cuts_before && !shared.budget.ran_out()
+    }
+
+    pub fn put_summary(&self, key: SummaryKey, value: Arc<Summary>) {
+        write(&self.summaries).entry(key).or_insert(value);
+    }
+
+    pub fn put_attrs(&self, key: AttrsKey, value: Ty) {
+        write(&self.attrs).entry(key).or_insert(value);
+    }
+
+    pub fn put_module_env(&self, file: FileId, value: Arc<FxHashMap<String, Ty>>) {
+        write(&self.module_envs).entry(file).or_insert(value);
+    }
+}
