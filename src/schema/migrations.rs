@@ -28,6 +28,10 @@ pub struct Migration {
     /// The `class Migration` name (where RDJ501/RDJ502 findings go).
     pub origin: Origin,
     pub dependencies: Vec<MigrationKey>,
+    /// `dependencies` is not a literal list (weblate: `get_dependencies()`):
+    /// the migration is taken to follow the app's previous one, as
+    /// `makemigrations` writes it.
+    pub dependencies_unread: bool,
     pub replaces: Vec<MigrationKey>,
     pub operations: Vec<Operation>,
     /// Every operation was understood.
@@ -171,6 +175,13 @@ pub fn read_app_migrations(
             Err(()) => readable = false,
         }
     }
+    let mut names: Vec<String> = out.iter().map(|m| m.name.clone()).collect();
+    names.sort();
+    for m in out.iter_mut().filter(|m| m.dependencies_unread) {
+        if let Some(previous) = names.iter().take_while(|n| **n < m.name).last() {
+            m.dependencies.push((app.to_owned(), previous.clone()));
+        }
+    }
     (out, readable)
 }
 
@@ -196,6 +207,7 @@ fn read_migration(
         path: path.to_path_buf(),
         origin,
         dependencies: Vec::new(),
+        dependencies_unread: false,
         replaces: Vec::new(),
         operations: Vec::new(),
         readable: true,
@@ -211,7 +223,11 @@ fn read_migration(
             continue;
         };
         match text(k, src) {
-            "dependencies" => m.dependencies = keys(&ctx.value(v), auth_user_model),
+            "dependencies" => {
+                let v = ctx.value(v);
+                m.dependencies_unread = v.as_list().is_none();
+                m.dependencies = keys(&v, auth_user_model);
+            }
             "replaces" => m.replaces = keys(&ctx.value(v), auth_user_model),
             "operations" => {
                 let Some(v) = literal_list(v, src) else {
