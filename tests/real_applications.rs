@@ -3,9 +3,14 @@
 //! `check --no-database --select RDJ5` must find nothing, on the Django
 //! version each runs on. The archives come from `RDJ_REAL_APPLICATIONS`
 //! (else `.cache/real-applications`); `.ci/run` downloads them.
+//!
+//! The other rules (RDJ1xx–4xx) on the same applications: every finding is
+//! one that was read in the application's code and judged
+//! (tests/real_applications_reviewed.txt), no more, no fewer.
 
 mod common;
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 /// One line of the list: the requirement, and the Django version its
@@ -107,4 +112,67 @@ fn released_django_applications_have_no_schema_findings() {
         tables >= 350,
         "only {tables} tables derived from the applications' models"
     );
+}
+
+/// `application | file:line | rule` of each reviewed finding.
+fn reviewed() -> BTreeSet<String> {
+    let list = std::fs::read_to_string(common::repo().join("tests/real_applications_reviewed.txt")).unwrap();
+    list.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|line| {
+            let parts: Vec<&str> = line.split(" | ").collect();
+            assert!(
+                parts.len() == 4 && (parts[3].starts_with("true: ") || parts[3].starts_with("false: ")),
+                "{line}: expected `application | file:line | rule | true|false: reason`"
+            );
+            parts[..3].join(" | ")
+        })
+        .collect()
+}
+
+#[test]
+fn released_django_applications_have_only_reviewed_findings() {
+    let applications = match archives() {
+        Ok(a) => a,
+        Err(why) => return common::skip_or_fail(&why),
+    };
+    let mut found = BTreeSet::new();
+    for (app, wheel) in &applications {
+        let dir = tempfile::tempdir().unwrap();
+        common::unpack_wheel(wheel, dir.path());
+        let root = dir.path().canonicalize().unwrap();
+        let args = [
+            "--no-cache",
+            "--ignore",
+            "RDJ5",
+            "--django-version",
+            app.django.as_str(),
+        ];
+        for f in common::check_json(&[&root], &args) {
+            let file = f["filename"].as_str().unwrap_or_default();
+            let file = std::path::Path::new(file)
+                .strip_prefix(&root)
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|_| file.to_owned());
+            found.insert(format!(
+                "{} | {file}:{} | {}",
+                app.requirement,
+                f["location"]["row"],
+                f["code"].as_str().unwrap_or_default()
+            ));
+        }
+    }
+    let reviewed = reviewed();
+    let new: Vec<&String> = found.difference(&reviewed).collect();
+    let gone: Vec<&String> = reviewed.difference(&found).collect();
+    assert!(
+        new.is_empty() && gone.is_empty(),
+        "findings not reviewed (read the code, then list each in \
+         tests/real_applications_reviewed.txt as true, or report it as false):\n{}\n\
+         reviewed findings no longer found (remove their lines):\n{}",
+        new.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n"),
+        gone.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n"),
+    );
+    eprintln!("{} applications, {} reviewed findings", applications.len(), found.len());
 }

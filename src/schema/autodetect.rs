@@ -222,8 +222,33 @@ fn compare_items(new: &ModelState, old: &ModelState, key: &str, class_origin: &O
     }
 }
 
+/// An index or constraint as Django holds it: `Index` (and its subclasses)
+/// and `UniqueConstraint` turn each positional string expression into
+/// `F(name)` (weblate: `Index(MD5("source"), "translation", …)`); only at
+/// the top level, a function's arguments stay as written.
+fn expressions_as_f(item: &Value) -> Value {
+    match item {
+        Value::Call { func, args, kwargs } => Value::Call {
+            func: func.clone(),
+            args: args
+                .iter()
+                .map(|a| match a {
+                    Value::Str(_) => Value::Call {
+                        func: "F".to_owned(),
+                        args: vec![a.clone()],
+                        kwargs: Vec::new(),
+                    },
+                    _ => a.clone(),
+                })
+                .collect(),
+            kwargs: kwargs.clone(),
+        },
+        _ => item.clone(),
+    }
+}
+
 fn same_item(new: &Value, old: &Value) -> bool {
-    match (new, old) {
+    match (&expressions_as_f(new), &expressions_as_f(old)) {
         (
             Value::Call {
                 func: fa,
@@ -341,6 +366,19 @@ pub fn normalized(f: &Field) -> BTreeMap<String, Value> {
     // Not part of any deconstruction.
     for k in ["symmetrical", "swappable"] {
         kw.remove(k);
+    }
+    // Wagtail's `StreamField` deconstructs its blocks into a numbered
+    // `block_lookup` table (Wagtail 6.2+), not as the model writes them
+    // (`[("link", LinkBlock())]` against `[("link", 10)]`): the blocks are
+    // not compared (coderedcms's project templates).
+    if f.written_class.rsplit('.').next() == Some("StreamField") {
+        for k in ["block_types", "block_lookup", "use_json_field"] {
+            kw.remove(k);
+        }
+        // The blocks, given first, bound as a field's first positional.
+        if kw.get("verbose_name").is_some_and(|v| v.as_list().is_some()) {
+            kw.remove("verbose_name");
+        }
     }
     let mut defaults: Vec<(&str, Value)> = vec![
         ("primary_key", Value::Bool(false)),

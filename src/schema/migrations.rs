@@ -32,6 +32,10 @@ pub struct Migration {
     /// The `class Migration` name (where RDJ501/RDJ502 findings go).
     pub origin: Origin,
     pub dependencies: Vec<MigrationKey>,
+    /// `dependencies` is not a literal list (weblate: `get_dependencies()`):
+    /// the migration is taken to follow the app's previous one, as
+    /// `makemigrations` writes it.
+    pub dependencies_unread: bool,
     pub replaces: Vec<MigrationKey>,
     pub operations: Vec<Operation>,
     /// Every operation was understood.
@@ -179,6 +183,13 @@ pub fn read_app_migrations(
             Err(()) => readable = false,
         }
     }
+    let mut names: Vec<String> = out.iter().map(|m| m.name.clone()).collect();
+    names.sort();
+    for m in out.iter_mut().filter(|m| m.dependencies_unread) {
+        if let Some(previous) = names.iter().take_while(|n| **n < m.name).last() {
+            m.dependencies.push((app.to_owned(), previous.clone()));
+        }
+    }
     // In the files' order, as before squashes were read first.
     let rank: BTreeMap<&std::path::Path, usize> = files
         .iter()
@@ -301,6 +312,7 @@ impl MigrationFile<'_> {
                 range: class_name,
             },
             dependencies: Vec::new(),
+            dependencies_unread: false,
             replaces: Vec::new(),
             operations: Vec::new(),
             readable: true,
@@ -312,7 +324,11 @@ impl MigrationFile<'_> {
         };
         for (k, v) in assignments {
             match k {
-                "dependencies" => m.dependencies = keys(&v.value(), self.auth_user_model),
+                "dependencies" => {
+                    let v = v.value();
+                    m.dependencies_unread = v.as_list().is_none();
+                    m.dependencies = keys(&v, self.auth_user_model);
+                }
                 "replaces" => m.replaces = keys(&v.value(), self.auth_user_model),
                 "operations" => {
                     let Some(v) = v.literal_list() else {

@@ -52,6 +52,14 @@ pub struct Declared {
     pub dynamic_apps: BTreeSet<String>,
 }
 
+/// Packages' classes named like fields that add no column and never reach
+/// a migration: django-imagekit's `ImageSpecField` is a cached-file
+/// descriptor computed from another field (GeoNode).
+const NOT_MODEL_FIELDS: &[&str] = &[
+    "imagekit.models.ImageSpecField",
+    "imagekit.models.fields.ImageSpecField",
+];
+
 /// Django's field classes (the last component of their import path).
 pub const DJANGO_FIELDS: &[&str] = &[
     "AutoField",
@@ -381,7 +389,14 @@ pub fn read_models(index: &WorkspaceIndex, apps: &[AppSpec], auth_user_model: &s
     for id in roots {
         let Some(key) = r.key_of(id) else { continue };
         let app = key.app.clone();
-        match r.model_kind(id) {
+        let kind = r.model_kind(id);
+        if kind != ModelKind::NotAModel && r.decls[id].dynamic {
+            // Even a model we do not compare (an unknown base, abstract)
+            // adds models when built (kiwitcms: `TestPlan(TreeNode)` with
+            // `history = KiwiHistoricalRecords()`).
+            out.dynamic_apps.insert(app.clone());
+        }
+        match kind {
             ModelKind::NotAModel => continue,
             ModelKind::Unknown => {
                 // Perhaps a model (a base from a package outside the
@@ -409,9 +424,6 @@ pub fn read_models(index: &WorkspaceIndex, apps: &[AppSpec], auth_user_model: &s
             .map(|a| a.default_auto_field.clone())
             .unwrap_or_else(|| "django.db.models.AutoField".to_owned());
         let state = r.model_state(id, &app, meta, &auto_field);
-        if r.decls[id].dynamic {
-            out.dynamic_apps.insert(app.clone());
-        }
         if r.unreadable(id) || unfollowed.contains(&id) {
             out.uncertain.insert(key.clone());
         }
@@ -846,6 +858,11 @@ impl<'a> Reader<'a> {
 
     fn callee(&mut self, scope: Scope, func: &str) -> Callee {
         let last = func.rsplit('.').next().unwrap_or(func);
+        // django-taggit's `TaggableManager` is a related field (a
+        // many-to-many through its tag model), migrated as one (GeoNode).
+        if last == "TaggableManager" {
+            return Callee::Field(None);
+        }
         if matches!(last, "as_manager" | "from_queryset") || last.ends_with("Manager") {
             return Callee::NotAField;
         }
@@ -859,7 +876,9 @@ impl<'a> Reader<'a> {
         match resolved {
             Symbol::External(q) => {
                 let last = q.rsplit('.').next().unwrap_or(&q);
-                if DJANGO_FIELDS.contains(&last) && q.starts_with("django.") {
+                if NOT_MODEL_FIELDS.contains(&q.as_str()) {
+                    Callee::NotAField
+                } else if DJANGO_FIELDS.contains(&last) && q.starts_with("django.") {
                     Callee::Field(Some(last.to_owned()))
                 } else if last.ends_with("Field") || matches!(last, "ForeignKey" | "OneToOneField") {
                     Callee::Field(None)

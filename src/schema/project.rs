@@ -883,4 +883,141 @@ mod real_package_tests {
         assert!(schema.compared_apps.contains("things"));
         assert_eq!(schema.static_findings(), vec![]);
     }
+    #[test]
+    fn a_field_name_among_index_expressions_is_an_f_expression() {
+        // Weblate: `Index(MD5("source"), "translation", name=…)`; Django's
+        // Index and UniqueConstraint turn each string expression into
+        // `F(name)`, as the migration writes it (not inside a function:
+        // `Lower("context")` stays as written).
+        let models = "from django.db import models\nfrom django.db.models.functions import MD5, Lower\n\n\nclass Item(models.Model):\n    a = models.TextField()\n    b = models.IntegerField()\n\n    class Meta:\n        indexes = [models.Index(MD5(Lower('a')), 'b', name='item_md5')]\n        constraints = [models.UniqueConstraint(MD5('a'), 'b', name='item_unique_md5')]\n";
+        let mig = migration(&format!("migrations.CreateModel(name='Item', fields=[{ID}, ('a', models.TextField()), ('b', models.IntegerField())]),\nmigrations.AddIndex(model_name='item', index=models.Index(django.db.models.functions.text.MD5(django.db.models.functions.text.Lower('a')), models.F('b'), name='item_md5')),\nmigrations.AddConstraint(model_name='item', constraint=models.UniqueConstraint(django.db.models.functions.text.MD5('a'), models.F('b'), name='item_unique_md5')),"));
+        assert_eq!(one_migration(models, &mig), Vec::<String>::new());
+        // A different expression is still a change.
+        let changed = models.replace("MD5(Lower('a')), 'b'", "MD5('a'), 'b'");
+        assert_eq!(
+            one_migration(&changed, &mig),
+            vec![
+                "Create index `item_md5` on field(s)  of model `item`",
+                "Remove index `item_md5` from `item`"
+            ]
+        );
+    }
+
+    #[test]
+    fn dependencies_returned_by_a_function_follow_the_previous_migration() {
+        // Weblate's trans 0084: `dependencies = get_dependencies()` (a list
+        // built at import time). Unread, it was ready first, so it and the
+        // migrations after it were replayed before 0002 (which waits for
+        // another app): it follows the app's previous migration.
+        let dir = tempfile::tempdir().unwrap();
+        let write = |rel: &str, text: &str| {
+            let path = dir.path().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write(
+            "manage.py",
+            "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site_settings')\n",
+        );
+        write("site_settings.py", &SETTINGS.replace("'things'", "'things', 'zoo'"));
+        let header = "from django.db import migrations, models\n\n\n";
+        for app in ["things", "zoo"] {
+            write(&format!("{app}/__init__.py"), "");
+            write(&format!("{app}/migrations/__init__.py"), "");
+        }
+        write(
+            "zoo/models.py",
+            "from django.db import models\n\n\nclass Animal(models.Model):\n    pass\n",
+        );
+        write(
+            "zoo/migrations/0001_initial.py",
+            &migration(&format!("migrations.CreateModel(name='Animal', fields=[{ID}]),")),
+        );
+        write("things/models.py", "from django.db import models\n\n\nclass Item(models.Model):\n    flag = models.BooleanField(default=True)\n");
+        write(
+            "things/migrations/0001_initial.py",
+            &migration(&format!("migrations.CreateModel(name='Item', fields=[{ID}]),")),
+        );
+        write("things/migrations/0002_flag.py", &format!("{header}class Migration(migrations.Migration):\n    dependencies = [('things', '0001_initial'), ('zoo', '0001_initial')]\n    operations = [migrations.AddField(model_name='item', name='flag', field=models.BooleanField(default=False))]\n"));
+        write("things/migrations/0003_data.py", &format!("{header}def get_dependencies():\n    return [('things', '0002_flag')]\n\n\nclass Migration(migrations.Migration):\n    dependencies = get_dependencies()\n    operations = []\n"));
+        write("things/migrations/0004_default.py", &format!("{header}class Migration(migrations.Migration):\n    dependencies = [('things', '0003_data')]\n    operations = [migrations.AlterField(model_name='item', name='flag', field=models.BooleanField(default=True))]\n"));
+        let index = load_dir(dir.path());
+        let findings: Vec<SchemaFinding> = discover_projects(&index, &|_| None, &|p| p.exists())
+            .into_iter()
+            .flat_map(|p| analyze(&index, p, (5, 2)).static_findings())
+            .collect();
+        assert_eq!(findings, vec![]);
+    }
+    #[test]
+    fn a_translation_made_at_import_time_is_not_known() {
+        // ephios: `pgettext("shift label", "label")` runs at import, in the
+        // German of LANGUAGE_CODE ("Label", as the migration says).
+        let models = |call: &str| {
+            format!("from django.db import models\nfrom django.utils.translation import pgettext, gettext\n\n\nclass Shift(models.Model):\n    label = models.CharField({call}, max_length=9)\n")
+        };
+        let mig = migration(&format!("migrations.CreateModel(name='Shift', fields=[{ID}, ('label', models.CharField(max_length=9, verbose_name='Label'))]),"));
+        for call in ["pgettext('shift label', 'label')", "gettext('label')"] {
+            assert_eq!(one_migration(&models(call), &mig), Vec::<String>::new(), "{call}");
+        }
+        // The lazy one is its message, untranslated by makemigrations.
+        assert_eq!(
+            one_migration(
+                &models("pgettext_lazy('shift label', 'label')").replace("pgettext, gettext", "pgettext_lazy"),
+                &mig
+            ),
+            ["Alter field `label` on `shift`"]
+        );
+    }
+
+    #[test]
+    fn models_made_at_run_time_by_a_model_we_do_not_read() {
+        // kiwitcms: `TestPlan(TreeNode)` (a package's base) with
+        // `history = KiwiHistoricalRecords()` makes `HistoricalTestPlan`.
+        let mig = migration(&format!("migrations.CreateModel(name='Plan', fields=[{ID}]),\nmigrations.CreateModel(name='HistoricalPlan', fields=[('id', models.IntegerField(blank=True, db_index=True))]),"));
+        let models = "from django.db import models\nfrom simple_history.models import HistoricalRecords\nfrom tree_queries.models import TreeNode\n\n\nclass Plan(TreeNode):\n    history = HistoricalRecords()\n";
+        assert_eq!(one_migration(models, &mig), Vec::<String>::new());
+    }
+
+    #[test]
+    fn taggable_manager_is_a_field_and_an_image_spec_is_none() {
+        // GeoNode: django-taggit's `TaggableManager` is migrated;
+        // django-imagekit's `ImageSpecField` adds no column.
+        let models = "from django.db import models\nfrom imagekit.models import ImageSpecField\nfrom taggit.managers import TaggableManager\n\n\nclass Slide(models.Model):\n    image = models.ImageField(upload_to='img')\n    thumbnail = ImageSpecField(source='image', options={'quality': 60})\n    keywords = TaggableManager('Keywords', blank=True)\n";
+        let mig = migration(&format!("migrations.CreateModel(name='Slide', fields=[{ID}, ('image', models.ImageField(upload_to='img')), ('keywords', taggit.managers.TaggableManager(blank=True, help_text='A comma-separated list of tags.', through='taggit.TaggedItem', to='taggit.Tag', verbose_name='Keywords'))]),"));
+        assert_eq!(one_migration(models, &mig), Vec::<String>::new());
+        let without = mig.replace("('keywords', taggit.managers.TaggableManager(blank=True, help_text='A comma-separated list of tags.', through='taggit.TaggedItem', to='taggit.Tag', verbose_name='Keywords'))", "");
+        assert_eq!(one_migration(models, &without), ["Add field `keywords` to `slide`"]);
+    }
+
+    #[test]
+    fn an_app_config_imported_under_another_name_sets_the_label() {
+        // GeoNode: `from django.apps import AppConfig as BaseAppConfig`,
+        // `class AppConfig(BaseAppConfig): label = "geonode_themes"`.
+        let apps = "from django.apps import AppConfig as BaseAppConfig\n\n\nclass AppConfig(BaseAppConfig):\n    name = 'things'\n    label = 'geonode_things'\n";
+        let models = "from django.db import models\n\n\nclass Slide(models.Model):\n    pass\n\n\nclass Theme(models.Model):\n    slides = models.ManyToManyField(Slide, blank=True)\n";
+        let mig = migration(&format!("migrations.CreateModel(name='Slide', fields=[{ID}]),\nmigrations.CreateModel(name='Theme', fields=[{ID}, ('slides', models.ManyToManyField(blank=True, to='geonode_things.slide'))]),"));
+        assert_eq!(
+            messages(&[
+                ("apps.py", apps),
+                ("models.py", models),
+                ("migrations/0001_initial.py", &mig)
+            ]),
+            Vec::<String>::new()
+        );
+    }
+    #[test]
+    fn stream_field_blocks_are_not_compared() {
+        // coderedcms's project template: a Wagtail StreamField's blocks
+        // against the `block_lookup` table its migration writes.
+        let models = "from django.db import models\nfrom wagtail import blocks\nfrom wagtail.fields import StreamField\n\n\nclass Navbar(models.Model):\n    content = StreamField([('link', blocks.CharBlock()), ('title', blocks.CharBlock(required=False))], use_json_field=True, help_text='Menu')\n";
+        let mig = |blank: &str| {
+            migration(&format!("migrations.CreateModel(name='Navbar', fields=[{ID}, ('content', wagtail.fields.StreamField([('link', 0), ('title', 1)], {blank}block_lookup={{0: ('wagtail.blocks.CharBlock', (), {{}}), 1: ('wagtail.blocks.CharBlock', (), {{'required': False}})}}))]),"))
+        };
+        assert_eq!(one_migration(models, &mig("help_text='Menu', ")), Vec::<String>::new());
+        // Its other arguments still are.
+        assert_eq!(
+            one_migration(models, &mig("help_text='Links', ")),
+            ["Alter field `content` on `navbar`"]
+        );
+    }
 }

@@ -2385,6 +2385,15 @@ fn app_configs(index: &WorkspaceIndex, file: FileId) -> Vec<AppConfigInfo> {
     };
     let src: &str = &index.file(file).text;
     let mut out: Vec<AppConfigInfo> = Vec::new();
+    // `from django.apps import AppConfig as BaseAppConfig` (GeoNode).
+    let aliases: Vec<&str> = named_children(tree.get().root_node())
+        .into_iter()
+        .filter(|s| s.kind() == "import_from_statement")
+        .flat_map(named_children)
+        .filter(|n| n.kind() == "aliased_import")
+        .filter(|n| field(*n, "name").is_some_and(|name| text(name, src) == "AppConfig"))
+        .filter_map(|n| field(n, "alias").map(|a| text(a, src)))
+        .collect();
     for stmt in named_children(tree.get().root_node()) {
         let def = crate::syntax::definition_of(stmt);
         if def.kind() != "class_definition" {
@@ -2397,7 +2406,7 @@ fn app_configs(index: &WorkspaceIndex, file: FileId) -> Vec<AppConfigInfo> {
             named_children(bases).iter().any(|b| {
                 crate::syntax::dotted(*b, src).is_some_and(|d| {
                     let last = d.rsplit('.').next().unwrap_or(&d);
-                    last == "AppConfig" || out.iter().any(|c| c.class == d)
+                    last == "AppConfig" || aliases.contains(&d.as_str()) || out.iter().any(|c| c.class == d)
                 })
             })
         });

@@ -320,6 +320,14 @@ pub fn parse(node: Node<'_>, src: &str, lookup: &dyn Fn(&str) -> Option<Value>) 
                     | "pgettext_lazy"
                     | "pgettext_noop"
             );
+            // Not lazy, the call runs when the models module is imported
+            // and returns the message translated into `LANGUAGE_CODE`
+            // (ephios: `pgettext("shift label", "label")` is "Label" in its
+            // German catalog, and so in its migration): not known here.
+            // (`_` is most often `gettext_lazy`: taken as its message.)
+            if matches!(last, "gettext" | "ugettext" | "pgettext" | "ngettext" | "npgettext") {
+                return Value::Opaque(text(node, src).to_owned());
+            }
             if translation {
                 for name in ["context", "message"] {
                     if let Some(at) = kwargs.iter().position(|(k, _)| k == name) {
