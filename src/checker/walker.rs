@@ -2504,8 +2504,8 @@ impl<'a> Walker<'a> {
                 Ty::Manager { model, .. } | Ty::QuerySet { model, .. } => match self.custom_method(*model, name) {
                     Some(f) => {
                         let c = Callable::Workspace(f);
-                        let receiver = recv.carried();
-                        let args = self.call_arguments(&c, Some(receiver), args);
+                        let receiver = self.method_receiver(f, recv);
+                        let args = self.call_arguments(&c, receiver, args);
                         let ty = self.call_function(call, func, &c, &args);
                         self.for_model(ty, *model)
                     }
@@ -2899,6 +2899,21 @@ impl<'a> Walker<'a> {
         self.return_of(callee, args)
     }
 
+    /// What fills the first parameter of method `f` called on `recv`: the
+    /// receiver itself, nothing for a `@staticmethod` (its first parameter
+    /// is an ordinary argument), an unknown class for a `@classmethod`.
+    fn method_receiver(&self, f: FuncRef, recv: &Ty) -> Option<Ty> {
+        let decorators = &self.index.function(f).decorators;
+        let last = |name: &str| decorators.iter().any(|d| d.rsplit('.').next() == Some(name));
+        if last("staticmethod") {
+            None
+        } else if last("classmethod") {
+            Some(Ty::Unknown)
+        } else {
+            Some(recv.carried())
+        }
+    }
+
     /// How a method is called through `func`: `None` for a plain function
     /// (no implicit first argument), `Some(Some(receiver))` for a bound
     /// method or a class method, `Some(None)` when the arguments cannot be
@@ -3059,7 +3074,8 @@ impl<'a> Walker<'a> {
                 Ty::Manager { model, .. } | Ty::QuerySet { model, .. } => match self.custom_method(*model, method) {
                     Some(f) if !self.index.function(f).is_async => {
                         let c = Callable::Workspace(f);
-                        let args = self.call_arguments(&c, Some(recv.carried()), None);
+                        let receiver = self.method_receiver(f, recv);
+                        let args = self.call_arguments(&c, receiver, None);
                         let ty = super::summary_of(self, &c, &args).returns.clone();
                         self.for_model(ty, *model)
                     }
