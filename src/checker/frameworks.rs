@@ -212,6 +212,43 @@ fn is_ariadne_bindable(index: &WorkspaceIndex, sym: Symbol) -> bool {
     }
 }
 
+/// The last names of [`async_server`]'s and [`sync_server`]'s classes and
+/// functions.
+const SERVER_NAMES: &[&str] = &[
+    "AsyncGraphQLView",
+    "GraphQL",
+    "GraphQLView",
+    "GraphQLRouter",
+    "make_graphql_controller",
+    "GraphQLController",
+    "GraphQLHTTPConsumer",
+    "GraphQLWSConsumer",
+    "GraphQLProtocolTypeRouter",
+    "GraphQLAsyncView",
+    "graphql",
+    "graphql_sync",
+];
+
+/// Can the chain `dotted` name a server of [`async_server`] or
+/// [`sync_server`]? Its last name is one of theirs, or its first name is
+/// imported from the library itself (`from strawberry.asgi import GraphQL
+/// as App`, `import ariadne.asgi`). Resolving every other name of a file
+/// would parse the workspace modules it imports (netbox: the GraphQL
+/// types of every app) for nothing.
+fn may_name_a_server(index: &WorkspaceIndex, file: FileId, dotted: &str) -> bool {
+    let last = dotted.rsplit('.').next().unwrap_or(dotted);
+    if SERVER_NAMES.contains(&last) {
+        return true;
+    }
+    let first = dotted.split('.').next().unwrap_or(dotted);
+    index.file(file).summary().imports.iter().any(|b| {
+        b.local == first
+            && ["strawberry", "ariadne", "ariadne_django"]
+                .iter()
+                .any(|lib| b.executes == *lib || b.executes.starts_with(&format!("{lib}.")))
+    })
+}
+
 /// A name that, referenced anywhere but in an import, means the library's
 /// schema is executed asynchronously: an async view, ASGI app, router or
 /// consumer (each awaits `schema.execute`; strawberry/http/async_base_view.py),
@@ -365,7 +402,7 @@ impl Scan {
                         p.kind() == "attribute" && field(p, "attribute").is_some_and(|a| a.id() == node.id())
                     });
                     if !attribute_name {
-                        if let Some(dotted) = syntax::dotted(node, src) {
+                        if let Some(dotted) = syntax::dotted(node, src).filter(|d| may_name_a_server(index, file, d)) {
                             if let Symbol::External(q) = index.resolve_dotted(file, &dotted, None) {
                                 match async_server(&q) {
                                     Some(Library::Strawberry) => serving.strawberry_async = true,
