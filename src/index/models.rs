@@ -553,9 +553,16 @@ fn find_reverse(index: &WorkspaceIndex, target: &ModelInfo, name: &str) -> Optio
             .filter(|f| {
                 let text = index.files[*f].text.as_bytes();
                 let find = |n: &[u8]| memchr::memmem::find(text, n).is_some();
-                // `ForeignKey("shop.product")` names the model in lower case.
+                // `ForeignKey("shop.product")` names the model in lower case,
+                // always inside a string: the bare lower-case name (`user`)
+                // is in nearly every file.
+                let lower = target.lower_name();
                 find(target.name.as_bytes())
-                    || find(target.lower_name().as_bytes())
+                    || [".", "\"", "'"].iter().any(|before| {
+                        ["\"", "'"]
+                            .iter()
+                            .any(|after| find(format!("{before}{lower}{after}").as_bytes()))
+                    })
                     || (is_user && (find(b"AUTH_USER_MODEL") || find(b"get_user_model")))
             })
             .collect()
