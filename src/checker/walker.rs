@@ -1957,16 +1957,7 @@ impl<'a> Walker<'a> {
             Ty::Instance { model, .. } => {
                 if django::model_method_blocks(method) {
                     let on = Receiver::Model(*model);
-                    effects::report(
-                        self,
-                        Effect::BlockingMethod {
-                            call,
-                            func,
-                            on,
-                            method,
-                            args,
-                        },
-                    );
+                    self.report_blocking_method(call, func, on, method, args);
                     return Some(Ty::Unknown);
                 }
                 if method == "arefresh_from_db" {
@@ -1975,16 +1966,7 @@ impl<'a> Walker<'a> {
                 }
                 if django::user_method_blocks(method) && self.is_user_model(*model) {
                     let on = Receiver::User;
-                    effects::report(
-                        self,
-                        Effect::BlockingMethod {
-                            call,
-                            func,
-                            on,
-                            method,
-                            args,
-                        },
-                    );
+                    self.report_blocking_method(call, func, on, method, args);
                     return Some(Ty::Unknown);
                 }
                 if django::is_async_model_twin(method) {
@@ -1995,16 +1977,7 @@ impl<'a> Walker<'a> {
             Ty::Session => {
                 if django::session_method_blocks(method) {
                     let on = Receiver::Session;
-                    effects::report(
-                        self,
-                        Effect::BlockingMethod {
-                            call,
-                            func,
-                            on,
-                            method,
-                            args,
-                        },
-                    );
+                    self.report_blocking_method(call, func, on, method, args);
                 }
                 Some(Ty::Unknown)
             }
@@ -2108,30 +2081,12 @@ impl<'a> Walker<'a> {
         }
         if related && django::related_manager_method_blocks(method) {
             let on = Receiver::RelatedManager;
-            effects::report(
-                self,
-                Effect::BlockingMethod {
-                    call,
-                    func,
-                    on,
-                    method,
-                    args,
-                },
-            );
+            self.report_blocking_method(call, func, on, method, args);
             return Some(self.query_result(model, values, loaded, method, args));
         }
         if django::user_manager_method_blocks(method) && self.is_user_model(model) {
             let on = Receiver::UserManager;
-            effects::report(
-                self,
-                Effect::BlockingMethod {
-                    call,
-                    func,
-                    on,
-                    method,
-                    args,
-                },
-            );
+            self.report_blocking_method(call, func, on, method, args);
             return Some(Ty::Instance {
                 model,
                 loaded: Loaded::fresh(),
@@ -2139,16 +2094,7 @@ impl<'a> Walker<'a> {
         }
         if django::queryset_method_blocks(method) {
             let on = Receiver::QuerySet;
-            effects::report(
-                self,
-                Effect::BlockingMethod {
-                    call,
-                    func,
-                    on,
-                    method,
-                    args,
-                },
-            );
+            self.report_blocking_method(call, func, on, method, args);
             return Some(self.query_result(model, values, loaded, method, args));
         }
         if let Some(sync) = method.strip_prefix('a') {
@@ -2897,6 +2843,28 @@ impl<'a> Walker<'a> {
         self.call_helper(call, func, callee, args);
         self.call_coroutine(call, func, callee, args);
         self.return_of(callee, args)
+    }
+
+    /// A blocking method call (`qs.get()`, `instance.save()`, `session.save()`)
+    /// on the loop: the effect its receiver's rule reports.
+    fn report_blocking_method(
+        &mut self,
+        call: Node<'a>,
+        func: Node<'a>,
+        on: Receiver,
+        method: &'a str,
+        args: Option<Node<'a>>,
+    ) {
+        effects::report(
+            self,
+            Effect::BlockingMethod {
+                call,
+                func,
+                on,
+                method,
+                args,
+            },
+        );
     }
 
     /// What fills the first parameter of method `f` called on `recv`: the
