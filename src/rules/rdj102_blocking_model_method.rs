@@ -5,7 +5,7 @@ use crate::index::ModelId;
 use crate::diagnostic::Applicability;
 use crate::knowledge::django;
 use crate::rules::{fixes, Rule};
-use crate::syntax::field;
+use crate::syntax::{self, field};
 
 declare_rule! {
     /// ## What it does
@@ -36,13 +36,19 @@ declare_rule! {
 
 /// Whether a validation method queries for this model: `validate_unique`
 /// only with unique fields, `validate_constraints` only with
-/// `Meta.constraints`, `clean_fields` only with relations to check.
+/// `Meta.constraints`, `clean_fields` only with relations to check: Django's
+/// `clean_fields(exclude)` skips the fields named in `exclude`, and only a
+/// `ForeignKey`'s `validate()` queries (the target must exist).
 fn validation_queries(w: &Walker<'_>, model: ModelId, method: &str, args: Option<Node<'_>>) -> bool {
     let m = w.index.model(model);
     if !m.fields_known {
         return true;
     }
-    let has_relations = m.fields().iter().any(|f| f.kind.is_single_relation());
+    let excluded = excluded_fields(w, method, args);
+    let has_relations = m
+        .fields()
+        .iter()
+        .any(|f| f.kind.is_single_relation() && !excluded.iter().any(|e| *e == f.name));
     let has_unique = m.members().has_unique_together || m.fields().iter().any(|f| f.unique && !f.primary_key);
     let disabled = |key: &str| {
         w.arg_nodes(args).iter().any(|a| {
@@ -57,6 +63,35 @@ fn validation_queries(w: &Walker<'_>, model: ModelId, method: &str, args: Option
         "clean_fields" => has_relations,
         "full_clean" => has_relations || (has_unique && !disabled("validate_unique")) || (m.members().has_constraints && !disabled("validate_constraints")),
         _ => true,
+    }
+}
+
+/// The field names a literal `exclude` of `full_clean`/`clean_fields` names
+/// (keyword or first positional argument: `exclude={"user", "project"}`);
+/// anything else (a variable, a computed set) excludes nothing we can see.
+fn excluded_fields(w: &Walker<'_>, method: &str, args: Option<Node<'_>>) -> Vec<String> {
+    if !matches!(method, "full_clean" | "clean_fields") {
+        return Vec::new();
+    }
+    let keyword = w.arg_nodes(args).into_iter().find_map(|a| {
+        (a.kind() == "keyword_argument" && field(a, "name").is_some_and(|n| w.text(n) == "exclude"))
+            .then(|| field(a, "value"))
+            .flatten()
+    });
+    let Some(value) = keyword.or_else(|| w.positional_args(args).first().copied()) else {
+        return Vec::new();
+    };
+    if !matches!(value.kind(), "set" | "list" | "tuple") {
+        return Vec::new();
+    }
+    let mut cursor = value.walk();
+    let elements: Vec<Node<'_>> = value.named_children(&mut cursor).collect();
+    // Every element a string literal, or nothing is known to be excluded.
+    let names: Vec<String> = elements.iter().filter_map(|e| syntax::string_value(*e, w.src)).collect();
+    if names.len() == elements.len() {
+        names
+    } else {
+        Vec::new()
     }
 }
 
