@@ -22,6 +22,84 @@ use crate::knowledge::third_party;
 use crate::rules::{self, Rule, RuleSet};
 use crate::syntax::{self, field, named_children, text};
 
+/// `if` whose test reads a name the enclosing function declares `global`
+/// and whose first block assigns it: a module-level cache filled on first
+/// use (`global default; if default is None: default = Model.objects.get()`).
+fn initializes_module_cache(stmt: Node<'_>, src: &str) -> bool {
+    let (Some(test), Some(body)) = (field(stmt, "condition"), field(stmt, "consequence")) else {
+        return false;
+    };
+    let Some(function) =
+        std::iter::successors(stmt.parent(), |n| n.parent()).find(|n| n.kind() == "function_definition")
+    else {
+        return false;
+    };
+    let globals = declared_globals(function, src);
+    let tested = identifiers_in(test, src);
+    let assigned = assigned_names(body, src);
+    tested
+        .iter()
+        .any(|name| globals.contains(name) && assigned.contains(name))
+}
+
+/// Names of `global` statements directly in `function`'s body (not in nested defs).
+fn declared_globals<'s>(function: Node<'_>, src: &'s str) -> Vec<&'s str> {
+    let mut names = Vec::new();
+    let mut stack: Vec<Node<'_>> = field(function, "body").into_iter().collect();
+    while let Some(node) = stack.pop() {
+        match node.kind() {
+            "global_statement" => {
+                let mut cursor = node.walk();
+                names.extend(
+                    node.named_children(&mut cursor)
+                        .filter(|n| n.kind() == "identifier")
+                        .map(|n| text(n, src)),
+                );
+            }
+            "function_definition" | "class_definition" | "lambda" => {}
+            _ => {
+                let mut cursor = node.walk();
+                stack.extend(node.named_children(&mut cursor));
+            }
+        }
+    }
+    names
+}
+
+/// Every identifier inside `node`.
+fn identifiers_in<'s>(node: Node<'_>, src: &'s str) -> Vec<&'s str> {
+    let mut names = Vec::new();
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        if n.kind() == "identifier" {
+            names.push(text(n, src));
+        }
+        let mut cursor = n.walk();
+        stack.extend(n.named_children(&mut cursor));
+    }
+    names
+}
+
+/// Names bound by a plain assignment (`name = …`, `name: T = …`) anywhere in `block`.
+fn assigned_names<'s>(block: Node<'_>, src: &'s str) -> Vec<&'s str> {
+    let mut names = Vec::new();
+    let mut stack = vec![block];
+    while let Some(n) = stack.pop() {
+        match n.kind() {
+            "assignment" => {
+                if let Some(left) = field(n, "left").filter(|l| l.kind() == "identifier") {
+                    names.push(text(left, src));
+                }
+            }
+            "function_definition" | "class_definition" | "lambda" => continue,
+            _ => {}
+        }
+        let mut cursor = n.walk();
+        stack.extend(n.named_children(&mut cursor));
+    }
+    names
+}
+
 /// `with self.assertRaises(SynchronousOnlyOperation)` / `pytest.raises(...)`.
 fn expects_sync_only_error(w: &Walker<'_>, with_stmt: Node<'_>) -> bool {
     let mut items = Vec::new();
@@ -157,6 +235,9 @@ pub struct Shared {
     pub cuts: Cell<u64>,
     /// The settings choose django-constance's database backend (looked up on first need).
     pub constance_database: std::cell::OnceCell<bool>,
+    /// A middleware of the project's `MIDDLEWARE` replaces `request.user`
+    /// with a value of its own (looked up on first need).
+    pub user_replaced_by_middleware: std::cell::OnceCell<bool>,
     pub budget: std::sync::Arc<Budget>,
 }
 
@@ -229,7 +310,9 @@ pub struct Walker<'a> {
     pub blocking: Option<String>,
     /// The class whose method this is, if any.
     pub class: Option<crate::index::ClassRef>,
-    /// `request.user` was assigned a concrete value in this function.
+    /// `request.user` was assigned a concrete value in this function, or
+    /// the request is a view's parameter and a middleware of the project
+    /// replaces Django's lazy user: reading it is not known to query.
     pub user_assigned: bool,
     /// The join of the types this function returns (for return inference).
     pub returns: Option<Ty>,
@@ -668,17 +751,35 @@ impl<'a> Walker<'a> {
                 _ => branches.push(field(alt, "body")),
             }
         }
-        self.walk_branches(&branches);
+        // A sync helper's module cache (`global cache; if cache is None:
+        // cache = query()`) runs its query once per process: nothing here
+        // proves that the first call is the one on the loop.
+        let run_once = self.exec == Exec::Summary && initializes_module_cache(stmt, self.src);
+        self.walk_branches_first_deferred(&branches, run_once);
     }
 
     /// Walks alternative blocks from the same starting environment and keeps
     /// only the bindings they agree on.
     fn walk_branches(&mut self, blocks: &[Option<Node<'a>>]) {
+        self.walk_branches_first_deferred(blocks, false);
+    }
+
+    /// [`Self::walk_branches`]; with `first_deferred`, the first block is
+    /// walked for its bindings only (nothing in it is reported).
+    fn walk_branches_first_deferred(&mut self, blocks: &[Option<Node<'a>>], first_deferred: bool) {
         let before = self.env.clone();
         let mut results: Vec<FxHashMap<String, Ty>> = Vec::new();
-        for b in blocks.iter().flatten() {
+        for (i, b) in blocks.iter().enumerate() {
+            let Some(b) = b else { continue };
             self.env = before.clone();
-            self.walk_block(*b);
+            if i == 0 && first_deferred {
+                let saved = self.exec;
+                self.exec = Exec::Deferred;
+                self.walk_block(*b);
+                self.exec = saved;
+            } else {
+                self.walk_block(*b);
+            }
             results.push(std::mem::take(&mut self.env));
         }
         let mut merged = before.clone();
