@@ -438,6 +438,12 @@ fn bind_parameters<'a>(w: &mut Walker<'a>, def: Node<'a>) {
         } else {
             Ty::Unknown
         };
+        // The request Django's handler passes to a view went through the
+        // project's `MIDDLEWARE`: if one of its middlewares puts a value of
+        // its own in `request.user`, that value is not Django's lazy user.
+        if ty == Ty::Request && w.exec == Exec::Async && user_replaced_by_middleware(w) {
+            w.user_assigned = true;
+        }
         w.env.insert(name_text, ty);
     }
 }
@@ -456,6 +462,104 @@ fn unseen(ty: Ty) -> Ty {
         },
         ty => ty,
     }
+}
+
+/// Whether a middleware listed in a `MIDDLEWARE` setting of the checked
+/// file's project is a workspace class (or factory function) that assigns
+/// `request.user` a value that is not a lazy object (Weblate's
+/// `AuthenticationMiddleware`: `request.user = user = get_user(request)`).
+/// Django's own `AuthenticationMiddleware` sets a `SimpleLazyObject`, which
+/// queries on first use; another middleware's value may be loaded already
+/// (precision first: then `request.user` is not reported). A project is the
+/// folder above the settings' package, as for django-constance's setting.
+fn user_replaced_by_middleware(w: &Walker<'_>) -> bool {
+    *w.shared.user_replaced_by_middleware.get_or_init(|| {
+        let index = w.index;
+        let checked = &index.file(w.file).path;
+        let in_project = |path: &std::path::Path| {
+            let project = path.parent().and_then(|package| package.parent());
+            project.is_none_or(|p| checked.starts_with(p))
+        };
+        let settings: Vec<&str> = index
+            .files
+            .iter()
+            .filter(|e| !e.in_migrations && in_project(&e.path))
+            .filter(|e| memchr::memmem::find(e.text.as_bytes(), b"MIDDLEWARE").is_some())
+            .map(|e| &*e.text)
+            .collect();
+        if settings.is_empty() {
+            return false;
+        }
+        index.files.iter().any(|entry| {
+            let module = entry.modules.first().map(String::as_str).unwrap_or_default();
+            // Only a module a settings file names, that assigns
+            // `request.user`, is parsed.
+            let named = format!("{module}.");
+            if !in_project(&entry.path)
+                || !assigns_request_user(&entry.text)
+                || !settings
+                    .iter()
+                    .any(|text| memchr::memmem::find(text.as_bytes(), named.as_bytes()).is_some())
+            {
+                return false;
+            }
+            let Some(tree) = entry.tree() else {
+                return false;
+            };
+            middlewares_replacing_user(tree.root_node(), &entry.text)
+                .into_iter()
+                .any(|name| {
+                    let dotted = format!("{module}.{name}");
+                    settings.iter().any(|text| {
+                        [format!("\"{dotted}\""), format!("'{dotted}'")]
+                            .iter()
+                            .any(|quoted| memchr::memmem::find(text.as_bytes(), quoted.as_bytes()).is_some())
+                    })
+                })
+        })
+    })
+}
+
+/// Whether the text has `request.user = …` (not `==`).
+fn assigns_request_user(text: &str) -> bool {
+    memchr::memmem::find_iter(text.as_bytes(), b"request.user").any(|at| {
+        let rest = text[at + "request.user".len()..].trim_start_matches([' ', '\t']);
+        rest.starts_with('=') && !rest.starts_with("==")
+    })
+}
+
+/// The top-level classes and functions of a module whose code assigns
+/// `request.user = <value>` with a value that is not a lazy object.
+fn middlewares_replacing_user<'s>(module: Node<'_>, src: &'s str) -> Vec<&'s str> {
+    let mut names = Vec::new();
+    for def in named_children(module) {
+        let def = if def.kind() == "decorated_definition" {
+            field(def, "definition").unwrap_or(def)
+        } else {
+            def
+        };
+        if !matches!(def.kind(), "class_definition" | "function_definition") {
+            continue;
+        }
+        let Some(name) = field(def, "name") else { continue };
+        let mut stack = vec![def];
+        let mut replaces = false;
+        while let Some(node) = stack.pop() {
+            if node.kind() == "assignment" {
+                let left = field(node, "left").map(|l| syntax::text(l, src));
+                let right = field(node, "right").map(|r| syntax::text(r, src)).unwrap_or_default();
+                if left == Some("request.user") && !right.contains("LazyObject") {
+                    replaces = true;
+                    break;
+                }
+            }
+            stack.extend(named_children(node));
+        }
+        if replaces {
+            names.push(syntax::text(name, src));
+        }
+    }
+    names
 }
 
 pub(crate) fn imports_django(index: &WorkspaceIndex, file: FileId) -> bool {
