@@ -1565,6 +1565,14 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// Whether the model's workspace class (or a workspace base) defines `method`.
+    fn model_defines_method(&self, model: crate::index::ModelId, method: &str) -> bool {
+        self.index
+            .model(model)
+            .class
+            .is_some_and(|c| self.index.find_method(c, method).is_some())
+    }
+
     /// `@property` / `@functools.cached_property`: reading it runs its body.
     fn is_property(&self, f: FuncRef) -> bool {
         self.index
@@ -2065,7 +2073,13 @@ impl<'a> Walker<'a> {
                     self.refresh_instance(obj, args);
                     return Some(Ty::Awaitable(Box::new(Ty::Unknown)));
                 }
-                if django::user_method_blocks(method) && self.is_user_model(*model) {
+                // A user model that defines the method itself runs its own
+                // code (Weblate's `has_perm` reads permission caches): that
+                // code is followed as any model method, not Django's.
+                if django::user_method_blocks(method)
+                    && self.is_user_model(*model)
+                    && !self.model_defines_method(*model, method)
+                {
                     let on = Receiver::User;
                     self.report_blocking_method(call, func, on, method, args);
                     return Some(Ty::Unknown);
