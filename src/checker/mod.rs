@@ -708,6 +708,7 @@ pub fn summary_of(w: &Walker<'_>, callee: &Callable, args: &[(String, Ty)]) -> A
         },
         rules: w.rules,
         django_version: w.django_version,
+        falsy_on_self: w.facts_for_call.clone(),
     };
     summary_for(w, callee, key)
 }
@@ -819,6 +820,7 @@ fn sub_walker<'a>(
         nesting: w.nesting,
         django_version: key.django_version,
         attrs_of: if key.exec == Exec::Deferred { class } else { None },
+        falsy_on_self: key.falsy_on_self.clone(),
         ..Walker::new(
             w.index,
             file,
@@ -979,6 +981,7 @@ pub fn attribute_of_class(w: &Walker<'_>, class: ClassRef, ctor: &[(String, Ty)]
             exec: Exec::Deferred,
             rules: w.rules,
             django_version: w.django_version,
+            falsy_on_self: Vec::new(),
         };
         for (name, ty) in summary_for(w, &Callable::Workspace(f), key).self_attrs.iter() {
             if name == attr {

@@ -41,6 +41,10 @@ pub struct SummaryKey {
     pub exec: Exec,
     pub rules: RuleSet,
     pub django_version: (u32, u32),
+    /// Attributes of `self` the caller knows are false (a method called on
+    /// `self` after `if self.flag: return`): its `if self.flag:` blocks do
+    /// not run from that call.
+    pub falsy_on_self: Vec<String>,
 }
 
 /// What calling a function does.

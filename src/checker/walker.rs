@@ -22,6 +22,33 @@ use crate::knowledge::third_party;
 use crate::rules::{self, Rule, RuleSet};
 use crate::syntax::{self, field, named_children, text};
 
+/// `attr` of a test that is exactly `self.attr`.
+fn self_attribute<'s>(test: Node<'_>, src: &'s str) -> Option<&'s str> {
+    let test = if test.kind() == "parenthesized_expression" {
+        test.named_child(0)?
+    } else {
+        test
+    };
+    if test.kind() != "attribute" {
+        return None;
+    }
+    let object = field(test, "object")?;
+    (object.kind() == "identifier" && text(object, src) == "self")
+        .then(|| field(test, "attribute").map(|a| text(a, src)))
+        .flatten()
+}
+
+/// A block whose last statement returns or raises: what follows it runs
+/// only when the block did not.
+fn always_leaves(block: Node<'_>) -> bool {
+    let mut cursor = block.walk();
+    let last = block
+        .named_children(&mut cursor)
+        .filter(|n| n.kind() != "comment")
+        .last();
+    last.is_some_and(|n| matches!(n.kind(), "return_statement" | "raise_statement"))
+}
+
 /// `if` whose test reads a name the enclosing function declares `global`
 /// and whose first block assigns it: a module-level cache filled on first
 /// use (`global default; if default is None: default = Model.objects.get()`).
@@ -338,6 +365,14 @@ pub struct Walker<'a> {
     /// Collecting what this class's methods store on `self`: reads of its
     /// own attributes are unknown here (they are what is being computed).
     pub attrs_of: Option<crate::index::ClassRef>,
+    /// Attributes of `self` known to be false here: the method returned or
+    /// raised when they were true (`if self.is_superuser: return …`). A
+    /// method called on `self` gets them too, so its own
+    /// `if self.is_superuser:` block is not run from here.
+    pub falsy_on_self: Vec<String>,
+    /// While a method is called on `self`: the `falsy_on_self` its summary
+    /// is computed with (part of the summary's key, see `summary_of`).
+    pub facts_for_call: Vec<String>,
 }
 
 /// How many expression types one walker remembers (see `Walker::evaluated`).
@@ -395,6 +430,8 @@ impl<'a> Walker<'a> {
             out_of_time: false,
             self_attrs: Vec::new(),
             attrs_of: None,
+            falsy_on_self: Vec::new(),
+            facts_for_call: Vec::new(),
         }
     }
 
@@ -578,11 +615,14 @@ impl<'a> Walker<'a> {
     // ----- statements -------------------------------------------------------
 
     pub fn walk_block(&mut self, block: Node<'a>) {
+        // What a block learned about `self` holds until its end only.
+        let known = self.falsy_on_self.len();
         self.nested((), |w| {
             for stmt in named_children(block) {
                 w.walk_stmt(stmt);
             }
-        })
+        });
+        self.falsy_on_self.truncate(known);
     }
 
     fn walk_stmt(&mut self, stmt: Node<'a>) {
@@ -755,7 +795,16 @@ impl<'a> Walker<'a> {
         // cache = query()`) runs its query once per process: nothing here
         // proves that the first call is the one on the loop.
         let run_once = self.exec == Exec::Summary && initializes_module_cache(stmt, self.src);
-        self.walk_branches_first_deferred(&branches, run_once);
+        // `if self.flag:` where the caller already returned when it was true.
+        let tested = field(stmt, "condition").and_then(|c| self_attribute(c, self.src));
+        let dead = tested.is_some_and(|attr| self.falsy_on_self.iter().any(|f| f == attr));
+        self.walk_branches_first_deferred(&branches, run_once || dead);
+        // `if self.flag: return …` with no other branch: false from here on.
+        if let (Some(attr), [Some(body)]) = (tested, branches.as_slice()) {
+            if !dead && always_leaves(*body) {
+                self.falsy_on_self.push(attr.to_owned());
+            }
+        }
     }
 
     /// Walks alternative blocks from the same starting environment and keeps
@@ -966,7 +1015,9 @@ impl<'a> Walker<'a> {
             self.note_attribute_store(left);
             if let (Some(obj), Some(attr)) = (field(left, "object"), field(left, "attribute")) {
                 if obj.kind() == "identifier" && self.text(obj) == "self" {
-                    self.self_attrs.push((self.text(attr).to_owned(), ty.clone()));
+                    let name = self.text(attr);
+                    self.falsy_on_self.retain(|f| f != name);
+                    self.self_attrs.push((name.to_owned(), ty.clone()));
                 }
             }
         }
@@ -2955,6 +3006,19 @@ impl<'a> Walker<'a> {
     /// RDJ107 for a sync helper that blocks, the blocking its arguments
     /// cause in a coroutine, and what it returns.
     fn call_function(&mut self, call: Node<'a>, func: Node<'a>, callee: &Callable, args: &[(String, Ty)]) -> Ty {
+        let on_self = func.kind() == "attribute"
+            && field(func, "object").is_some_and(|o| o.kind() == "identifier" && self.text(o) == "self");
+        if on_self && !self.falsy_on_self.is_empty() {
+            // The same object: what this method knows about `self` holds there.
+            let facts = self.falsy_on_self.clone();
+            let saved = std::mem::take(&mut self.facts_for_call);
+            self.facts_for_call = facts;
+            self.call_helper(call, func, callee, args);
+            let ty = self.return_of(callee, args);
+            self.facts_for_call = saved;
+            self.call_coroutine(call, func, callee, args);
+            return ty;
+        }
         self.call_helper(call, func, callee, args);
         self.call_coroutine(call, func, callee, args);
         self.return_of(callee, args)
