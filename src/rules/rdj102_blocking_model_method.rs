@@ -48,7 +48,7 @@ fn validation_queries(w: &Walker<'_>, model: ModelId, method: &str, args: Option
     let has_relations = m
         .fields()
         .iter()
-        .any(|f| f.kind.is_single_relation() && !excluded.iter().any(|e| *e == f.name));
+        .any(|f| f.kind.is_single_relation() && !excluded.contains(&f.name));
     let has_unique = m.members().has_unique_together || m.fields().iter().any(|f| f.unique && !f.primary_key);
     let disabled = |key: &str| {
         w.arg_nodes(args).iter().any(|a| {
