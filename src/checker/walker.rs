@@ -616,36 +616,64 @@ impl<'a> Walker<'a> {
         let duck_typed = field(stmt, "body")
             .map(|b| async_orm_receivers(b, self.src))
             .unwrap_or_default();
+        // What the body bound when it ran to its end: the path taken unless
+        // it raised.
+        let mut after_body: FxHashMap<String, Ty> = FxHashMap::default();
         for child in named_children(stmt) {
             match child.kind() {
-                "block" => self.walk_block(child),
-                "except_clause" | "except_group_clause" | "else_clause" | "finally_clause" => {
-                    let narrowed: Vec<(String, Option<Ty>)> = if catches_attribute_error(child, self.src) {
-                        duck_typed
-                            .iter()
-                            .map(|n| (n.clone(), self.env.insert(n.clone(), Ty::Unknown)))
-                            .collect()
-                    } else {
-                        Vec::new()
-                    };
-                    for c in named_children(child) {
-                        if c.kind() == "block" {
-                            self.walk_block(c);
-                        } else {
-                            self.eval(c);
-                        }
-                    }
-                    // Past the handler the name is what it was (unless rebound).
-                    for (name, before) in narrowed {
-                        if self.env.get(&name) == Some(&Ty::Unknown) {
-                            match before {
-                                Some(ty) => self.env.insert(name, ty),
-                                None => self.env.remove(&name),
-                            };
-                        }
-                    }
+                "block" => {
+                    self.walk_block(child);
+                    after_body = self.env.clone();
                 }
+                "except_clause" | "except_group_clause" => {
+                    self.walk_handler(child, &duck_typed);
+                    self.keep_body_values_over_unknown_fallbacks(&after_body);
+                }
+                "else_clause" | "finally_clause" => self.walk_handler(child, &duck_typed),
                 _ => {}
+            }
+        }
+    }
+
+    /// A handler that rebinds a name the body bound (`try: user =
+    /// request.user` / `except AttributeError: user = scope["user"]`) gives it
+    /// a fallback for when the body raised; where that fallback is unknown,
+    /// the name still holds the body's value on the path that did not raise,
+    /// which is the one to report on. A known fallback replaces it as before.
+    fn keep_body_values_over_unknown_fallbacks(&mut self, after_body: &FxHashMap<String, Ty>) {
+        for (name, body_ty) in after_body {
+            if *body_ty != Ty::Unknown && self.env.get(name) == Some(&Ty::Unknown) {
+                self.env.insert(name.clone(), body_ty.clone());
+            }
+        }
+    }
+
+    /// An `except`, `else` or `finally` clause. Under `except
+    /// AttributeError`, the names whose async QuerySet method the body
+    /// called are not QuerySets (duck typing).
+    fn walk_handler(&mut self, clause: Node<'a>, duck_typed: &[String]) {
+        let narrowed: Vec<(String, Option<Ty>)> = if catches_attribute_error(clause, self.src) {
+            duck_typed
+                .iter()
+                .map(|n| (n.clone(), self.env.insert(n.clone(), Ty::Unknown)))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        for c in named_children(clause) {
+            if c.kind() == "block" {
+                self.walk_block(c);
+            } else {
+                self.eval(c);
+            }
+        }
+        // Past the handler the name is what it was (unless rebound).
+        for (name, before) in narrowed {
+            if self.env.get(&name) == Some(&Ty::Unknown) {
+                match before {
+                    Some(ty) => self.env.insert(name, ty),
+                    None => self.env.remove(&name),
+                };
             }
         }
     }
