@@ -1,8 +1,9 @@
 //! Well-known third-party APIs that query the database (reported under
 //! RDJ106): functions and methods that query when called, and
 //! django-constance's settings, which query when used (database backend). Each entry is proven by an oracle case in
-//! `fixtures/oracle/cases/api_third_party.py`, run with the package
-//! installed from PyPI at the version pinned in `tests/requirements.txt`.
+//! `fixtures/oracle/cases/` (`api_third_party.py` and the files beside it),
+//! run with the package installed from PyPI at the version pinned in
+//! `tests/requirements.txt`.
 
 use super::django::{BlockingFunction, Returns};
 
@@ -72,6 +73,11 @@ pub static BLOCKING_FUNCTIONS: &[ThirdPartyApi] = &[
         "django-guardian",
         "guardian.core.ObjectPermissionChecker().has_perm",
         "does the checker's user or group hold a permission on an object: the first question per object queries its permissions (then cached on the checker)",
+    ),
+    entry(
+        "django-tos",
+        "tos.models.has_user_agreed_latest_tos",
+        "did the user accept the active terms of service: reads the active `TermsOfService` and asks whether a `UserAgreement` row exists",
     ),
     entry(
         "djangorestframework",
@@ -147,7 +153,6 @@ pub fn uses_value(builtin: &str) -> bool {
 mod tests {
     use super::BLOCKING_FUNCTIONS;
 
-    const ORACLE_CASES: &str = include_str!("../../fixtures/oracle/cases/api_third_party.py");
     const REQUIREMENTS: &str = include_str!("../../tests/requirements.txt");
 
     /// Each entry is called on the loop in an oracle case (which real
@@ -155,10 +160,17 @@ mod tests {
     /// is pinned for the tests.
     #[test]
     fn every_entry_has_an_oracle_case_and_a_pinned_package() {
+        let cases_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/oracle/cases");
+        let oracle_cases: String = std::fs::read_dir(&cases_dir)
+            .expect("the oracle's case directory")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "py"))
+            .map(|p| std::fs::read_to_string(p).expect("an oracle case file"))
+            .collect();
         for entry in BLOCKING_FUNCTIONS {
             let method = entry.function.qualname.rsplit('.').next().unwrap();
             assert!(
-                ORACLE_CASES
+                oracle_cases
                     .lines()
                     .any(|l| l.contains(&format!("{method}(")) && !l.contains("sync_to_async")),
                 "no oracle case calls `{}` on the loop",
