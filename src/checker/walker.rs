@@ -2542,6 +2542,9 @@ impl<'a> Walker<'a> {
             let positional = self.positional_args(args).len();
             return self.consume(call, consumer, Evaluation::Consumer { consumer, positional }, args);
         }
+        if third_party::may_be_coroutine(&q) && call.parent().is_some_and(|p| p.kind() == "await") {
+            return Ty::Unknown;
+        }
         if let Some(api) = django::blocking_function(&q) {
             let ty = self.api_return(api.returns, args);
             if api.prefetches {
@@ -2614,7 +2617,11 @@ impl<'a> Walker<'a> {
             for base in &self.index.class(c).bases {
                 match self.index.resolve_dotted(c.file, base, None) {
                     Symbol::Class(b) => stack.push(b),
-                    Symbol::External(q) if third_party::has_blocking_methods(&q) || third_party::is_serializer(&q) => {
+                    Symbol::External(q)
+                        if third_party::has_blocking_methods(&q)
+                            || third_party::is_serializer(&q)
+                            || third_party::is_generic_view(&q) =>
+                    {
                         return Some(q)
                     }
                     _ => {}
@@ -2631,8 +2638,50 @@ impl<'a> Walker<'a> {
             (Ty::Object(..), Some(base)) if third_party::has_blocking_methods(&base) => {
                 Ty::External(format!("{base}().{attr}"))
             }
+            (Ty::Object(..), Some(base))
+                if third_party::is_generic_view(&base) && attr == third_party::VIEW_PAGINATOR =>
+            {
+                self.view_paginator(class)
+            }
             _ => Ty::Unknown,
         }
+    }
+
+    /// `self.paginator` of a REST framework generic view: an instance of
+    /// its `pagination_class`, or of a paginator class chosen at run time.
+    fn view_paginator(&self, view: crate::index::ClassRef) -> Ty {
+        match self.class_attribute_symbol(view, third_party::VIEW_PAGINATION_CLASS) {
+            Some(Symbol::Class(c)) => Ty::Object(c, Vec::new()),
+            Some(Symbol::External(q)) if third_party::has_blocking_methods(&q) => Ty::External(format!("{q}()")),
+            _ => Ty::External(format!("{}()", third_party::CONFIGURED_PAGINATOR)),
+        }
+    }
+
+    /// What a class attribute bound to a name (`pagination_class =
+    /// TwoPerPage`) refers to, in the class or its workspace bases (the
+    /// nearest one that sets it); `None` when it is set to anything else.
+    fn class_attribute_symbol(&self, class: crate::index::ClassRef, attr: &str) -> Option<Symbol> {
+        // An explicit stack: class hierarchies are user input.
+        let mut stack = vec![class];
+        let mut seen = rustc_hash::FxHashSet::default();
+        while let Some(c) = stack.pop() {
+            if !seen.insert(c) || seen.len() > 64 {
+                continue;
+            }
+            let summary = self.index.class(c);
+            if let Some(found) = summary.attr(attr) {
+                return match &found.value {
+                    crate::index::summary::Value::Name(name) => Some(self.index.resolve_dotted(c.file, name, None)),
+                    _ => None,
+                };
+            }
+            for base in summary.bases.iter().rev() {
+                if let Symbol::Class(b) = self.index.resolve_dotted(c.file, base, None) {
+                    stack.push(b);
+                }
+            }
+        }
+        None
     }
 
     /// `Serializer(qs, many=True)`: its `.data` will evaluate `qs`.

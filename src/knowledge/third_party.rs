@@ -94,7 +94,53 @@ pub static BLOCKING_FUNCTIONS: &[ThirdPartyApi] = &[
         "rest_framework.pagination.CursorPagination().paginate_queryset",
         "a cursor page of a QuerySet: lists the slice",
     ),
+    entry(
+        "djangorestframework",
+        "rest_framework.pagination.BasePagination().paginate_queryset",
+        "a generic view's `self.paginator` of a class known only at run time (the setting `DEFAULT_PAGINATION_CLASS`): REST framework's paginators list the page, and a paginator is there to do so; not when the call is awaited (an async paginator)",
+    ),
 ];
+
+/// REST framework's generic views: `view.paginator` is an instance of the
+/// view's `pagination_class` (`GenericAPIView.paginator`), of the setting
+/// `DEFAULT_PAGINATION_CLASS` when the view names none.
+const GENERIC_VIEWS: &[&str] = &[
+    "rest_framework.generics.GenericAPIView",
+    "rest_framework.generics.CreateAPIView",
+    "rest_framework.generics.ListAPIView",
+    "rest_framework.generics.RetrieveAPIView",
+    "rest_framework.generics.DestroyAPIView",
+    "rest_framework.generics.UpdateAPIView",
+    "rest_framework.generics.ListCreateAPIView",
+    "rest_framework.generics.RetrieveUpdateAPIView",
+    "rest_framework.generics.RetrieveDestroyAPIView",
+    "rest_framework.generics.RetrieveUpdateDestroyAPIView",
+    "rest_framework.viewsets.GenericViewSet",
+    "rest_framework.viewsets.ReadOnlyModelViewSet",
+    "rest_framework.viewsets.ModelViewSet",
+];
+
+pub fn is_generic_view(qualname: &str) -> bool {
+    GENERIC_VIEWS.contains(&qualname)
+}
+
+/// A generic view's paginator, and the class attribute that chooses it.
+pub const VIEW_PAGINATOR: &str = "paginator";
+pub const VIEW_PAGINATION_CLASS: &str = "pagination_class";
+
+/// The paginator of a view whose pagination class is known only at run
+/// time (the setting, or an expression): one of REST framework's paginators,
+/// which list the page, or a custom one. A custom one may be a coroutine
+/// function (adrf's async paginators), which the code then awaits.
+pub const CONFIGURED_PAGINATOR: &str = "rest_framework.pagination.BasePagination";
+
+/// A method of a class known only by its base, which may be overridden by a
+/// coroutine function: awaited, the call is not the blocking one.
+pub fn may_be_coroutine(qualname: &str) -> bool {
+    qualname
+        .strip_prefix(CONFIGURED_PAGINATOR)
+        .is_some_and(|rest| rest.starts_with("()."))
+}
 
 /// Whether instances of the external class `qualname` have methods in
 /// [`BLOCKING_FUNCTIONS`] (so the analysis follows its instances).

@@ -24,7 +24,8 @@ declare_rule! {
     /// `get_perms`, `assign_perm`, `remove_perm` and
     /// `ObjectPermissionChecker(...).has_perm`, django-tos's
     /// `has_user_agreed_latest_tos`, and REST framework's paginators'
-    /// `paginate_queryset`; and a django-constance setting
+    /// `paginate_queryset` (also a generic view's `self.paginator`, of its
+    /// `pagination_class` or of one chosen at run time, unless awaited); and a django-constance setting
     /// (`config.KEY`) used as a value (truth, comparison, arithmetic,
     /// `str()`, formatting) when the project's settings choose the database
     /// backend: inside an event loop `config.KEY` is a lazy proxy that reads
