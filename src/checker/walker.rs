@@ -739,36 +739,64 @@ impl<'a> Walker<'a> {
         let duck_typed = field(stmt, "body")
             .map(|b| async_orm_receivers(b, self.src))
             .unwrap_or_default();
+        // What the body bound when it ran to its end: the path taken unless
+        // it raised.
+        let mut after_body: FxHashMap<String, Ty> = FxHashMap::default();
         for child in named_children(stmt) {
             match child.kind() {
-                "block" => self.walk_block(child),
-                "except_clause" | "except_group_clause" | "else_clause" | "finally_clause" => {
-                    let narrowed: Vec<(String, Option<Ty>)> = if catches_attribute_error(child, self.src) {
-                        duck_typed
-                            .iter()
-                            .map(|n| (n.clone(), self.env.insert(n.clone(), Ty::Unknown)))
-                            .collect()
-                    } else {
-                        Vec::new()
-                    };
-                    for c in named_children(child) {
-                        if c.kind() == "block" {
-                            self.walk_block(c);
-                        } else {
-                            self.eval(c);
-                        }
-                    }
-                    // Past the handler the name is what it was (unless rebound).
-                    for (name, before) in narrowed {
-                        if self.env.get(&name) == Some(&Ty::Unknown) {
-                            match before {
-                                Some(ty) => self.env.insert(name, ty),
-                                None => self.env.remove(&name),
-                            };
-                        }
-                    }
+                "block" => {
+                    self.walk_block(child);
+                    after_body = self.env.clone();
                 }
+                "except_clause" | "except_group_clause" => {
+                    self.walk_handler(child, &duck_typed);
+                    self.keep_body_values_over_unknown_fallbacks(&after_body);
+                }
+                "else_clause" | "finally_clause" => self.walk_handler(child, &duck_typed),
                 _ => {}
+            }
+        }
+    }
+
+    /// A handler that rebinds a name the body bound (`try: user =
+    /// request.user` / `except AttributeError: user = scope["user"]`) gives it
+    /// a fallback for when the body raised; where that fallback is unknown,
+    /// the name still holds the body's value on the path that did not raise,
+    /// which is the one to report on. A known fallback replaces it as before.
+    fn keep_body_values_over_unknown_fallbacks(&mut self, after_body: &FxHashMap<String, Ty>) {
+        for (name, body_ty) in after_body {
+            if *body_ty != Ty::Unknown && self.env.get(name) == Some(&Ty::Unknown) {
+                self.env.insert(name.clone(), body_ty.clone());
+            }
+        }
+    }
+
+    /// An `except`, `else` or `finally` clause. Under `except
+    /// AttributeError`, the names whose async QuerySet method the body
+    /// called are not QuerySets (duck typing).
+    fn walk_handler(&mut self, clause: Node<'a>, duck_typed: &[String]) {
+        let narrowed: Vec<(String, Option<Ty>)> = if catches_attribute_error(clause, self.src) {
+            duck_typed
+                .iter()
+                .map(|n| (n.clone(), self.env.insert(n.clone(), Ty::Unknown)))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        for c in named_children(clause) {
+            if c.kind() == "block" {
+                self.walk_block(c);
+            } else {
+                self.eval(c);
+            }
+        }
+        // Past the handler the name is what it was (unless rebound).
+        for (name, before) in narrowed {
+            if self.env.get(&name) == Some(&Ty::Unknown) {
+                match before {
+                    Some(ty) => self.env.insert(name, ty),
+                    None => self.env.remove(&name),
+                };
             }
         }
     }
@@ -2680,6 +2708,9 @@ impl<'a> Walker<'a> {
             let positional = self.positional_args(args).len();
             return self.consume(call, consumer, Evaluation::Consumer { consumer, positional }, args);
         }
+        if third_party::may_be_coroutine(&q) && call.parent().is_some_and(|p| p.kind() == "await") {
+            return Ty::Unknown;
+        }
         if let Some(api) = django::blocking_function(&q) {
             let ty = self.api_return(api.returns, args);
             if api.prefetches {
@@ -2752,7 +2783,11 @@ impl<'a> Walker<'a> {
             for base in &self.index.class(c).bases {
                 match self.index.resolve_dotted(c.file, base, None) {
                     Symbol::Class(b) => stack.push(b),
-                    Symbol::External(q) if third_party::has_blocking_methods(&q) || third_party::is_serializer(&q) => {
+                    Symbol::External(q)
+                        if third_party::has_blocking_methods(&q)
+                            || third_party::is_serializer(&q)
+                            || third_party::is_generic_view(&q) =>
+                    {
                         return Some(q)
                     }
                     _ => {}
@@ -2769,8 +2804,50 @@ impl<'a> Walker<'a> {
             (Ty::Object(..), Some(base)) if third_party::has_blocking_methods(&base) => {
                 Ty::External(format!("{base}().{attr}"))
             }
+            (Ty::Object(..), Some(base))
+                if third_party::is_generic_view(&base) && attr == third_party::VIEW_PAGINATOR =>
+            {
+                self.view_paginator(class)
+            }
             _ => Ty::Unknown,
         }
+    }
+
+    /// `self.paginator` of a REST framework generic view: an instance of
+    /// its `pagination_class`, or of a paginator class chosen at run time.
+    fn view_paginator(&self, view: crate::index::ClassRef) -> Ty {
+        match self.class_attribute_symbol(view, third_party::VIEW_PAGINATION_CLASS) {
+            Some(Symbol::Class(c)) => Ty::Object(c, Vec::new()),
+            Some(Symbol::External(q)) if third_party::has_blocking_methods(&q) => Ty::External(format!("{q}()")),
+            _ => Ty::External(format!("{}()", third_party::CONFIGURED_PAGINATOR)),
+        }
+    }
+
+    /// What a class attribute bound to a name (`pagination_class =
+    /// TwoPerPage`) refers to, in the class or its workspace bases (the
+    /// nearest one that sets it); `None` when it is set to anything else.
+    fn class_attribute_symbol(&self, class: crate::index::ClassRef, attr: &str) -> Option<Symbol> {
+        // An explicit stack: class hierarchies are user input.
+        let mut stack = vec![class];
+        let mut seen = rustc_hash::FxHashSet::default();
+        while let Some(c) = stack.pop() {
+            if !seen.insert(c) || seen.len() > 64 {
+                continue;
+            }
+            let summary = self.index.class(c);
+            if let Some(found) = summary.attr(attr) {
+                return match &found.value {
+                    crate::index::summary::Value::Name(name) => Some(self.index.resolve_dotted(c.file, name, None)),
+                    _ => None,
+                };
+            }
+            for base in summary.bases.iter().rev() {
+                if let Symbol::Class(b) = self.index.resolve_dotted(c.file, base, None) {
+                    stack.push(b);
+                }
+            }
+        }
+        None
     }
 
     /// `Serializer(qs, many=True)`: its `.data` will evaluate `qs`.

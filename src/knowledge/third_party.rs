@@ -1,8 +1,9 @@
 //! Well-known third-party APIs that query the database (reported under
 //! RDJ106): functions and methods that query when called, and
 //! django-constance's settings, which query when used (database backend). Each entry is proven by an oracle case in
-//! `fixtures/oracle/cases/api_third_party.py`, run with the package
-//! installed from PyPI at the version pinned in `tests/requirements.txt`.
+//! `fixtures/oracle/cases/` (`api_third_party.py` and the files beside it),
+//! run with the package installed from PyPI at the version pinned in
+//! `tests/requirements.txt`.
 
 use super::django::{BlockingFunction, Returns};
 
@@ -74,6 +75,11 @@ pub static BLOCKING_FUNCTIONS: &[ThirdPartyApi] = &[
         "does the checker's user or group hold a permission on an object: the first question per object queries its permissions (then cached on the checker)",
     ),
     entry(
+        "django-tos",
+        "tos.models.has_user_agreed_latest_tos",
+        "did the user accept the active terms of service: reads the active `TermsOfService` and asks whether a `UserAgreement` row exists",
+    ),
+    entry(
         "djangorestframework",
         "rest_framework.pagination.PageNumberPagination().paginate_queryset",
         "one page of a QuerySet: Django's `Paginator` counts it and the page is listed (no query only when no page size is set)",
@@ -88,7 +94,53 @@ pub static BLOCKING_FUNCTIONS: &[ThirdPartyApi] = &[
         "rest_framework.pagination.CursorPagination().paginate_queryset",
         "a cursor page of a QuerySet: lists the slice",
     ),
+    entry(
+        "djangorestframework",
+        "rest_framework.pagination.BasePagination().paginate_queryset",
+        "a generic view's `self.paginator` of a class known only at run time (the setting `DEFAULT_PAGINATION_CLASS`): REST framework's paginators list the page, and a paginator is there to do so; not when the call is awaited (an async paginator)",
+    ),
 ];
+
+/// REST framework's generic views: `view.paginator` is an instance of the
+/// view's `pagination_class` (`GenericAPIView.paginator`), of the setting
+/// `DEFAULT_PAGINATION_CLASS` when the view names none.
+const GENERIC_VIEWS: &[&str] = &[
+    "rest_framework.generics.GenericAPIView",
+    "rest_framework.generics.CreateAPIView",
+    "rest_framework.generics.ListAPIView",
+    "rest_framework.generics.RetrieveAPIView",
+    "rest_framework.generics.DestroyAPIView",
+    "rest_framework.generics.UpdateAPIView",
+    "rest_framework.generics.ListCreateAPIView",
+    "rest_framework.generics.RetrieveUpdateAPIView",
+    "rest_framework.generics.RetrieveDestroyAPIView",
+    "rest_framework.generics.RetrieveUpdateDestroyAPIView",
+    "rest_framework.viewsets.GenericViewSet",
+    "rest_framework.viewsets.ReadOnlyModelViewSet",
+    "rest_framework.viewsets.ModelViewSet",
+];
+
+pub fn is_generic_view(qualname: &str) -> bool {
+    GENERIC_VIEWS.contains(&qualname)
+}
+
+/// A generic view's paginator, and the class attribute that chooses it.
+pub const VIEW_PAGINATOR: &str = "paginator";
+pub const VIEW_PAGINATION_CLASS: &str = "pagination_class";
+
+/// The paginator of a view whose pagination class is known only at run
+/// time (the setting, or an expression): one of REST framework's paginators,
+/// which list the page, or a custom one. A custom one may be a coroutine
+/// function (adrf's async paginators), which the code then awaits.
+pub const CONFIGURED_PAGINATOR: &str = "rest_framework.pagination.BasePagination";
+
+/// A method of a class known only by its base, which may be overridden by a
+/// coroutine function: awaited, the call is not the blocking one.
+pub fn may_be_coroutine(qualname: &str) -> bool {
+    qualname
+        .strip_prefix(CONFIGURED_PAGINATOR)
+        .is_some_and(|rest| rest.starts_with("()."))
+}
 
 /// Whether instances of the external class `qualname` have methods in
 /// [`BLOCKING_FUNCTIONS`] (so the analysis follows its instances).
@@ -147,7 +199,6 @@ pub fn uses_value(builtin: &str) -> bool {
 mod tests {
     use super::BLOCKING_FUNCTIONS;
 
-    const ORACLE_CASES: &str = include_str!("../../fixtures/oracle/cases/api_third_party.py");
     const REQUIREMENTS: &str = include_str!("../../tests/requirements.txt");
 
     /// Each entry is called on the loop in an oracle case (which real
@@ -155,10 +206,17 @@ mod tests {
     /// is pinned for the tests.
     #[test]
     fn every_entry_has_an_oracle_case_and_a_pinned_package() {
+        let cases_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/oracle/cases");
+        let oracle_cases: String = std::fs::read_dir(&cases_dir)
+            .expect("the oracle's case directory")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "py"))
+            .map(|p| std::fs::read_to_string(p).expect("an oracle case file"))
+            .collect();
         for entry in BLOCKING_FUNCTIONS {
             let method = entry.function.qualname.rsplit('.').next().unwrap();
             assert!(
-                ORACLE_CASES
+                oracle_cases
                     .lines()
                     .any(|l| l.contains(&format!("{method}(")) && !l.contains("sync_to_async")),
                 "no oracle case calls `{}` on the loop",

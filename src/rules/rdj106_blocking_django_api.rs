@@ -22,8 +22,10 @@ declare_rule! {
     /// django-waffle's `flag_is_active` / `switch_is_active` /
     /// `sample_is_active`, django-guardian's `get_objects_for_user`,
     /// `get_perms`, `assign_perm`, `remove_perm` and
-    /// `ObjectPermissionChecker(...).has_perm`, and REST framework's
-    /// paginators' `paginate_queryset`; and a django-constance setting
+    /// `ObjectPermissionChecker(...).has_perm`, django-tos's
+    /// `has_user_agreed_latest_tos`, and REST framework's paginators'
+    /// `paginate_queryset` (also a generic view's `self.paginator`, of its
+    /// `pagination_class` or of one chosen at run time, unless awaited); and a django-constance setting
     /// (`config.KEY`) used as a value (truth, comparison, arithmetic,
     /// `str()`, formatting) when the project's settings choose the database
     /// backend: inside an event loop `config.KEY` is a lazy proxy that reads

@@ -5,7 +5,7 @@ import importlib.util
 # Third-party apps whose APIs the cases in fixtures/oracle/cases/api_third_party.py
 # exercise (pinned in tests/requirements.txt). Each is installed only when
 # present, so that the other cases run with Django alone.
-THIRD_PARTY_APPS = ["waffle", "guardian", "constance"]
+THIRD_PARTY_APPS = ["waffle", "guardian", "constance", "tos"]
 
 
 def _installed(app):
