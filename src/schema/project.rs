@@ -3,7 +3,7 @@
 //! database holds — RDJ501/502 and RDJ504–508, or RDJ509 when it could not
 //! be read. Pure: the front ends connect to the database and pass the result.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 
 use super::applied::applied_findings;
@@ -177,7 +177,11 @@ impl ProjectSchema {
 
     /// RDJ501/502 and RDJ504–508 against what the database holds.
     pub fn live_findings(&self, live: &LiveSchema, backend: Backend) -> Vec<SchemaFinding> {
-        let full_plan = plan(&self.migrations);
+        // Each migration's place in the plan (the first, should a name repeat).
+        let mut place: HashMap<(&str, &str), usize> = HashMap::new();
+        for (i, m) in plan(&self.migrations).into_iter().enumerate() {
+            place.entry((m.app.as_str(), m.name.as_str())).or_insert(i);
+        }
         let apps: Vec<(String, Vec<&Migration>, Option<Origin>)> = self
             .migrated_apps
             .iter()
@@ -185,7 +189,7 @@ impl ProjectSchema {
                 // Every file of the app (squashes and their originals), in plan
                 // order with the replaced ones first: the last is the leaf.
                 let mut files: Vec<&Migration> = self.migrations.iter().filter(|m| &m.app == label).collect();
-                let rank = |m: &Migration| full_plan.iter().position(|p| p.name == m.name && p.app == m.app);
+                let rank = |m: &Migration| place.get(&(m.app.as_str(), m.name.as_str())).copied();
                 files.sort_by_key(|m| (rank(m).is_some(), rank(m), m.name.clone()));
                 let fallback = self.models_origin(label);
                 (label.clone(), files, fallback)
