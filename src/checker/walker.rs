@@ -2978,8 +2978,10 @@ impl<'a> Walker<'a> {
 
     /// What calling a workspace function returns (a coroutine for `async def`).
     fn return_of(&mut self, callee: &Callable, args: &[(String, Ty)]) -> Ty {
+        // A `@sync_to_async` function returns an awaitable of what its body
+        // returns: `await get_job(pk)` is the instance `get_job` fetched.
         let is_async = match callee {
-            Callable::Workspace(f) => self.index.function(*f).is_async,
+            Callable::Workspace(f) => self.index.function(*f).is_async || super::runs_in_thread(self.index, *f),
             Callable::Local(_) => false,
         };
         let ty = super::summary_of(self, callee, args).returns.clone();
