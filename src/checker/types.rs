@@ -147,6 +147,10 @@ pub enum Ty {
     },
     /// `recv.method` not (yet) called: `sync_to_async(Model.objects.all)`.
     BoundMethod(Box<Ty>, String),
+    /// A related manager whose rows the query prefetched (`prefetch_related`),
+    /// or its `.all()`: the rows come from the cache, but any other QuerySet
+    /// method (`filter`, `exclude`, `order_by`, …) builds a new query.
+    PrefetchedRelated(ModelId),
     /// A coroutine; `await` unwraps it.
     Awaitable(Box<Ty>),
     /// What `async for` yields items of (`qs.aiterator()`).

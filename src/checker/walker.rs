@@ -1580,22 +1580,20 @@ impl<'a> Walker<'a> {
         target: Option<crate::index::ModelId>,
         back: Option<String>,
     ) -> Ty {
+        let prefetched = loaded
+            .prefetched
+            .iter()
+            .any(|p| p.is_empty() || p == attr || p.starts_with(&format!("{attr}__")));
         match target {
             // A parameter whose caller is unseen: it may have prefetched it.
-            Some(model)
-                if !loaded.unseen
-                    && !loaded
-                        .prefetched
-                        .iter()
-                        .any(|p| p.is_empty() || p == attr || p.starts_with(&format!("{attr}__"))) =>
-            {
-                Ty::Manager {
-                    model,
-                    related: true,
-                    back,
-                }
-            }
-            _ => Ty::Unknown,
+            Some(_) if loaded.unseen => Ty::Unknown,
+            Some(model) if prefetched => Ty::PrefetchedRelated(model),
+            Some(model) => Ty::Manager {
+                model,
+                related: true,
+                back,
+            },
+            None => Ty::Unknown,
         }
     }
 
@@ -1954,6 +1952,18 @@ impl<'a> Walker<'a> {
                 let loaded = loaded.clone();
                 self.queryset_method(call, func, *model, *values, &loaded, false, method, args)
             }
+            // `obj.rel.all()` is served from the prefetch cache; `obj.rel.filter(...)`
+            // is a new query of the related model (what the prefetch loaded
+            // on its rows is not known here).
+            Ty::PrefetchedRelated(model) => Some(match method {
+                "all" | "get_queryset" => obj_ty.clone(),
+                m if django::returns_queryset(m) && m != "none" => Ty::QuerySet {
+                    model: *model,
+                    values: django::returns_values(m),
+                    loaded: Loaded::unknown(),
+                },
+                _ => Ty::Unknown,
+            }),
             Ty::Instance { model, .. } => {
                 if django::model_method_blocks(method) {
                     let on = Receiver::Model(*model);
