@@ -73,6 +73,10 @@ pub struct Loaded {
     pub cached: Vec<String>,
     /// `prefetch_related` lookups (related managers served from cache).
     pub prefetched: Vec<String>,
+    /// The lookups of `prefetched` given as plain strings: their objects come
+    /// from the related model's plain queryset (no `Prefetch` queryset of
+    /// the caller's choosing), so what those objects loaded is known.
+    pub prefetched_plain: Vec<String>,
     /// `Prefetch("items", queryset=qs, to_attr="name")`: the attribute
     /// `name` is a list of `qs`'s instances (the model and what `qs`
     /// loaded, one level: its own `to_attrs` are dropped).

@@ -514,6 +514,12 @@ impl<'a> Walker<'a> {
                 if let Some(value) = stmt.named_child(0) {
                     rules::rdj302_model_assigned_to_state::check_return(self, value);
                 }
+                // `return None` adds no model data: the caller's use of the
+                // value on that path fails with or without a query (as a
+                // path where `afirst()` found no row does).
+                if stmt.named_child(0).is_none_or(|v| v.kind() == "none") {
+                    return;
+                }
                 self.returns = Some(match self.returns.take() {
                     None => ty,
                     Some(prev) => prev.join(ty),
@@ -1342,14 +1348,17 @@ impl<'a> Walker<'a> {
                                         .get(range.clone())
                                         .is_some_and(|t| !t.contains("to_field"))
                                 });
-                                self.single_relation(node, loaded, attr, target, plain_fk)
+                                let many_to_one = f.kind == FieldKind::ForeignKey;
+                                self.single_relation(node, loaded, attr, target, plain_fk, many_to_one)
                             }
                             None => Ty::Unknown,
                         },
                         FieldKind::ManyToMany => self.related_manager(loaded, attr, f.target, None),
                     },
                     Some(Member::Reverse(r)) => match r.kind {
-                        RelationKind::ReverseOneToOne => self.single_relation(node, loaded, attr, r.model, false),
+                        RelationKind::ReverseOneToOne => {
+                            self.single_relation(node, loaded, attr, r.model, false, false)
+                        }
                         RelationKind::ReverseForeignKey | RelationKind::ReverseManyToMany => {
                             let back = (r.kind == RelationKind::ReverseForeignKey).then(|| r.field.clone());
                             self.related_manager(loaded, attr, Some(r.model), back)
@@ -1495,7 +1504,8 @@ impl<'a> Walker<'a> {
         super::summary_of(self, &callee, &args).returns.clone()
     }
 
-    /// `has_id_column`: a forward relation whose `<attr>_id` holds the target's pk.
+    /// `has_id_column`: a forward relation whose `<attr>_id` holds the target's pk;
+    /// `many_to_one`: a forward `ForeignKey` (not a one-to-one).
     fn single_relation(
         &mut self,
         node: Node<'a>,
@@ -1503,6 +1513,7 @@ impl<'a> Walker<'a> {
         attr: &str,
         target: crate::index::ModelId,
         has_id_column: bool,
+        many_to_one: bool,
     ) -> Ty {
         if !loaded.known {
             // What the caller of an unseen parameter loaded below it is unseen too.
@@ -1516,27 +1527,39 @@ impl<'a> Walker<'a> {
         }
         // What `prefetch_related("attr__rest")` prefetched on the related object.
         let prefix = format!("{attr}__");
-        let prefetched_below: Vec<String> = loaded
-            .prefetched
-            .iter()
-            .filter_map(|p| {
-                if p.is_empty() {
-                    Some(String::new())
-                } else {
-                    p.strip_prefix(prefix.as_str()).map(str::to_owned)
-                }
-            })
-            .collect();
-        if loaded.cached.iter().any(|c| c == attr)
-            || loaded
-                .prefetched
+        let lookups_below = |lookups: &[String]| -> Vec<String> {
+            lookups
                 .iter()
-                .any(|p| p.is_empty() || p == attr || p.starts_with(&prefix))
-        {
+                .filter_map(|p| {
+                    if p.is_empty() {
+                        Some(String::new())
+                    } else {
+                        p.strip_prefix(prefix.as_str()).map(str::to_owned)
+                    }
+                })
+                .collect()
+        };
+        let touches = |p: &String| p.is_empty() || p == attr || p.starts_with(&prefix);
+        let cached = loaded.cached.iter().any(|c| c == attr);
+        if cached || loaded.prefetched.iter().any(touches) {
+            // A foreign key prefetched by plain lookups only: the object comes
+            // from the related model's `_base_manager` (Django's
+            // `ForwardManyToOneDescriptor.get_prefetch_querysets`), a fresh
+            // row. (A one-to-one's prefetch also caches the way back on it,
+            // which is not tracked: left unknown.)
+            let plain = !cached
+                && many_to_one
+                && loaded
+                    .prefetched
+                    .iter()
+                    .filter(|p| touches(p))
+                    .all(|p| loaded.prefetched_plain.contains(p));
             return Ty::Instance {
                 model: target,
                 loaded: Loaded {
-                    prefetched: prefetched_below,
+                    known: plain,
+                    prefetched: lookups_below(&loaded.prefetched),
+                    prefetched_plain: lookups_below(&loaded.prefetched_plain),
                     ..Loaded::unknown()
                 },
             };
@@ -1560,7 +1583,8 @@ impl<'a> Walker<'a> {
                         known: true,
                         select_related: below,
                         only,
-                        prefetched: prefetched_below,
+                        prefetched: lookups_below(&loaded.prefetched),
+                        prefetched_plain: lookups_below(&loaded.prefetched_plain),
                         origin,
                         ..Loaded::default()
                     },
@@ -2210,6 +2234,9 @@ impl<'a> Walker<'a> {
             loaded.prefetched.push(String::new());
         }
         for arg in positional {
+            if let Some(plain) = syntax::string_value(arg, self.src) {
+                loaded.prefetched_plain.push(plain);
+            }
             let lookup = self.prefetch_lookup(arg);
             if let Some(to_attr) = lookup.as_deref().filter(|l| !l.contains("__")) {
                 self.note_to_attr_rows(loaded, arg, to_attr);
