@@ -688,10 +688,7 @@ fn summarize_workspace_function(w: &Walker<'_>, f: FuncRef, key: &SummaryKey) ->
         rules::rdj201_sync_atomic_in_async::check_decorators(&mut sub, def);
     }
     sub.walk_block(field(def, "body")?);
-    let returns = match sub.returns.take() {
-        Some(Ty::Maybe(_)) | None => Ty::Unknown,
-        Some(t) => t,
-    };
+    let returns = sub.take_returns();
     // An annotation `-> Product` / `-> QuerySet[Product]` says what the body did not show.
     let returns = match (returns, field(def, "return_type")) {
         (Ty::Unknown, Some(ann)) => unseen(annotation_ty(&mut sub, ann)),
@@ -766,10 +763,7 @@ fn summarize_local(w: &Walker<'_>, start: usize, key: &SummaryKey) -> Option<Sum
     bind_parameters(&mut sub, def);
     apply_arguments(&mut sub, &key.args);
     sub.walk_block(field(def, "body")?);
-    let returns = match sub.returns.take() {
-        Some(Ty::Maybe(_)) | None => Ty::Unknown,
-        Some(t) => t,
-    };
+    let returns = sub.take_returns();
     Some(Summary {
         returns,
         blocking: sub.blocking,

@@ -231,8 +231,11 @@ pub struct Walker<'a> {
     pub class: Option<crate::index::ClassRef>,
     /// `request.user` was assigned a concrete value in this function.
     pub user_assigned: bool,
-    /// The join of the types this function returns (for return inference).
+    /// The join of the types this function returns (for return inference),
+    /// `return None` left out (see [`Self::take_returns`]).
     pub returns: Option<Ty>,
+    /// Some path returns `None` (or nothing).
+    pub returns_none: bool,
     /// The function is a frontend computed var (`@rx.var`, sync or async):
     /// Reflex sends what it returns to the browser.
     pub computed_var: bool,
@@ -305,6 +308,7 @@ impl<'a> Walker<'a> {
             user_assigned: false,
             computed_var: false,
             returns: None,
+            returns_none: false,
             django_version: (5, 2),
             nesting: 0,
             evaluated: FxHashMap::default(),
@@ -502,6 +506,19 @@ impl<'a> Walker<'a> {
         })
     }
 
+    /// What the walked function returns. A model instance or QuerySet on
+    /// some paths and `None` on others is the instance: using the value on
+    /// a `None` path fails with or without a query (as when `afirst()`
+    /// finds no row). Anything else joined with `None` is unknown.
+    pub fn take_returns(&mut self) -> Ty {
+        match self.returns.take() {
+            Some(Ty::Maybe(_)) | None => Ty::Unknown,
+            Some(t @ (Ty::Instance { .. } | Ty::QuerySet { .. })) => t,
+            Some(_) if self.returns_none => Ty::Unknown,
+            Some(t) => t,
+        }
+    }
+
     fn walk_stmt(&mut self, stmt: Node<'a>) {
         match stmt.kind() {
             "expression_statement" => {
@@ -514,10 +531,8 @@ impl<'a> Walker<'a> {
                 if let Some(value) = stmt.named_child(0) {
                     rules::rdj302_model_assigned_to_state::check_return(self, value);
                 }
-                // `return None` adds no model data: the caller's use of the
-                // value on that path fails with or without a query (as a
-                // path where `afirst()` found no row does).
                 if stmt.named_child(0).is_none_or(|v| v.kind() == "none") {
+                    self.returns_none = true;
                     return;
                 }
                 self.returns = Some(match self.returns.take() {
@@ -1443,7 +1458,7 @@ impl<'a> Walker<'a> {
                             Effect::Evaluates {
                                 at: node,
                                 value,
-                                ty: (**qs).clone(),
+                                ty: Box::new((**qs).clone()),
                                 how,
                             },
                         );
@@ -1675,7 +1690,7 @@ impl<'a> Walker<'a> {
                         Effect::Evaluates {
                             at: node,
                             value: node,
-                            ty: value_ty.clone(),
+                            ty: Box::new(value_ty.clone()),
                             how,
                         },
                     );
@@ -1686,7 +1701,7 @@ impl<'a> Walker<'a> {
                     Effect::Evaluates {
                         at: node,
                         value: node,
-                        ty: value_ty.clone(),
+                        ty: Box::new(value_ty.clone()),
                         how: Evaluation::Index,
                     },
                 );
@@ -1698,7 +1713,7 @@ impl<'a> Walker<'a> {
                     Effect::Evaluates {
                         at: node,
                         value: node,
-                        ty: value_ty.clone(),
+                        ty: Box::new(value_ty.clone()),
                         how: Evaluation::Index,
                     },
                 );
@@ -1746,7 +1761,7 @@ impl<'a> Walker<'a> {
                 Effect::Evaluates {
                     at: node,
                     value: *right,
-                    ty: ty.clone(),
+                    ty: Box::new(ty.clone()),
                     how,
                 },
             );
@@ -2806,7 +2821,7 @@ impl<'a> Walker<'a> {
                     Effect::Evaluates {
                         at: call,
                         value: arg,
-                        ty: ty.clone(),
+                        ty: Box::new(ty.clone()),
                         how,
                     },
                 );
@@ -2826,7 +2841,15 @@ impl<'a> Walker<'a> {
     /// `*qs`, `yield from qs`: the operand is iterated right here.
     fn consume_operand(&mut self, at: Node<'a>, value: Node<'a>, ty: Ty, how: Evaluation<'a>) {
         if evaluated_by_iteration(&ty) {
-            effects::report(self, Effect::Evaluates { at, value, ty, how });
+            effects::report(
+                self,
+                Effect::Evaluates {
+                    at,
+                    value,
+                    ty: Box::new(ty),
+                    how,
+                },
+            );
         }
     }
 
