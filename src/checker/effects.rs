@@ -69,7 +69,7 @@ pub enum Effect<'a> {
     Evaluates {
         at: Node<'a>,
         value: Node<'a>,
-        ty: Ty,
+        ty: Box<Ty>,
         how: Evaluation<'a>,
     },
     /// A `Paginator` over a QuerySet counts it (`paginator.count`,

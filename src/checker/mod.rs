@@ -665,17 +665,23 @@ pub fn is_thread_wrapper_symbol(index: &WorkspaceIndex, sym: &crate::index::Symb
     false
 }
 
+/// Whether a workspace function is decorated with a thread wrapper
+/// (`@sync_to_async`, `@database_sync_to_async`): calling it returns an
+/// awaitable, and its body runs in a worker thread.
+pub fn runs_in_thread(index: &WorkspaceIndex, f: FuncRef) -> bool {
+    index
+        .function(f)
+        .decorators
+        .iter()
+        .any(|d| is_thread_wrapper(index, f.file, None, d))
+}
+
 /// RDJ107's question: does calling this sync callable (with these argument
 /// types) block? Returns the call path to the first blocking operation
 /// (`helper → inner → `X.objects.get()``).
 pub fn helper_blocking_path(w: &Walker<'_>, callee: &Callable, args: &[(String, Ty)]) -> Option<String> {
     if let Callable::Workspace(f) = callee {
-        let summary = w.index.function(*f);
-        let wrapped = summary
-            .decorators
-            .iter()
-            .any(|d| is_thread_wrapper(w.index, f.file, None, d));
-        if summary.is_async || wrapped {
+        if w.index.function(*f).is_async || runs_in_thread(w.index, *f) {
             return None;
         }
     }
@@ -787,10 +793,7 @@ fn summarize_workspace_function(w: &Walker<'_>, f: FuncRef, key: &SummaryKey) ->
         rules::rdj201_sync_atomic_in_async::check_decorators(&mut sub, def);
     }
     sub.walk_block(field(def, "body")?);
-    let returns = match sub.returns.take() {
-        Some(Ty::Maybe(_)) | None => Ty::Unknown,
-        Some(t) => t,
-    };
+    let returns = sub.take_returns();
     // An annotation `-> Product` / `-> QuerySet[Product]` says what the body did not show.
     let returns = match (returns, field(def, "return_type")) {
         (Ty::Unknown, Some(ann)) => unseen(annotation_ty(&mut sub, ann)),
@@ -866,10 +869,7 @@ fn summarize_local(w: &Walker<'_>, start: usize, key: &SummaryKey) -> Option<Sum
     bind_parameters(&mut sub, def);
     apply_arguments(&mut sub, &key.args);
     sub.walk_block(field(def, "body")?);
-    let returns = match sub.returns.take() {
-        Some(Ty::Maybe(_)) | None => Ty::Unknown,
-        Some(t) => t,
-    };
+    let returns = sub.take_returns();
     Some(Summary {
         returns,
         blocking: sub.blocking,

@@ -73,6 +73,10 @@ pub struct Loaded {
     pub cached: Vec<String>,
     /// `prefetch_related` lookups (related managers served from cache).
     pub prefetched: Vec<String>,
+    /// The lookups of `prefetched` given as plain strings: their objects come
+    /// from the related model's plain queryset (no `Prefetch` queryset of
+    /// the caller's choosing), so what those objects loaded is known.
+    pub prefetched_plain: Vec<String>,
     /// `Prefetch("items", queryset=qs, to_attr="name")`: the attribute
     /// `name` is a list of `qs`'s instances (the model and what `qs`
     /// loaded, one level: its own `to_attrs` are dropped).
@@ -147,6 +151,10 @@ pub enum Ty {
     },
     /// `recv.method` not (yet) called: `sync_to_async(Model.objects.all)`.
     BoundMethod(Box<Ty>, String),
+    /// A related manager whose rows the query prefetched (`prefetch_related`),
+    /// or its `.all()`: the rows come from the cache, but any other QuerySet
+    /// method (`filter`, `exclude`, `order_by`, …) builds a new query.
+    PrefetchedRelated(ModelId),
     /// A coroutine; `await` unwraps it.
     Awaitable(Box<Ty>),
     /// What `async for` yields items of (`qs.aiterator()`).

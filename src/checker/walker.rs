@@ -341,8 +341,11 @@ pub struct Walker<'a> {
     /// the request is a view's parameter and a middleware of the project
     /// replaces Django's lazy user: reading it is not known to query.
     pub user_assigned: bool,
-    /// The join of the types this function returns (for return inference).
+    /// The join of the types this function returns (for return inference),
+    /// `return None` left out (see [`Self::take_returns`]).
     pub returns: Option<Ty>,
+    /// Some path returns `None` (or nothing).
+    pub returns_none: bool,
     /// The function is a frontend computed var (`@rx.var`, sync or async):
     /// Reflex sends what it returns to the browser.
     pub computed_var: bool,
@@ -423,6 +426,7 @@ impl<'a> Walker<'a> {
             user_assigned: false,
             computed_var: false,
             returns: None,
+            returns_none: false,
             django_version: (5, 2),
             nesting: 0,
             evaluated: FxHashMap::default(),
@@ -625,6 +629,19 @@ impl<'a> Walker<'a> {
         self.falsy_on_self.truncate(known);
     }
 
+    /// What the walked function returns. A model instance or QuerySet on
+    /// some paths and `None` on others is the instance: using the value on
+    /// a `None` path fails with or without a query (as when `afirst()`
+    /// finds no row). Anything else joined with `None` is unknown.
+    pub fn take_returns(&mut self) -> Ty {
+        match self.returns.take() {
+            Some(Ty::Maybe(_)) | None => Ty::Unknown,
+            Some(t @ (Ty::Instance { .. } | Ty::QuerySet { .. })) => t,
+            Some(_) if self.returns_none => Ty::Unknown,
+            Some(t) => t,
+        }
+    }
+
     fn walk_stmt(&mut self, stmt: Node<'a>) {
         match stmt.kind() {
             "expression_statement" => {
@@ -636,6 +653,10 @@ impl<'a> Walker<'a> {
                 let ty = stmt.named_child(0).map(|c| self.eval(c)).unwrap_or(Ty::Unknown);
                 if let Some(value) = stmt.named_child(0) {
                     rules::rdj302_model_assigned_to_state::check_return(self, value);
+                }
+                if stmt.named_child(0).is_none_or(|v| v.kind() == "none") {
+                    self.returns_none = true;
+                    return;
                 }
                 self.returns = Some(match self.returns.take() {
                     None => ty,
@@ -1522,14 +1543,17 @@ impl<'a> Walker<'a> {
                                         .get(range.clone())
                                         .is_some_and(|t| !t.contains("to_field"))
                                 });
-                                self.single_relation(node, loaded, attr, target, plain_fk)
+                                let many_to_one = f.kind == FieldKind::ForeignKey;
+                                self.single_relation(node, loaded, attr, target, plain_fk, many_to_one)
                             }
                             None => Ty::Unknown,
                         },
                         FieldKind::ManyToMany => self.related_manager(loaded, attr, f.target, None),
                     },
                     Some(Member::Reverse(r)) => match r.kind {
-                        RelationKind::ReverseOneToOne => self.single_relation(node, loaded, attr, r.model, false),
+                        RelationKind::ReverseOneToOne => {
+                            self.single_relation(node, loaded, attr, r.model, false, false)
+                        }
                         RelationKind::ReverseForeignKey | RelationKind::ReverseManyToMany => {
                             let back = (r.kind == RelationKind::ReverseForeignKey).then(|| r.field.clone());
                             self.related_manager(loaded, attr, Some(r.model), back)
@@ -1614,7 +1638,7 @@ impl<'a> Walker<'a> {
                             Effect::Evaluates {
                                 at: node,
                                 value,
-                                ty: (**qs).clone(),
+                                ty: Box::new((**qs).clone()),
                                 how,
                             },
                         );
@@ -1683,7 +1707,8 @@ impl<'a> Walker<'a> {
         super::summary_of(self, &callee, &args).returns.clone()
     }
 
-    /// `has_id_column`: a forward relation whose `<attr>_id` holds the target's pk.
+    /// `has_id_column`: a forward relation whose `<attr>_id` holds the target's pk;
+    /// `many_to_one`: a forward `ForeignKey` (not a one-to-one).
     fn single_relation(
         &mut self,
         node: Node<'a>,
@@ -1691,6 +1716,7 @@ impl<'a> Walker<'a> {
         attr: &str,
         target: crate::index::ModelId,
         has_id_column: bool,
+        many_to_one: bool,
     ) -> Ty {
         if !loaded.known {
             // What the caller of an unseen parameter loaded below it is unseen too.
@@ -1704,27 +1730,39 @@ impl<'a> Walker<'a> {
         }
         // What `prefetch_related("attr__rest")` prefetched on the related object.
         let prefix = format!("{attr}__");
-        let prefetched_below: Vec<String> = loaded
-            .prefetched
-            .iter()
-            .filter_map(|p| {
-                if p.is_empty() {
-                    Some(String::new())
-                } else {
-                    p.strip_prefix(prefix.as_str()).map(str::to_owned)
-                }
-            })
-            .collect();
-        if loaded.cached.iter().any(|c| c == attr)
-            || loaded
-                .prefetched
+        let lookups_below = |lookups: &[String]| -> Vec<String> {
+            lookups
                 .iter()
-                .any(|p| p.is_empty() || p == attr || p.starts_with(&prefix))
-        {
+                .filter_map(|p| {
+                    if p.is_empty() {
+                        Some(String::new())
+                    } else {
+                        p.strip_prefix(prefix.as_str()).map(str::to_owned)
+                    }
+                })
+                .collect()
+        };
+        let touches = |p: &String| p.is_empty() || p == attr || p.starts_with(&prefix);
+        let cached = loaded.cached.iter().any(|c| c == attr);
+        if cached || loaded.prefetched.iter().any(touches) {
+            // A foreign key prefetched by plain lookups only: the object comes
+            // from the related model's `_base_manager` (Django's
+            // `ForwardManyToOneDescriptor.get_prefetch_querysets`), a fresh
+            // row. (A one-to-one's prefetch also caches the way back on it,
+            // which is not tracked: left unknown.)
+            let plain = !cached
+                && many_to_one
+                && loaded
+                    .prefetched
+                    .iter()
+                    .filter(|p| touches(p))
+                    .all(|p| loaded.prefetched_plain.contains(p));
             return Ty::Instance {
                 model: target,
                 loaded: Loaded {
-                    prefetched: prefetched_below,
+                    known: plain,
+                    prefetched: lookups_below(&loaded.prefetched),
+                    prefetched_plain: lookups_below(&loaded.prefetched_plain),
                     ..Loaded::unknown()
                 },
             };
@@ -1748,7 +1786,8 @@ impl<'a> Walker<'a> {
                         known: true,
                         select_related: below,
                         only,
-                        prefetched: prefetched_below,
+                        prefetched: lookups_below(&loaded.prefetched),
+                        prefetched_plain: lookups_below(&loaded.prefetched_plain),
                         origin,
                         ..Loaded::default()
                     },
@@ -1768,22 +1807,20 @@ impl<'a> Walker<'a> {
         target: Option<crate::index::ModelId>,
         back: Option<String>,
     ) -> Ty {
+        let prefetched = loaded
+            .prefetched
+            .iter()
+            .any(|p| p.is_empty() || p == attr || p.starts_with(&format!("{attr}__")));
         match target {
             // A parameter whose caller is unseen: it may have prefetched it.
-            Some(model)
-                if !loaded.unseen
-                    && !loaded
-                        .prefetched
-                        .iter()
-                        .any(|p| p.is_empty() || p == attr || p.starts_with(&format!("{attr}__"))) =>
-            {
-                Ty::Manager {
-                    model,
-                    related: true,
-                    back,
-                }
-            }
-            _ => Ty::Unknown,
+            Some(_) if loaded.unseen => Ty::Unknown,
+            Some(model) if prefetched => Ty::PrefetchedRelated(model),
+            Some(model) => Ty::Manager {
+                model,
+                related: true,
+                back,
+            },
+            None => Ty::Unknown,
         }
     }
 
@@ -1841,7 +1878,7 @@ impl<'a> Walker<'a> {
                         Effect::Evaluates {
                             at: node,
                             value: node,
-                            ty: value_ty.clone(),
+                            ty: Box::new(value_ty.clone()),
                             how,
                         },
                     );
@@ -1852,7 +1889,7 @@ impl<'a> Walker<'a> {
                     Effect::Evaluates {
                         at: node,
                         value: node,
-                        ty: value_ty.clone(),
+                        ty: Box::new(value_ty.clone()),
                         how: Evaluation::Index,
                     },
                 );
@@ -1864,7 +1901,7 @@ impl<'a> Walker<'a> {
                     Effect::Evaluates {
                         at: node,
                         value: node,
-                        ty: value_ty.clone(),
+                        ty: Box::new(value_ty.clone()),
                         how: Evaluation::Index,
                     },
                 );
@@ -1912,7 +1949,7 @@ impl<'a> Walker<'a> {
                 Effect::Evaluates {
                     at: node,
                     value: *right,
-                    ty: ty.clone(),
+                    ty: Box::new(ty.clone()),
                     how,
                 },
             );
@@ -2142,6 +2179,18 @@ impl<'a> Walker<'a> {
                 let loaded = loaded.clone();
                 self.queryset_method(call, func, *model, *values, &loaded, false, method, args)
             }
+            // `obj.rel.all()` is served from the prefetch cache; `obj.rel.filter(...)`
+            // is a new query of the related model (what the prefetch loaded
+            // on its rows is not known here).
+            Ty::PrefetchedRelated(model) => Some(match method {
+                "all" | "get_queryset" => obj_ty.clone(),
+                m if django::returns_queryset(m) && m != "none" => Ty::QuerySet {
+                    model: *model,
+                    values: django::returns_values(m),
+                    loaded: Loaded::unknown(),
+                },
+                _ => Ty::Unknown,
+            }),
             Ty::Instance { model, .. } => {
                 if django::model_method_blocks(method) {
                     let on = Receiver::Model(*model);
@@ -2394,6 +2443,9 @@ impl<'a> Walker<'a> {
             loaded.prefetched.push(String::new());
         }
         for arg in positional {
+            if let Some(plain) = syntax::string_value(arg, self.src) {
+                loaded.prefetched_plain.push(plain);
+            }
             let lookup = self.prefetch_lookup(arg);
             if let Some(to_attr) = lookup.as_deref().filter(|l| !l.contains("__")) {
                 self.note_to_attr_rows(loaded, arg, to_attr);
@@ -3012,7 +3064,7 @@ impl<'a> Walker<'a> {
                     Effect::Evaluates {
                         at: call,
                         value: arg,
-                        ty: ty.clone(),
+                        ty: Box::new(ty.clone()),
                         how,
                     },
                 );
@@ -3032,7 +3084,15 @@ impl<'a> Walker<'a> {
     /// `*qs`, `yield from qs`: the operand is iterated right here.
     fn consume_operand(&mut self, at: Node<'a>, value: Node<'a>, ty: Ty, how: Evaluation<'a>) {
         if evaluated_by_iteration(&ty) {
-            effects::report(self, Effect::Evaluates { at, value, ty, how });
+            effects::report(
+                self,
+                Effect::Evaluates {
+                    at,
+                    value,
+                    ty: Box::new(ty),
+                    how,
+                },
+            );
         }
     }
 
@@ -3234,8 +3294,10 @@ impl<'a> Walker<'a> {
 
     /// What calling a workspace function returns (a coroutine for `async def`).
     fn return_of(&mut self, callee: &Callable, args: &[(String, Ty)]) -> Ty {
+        // A `@sync_to_async` function returns an awaitable of what its body
+        // returns: `await get_job(pk)` is the instance `get_job` fetched.
         let is_async = match callee {
-            Callable::Workspace(f) => self.index.function(*f).is_async,
+            Callable::Workspace(f) => self.index.function(*f).is_async || super::runs_in_thread(self.index, *f),
             Callable::Local(_) => false,
         };
         let ty = super::summary_of(self, callee, args).returns.clone();

@@ -387,7 +387,8 @@ pub fn builtin_consumer(name: &str) -> Option<&'static Consumer> {
     BUILTIN_CONSUMERS.iter().find(|c| c.name == name)
 }
 
-/// Standard-library functions and classes that consume an iterable (RDJ103).
+/// Standard-library (and Django) functions and classes that consume an
+/// iterable (RDJ103).
 /// Every `itertools` constructor but `chain` calls `iter()` on its input
 /// at once; `heapq.merge` is a generator function.
 static LIBRARY_CONSUMERS: &[Consumer] = &[
@@ -419,6 +420,8 @@ static LIBRARY_CONSUMERS: &[Consumer] = &[
     consumer("functools.reduce", Exhausts, Second),
     consumer("statistics.mean", Exhausts, First),
     consumer("statistics.median", Exhausts, First),
+    // `serialize("json", qs)` iterates its second argument to write each row.
+    consumer("django.core.serializers.serialize", Exhausts, Second),
 ];
 
 pub fn library_consumer(qualname: &str) -> Option<&'static Consumer> {
