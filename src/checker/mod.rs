@@ -22,7 +22,7 @@ pub mod walker;
 
 use std::sync::Arc;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use tree_sitter::Node;
 
 use crate::diagnostic::Finding;
@@ -433,12 +433,45 @@ fn bind_parameters<'a>(w: &mut Walker<'a>, def: Node<'a>) {
             // No caller seen yet: what the caller loaded is unknown (a call
             // site's argument replaces it, see `apply_arguments`).
             unseen(annotation_ty(w, ann))
-        } else if name_text == "request" && w.exec == Exec::Async && !is_method && imports_django(w.index, w.file) {
+        } else if name_text == "request"
+            && w.exec == Exec::Async
+            && (!is_method || w.class.is_some_and(|c| is_django_middleware(w.index, c)))
+            && imports_django(w.index, w.file)
+        {
             Ty::Request
         } else {
             Ty::Unknown
         };
         w.env.insert(name_text, ty);
+    }
+}
+
+/// A Django middleware class: built with `get_response` (the middleware
+/// protocol Django's handler follows) or a subclass of `MiddlewareMixin`.
+/// Django hands its methods (`__call__`, `__acall__`, `process_request`, …)
+/// the `HttpRequest`.
+fn is_django_middleware(index: &WorkspaceIndex, class: ClassRef) -> bool {
+    let takes_get_response = index
+        .find_method(class, "__init__")
+        .is_some_and(|init| index.function(init).params.iter().any(|p| p.name == "get_response"));
+    takes_get_response || {
+        // An explicit stack: class hierarchies are user input.
+        let mut stack = vec![class];
+        let mut seen = FxHashSet::default();
+        let mut found = false;
+        while let Some(c) = stack.pop() {
+            if found || !seen.insert(c) || seen.len() > 64 {
+                continue;
+            }
+            for base in &index.class(c).bases {
+                match index.resolve_dotted(c.file, base, None) {
+                    crate::index::Symbol::Class(b) => stack.push(b),
+                    crate::index::Symbol::External(q) => found |= crate::knowledge::django::is_middleware_base(&q),
+                    _ => {}
+                }
+            }
+        }
+        found
     }
 }
 

@@ -1298,6 +1298,28 @@ impl<'a> Walker<'a> {
     }
 
     /// The type of `obj.attr`, reporting lazy loads (RDJ104) and `request.user` reads (RDJ106).
+    /// `Model.method` for a `@classmethod` or `@staticmethod` of the model:
+    /// callable without an instance (a plain method so reached is not placed).
+    fn class_level_method(&self, model: crate::index::ModelId, attr: &str) -> Ty {
+        let Some(f) = self
+            .index
+            .model(model)
+            .class
+            .and_then(|c| self.index.find_method(c, attr))
+        else {
+            return Ty::Unknown;
+        };
+        let decorators = &self.index.function(f).decorators;
+        if decorators
+            .iter()
+            .any(|d| matches!(d.rsplit('.').next(), Some("classmethod" | "staticmethod")))
+        {
+            Ty::BoundMethod(Box::new(Ty::Function(Callable::Workspace(f))), attr.to_owned())
+        } else {
+            Ty::Unknown
+        }
+    }
+
     pub fn attribute_of(&mut self, node: Node<'a>, obj_ty: &Ty, attr: &str) -> Ty {
         match obj_ty {
             Ty::ModelClass(m) => {
@@ -1308,7 +1330,7 @@ impl<'a> Walker<'a> {
                         back: None,
                     }
                 } else {
-                    Ty::Unknown
+                    self.class_level_method(*m, attr)
                 }
             }
             Ty::Instance { model, loaded } => {
@@ -2441,8 +2463,13 @@ impl<'a> Walker<'a> {
             Ty::BoundMethod(recv, name) => match &**recv {
                 Ty::Function(c) => {
                     let c = c.clone();
-                    // A model method: `self` is the instance it is called on.
-                    let receiver = field(func, "object").map(|o| self.eval_quiet(o).carried());
+                    // A model method: `self` is the instance it is called on
+                    // (`cls` the model, for a class method).
+                    let receiver = field(func, "object").map(|o| self.eval_quiet(o));
+                    let receiver = match (&c, receiver) {
+                        (Callable::Workspace(f), Some(recv)) => self.method_receiver(*f, &recv),
+                        (_, recv) => recv.map(|r| r.carried()),
+                    };
                     let args = self.call_arguments(&c, receiver, args);
                     self.call_function(call, func, &c, &args)
                 }
@@ -2869,16 +2896,26 @@ impl<'a> Walker<'a> {
 
     /// What fills the first parameter of method `f` called on `recv`: the
     /// receiver itself, nothing for a `@staticmethod` (its first parameter
-    /// is an ordinary argument), an unknown class for a `@classmethod`.
+    /// is an ordinary argument), the model for a `@classmethod` ([`Self::class_of`]).
     fn method_receiver(&self, f: FuncRef, recv: &Ty) -> Option<Ty> {
         let decorators = &self.index.function(f).decorators;
         let last = |name: &str| decorators.iter().any(|d| d.rsplit('.').next() == Some(name));
         if last("staticmethod") {
             None
         } else if last("classmethod") {
-            Some(Ty::Unknown)
+            Some(Self::class_of(recv))
         } else {
             Some(recv.carried())
+        }
+    }
+
+    /// What a class method's `cls` is when called on `recv`: the model for
+    /// `Model.method()` or `instance.method()` (a model subclass's `cls`
+    /// has the same managers), else unknown.
+    fn class_of(recv: &Ty) -> Ty {
+        match recv {
+            Ty::ModelClass(m) | Ty::Instance { model: m, .. } => Ty::ModelClass(*m),
+            _ => Ty::Unknown,
         }
     }
 
@@ -2897,7 +2934,11 @@ impl<'a> Walker<'a> {
             return None;
         }
         if last("classmethod") {
-            return Some(Some(Ty::Unknown));
+            let cls = match field(func, "object").filter(|_| func.kind() == "attribute") {
+                Some(obj) => Self::class_of(&self.eval_quiet(obj)),
+                None => Ty::Unknown,
+            };
+            return Some(Some(cls));
         }
         let Some(obj) = field(func, "object").filter(|_| func.kind() == "attribute") else {
             return Some(None);
@@ -2971,6 +3012,11 @@ impl<'a> Walker<'a> {
         params
             .into_iter()
             .zip(types)
+            // After `request.user = ...` the request's user is no longer lazy.
+            .map(|(p, t)| match t {
+                Ty::Request if self.user_assigned => (p, Ty::Unknown),
+                t => (p, t),
+            })
             .filter(|(_, t)| *t != Ty::Unknown)
             .map(|(p, t)| (p.name, t))
             .collect()
