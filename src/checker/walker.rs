@@ -502,6 +502,30 @@ impl<'a> Walker<'a> {
         })
     }
 
+    /// The statements at the top of `block` that always run, in order: plain
+    /// statements up to the first one that may branch or leave; stops at
+    /// the first blocking operation found.
+    pub fn walk_unconditional_prefix(&mut self, block: Node<'a>) {
+        self.nested((), |w| {
+            for stmt in named_children(block) {
+                let always_runs = matches!(
+                    stmt.kind(),
+                    "expression_statement"
+                        | "comment"
+                        | "pass_statement"
+                        | "import_statement"
+                        | "import_from_statement"
+                        | "global_statement"
+                        | "nonlocal_statement"
+                );
+                if !always_runs || w.blocking.is_some() {
+                    break;
+                }
+                w.walk_stmt(stmt);
+            }
+        })
+    }
+
     fn walk_stmt(&mut self, stmt: Node<'a>) {
         match stmt.kind() {
             "expression_statement" => {
@@ -2411,7 +2435,11 @@ impl<'a> Walker<'a> {
                 // arguments the call leaves out (`if request: ...`), and
                 // which branch runs is not known here (precision first).
                 let ctor = match self.index.find_method(*c, "__init__") {
-                    Some(init) => self.call_arguments(&Callable::Workspace(init), Some(Ty::Unknown), args),
+                    Some(init) => {
+                        let ctor = self.call_arguments(&Callable::Workspace(init), Some(Ty::Unknown), args);
+                        self.construct_helper(call, func, init, &ctor);
+                        ctor
+                    }
                     None => Vec::new(),
                 };
                 Ty::Object(*c, ctor)
@@ -2975,6 +3003,7 @@ impl<'a> Walker<'a> {
                 }
             }
         };
+        let callee_is_async = matches!(callee, Callable::Workspace(f) if self.index.function(*f).is_async);
         let mut types: Vec<Ty> = vec![Ty::Unknown; params.len()];
         let mut next = 0;
         if let Some(receiver) = receiver {
@@ -3013,8 +3042,12 @@ impl<'a> Walker<'a> {
             .into_iter()
             .zip(types)
             // After `request.user = ...` the request's user is no longer lazy.
+            // A coroutine is a root of its own: the request is for the sync
+            // helpers it reaches (what a coroutine does with it, e.g. a
+            // version-guarded `session.save()` fallback, is its own finding).
             .map(|(p, t)| match t {
                 Ty::Request if self.user_assigned => (p, Ty::Unknown),
+                Ty::Request | Ty::LazyUser | Ty::Session if callee_is_async => (p, Ty::Unknown),
                 t => (p, t),
             })
             .filter(|(_, t)| *t != Ty::Unknown)
@@ -3099,6 +3132,19 @@ impl<'a> Walker<'a> {
             },
             _ => Ty::Unknown,
         }
+    }
+
+    /// `Cls(...)` from here: RDJ107 if `__init__` always does blocking ORM
+    /// work (`super::constructor_blocking_path`).
+    fn construct_helper(&mut self, call: Node<'a>, func: Node<'a>, init: FuncRef, args: &[(String, Ty)]) {
+        if self.exec == Exec::Deferred || (self.exec == Exec::Summary && self.depth_left == 0) {
+            return;
+        }
+        let Some(path) = super::constructor_blocking_path(self, init, args) else {
+            return;
+        };
+        let name = self.snippet(func);
+        rules::rdj107_blocking_call_via_helper::report(self, call, &name, &path);
     }
 
     /// A direct call of a sync helper from here: RDJ107 if it does blocking ORM work.
