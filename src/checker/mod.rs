@@ -708,7 +708,9 @@ fn summary_for(w: &Walker<'_>, callee: &Callable, key: SummaryKey) -> Arc<Summar
 /// Only the plain statements at the top of its body count, up to the first
 /// branch, loop, `try`, `with`, `return`, `raise` or `assert`: a query
 /// behind `if request:` depends on arguments the call may leave out
-/// (django-eventstream's `EventRequest()`), so it is not reported.
+/// (django-eventstream's `EventRequest()`), so it is not reported; nor is
+/// a query reached through a plain helper function (see
+/// `Walker::constructor_prefix`).
 pub fn constructor_blocking_path(w: &Walker<'_>, init: FuncRef, args: &[(String, Ty)]) -> Option<String> {
     if w.index.function(init).is_async {
         return None;
@@ -739,6 +741,7 @@ pub fn constructor_blocking_path(w: &Walker<'_>, init: FuncRef, args: &[(String,
     sub.function_name = function_name(src, def, class.map(|c| w.index.class(c).name.as_str()));
     bind_parameters(&mut sub, def);
     apply_arguments(&mut sub, args);
+    sub.constructor_prefix = true;
     sub.walk_unconditional_prefix(body);
     w.shared.in_progress.borrow_mut().remove(&function);
     sub.blocking

@@ -231,6 +231,11 @@ pub struct Walker<'a> {
     pub class: Option<crate::index::ClassRef>,
     /// `request.user` was assigned a concrete value in this function.
     pub user_assigned: bool,
+    /// Walking a constructor's always-run statements: a plain module-level
+    /// helper called there is not followed (its query may sit behind a
+    /// cache or a context variable, as pulpcore's `get_domain()`); its own
+    /// queries, manager methods and nested constructions still count.
+    pub constructor_prefix: bool,
     /// The join of the types this function returns (for return inference).
     pub returns: Option<Ty>,
     /// The function is a frontend computed var (`@rx.var`, sync or async):
@@ -303,6 +308,7 @@ impl<'a> Walker<'a> {
             blocking: None,
             class,
             user_assigned: false,
+            constructor_prefix: false,
             computed_var: false,
             returns: None,
             django_version: (5, 2),
@@ -3153,6 +3159,9 @@ impl<'a> Walker<'a> {
             return;
         }
         if matches!(self.exec, Exec::Summary) && self.depth_left == 0 {
+            return;
+        }
+        if self.constructor_prefix && matches!(callee, Callable::Workspace(f) if f.class.is_none()) {
             return;
         }
         let Some(path) = super::helper_blocking_path(self, callee, args) else {
