@@ -22,7 +22,7 @@ pub mod walker;
 
 use std::sync::Arc;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use tree_sitter::Node;
 
 use crate::diagnostic::Finding;
@@ -286,7 +286,9 @@ fn collect_roots<'a>(index: &WorkspaceIndex, file: FileId, src: &str, module: No
         match def.kind() {
             "function_definition" => {
                 if syntax::is_async(def) {
-                    out.push((def, Exec::Async, class, top));
+                    if !class.is_some_and(|c| is_dead_acall(index, src, def, c)) {
+                        out.push((def, Exec::Async, class, top));
+                    }
                 } else if class.is_none() && is_lifespan_task(index, file, src, def) {
                     out.push((def, Exec::SyncLifespanTask, class, top));
                 } else if class.is_some_and(|c| matches!(index.class_kind(c), ClassKind::State { .. })) {
@@ -433,7 +435,11 @@ fn bind_parameters<'a>(w: &mut Walker<'a>, def: Node<'a>) {
             // No caller seen yet: what the caller loaded is unknown (a call
             // site's argument replaces it, see `apply_arguments`).
             unseen(annotation_ty(w, ann))
-        } else if name_text == "request" && w.exec == Exec::Async && !is_method && imports_django(w.index, w.file) {
+        } else if name_text == "request"
+            && w.exec == Exec::Async
+            && (!is_method || w.class.is_some_and(|c| is_django_middleware(w.index, c)))
+            && imports_django(w.index, w.file)
+        {
             Ty::Request
         } else {
             Ty::Unknown
@@ -446,6 +452,58 @@ fn bind_parameters<'a>(w: &mut Walker<'a>, def: Node<'a>) {
         }
         w.env.insert(name_text, ty);
     }
+}
+
+/// An `async def __acall__` that nothing runs: Django's handler calls a
+/// middleware instance (`__call__`); only `MiddlewareMixin.__call__` hands
+/// the request on to `__acall__`. A class without that base whose own
+/// `__call__` never names `__acall__` keeps it as dead code
+/// (django CMS's `ApphookReloadMiddleware`).
+fn is_dead_acall(index: &WorkspaceIndex, src: &str, def: Node<'_>, class: ClassRef) -> bool {
+    let named_acall = field(def, "name").is_some_and(|n| syntax::text(n, src) == "__acall__");
+    if !named_acall || inherits_middleware_mixin(index, class) {
+        return false;
+    }
+    let Some(call) = index.find_method(class, "__call__") else {
+        return false;
+    };
+    let range = index.function_range(call);
+    !index
+        .file(call.file)
+        .text
+        .get(range)
+        .is_some_and(|t| t.contains("__acall__"))
+}
+
+/// A Django middleware class: built with `get_response` (the middleware
+/// protocol Django's handler follows) or a subclass of `MiddlewareMixin`.
+/// Django hands its methods (`__call__`, `__acall__`, `process_request`, …)
+/// the `HttpRequest`.
+fn is_django_middleware(index: &WorkspaceIndex, class: ClassRef) -> bool {
+    let takes_get_response = index
+        .find_method(class, "__init__")
+        .is_some_and(|init| index.function(init).params.iter().any(|p| p.name == "get_response"));
+    takes_get_response || inherits_middleware_mixin(index, class)
+}
+
+/// Whether a workspace class has Django's `MiddlewareMixin` among its bases.
+fn inherits_middleware_mixin(index: &WorkspaceIndex, class: ClassRef) -> bool {
+    // An explicit stack: class hierarchies are user input.
+    let mut stack = vec![class];
+    let mut seen = FxHashSet::default();
+    while let Some(c) = stack.pop() {
+        if !seen.insert(c) || seen.len() > 64 {
+            continue;
+        }
+        for base in &index.class(c).bases {
+            match index.resolve_dotted(c.file, base, None) {
+                crate::index::Symbol::Class(b) => stack.push(b),
+                crate::index::Symbol::External(q) if crate::knowledge::django::is_middleware_base(&q) => return true,
+                _ => {}
+            }
+        }
+    }
+    false
 }
 
 /// An annotation's model data: what was loaded is not seen here.
@@ -754,6 +812,52 @@ fn summary_for(w: &Walker<'_>, callee: &Callable, key: SummaryKey) -> Arc<Summar
         w.shared.local.borrow_mut().insert(key, result.clone());
     }
     result
+}
+
+/// RDJ107's question for a construction `Cls(...)`: does `__init__` block
+/// in a statement that every construction runs, whatever the arguments?
+/// Only the plain statements at the top of its body count, up to the first
+/// branch, loop, `try`, `with`, `return`, `raise` or `assert`: a query
+/// behind `if request:` depends on arguments the call may leave out
+/// (django-eventstream's `EventRequest()`), so it is not reported; nor is
+/// a query reached through a plain helper function (see
+/// `Walker::constructor_prefix`).
+pub fn constructor_blocking_path(w: &Walker<'_>, init: FuncRef, args: &[(String, Ty)]) -> Option<String> {
+    if w.index.function(init).is_async {
+        return None;
+    }
+    let entry = w.index.file(init.file);
+    let tree = entry.tree()?;
+    let src: &str = &entry.text;
+    let root = tree.root_node();
+    let def = def_node(root, w.index.function_range(init))?;
+    let body = field(def, "body")?;
+    let function = (init.file, def.start_byte());
+    if !w.shared.in_progress.borrow_mut().insert(function) {
+        w.shared.cuts.set(w.shared.cuts.get() + 1);
+        return None;
+    }
+    let key = SummaryKey {
+        file: init.file,
+        start: def.start_byte(),
+        args: args.to_vec(),
+        depth: w.depth_left.saturating_sub(1),
+        exec: Exec::Summary,
+        rules: w.rules,
+        django_version: w.django_version,
+        // A new object: no fact about its attributes holds yet.
+        falsy_on_self: Vec::new(),
+    };
+    let class = init.class.map(|index| ClassRef { file: init.file, index });
+    let module_env = module_env_of(w.index, w.shared, w.rules, init.file);
+    let mut sub = sub_walker(w, init.file, src, root, &module_env, def, class, &key);
+    sub.function_name = function_name(src, def, class.map(|c| w.index.class(c).name.as_str()));
+    bind_parameters(&mut sub, def);
+    apply_arguments(&mut sub, args);
+    sub.constructor_prefix = true;
+    sub.walk_unconditional_prefix(body);
+    w.shared.in_progress.borrow_mut().remove(&function);
+    sub.blocking
 }
 
 /// The `def` node a workspace function's range covers.

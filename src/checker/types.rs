@@ -348,6 +348,9 @@ impl Ty {
                 loaded: strip(loaded),
             },
             Ty::Manager { .. } | Ty::ModelClass(_) | Ty::Function(Callable::Workspace(_)) => self.clone(),
+            // A helper handed the request (or its lazy user, its session)
+            // reads them as lazily as the caller would.
+            Ty::Request | Ty::LazyUser | Ty::Session => self.clone(),
             Ty::Object(class, args) => Ty::Object(
                 *class,
                 args.iter()

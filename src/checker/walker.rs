@@ -341,6 +341,11 @@ pub struct Walker<'a> {
     /// the request is a view's parameter and a middleware of the project
     /// replaces Django's lazy user: reading it is not known to query.
     pub user_assigned: bool,
+    /// Walking a constructor's always-run statements: a plain module-level
+    /// helper called there is not followed (its query may sit behind a
+    /// cache or a context variable, as pulpcore's `get_domain()`); its own
+    /// queries, manager methods and nested constructions still count.
+    pub constructor_prefix: bool,
     /// The join of the types this function returns (for return inference),
     /// `return None` left out (see [`Self::take_returns`]).
     pub returns: Option<Ty>,
@@ -424,6 +429,7 @@ impl<'a> Walker<'a> {
             blocking: None,
             class,
             user_assigned: false,
+            constructor_prefix: false,
             computed_var: false,
             returns: None,
             returns_none: false,
@@ -640,6 +646,30 @@ impl<'a> Walker<'a> {
             Some(_) if self.returns_none => Ty::Unknown,
             Some(t) => t,
         }
+    }
+
+    /// The statements at the top of `block` that always run, in order: plain
+    /// statements up to the first one that may branch or leave; stops at
+    /// the first blocking operation found.
+    pub fn walk_unconditional_prefix(&mut self, block: Node<'a>) {
+        self.nested((), |w| {
+            for stmt in named_children(block) {
+                let always_runs = matches!(
+                    stmt.kind(),
+                    "expression_statement"
+                        | "comment"
+                        | "pass_statement"
+                        | "import_statement"
+                        | "import_from_statement"
+                        | "global_statement"
+                        | "nonlocal_statement"
+                );
+                if !always_runs || w.blocking.is_some() {
+                    break;
+                }
+                w.walk_stmt(stmt);
+            }
+        })
     }
 
     fn walk_stmt(&mut self, stmt: Node<'a>) {
@@ -1499,6 +1529,28 @@ impl<'a> Walker<'a> {
     }
 
     /// The type of `obj.attr`, reporting lazy loads (RDJ104) and `request.user` reads (RDJ106).
+    /// `Model.method` for a `@classmethod` or `@staticmethod` of the model:
+    /// callable without an instance (a plain method so reached is not placed).
+    fn class_level_method(&self, model: crate::index::ModelId, attr: &str) -> Ty {
+        let Some(f) = self
+            .index
+            .model(model)
+            .class
+            .and_then(|c| self.index.find_method(c, attr))
+        else {
+            return Ty::Unknown;
+        };
+        let decorators = &self.index.function(f).decorators;
+        if decorators
+            .iter()
+            .any(|d| matches!(d.rsplit('.').next(), Some("classmethod" | "staticmethod")))
+        {
+            Ty::BoundMethod(Box::new(Ty::Function(Callable::Workspace(f))), attr.to_owned())
+        } else {
+            Ty::Unknown
+        }
+    }
+
     pub fn attribute_of(&mut self, node: Node<'a>, obj_ty: &Ty, attr: &str) -> Ty {
         match obj_ty {
             Ty::ModelClass(m) => {
@@ -1509,7 +1561,7 @@ impl<'a> Walker<'a> {
                         back: None,
                     }
                 } else {
-                    Ty::Unknown
+                    self.class_level_method(*m, attr)
                 }
             }
             Ty::Instance { model, loaded } => {
@@ -2635,7 +2687,11 @@ impl<'a> Walker<'a> {
                 // arguments the call leaves out (`if request: ...`), and
                 // which branch runs is not known here (precision first).
                 let ctor = match self.index.find_method(*c, "__init__") {
-                    Some(init) => self.call_arguments(&Callable::Workspace(init), Some(Ty::Unknown), args),
+                    Some(init) => {
+                        let ctor = self.call_arguments(&Callable::Workspace(init), Some(Ty::Unknown), args);
+                        self.construct_helper(call, func, init, &ctor);
+                        ctor
+                    }
                     None => Vec::new(),
                 };
                 Ty::Object(*c, ctor)
@@ -2687,8 +2743,13 @@ impl<'a> Walker<'a> {
             Ty::BoundMethod(recv, name) => match &**recv {
                 Ty::Function(c) => {
                     let c = c.clone();
-                    // A model method: `self` is the instance it is called on.
-                    let receiver = field(func, "object").map(|o| self.eval_quiet(o).carried());
+                    // A model method: `self` is the instance it is called on
+                    // (`cls` the model, for a class method).
+                    let receiver = field(func, "object").map(|o| self.eval_quiet(o));
+                    let receiver = match (&c, receiver) {
+                        (Callable::Workspace(f), Some(recv)) => self.method_receiver(*f, &recv),
+                        (_, recv) => recv.map(|r| r.carried()),
+                    };
                     let args = self.call_arguments(&c, receiver, args);
                     self.call_function(call, func, &c, &args)
                 }
@@ -3185,16 +3246,26 @@ impl<'a> Walker<'a> {
 
     /// What fills the first parameter of method `f` called on `recv`: the
     /// receiver itself, nothing for a `@staticmethod` (its first parameter
-    /// is an ordinary argument), an unknown class for a `@classmethod`.
+    /// is an ordinary argument), the model for a `@classmethod` ([`Self::class_of`]).
     fn method_receiver(&self, f: FuncRef, recv: &Ty) -> Option<Ty> {
         let decorators = &self.index.function(f).decorators;
         let last = |name: &str| decorators.iter().any(|d| d.rsplit('.').next() == Some(name));
         if last("staticmethod") {
             None
         } else if last("classmethod") {
-            Some(Ty::Unknown)
+            Some(Self::class_of(recv))
         } else {
             Some(recv.carried())
+        }
+    }
+
+    /// What a class method's `cls` is when called on `recv`: the model for
+    /// `Model.method()` or `instance.method()` (a model subclass's `cls`
+    /// has the same managers), else unknown.
+    fn class_of(recv: &Ty) -> Ty {
+        match recv {
+            Ty::ModelClass(m) | Ty::Instance { model: m, .. } => Ty::ModelClass(*m),
+            _ => Ty::Unknown,
         }
     }
 
@@ -3213,7 +3284,11 @@ impl<'a> Walker<'a> {
             return None;
         }
         if last("classmethod") {
-            return Some(Some(Ty::Unknown));
+            let cls = match field(func, "object").filter(|_| func.kind() == "attribute") {
+                Some(obj) => Self::class_of(&self.eval_quiet(obj)),
+                None => Ty::Unknown,
+            };
+            return Some(Some(cls));
         }
         let Some(obj) = field(func, "object").filter(|_| func.kind() == "attribute") else {
             return Some(None);
@@ -3250,6 +3325,7 @@ impl<'a> Walker<'a> {
                 }
             }
         };
+        let callee_is_async = matches!(callee, Callable::Workspace(f) if self.index.function(*f).is_async);
         let mut types: Vec<Ty> = vec![Ty::Unknown; params.len()];
         let mut next = 0;
         if let Some(receiver) = receiver {
@@ -3287,6 +3363,15 @@ impl<'a> Walker<'a> {
         params
             .into_iter()
             .zip(types)
+            // After `request.user = ...` the request's user is no longer lazy.
+            // A coroutine is a root of its own: the request is for the sync
+            // helpers it reaches (what a coroutine does with it, e.g. a
+            // version-guarded `session.save()` fallback, is its own finding).
+            .map(|(p, t)| match t {
+                Ty::Request if self.user_assigned => (p, Ty::Unknown),
+                Ty::Request | Ty::LazyUser | Ty::Session if callee_is_async => (p, Ty::Unknown),
+                t => (p, t),
+            })
             .filter(|(_, t)| *t != Ty::Unknown)
             .map(|(p, t)| (p.name, t))
             .collect()
@@ -3373,12 +3458,28 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// `Cls(...)` from here: RDJ107 if `__init__` always does blocking ORM
+    /// work (`super::constructor_blocking_path`).
+    fn construct_helper(&mut self, call: Node<'a>, func: Node<'a>, init: FuncRef, args: &[(String, Ty)]) {
+        if self.exec == Exec::Deferred || (self.exec == Exec::Summary && self.depth_left == 0) {
+            return;
+        }
+        let Some(path) = super::constructor_blocking_path(self, init, args) else {
+            return;
+        };
+        let name = self.snippet(func);
+        rules::rdj107_blocking_call_via_helper::report(self, call, &name, &path);
+    }
+
     /// A direct call of a sync helper from here: RDJ107 if it does blocking ORM work.
     fn call_helper(&mut self, call: Node<'a>, func: Node<'a>, callee: &Callable, args: &[(String, Ty)]) {
         if self.exec == Exec::Deferred {
             return;
         }
         if matches!(self.exec, Exec::Summary) && self.depth_left == 0 {
+            return;
+        }
+        if self.constructor_prefix && matches!(callee, Callable::Workspace(f) if f.class.is_none()) {
             return;
         }
         let Some(path) = super::helper_blocking_path(self, callee, args) else {

@@ -162,6 +162,11 @@ pub fn session_method_blocks(method: &str) -> bool {
 
 pub const SESSION_TWINS_SINCE: Version = (5, 1);
 
+/// Base classes of Django's own middleware: their methods get the request.
+pub fn is_middleware_base(qualname: &str) -> bool {
+    qualname == "django.utils.deprecation.MiddlewareMixin"
+}
+
 /// `request.user.x` → `(await request.auser()).x`: Django 5.0.
 pub const AUSER_SINCE: Version = (5, 0);
 
