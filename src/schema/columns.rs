@@ -1153,6 +1153,7 @@ pub(crate) mod tests {
                 path: PathBuf::from(format!("field:{name}")),
                 range: 0..1,
             }),
+            opaque: false,
         }
     }
 

@@ -64,6 +64,11 @@ pub struct Field {
     /// `"settings.AUTH_USER_MODEL"` resolved to its value.
     pub kwargs: BTreeMap<String, Value>,
     pub origin: Option<Origin>,
+    /// Its class overrides `deconstruct()`, which may write another class
+    /// path (NetBox's `NetBoxTaggableManagerField` writes taggit's
+    /// `TaggableManager`): the class is not compared, only the arguments
+    /// both sides write (as for any class that is not Django's).
+    pub opaque: bool,
 }
 
 impl Field {
