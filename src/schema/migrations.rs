@@ -3,7 +3,9 @@
 //! (squashed migrations replace the ones they list, as `makemigrations`
 //! sees them), and applied to a [`ProjectState`] the way Django's
 //! `state_forwards` does. `RunPython`/`RunSQL` change nothing; an operation
-//! we do not know makes the app's replay `uncertain`.
+//! class of the project's own is read from its body (`project_ops.rs`);
+//! `*[…]` and `*[op for x in CONSTANTS if …]` in `operations` are expanded;
+//! an operation we do not know makes the app's replay `uncertain`.
 
 mod fast;
 mod project_ops;
@@ -158,7 +160,10 @@ pub fn read_app_migrations(
         files.iter().partition(|&&f| index.file(f).text.contains("replaces"));
     let mut read: Vec<Result<Option<Migration>, ()>> = squashes
         .par_iter()
-        .map(|&f| read_migration_file(index, f, app, auth_user_model, &BTreeSet::new()))
+        .map(|&f| {
+            let read = read_migration_file(index, f, app, auth_user_model, &BTreeSet::new());
+            unfollowed_operations(read, &index.file(f).text)
+        })
         .collect();
     let replaced: BTreeSet<String> = read
         .iter()
@@ -167,11 +172,10 @@ pub fn read_app_migrations(
         .filter(|(a, _)| a == app)
         .map(|(_, name)| name.clone())
         .collect();
-    read.par_extend(
-        others
-            .par_iter()
-            .map(|&f| read_migration_file(index, f, app, auth_user_model, &replaced)),
-    );
+    read.par_extend(others.par_iter().map(|&f| {
+        let read = read_migration_file(index, f, app, auth_user_model, &replaced);
+        unfollowed_operations(read, &index.file(f).text)
+    }));
     let mut readable = true;
     let mut out = Vec::new();
     for r in read {
@@ -249,6 +253,29 @@ fn read_migration_file(
     };
     // A file without `class Migration` is a helper module: skipped.
     Ok(file.read_tree(tree.root_node(), &entry.text))
+}
+
+/// `operations` also assigned or changed in a block we do not follow
+/// (wagtail: `if connection.vendor == "postgresql": operations = […]`,
+/// then `operations.append(…)`): what it holds is unknown.
+fn unfollowed_operations(read: Result<Option<Migration>, ()>, src: &str) -> Result<Option<Migration>, ()> {
+    let statements = src
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("operations"))
+        .filter(|rest| {
+            let rest = rest.trim_start();
+            (rest.starts_with('=') && !rest.starts_with("=="))
+                || rest.starts_with("+=")
+                || rest.starts_with('.')
+                || rest.starts_with('[')
+        })
+        .count();
+    read.map(|m| {
+        m.map(|mut m| {
+            m.readable &= statements <= 1;
+            m
+        })
+    })
 }
 
 /// One migration file being read.
@@ -1636,5 +1663,123 @@ mod fast_reader_tests {
             }
         }
         out
+    }
+}
+
+/// What NetBox's migrations write: operations the project defines, lists
+/// spliced in with `*`, comprehensions over module constants.
+#[cfg(test)]
+mod project_operation_tests {
+    use super::*;
+    use crate::schema::models::tests::load_dir;
+
+    const OPS: &str = "from django.db import migrations\n\n\nclass InstallTrigger(migrations.operations.base.Operation):\n    reversible = True\n\n    def __init__(self, table):\n        self.table = table\n\n    def state_forwards(self, app_label, state):\n        # Triggers are not part of the state.\n        pass\n\n    def database_forwards(self, app_label, schema_editor, from_state, to_state):\n        schema_editor.execute('CREATE TRIGGER …')\n\n\nclass ReinstallTrigger(InstallTrigger):\n    def database_backwards(self, app_label, schema_editor, from_state, to_state):\n        pass\n\n\nclass DeleteModelIfExists(migrations.DeleteModel):\n    def database_forwards(self, app_label, schema_editor, from_state, to_state):\n        pass\n\n\nclass RenamedAddField(migrations.AddField):\n    def __init__(self, model, name, field):\n        super().__init__(model, name, field)\n\n\nclass Changes(migrations.operations.base.Operation):\n    def state_forwards(self, app_label, state):\n        state.remove_model(app_label, 'thing')\n";
+
+    /// The app `things` with `0001_initial` creating `Thing` and `Other`
+    /// and `0002` holding `operations`; its migrations and readability.
+    fn read(second: &str) -> (Vec<Migration>, bool) {
+        let dir = tempfile::tempdir().unwrap();
+        let mig = dir.path().join("things/migrations");
+        std::fs::create_dir_all(&mig).unwrap();
+        std::fs::write(dir.path().join("things/__init__.py"), "").unwrap();
+        std::fs::write(dir.path().join("things/ops.py"), OPS).unwrap();
+        std::fs::write(mig.join("__init__.py"), "").unwrap();
+        std::fs::write(
+            mig.join("0001_initial.py"),
+            "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    operations = [\n        migrations.CreateModel('Thing', [('id', models.AutoField(primary_key=True))]),\n        migrations.CreateModel('Other', [('id', models.AutoField(primary_key=True))]),\n    ]\n",
+        )
+        .unwrap();
+        std::fs::write(mig.join("0002_more.py"), second).unwrap();
+        let index = load_dir(dir.path());
+        let files: Vec<FileId> = (0..index.files.len())
+            .filter(|&f| index.file(f).path.starts_with(&mig))
+            .collect();
+        read_app_migrations(&index, "things", &files, "auth.User")
+    }
+
+    fn second(head: &str, ops: &str) -> String {
+        format!("from django.db import migrations, models\n\nfrom things.ops import Changes, DeleteModelIfExists, InstallTrigger, ReinstallTrigger, RenamedAddField\n{head}\n\nclass Migration(migrations.Migration):\n    dependencies = [('things', '0001_initial')]\n\n    operations = [\n{ops}\n    ]\n")
+    }
+
+    /// The fields of `thing` and `other` after the replay.
+    fn fields(migrations: &[Migration]) -> Vec<Vec<String>> {
+        let state = replay(&plan(migrations));
+        ["thing", "other"]
+            .iter()
+            .map(|m| {
+                state
+                    .get(&ModelKey::new("things", m))
+                    .map(|s| s.fields.iter().map(|f| f.name.clone()).collect())
+                    .unwrap_or_default()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_operation_whose_state_forwards_does_nothing_changes_nothing() {
+        let (m, readable) = read(&second(
+            "",
+            "        InstallTrigger('things_thing'),\n        ReinstallTrigger(table='things_other'),",
+        ));
+        assert!(readable);
+        assert_eq!(fields(&m), [vec!["id"], vec!["id"]]);
+    }
+
+    #[test]
+    fn a_subclass_of_djangos_operation_is_that_operation() {
+        let (m, readable) = read(&second("", "        DeleteModelIfExists(name='Other'),"));
+        assert!(readable);
+        assert_eq!(fields(&m), [vec!["id"], vec![]]);
+    }
+
+    #[test]
+    fn what_a_project_operation_does_to_the_state_unread_is_unreadable() {
+        // Its own `__init__` (arguments mapped anew), a real state change.
+        for op in [
+            "        RenamedAddField('thing', 'size', models.IntegerField()),",
+            "        Changes(),",
+            "        UnknownOperation(),",
+        ] {
+            assert!(!read(&second("", op)).1, "{op}");
+        }
+    }
+
+    #[test]
+    fn spliced_lists_and_comprehensions_over_constants_are_expanded() {
+        let head = "MODELS = ('thing', 'other')\nFIELDS = ('a', 'b')\nMODEL = 'other'\n";
+        let ops = "        *[migrations.AddField(model_name=m, name=f, field=models.IntegerField()) for m in MODELS for f in FIELDS if m != 'thing' or f == 'a'],\n        *[InstallTrigger(t) for t in ('things_thing', 'things_other')],\n        *(migrations.AddField(MODEL, 'c', models.TextField()),),\n        migrations.RemoveField(model_name=MODEL, name='a'),";
+        let (m, readable) = read(&second(head, ops));
+        assert!(readable);
+        assert_eq!(fields(&m), [vec!["id", "a"], vec!["id", "b", "c"]]);
+    }
+
+    #[test]
+    fn what_a_comprehension_holds_unread_is_unreadable() {
+        for (head, ops) in [
+            // An iterable, a condition, a target we do not evaluate.
+            ("", "        *[migrations.DeleteModel(m) for m in models_to_delete()],"),
+            (
+                "MODELS = ('thing',)\n",
+                "        *[migrations.DeleteModel(m) for m in MODELS if m.startswith('t')],",
+            ),
+            (
+                "MODELS = ('thing',)\n",
+                "        *[migrations.DeleteModel(m.name) for m in MODELS],",
+            ),
+            ("", "        *OTHER_OPERATIONS,"),
+            // A constant bound twice.
+            (
+                "MODEL = 'thing'\nif True:\n    MODEL = 'other'\n",
+                "        migrations.DeleteModel(MODEL),",
+            ),
+        ] {
+            assert!(!read(&second(head, ops)).1, "{ops}");
+        }
+    }
+
+    #[test]
+    fn operations_assigned_in_a_block_are_unreadable() {
+        let src = "from django.db import connection, migrations\n\n\nclass Migration(migrations.Migration):\n    dependencies = [('things', '0001_initial')]\n\n    if connection.vendor == 'postgresql':\n        operations = [migrations.DeleteModel('Thing')]\n    else:\n        operations = []\n";
+        assert!(!read(src).1);
     }
 }
