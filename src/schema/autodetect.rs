@@ -31,7 +31,7 @@ pub fn detect(
         return out;
     }
     for (key, model) in &declared.state.models {
-        if !apps.contains(&key.app) || declared.uncertain.contains(key) {
+        if !apps.contains(&key.app) || declared.uncertain.contains(key) || migrated.uncertain.contains(key) {
             continue;
         }
         let Some(origin) = &model.origin else { continue };
@@ -51,6 +51,7 @@ pub fn detect(
         if !apps.contains(&key.app)
             || declared.state.models.contains_key(key)
             || declared.uncertain.contains(key)
+            || migrated.uncertain.contains(key)
             || declared.other_classes.contains(key)
             || declared.dynamic_apps.contains(&key.app)
         {

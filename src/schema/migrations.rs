@@ -111,6 +111,11 @@ pub enum Operation {
     },
     /// No state change (`RunPython`, `RunSQL`, managers, extensions).
     Nothing,
+    /// Django's operation on these models (of the migration's app) with
+    /// arguments we could not read: their state is unknown from here on.
+    Unknown {
+        models: Vec<String>,
+    },
 }
 
 /// Meta options that `AlterModelOptions` replaces as a whole.
@@ -897,32 +902,54 @@ impl Ctx<'_> {
     /// Django's operation `op` (its class's name) called with `args`;
     /// `None` if it is not one or we cannot read its arguments.
     fn django_operation<S: Syntax>(&self, op: &str, args: &[Arg<S>], node: S) -> Option<Vec<Operation>> {
-        let arg = |i: usize, name: &str| -> Option<S> {
-            let mut positional = 0;
-            for a in args {
-                match a {
-                    Arg::Keyword(k, v) => {
-                        if k == name {
-                            return *v;
-                        }
-                    }
-                    Arg::Positional(a) => {
-                        if positional == i {
-                            return Some(*a);
-                        }
-                        positional += 1;
-                    }
-                }
-            }
-            None
+        self.django_operation_read(op, args, node)
+            .or_else(|| self.models_touched(op, args))
+    }
+
+    /// Django's operation `op` whose arguments we could not all read (a
+    /// field built by a helper, a computed list): the models it changes,
+    /// when their names are readable, are all it may touch.
+    fn models_touched<S: Syntax>(&self, op: &str, args: &[Arg<S>]) -> Option<Vec<Operation>> {
+        let string = |i, name| self.string(argument(args, i, name)?);
+        let models = match op {
+            "RenameModel" => vec![string(0, "old_name")?, string(1, "new_name")?],
+            "CreateModel"
+            | "DeleteModel"
+            | "AlterModelTable"
+            | "AlterModelTableComment"
+            | "AlterModelOptions"
+            | "AlterUniqueTogether"
+            | "AlterIndexTogether"
+            | "AlterOrderWithRespectTo" => vec![string(0, "name")?],
+            "AddField"
+            | "AlterField"
+            | "RemoveField"
+            | "RenameField"
+            | "AddIndex"
+            | "RemoveIndex"
+            | "RenameIndex"
+            | "AddConstraint"
+            | "RemoveConstraint"
+            | "AlterConstraint"
+            | "AddIndexConcurrently"
+            | "RemoveIndexConcurrently" => vec![string(0, "model_name")?],
+            _ => return None,
         };
-        let string = |i: usize, name: &str| -> Option<String> {
-            match self.value(arg(i, name)?) {
-                Value::Str(s) => Some(s),
-                Value::Name(n) => self.constants.get(&n).cloned(),
-                _ => None,
-            }
-        };
+        Some(vec![Operation::Unknown { models }])
+    }
+
+    /// A model's or field's name: a string, or a module constant bound to one.
+    fn string<S: Syntax>(&self, node: S) -> Option<String> {
+        match self.value(node) {
+            Value::Str(s) => Some(s),
+            Value::Name(n) => self.constants.get(&n).cloned(),
+            _ => None,
+        }
+    }
+
+    fn django_operation_read<S: Syntax>(&self, op: &str, args: &[Arg<S>], node: S) -> Option<Vec<Operation>> {
+        let arg = |i: usize, name: &str| argument(args, i, name);
+        let string = |i: usize, name: &str| self.string(arg(i, name)?);
         let one = |o: Operation| Some(vec![o]);
         match op {
             "CreateModel" => {
@@ -1138,6 +1165,27 @@ impl Ctx<'_> {
     }
 }
 
+/// A call's argument: keyword `name`, else the `i`th positional one.
+fn argument<S: Syntax>(args: &[Arg<S>], i: usize, name: &str) -> Option<S> {
+    let mut positional = 0;
+    for a in args {
+        match a {
+            Arg::Keyword(k, v) => {
+                if k == name {
+                    return *v;
+                }
+            }
+            Arg::Positional(a) => {
+                if positional == i {
+                    return Some(*a);
+                }
+                positional += 1;
+            }
+        }
+    }
+    None
+}
+
 /// A dict value with string keys as a map (other keys are dropped).
 fn dict(v: &Value) -> BTreeMap<String, Value> {
     match v {
@@ -1258,6 +1306,9 @@ fn apply(state: &mut ProjectState, app: &str, op: &Operation) {
             state.models.remove(&key(name));
         }
         Operation::RenameModel { old, new } => {
+            if state.uncertain.contains(&key(old)) {
+                state.uncertain.insert(key(new));
+            }
             if let Some(mut m) = state.models.remove(&key(old)) {
                 m.name = new.clone();
                 state.models.insert(key(new), m);
@@ -1397,6 +1448,11 @@ fn apply(state: &mut ProjectState, app: &str, op: &Operation) {
             }
         }
         Operation::Nothing => {}
+        Operation::Unknown { models } => {
+            for m in models {
+                state.uncertain.insert(key(m));
+            }
+        }
     }
 }
 
@@ -1775,6 +1831,25 @@ mod project_operation_tests {
         ] {
             assert!(!read(&second(head, ops)).1, "{ops}");
         }
+    }
+
+    #[test]
+    fn djangos_operation_with_arguments_we_cannot_read_leaves_only_its_models_uncertain() {
+        let ops = "        migrations.AddField('thing', 'size', field=SIZE_FIELD),\n        migrations.AddField('other', 'size', models.IntegerField()),\n        migrations.RenameModel('Thing', 'Item'),";
+        let (m, readable) = read(&second("", ops));
+        assert!(readable);
+        let state = replay(&plan(&m));
+        let uncertain: Vec<String> = state.uncertain.iter().map(|k| k.to_string()).collect();
+        assert_eq!(uncertain, ["things.item", "things.thing"]);
+        assert_eq!(fields(&m)[1], ["id", "size"]);
+        // A name we cannot read: any model of the app may be touched.
+        assert!(
+            !read(&second(
+                "",
+                "        migrations.AddField(model_name=name, name='size', field=SIZE_FIELD),"
+            ))
+            .1
+        );
     }
 
     #[test]

@@ -238,6 +238,9 @@ impl ModelState {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProjectState {
     pub models: BTreeMap<ModelKey, ModelState>,
+    /// Models an operation we could not read changed (a migration state
+    /// only): whether and how they exist is unknown.
+    pub uncertain: std::collections::BTreeSet<ModelKey>,
 }
 
 impl ProjectState {
