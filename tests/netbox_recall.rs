@@ -100,10 +100,6 @@ fn row_of(text: &str, needle: &str, offset: i64, what: &str) -> u64 {
 }
 
 #[test]
-#[ignore = "issue 13: RDJ503 does not compare NetBox's models yet (project migration operations such as \
-            InstallDenormalizationTrigger make circuits, dcim, ipam, tenancy, virtualization and wireless \
-            unreadable; TagsMixin's NetBoxTaggableManagerField makes every NetBoxModel uncertain): \
-            run with --ignored"]
 fn netbox_changes_are_each_reported_on_their_line() {
     let wheel = match wheel() {
         Ok(w) => w,

@@ -242,6 +242,7 @@ fn state_from(j: &Json) -> ProjectState {
                     written_class: f["written_class"].as_str().unwrap().to_owned(),
                     kwargs: kwargs(&f["kwargs"]).into_iter().collect(),
                     origin: origin(&format!("{label}.{fname}")),
+                    opaque: false,
                 }
             })
             .collect();

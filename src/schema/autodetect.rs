@@ -31,7 +31,7 @@ pub fn detect(
         return out;
     }
     for (key, model) in &declared.state.models {
-        if !apps.contains(&key.app) || declared.uncertain.contains(key) {
+        if !apps.contains(&key.app) || declared.uncertain.contains(key) || migrated.uncertain.contains(key) {
             continue;
         }
         let Some(origin) = &model.origin else { continue };
@@ -51,6 +51,7 @@ pub fn detect(
         if !apps.contains(&key.app)
             || declared.state.models.contains_key(key)
             || declared.uncertain.contains(key)
+            || migrated.uncertain.contains(key)
             || declared.other_classes.contains(key)
             || declared.dynamic_apps.contains(&key.app)
         {
@@ -298,7 +299,9 @@ pub fn same_field(a: &Field, b: &Field, patches: &MigrationPatches) -> bool {
             .unwrap_or(&f.written_class)
             .to_owned()
     };
-    if last(a) != last(b) {
+    // (A class whose own `deconstruct()` may write another path: not its
+    // name.)
+    if last(a) != last(b) && !a.opaque && !b.opaque {
         return false;
     }
     // A field class that is not Django's own (a package's
@@ -351,6 +354,7 @@ fn nested_field(v: &Value) -> Option<Field> {
         written_class: func.clone(),
         kwargs: map,
         origin: None,
+        opaque: false,
     })
 }
 
@@ -528,6 +532,7 @@ mod tests {
             written_class: "models.SlugField".into(),
             kwargs: kw.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect(),
             origin: None,
+            opaque: false,
         };
         assert!(same_field(
             &field(&[]),

@@ -1153,6 +1153,7 @@ pub(crate) mod tests {
                 path: PathBuf::from(format!("field:{name}")),
                 range: 0..1,
             }),
+            opaque: false,
         }
     }
 
@@ -1180,6 +1181,7 @@ pub(crate) mod tests {
 
     pub(crate) fn state(models: Vec<ModelState>) -> ProjectState {
         ProjectState {
+            uncertain: Default::default(),
             models: models.into_iter().map(|m| (m.key(), m)).collect(),
         }
     }

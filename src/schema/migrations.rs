@@ -3,9 +3,12 @@
 //! (squashed migrations replace the ones they list, as `makemigrations`
 //! sees them), and applied to a [`ProjectState`] the way Django's
 //! `state_forwards` does. `RunPython`/`RunSQL` change nothing; an operation
-//! we do not know makes the app's replay `uncertain`.
+//! class of the project's own is read from its body (`project_ops.rs`);
+//! `*[…]` and `*[op for x in CONSTANTS if …]` in `operations` are expanded;
+//! an operation we do not know makes the app's replay `uncertain`.
 
 mod fast;
+mod project_ops;
 
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -108,6 +111,11 @@ pub enum Operation {
     },
     /// No state change (`RunPython`, `RunSQL`, managers, extensions).
     Nothing,
+    /// Django's operation on these models (of the migration's app) with
+    /// arguments we could not read: their state is unknown from here on.
+    Unknown {
+        models: Vec<String>,
+    },
 }
 
 /// Meta options that `AlterModelOptions` replaces as a whole.
@@ -157,7 +165,10 @@ pub fn read_app_migrations(
         files.iter().partition(|&&f| index.file(f).text.contains("replaces"));
     let mut read: Vec<Result<Option<Migration>, ()>> = squashes
         .par_iter()
-        .map(|&f| read_migration_file(index, f, app, auth_user_model, &BTreeSet::new()))
+        .map(|&f| {
+            let read = read_migration_file(index, f, app, auth_user_model, &BTreeSet::new());
+            unfollowed_operations(read, &index.file(f).text)
+        })
         .collect();
     let replaced: BTreeSet<String> = read
         .iter()
@@ -166,11 +177,10 @@ pub fn read_app_migrations(
         .filter(|(a, _)| a == app)
         .map(|(_, name)| name.clone())
         .collect();
-    read.par_extend(
-        others
-            .par_iter()
-            .map(|&f| read_migration_file(index, f, app, auth_user_model, &replaced)),
-    );
+    read.par_extend(others.par_iter().map(|&f| {
+        let read = read_migration_file(index, f, app, auth_user_model, &replaced);
+        unfollowed_operations(read, &index.file(f).text)
+    }));
     let mut readable = true;
     let mut out = Vec::new();
     for r in read {
@@ -222,6 +232,7 @@ fn read_migration_file(
         name: stem,
         path: &entry.path,
         auth_user_model,
+        project: Some((index, f)),
     };
     if replaced.contains(stem) {
         if let Ok(class) = fast::class_name(&entry.text) {
@@ -249,6 +260,29 @@ fn read_migration_file(
     Ok(file.read_tree(tree.root_node(), &entry.text))
 }
 
+/// `operations` also assigned or changed in a block we do not follow
+/// (wagtail: `if connection.vendor == "postgresql": operations = […]`,
+/// then `operations.append(…)`): what it holds is unknown.
+fn unfollowed_operations(read: Result<Option<Migration>, ()>, src: &str) -> Result<Option<Migration>, ()> {
+    let statements = src
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("operations"))
+        .filter(|rest| {
+            let rest = rest.trim_start();
+            (rest.starts_with('=') && !rest.starts_with("=="))
+                || rest.starts_with("+=")
+                || rest.starts_with('.')
+                || rest.starts_with('[')
+        })
+        .count();
+    read.map(|m| {
+        m.map(|mut m| {
+            m.readable &= statements <= 1;
+            m
+        })
+    })
+}
+
 /// One migration file being read.
 struct MigrationFile<'a> {
     app: &'a str,
@@ -256,12 +290,15 @@ struct MigrationFile<'a> {
     name: &'a str,
     path: &'a std::path::Path,
     auth_user_model: &'a str,
+    /// The workspace and the file, to read the operations the project
+    /// defines (`None` in tests of the readers alone).
+    project: Option<(&'a WorkspaceIndex, FileId)>,
 }
 
 impl MigrationFile<'_> {
     /// A migration a squash replaces: its name and place only.
     fn replaced(&self, class_name: Range<usize>) -> Migration {
-        self.read::<Ts<'_>>(class_name, std::iter::empty())
+        self.read::<Ts<'_>>(class_name, std::iter::empty(), &BTreeMap::new())
     }
 
     /// The fast reader's result; `None` when only tree-sitter's is sure.
@@ -279,8 +316,10 @@ impl MigrationFile<'_> {
                 },
             )
         });
-        let m = self.read(class.name, assignments);
-        (!unsure.get()).then_some(Some(m))
+        let m = self.read(class.name, assignments, &BTreeMap::new());
+        // An operation it could not read may name a module constant
+        // (`model_name=MODEL`), which only the tree's reading resolves.
+        (!unsure.get() && m.readable).then_some(Some(m))
     }
 
     /// Reads a parsed file (`None`: no `class Migration`, a helper module).
@@ -293,7 +332,7 @@ impl MigrationFile<'_> {
             .into_iter()
             .filter_map(simple_assignment)
             .map(|(k, v)| (text(k, src), Ts { node: v, src }));
-        Some(self.read(name, assignments))
+        Some(self.read(name, assignments, &string_constants(root, src)))
     }
 
     /// The migration from its `class Migration`'s name and the plain
@@ -302,6 +341,7 @@ impl MigrationFile<'_> {
         &self,
         class_name: Range<usize>,
         assignments: impl Iterator<Item = (&'s str, S)>,
+        constants: &BTreeMap<String, String>,
     ) -> Migration {
         let mut m = Migration {
             app: self.app.to_owned(),
@@ -321,6 +361,9 @@ impl MigrationFile<'_> {
             path: self.path,
             app: self.app,
             auth_user_model: self.auth_user_model,
+            project: self.project,
+            constants,
+            bound: Vec::new(),
         };
         for (k, v) in assignments {
             match k {
@@ -336,7 +379,7 @@ impl MigrationFile<'_> {
                         continue;
                     };
                     for op in v.children() {
-                        match ctx.operation(op) {
+                        match ctx.operations(op) {
                             Some(ops) => m.operations.extend(ops),
                             None => m.readable = false,
                         }
@@ -365,7 +408,34 @@ trait Syntax: Copy {
     fn literal_list(self) -> Option<Self>;
     /// The value, as `value::parse` reads it.
     fn value(self) -> Value;
+    /// The value with the names `lookup` knows replaced (a comprehension's
+    /// variables).
+    fn value_in(self, lookup: &dyn Fn(&str) -> Option<Value>) -> Value;
     fn range(self) -> Range<usize>;
+    /// `*x` in a list: `x`.
+    fn splat(self) -> Option<Self> {
+        None
+    }
+    /// A list comprehension: its body and clauses.
+    fn comprehension(self) -> Option<(Self, Vec<Clause<Self>>)> {
+        None
+    }
+    /// A condition's truth, when it compares literals (and names `lookup`
+    /// knows, and names bound to literal lists) only.
+    fn truth(self, _lookup: &dyn Fn(&str) -> Option<Value>) -> Option<bool> {
+        None
+    }
+}
+
+/// A clause of a comprehension.
+enum Clause<S> {
+    /// `for a, b in items`: the target's names (`tuple`: unpacked).
+    For {
+        names: Vec<String>,
+        tuple: bool,
+        items: S,
+    },
+    If(S),
 }
 
 enum Arg<S> {
@@ -426,8 +496,128 @@ impl Syntax for Ts<'_> {
         value::parse(self.node, self.src, &|_| None)
     }
 
+    fn value_in(self, lookup: &dyn Fn(&str) -> Option<Value>) -> Value {
+        value::parse(self.node, self.src, lookup)
+    }
+
     fn range(self) -> Range<usize> {
         self.node.byte_range()
+    }
+
+    fn splat(self) -> Option<Self> {
+        let node = syntax::unparen(self.node);
+        if node.kind() != "list_splat" {
+            return None;
+        }
+        let inner = named_children(node).into_iter().find(|n| n.kind() != "comment")?;
+        Some(Ts { node: inner, ..self })
+    }
+
+    fn comprehension(self) -> Option<(Self, Vec<Clause<Self>>)> {
+        let node = syntax::unparen(self.node);
+        if node.kind() != "list_comprehension" {
+            return None;
+        }
+        let at = |node| Ts { node, src: self.src };
+        let body = field(node, "body")?;
+        let mut clauses = Vec::new();
+        for c in named_children(node) {
+            match c.kind() {
+                "for_in_clause" => {
+                    // `async for`, or several iterables: not read.
+                    if c.child(0).is_some_and(|t| t.kind() == "async") {
+                        return None;
+                    }
+                    let mut cursor = c.walk();
+                    let mut right = c.children_by_field_name("right", &mut cursor).filter(|n| n.is_named());
+                    let items = right.next()?;
+                    if right.next().is_some() {
+                        return None;
+                    }
+                    let left = field(c, "left")?;
+                    let (targets, tuple) = match left.kind() {
+                        "identifier" => (vec![left], false),
+                        "pattern_list" | "tuple_pattern" => (named_children(left), true),
+                        _ => return None,
+                    };
+                    let names = targets
+                        .iter()
+                        .map(|t| (t.kind() == "identifier").then(|| text(*t, self.src).to_owned()))
+                        .collect::<Option<Vec<_>>>()?;
+                    clauses.push(Clause::For {
+                        names,
+                        tuple,
+                        items: at(items),
+                    });
+                }
+                "if_clause" => clauses.push(Clause::If(at(named_children(c).into_iter().next()?))),
+                "comment" => {}
+                _ if c == body => {}
+                _ => return None,
+            }
+        }
+        Some((at(body), clauses))
+    }
+
+    fn truth(self, lookup: &dyn Fn(&str) -> Option<Value>) -> Option<bool> {
+        truth(self.node, self.src, lookup)
+    }
+}
+
+/// A condition's truth (see [`Syntax::truth`]).
+fn truth(node: Node<'_>, src: &str, lookup: &dyn Fn(&str) -> Option<Value>) -> Option<bool> {
+    let node = syntax::unparen(node);
+    match node.kind() {
+        "true" => Some(true),
+        "false" => Some(false),
+        "not_operator" => truth(field(node, "argument")?, src, lookup).map(|b| !b),
+        "boolean_operator" => {
+            let left = truth(field(node, "left")?, src, lookup);
+            let right = || truth(field(node, "right")?, src, lookup);
+            match (field(node, "operator")?.kind(), left) {
+                ("and", Some(false)) => Some(false),
+                ("or", Some(true)) => Some(true),
+                (_, Some(_)) => right(),
+                _ => None,
+            }
+        }
+        "comparison_operator" => {
+            let operands: Vec<Node<'_>> = named_children(node)
+                .into_iter()
+                .filter(|n| n.kind() != "comment")
+                .collect();
+            let mut cursor = node.walk();
+            let mut ops = node.children_by_field_name("operators", &mut cursor);
+            let op = ops.next()?;
+            if ops.next().is_some() || operands.len() != 2 {
+                return None; // a chained comparison
+            }
+            let operand = |n: Node<'_>| {
+                let v = value::parse(n, src, lookup);
+                match (&v, literal_list(n, src)) {
+                    // A module-level name bound to a tuple (`t in SORT_TABLES`).
+                    (Value::Name(_), Some(list)) => value::parse(list, src, lookup),
+                    _ => v,
+                }
+            };
+            let (a, b) = (operand(operands[0]), operand(operands[1]));
+            let plain = |v: &Value| matches!(v, Value::Str(_) | Value::Int(_) | Value::Bool(_) | Value::None);
+            let within = |a: &Value, b: &Value| match b {
+                Value::List(items) | Value::Set(items) if plain(a) && items.iter().all(plain) => {
+                    Some(items.contains(a))
+                }
+                _ => None,
+            };
+            let equal = || (plain(&a) && plain(&b)).then(|| a == b);
+            match text(op, src).split_whitespace().collect::<Vec<_>>().as_slice() {
+                ["=="] => equal(),
+                ["!="] => equal().map(|e| !e),
+                ["in"] => within(&a, &b),
+                ["not", "in"] => within(&a, &b).map(|e| !e),
+                _ => None,
+            }
+        }
+        _ => None,
     }
 }
 
@@ -484,6 +674,11 @@ impl Syntax for Fast<'_> {
         self.expr.value()
     }
 
+    fn value_in(self, _lookup: &dyn Fn(&str) -> Option<Value>) -> Value {
+        // The fast reader reads no comprehension: nothing is ever bound.
+        self.expr.value()
+    }
+
     fn range(self) -> Range<usize> {
         self.expr.range.clone()
     }
@@ -518,6 +713,44 @@ fn literal_list<'t>(node: Node<'t>, src: &str) -> Option<Node<'t>> {
     None
 }
 
+/// A module's names bound once, at its top level, to a string literal
+/// (and nowhere else in the module's statements at that level).
+fn string_constants(root: Node<'_>, src: &str) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut seen = BTreeSet::new();
+    for stmt in named_children(root) {
+        let Some((k, v)) = simple_assignment(stmt) else {
+            continue;
+        };
+        if k.kind() != "identifier" {
+            continue;
+        }
+        let name = text(k, src).to_owned();
+        if !seen.insert(name.clone()) {
+            out.remove(&name);
+            continue;
+        }
+        if let Value::Str(s) = value::parse(v, src, &|_| None) {
+            out.insert(name, s);
+        }
+    }
+    // Bound again in a block (`if …: MODEL = …`): not a constant.
+    out.retain(|name, _| assignments_to(src, name) == 1);
+    out
+}
+
+/// How many times `name =` (not `==`) occurs in `src` as a whole word.
+fn assignments_to(src: &str, name: &str) -> usize {
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    src.match_indices(name)
+        .filter(|(at, _)| {
+            let before = src[..*at].chars().next_back();
+            let after = src[at + name.len()..].trim_start_matches([' ', '\t']);
+            !before.is_some_and(word) && after.starts_with('=') && !after.starts_with("==")
+        })
+        .count()
+}
+
 /// `[("catalog", "0001_initial"), migrations.swappable_dependency(settings.AUTH_USER_MODEL)]`.
 fn keys(v: &Value, auth_user_model: &str) -> Vec<MigrationKey> {
     let mut out = Vec::new();
@@ -539,11 +772,22 @@ fn keys(v: &Value, auth_user_model: &str) -> Vec<MigrationKey> {
     out
 }
 
+#[derive(Clone)]
 struct Ctx<'a> {
     path: &'a std::path::Path,
     app: &'a str,
     auth_user_model: &'a str,
+    project: Option<(&'a WorkspaceIndex, FileId)>,
+    /// The module's string constants (`MODEL = 'wirelesslangroup'`), for
+    /// the names of models and fields.
+    constants: &'a BTreeMap<String, String>,
+    /// The variables of the comprehensions being expanded, innermost last.
+    bound: Vec<(String, Value)>,
 }
+
+/// Items a comprehension may produce at most (a bound on the work one
+/// expression can ask for).
+const MAX_EXPANDED: usize = 10_000;
 
 impl Ctx<'_> {
     fn origin(&self, range: Range<usize>) -> Origin {
@@ -553,31 +797,159 @@ impl Ctx<'_> {
         }
     }
 
+    /// An expression's value, with the comprehension variables in scope
+    /// (an attribute of one, `m.name`, is opaque).
+    fn value<S: Syntax>(&self, node: S) -> Value {
+        if self.bound.is_empty() {
+            return node.value();
+        }
+        node.value_in(&|name| self.lookup(name))
+    }
+
+    fn lookup(&self, name: &str) -> Option<Value> {
+        self.bound.iter().rev().find_map(|(k, v)| {
+            if name == k {
+                Some(v.clone())
+            } else {
+                name.strip_prefix(k.as_str())
+                    .is_some_and(|rest| rest.starts_with('.'))
+                    .then(|| Value::Opaque(name.to_owned()))
+            }
+        })
+    }
+
+    /// One item of an operations list: an operation, or `*[…]` / `*(…)` /
+    /// `*[op for x in ITEMS if …]` spliced in; `None` if we cannot tell
+    /// what it holds.
+    fn operations<S: Syntax>(&self, item: S) -> Option<Vec<Operation>> {
+        let Some(inner) = item.splat() else {
+            return self.operation(item);
+        };
+        if let Some(list) = inner.literal_list() {
+            let mut ops = Vec::new();
+            for op in list.children() {
+                ops.extend(self.operations(op)?);
+            }
+            return Some(ops);
+        }
+        let (body, clauses) = inner.comprehension()?;
+        let mut ops = Vec::new();
+        let mut budget = MAX_EXPANDED;
+        self.expand(body, &clauses, &mut ops, &mut budget)?;
+        Some(ops)
+    }
+
+    /// The operations a comprehension's `body` gives for each binding of
+    /// `clauses` (in order, as Python runs them).
+    fn expand<S: Syntax>(
+        &self,
+        body: S,
+        clauses: &[Clause<S>],
+        out: &mut Vec<Operation>,
+        budget: &mut usize,
+    ) -> Option<()> {
+        let Some((first, rest)) = clauses.split_first() else {
+            *budget = budget.checked_sub(1)?;
+            out.extend(self.operation(body)?);
+            return Some(());
+        };
+        match first {
+            Clause::If(condition) => {
+                if condition.truth(&|name| self.lookup(name))? {
+                    self.expand(body, rest, out, budget)?;
+                }
+            }
+            Clause::For { names, tuple, items } => {
+                let values: Vec<Value> = match items.literal_list() {
+                    Some(list) => list.children().into_iter().map(|i| self.value(i)).collect(),
+                    None => match self.value(*items) {
+                        Value::List(v) => v,
+                        _ => return None,
+                    },
+                };
+                for v in values {
+                    let mut inner = self.clone();
+                    match (tuple, v) {
+                        (false, v) => inner.bound.push((names[0].clone(), v)),
+                        (true, Value::List(parts)) if parts.len() == names.len() => {
+                            inner.bound.extend(names.iter().cloned().zip(parts));
+                        }
+                        _ => return None,
+                    }
+                    inner.expand(body, rest, out, budget)?;
+                }
+            }
+        }
+        Some(())
+    }
+
     /// One operation call; `None` if it is not one we understand.
     fn operation<S: Syntax>(&self, node: S) -> Option<Vec<Operation>> {
         let (func, args) = node.call()?;
         let func = func?;
         let op = func.rsplit('.').next().unwrap_or(&func);
-        let arg = |i: usize, name: &str| -> Option<S> {
-            let mut positional = 0;
-            for a in &args {
-                match a {
-                    Arg::Keyword(k, v) => {
-                        if k == name {
-                            return *v;
-                        }
-                    }
-                    Arg::Positional(a) => {
-                        if positional == i {
-                            return Some(*a);
-                        }
-                        positional += 1;
-                    }
-                }
-            }
-            None
+        if let Some(ops) = self.django_operation(op, &args, node) {
+            return Some(ops);
+        }
+        // A class of the project's (or a name the migration imports from it).
+        let (index, file) = self.project?;
+        match project_ops::resolve(index, file, &func)? {
+            project_ops::ProjectOperation::NoStateChange => Some(vec![Operation::Nothing]),
+            project_ops::ProjectOperation::Like(op) => self.django_operation(op, &args, node),
+        }
+    }
+
+    /// Django's operation `op` (its class's name) called with `args`;
+    /// `None` if it is not one or we cannot read its arguments.
+    fn django_operation<S: Syntax>(&self, op: &str, args: &[Arg<S>], node: S) -> Option<Vec<Operation>> {
+        self.django_operation_read(op, args, node)
+            .or_else(|| self.models_touched(op, args))
+    }
+
+    /// Django's operation `op` whose arguments we could not all read (a
+    /// field built by a helper, a computed list): the models it changes,
+    /// when their names are readable, are all it may touch.
+    fn models_touched<S: Syntax>(&self, op: &str, args: &[Arg<S>]) -> Option<Vec<Operation>> {
+        let string = |i, name| self.string(argument(args, i, name)?);
+        let models = match op {
+            "RenameModel" => vec![string(0, "old_name")?, string(1, "new_name")?],
+            "CreateModel"
+            | "DeleteModel"
+            | "AlterModelTable"
+            | "AlterModelTableComment"
+            | "AlterModelOptions"
+            | "AlterUniqueTogether"
+            | "AlterIndexTogether"
+            | "AlterOrderWithRespectTo" => vec![string(0, "name")?],
+            "AddField"
+            | "AlterField"
+            | "RemoveField"
+            | "RenameField"
+            | "AddIndex"
+            | "RemoveIndex"
+            | "RenameIndex"
+            | "AddConstraint"
+            | "RemoveConstraint"
+            | "AlterConstraint"
+            | "AddIndexConcurrently"
+            | "RemoveIndexConcurrently" => vec![string(0, "model_name")?],
+            _ => return None,
         };
-        let string = |i: usize, name: &str| -> Option<String> { arg(i, name)?.value().as_str().map(str::to_owned) };
+        Some(vec![Operation::Unknown { models }])
+    }
+
+    /// A model's or field's name: a string, or a module constant bound to one.
+    fn string<S: Syntax>(&self, node: S) -> Option<String> {
+        match self.value(node) {
+            Value::Str(s) => Some(s),
+            Value::Name(n) => self.constants.get(&n).cloned(),
+            _ => None,
+        }
+    }
+
+    fn django_operation_read<S: Syntax>(&self, op: &str, args: &[Arg<S>], node: S) -> Option<Vec<Operation>> {
+        let arg = |i: usize, name: &str| argument(args, i, name);
+        let string = |i: usize, name: &str| self.string(arg(i, name)?);
         let one = |o: Operation| Some(vec![o]);
         match op {
             "CreateModel" => {
@@ -590,12 +962,12 @@ impl Ctx<'_> {
                     if parts.len() != 2 {
                         return None;
                     }
-                    let fname = parts[0].value().as_str()?.to_owned();
+                    let fname = self.value(parts[0]).as_str()?.to_owned();
                     fields.push(self.field(&fname, parts[1], item.range())?);
                 }
-                let options = arg(2, "options").map(|o| dict(&o.value())).unwrap_or_default();
+                let options = arg(2, "options").map(|o| dict(&self.value(o))).unwrap_or_default();
                 let bases = arg(3, "bases")
-                    .map(|b| b.value().as_list().unwrap_or_default().to_vec())
+                    .map(|b| self.value(b).as_list().unwrap_or_default().to_vec())
                     .unwrap_or_default();
                 one(Operation::CreateModel {
                     name,
@@ -614,37 +986,37 @@ impl Ctx<'_> {
             }),
             "AlterModelTable" => one(Operation::AlterModelTable {
                 name: string(0, "name")?,
-                table: arg(1, "table")?.value(),
+                table: self.value(arg(1, "table")?),
             }),
             "AlterModelTableComment" => one(Operation::SetOption {
                 name: string(0, "name")?,
                 key: "db_table_comment",
-                value: arg(1, "table_comment")?.value(),
+                value: self.value(arg(1, "table_comment")?),
             }),
             "AlterModelOptions" => one(Operation::AlterModelOptions {
                 name: string(0, "name")?,
-                options: dict(&arg(1, "options")?.value()),
+                options: dict(&self.value(arg(1, "options")?)),
             }),
             "AlterUniqueTogether" => one(Operation::SetOption {
                 name: string(0, "name")?,
                 key: "unique_together",
-                value: arg(1, "unique_together")?.value(),
+                value: self.value(arg(1, "unique_together")?),
             }),
             "AlterIndexTogether" => one(Operation::SetOption {
                 name: string(0, "name")?,
                 key: "index_together",
-                value: arg(1, "index_together")?.value(),
+                value: self.value(arg(1, "index_together")?),
             }),
             "AlterOrderWithRespectTo" => one(Operation::SetOption {
                 name: string(0, "name")?,
                 key: "order_with_respect_to",
-                value: arg(1, "order_with_respect_to")?.value(),
+                value: self.value(arg(1, "order_with_respect_to")?),
             }),
             "AddField" | "AlterField" => {
                 let model = string(0, "model_name")?;
                 let fname = string(1, "name")?;
                 let mut f = self.field(&fname, arg(2, "field")?, node.range())?;
-                let keep_default = arg(3, "preserve_default").map(|v| v.value());
+                let keep_default = arg(3, "preserve_default").map(|v| self.value(v));
                 if matches!(keep_default, Some(Value::Bool(false))) {
                     f.kwargs.remove("default");
                 }
@@ -666,7 +1038,7 @@ impl Ctx<'_> {
             "AddIndex" => one(Operation::AddItem {
                 model: string(0, "model_name")?,
                 key: "indexes",
-                item: arg(1, "index")?.value(),
+                item: self.value(arg(1, "index")?),
             }),
             "RemoveIndex" => one(Operation::RemoveItem {
                 model: string(0, "model_name")?,
@@ -677,12 +1049,12 @@ impl Ctx<'_> {
                 model: string(0, "model_name")?,
                 new: string(1, "new_name")?,
                 old_name: string(2, "old_name"),
-                old_fields: arg(3, "old_fields").map(|v| v.value()),
+                old_fields: arg(3, "old_fields").map(|v| self.value(v)),
             }),
             "AddConstraint" => one(Operation::AddItem {
                 model: string(0, "model_name")?,
                 key: "constraints",
-                item: arg(1, "constraint")?.value(),
+                item: self.value(arg(1, "constraint")?),
             }),
             "RemoveConstraint" => one(Operation::RemoveItem {
                 model: string(0, "model_name")?,
@@ -692,7 +1064,7 @@ impl Ctx<'_> {
             "AlterConstraint" => {
                 let model = string(0, "model_name")?;
                 let name = string(1, "name")?;
-                let item = arg(2, "constraint")?.value();
+                let item = self.value(arg(2, "constraint")?);
                 Some(vec![
                     Operation::RemoveItem {
                         model: model.clone(),
@@ -715,7 +1087,7 @@ impl Ctx<'_> {
                 let list = list.literal_list()?;
                 let mut ops = Vec::new();
                 for op in list.children() {
-                    ops.extend(self.operation(op)?);
+                    ops.extend(self.operations(op)?);
                 }
                 Some(ops)
             }
@@ -739,7 +1111,7 @@ impl Ctx<'_> {
                 "AddIndexConcurrently" => one(Operation::AddItem {
                     model: string(0, "model_name")?,
                     key: "indexes",
-                    item: arg(1, "index")?.value(),
+                    item: self.value(arg(1, "index")?),
                 }),
                 "RemoveIndexConcurrently" => one(Operation::RemoveItem {
                     model: string(0, "model_name")?,
@@ -754,7 +1126,7 @@ impl Ctx<'_> {
 
     /// A field as a migration writes it (`models.CharField(max_length=200)`).
     fn field<S: Syntax>(&self, name: &str, call: S, at: Range<usize>) -> Option<Field> {
-        let Value::Call { func, args, kwargs } = call.value() else {
+        let Value::Call { func, args, kwargs } = self.value(call) else {
             return None;
         };
         let last = func.rsplit('.').next().unwrap_or(&func).to_owned();
@@ -788,8 +1160,30 @@ impl Ctx<'_> {
             written_class: func,
             kwargs: map,
             origin: Some(self.origin(at)),
+            opaque: false,
         })
     }
+}
+
+/// A call's argument: keyword `name`, else the `i`th positional one.
+fn argument<S: Syntax>(args: &[Arg<S>], i: usize, name: &str) -> Option<S> {
+    let mut positional = 0;
+    for a in args {
+        match a {
+            Arg::Keyword(k, v) => {
+                if k == name {
+                    return *v;
+                }
+            }
+            Arg::Positional(a) => {
+                if positional == i {
+                    return Some(*a);
+                }
+                positional += 1;
+            }
+        }
+    }
+    None
 }
 
 /// A dict value with string keys as a map (other keys are dropped).
@@ -924,6 +1318,9 @@ fn apply(state: &mut ProjectState, app: &str, op: &Operation) {
             state.models.remove(&key(name));
         }
         Operation::RenameModel { old, new } => {
+            if state.uncertain.contains(&key(old)) {
+                state.uncertain.insert(key(new));
+            }
             if let Some(mut m) = state.models.remove(&key(old)) {
                 m.name = new.clone();
                 state.models.insert(key(new), m);
@@ -1063,6 +1460,11 @@ fn apply(state: &mut ProjectState, app: &str, op: &Operation) {
             }
         }
         Operation::Nothing => {}
+        Operation::Unknown { models } => {
+            for m in models {
+                state.uncertain.insert(key(m));
+            }
+        }
     }
 }
 
@@ -1241,6 +1643,7 @@ mod fast_reader_tests {
             name: "0001_initial",
             path,
             auth_user_model: "auth.User",
+            project: None,
         }
     }
 
@@ -1390,5 +1793,142 @@ mod fast_reader_tests {
             }
         }
         out
+    }
+}
+
+/// What NetBox's migrations write: operations the project defines, lists
+/// spliced in with `*`, comprehensions over module constants.
+#[cfg(test)]
+mod project_operation_tests {
+    use super::*;
+    use crate::schema::models::tests::load_dir;
+
+    const OPS: &str = "from django.db import migrations\n\n\nclass InstallTrigger(migrations.operations.base.Operation):\n    reversible = True\n\n    def __init__(self, table):\n        self.table = table\n\n    def state_forwards(self, app_label, state):\n        # Triggers are not part of the state.\n        pass\n\n    def database_forwards(self, app_label, schema_editor, from_state, to_state):\n        schema_editor.execute('CREATE TRIGGER …')\n\n\nclass ReinstallTrigger(InstallTrigger):\n    def database_backwards(self, app_label, schema_editor, from_state, to_state):\n        pass\n\n\nclass DeleteModelIfExists(migrations.DeleteModel):\n    def database_forwards(self, app_label, schema_editor, from_state, to_state):\n        pass\n\n\nclass RenamedAddField(migrations.AddField):\n    def __init__(self, model, name, field):\n        super().__init__(model, name, field)\n\n\nclass Changes(migrations.operations.base.Operation):\n    def state_forwards(self, app_label, state):\n        state.remove_model(app_label, 'thing')\n";
+
+    /// The app `things` with `0001_initial` creating `Thing` and `Other`
+    /// and `0002` holding `operations`; its migrations and readability.
+    fn read(second: &str) -> (Vec<Migration>, bool) {
+        let dir = tempfile::tempdir().unwrap();
+        let mig = dir.path().join("things/migrations");
+        std::fs::create_dir_all(&mig).unwrap();
+        std::fs::write(dir.path().join("things/__init__.py"), "").unwrap();
+        std::fs::write(dir.path().join("things/ops.py"), OPS).unwrap();
+        std::fs::write(mig.join("__init__.py"), "").unwrap();
+        std::fs::write(
+            mig.join("0001_initial.py"),
+            "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    operations = [\n        migrations.CreateModel('Thing', [('id', models.AutoField(primary_key=True))]),\n        migrations.CreateModel('Other', [('id', models.AutoField(primary_key=True))]),\n    ]\n",
+        )
+        .unwrap();
+        std::fs::write(mig.join("0002_more.py"), second).unwrap();
+        let index = load_dir(dir.path());
+        let files: Vec<FileId> = (0..index.files.len())
+            .filter(|&f| index.file(f).path.starts_with(&mig))
+            .collect();
+        read_app_migrations(&index, "things", &files, "auth.User")
+    }
+
+    fn second(head: &str, ops: &str) -> String {
+        format!("from django.db import migrations, models\n\nfrom things.ops import Changes, DeleteModelIfExists, InstallTrigger, ReinstallTrigger, RenamedAddField\n{head}\n\nclass Migration(migrations.Migration):\n    dependencies = [('things', '0001_initial')]\n\n    operations = [\n{ops}\n    ]\n")
+    }
+
+    /// The fields of `thing` and `other` after the replay.
+    fn fields(migrations: &[Migration]) -> Vec<Vec<String>> {
+        let state = replay(&plan(migrations));
+        ["thing", "other"]
+            .iter()
+            .map(|m| {
+                state
+                    .get(&ModelKey::new("things", m))
+                    .map(|s| s.fields.iter().map(|f| f.name.clone()).collect())
+                    .unwrap_or_default()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_operation_whose_state_forwards_does_nothing_changes_nothing() {
+        let (m, readable) = read(&second(
+            "",
+            "        InstallTrigger('things_thing'),\n        ReinstallTrigger(table='things_other'),",
+        ));
+        assert!(readable);
+        assert_eq!(fields(&m), [vec!["id"], vec!["id"]]);
+    }
+
+    #[test]
+    fn a_subclass_of_djangos_operation_is_that_operation() {
+        let (m, readable) = read(&second("", "        DeleteModelIfExists(name='Other'),"));
+        assert!(readable);
+        assert_eq!(fields(&m), [vec!["id"], vec![]]);
+    }
+
+    #[test]
+    fn what_a_project_operation_does_to_the_state_unread_is_unreadable() {
+        // Its own `__init__` (arguments mapped anew), a real state change.
+        for op in [
+            "        RenamedAddField('thing', 'size', models.IntegerField()),",
+            "        Changes(),",
+            "        UnknownOperation(),",
+        ] {
+            assert!(!read(&second("", op)).1, "{op}");
+        }
+    }
+
+    #[test]
+    fn spliced_lists_and_comprehensions_over_constants_are_expanded() {
+        let head = "MODELS = ('thing', 'other')\nFIELDS = ('a', 'b')\nMODEL = 'other'\n";
+        let ops = "        *[migrations.AddField(model_name=m, name=f, field=models.IntegerField()) for m in MODELS for f in FIELDS if m != 'thing' or f == 'a'],\n        *[InstallTrigger(t) for t in ('things_thing', 'things_other')],\n        *(migrations.AddField(MODEL, 'c', models.TextField()),),\n        migrations.RemoveField(model_name=MODEL, name='a'),";
+        let (m, readable) = read(&second(head, ops));
+        assert!(readable);
+        assert_eq!(fields(&m), [vec!["id", "a"], vec!["id", "b", "c"]]);
+    }
+
+    #[test]
+    fn what_a_comprehension_holds_unread_is_unreadable() {
+        for (head, ops) in [
+            // An iterable, a condition, a target we do not evaluate.
+            ("", "        *[migrations.DeleteModel(m) for m in models_to_delete()],"),
+            (
+                "MODELS = ('thing',)\n",
+                "        *[migrations.DeleteModel(m) for m in MODELS if m.startswith('t')],",
+            ),
+            (
+                "MODELS = ('thing',)\n",
+                "        *[migrations.DeleteModel(m.name) for m in MODELS],",
+            ),
+            ("", "        *OTHER_OPERATIONS,"),
+            // A constant bound twice.
+            (
+                "MODEL = 'thing'\nif True:\n    MODEL = 'other'\n",
+                "        migrations.DeleteModel(MODEL),",
+            ),
+        ] {
+            assert!(!read(&second(head, ops)).1, "{ops}");
+        }
+    }
+
+    #[test]
+    fn djangos_operation_with_arguments_we_cannot_read_leaves_only_its_models_uncertain() {
+        let ops = "        migrations.AddField('thing', 'size', field=SIZE_FIELD),\n        migrations.AddField('other', 'size', models.IntegerField()),\n        migrations.RenameModel('Thing', 'Item'),";
+        let (m, readable) = read(&second("", ops));
+        assert!(readable);
+        let state = replay(&plan(&m));
+        let uncertain: Vec<String> = state.uncertain.iter().map(|k| k.to_string()).collect();
+        assert_eq!(uncertain, ["things.item", "things.thing"]);
+        assert_eq!(fields(&m)[1], ["id", "size"]);
+        // A name we cannot read: any model of the app may be touched.
+        assert!(
+            !read(&second(
+                "",
+                "        migrations.AddField(model_name=name, name='size', field=SIZE_FIELD),"
+            ))
+            .1
+        );
+    }
+
+    #[test]
+    fn operations_assigned_in_a_block_are_unreadable() {
+        let src = "from django.db import connection, migrations\n\n\nclass Migration(migrations.Migration):\n    dependencies = [('things', '0001_initial')]\n\n    if connection.vendor == 'postgresql':\n        operations = [migrations.DeleteModel('Thing')]\n    else:\n        operations = []\n";
+        assert!(!read(src).1);
     }
 }

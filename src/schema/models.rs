@@ -52,6 +52,47 @@ pub struct Declared {
     pub dynamic_apps: BTreeSet<String>,
 }
 
+/// Builtins a class body calls that are never fields.
+const BUILTINS: &[&str] = &[
+    "property",
+    "staticmethod",
+    "classmethod",
+    "list",
+    "dict",
+    "set",
+    "frozenset",
+    "tuple",
+    "str",
+    "int",
+    "float",
+    "bool",
+    "bytes",
+    "object",
+    "len",
+    "sorted",
+    "range",
+];
+
+/// Standard library modules whose classes and functions never hook into a
+/// model class.
+const STANDARD_MODULES: &[&str] = &[
+    "builtins",
+    "threading",
+    "functools",
+    "collections",
+    "datetime",
+    "decimal",
+    "re",
+    "uuid",
+    "enum",
+    "typing",
+    "logging",
+    "itertools",
+    "operator",
+    "weakref",
+    "dataclasses",
+];
+
 /// Packages' classes named like fields that add no column and never reach
 /// a migration: django-imagekit's `ImageSpecField` is a cached-file
 /// descriptor computed from another field (GeoNode).
@@ -216,6 +257,7 @@ pub fn auto_pk(default_auto_field: &str) -> Field {
         written_class: default_auto_field.to_owned(),
         kwargs,
         origin: None,
+        opaque: false,
     }
 }
 
@@ -237,6 +279,7 @@ fn parent_link(parent: &ModelKey) -> Field {
         written_class: "django.db.models.OneToOneField".to_owned(),
         kwargs,
         origin: None,
+        opaque: false,
     }
 }
 
@@ -741,9 +784,9 @@ impl<'a> Reader<'a> {
                 continue;
             };
             match self.callee(scope, &func) {
-                Callee::Field(class) => {
+                Callee::Field(class, opaque) => {
                     for t in &targets {
-                        let f = self.read_field(
+                        let mut f = self.read_field(
                             scope,
                             text(*t, src),
                             class.clone(),
@@ -753,6 +796,7 @@ impl<'a> Reader<'a> {
                             src,
                             &lookup,
                         );
+                        f.opaque = opaque;
                         decl.fields.retain(|x| x.name != f.name);
                         decl.fields.push(f);
                     }
@@ -861,7 +905,7 @@ impl<'a> Reader<'a> {
         // django-taggit's `TaggableManager` is a related field (a
         // many-to-many through its tag model), migrated as one (GeoNode).
         if last == "TaggableManager" {
-            return Callee::Field(None);
+            return Callee::Field(None, false);
         }
         if matches!(last, "as_manager" | "from_queryset") || last.ends_with("Manager") {
             return Callee::NotAField;
@@ -879,10 +923,12 @@ impl<'a> Reader<'a> {
                 if NOT_MODEL_FIELDS.contains(&q.as_str()) {
                     Callee::NotAField
                 } else if DJANGO_FIELDS.contains(&last) && q.starts_with("django.") {
-                    Callee::Field(Some(last.to_owned()))
+                    Callee::Field(Some(last.to_owned()), false)
                 } else if last.ends_with("Field") || matches!(last, "ForeignKey" | "OneToOneField") {
-                    Callee::Field(None)
-                } else if q.starts_with("django.") {
+                    Callee::Field(None, false)
+                } else if q.starts_with("django.") || STANDARD_MODULES.contains(&q.split('.').next().unwrap_or("")) {
+                    // (The standard library's classes do not hook into a
+                    // model class: `threading.local()`.)
                     Callee::NotAField
                 } else {
                     Callee::Unknown
@@ -892,10 +938,16 @@ impl<'a> Reader<'a> {
                 // A virtual field (`private_only=True`, like Django's
                 // GenericForeignKey): no column, never in a migration.
                 Some(_) if self.registers_private(c, 0) => Callee::NotAField,
-                Some(class) => Callee::Field(class),
+                // Its own `deconstruct()` (NetBox's
+                // `NetBoxTaggableManagerField` writes taggit's path and drops
+                // `related_name`): see `Field::opaque`.
+                Some(class) => Callee::Field(class, self.defines(c, "deconstruct", 0)),
+                // A subclass of Django's `GenericForeignKey` that lets it
+                // register itself (NetBox's `RestrictedGenericForeignKey`).
+                None if self.extends_generic_relation(c, 0) => Callee::NotAField,
                 // Not a field, but hooks into the model class as it is
                 // built (`contribute_to_class`): it may add anything.
-                None if self.contributes(c, 0) => Callee::Unknown,
+                None if self.defines(c, "contribute_to_class", 0) => Callee::Unknown,
                 // A subclass of a package's class we cannot see (Nautobot's
                 // `TagsField(TaggableManager)`): perhaps a field, as the
                 // package's class itself would be.
@@ -905,7 +957,10 @@ impl<'a> Reader<'a> {
             Symbol::Function(_) | Symbol::Module(_) | Symbol::Assignment(..) => Callee::NotAField,
             Symbol::Unknown => {
                 if last.ends_with("Field") {
-                    Callee::Field(None)
+                    Callee::Field(None, false)
+                } else if BUILTINS.contains(&func) {
+                    // `prefix_length = property(fset=…)` (NetBox).
+                    Callee::NotAField
                 } else {
                     Callee::Unknown
                 }
@@ -944,6 +999,38 @@ impl<'a> Reader<'a> {
             })
     }
 
+    /// Whether a workspace class derives from Django's `GenericForeignKey`
+    /// or `GenericRelation` (private fields: no column, never migrated),
+    /// each class on the way either keeping `contribute_to_class` or
+    /// calling the parent's.
+    fn extends_generic_relation(&self, c: ClassRef, depth: u32) -> bool {
+        if depth > 8 {
+            return false;
+        }
+        let cls = self.index.class(c);
+        let text = &self.index.file(c.file).text;
+        if let Some(m) = cls.method("contribute_to_class") {
+            let calls_parent = text.get(m.range.clone()).is_some_and(|body| {
+                let body: String = body.chars().filter(|ch| !ch.is_whitespace()).collect();
+                body.contains("super().contribute_to_class(cls,name")
+            });
+            if !calls_parent {
+                return false;
+            }
+        }
+        cls.bases
+            .iter()
+            .any(|b| match self.index.resolve_dotted(c.file, b, None) {
+                Symbol::Class(p) => self.extends_generic_relation(p, depth + 1),
+                Symbol::External(q) => matches!(
+                    q.as_str(),
+                    "django.contrib.contenttypes.fields.GenericForeignKey"
+                        | "django.contrib.contenttypes.fields.GenericRelation"
+                ),
+                _ => false,
+            })
+    }
+
     /// Whether a workspace class derives (directly or through workspace
     /// classes) from a class outside the workspace that is neither Django's
     /// nor the standard library's.
@@ -968,20 +1055,20 @@ impl<'a> Reader<'a> {
             })
     }
 
-    /// Whether a workspace class (or a workspace base of it) defines
-    /// `contribute_to_class`.
-    fn contributes(&self, c: ClassRef, depth: u32) -> bool {
+    /// Whether a workspace class (or a workspace base of it) defines the
+    /// method `name`.
+    fn defines(&self, c: ClassRef, name: &str, depth: u32) -> bool {
         if depth > 8 {
             return false;
         }
         let cls = self.index.class(c);
-        if cls.methods.iter().any(|m| m.name == "contribute_to_class") {
+        if cls.methods.iter().any(|m| m.name == name) {
             return true;
         }
         cls.bases
             .iter()
             .any(|b| match self.index.resolve_dotted(c.file, b, None) {
-                Symbol::Class(p) => self.contributes(p, depth + 1),
+                Symbol::Class(p) => self.defines(p, name, depth + 1),
                 _ => false,
             })
     }
@@ -1001,7 +1088,11 @@ impl<'a> Reader<'a> {
                     if DJANGO_FIELDS.contains(&last) && q.starts_with("django.") {
                         return Some(Some(last.to_owned()));
                     }
-                    if q == "django.db.models.Field" || q == "django.db.models.fields.Field" || last.ends_with("Field")
+                    // (django-taggit's `TaggableManager` is a related field.)
+                    if q == "django.db.models.Field"
+                        || q == "django.db.models.fields.Field"
+                        || last.ends_with("Field")
+                        || last == "TaggableManager"
                     {
                         return Some(None);
                     }
@@ -1068,6 +1159,7 @@ impl<'a> Reader<'a> {
             written_class,
             kwargs,
             origin,
+            opaque: false,
         }
     }
 
@@ -1365,7 +1457,9 @@ impl<'a> Reader<'a> {
 }
 
 enum Callee {
-    Field(Option<String>),
+    /// A field: the Django class it is or derives from, and whether its
+    /// class overrides `deconstruct()` (see [`Field::opaque`]).
+    Field(Option<String>, bool),
     NotAField,
     Unknown,
 }

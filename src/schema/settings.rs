@@ -2406,7 +2406,9 @@ fn app_configs(index: &WorkspaceIndex, file: FileId) -> Vec<AppConfigInfo> {
             named_children(bases).iter().any(|b| {
                 crate::syntax::dotted(*b, src).is_some_and(|d| {
                     let last = d.rsplit('.').next().unwrap_or(&d);
-                    last == "AppConfig" || aliases.contains(&d.as_str()) || out.iter().any(|c| c.class == d)
+                    // (A package's config class: wagtail's search app extends
+                    // `modelsearch.apps.ModelSearchAppConfig`.)
+                    last.ends_with("AppConfig") || aliases.contains(&d.as_str()) || out.iter().any(|c| c.class == d)
                 })
             })
         });

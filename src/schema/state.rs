@@ -64,6 +64,11 @@ pub struct Field {
     /// `"settings.AUTH_USER_MODEL"` resolved to its value.
     pub kwargs: BTreeMap<String, Value>,
     pub origin: Option<Origin>,
+    /// Its class overrides `deconstruct()`, which may write another class
+    /// path (NetBox's `NetBoxTaggableManagerField` writes taggit's
+    /// `TaggableManager`): the class is not compared, only the arguments
+    /// both sides write (as for any class that is not Django's).
+    pub opaque: bool,
 }
 
 impl Field {
@@ -233,6 +238,9 @@ impl ModelState {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProjectState {
     pub models: BTreeMap<ModelKey, ModelState>,
+    /// Models an operation we could not read changed (a migration state
+    /// only): whether and how they exist is unknown.
+    pub uncertain: std::collections::BTreeSet<ModelKey>,
 }
 
 impl ProjectState {

@@ -368,7 +368,10 @@ pub fn parse(node: Node<'_>, src: &str, lookup: &dyn Fn(&str) -> Option<Value>) 
             // `Q(a=1, b=2)` deconstructs to `Q(("a", 1), ("b", 2))`: children
             // are the positional arguments, then the keywords sorted.
             if last == "Q" {
-                let (flags, mut rest): (Vec<_>, Vec<_>) = kwargs.into_iter().partition(|(k, _)| k.starts_with('_'));
+                // (Only these two are flags: `_config__isnull=True` is a lookup.)
+                let (flags, mut rest): (Vec<_>, Vec<_>) = kwargs
+                    .into_iter()
+                    .partition(|(k, _)| matches!(k.as_str(), "_connector" | "_negated"));
                 rest.sort_by(|a, b| a.0.cmp(&b.0));
                 args.extend(rest.into_iter().map(|(k, v)| Value::List(vec![Value::Str(k), v])));
                 return Value::Call {
