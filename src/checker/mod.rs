@@ -447,7 +447,10 @@ fn bind_parameters<'a>(w: &mut Walker<'a>, def: Node<'a>) {
         // The request Django's handler passes to a view went through the
         // project's `MIDDLEWARE`: if one of its middlewares puts a value of
         // its own in `request.user`, that value is not Django's lazy user.
-        if ty == Ty::Request && w.exec == Exec::Async && user_replaced_by_middleware(w) {
+        // A middleware's own request has been through only the middlewares
+        // before it, in an order not read here: it stays Django's lazy user.
+        let in_middleware = is_method && w.class.is_some_and(|c| is_django_middleware(w.index, c));
+        if ty == Ty::Request && w.exec == Exec::Async && !in_middleware && user_replaced_by_middleware(w) {
             w.user_assigned = true;
         }
         w.env.insert(name_text, ty);
