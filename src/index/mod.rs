@@ -107,6 +107,10 @@ pub struct ByteFacts {
     pub declares_relation_field: bool,
     /// The names after each `class ` in the text.
     pub class_names: Vec<Box<str>>,
+    /// String literals that template a reverse accessor name
+    /// (`"%(app_label)s_%(class)s_items"`), in a file that declares
+    /// relation fields: the accessors they make depend on the model.
+    pub accessor_templates: Vec<Box<str>>,
 }
 
 /// Cheap byte-level test: can this file define or use anything we analyse?
