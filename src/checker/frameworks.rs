@@ -21,7 +21,7 @@ use rustc_hash::FxHashSet;
 use tree_sitter::Node;
 
 use crate::index::summary::Value;
-use crate::index::{FileId, Symbol, WorkspaceIndex};
+use crate::index::{ByteTest, FileId, Symbol, WorkspaceIndex};
 use crate::syntax::{self, field, named_children};
 
 /// What the workspace tells about how its GraphQL schemas are executed.
@@ -346,11 +346,15 @@ const REGISTRATION_AND_SYNC_HINTS: &[&[u8]] = &[
 
 fn find_serving(index: &WorkspaceIndex) -> GraphqlServing {
     let mut scan = Scan::default();
-    let with_any = |hints: &[&[u8]], file: FileId| {
-        let bytes = index.file(file).text.as_bytes();
-        mentions_library(bytes) && hints.iter().any(|h| memchr::memmem::find(bytes, h).is_some())
+    // Kept on each file: the language server asks again on every change.
+    let with_any = |test: ByteTest, hints: &[&[u8]], file: FileId| {
+        index.file(file).mentions(test, |bytes| {
+            mentions_library(bytes) && hints.iter().any(|h| memchr::memmem::find(bytes, h).is_some())
+        })
     };
-    let first: Vec<FileId> = (0..index.files.len()).filter(|&f| with_any(ASYNC_HINTS, f)).collect();
+    let first: Vec<FileId> = (0..index.files.len())
+        .filter(|&f| with_any(ByteTest::GraphqlAsyncServing, ASYNC_HINTS, f))
+        .collect();
     for &file in &first {
         scan.visit(index, file);
     }
@@ -358,7 +362,9 @@ fn find_serving(index: &WorkspaceIndex) -> GraphqlServing {
         return GraphqlServing::default();
     }
     for file in 0..index.files.len() {
-        if with_any(REGISTRATION_AND_SYNC_HINTS, file) && first.binary_search(&file).is_err() {
+        if with_any(ByteTest::GraphqlRegistration, REGISTRATION_AND_SYNC_HINTS, file)
+            && first.binary_search(&file).is_err()
+        {
             scan.visit(index, file);
         }
     }
