@@ -396,17 +396,17 @@ impl Scan {
         let Some(tree) = entry.tree() else { return };
         let src: &str = &entry.text;
         let serving = &mut self.serving;
-        let mut stack = vec![tree.root_node()];
-        while let Some(node) = stack.pop() {
+        // Each node with whether it is the name after a dot of its parent
+        // `attribute` (known from the parent: `Node::parent` walks down
+        // from the root every time).
+        let mut stack = vec![(tree.root_node(), false)];
+        while let Some((node, attribute_name)) = stack.pop() {
             match node.kind() {
                 "import_statement" | "import_from_statement" | "future_import_statement" => continue,
                 "identifier" | "attribute" => {
                     // Every prefix of a chain (`AsyncGraphQLView` in
                     // `AsyncGraphQLView.as_view(...)`), but not the name
                     // after a dot (`x.GraphQL` is not `GraphQL`).
-                    let attribute_name = node.parent().is_some_and(|p| {
-                        p.kind() == "attribute" && field(p, "attribute").is_some_and(|a| a.id() == node.id())
-                    });
                     if !attribute_name {
                         if let Some(dotted) = syntax::dotted(node, src).filter(|d| may_name_a_server(index, file, d)) {
                             if let Symbol::External(q) = index.resolve_dotted(file, &dotted, None) {
@@ -440,7 +440,14 @@ impl Scan {
                 }
                 _ => {}
             }
-            stack.extend(named_children(node));
+            let name_after_dot = (node.kind() == "attribute")
+                .then(|| field(node, "attribute").map(|a| a.id()))
+                .flatten();
+            stack.extend(
+                named_children(node)
+                    .into_iter()
+                    .map(|child| (child, Some(child.id()) == name_after_dot)),
+            );
         }
     }
 }
