@@ -333,6 +333,23 @@ const ASYNC_HINTS: &[&[u8]] = &[
     b".execute(",
 ];
 
+/// Hints that count only as a word of their own: the package `quart`
+/// (not `quarter`), a call of Ariadne's `graphql` (not of `test_graphql`).
+const WHOLE_WORD_HINTS: &[&[u8]] = &[b"quart", b"graphql("];
+
+fn hint_found(bytes: &[u8], hint: &[u8]) -> bool {
+    if !WHOLE_WORD_HINTS.contains(&hint) {
+        return memchr::memmem::find(bytes, hint).is_some();
+    }
+    let is_word_byte = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_';
+    memchr::memmem::find_iter(bytes, hint).any(|at| {
+        let starts_word = at == 0 || !is_word_byte(&bytes[at - 1]);
+        let ends_word =
+            !hint.last().is_some_and(is_word_byte) || !bytes.get(at + hint.len()).is_some_and(u8::is_ascii_alphabetic);
+        starts_word && ends_word
+    })
+}
+
 /// Then, once a schema is known to be executed asynchronously: resolvers
 /// registered by a call, and synchronous execution (which withholds fixes).
 const REGISTRATION_AND_SYNC_HINTS: &[&[u8]] = &[
@@ -349,7 +366,7 @@ fn find_serving(index: &WorkspaceIndex) -> GraphqlServing {
     // Kept on each file: the language server asks again on every change.
     let with_any = |test: ByteTest, hints: &[&[u8]], file: FileId| {
         index.file(file).mentions(test, |bytes| {
-            mentions_library(bytes) && hints.iter().any(|h| memchr::memmem::find(bytes, h).is_some())
+            mentions_library(bytes) && hints.iter().any(|h| hint_found(bytes, h))
         })
     };
     let first: Vec<FileId> = (0..index.files.len())
@@ -520,6 +537,21 @@ mod tests {
     use crate::diagnostic::Finding;
     use crate::index::{FileEntry, WorkspaceIndex};
     use crate::rules::Rule;
+
+    #[test]
+    fn word_hints_are_words() {
+        use super::hint_found;
+        assert!(hint_found(b"from strawberry.quart.views import GraphQLView", b"quart"));
+        assert!(hint_found(b"import quart\n", b"quart"));
+        assert!(!hint_found(b"    quarter: int = strawberry.UNSET", b"quart"));
+        assert!(hint_found(b"    result = await graphql(schema, data)", b"graphql("));
+        assert!(hint_found(b"ariadne.graphql(schema, data)", b"graphql("));
+        assert!(!hint_found(b"    def test_graphql(self):", b"graphql("));
+        assert!(
+            hint_found(b"class Q(AsyncConsumer):", b"Consumer"),
+            "other hints are substrings"
+        );
+    }
 
     const MODELS: &str =
         "from django.db import models\n\nclass Product(models.Model):\n    name = models.CharField(max_length=10)\n";
