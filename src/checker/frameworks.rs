@@ -21,7 +21,7 @@ use rustc_hash::FxHashSet;
 use tree_sitter::Node;
 
 use crate::index::summary::Value;
-use crate::index::{FileId, Symbol, WorkspaceIndex};
+use crate::index::{ByteTest, FileId, Symbol, WorkspaceIndex};
 use crate::syntax::{self, field, named_children};
 
 /// What the workspace tells about how its GraphQL schemas are executed.
@@ -333,6 +333,23 @@ const ASYNC_HINTS: &[&[u8]] = &[
     b".execute(",
 ];
 
+/// Hints that count only as a word of their own: the package `quart`
+/// (not `quarter`), a call of Ariadne's `graphql` (not of `test_graphql`).
+const WHOLE_WORD_HINTS: &[&[u8]] = &[b"quart", b"graphql("];
+
+fn hint_found(bytes: &[u8], hint: &[u8]) -> bool {
+    if !WHOLE_WORD_HINTS.contains(&hint) {
+        return memchr::memmem::find(bytes, hint).is_some();
+    }
+    let is_word_byte = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_';
+    memchr::memmem::find_iter(bytes, hint).any(|at| {
+        let starts_word = at == 0 || !is_word_byte(&bytes[at - 1]);
+        let ends_word =
+            !hint.last().is_some_and(is_word_byte) || !bytes.get(at + hint.len()).is_some_and(u8::is_ascii_alphabetic);
+        starts_word && ends_word
+    })
+}
+
 /// Then, once a schema is known to be executed asynchronously: resolvers
 /// registered by a call, and synchronous execution (which withholds fixes).
 const REGISTRATION_AND_SYNC_HINTS: &[&[u8]] = &[
@@ -346,11 +363,15 @@ const REGISTRATION_AND_SYNC_HINTS: &[&[u8]] = &[
 
 fn find_serving(index: &WorkspaceIndex) -> GraphqlServing {
     let mut scan = Scan::default();
-    let with_any = |hints: &[&[u8]], file: FileId| {
-        let bytes = index.file(file).text.as_bytes();
-        mentions_library(bytes) && hints.iter().any(|h| memchr::memmem::find(bytes, h).is_some())
+    // Kept on each file: the language server asks again on every change.
+    let with_any = |test: ByteTest, hints: &[&[u8]], file: FileId| {
+        index.file(file).mentions(test, |bytes| {
+            mentions_library(bytes) && hints.iter().any(|h| hint_found(bytes, h))
+        })
     };
-    let first: Vec<FileId> = (0..index.files.len()).filter(|&f| with_any(ASYNC_HINTS, f)).collect();
+    let first: Vec<FileId> = (0..index.files.len())
+        .filter(|&f| with_any(ByteTest::GraphqlAsyncServing, ASYNC_HINTS, f))
+        .collect();
     for &file in &first {
         scan.visit(index, file);
     }
@@ -358,7 +379,9 @@ fn find_serving(index: &WorkspaceIndex) -> GraphqlServing {
         return GraphqlServing::default();
     }
     for file in 0..index.files.len() {
-        if with_any(REGISTRATION_AND_SYNC_HINTS, file) && first.binary_search(&file).is_err() {
+        if with_any(ByteTest::GraphqlRegistration, REGISTRATION_AND_SYNC_HINTS, file)
+            && first.binary_search(&file).is_err()
+        {
             scan.visit(index, file);
         }
     }
@@ -390,17 +413,17 @@ impl Scan {
         let Some(tree) = entry.tree() else { return };
         let src: &str = &entry.text;
         let serving = &mut self.serving;
-        let mut stack = vec![tree.root_node()];
-        while let Some(node) = stack.pop() {
+        // Each node with whether it is the name after a dot of its parent
+        // `attribute` (known from the parent: `Node::parent` walks down
+        // from the root every time).
+        let mut stack = vec![(tree.root_node(), false)];
+        while let Some((node, attribute_name)) = stack.pop() {
             match node.kind() {
                 "import_statement" | "import_from_statement" | "future_import_statement" => continue,
                 "identifier" | "attribute" => {
                     // Every prefix of a chain (`AsyncGraphQLView` in
                     // `AsyncGraphQLView.as_view(...)`), but not the name
                     // after a dot (`x.GraphQL` is not `GraphQL`).
-                    let attribute_name = node.parent().is_some_and(|p| {
-                        p.kind() == "attribute" && field(p, "attribute").is_some_and(|a| a.id() == node.id())
-                    });
                     if !attribute_name {
                         if let Some(dotted) = syntax::dotted(node, src).filter(|d| may_name_a_server(index, file, d)) {
                             if let Symbol::External(q) = index.resolve_dotted(file, &dotted, None) {
@@ -434,7 +457,14 @@ impl Scan {
                 }
                 _ => {}
             }
-            stack.extend(named_children(node));
+            let name_after_dot = (node.kind() == "attribute")
+                .then(|| field(node, "attribute").map(|a| a.id()))
+                .flatten();
+            stack.extend(
+                named_children(node)
+                    .into_iter()
+                    .map(|child| (child, Some(child.id()) == name_after_dot)),
+            );
         }
     }
 }
@@ -507,6 +537,21 @@ mod tests {
     use crate::diagnostic::Finding;
     use crate::index::{FileEntry, WorkspaceIndex};
     use crate::rules::Rule;
+
+    #[test]
+    fn word_hints_are_words() {
+        use super::hint_found;
+        assert!(hint_found(b"from strawberry.quart.views import GraphQLView", b"quart"));
+        assert!(hint_found(b"import quart\n", b"quart"));
+        assert!(!hint_found(b"    quarter: int = strawberry.UNSET", b"quart"));
+        assert!(hint_found(b"    result = await graphql(schema, data)", b"graphql("));
+        assert!(hint_found(b"ariadne.graphql(schema, data)", b"graphql("));
+        assert!(!hint_found(b"    def test_graphql(self):", b"graphql("));
+        assert!(
+            hint_found(b"class Q(AsyncConsumer):", b"Consumer"),
+            "other hints are substrings"
+        );
+    }
 
     const MODELS: &str =
         "from django.db import models\n\nclass Product(models.Model):\n    name = models.CharField(max_length=10)\n";

@@ -73,6 +73,26 @@ pub struct FileEntry {
     /// Why the text was not parsed, when tree-sitter could not take it.
     unparsable: OnceLock<crate::syntax::Unparsable>,
     facts: OnceLock<ByteFacts>,
+    /// Answers of [`FileEntry::mentions`], by [`ByteTest`].
+    byte_tests: [OnceLock<bool>; ByteTest::COUNT],
+}
+
+/// A byte-level test that a workspace-wide scan asks of every file on every
+/// analysis (the language server builds an index per change): its answer
+/// is kept on the file, so an edit re-tests only the edited document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ByteTest {
+    /// `register_lifespan_task` (see [`WorkspaceIndex::is_lifespan_task`]).
+    LifespanRegistration,
+    /// What `checker::frameworks` looks for first: a GraphQL library and
+    /// the names of its asynchronous execution.
+    GraphqlAsyncServing,
+    /// Then: a GraphQL library and resolver registration or sync execution.
+    GraphqlRegistration,
+}
+
+impl ByteTest {
+    const COUNT: usize = 3;
 }
 
 /// Files by module name and by path: the part of an index that depends only
@@ -107,6 +127,10 @@ pub struct ByteFacts {
     pub declares_relation_field: bool,
     /// The names after each `class ` in the text.
     pub class_names: Vec<Box<str>>,
+    /// String literals that template a reverse accessor name
+    /// (`"%(app_label)s_%(class)s_items"`), in a file that declares
+    /// relation fields: the accessors they make depend on the model.
+    pub accessor_templates: Vec<Box<str>>,
 }
 
 /// Cheap byte-level test: can this file define or use anything we analyse?
@@ -233,6 +257,7 @@ impl FileEntry {
             parsed: OnceLock::new(),
             unparsable: OnceLock::new(),
             facts: OnceLock::new(),
+            byte_tests: Default::default(),
         }
     }
 
@@ -249,6 +274,12 @@ impl FileEntry {
             }
         }
         entry
+    }
+
+    /// `test(text)`, computed on the first call for this `which` (a
+    /// `which` must always be asked with the same `test`).
+    pub fn mentions(&self, which: ByteTest, test: impl FnOnce(&[u8]) -> bool) -> bool {
+        *self.byte_tests[which as usize].get_or_init(|| test(self.text.as_bytes()))
     }
 
     /// The file's [`ByteFacts`], computed on first use.
@@ -715,7 +746,9 @@ impl WorkspaceIndex {
         let mut out = FxHashSet::default();
         for file in 0..self.files.len() {
             let entry = &self.files[file];
-            if memchr::memmem::find(entry.text.as_bytes(), METHOD.as_bytes()).is_none() {
+            if !entry.mentions(ByteTest::LifespanRegistration, |text| {
+                memchr::memmem::find(text, METHOD.as_bytes()).is_some()
+            }) {
                 continue;
             }
             let Some(tree) = entry.tree() else { continue };
