@@ -197,9 +197,27 @@ pub fn read_patches(index: &WorkspaceIndex, project: &Project) -> MigrationPatch
         if !relevant {
             continue;
         }
-        let Some(tree) = syntax::parse(text) else {
-            out.unreadable(Silenced::Detection, index, id, None);
-            continue;
+        // The index's tree when it holds one (models and field modules
+        // often mention `.deconstruct`, and the models reader parses them
+        // anyway): one parse per file. A text the index refused to parse
+        // is not tried again.
+        let own;
+        let tree = match entry.tree() {
+            Some(tree) => tree,
+            None if entry.unparsable().is_some() => {
+                out.unreadable(Silenced::Detection, index, id, None);
+                continue;
+            }
+            None => match syntax::parse(text) {
+                Some(tree) => {
+                    own = tree;
+                    &own
+                }
+                None => {
+                    out.unreadable(Silenced::Detection, index, id, None);
+                    continue;
+                }
+            },
         };
         let root = tree.root_node();
         read_file(index, id, root, text, &mut out);
@@ -288,8 +306,8 @@ fn readable_deconstruct(index: &WorkspaceIndex, file: FileId, name: &str) -> Opt
     }
     let entry = index.file(f.file);
     let src: &str = &entry.text;
-    let tree = syntax::parse(src)?;
-    let root = tree.root_node();
+    // The function came from that file's summary: the index parsed it.
+    let root = entry.tree()?.root_node();
     let range = index.function(f).range.clone();
     let def = root.descendant_for_byte_range(range.start, range.end)?;
     let def = syntax::definition_of(def);
