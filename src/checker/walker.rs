@@ -2387,6 +2387,21 @@ impl<'a> Walker<'a> {
                 loaded: Loaded::fresh(),
             });
         }
+        if let Some(api) = self.external_manager_method(model, |m| third_party::manager_method_returning_row(m, method))
+        {
+            effects::report(
+                self,
+                Effect::BlockingCall {
+                    call,
+                    func,
+                    api: &api.function,
+                },
+            );
+            return Some(Ty::Instance {
+                model,
+                loaded: Loaded::fresh(),
+            });
+        }
         if django::queryset_method_blocks(method) {
             let on = Receiver::QuerySet;
             self.report_blocking_method(call, func, on, method, args);
@@ -2408,7 +2423,12 @@ impl<'a> Walker<'a> {
                     .index
                     .queryset_methods_of(&self.own_manager_class())
                     .iter()
-                    .any(|m| m == method));
+                    .any(|m| m == method))
+            || self
+                .external_manager_method(model, |m| {
+                    third_party::manager_method_returns_queryset(m, method).then_some(())
+                })
+                .is_some();
         if django::returns_queryset(method) || custom {
             let mut loaded = loaded.clone();
             let mut values = values;
@@ -3014,6 +3034,13 @@ impl<'a> Walker<'a> {
                     })
             })
         })
+    }
+
+    /// What `find` says of the first of `model`'s managers from an installed
+    /// package that it knows.
+    fn external_manager_method<T>(&self, model: crate::index::ModelId, find: impl Fn(&str) -> Option<T>) -> Option<T> {
+        let info = self.index.model(model);
+        info.members().external_managers.iter().find_map(|m| find(m))
     }
 
     /// What a known function returns.

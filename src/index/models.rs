@@ -78,6 +78,10 @@ pub struct Members {
     /// (declared here or inherited), whose other methods are ordinary
     /// functions run on the manager (see [`WorkspaceIndex::custom_manager_method`]).
     pub manager_classes: Vec<ClassRef>,
+    /// Qualified names of the installed packages' manager classes behind
+    /// the managers (`model_utils.managers.InheritanceManager`), whose
+    /// methods the knowledge of third-party APIs describes.
+    pub external_managers: Vec<String>,
     pub parents: Vec<ModelId>,
     /// `Meta.constraints` is set (here or on a model base).
     pub has_constraints: bool,
@@ -544,6 +548,7 @@ fn collect_inherited(
                     out.managers.extend(pm.managers.iter().cloned());
                     out.queryset_methods.extend(pm.queryset_methods.iter().cloned());
                     out.manager_classes.extend(pm.manager_classes.iter().copied());
+                    out.external_managers.extend(pm.external_managers.iter().cloned());
                     out.parents.push(pid);
                     out.parents.extend(pm.parents.iter().copied());
                     out.has_constraints |= pm.has_constraints;
@@ -608,6 +613,11 @@ fn own_members(index: &WorkspaceIndex, c: ClassRef, this: ModelId, out: &mut Mem
             out.queryset_methods
                 .extend(queryset_methods_of_classes(index, &classes));
             out.manager_classes.extend(classes);
+            if *dotted {
+                if let Symbol::External(q) = index.resolve_dotted(c.file, callee, None) {
+                    out.external_managers.push(q);
+                }
+            }
         }
     }
 }

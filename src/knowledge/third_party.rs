@@ -99,7 +99,35 @@ pub static BLOCKING_FUNCTIONS: &[ThirdPartyApi] = &[
         "rest_framework.pagination.BasePagination().paginate_queryset",
         "a generic view's `self.paginator` of a class known only at run time (the setting `DEFAULT_PAGINATION_CLASS`): REST framework's paginators list the page, and a paginator is there to do so; not when the call is awaited (an async paginator)",
     ),
+    entry(
+        "django-model-utils",
+        "model_utils.managers.InheritanceManager().get_subclass",
+        "one row as the instance of its most derived subclass: `get()` over a QuerySet joined to every subclass table",
+    ),
 ];
+
+/// Methods of a model manager from an installed package (and of the
+/// QuerySets it hands out, so on `Model.objects.filter(...)` too) that query
+/// and return one row of the model: the entry of [`BLOCKING_FUNCTIONS`]
+/// named `manager().method`.
+pub fn manager_method_returning_row(manager: &str, method: &str) -> Option<&'static ThirdPartyApi> {
+    BLOCKING_FUNCTIONS.iter().find(|e| {
+        e.function
+            .qualname
+            .strip_prefix(manager)
+            .and_then(|rest| rest.strip_prefix("()."))
+            == Some(method)
+    })
+}
+
+/// Methods of such a manager that return a new QuerySet of the model
+/// (django-model-utils' `InheritanceQuerySet.select_subclasses()`, whose
+/// rows are subclass instances).
+const MANAGER_QUERYSET_METHODS: &[(&str, &str)] = &[("model_utils.managers.InheritanceManager", "select_subclasses")];
+
+pub fn manager_method_returns_queryset(manager: &str, method: &str) -> bool {
+    MANAGER_QUERYSET_METHODS.contains(&(manager, method))
+}
 
 /// REST framework's generic views: `view.paginator` is an instance of the
 /// view's `pagination_class` (`GenericAPIView.paginator`), of the setting
