@@ -535,50 +535,70 @@ fn unseen(ty: Ty) -> Ty {
 /// folder above the settings' package, as for django-constance's setting.
 fn user_replaced_by_middleware(w: &Walker<'_>) -> bool {
     *w.shared.user_replaced_by_middleware.get_or_init(|| {
-        let index = w.index;
-        let checked = &index.file(w.file).path;
-        let in_project = |path: &std::path::Path| {
+        let found = w
+            .index
+            .user_replacing_middlewares
+            .get_or_init(|| find_user_replacing_middlewares(w.index));
+        let checked = &w.index.file(w.file).path;
+        let in_project = |file: FileId| {
+            let path = &w.index.file(file).path;
             let project = path.parent().and_then(|package| package.parent());
             project.is_none_or(|p| checked.starts_with(p))
         };
-        let settings: Vec<&str> = index
-            .files
+        found
             .iter()
-            .filter(|e| !e.in_migrations && in_project(&e.path))
-            .filter(|e| memchr::memmem::find(e.text.as_bytes(), b"MIDDLEWARE").is_some())
-            .map(|e| &*e.text)
-            .collect();
-        if settings.is_empty() {
-            return false;
-        }
-        index.files.iter().any(|entry| {
-            let module = entry.modules.first().map(String::as_str).unwrap_or_default();
-            // Only a module a settings file names, that assigns
-            // `request.user`, is parsed.
-            let named = format!("{module}.");
-            if !in_project(&entry.path)
-                || !assigns_request_user(&entry.text)
-                || !settings
-                    .iter()
-                    .any(|text| memchr::memmem::find(text.as_bytes(), named.as_bytes()).is_some())
-            {
-                return false;
-            }
-            let Some(tree) = entry.tree() else {
-                return false;
-            };
-            middlewares_replacing_user(tree.root_node(), &entry.text)
-                .into_iter()
-                .any(|name| {
-                    let dotted = format!("{module}.{name}");
-                    settings.iter().any(|text| {
-                        [format!("\"{dotted}\""), format!("'{dotted}'")]
-                            .iter()
-                            .any(|quoted| memchr::memmem::find(text.as_bytes(), quoted.as_bytes()).is_some())
-                    })
-                })
-        })
+            .any(|(settings, middleware)| in_project(*settings) && in_project(*middleware))
     })
+}
+
+/// Every (settings file, middleware file) pair of the workspace where the
+/// settings file names, quoted, a middleware of the other file that
+/// replaces `request.user` (see [`user_replaced_by_middleware`]). Computed
+/// once per index: the per-file question then only compares paths.
+pub(crate) fn find_user_replacing_middlewares(index: &WorkspaceIndex) -> Vec<(FileId, FileId)> {
+    let settings: Vec<FileId> = (0..index.files.len())
+        .filter(|&id| {
+            let e = index.file(id);
+            !e.in_migrations && memchr::memmem::find(e.text.as_bytes(), b"MIDDLEWARE").is_some()
+        })
+        .collect();
+    if settings.is_empty() {
+        return Vec::new();
+    }
+    let mut pairs = Vec::new();
+    for id in 0..index.files.len() {
+        let entry = index.file(id);
+        let module = entry.modules.first().map(String::as_str).unwrap_or_default();
+        // Only a module a settings file names, that assigns `request.user`,
+        // is parsed.
+        let named = format!("{module}.");
+        if !assigns_request_user(&entry.text) {
+            continue;
+        }
+        let naming: Vec<FileId> = settings
+            .iter()
+            .copied()
+            .filter(|&s| memchr::memmem::find(index.file(s).text.as_bytes(), named.as_bytes()).is_some())
+            .collect();
+        if naming.is_empty() {
+            continue;
+        }
+        let Some(tree) = entry.tree() else { continue };
+        for name in middlewares_replacing_user(tree.root_node(), &entry.text) {
+            let dotted = format!("{module}.{name}");
+            let quoted = [format!("\"{dotted}\""), format!("'{dotted}'")];
+            for &s in &naming {
+                let text = index.file(s).text.as_bytes();
+                if quoted
+                    .iter()
+                    .any(|q| memchr::memmem::find(text, q.as_bytes()).is_some())
+                {
+                    pairs.push((s, id));
+                }
+            }
+        }
+    }
+    pairs
 }
 
 /// Whether the text has `request.user = …` (not `==`).

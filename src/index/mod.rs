@@ -463,6 +463,9 @@ pub struct WorkspaceIndex {
     lifespan_tasks: OnceLock<FxHashSet<(FileId, usize)>>,
     /// How the workspace executes its GraphQL schemas (`checker::frameworks`).
     pub(crate) graphql_serving: OnceLock<crate::checker::frameworks::GraphqlServing>,
+    /// (settings file, middleware file) pairs where the settings' `MIDDLEWARE`
+    /// names a middleware that replaces `request.user` (`checker`).
+    pub(crate) user_replacing_middlewares: OnceLock<Vec<(FileId, FileId)>>,
     /// A stand-in model for `QuerySet` annotations without a type argument:
     /// a QuerySet of some model whose fields we do not know.
     pub any_model: ModelId,
@@ -547,6 +550,7 @@ impl WorkspaceIndex {
             auth_user: OnceLock::new(),
             lifespan_tasks: OnceLock::new(),
             graphql_serving: OnceLock::new(),
+            user_replacing_middlewares: OnceLock::new(),
             any_model: ModelId(0),
             summaries: Default::default(),
         };
