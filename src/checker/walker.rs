@@ -24,11 +24,7 @@ use crate::syntax::{self, field, named_children, text};
 
 /// `attr` of a test that is exactly `self.attr`.
 fn self_attribute<'s>(test: Node<'_>, src: &'s str) -> Option<&'s str> {
-    let test = if test.kind() == "parenthesized_expression" {
-        test.named_child(0)?
-    } else {
-        test
-    };
+    let test = syntax::unparen(test);
     if test.kind() != "attribute" {
         return None;
     }
@@ -2960,27 +2956,15 @@ impl<'a> Walker<'a> {
     /// TwoPerPage`) refers to, in the class or its workspace bases (the
     /// nearest one that sets it); `None` when it is set to anything else.
     fn class_attribute_symbol(&self, class: crate::index::ClassRef, attr: &str) -> Option<Symbol> {
-        // An explicit stack: class hierarchies are user input.
-        let mut stack = vec![class];
-        let mut seen = rustc_hash::FxHashSet::default();
-        while let Some(c) = stack.pop() {
-            if !seen.insert(c) || seen.len() > 64 {
-                continue;
-            }
-            let summary = self.index.class(c);
-            if let Some(found) = summary.attr(attr) {
-                return match &found.value {
+        self.index
+            .nearest_in_class_chain(class, |c| {
+                let found = self.index.class(c).attr(attr)?;
+                Some(match &found.value {
                     crate::index::summary::Value::Name(name) => Some(self.index.resolve_dotted(c.file, name, None)),
                     _ => None,
-                };
-            }
-            for base in summary.bases.iter().rev() {
-                if let Symbol::Class(b) = self.index.resolve_dotted(c.file, base, None) {
-                    stack.push(b);
-                }
-            }
-        }
-        None
+                })
+            })
+            .flatten()
     }
 
     /// `Serializer(qs, many=True)`: its `.data` will evaluate `qs`.

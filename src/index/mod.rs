@@ -1029,21 +1029,30 @@ impl WorkspaceIndex {
 
     /// Methods of a workspace class and its workspace bases, nearest first.
     pub fn find_method(&self, class: ClassRef, name: &str) -> Option<FuncRef> {
+        self.nearest_in_class_chain(class, |c| {
+            let cls = self.class(c);
+            cls.methods.iter().rposition(|m| m.name == name).map(|i| FuncRef {
+                file: c.file,
+                class: Some(c.index),
+                index: i,
+            })
+        })
+    }
+
+    /// The first answer `find` gives for a workspace class or its workspace
+    /// bases, nearest first (each class asked once; an explicit stack, since
+    /// class hierarchies are user input).
+    pub fn nearest_in_class_chain<T>(&self, class: ClassRef, mut find: impl FnMut(ClassRef) -> Option<T>) -> Option<T> {
         let mut seen = FxHashSet::default();
         let mut stack = vec![class];
         while let Some(c) = stack.pop() {
             if !seen.insert(c) {
                 continue;
             }
-            let cls = self.class(c);
-            if let Some(i) = cls.methods.iter().rposition(|m| m.name == name) {
-                return Some(FuncRef {
-                    file: c.file,
-                    class: Some(c.index),
-                    index: i,
-                });
+            if let Some(found) = find(c) {
+                return Some(found);
             }
-            for base in cls.bases.iter().rev() {
+            for base in self.class(c).bases.iter().rev() {
                 if let Symbol::Class(b) = self.resolve_dotted(c.file, base, None) {
                     stack.push(b);
                 }
