@@ -628,6 +628,15 @@ fn entry_from_disk(path: PathBuf, roots: &[PathBuf], bytes: Vec<u8>) -> Arc<File
     Arc::new(FileEntry::from_bytes(path, modules, bytes))
 }
 
+/// A pull report's result id: a hash of its items (the same items, the same
+/// id, in this process and the next).
+fn diagnostics_id(items: &[Diagnostic]) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    serde_json::to_string(items).unwrap_or_default().hash(&mut hasher);
+    format!("{:016x}", hasher.finish())
+}
+
 fn analyse(s: &Snapshot, path: &Path) -> Option<Analysis> {
     let mut files = s.layout.files.clone();
     let mut extra = Vec::new();
@@ -1078,10 +1087,26 @@ impl LanguageServer for Backend {
             Some(a) => a.findings.iter().map(|f| to_diagnostic(&a, f, encoding)).collect(),
             None => Vec::new(),
         };
+        // The result id is the items' own hash: a pull that finds what the
+        // client already shows answers "unchanged", and the client leaves its
+        // markers alone (VS Code re-runs its code action requests for a file
+        // whose markers are set, even to the same items).
+        let result_id = diagnostics_id(&items);
+        if params.previous_result_id.as_deref() == Some(result_id.as_str()) {
+            return Ok(DocumentDiagnosticReportResult::Report(
+                DocumentDiagnosticReport::Unchanged(RelatedUnchangedDocumentDiagnosticReport {
+                    related_documents: None,
+                    unchanged_document_diagnostic_report: UnchangedDocumentDiagnosticReport { result_id },
+                }),
+            ));
+        }
         Ok(DocumentDiagnosticReportResult::Report(DocumentDiagnosticReport::Full(
             RelatedFullDocumentDiagnosticReport {
                 related_documents: None,
-                full_document_diagnostic_report: FullDocumentDiagnosticReport { result_id: None, items },
+                full_document_diagnostic_report: FullDocumentDiagnosticReport {
+                    result_id: Some(result_id),
+                    items,
+                },
             },
         )))
     }

@@ -29,6 +29,7 @@ from conftest import (
     Client,
     Project,
     apply_workspace_edit,
+    change_document,
     code_actions,
     codes,
     diagnostic_at,
@@ -216,3 +217,32 @@ def test_shop_covers_every_fix(project: Project):
     assert len(fixes) == 10
     assert {a for _, a in fixes} == {"safe", "unsafe"}
     assert {c for c, _ in fixes} >= {"RDJ101", "RDJ102", "RDJ103", "RDJ104", "RDJ105", "RDJ106", "RDJ107", "RDJ108", "RDJ201"}
+
+
+@pytest.mark.lsp(project="shop")
+async def test_fix_all_right_after_a_quick_fix_is_saved(client: Client, project: Project):
+    """What VS Code does (tests/vscode-e2e): a quick fix applied as an edit,
+    the file saved, and Fix All asked for at once, while the save's rescan
+    and schema refresh run. The fix-all must be there, and be `check --fix`'s."""
+    rel = "shop/states/catalog.py"
+    text = project.read(rel)
+    uri = open_document(client, project, rel)
+    await pushed(client, uri, project.expected(rel), version=1)
+    findings = project.check(rel)
+    first = next(f for f in findings if f["fix"] and f["fix"]["applicability"] == "safe")
+    [action] = [
+        a for a in await code_actions(client, uri, diagnostic_at(text, first), only=["quickfix"]) if a.title == fix_title(first["fix"])
+    ]
+    quick_fixed = apply_workspace_edit(action.edit, uri, text, client.encoding)
+    project.write(rel, quick_fixed)
+    project.fix(rel)
+    by_check = project.read(rel)
+    project.write(rel, quick_fixed)
+    change_document(client, uri, 2, (None, quick_fixed))
+    client.text_document_did_save(types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+    files_changed(client, uri)
+    whole = types.Range(start=types.Position(line=0, character=0), end=types.Position(line=len(quick_fixed.splitlines()), character=0))
+    for attempt in range(20):
+        actions = await code_actions(client, uri, whole, only=["source.fixAll"])
+        assert [a.kind for a in actions] == [FIX_ALL], f"attempt {attempt}: {actions}"
+        assert apply_workspace_edit(actions[0].edit, uri, quick_fixed, client.encoding) == by_check

@@ -5,7 +5,9 @@
 - it follows incremental edits and changes of a models file;
 - a change in the workspace or the settings sends
   `workspace/diagnostic/refresh`;
-- nothing is pushed to such a client (it would show every finding twice).
+- nothing is pushed to such a client (it would show every finding twice);
+- each report has a result id; a pull that names the id of what it would
+  return gets an "unchanged" report (VS Code then leaves its markers alone).
 
 A client that declares `textDocument.diagnostic` without refresh support is
 not offered pulls and gets pushes instead.
@@ -77,6 +79,32 @@ async def test_pull_matches_check_and_nothing_is_pushed(pull_client: Client, pro
     await asyncio.sleep(0.3)
     await hover(client, uri, types.Position(line=0, character=0))
     assert client.published == []
+
+
+async def test_pull_answers_unchanged_for_the_same_items(pull_client: Client, project: Project):
+    client = pull_client
+    text = project.read(VIEWS)
+    uri = open_document(client, project, VIEWS, text)
+
+    async def report(previous: str | None):
+        return await client.text_document_diagnostic_async(
+            types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri), previous_result_id=previous)
+        )
+
+    first = await report(None)
+    assert isinstance(first, types.RelatedFullDocumentDiagnosticReport) and first.result_id
+    assert [d.code for d in first.items] == ["RDJ101"]
+    same = await report(first.result_id)
+    assert isinstance(same, types.RelatedUnchangedDocumentDiagnosticReport), same
+    assert same.result_id == first.result_id
+    # Another id (another server's, or a stale one): the full report.
+    assert isinstance(await report("0" * 16), types.RelatedFullDocumentDiagnosticReport)
+    # The items change: a full report with another id.
+    call, fixed = find_range(text, "Product.objects.get(pk=pk)"), "(await Product.objects.aget(pk=pk))"
+    change_document(client, uri, 2, (call, fixed))
+    changed = await report(first.result_id)
+    assert isinstance(changed, types.RelatedFullDocumentDiagnosticReport), changed
+    assert list(changed.items) == [] and changed.result_id != first.result_id
 
 
 async def test_pull_for_a_file_that_is_not_open(pull_client: Client, project: Project):

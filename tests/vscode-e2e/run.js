@@ -345,13 +345,23 @@ async function scenario(dirs, hooks) {
   }]);
 
   steps.push(["Fix All applied and saved", async () => {
+    // As a user would, after the save settles: a Fix All asked for while
+    // VS Code still handles the save (file watcher, refreshed pulls) was
+    // sometimes cancelled by VS Code itself ("No fix all action available").
+    await lspQuiet(userData);
     await page.keyboard.press("F1");
     const input = page.locator(".quick-input-widget input");
     await input.waitFor();
     await input.fill(">Fix All");
-    await page.locator(".quick-input-list .monaco-list-row", { hasText: "Fix All" }).first().waitFor();
+    // Enter runs the focused row: wait until the filtered list focuses Fix All.
+    await page.locator(".quick-input-list .monaco-list-row.focused", { hasText: "Fix All" }).waitFor();
     await page.keyboard.press("Enter");
-    await saveAfterEdit(page);
+    // When the server's pull reports re-set VS Code's markers, VS Code redid
+    // the request in flight and said "No fix all action available": the
+    // report says what the workbench and the server's log show.
+    await saveAfterEdit(page).catch(async (error) => {
+      throw new Error(`${error.message}\nthe workbench says:\n${await workbenchMessages(page, userData)}`);
+    });
     await until("Fix All on disk", UI_MS, () => fs.readFileSync(target, "utf8") === fixedByCli).catch((error) => {
       throw new Error(`${error.message}\n--- on disk:\n${fs.readFileSync(target, "utf8")}`);
     });
@@ -391,6 +401,63 @@ async function expectProblems(page, expected) {
   }).catch((error) => {
     throw new Error(`${error.message}\nwanted:\n  ${want.join("\n  ")}\nshown:\n  ${shown.join("\n  ")}`);
   });
+}
+
+/** The client's LSP trace files (the extension's output channel). */
+function traceLogs(userData) {
+  const logs = [];
+  const walk = (dir) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        walk(full);
+      } else if (/reflex/i.test(entry.name)) {
+        logs.push(full);
+      }
+    }
+  };
+  try {
+    walk(path.join(userData, "logs"));
+  } catch {
+    // No logs yet.
+  }
+  return logs;
+}
+
+/** Waits until no LSP message was logged for a second (at most UI_MS). */
+async function lspQuiet(userData) {
+  const size = () => traceLogs(userData).reduce((n, f) => n + fs.statSync(f).size, 0);
+  let last = size();
+  let since = Date.now();
+  await until("the LSP conversation to be quiet for 1 s", UI_MS, () => {
+    const now = size();
+    if (now !== last) {
+      [last, since] = [now, Date.now()];
+    }
+    return Date.now() - since >= 1000;
+  }, 100);
+}
+
+/**
+ * What the workbench shows besides the editor (the message over the editor,
+ * notifications) and the last messages of the client's LSP trace (copied
+ * whole next to the screenshots): for a failure's report.
+ */
+async function workbenchMessages(page, userData) {
+  const texts = async (selector) =>
+    (await page.locator(selector).allInnerTexts().catch(() => [])).map((t) => t.replace(/\s+/g, " ").trim()).filter(Boolean);
+  const lines = [
+    ...(await texts(".monaco-editor-overlaymessage")).map((t) => `  over the editor: ${t}`),
+    ...(await texts(".notification-toast .notification-list-item-message")).map((t) => `  notification: ${t}`),
+  ];
+  for (const file of traceLogs(userData)) {
+    const copy = path.join(OUT, path.basename(file).replace(/\s+/g, "-"));
+    fs.copyFileSync(file, copy);
+    // The trace's message lines (not the JSON bodies), the last ones.
+    const heads = fs.readFileSync(file, "utf8").split("\n").filter((l) => /^\[(Trace|Info|Error)/.test(l)).slice(-25);
+    lines.push(`  ${path.relative(process.cwd(), copy)} (last ${heads.length} messages):`, ...heads.map((l) => `    ${l}`));
+  }
+  return lines.length ? lines.join("\n") : "  nothing";
 }
 
 /** Waits for the editor to hold an unsaved edit, then saves it. */
@@ -467,6 +534,9 @@ function userSettings() {
     "files.autoSave": "off",
     "editor.hover.delay": 200,
     "editor.minimap.enabled": false,
+    // The client's log of every LSP message: copied next to the screenshots
+    // when a step fails (workbenchMessages).
+    "reflexDjangoLsp.trace.server": "verbose",
   };
 }
 
