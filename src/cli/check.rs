@@ -399,6 +399,12 @@ fn analyse(
             crate::schema::migrations::fast_reads(),
             crate::schema::migrations::snippet_parses(),
         );
+        // `REFLEX_DJANGO_LSP_STATS=files`: which indexed files were parsed.
+        if std::env::var_os("REFLEX_DJANGO_LSP_STATS").is_some_and(|v| v == "files") {
+            for entry in index.files.iter().filter(|e| e.is_parsed()) {
+                eprintln!("reflex-django-lsp stats: parsed {}", entry.path.display());
+            }
+        }
     }
     // The process ends after the report: freeing thousands of syntax trees
     // and texts one by one would cost more than analysing many files, and

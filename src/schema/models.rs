@@ -559,7 +559,17 @@ fn imported_classes(index: &WorkspaceIndex, file: FileId, app_dir: &std::path::P
     let mut out = Vec::new();
     for b in index.file(file).summary().imports.iter().filter(|b| b.scope.is_none()) {
         match &b.target {
-            ImportTarget::Member { .. } => {
+            ImportTarget::Member { module, .. } => {
+                // Only an import from a module of the app can bring one of
+                // its classes (Django gives a class the app of the module
+                // that defines it); resolving others would parse every
+                // module the models import (and all they re-export).
+                let near_app = index
+                    .module_near(module, Some(file))
+                    .is_some_and(|m| index.file(m).path.starts_with(app_dir));
+                if !near_app {
+                    continue;
+                }
                 if let Symbol::Class(c) = index.resolve_name(file, &b.local, None) {
                     if c.file != file && index.file(c.file).path.starts_with(app_dir) {
                         out.push((c.file, index.class(c).name.clone()));
