@@ -203,6 +203,7 @@ const SAFE_FIX_KINDS: &[&str] = &[
     "RDJ106 Use `await acreate_user()`",
     "RDJ106 Use `await acycle_key()`",
     "RDJ106 Use `await aflush()`",
+    "RDJ106 Use `await aget_by_natural_key()`",
     "RDJ106 Use `await aget_list_or_404()`",
     "RDJ106 Use `await aget_object_or_404()`",
     "RDJ106 Use `await aget_user()`",

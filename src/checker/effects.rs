@@ -10,7 +10,7 @@ use tree_sitter::Node;
 use super::types::Ty;
 use super::walker::Walker;
 use crate::index::ModelId;
-use crate::knowledge::django::{BlockingFunction, Consumer};
+use crate::knowledge::django::{BlockingFunction, Consumer, ManagerMethod};
 use crate::rules;
 
 /// How a QuerySet (or a lazy iterator over one) is evaluated.
@@ -57,8 +57,9 @@ pub enum Receiver {
     RelatedManager,
     /// A user instance (`has_perm`, `check_password`: RDJ106).
     User,
-    /// The user model's manager (`create_user`: RDJ106).
-    UserManager,
+    /// A Django contrib manager's querying method (`User.objects.create_user`,
+    /// `Site.objects.get_current`: RDJ106).
+    ContribManager(&'static ManagerMethod),
     /// A session (`save`, `flush`, `cycle_key`: RDJ106).
     Session,
 }
@@ -113,7 +114,9 @@ pub fn report<'a>(w: &mut Walker<'a>, effect: Effect<'a>) {
             Receiver::Model(model) => rules::rdj102_blocking_model_method::report(w, call, func, model, method, args),
             Receiver::RelatedManager => rules::rdj105_blocking_related_manager::report(w, call, func, method),
             Receiver::User => rules::rdj106_blocking_django_api::report_user_method(w, call, func, method),
-            Receiver::UserManager => rules::rdj106_blocking_django_api::report_user_manager(w, call, func, method),
+            Receiver::ContribManager(api) => {
+                rules::rdj106_blocking_django_api::report_contrib_manager(w, call, func, api)
+            }
             Receiver::Session => rules::rdj106_blocking_django_api::report_session_method(w, call, func, method),
         },
         Effect::ConfigValueUsed { at, value } => {

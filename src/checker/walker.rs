@@ -2353,11 +2353,24 @@ impl<'a> Walker<'a> {
         method: &'a str,
         args: Option<Node<'a>>,
     ) -> Option<Ty> {
-        if django::is_async_user_manager_twin(method) {
-            return Some(Ty::Awaitable(Box::new(Ty::Instance {
+        // A contrib manager's querying method (`Site.objects.get_current()`,
+        // `User.objects.create_user()`) or its async twin.
+        if let Some(manager) = self.contrib_manager_for(model, method) {
+            let row = || Ty::Instance {
                 model,
                 loaded: Loaded::fresh(),
-            })));
+            };
+            if let Some(api) = django::contrib_manager_method(manager, method) {
+                self.report_blocking_method(call, func, Receiver::ContribManager(api), method, args);
+                return Some(if api.returns_row { row() } else { Ty::Unknown });
+            }
+            if let Some(api) = django::contrib_manager_twin_of(manager, method) {
+                return Some(Ty::Awaitable(Box::new(if api.returns_row {
+                    row()
+                } else {
+                    Ty::Unknown
+                })));
+            }
         }
         if method == "none" || self.empty_input(method, args) {
             // Django answers these without a query.
@@ -2374,14 +2387,6 @@ impl<'a> Walker<'a> {
             let on = Receiver::RelatedManager;
             self.report_blocking_method(call, func, on, method, args);
             return Some(self.query_result(model, values, loaded, method, args));
-        }
-        if django::user_manager_method_blocks(method) && self.is_user_model(model) {
-            let on = Receiver::UserManager;
-            self.report_blocking_method(call, func, on, method, args);
-            return Some(Ty::Instance {
-                model,
-                loaded: Loaded::fresh(),
-            });
         }
         if let Some(api) = self.external_manager_method(model, |m| third_party::manager_method_returning_row(m, method))
         {
@@ -2988,6 +2993,26 @@ impl<'a> Walker<'a> {
             let m = self.index.model(model);
             m.fields_known && m.field("password").is_some() && m.field("is_superuser").is_some()
         }
+    }
+
+    /// The Django contrib manager behind `model`'s managers, asked only when
+    /// some contrib manager has `method` (or its twin): the user manager
+    /// for the user model, the contrib model's own manager, or a contrib
+    /// manager class a workspace model declares (`objects = SiteManager()`).
+    fn contrib_manager_for(&self, model: crate::index::ModelId, method: &str) -> Option<&'static str> {
+        if !django::may_be_contrib_manager_method(method) {
+            return None;
+        }
+        if self.is_user_model(model) {
+            return Some(django::USER_MANAGER);
+        }
+        let info = self.index.model(model);
+        django::contrib_model_manager(&info.qualname).or_else(|| {
+            info.members()
+                .external_managers
+                .iter()
+                .find_map(|m| django::contrib_manager(m))
+        })
     }
 
     /// `value` (of type `ty`) is used as a value at `at`: a django-constance

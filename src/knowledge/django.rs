@@ -144,16 +144,171 @@ pub fn user_method_blocks(method: &str) -> bool {
     matches!(method, "has_perm" | "has_perms" | "has_module_perms" | "check_password")
 }
 
-/// The user manager's creating methods; twins since Django 5.2.
-pub fn user_manager_method_blocks(method: &str) -> bool {
-    matches!(method, "create_user" | "create_superuser")
-}
-
-pub fn is_async_user_manager_twin(method: &str) -> bool {
-    matches!(method, "acreate_user" | "acreate_superuser")
-}
-
 pub const USER_TWINS_SINCE: Version = (5, 2);
+
+// ----- Django's contrib managers (RDJ106) ---------------------------------
+
+/// A method of one of Django's contrib managers that runs a query, as
+/// Django 5.2 defines it. Each is proven by an oracle case in
+/// `fixtures/oracle/cases/contrib_*.py`.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ManagerMethod {
+    /// The manager class that defines it (its subclasses in
+    /// [`CONTRIB_MANAGERS`] inherit it).
+    pub manager: &'static str,
+    pub method: &'static str,
+    /// The Django version that added its async twin `a<method>`; without
+    /// one the call goes through `sync_to_async`.
+    pub twin_since: Option<Version>,
+    /// The process-wide cache it answers from once warm. A freshly started
+    /// server's first call queries (the oracle empties these caches before
+    /// each case), and the linter cannot know which call is the first.
+    pub cache: Option<&'static str>,
+    /// It returns one row of the manager's model.
+    pub returns_row: bool,
+}
+
+const fn manager_method(
+    manager: &'static str,
+    method: &'static str,
+    twin_since: Option<Version>,
+    cache: Option<&'static str>,
+    returns_row: bool,
+) -> ManagerMethod {
+    ManagerMethod {
+        manager,
+        method,
+        twin_since,
+        cache,
+        returns_row,
+    }
+}
+
+const BASE_USER_MANAGER: &str = "django.contrib.auth.base_user.BaseUserManager";
+/// The manager every user model is taken to have (`AbstractUser.objects`;
+/// a custom user model's manager extends `BaseUserManager` and defines
+/// `create_user` / `create_superuser` that save the user).
+pub const USER_MANAGER: &str = "django.contrib.auth.models.UserManager";
+const GROUP_MANAGER: &str = "django.contrib.auth.models.GroupManager";
+const PERMISSION_MANAGER: &str = "django.contrib.auth.models.PermissionManager";
+const CONTENT_TYPE_MANAGER: &str = "django.contrib.contenttypes.models.ContentTypeManager";
+const SITE_MANAGER: &str = "django.contrib.sites.models.SiteManager";
+const BASE_SESSION_MANAGER: &str = "django.contrib.sessions.base_session.BaseSessionManager";
+const SESSION_MANAGER: &str = "django.contrib.sessions.models.SessionManager";
+
+const CONTENT_TYPE_CACHE: Option<&str> = Some("the manager's content-type cache");
+
+/// The querying methods of Django's contrib managers. Left out: the ones
+/// that do not query (`clear_cache`, `normalize_email`, `encode`;
+/// `UserManager.with_perm` returns a lazy QuerySet) and `LogEntryManager`'s
+/// `log_action` / `log_actions` (the admin writes its log; the oracle does
+/// not install the admin).
+pub static CONTRIB_MANAGER_METHODS: &[ManagerMethod] = &[
+    manager_method(USER_MANAGER, "create_user", Some(USER_TWINS_SINCE), None, true),
+    manager_method(USER_MANAGER, "create_superuser", Some(USER_TWINS_SINCE), None, true),
+    // `get(**{USERNAME_FIELD: username})`.
+    manager_method(
+        BASE_USER_MANAGER,
+        "get_by_natural_key",
+        Some(USER_TWINS_SINCE),
+        None,
+        true,
+    ),
+    // `get(name=name)`; its twin came with the user manager's (5.2).
+    manager_method(GROUP_MANAGER, "get_by_natural_key", Some((5, 2)), None, true),
+    // The content type (cached), then `get()` of the permission.
+    manager_method(PERMISSION_MANAGER, "get_by_natural_key", None, None, true),
+    // Each reads the manager's cache, then queries (`get_for_model` and
+    // `get_for_models` create a missing row).
+    manager_method(CONTENT_TYPE_MANAGER, "get_for_model", None, CONTENT_TYPE_CACHE, true),
+    manager_method(CONTENT_TYPE_MANAGER, "get_for_models", None, CONTENT_TYPE_CACHE, false),
+    manager_method(CONTENT_TYPE_MANAGER, "get_for_id", None, CONTENT_TYPE_CACHE, true),
+    manager_method(
+        CONTENT_TYPE_MANAGER,
+        "get_by_natural_key",
+        None,
+        CONTENT_TYPE_CACHE,
+        true,
+    ),
+    // `get(pk=SITE_ID)` (or by the request's host), kept in `SITE_CACHE`.
+    manager_method(SITE_MANAGER, "get_current", None, Some("`SITE_CACHE`"), true),
+    manager_method(SITE_MANAGER, "get_by_natural_key", None, None, true),
+    // `save(session_key, data, expire_date)`: saves the row, or deletes it
+    // when `data` is empty.
+    manager_method(BASE_SESSION_MANAGER, "save", None, None, true),
+];
+
+/// Django's contrib manager classes, with the one each extends.
+const CONTRIB_MANAGERS: &[(&str, Option<&str>)] = &[
+    (BASE_USER_MANAGER, None),
+    // `django.contrib.auth.models` imports it from `base_user`.
+    ("django.contrib.auth.models.BaseUserManager", Some(BASE_USER_MANAGER)),
+    (USER_MANAGER, Some(BASE_USER_MANAGER)),
+    (GROUP_MANAGER, None),
+    (PERMISSION_MANAGER, None),
+    (CONTENT_TYPE_MANAGER, None),
+    (SITE_MANAGER, None),
+    (BASE_SESSION_MANAGER, None),
+    (SESSION_MANAGER, Some(BASE_SESSION_MANAGER)),
+];
+
+/// The manager behind `objects` of each contrib model (the user model's is
+/// [`USER_MANAGER`], whichever model `AUTH_USER_MODEL` names).
+const CONTRIB_MODEL_MANAGERS: &[(&str, &str)] = &[
+    ("django.contrib.auth.models.Group", GROUP_MANAGER),
+    ("django.contrib.auth.models.Permission", PERMISSION_MANAGER),
+    ("django.contrib.contenttypes.models.ContentType", CONTENT_TYPE_MANAGER),
+    ("django.contrib.sites.models.Site", SITE_MANAGER),
+    ("django.contrib.sessions.models.Session", SESSION_MANAGER),
+];
+
+/// The contrib manager of the contrib model `model`.
+pub fn contrib_model_manager(model: &str) -> Option<&'static str> {
+    CONTRIB_MODEL_MANAGERS
+        .iter()
+        .find(|(m, _)| *m == model)
+        .map(|(_, manager)| *manager)
+}
+
+/// `qualname` names one of Django's contrib manager classes (a model that
+/// declares `objects = SiteManager()` has its methods).
+pub fn contrib_manager(qualname: &str) -> Option<&'static str> {
+    CONTRIB_MANAGERS.iter().find(|(c, _)| *c == qualname).map(|(c, _)| *c)
+}
+
+/// Whether some contrib manager has a querying method `method`, or its
+/// async twin: asked before looking up the receiver's manager.
+pub fn may_be_contrib_manager_method(method: &str) -> bool {
+    CONTRIB_MANAGER_METHODS
+        .iter()
+        .any(|m| m.method == method || (m.twin_since.is_some() && method.strip_prefix('a') == Some(m.method)))
+}
+
+/// The querying method `method` of `manager` (defined there or inherited).
+pub fn contrib_manager_method(manager: &str, method: &str) -> Option<&'static ManagerMethod> {
+    let mut class = Some(manager);
+    // The chain is at most two classes deep; the bound keeps a bad table finite.
+    for _ in 0..CONTRIB_MANAGERS.len() {
+        let current = class?;
+        if let Some(found) = CONTRIB_MANAGER_METHODS
+            .iter()
+            .find(|m| m.manager == current && m.method == method)
+        {
+            return Some(found);
+        }
+        class = CONTRIB_MANAGERS
+            .iter()
+            .find(|(c, _)| *c == current)
+            .and_then(|(_, extends)| *extends);
+    }
+    None
+}
+
+/// The method of `manager` whose async twin `twin` is (`aget_by_natural_key`).
+pub fn contrib_manager_twin_of(manager: &str, twin: &str) -> Option<&'static ManagerMethod> {
+    let sync = twin.strip_prefix('a')?;
+    contrib_manager_method(manager, sync).filter(|m| m.twin_since.is_some())
+}
 
 /// Session methods that reach the session store; twins since Django 5.1.
 pub fn session_method_blocks(method: &str) -> bool {
@@ -484,4 +639,67 @@ pub fn paginator_method_counts(method: &str) -> bool {
 /// Paginator methods that return a `Page` over a slice of the QuerySet.
 pub fn paginator_method_returns_page(method: &str) -> bool {
     matches!(method, "page" | "get_page")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inherited_methods_and_twins_of_contrib_managers() {
+        let by_key =
+            contrib_manager_method(USER_MANAGER, "get_by_natural_key").expect("inherited from BaseUserManager");
+        assert_eq!(by_key.manager, BASE_USER_MANAGER);
+        assert_eq!(
+            contrib_manager_twin_of(USER_MANAGER, "aget_by_natural_key"),
+            Some(by_key)
+        );
+        let session_save = contrib_manager_method(SESSION_MANAGER, "save").expect("inherited from BaseSessionManager");
+        assert_eq!(session_save.manager, BASE_SESSION_MANAGER);
+        // `get_current` has no twin, and what does not query is not listed.
+        assert_eq!(contrib_manager_twin_of(SITE_MANAGER, "aget_current"), None);
+        assert!(contrib_manager_method(SITE_MANAGER, "get_current").is_some());
+        for (manager, method) in [
+            (SITE_MANAGER, "clear_cache"),
+            (CONTENT_TYPE_MANAGER, "clear_cache"),
+            (USER_MANAGER, "with_perm"),
+        ] {
+            assert_eq!(contrib_manager_method(manager, method), None, "{manager}.{method}");
+        }
+        assert_eq!(
+            contrib_model_manager("django.contrib.sites.models.Site"),
+            Some(SITE_MANAGER)
+        );
+        assert_eq!(
+            contrib_manager("django.contrib.auth.models.BaseUserManager"),
+            Some("django.contrib.auth.models.BaseUserManager")
+        );
+        assert!(!may_be_contrib_manager_method("get"));
+        assert!(may_be_contrib_manager_method("acreate_user"));
+    }
+
+    /// Each entry is called on the loop in an oracle case (`contrib_*.py`,
+    /// and `rdj106_auth.py` for `create_user`), which real Django proves raising.
+    #[test]
+    fn every_contrib_manager_method_has_an_oracle_case() {
+        let cases_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/oracle/cases");
+        let oracle_cases: String = std::fs::read_dir(&cases_dir)
+            .expect("the oracle's case directory")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "py"))
+            .map(|p| std::fs::read_to_string(p).expect("an oracle case file"))
+            .collect();
+        for entry in CONTRIB_MANAGER_METHODS {
+            assert!(
+                oracle_cases
+                    .lines()
+                    .any(|l| l.contains(&format!(".objects.{}(", entry.method))
+                        && !l.contains("sync_to_async")
+                        && !l.trim_start().starts_with("await ")),
+                "no oracle case calls `{}.{}` on the loop",
+                entry.manager,
+                entry.method
+            );
+        }
+    }
 }

@@ -2,7 +2,7 @@ use tree_sitter::Node;
 
 use crate::checker::walker::Walker;
 use crate::diagnostic::{Applicability, Edit, Fix};
-use crate::knowledge::django::{self, BlockingFunction};
+use crate::knowledge::django::{self, BlockingFunction, ManagerMethod};
 use crate::rules::{fixes, Rule};
 use crate::syntax::field;
 
@@ -11,8 +11,14 @@ declare_rule! {
     /// Flags Django APIs that query the database, called in async code:
     /// `get_object_or_404` / `get_list_or_404`, `prefetch_related_objects`,
     /// `authenticate`, `login`, `logout`, `get_user`,
-    /// `update_session_auth_hash`, the user manager's `create_user` /
-    /// `create_superuser`, a user's `has_perm` / `has_perms` /
+    /// `update_session_auth_hash`, the querying methods of Django's contrib
+    /// managers (`knowledge::django::CONTRIB_MANAGER_METHODS`: the user
+    /// manager's `create_user` / `create_superuser` / `get_by_natural_key`,
+    /// `Group`'s, `Permission`'s and `Site`'s `get_by_natural_key`,
+    /// `Site.objects.get_current()`, `ContentType.objects.get_for_model()` /
+    /// `get_for_models()` / `get_for_id()` / `get_by_natural_key()` — the
+    /// last five answer from a cache once warm, but a server's first call
+    /// queries — and `Session.objects.save()`), a user's `has_perm` / `has_perms` /
     /// `has_module_perms` / `check_password`, attribute reads of
     /// `request.user` on a Django `HttpRequest` (a lazy object), a
     /// session's `save` / `flush` / `cycle_key`, and setting or deleting a
@@ -54,8 +60,10 @@ declare_rule! {
     /// `aauthenticate`, `alogin`, `alogout`, `aget_user`,
     /// `aupdate_session_auth_hash` and `await request.auser()`; 5.1 the
     /// session's `asave`, `aflush`, `acycle_key`; 5.2 `acreate_user`,
-    /// `acreate_superuser`, `ahas_perm`, `ahas_perms`, `ahas_module_perms`,
-    /// `acheck_password`. Otherwise wrap the call in `sync_to_async`.
+    /// `acreate_superuser`, the user's and `Group`'s `aget_by_natural_key`,
+    /// `ahas_perm`, `ahas_perms`, `ahas_module_perms`, `acheck_password`.
+    /// Otherwise wrap the call in `sync_to_async`:
+    /// `await sync_to_async(Site.objects.get_current)()`.
     ///
     /// The third-party functions have no async twin: call them through
     /// `await sync_to_async(flag_is_active)(request, "name")`.
@@ -88,10 +96,22 @@ pub fn report_user_method<'a>(w: &mut Walker<'a>, call: Node<'a>, func: Node<'a>
     w.report_blocking_fix(Rule::RDJ106, call.byte_range(), what, fix);
 }
 
-/// `User.objects.create_user(...)`.
-pub fn report_user_manager<'a>(w: &mut Walker<'a>, call: Node<'a>, func: Node<'a>, method: &str) {
-    let what = format!("`{}` queries the database and blocks the event loop", w.call_snippet(func));
-    let fix = (w.django_version >= django::USER_TWINS_SINCE).then(|| fixes::await_twin(w, call, func, method, Applicability::Safe)).flatten();
+/// `User.objects.create_user(...)`, `Site.objects.get_current()`: a Django
+/// contrib manager's method that queries. Without an async twin (or before
+/// the Django version that added it) there is no automatic fix: the call
+/// goes through `sync_to_async`.
+pub fn report_contrib_manager<'a>(w: &mut Walker<'a>, call: Node<'a>, func: Node<'a>, api: &ManagerMethod) {
+    let what = match api.cache {
+        None => format!("`{}` queries the database and blocks the event loop", w.call_snippet(func)),
+        Some(cache) => format!(
+            "`{}` queries the database (unless {cache} already holds the answer) and blocks the event loop",
+            w.call_snippet(func)
+        ),
+    };
+    let fix = api
+        .twin_since
+        .filter(|since| w.django_version >= *since)
+        .and_then(|_| fixes::await_twin(w, call, func, api.method, Applicability::Safe));
     w.report_blocking_fix(Rule::RDJ106, call.byte_range(), what, fix);
 }
 

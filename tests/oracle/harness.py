@@ -154,6 +154,22 @@ def close_all_connections() -> None:
     asyncio.run(_close_worker_connections())
 
 
+def clear_process_caches() -> None:
+    """Empty the caches Django's contrib managers keep for the process.
+
+    `ContentType.objects` caches each content type it reads (`migrate` fills
+    it for every model) and `Site.objects.get_current()` keeps the site in
+    `SITE_CACHE`. Each case starts with them empty, as the first request of
+    a freshly started server does, so that no case depends on which cases
+    ran before it.
+    """
+    from django.contrib.contenttypes.models import ContentType
+    from django.contrib.sites.models import Site
+
+    ContentType.objects.clear_cache()
+    Site.objects.clear_cache()
+
+
 # --------------------------------------------------------------------------
 # Case discovery
 # --------------------------------------------------------------------------
@@ -507,6 +523,7 @@ def run_case(
     errors: list[str] = []
     close_all_connections()
     restore_database(db_path, template_path)
+    clear_process_caches()
 
     raised = None
     returned = None

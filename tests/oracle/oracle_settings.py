@@ -24,7 +24,12 @@ def settings_dict(db_path):
             # Models split over a package, label "depot" (models_*.py cases).
             "warehouse",
         ]
-        + [app for app in THIRD_PARTY_APPS if _installed(app)],
+        + [app for app in THIRD_PARTY_APPS if _installed(app)]
+        # Last, so that the ids of the other apps' content types and
+        # permissions stay what they were (contrib_*.py cases).
+        + ["django.contrib.sites"],
+        # `Site.objects.get_current()` reads the site with this id.
+        "SITE_ID": 1,
         # django-guardian's shortcuts and checker need no authentication
         # backend (adding its backend would make `login()` ask for one).
         # No anonymous user row (it would change every case's `db` digest).
