@@ -22,6 +22,7 @@ use tree_sitter::Node;
 
 use crate::index::summary::Value;
 use crate::index::{ByteTest, FileId, Symbol, WorkspaceIndex};
+use crate::knowledge::third_party;
 use crate::syntax::{self, field, named_children};
 
 /// What the workspace tells about how its GraphQL schemas are executed.
@@ -40,6 +41,12 @@ pub struct GraphqlServing {
     /// (`strawberry.field(resolver=f)`, `query.set_field("name", f)`), by
     /// (file, start of the `def`), when their library is served async.
     registered: FxHashSet<(FileId, usize)>,
+    /// A Strawberry schema is served by Strawberry's Django views.
+    strawberry_django_view: bool,
+    /// A Strawberry schema is also served or executed some other way (the
+    /// ASGI app, Channels consumers, another framework's integration, a
+    /// direct `schema.execute(...)`), with a context of its own.
+    strawberry_served_otherwise: bool,
 }
 
 impl GraphqlServing {
@@ -51,6 +58,17 @@ impl GraphqlServing {
 /// The workspace's GraphQL serving, found once per index.
 pub fn serving(index: &WorkspaceIndex) -> &GraphqlServing {
     index.graphql_serving.get_or_init(|| find_serving(index))
+}
+
+/// Is a Strawberry resolver's `info.context.request` Django's request?
+/// When the workspace serves Strawberry with its Django views only, and
+/// asynchronously (an async resolver's request is then an `ASGIRequest`):
+/// their context is a `StrawberryDjangoContext` holding the view's request
+/// (a `get_context` override is trusted to keep it there, as the
+/// dataclass's `request: HttpRequest` field says).
+pub fn strawberry_context_request_is_django(index: &WorkspaceIndex) -> bool {
+    let serving = serving(index);
+    serving.strawberry_async && serving.strawberry_django_view && !serving.strawberry_served_otherwise
 }
 
 /// May RDJ108's fix make a resolver `async def`? Not when the workspace
@@ -427,6 +445,7 @@ impl Scan {
                     if !attribute_name {
                         if let Some(dotted) = syntax::dotted(node, src).filter(|d| may_name_a_server(index, file, d)) {
                             if let Symbol::External(q) = index.resolve_dotted(file, &dotted, None) {
+                                note_strawberry_server(serving, &q);
                                 match async_server(&q) {
                                     Some(Library::Strawberry) => serving.strawberry_async = true,
                                     Some(Library::Ariadne) => serving.ariadne_async = true,
@@ -448,6 +467,7 @@ impl Scan {
                     }
                     if awaits_strawberry_execute(index, file, src, node) {
                         serving.strawberry_async = true;
+                        serving.strawberry_served_otherwise = true;
                     }
                     // Any `x.execute_sync(...)` in a file that mentions a
                     // library: erring this way only withholds a fix.
@@ -466,6 +486,16 @@ impl Scan {
                     .map(|child| (child, Some(child.id()) == name_after_dot)),
             );
         }
+    }
+}
+
+/// Which kind of Strawberry server the name `q` is (for
+/// [`strawberry_context_request_is_django`]).
+fn note_strawberry_server(serving: &mut GraphqlServing, q: &str) {
+    if third_party::is_strawberry_django_view(q) {
+        serving.strawberry_django_view = true;
+    } else if q.starts_with("strawberry.") && (async_server(q).is_some() || sync_server(q)) {
+        serving.strawberry_served_otherwise = true;
     }
 }
 

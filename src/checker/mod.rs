@@ -685,6 +685,11 @@ pub fn annotation_ty<'a>(w: &mut Walker<'a>, ann: Node<'a>) -> Ty {
             {
                 Ty::Request
             }
+            // `info: strawberry.Info`: its `context.request` may be Django's
+            // request (see `frameworks::strawberry_context_request_is_django`).
+            Ty::External(q) if crate::knowledge::third_party::is_strawberry_info(&q) => {
+                Ty::External(crate::knowledge::third_party::STRAWBERRY_INFO.into())
+            }
             _ => Ty::Unknown,
         },
         "generic_type" | "subscript" => {
