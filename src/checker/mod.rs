@@ -8,7 +8,9 @@
 //!    (`Exec::SyncHandler`), each sync frontend computed var
 //!    (`Exec::SyncComputedVar`) and each sync lifespan task
 //!    (`Exec::SyncLifespanTask`), each sync GraphQL resolver that an async
-//!    execution calls on the loop (`Exec::SyncResolver`, `frameworks`) —
+//!    execution calls on the loop (`Exec::SyncResolver`, `frameworks`),
+//!    each sync `__call__` of a middleware that marks itself a coroutine
+//!    function (`Exec::SyncAwaitedMiddleware`) —
 //!    with the `Walker`, which calls the rule checks;
 //! 3. class- and module-level rules (state annotations, start-up imports,
 //!    ModelState options) that need no flow analysis.
@@ -51,6 +53,12 @@ pub enum Exec {
     /// executes its schema asynchronously: graphql-core calls it on the loop
     /// thread (`frameworks`), reported as RDJ108.
     SyncResolver,
+    /// The sync `__call__` of a middleware whose `__init__` marks the
+    /// instance a coroutine function (`markcoroutinefunction(self)`, Django's
+    /// pattern for async-capable middleware): Django's async handler awaits
+    /// `middleware(request)`, so the body runs on the loop thread before
+    /// handing back the awaitable, reported as RDJ108.
+    SyncAwaitedMiddleware,
     /// A sync helper being summarized for RDJ107: remember the first blocking use.
     Summary,
     /// Code that does not run on the loop (module level, thread-wrapped): nothing reported.
@@ -88,6 +96,8 @@ pub fn can_have_findings(index: &WorkspaceIndex, file: FileId) -> bool {
         || crate::index::may_have_findings(entry.text.as_bytes())
         || index.defines_lifespan_task(file)
         || frameworks::may_define_resolvers(index, file)
+        // A middleware awaited by Django's async handler need not say `async def`.
+        || memchr::memmem::find(entry.text.as_bytes(), b"markcoroutinefunction").is_some()
 }
 
 /// All findings for one file, sorted by position, with `# noqa` applied.
@@ -299,6 +309,8 @@ fn collect_roots<'a>(index: &WorkspaceIndex, file: FileId, src: &str, module: No
                     }
                 } else if frameworks::is_sync_resolver(index, file, src, def) {
                     out.push((def, Exec::SyncResolver, class, top));
+                } else if class.is_some_and(|c| is_awaited_sync_call(index, src, def, c)) {
+                    out.push((def, Exec::SyncAwaitedMiddleware, class, top));
                 }
                 if let Some(body) = field(def, "body") {
                     push_children(&mut stack, body, None, top);
@@ -436,7 +448,7 @@ fn bind_parameters<'a>(w: &mut Walker<'a>, def: Node<'a>) {
             // site's argument replaces it, see `apply_arguments`).
             unseen(annotation_ty(w, ann))
         } else if name_text == "request"
-            && w.exec == Exec::Async
+            && matches!(w.exec, Exec::Async | Exec::SyncAwaitedMiddleware)
             && (!is_method || w.class.is_some_and(|c| is_django_middleware(w.index, c)))
             && imports_django(w.index, w.file)
         {
@@ -476,6 +488,89 @@ fn is_dead_acall(index: &WorkspaceIndex, src: &str, def: Node<'_>, class: ClassR
         .text
         .get(range)
         .is_some_and(|t| t.contains("__acall__"))
+}
+
+/// The sync `def __call__` of a middleware that Django's async handler
+/// awaits (django/core/handlers/base.py `load_middleware`: an
+/// `async_capable` middleware gets an async `get_response`, and
+/// `convert_exception_to_response` awaits an instance that
+/// `iscoroutinefunction` says is one): its class says `async_capable = True`
+/// and its `__init__` calls `markcoroutinefunction(self)`. A `__call__` that
+/// itself asks which mode it runs in (`iscoroutinefunction(self)`, a hand-off
+/// to `__acall__`) is left alone: its sync branch is not known to run.
+fn is_awaited_sync_call(index: &WorkspaceIndex, src: &str, def: Node<'_>, class: ClassRef) -> bool {
+    let named_call = field(def, "name").is_some_and(|n| syntax::text(n, src) == "__call__");
+    let body = syntax::text(def, src);
+    named_call
+        && !body.contains("iscoroutinefunction")
+        && !body.contains("__acall__")
+        && is_django_middleware(index, class)
+        && declares_async_capable(index, class)
+        && index
+            .find_method(class, "__init__")
+            .is_some_and(|init| marks_self_coroutine_function(index, init))
+}
+
+/// `async_capable = True` in the class or a workspace base (Django's
+/// default is `False`: the middleware then gets a sync `get_response`).
+fn declares_async_capable(index: &WorkspaceIndex, class: ClassRef) -> bool {
+    let mut stack = vec![class];
+    let mut seen = FxHashSet::default();
+    while let Some(c) = stack.pop() {
+        if !seen.insert(c) || seen.len() > 64 {
+            continue;
+        }
+        if let Some(attr) = index.class(c).attr("async_capable") {
+            return matches!(attr.value, crate::index::summary::Value::Bool(true));
+        }
+        for base in &index.class(c).bases {
+            if let crate::index::Symbol::Class(b) = index.resolve_dotted(c.file, base, None) {
+                stack.push(b);
+            }
+        }
+    }
+    false
+}
+
+/// Whether the method calls `markcoroutinefunction(<its first parameter>)`.
+fn marks_self_coroutine_function(index: &WorkspaceIndex, init: FuncRef) -> bool {
+    let entry = index.file(init.file);
+    let range = index.function_range(init);
+    if !entry
+        .text
+        .get(range.clone())
+        .is_some_and(|t| t.contains("markcoroutinefunction"))
+    {
+        return false;
+    }
+    let Some(this) = index.function(init).params.first().map(|p| p.name.clone()) else {
+        return false;
+    };
+    let Some(tree) = entry.tree() else { return false };
+    let src: &str = &entry.text;
+    let Some(def) = tree.root_node().descendant_for_byte_range(range.start, range.end) else {
+        return false;
+    };
+    // An explicit stack: a body nests as deeply as a file indents.
+    let mut stack = vec![def];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "call" {
+            let callee = field(node, "function").and_then(|f| syntax::dotted(f, src));
+            let first_arg = field(node, "arguments")
+                .and_then(|a| a.named_child(0))
+                .map(|a| syntax::text(a, src));
+            if first_arg == Some(this.as_str())
+                && callee.is_some_and(|c| {
+                    matches!(index.resolve_dotted(init.file, &c, Some(range.start)),
+                        crate::index::Symbol::External(q) if crate::knowledge::django::marks_coroutine_function(&q))
+                })
+            {
+                return true;
+            }
+        }
+        stack.extend(named_children(node));
+    }
+    false
 }
 
 /// A Django middleware class: built with `get_response` (the middleware

@@ -506,17 +506,25 @@ impl<'a> Walker<'a> {
                     self.findings.push(Finding::new(rule, msg, range).with_fix(fix));
                 }
             }
-            Exec::SyncHandler | Exec::SyncComputedVar | Exec::SyncLifespanTask | Exec::SyncResolver => {
+            Exec::SyncHandler
+            | Exec::SyncComputedVar
+            | Exec::SyncLifespanTask
+            | Exec::SyncResolver
+            | Exec::SyncAwaitedMiddleware => {
                 if self.rules.contains(Rule::RDJ108) {
                     use rules::rdj108_orm_in_sync_event_handler::{make_async, message, SyncContext};
                     let code = match self.exec {
                         Exec::SyncComputedVar => SyncContext::ComputedVar,
                         Exec::SyncLifespanTask => SyncContext::LifespanTask,
                         Exec::SyncResolver => SyncContext::GraphqlResolver,
+                        Exec::SyncAwaitedMiddleware => SyncContext::AwaitedMiddleware,
                         _ => SyncContext::EventHandler,
                     };
                     let msg = message(&what, code, &self.function_name);
+                    // A middleware's `__call__` serves the sync chain too:
+                    // making it `async def` is no fix.
                     let fix = fix
+                        .filter(|_| code != SyncContext::AwaitedMiddleware)
                         .filter(|_| {
                             code != SyncContext::GraphqlResolver || super::frameworks::async_fix_is_safe(self.index)
                         })
@@ -573,7 +581,12 @@ impl<'a> Walker<'a> {
     ) {
         if matches!(
             self.exec,
-            Exec::Async | Exec::SyncHandler | Exec::SyncComputedVar | Exec::SyncLifespanTask | Exec::SyncResolver
+            Exec::Async
+                | Exec::SyncHandler
+                | Exec::SyncComputedVar
+                | Exec::SyncLifespanTask
+                | Exec::SyncResolver
+                | Exec::SyncAwaitedMiddleware
         ) && self.rules.contains(rule)
         {
             self.findings.push(Finding::new(rule, message, range).with_fix(fix));
@@ -587,7 +600,12 @@ impl<'a> Walker<'a> {
         // too: its fix makes it `async def` (RDJ108).
         if !matches!(
             self.exec,
-            Exec::Async | Exec::SyncHandler | Exec::SyncComputedVar | Exec::SyncLifespanTask | Exec::SyncResolver
+            Exec::Async
+                | Exec::SyncHandler
+                | Exec::SyncComputedVar
+                | Exec::SyncLifespanTask
+                | Exec::SyncResolver
+                | Exec::SyncAwaitedMiddleware
         ) {
             return false;
         }
