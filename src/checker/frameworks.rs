@@ -625,6 +625,44 @@ mod tests {
         assert!(resolver_findings("from strawberry.asgi import GraphQL\n").is_empty());
     }
 
+    /// The findings of `shop/resolvers.py`: an async resolver that reads
+    /// a relation of `await info.context.request.auser()`.
+    fn context_request_findings(urls: &str) -> Vec<Finding> {
+        let models = "from django.contrib.auth.models import AbstractUser\nfrom django.db import models\n\nclass Team(models.Model):\n    name = models.CharField(max_length=10)\n\nclass User(AbstractUser):\n    team = models.ForeignKey(Team, null=True, on_delete=models.CASCADE)\n";
+        let resolvers = "import strawberry\n\n@strawberry.type\nclass Query:\n    @strawberry.field\n    async def team_name(self, info: strawberry.Info) -> str:\n        user = await info.context.request.auser()\n        return user.team.name\n";
+        let index = WorkspaceIndex::new(vec![
+            FileEntry::new("shop/__init__.py".into(), vec!["shop".into()], b""),
+            FileEntry::new("shop/models.py".into(), vec!["shop.models".into()], models.as_bytes()),
+            FileEntry::new(
+                "shop/resolvers.py".into(),
+                vec!["shop.resolvers".into()],
+                resolvers.as_bytes(),
+            ),
+            FileEntry::new("shop/urls.py".into(), vec!["shop.urls".into()], urls.as_bytes()),
+            FileEntry::new(
+                "proj/settings.py".into(),
+                vec!["proj.settings".into()],
+                b"AUTH_USER_MODEL = \"shop.User\"\n",
+            ),
+        ]);
+        check_file(&index, 2, &AnalysisOptions::default())
+    }
+
+    #[test]
+    fn served_by_strawberrys_django_view_the_context_request_is_djangos() {
+        let urls = "from strawberry.django.views import AsyncGraphQLView\nfrom shop.resolvers import Query\nimport strawberry\n\nview = AsyncGraphQLView.as_view(schema=strawberry.Schema(query=Query))\n";
+        let findings = context_request_findings(urls);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(findings[0].rule, Rule::RDJ104);
+    }
+
+    #[test]
+    fn served_another_way_too_the_context_request_is_unknown() {
+        // strawberry.asgi's context is a dict with Starlette's request.
+        let urls = "from strawberry.asgi import GraphQL\nfrom strawberry.django.views import AsyncGraphQLView\nfrom shop.resolvers import Query\nimport strawberry\n\nschema = strawberry.Schema(query=Query)\napp = GraphQL(schema)\nview = AsyncGraphQLView.as_view(schema=schema)\n";
+        assert!(context_request_findings(urls).is_empty());
+    }
+
     #[test]
     fn served_both_ways_the_finding_carries_no_fix() {
         let urls = "from strawberry.asgi import GraphQL\nfrom strawberry.django.views import GraphQLView\nfrom shop.schema import Query\nimport strawberry\n\nschema = strawberry.Schema(query=Query)\napp = GraphQL(schema)\nview = GraphQLView.as_view(schema=schema)\n";

@@ -1543,3 +1543,133 @@ mod depth_tests {
         );
     }
 }
+
+#[cfg(test)]
+mod auth_tests {
+    use super::*;
+    use crate::index::FileEntry;
+
+    const MODELS: &str = "from django.contrib.auth.models import AbstractUser\nfrom django.db import models\n\nclass Team(models.Model):\n    name = models.CharField(max_length=10)\n\nclass User(AbstractUser):\n    team = models.ForeignKey(Team, null=True, on_delete=models.CASCADE)\n";
+    const VIEWS: &str = "from django.http import HttpRequest\n\nasync def home(request: HttpRequest):\n    user = await request.auser()\n    return user.team\n";
+
+    /// The findings on `accounts/views.py` of a project whose settings end with `settings`.
+    fn view_findings(settings: &str, views: &str) -> Vec<Finding> {
+        let settings = format!("AUTH_USER_MODEL = \"accounts.User\"\n{settings}");
+        let index = WorkspaceIndex::new(vec![
+            FileEntry::new("manage.py".into(), vec!["manage".into()], b""),
+            FileEntry::new("accounts/__init__.py".into(), vec!["accounts".into()], b""),
+            FileEntry::new(
+                "accounts/models.py".into(),
+                vec!["accounts.models".into()],
+                MODELS.as_bytes(),
+            ),
+            FileEntry::new(
+                "accounts/views.py".into(),
+                vec!["accounts.views".into()],
+                views.as_bytes(),
+            ),
+            FileEntry::new(
+                "proj/settings.py".into(),
+                vec!["proj.settings".into()],
+                settings.as_bytes(),
+            ),
+        ]);
+        check_file(&index, 3, &AnalysisOptions::default())
+    }
+
+    fn lines_with(findings: &[Finding], rule: Rule) -> usize {
+        findings.iter().filter(|f| f.rule == rule).count()
+    }
+
+    #[test]
+    fn under_the_default_backend_the_auser_row_has_nothing_loaded() {
+        assert_eq!(lines_with(&view_findings("", VIEWS), Rule::RDJ104), 1);
+    }
+
+    #[test]
+    fn model_backends_named_in_settings_fetch_a_plain_row() {
+        let settings = "AUTHENTICATION_BACKENDS = [\n    \"django.contrib.auth.backends.ModelBackend\",\n    \"django.contrib.auth.backends.AllowAllUsersModelBackend\",\n]\n";
+        assert_eq!(lines_with(&view_findings(settings, VIEWS), Rule::RDJ104), 1);
+    }
+
+    #[test]
+    fn another_backend_may_return_a_loaded_user() {
+        let settings = "AUTHENTICATION_BACKENDS = [\"accounts.backends.TeamBackend\"]\n";
+        assert!(view_findings(settings, VIEWS).is_empty());
+    }
+
+    #[test]
+    fn backends_not_written_out_are_unknown() {
+        for settings in [
+            "AUTHENTICATION_BACKENDS = [\"django.contrib.auth.backends.ModelBackend\"]\nAUTHENTICATION_BACKENDS += [\"accounts.backends.TeamBackend\"]\n",
+            "import os\nAUTHENTICATION_BACKENDS = os.environ[\"BACKENDS\"].split(\",\")\n",
+            "class Base:\n    AUTHENTICATION_BACKENDS = [\"accounts.backends.TeamBackend\"]\n",
+        ] {
+            assert!(view_findings(settings, VIEWS).is_empty(), "{settings}");
+        }
+    }
+
+    #[test]
+    fn a_read_of_the_setting_leaves_the_default() {
+        let views = format!("from django.conf import settings\n{VIEWS}\nBACKENDS = settings.AUTHENTICATION_BACKENDS\n");
+        assert_eq!(lines_with(&view_findings("", &views), Rule::RDJ104), 1);
+    }
+
+    #[test]
+    fn own_fields_of_the_auser_row_run_no_query() {
+        let views = VIEWS.replace("user.team", "user.username");
+        assert!(view_findings("", &views).is_empty());
+    }
+}
+
+#[cfg(test)]
+mod awaited_middleware_tests {
+    use super::*;
+    use crate::index::FileEntry;
+
+    const MODELS: &str =
+        "from django.db import models\n\nclass Product(models.Model):\n    name = models.CharField(max_length=10)\n";
+
+    /// RDJ108 findings of `shop/middleware.py` with one middleware class of `body`.
+    fn middleware_findings(class_attrs: &str, call_body: &str) -> Vec<Finding> {
+        let middleware = format!(
+            "from asgiref.sync import iscoroutinefunction, markcoroutinefunction\nfrom shop.models import Product\n\n\nclass CountingMiddleware:\n{class_attrs}\n    def __init__(self, get_response):\n        self.get_response = get_response\n        if iscoroutinefunction(self.get_response):\n            markcoroutinefunction(self)\n\n    def __call__(self, request):\n{call_body}\n        return self.get_response(request)\n\n    async def __acall__(self, request):\n        return await self.get_response(request)\n"
+        );
+        let index = WorkspaceIndex::new(vec![
+            FileEntry::new("shop/__init__.py".into(), vec!["shop".into()], b""),
+            FileEntry::new("shop/models.py".into(), vec!["shop.models".into()], MODELS.as_bytes()),
+            FileEntry::new(
+                "shop/middleware.py".into(),
+                vec!["shop.middleware".into()],
+                middleware.as_bytes(),
+            ),
+        ]);
+        check_file(&index, 2, &AnalysisOptions::default())
+            .into_iter()
+            .filter(|f| f.rule == Rule::RDJ108)
+            .collect()
+    }
+
+    const ASYNC_CAPABLE: &str = "    async_capable = True\n";
+    const COUNTS: &str = "        request.product_count = Product.objects.count()";
+
+    #[test]
+    fn a_sync_call_of_a_marked_async_capable_middleware_runs_on_the_loop() {
+        let findings = middleware_findings(ASYNC_CAPABLE, COUNTS);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert!(findings[0].message.contains("markcoroutinefunction(self)"));
+        assert!(findings[0].fix.is_none(), "the same __call__ serves the sync chain");
+    }
+
+    #[test]
+    fn without_async_capable_django_hands_it_a_sync_get_response() {
+        assert!(middleware_findings("", COUNTS).is_empty());
+    }
+
+    #[test]
+    fn a_call_that_asks_its_mode_is_left_alone() {
+        let body =
+            format!("        if iscoroutinefunction(self):\n            return self.__acall__(request)\n{COUNTS}");
+        assert!(middleware_findings(ASYNC_CAPABLE, &body).is_empty());
+    }
+}
