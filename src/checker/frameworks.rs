@@ -22,6 +22,7 @@ use tree_sitter::Node;
 
 use crate::index::summary::Value;
 use crate::index::{ByteTest, FileId, Symbol, WorkspaceIndex};
+use crate::knowledge::third_party;
 use crate::syntax::{self, field, named_children};
 
 /// What the workspace tells about how its GraphQL schemas are executed.
@@ -40,6 +41,12 @@ pub struct GraphqlServing {
     /// (`strawberry.field(resolver=f)`, `query.set_field("name", f)`), by
     /// (file, start of the `def`), when their library is served async.
     registered: FxHashSet<(FileId, usize)>,
+    /// A Strawberry schema is served by Strawberry's Django views.
+    strawberry_django_view: bool,
+    /// A Strawberry schema is also served or executed some other way (the
+    /// ASGI app, Channels consumers, another framework's integration, a
+    /// direct `schema.execute(...)`), with a context of its own.
+    strawberry_served_otherwise: bool,
 }
 
 impl GraphqlServing {
@@ -51,6 +58,17 @@ impl GraphqlServing {
 /// The workspace's GraphQL serving, found once per index.
 pub fn serving(index: &WorkspaceIndex) -> &GraphqlServing {
     index.graphql_serving.get_or_init(|| find_serving(index))
+}
+
+/// Is a Strawberry resolver's `info.context.request` Django's request?
+/// When the workspace serves Strawberry with its Django views only, and
+/// asynchronously (an async resolver's request is then an `ASGIRequest`):
+/// their context is a `StrawberryDjangoContext` holding the view's request
+/// (a `get_context` override is trusted to keep it there, as the
+/// dataclass's `request: HttpRequest` field says).
+pub fn strawberry_context_request_is_django(index: &WorkspaceIndex) -> bool {
+    let serving = serving(index);
+    serving.strawberry_async && serving.strawberry_django_view && !serving.strawberry_served_otherwise
 }
 
 /// May RDJ108's fix make a resolver `async def`? Not when the workspace
@@ -427,6 +445,7 @@ impl Scan {
                     if !attribute_name {
                         if let Some(dotted) = syntax::dotted(node, src).filter(|d| may_name_a_server(index, file, d)) {
                             if let Symbol::External(q) = index.resolve_dotted(file, &dotted, None) {
+                                note_strawberry_server(serving, &q);
                                 match async_server(&q) {
                                     Some(Library::Strawberry) => serving.strawberry_async = true,
                                     Some(Library::Ariadne) => serving.ariadne_async = true,
@@ -448,6 +467,7 @@ impl Scan {
                     }
                     if awaits_strawberry_execute(index, file, src, node) {
                         serving.strawberry_async = true;
+                        serving.strawberry_served_otherwise = true;
                     }
                     // Any `x.execute_sync(...)` in a file that mentions a
                     // library: erring this way only withholds a fix.
@@ -466,6 +486,16 @@ impl Scan {
                     .map(|child| (child, Some(child.id()) == name_after_dot)),
             );
         }
+    }
+}
+
+/// Which kind of Strawberry server the name `q` is (for
+/// [`strawberry_context_request_is_django`]).
+fn note_strawberry_server(serving: &mut GraphqlServing, q: &str) {
+    if third_party::is_strawberry_django_view(q) {
+        serving.strawberry_django_view = true;
+    } else if q.starts_with("strawberry.") && (async_server(q).is_some() || sync_server(q)) {
+        serving.strawberry_served_otherwise = true;
     }
 }
 
@@ -593,6 +623,44 @@ mod tests {
     #[test]
     fn an_import_alone_serves_nothing() {
         assert!(resolver_findings("from strawberry.asgi import GraphQL\n").is_empty());
+    }
+
+    /// The findings of `shop/resolvers.py`: an async resolver that reads
+    /// a relation of `await info.context.request.auser()`.
+    fn context_request_findings(urls: &str) -> Vec<Finding> {
+        let models = "from django.contrib.auth.models import AbstractUser\nfrom django.db import models\n\nclass Team(models.Model):\n    name = models.CharField(max_length=10)\n\nclass User(AbstractUser):\n    team = models.ForeignKey(Team, null=True, on_delete=models.CASCADE)\n";
+        let resolvers = "import strawberry\n\n@strawberry.type\nclass Query:\n    @strawberry.field\n    async def team_name(self, info: strawberry.Info) -> str:\n        user = await info.context.request.auser()\n        return user.team.name\n";
+        let index = WorkspaceIndex::new(vec![
+            FileEntry::new("shop/__init__.py".into(), vec!["shop".into()], b""),
+            FileEntry::new("shop/models.py".into(), vec!["shop.models".into()], models.as_bytes()),
+            FileEntry::new(
+                "shop/resolvers.py".into(),
+                vec!["shop.resolvers".into()],
+                resolvers.as_bytes(),
+            ),
+            FileEntry::new("shop/urls.py".into(), vec!["shop.urls".into()], urls.as_bytes()),
+            FileEntry::new(
+                "proj/settings.py".into(),
+                vec!["proj.settings".into()],
+                b"AUTH_USER_MODEL = \"shop.User\"\n",
+            ),
+        ]);
+        check_file(&index, 2, &AnalysisOptions::default())
+    }
+
+    #[test]
+    fn served_by_strawberrys_django_view_the_context_request_is_djangos() {
+        let urls = "from strawberry.django.views import AsyncGraphQLView\nfrom shop.resolvers import Query\nimport strawberry\n\nview = AsyncGraphQLView.as_view(schema=strawberry.Schema(query=Query))\n";
+        let findings = context_request_findings(urls);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(findings[0].rule, Rule::RDJ104);
+    }
+
+    #[test]
+    fn served_another_way_too_the_context_request_is_unknown() {
+        // strawberry.asgi's context is a dict with Starlette's request.
+        let urls = "from strawberry.asgi import GraphQL\nfrom strawberry.django.views import AsyncGraphQLView\nfrom shop.resolvers import Query\nimport strawberry\n\nschema = strawberry.Schema(query=Query)\napp = GraphQL(schema)\nview = AsyncGraphQLView.as_view(schema=schema)\n";
+        assert!(context_request_findings(urls).is_empty());
     }
 
     #[test]

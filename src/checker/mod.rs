@@ -8,7 +8,9 @@
 //!    (`Exec::SyncHandler`), each sync frontend computed var
 //!    (`Exec::SyncComputedVar`) and each sync lifespan task
 //!    (`Exec::SyncLifespanTask`), each sync GraphQL resolver that an async
-//!    execution calls on the loop (`Exec::SyncResolver`, `frameworks`) —
+//!    execution calls on the loop (`Exec::SyncResolver`, `frameworks`),
+//!    each sync `__call__` of a middleware that marks itself a coroutine
+//!    function (`Exec::SyncAwaitedMiddleware`) —
 //!    with the `Walker`, which calls the rule checks;
 //! 3. class- and module-level rules (state annotations, start-up imports,
 //!    ModelState options) that need no flow analysis.
@@ -51,6 +53,12 @@ pub enum Exec {
     /// executes its schema asynchronously: graphql-core calls it on the loop
     /// thread (`frameworks`), reported as RDJ108.
     SyncResolver,
+    /// The sync `__call__` of a middleware whose `__init__` marks the
+    /// instance a coroutine function (`markcoroutinefunction(self)`, Django's
+    /// pattern for async-capable middleware): Django's async handler awaits
+    /// `middleware(request)`, so the body runs on the loop thread before
+    /// handing back the awaitable, reported as RDJ108.
+    SyncAwaitedMiddleware,
     /// A sync helper being summarized for RDJ107: remember the first blocking use.
     Summary,
     /// Code that does not run on the loop (module level, thread-wrapped): nothing reported.
@@ -88,6 +96,8 @@ pub fn can_have_findings(index: &WorkspaceIndex, file: FileId) -> bool {
         || crate::index::may_have_findings(entry.text.as_bytes())
         || index.defines_lifespan_task(file)
         || frameworks::may_define_resolvers(index, file)
+        // A middleware awaited by Django's async handler need not say `async def`.
+        || memchr::memmem::find(entry.text.as_bytes(), b"markcoroutinefunction").is_some()
 }
 
 /// All findings for one file, sorted by position, with `# noqa` applied.
@@ -299,6 +309,8 @@ fn collect_roots<'a>(index: &WorkspaceIndex, file: FileId, src: &str, module: No
                     }
                 } else if frameworks::is_sync_resolver(index, file, src, def) {
                     out.push((def, Exec::SyncResolver, class, top));
+                } else if class.is_some_and(|c| is_awaited_sync_call(index, src, def, c)) {
+                    out.push((def, Exec::SyncAwaitedMiddleware, class, top));
                 }
                 if let Some(body) = field(def, "body") {
                     push_children(&mut stack, body, None, top);
@@ -436,7 +448,7 @@ fn bind_parameters<'a>(w: &mut Walker<'a>, def: Node<'a>) {
             // site's argument replaces it, see `apply_arguments`).
             unseen(annotation_ty(w, ann))
         } else if name_text == "request"
-            && w.exec == Exec::Async
+            && matches!(w.exec, Exec::Async | Exec::SyncAwaitedMiddleware)
             && (!is_method || w.class.is_some_and(|c| is_django_middleware(w.index, c)))
             && imports_django(w.index, w.file)
         {
@@ -476,6 +488,89 @@ fn is_dead_acall(index: &WorkspaceIndex, src: &str, def: Node<'_>, class: ClassR
         .text
         .get(range)
         .is_some_and(|t| t.contains("__acall__"))
+}
+
+/// The sync `def __call__` of a middleware that Django's async handler
+/// awaits (django/core/handlers/base.py `load_middleware`: an
+/// `async_capable` middleware gets an async `get_response`, and
+/// `convert_exception_to_response` awaits an instance that
+/// `iscoroutinefunction` says is one): its class says `async_capable = True`
+/// and its `__init__` calls `markcoroutinefunction(self)`. A `__call__` that
+/// itself asks which mode it runs in (`iscoroutinefunction(self)`, a hand-off
+/// to `__acall__`) is left alone: its sync branch is not known to run.
+fn is_awaited_sync_call(index: &WorkspaceIndex, src: &str, def: Node<'_>, class: ClassRef) -> bool {
+    let named_call = field(def, "name").is_some_and(|n| syntax::text(n, src) == "__call__");
+    let body = syntax::text(def, src);
+    named_call
+        && !body.contains("iscoroutinefunction")
+        && !body.contains("__acall__")
+        && is_django_middleware(index, class)
+        && declares_async_capable(index, class)
+        && index
+            .find_method(class, "__init__")
+            .is_some_and(|init| marks_self_coroutine_function(index, init))
+}
+
+/// `async_capable = True` in the class or a workspace base (Django's
+/// default is `False`: the middleware then gets a sync `get_response`).
+fn declares_async_capable(index: &WorkspaceIndex, class: ClassRef) -> bool {
+    let mut stack = vec![class];
+    let mut seen = FxHashSet::default();
+    while let Some(c) = stack.pop() {
+        if !seen.insert(c) || seen.len() > 64 {
+            continue;
+        }
+        if let Some(attr) = index.class(c).attr("async_capable") {
+            return matches!(attr.value, crate::index::summary::Value::Bool(true));
+        }
+        for base in &index.class(c).bases {
+            if let crate::index::Symbol::Class(b) = index.resolve_dotted(c.file, base, None) {
+                stack.push(b);
+            }
+        }
+    }
+    false
+}
+
+/// Whether the method calls `markcoroutinefunction(<its first parameter>)`.
+fn marks_self_coroutine_function(index: &WorkspaceIndex, init: FuncRef) -> bool {
+    let entry = index.file(init.file);
+    let range = index.function_range(init);
+    if !entry
+        .text
+        .get(range.clone())
+        .is_some_and(|t| t.contains("markcoroutinefunction"))
+    {
+        return false;
+    }
+    let Some(this) = index.function(init).params.first().map(|p| p.name.clone()) else {
+        return false;
+    };
+    let Some(tree) = entry.tree() else { return false };
+    let src: &str = &entry.text;
+    let Some(def) = tree.root_node().descendant_for_byte_range(range.start, range.end) else {
+        return false;
+    };
+    // An explicit stack: a body nests as deeply as a file indents.
+    let mut stack = vec![def];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "call" {
+            let callee = field(node, "function").and_then(|f| syntax::dotted(f, src));
+            let first_arg = field(node, "arguments")
+                .and_then(|a| a.named_child(0))
+                .map(|a| syntax::text(a, src));
+            if first_arg == Some(this.as_str())
+                && callee.is_some_and(|c| {
+                    matches!(index.resolve_dotted(init.file, &c, Some(range.start)),
+                        crate::index::Symbol::External(q) if crate::knowledge::django::marks_coroutine_function(&q))
+                })
+            {
+                return true;
+            }
+        }
+        stack.extend(named_children(node));
+    }
+    false
 }
 
 /// A Django middleware class: built with `get_response` (the middleware
@@ -684,6 +779,11 @@ pub fn annotation_ty<'a>(w: &mut Walker<'a>, ann: Node<'a>) -> Ty {
                 ) =>
             {
                 Ty::Request
+            }
+            // `info: strawberry.Info`: its `context.request` may be Django's
+            // request (see `frameworks::strawberry_context_request_is_django`).
+            Ty::External(q) if crate::knowledge::third_party::is_strawberry_info(&q) => {
+                Ty::External(crate::knowledge::third_party::STRAWBERRY_INFO.into())
             }
             _ => Ty::Unknown,
         },
@@ -1441,5 +1541,135 @@ mod depth_tests {
             "{}",
             findings[0].message
         );
+    }
+}
+
+#[cfg(test)]
+mod auth_tests {
+    use super::*;
+    use crate::index::FileEntry;
+
+    const MODELS: &str = "from django.contrib.auth.models import AbstractUser\nfrom django.db import models\n\nclass Team(models.Model):\n    name = models.CharField(max_length=10)\n\nclass User(AbstractUser):\n    team = models.ForeignKey(Team, null=True, on_delete=models.CASCADE)\n";
+    const VIEWS: &str = "from django.http import HttpRequest\n\nasync def home(request: HttpRequest):\n    user = await request.auser()\n    return user.team\n";
+
+    /// The findings on `accounts/views.py` of a project whose settings end with `settings`.
+    fn view_findings(settings: &str, views: &str) -> Vec<Finding> {
+        let settings = format!("AUTH_USER_MODEL = \"accounts.User\"\n{settings}");
+        let index = WorkspaceIndex::new(vec![
+            FileEntry::new("manage.py".into(), vec!["manage".into()], b""),
+            FileEntry::new("accounts/__init__.py".into(), vec!["accounts".into()], b""),
+            FileEntry::new(
+                "accounts/models.py".into(),
+                vec!["accounts.models".into()],
+                MODELS.as_bytes(),
+            ),
+            FileEntry::new(
+                "accounts/views.py".into(),
+                vec!["accounts.views".into()],
+                views.as_bytes(),
+            ),
+            FileEntry::new(
+                "proj/settings.py".into(),
+                vec!["proj.settings".into()],
+                settings.as_bytes(),
+            ),
+        ]);
+        check_file(&index, 3, &AnalysisOptions::default())
+    }
+
+    fn lines_with(findings: &[Finding], rule: Rule) -> usize {
+        findings.iter().filter(|f| f.rule == rule).count()
+    }
+
+    #[test]
+    fn under_the_default_backend_the_auser_row_has_nothing_loaded() {
+        assert_eq!(lines_with(&view_findings("", VIEWS), Rule::RDJ104), 1);
+    }
+
+    #[test]
+    fn model_backends_named_in_settings_fetch_a_plain_row() {
+        let settings = "AUTHENTICATION_BACKENDS = [\n    \"django.contrib.auth.backends.ModelBackend\",\n    \"django.contrib.auth.backends.AllowAllUsersModelBackend\",\n]\n";
+        assert_eq!(lines_with(&view_findings(settings, VIEWS), Rule::RDJ104), 1);
+    }
+
+    #[test]
+    fn another_backend_may_return_a_loaded_user() {
+        let settings = "AUTHENTICATION_BACKENDS = [\"accounts.backends.TeamBackend\"]\n";
+        assert!(view_findings(settings, VIEWS).is_empty());
+    }
+
+    #[test]
+    fn backends_not_written_out_are_unknown() {
+        for settings in [
+            "AUTHENTICATION_BACKENDS = [\"django.contrib.auth.backends.ModelBackend\"]\nAUTHENTICATION_BACKENDS += [\"accounts.backends.TeamBackend\"]\n",
+            "import os\nAUTHENTICATION_BACKENDS = os.environ[\"BACKENDS\"].split(\",\")\n",
+            "class Base:\n    AUTHENTICATION_BACKENDS = [\"accounts.backends.TeamBackend\"]\n",
+        ] {
+            assert!(view_findings(settings, VIEWS).is_empty(), "{settings}");
+        }
+    }
+
+    #[test]
+    fn a_read_of_the_setting_leaves_the_default() {
+        let views = format!("from django.conf import settings\n{VIEWS}\nBACKENDS = settings.AUTHENTICATION_BACKENDS\n");
+        assert_eq!(lines_with(&view_findings("", &views), Rule::RDJ104), 1);
+    }
+
+    #[test]
+    fn own_fields_of_the_auser_row_run_no_query() {
+        let views = VIEWS.replace("user.team", "user.username");
+        assert!(view_findings("", &views).is_empty());
+    }
+}
+
+#[cfg(test)]
+mod awaited_middleware_tests {
+    use super::*;
+    use crate::index::FileEntry;
+
+    const MODELS: &str =
+        "from django.db import models\n\nclass Product(models.Model):\n    name = models.CharField(max_length=10)\n";
+
+    /// RDJ108 findings of `shop/middleware.py` with one middleware class of `body`.
+    fn middleware_findings(class_attrs: &str, call_body: &str) -> Vec<Finding> {
+        let middleware = format!(
+            "from asgiref.sync import iscoroutinefunction, markcoroutinefunction\nfrom shop.models import Product\n\n\nclass CountingMiddleware:\n{class_attrs}\n    def __init__(self, get_response):\n        self.get_response = get_response\n        if iscoroutinefunction(self.get_response):\n            markcoroutinefunction(self)\n\n    def __call__(self, request):\n{call_body}\n        return self.get_response(request)\n\n    async def __acall__(self, request):\n        return await self.get_response(request)\n"
+        );
+        let index = WorkspaceIndex::new(vec![
+            FileEntry::new("shop/__init__.py".into(), vec!["shop".into()], b""),
+            FileEntry::new("shop/models.py".into(), vec!["shop.models".into()], MODELS.as_bytes()),
+            FileEntry::new(
+                "shop/middleware.py".into(),
+                vec!["shop.middleware".into()],
+                middleware.as_bytes(),
+            ),
+        ]);
+        check_file(&index, 2, &AnalysisOptions::default())
+            .into_iter()
+            .filter(|f| f.rule == Rule::RDJ108)
+            .collect()
+    }
+
+    const ASYNC_CAPABLE: &str = "    async_capable = True\n";
+    const COUNTS: &str = "        request.product_count = Product.objects.count()";
+
+    #[test]
+    fn a_sync_call_of_a_marked_async_capable_middleware_runs_on_the_loop() {
+        let findings = middleware_findings(ASYNC_CAPABLE, COUNTS);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert!(findings[0].message.contains("markcoroutinefunction(self)"));
+        assert!(findings[0].fix.is_none(), "the same __call__ serves the sync chain");
+    }
+
+    #[test]
+    fn without_async_capable_django_hands_it_a_sync_get_response() {
+        assert!(middleware_findings("", COUNTS).is_empty());
+    }
+
+    #[test]
+    fn a_call_that_asks_its_mode_is_left_alone() {
+        let body =
+            format!("        if iscoroutinefunction(self):\n            return self.__acall__(request)\n{COUNTS}");
+        assert!(middleware_findings(ASYNC_CAPABLE, &body).is_empty());
     }
 }

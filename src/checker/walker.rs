@@ -258,6 +258,9 @@ pub struct Shared {
     pub cuts: Cell<u64>,
     /// The settings choose django-constance's database backend (looked up on first need).
     pub constance_database: std::cell::OnceCell<bool>,
+    /// The project's authentication backends fetch the user as a plain row
+    /// (looked up on first need).
+    pub auth_backends_plain: std::cell::OnceCell<bool>,
     /// A middleware of the project's `MIDDLEWARE` replaces `request.user`
     /// with a value of its own (looked up on first need).
     pub user_replaced_by_middleware: std::cell::OnceCell<bool>,
@@ -503,17 +506,25 @@ impl<'a> Walker<'a> {
                     self.findings.push(Finding::new(rule, msg, range).with_fix(fix));
                 }
             }
-            Exec::SyncHandler | Exec::SyncComputedVar | Exec::SyncLifespanTask | Exec::SyncResolver => {
+            Exec::SyncHandler
+            | Exec::SyncComputedVar
+            | Exec::SyncLifespanTask
+            | Exec::SyncResolver
+            | Exec::SyncAwaitedMiddleware => {
                 if self.rules.contains(Rule::RDJ108) {
                     use rules::rdj108_orm_in_sync_event_handler::{make_async, message, SyncContext};
                     let code = match self.exec {
                         Exec::SyncComputedVar => SyncContext::ComputedVar,
                         Exec::SyncLifespanTask => SyncContext::LifespanTask,
                         Exec::SyncResolver => SyncContext::GraphqlResolver,
+                        Exec::SyncAwaitedMiddleware => SyncContext::AwaitedMiddleware,
                         _ => SyncContext::EventHandler,
                     };
                     let msg = message(&what, code, &self.function_name);
+                    // A middleware's `__call__` serves the sync chain too:
+                    // making it `async def` is no fix.
                     let fix = fix
+                        .filter(|_| code != SyncContext::AwaitedMiddleware)
                         .filter(|_| {
                             code != SyncContext::GraphqlResolver || super::frameworks::async_fix_is_safe(self.index)
                         })
@@ -570,7 +581,12 @@ impl<'a> Walker<'a> {
     ) {
         if matches!(
             self.exec,
-            Exec::Async | Exec::SyncHandler | Exec::SyncComputedVar | Exec::SyncLifespanTask | Exec::SyncResolver
+            Exec::Async
+                | Exec::SyncHandler
+                | Exec::SyncComputedVar
+                | Exec::SyncLifespanTask
+                | Exec::SyncResolver
+                | Exec::SyncAwaitedMiddleware
         ) && self.rules.contains(rule)
         {
             self.findings.push(Finding::new(rule, message, range).with_fix(fix));
@@ -584,7 +600,12 @@ impl<'a> Walker<'a> {
         // too: its fix makes it `async def` (RDJ108).
         if !matches!(
             self.exec,
-            Exec::Async | Exec::SyncHandler | Exec::SyncComputedVar | Exec::SyncLifespanTask | Exec::SyncResolver
+            Exec::Async
+                | Exec::SyncHandler
+                | Exec::SyncComputedVar
+                | Exec::SyncLifespanTask
+                | Exec::SyncResolver
+                | Exec::SyncAwaitedMiddleware
         ) {
             return false;
         }
@@ -1705,6 +1726,18 @@ impl<'a> Walker<'a> {
             {
                 Ty::ConfigValue
             }
+            Ty::External(q)
+                if q == third_party::STRAWBERRY_INFO_CONTEXT
+                    && attr == "request"
+                    && super::frameworks::strawberry_context_request_is_django(self.index) =>
+            {
+                // The view's request went through the project's `MIDDLEWARE`,
+                // as a view's parameter does (see `bind_parameters`).
+                if self.exec == Exec::Async && super::user_replaced_by_middleware(self) {
+                    self.user_assigned = true;
+                }
+                Ty::Request
+            }
             Ty::External(q) => {
                 let q = format!("{q}.{attr}");
                 match self.index.model_by_qualname(&q) {
@@ -2283,10 +2316,15 @@ impl<'a> Walker<'a> {
                 })
             }
             Ty::Request if method == "auser" => {
-                let user = self.index.auth_user().map(|m| Ty::Instance {
-                    model: m,
-                    loaded: Loaded::unknown(),
-                });
+                // A row with nothing loaded when the backend's `aget_user`
+                // is `ModelBackend`'s; another backend (or a middleware of
+                // the project that sets the user) may return anything.
+                let loaded = if !self.user_assigned && self.auth_backends_get_plain_rows() {
+                    Loaded::fresh()
+                } else {
+                    Loaded::unknown()
+                };
+                let user = self.index.auth_user().map(|m| Ty::Instance { model: m, loaded });
                 Some(Ty::Awaitable(Box::new(user.unwrap_or(Ty::Unknown))))
             }
             _ => {
@@ -3033,15 +3071,58 @@ impl<'a> Walker<'a> {
     fn constance_reads_database(&self) -> bool {
         *self.shared.constance_database.get_or_init(|| {
             let setting = third_party::CONSTANCE_BACKEND_SETTING;
-            let checked = &self.index.file(self.file).path;
-            self.index.files.iter().any(|entry| {
-                let project = entry.path.parent().and_then(|package| package.parent());
-                project.is_none_or(|p| checked.starts_with(p))
-                    && memchr::memmem::find(entry.text.as_bytes(), setting.as_bytes()).is_some()
-                    && entry.summary().assignments.iter().any(|a| {
-                        a.name == setting && a.value.as_str().is_some_and(third_party::is_constance_database_backend)
-                    })
+            self.project_files_naming(setting).any(|entry| {
+                entry.summary().assignments.iter().any(|a| {
+                    a.name == setting && a.value.as_str().is_some_and(third_party::is_constance_database_backend)
+                })
             })
+        })
+    }
+
+    /// Whether the settings of this file's project leave
+    /// `AUTHENTICATION_BACKENDS` at its default (`ModelBackend`) or set it,
+    /// at module level, to a list of backends that all fetch the user as a
+    /// plain row ([`django::backend_gets_plain_user_row`]). Any other
+    /// mention of the name but a read (`settings.AUTHENTICATION_BACKENDS`)
+    /// — `+=`, a class attribute, `override_settings(...)`, a value not
+    /// written out — leaves the backends unknown.
+    fn auth_backends_get_plain_rows(&self) -> bool {
+        *self.shared.auth_backends_plain.get_or_init(|| {
+            let setting = django::AUTHENTICATION_BACKENDS_SETTING;
+            self.project_files_naming(setting).all(|entry| {
+                let assignments: Vec<_> = entry
+                    .summary()
+                    .assignments
+                    .iter()
+                    .filter(|a| a.name == setting)
+                    .collect();
+                let all_plain = assignments.iter().all(|a| match &a.value {
+                    crate::index::summary::Value::Strings(backends) => {
+                        backends.iter().all(|(b, _)| django::backend_gets_plain_user_row(b))
+                    }
+                    _ => false,
+                });
+                let text = entry.text.as_bytes();
+                let reads = memchr::memmem::find_iter(text, setting.as_bytes())
+                    .filter(|&at| text[..at].ends_with(b"settings."))
+                    .count();
+                let mentions = memchr::memmem::find_iter(text, setting.as_bytes()).count();
+                all_plain && mentions == assignments.len() + reads
+            })
+        })
+    }
+
+    /// The files of this file's project whose text names `setting` (the
+    /// only ones that may set it). A settings module belongs to the project
+    /// of the folder above its package (`proj/proj/settings.py` → `proj/`,
+    /// where `manage.py` is), so one project's settings do not speak for
+    /// another in the same workspace.
+    fn project_files_naming<'s>(&'s self, setting: &'s str) -> impl Iterator<Item = &'s crate::index::FileEntry> + 's {
+        let checked = &self.index.file(self.file).path;
+        self.index.files.iter().map(|entry| &**entry).filter(move |entry| {
+            let project = entry.path.parent().and_then(|package| package.parent());
+            project.is_none_or(|p| checked.starts_with(p))
+                && memchr::memmem::find(entry.text.as_bytes(), setting.as_bytes()).is_some()
         })
     }
 

@@ -277,6 +277,9 @@ pub(super) fn auth_user_model(index: &WorkspaceIndex) -> Option<ModelId> {
             }
         }
     }
+    if let Some(id) = configuration_class_user_model(index, assigns) {
+        return Some(id);
+    }
     index
         .registry
         .read()
@@ -284,6 +287,51 @@ pub(super) fn auth_user_model(index: &WorkspaceIndex) -> Option<ModelId> {
         .by_qualname
         .get("django.contrib.auth.models.User")
         .copied()
+}
+
+/// django-configurations' settings: class attributes of `Configuration`
+/// subclasses (`class Base(Configuration): AUTH_USER_MODEL = "nest.User"`).
+/// The model only when every such class that sets it names the same one
+/// (`Local(Base)` and `Production(Base)` may choose differently).
+fn configuration_class_user_model(index: &WorkspaceIndex, assigns: impl Fn(&FileId) -> bool) -> Option<ModelId> {
+    let mut found = None;
+    for f in (0..index.files.len()).filter(assigns) {
+        for (i, class) in index.files[f].summary().classes.iter().enumerate() {
+            let Some(attr) = class.attr("AUTH_USER_MODEL") else {
+                continue;
+            };
+            if !is_configuration_class(index, ClassRef { file: f, index: i }) {
+                continue;
+            }
+            let (label, name) = attr.value.as_str()?.split_once('.')?;
+            let id = find_model(index, label, name)?;
+            if found.is_some_and(|other| other != id) {
+                return None;
+            }
+            found = Some(id);
+        }
+    }
+    found
+}
+
+/// A subclass of django-configurations' `Configuration` (through
+/// workspace bases, as deep as a settings hierarchy goes).
+fn is_configuration_class(index: &WorkspaceIndex, class: ClassRef) -> bool {
+    let mut stack = vec![class];
+    let mut seen = FxHashSet::default();
+    while let Some(c) = stack.pop() {
+        if !seen.insert(c) || seen.len() > 32 {
+            continue;
+        }
+        for base in &index.class(c).bases {
+            match index.resolve_dotted(c.file, base, None) {
+                Symbol::Class(b) => stack.push(b),
+                Symbol::External(q) if crate::knowledge::django::is_configurations_settings_class(&q) => return true,
+                _ => {}
+            }
+        }
+    }
+    false
 }
 
 /// The byte-level facts of a file's text (see [`super::ByteFacts`]).

@@ -325,6 +325,42 @@ pub fn is_middleware_base(qualname: &str) -> bool {
 /// `request.user.x` → `(await request.auser()).x`: Django 5.0.
 pub const AUSER_SINCE: Version = (5, 0);
 
+/// django-configurations' settings base class: its subclasses' class
+/// attributes are the settings.
+pub fn is_configurations_settings_class(qualname: &str) -> bool {
+    matches!(
+        qualname,
+        "configurations.Configuration" | "configurations.base.Configuration"
+    )
+}
+
+/// The setting that lists the authentication backends (default: only
+/// `ModelBackend`).
+pub const AUTHENTICATION_BACKENDS_SETTING: &str = "AUTHENTICATION_BACKENDS";
+
+/// Django's backends whose `aget_user` (what `await request.auser()` runs
+/// for a logged-in user, django/contrib/auth/__init__.py `aget_user`) is
+/// `ModelBackend.aget_user`: `UserModel._default_manager.aget(pk=user_id)`,
+/// a row fetched with none of its relations. The remote-user backends
+/// subclass `ModelBackend` without overriding it.
+pub fn backend_gets_plain_user_row(backend: &str) -> bool {
+    matches!(
+        backend,
+        "django.contrib.auth.backends.ModelBackend"
+            | "django.contrib.auth.backends.AllowAllUsersModelBackend"
+            | "django.contrib.auth.backends.RemoteUserBackend"
+            | "django.contrib.auth.backends.AllowAllUsersRemoteUserBackend"
+    )
+}
+
+/// The function a middleware's `__init__` calls on `self` to tell Django's
+/// handler that the instance is a coroutine function (`markcoroutinefunction(self)`,
+/// the documented pattern for async-capable middleware): the handler then
+/// awaits `middleware(request)`, so a sync `__call__` runs on the loop.
+pub fn marks_coroutine_function(qualname: &str) -> bool {
+    matches!(qualname, "asgiref.sync.markcoroutinefunction")
+}
+
 // ----- functions --------------------------------------------------------------
 
 /// What a known function returns, for the inference.

@@ -215,6 +215,33 @@ pub fn is_constance_database_backend(backend: &str) -> bool {
     backend == "constance.backends.database.DatabaseBackend"
 }
 
+/// Strawberry's resolver `Info` (`info: strawberry.Info`), as the instance
+/// a resolver receives.
+pub fn is_strawberry_info(qualname: &str) -> bool {
+    matches!(
+        qualname,
+        "strawberry.Info" | "strawberry.types.Info" | "strawberry.types.info.Info"
+    )
+}
+
+/// Such an `Info`, in the inference.
+pub const STRAWBERRY_INFO: &str = "strawberry.types.info.Info()";
+
+/// Its `info.context`, in the inference.
+pub const STRAWBERRY_INFO_CONTEXT: &str = "strawberry.types.info.Info().context";
+
+/// Strawberry's Django views: their `get_context` returns a
+/// `StrawberryDjangoContext(request=request, response=response)`
+/// (strawberry/django/views.py; the dataclass types `request: HttpRequest`
+/// in strawberry/django/context.py), so `info.context.request` is Django's
+/// request (an `ASGIRequest` under `AsyncGraphQLView`).
+pub fn is_strawberry_django_view(qualname: &str) -> bool {
+    matches!(
+        qualname,
+        "strawberry.django.views.AsyncGraphQLView" | "strawberry.django.views.GraphQLView"
+    )
+}
+
 /// Builtins that use a value (and so read a constance setting's proxy).
 pub fn uses_value(builtin: &str) -> bool {
     matches!(

@@ -12,6 +12,12 @@ declare_rule! {
     /// asynchronously (Strawberry's `AsyncGraphQLView`, `strawberry.asgi.GraphQL`
     /// and the other async integrations, an awaited `schema.execute(...)`,
     /// Ariadne's `graphql()`, `ariadne.asgi.GraphQL`, `GraphQLAsyncView`).
+    /// And the sync `__call__` of an `async_capable` middleware whose
+    /// `__init__` calls `markcoroutinefunction(self)`: Django's async handler
+    /// awaits the instance, so the body runs on the loop before it returns
+    /// the awaitable (no fix is offered: the same `__call__` serves the sync
+    /// chain; read `await request.auser()` in an `async def __acall__` that
+    /// `__call__` hands the request to instead).
     ///
     /// ## Why is this bad?
     /// Reflex calls sync event handlers directly on the event-loop thread,
@@ -75,6 +81,9 @@ pub enum SyncContext {
     /// A GraphQL resolver: graphql-core's `execute_field` calls it during
     /// an async execution (`checker::frameworks`).
     GraphqlResolver,
+    /// A middleware's sync `__call__` that Django's async handler awaits
+    /// (its `__init__` runs `markcoroutinefunction(self)`).
+    AwaitedMiddleware,
 }
 
 /// The fix of the blocking operation, plus `async` before the handler's
@@ -88,6 +97,7 @@ pub fn make_async(def_start: usize, context: SyncContext, mut fix: Fix) -> Optio
         SyncContext::ComputedVar => "computed var",
         SyncContext::LifespanTask => "lifespan task",
         SyncContext::GraphqlResolver => "resolver",
+        SyncContext::AwaitedMiddleware => "middleware call",
     };
     fix.message = format!("Make the {what} `async def`; {}", fix.message);
     Some(fix)
@@ -104,6 +114,9 @@ pub fn message(what: &str, context: SyncContext, name: &str) -> String {
         ),
         SyncContext::GraphqlResolver => format!(
             "{what}: sync GraphQL resolver `{name}` runs on the event-loop thread, as the project executes its schema asynchronously"
+        ),
+        SyncContext::AwaitedMiddleware => format!(
+            "{what}: sync `{name}` runs on the event-loop thread, as its `__init__` marks the middleware a coroutine function (`markcoroutinefunction(self)`) and Django's async handler awaits it"
         ),
     }
 }
