@@ -3291,10 +3291,10 @@ impl<'a> Walker<'a> {
         let Some(func) = runner.and_then(|r| field(r, "function")) else {
             return false;
         };
-        if func.kind() == "attribute" {
-            if field(func, "attribute").is_some_and(|a| self.text(a) == django::LOOP_RUN_METHOD) {
-                return true;
-            }
+        if func.kind() == "attribute"
+            && field(func, "attribute").is_some_and(|a| self.text(a) == django::LOOP_RUN_METHOD)
+        {
+            return true;
         }
         syntax::dotted(func, self.src).is_some_and(|name| {
             self.index
