@@ -28,11 +28,23 @@ pub struct CoroutineRun {
     pub callee: FuncRef,
     /// Its argument types at the call (parameter name → type).
     pub args: Vec<(String, Ty)>,
+    /// The literal flags the call passes (`wait=False`).
+    pub flags: CallFlags,
     /// The sync function that runs it (`Class.method` or `function`).
     pub caller: String,
     pub file: FileId,
     /// Start of the call that makes the coroutine.
     pub at: usize,
+}
+
+/// What a call passes for boolean flags of its callee.
+#[derive(Debug, Clone, Default)]
+pub struct CallFlags {
+    /// Positional arguments given, each a literal flag or not (`None`: a
+    /// splat, any parameter may be given).
+    pub positional: Option<Vec<Option<bool>>>,
+    /// `name=True` / `name=False` keyword arguments.
+    pub keywords: Vec<(String, bool)>,
 }
 
 /// After the walk of the coroutine `def` (an analysis root): what it does
@@ -59,12 +71,141 @@ pub fn report_runs<'a>(w: &mut Walker<'a>, def: Node<'a>) {
             .iter()
             .filter(|g| !plain.findings.iter().any(|p| p.rule == g.rule && p.range == g.range));
         let whence = caller_location(w.index, run);
-        for inner in new {
+        let flags = flag_values(w.src, def, run.callee.class.is_some(), &run.flags);
+        for inner in new.filter(|f| !in_branch_not_taken(w.src, def, f.range.clone(), &flags)) {
             let message = format!(
                 "{}, when `{}` ({whence}) runs it on an event loop with the arguments it gives there",
                 inner.message, run.caller
             );
             w.findings.push(Finding::new(inner.rule, message, inner.range.clone()));
+        }
+    }
+}
+
+/// The boolean flags of `def` known for one call: the literal keyword
+/// arguments, else a `True`/`False` default of a parameter the call does
+/// not reach positionally. A flag the body assigns is left out.
+fn flag_values(src: &str, def: Node<'_>, bound: bool, call: &CallFlags) -> Vec<(String, bool)> {
+    let Some(params) = crate::syntax::field(def, "parameters") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    // A method's receiver is not among the call's positional arguments.
+    let skipped = usize::from(bound);
+    let mut positional_params = true;
+    // The position of the next parameter that takes a positional argument.
+    let mut position = 0;
+    for p in crate::syntax::named_children(params) {
+        let (name, default) = match p.kind() {
+            "default_parameter" | "typed_default_parameter" => (
+                crate::syntax::field(p, "name"),
+                crate::syntax::field(p, "value").and_then(|v| literal_bool(v.kind())),
+            ),
+            "identifier" | "typed_parameter" => (None, None),
+            "list_splat_pattern" | "keyword_separator" => {
+                positional_params = false;
+                continue;
+            }
+            _ => continue,
+        };
+        let i = position;
+        position += 1;
+        let Some(name) = name.map(|n| crate::syntax::text(n, src).to_owned()) else {
+            continue;
+        };
+        let keyword = call.keywords.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
+        // The default holds when the call gives the parameter neither by
+        // name nor by position (a splat may give any).
+        let value = match &call.positional {
+            None => keyword,
+            Some(given) if positional_params && i >= skipped && i - skipped < given.len() => given[i - skipped],
+            Some(_) => keyword.or(default),
+        };
+        if let Some(v) = value {
+            if !assigns(src, def, &name) {
+                out.push((name, v));
+            }
+        }
+    }
+    out
+}
+
+fn literal_bool(kind: &str) -> Option<bool> {
+    match kind {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    }
+}
+
+/// Whether the body of `def` assigns `name` (its flag value may change).
+fn assigns(src: &str, def: Node<'_>, name: &str) -> bool {
+    let mut stack = vec![def];
+    while let Some(n) = stack.pop() {
+        if matches!(
+            n.kind(),
+            "assignment" | "augmented_assignment" | "named_expression" | "for_statement"
+        ) {
+            let target = crate::syntax::field(n, "left").or_else(|| crate::syntax::field(n, "name"));
+            if target.is_some_and(|t| crate::syntax::text(t, src).split(',').any(|part| part.trim() == name)) {
+                return true;
+            }
+        }
+        stack.extend(crate::syntax::named_children(n));
+    }
+    false
+}
+
+/// Whether `range` sits in an `if flag:` block (or its `else:`) that does
+/// not run with these flag values.
+fn in_branch_not_taken(src: &str, def: Node<'_>, range: std::ops::Range<usize>, flags: &[(String, bool)]) -> bool {
+    if flags.is_empty() {
+        return false;
+    }
+    let Some(leaf) = def.descendant_for_byte_range(range.start, range.end) else {
+        return false;
+    };
+    let mut node = leaf;
+    while let Some(parent) = node.parent() {
+        if node.id() == def.id() {
+            break;
+        }
+        if parent.kind() == "if_statement" {
+            let value = crate::syntax::field(parent, "condition").and_then(|c| flag_truth(src, c, flags));
+            let in_consequence = crate::syntax::field(parent, "consequence").is_some_and(|c| c.id() == node.id());
+            let alternatives: Vec<Node<'_>> = {
+                let mut cursor = parent.walk();
+                parent.children_by_field_name("alternative", &mut cursor).collect()
+            };
+            let only_else = alternatives.len() == 1 && alternatives[0].kind() == "else_clause";
+            match value {
+                Some(false) if in_consequence => return true,
+                Some(true) if only_else && node.id() == alternatives[0].id() => return true,
+                _ => {}
+            }
+        }
+        node = parent;
+    }
+    false
+}
+
+/// `flag` / `not flag` / `(flag)` for a known flag.
+fn flag_truth(src: &str, condition: Node<'_>, flags: &[(String, bool)]) -> Option<bool> {
+    let mut node = condition;
+    let mut negated = false;
+    loop {
+        match node.kind() {
+            "not_operator" => {
+                negated = !negated;
+                node = crate::syntax::field(node, "argument")?;
+            }
+            "parenthesized_expression" => node = node.named_child(0)?,
+            "identifier" => {
+                let name = crate::syntax::text(node, src);
+                let value = flags.iter().find(|(f, _)| f == name).map(|(_, v)| *v)?;
+                return Some(value != negated);
+            }
+            _ => return None,
         }
     }
 }

@@ -210,6 +210,15 @@ fn splatted_chain(element: Node<'_>) -> bool {
 }
 
 /// What iterating a list yields (instances collected earlier with `async for`).
+/// `True` / `False` literals (by node kind).
+fn literal_bool(kind: &str) -> Option<bool> {
+    match kind {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    }
+}
+
 fn list_item(ty: &Ty) -> Ty {
     match ty {
         Ty::List(inner) => (**inner).clone(),
@@ -3336,6 +3345,34 @@ impl<'a> Walker<'a> {
         self.note_coroutine_run(call, &callee, &args);
     }
 
+    /// What a call says about its callee's flags: its `True` / `False`
+    /// arguments, by name and by position.
+    fn literal_flags(&self, args: Option<Node<'a>>) -> super::runners::CallFlags {
+        let mut flags = super::runners::CallFlags {
+            positional: Some(Vec::new()),
+            keywords: Vec::new(),
+        };
+        for arg in args.map(named_children).unwrap_or_default() {
+            match arg.kind() {
+                "keyword_argument" => {
+                    let name = field(arg, "name").map(|n| self.text(n).to_owned());
+                    let value = field(arg, "value").and_then(|v| literal_bool(v.kind()));
+                    if let (Some(name), Some(value)) = (name, value) {
+                        flags.keywords.push((name, value));
+                    }
+                }
+                "list_splat" | "dictionary_splat" => flags.positional = None,
+                "comment" => {}
+                kind => {
+                    if let Some(given) = flags.positional.as_mut() {
+                        given.push(literal_bool(kind));
+                    }
+                }
+            }
+        }
+        flags
+    }
+
     /// Remembers a coroutine run on an event loop with these arguments.
     fn note_coroutine_run(&mut self, call: Node<'a>, callee: &Callable, args: &[(String, Ty)]) {
         let Callable::Workspace(f) = callee else { return };
@@ -3345,6 +3382,7 @@ impl<'a> Walker<'a> {
         let run = super::runners::CoroutineRun {
             callee: *f,
             args: args.to_vec(),
+            flags: self.literal_flags(field(call, "arguments")),
             caller: self.function_name.clone(),
             file: self.file,
             at: call.start_byte(),
