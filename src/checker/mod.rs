@@ -18,6 +18,7 @@
 pub mod effects;
 pub mod frameworks;
 pub mod noqa;
+pub mod runners;
 pub mod summary_cache;
 pub mod types;
 pub mod walker;
@@ -158,6 +159,9 @@ fn check_file_within(
             }
             if let Some(body) = field(def, "body") {
                 w.walk_block(body);
+            }
+            if exec == Exec::Async {
+                runners::report_runs(&mut w, def);
             }
             findings.append(&mut w.findings);
         }

@@ -17,6 +17,7 @@ use std::sync::{Arc, RwLock};
 
 use rustc_hash::FxHashMap;
 
+use super::runners::CoroutineRun;
 use super::types::Ty;
 use super::walker::Shared;
 use super::Exec;
@@ -77,7 +78,12 @@ pub struct SummaryCache {
     summaries: RwLock<FxHashMap<SummaryKey, Arc<Summary>>>,
     attrs: RwLock<FxHashMap<AttrsKey, Ty>>,
     module_envs: RwLock<FxHashMap<FileId, Arc<FxHashMap<String, Ty>>>>,
+    coroutine_runs: RwLock<FxHashMap<RunsKey, Arc<Vec<CoroutineRun>>>>,
 }
+
+/// The options the walks of the sync code running coroutines depend on:
+/// rules, Django version, `follow-calls-depth`.
+pub type RunsKey = (RuleSet, (u32, u32), u32);
 
 impl std::fmt::Debug for SummaryCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -131,6 +137,15 @@ impl SummaryCache {
 
     pub fn put_attrs(&self, key: AttrsKey, value: Ty) {
         write(&self.attrs).entry(key).or_insert(value);
+    }
+
+    /// The coroutines the workspace's sync code runs on event loops of its own.
+    pub fn coroutine_runs(&self, key: &RunsKey) -> Option<Arc<Vec<CoroutineRun>>> {
+        read(&self.coroutine_runs).get(key).cloned()
+    }
+
+    pub fn put_coroutine_runs(&self, key: RunsKey, value: Arc<Vec<CoroutineRun>>) {
+        write(&self.coroutine_runs).entry(key).or_insert(value);
     }
 
     pub fn put_module_env(&self, file: FileId, value: Arc<FxHashMap<String, Ty>>) {

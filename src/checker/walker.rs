@@ -210,6 +210,15 @@ fn splatted_chain(element: Node<'_>) -> bool {
 }
 
 /// What iterating a list yields (instances collected earlier with `async for`).
+/// `True` / `False` literals (by node kind).
+fn literal_bool(kind: &str) -> Option<bool> {
+    match kind {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    }
+}
+
 fn list_item(ty: &Ty) -> Ty {
     match ty {
         Ty::List(inner) => (**inner).clone(),
@@ -380,6 +389,10 @@ pub struct Walker<'a> {
     /// While a method is called on `self`: the `falsy_on_self` its summary
     /// is computed with (part of the summary's key, see `summary_of`).
     pub facts_for_call: Vec<String>,
+    /// Collecting the coroutines this sync function runs on an event loop
+    /// of its own (`asyncio.run(agent.refresh())`, `checker::runners`):
+    /// each one's function and argument types. `None`: not collecting.
+    pub coroutine_runs: Option<Vec<super::runners::CoroutineRun>>,
 }
 
 /// How many expression types one walker remembers (see `Walker::evaluated`).
@@ -441,6 +454,7 @@ impl<'a> Walker<'a> {
             attrs_of: None,
             falsy_on_self: Vec::new(),
             facts_for_call: Vec::new(),
+            coroutine_runs: None,
         }
     }
 
@@ -961,7 +975,7 @@ impl<'a> Walker<'a> {
                 let fix = rules::rdj103_sync_queryset_evaluation::async_for_fix(self, stmt, r, &iter_ty);
                 rules::rdj103_sync_queryset_evaluation::check_iteration(self, r, &iter_ty, "iterating", fix);
             }
-            list_item(&iter_ty)
+            self.sync_item(&iter_ty)
         };
         if is_async {
             if let Some(r) = field(stmt, "right") {
@@ -999,6 +1013,17 @@ impl<'a> Walker<'a> {
             },
             Ty::AsyncIter(inner) => (**inner).clone(),
             _ => Ty::Unknown,
+        }
+    }
+
+    /// An item of `for x in it` / `[... for x in it]`. A QuerySet's rows are
+    /// its instances, with what it loaded, only in the sync code that runs
+    /// coroutines (`checker::runners`: the loop is off, iterating is fine
+    /// there); on the loop the iteration itself is the finding (RDJ103).
+    fn sync_item(&self, iter_ty: &Ty) -> Ty {
+        match iter_ty {
+            Ty::QuerySet { .. } if self.coroutine_runs.is_some() => self.async_item(iter_ty),
+            _ => list_item(iter_ty),
         }
     }
 
@@ -2067,7 +2092,7 @@ impl<'a> Walker<'a> {
                                 fix,
                             );
                         }
-                        list_item(&iter_ty)
+                        self.sync_item(&iter_ty)
                     };
                     if let Some(left) = field(clause, "left") {
                         if left.kind() == "identifier" {
@@ -2728,6 +2753,9 @@ impl<'a> Walker<'a> {
     /// Calling a value: helpers (RDJ107), thread wrappers, constructors,
     /// evaluating builtins (RDJ103), Django functions (RDJ106).
     fn call_value(&mut self, call: Node<'a>, func: Node<'a>, func_ty: &Ty, args: Option<Node<'a>>) -> Ty {
+        if self.coroutine_runs.is_some() && func.kind() == "call" {
+            self.note_wrapped_coroutine_run(call, func, args);
+        }
         match func_ty {
             Ty::ModelClass(m) => {
                 let mut l = Loaded::fresh();
@@ -3336,7 +3364,113 @@ impl<'a> Walker<'a> {
         }
         self.call_helper(call, func, callee, args);
         self.call_coroutine(call, func, callee, args);
+        if self.coroutine_runs.is_some() && self.is_run_on_own_loop(call) {
+            self.note_coroutine_run(call, callee, args);
+        }
         self.return_of(callee, args)
+    }
+
+    /// `asyncio.run(<call>)`, `loop.run_until_complete(<call>)`: the
+    /// coroutine `call` makes is run to its end on an event loop right here.
+    fn is_run_on_own_loop(&self, call: Node<'a>) -> bool {
+        let runner = call
+            .parent()
+            .filter(|a| a.kind() == "argument_list" && a.named_child(0) == Some(call))
+            .and_then(|a| a.parent())
+            .filter(|r| r.kind() == "call");
+        let Some(func) = runner.and_then(|r| field(r, "function")) else {
+            return false;
+        };
+        if func.kind() == "attribute"
+            && field(func, "attribute").is_some_and(|a| self.text(a) == django::LOOP_RUN_METHOD)
+        {
+            return true;
+        }
+        syntax::dotted(func, self.src).is_some_and(|name| {
+            self.index
+                .is_external(self.file, &name, self.scope, &[django::COROUTINE_RUNNER])
+        })
+    }
+
+    /// `async_to_sync(f)(args)`: `f` is run with `args` on an event loop
+    /// right here (`func` is the `async_to_sync(f)` call).
+    fn note_wrapped_coroutine_run(&mut self, call: Node<'a>, func: Node<'a>, args: Option<Node<'a>>) {
+        let wraps = field(func, "function")
+            .and_then(|f| syntax::dotted(f, self.src))
+            .is_some_and(|name| {
+                self.index
+                    .is_external(self.file, &name, self.scope, &[django::COROUTINE_FUNCTION_RUNNER])
+            });
+        let Some(wrapped) = field(func, "arguments")
+            .and_then(|a| a.named_child(0))
+            .filter(|_| wraps)
+        else {
+            return;
+        };
+        let callee = match self.eval_quiet(wrapped) {
+            Ty::Function(c) => c,
+            Ty::BoundMethod(recv, _) => match *recv {
+                Ty::Function(c) => c,
+                _ => return,
+            },
+            _ => return,
+        };
+        let receiver = match (&callee, field(wrapped, "object")) {
+            (Callable::Workspace(f), Some(object)) if wrapped.kind() == "attribute" => {
+                let recv = self.eval_quiet(object);
+                self.method_receiver(*f, &recv)
+            }
+            _ => None,
+        };
+        let args = self.call_arguments(&callee, receiver, args);
+        self.note_coroutine_run(call, &callee, &args);
+    }
+
+    /// What a call says about its callee's flags: its `True` / `False`
+    /// arguments, by name and by position.
+    fn literal_flags(&self, args: Option<Node<'a>>) -> super::runners::CallFlags {
+        let mut flags = super::runners::CallFlags {
+            positional: Some(Vec::new()),
+            keywords: Vec::new(),
+        };
+        for arg in args.map(named_children).unwrap_or_default() {
+            match arg.kind() {
+                "keyword_argument" => {
+                    let name = field(arg, "name").map(|n| self.text(n).to_owned());
+                    let value = field(arg, "value").and_then(|v| literal_bool(v.kind()));
+                    if let (Some(name), Some(value)) = (name, value) {
+                        flags.keywords.push((name, value));
+                    }
+                }
+                "list_splat" | "dictionary_splat" => flags.positional = None,
+                "comment" => {}
+                kind => {
+                    if let Some(given) = flags.positional.as_mut() {
+                        given.push(literal_bool(kind));
+                    }
+                }
+            }
+        }
+        flags
+    }
+
+    /// Remembers a coroutine run on an event loop with these arguments.
+    fn note_coroutine_run(&mut self, call: Node<'a>, callee: &Callable, args: &[(String, Ty)]) {
+        let Callable::Workspace(f) = callee else { return };
+        if !self.index.function(*f).is_async || args.is_empty() {
+            return;
+        }
+        let run = super::runners::CoroutineRun {
+            callee: *f,
+            args: args.to_vec(),
+            flags: self.literal_flags(field(call, "arguments")),
+            caller: self.function_name.clone(),
+            file: self.file,
+            at: call.start_byte(),
+        };
+        if let Some(runs) = self.coroutine_runs.as_mut() {
+            runs.push(run);
+        }
     }
 
     /// A blocking method call (`qs.get()`, `instance.save()`, `session.save()`)

@@ -505,6 +505,17 @@ pub fn thread_wrapper_calls_at_once(qualname: &str) -> bool {
     qualname.ends_with("to_thread")
 }
 
+/// Functions that run a coroutine to its end on an event loop they start in
+/// the calling sync thread (a Celery task, a management command): the
+/// coroutine's ORM use is on that loop, where Django raises
+/// `SynchronousOnlyOperation`. `asyncio.run(coro)` takes the coroutine;
+/// `async_to_sync(f)` wraps the coroutine function (called at once after).
+pub const COROUTINE_RUNNER: &str = "asyncio.run";
+pub const COROUTINE_FUNCTION_RUNNER: &str = "asgiref.sync.async_to_sync";
+/// The event-loop method that runs a coroutine to its end
+/// (`asyncio.get_event_loop().run_until_complete(coro)`).
+pub const LOOP_RUN_METHOD: &str = "run_until_complete";
+
 // ----- consumers of iterables ---------------------------------------------------
 
 /// How a callable treats an iterable argument. A QuerySet runs its query on
