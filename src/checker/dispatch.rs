@@ -1,0 +1,226 @@
+//! Calls that dispatch to subclass overrides: a method called on a
+//! receiver typed with a workspace class, where the method found there is
+//! abstract (`@abstractmethod`, or a body that only raises
+//! `NotImplementedError` / is `pass`, `...` or a docstring), runs whichever
+//! override the run-time subclass defines. The call's summary is then the
+//! overrides': it blocks only when every override the workspace defines
+//! blocks (whichever subclass it is, the call blocks); one unknown or clean
+//! override, or more than [`MAX_OVERRIDES`], and nothing is said.
+
+use std::sync::Arc;
+
+use tree_sitter::Node;
+
+use super::summary_cache::Summary;
+use super::types::{Callable, Ty};
+use super::walker::Walker;
+use super::{def_node, runs_in_thread, summary_of};
+use crate::index::{ClassKind, ClassRef, FuncRef, WorkspaceIndex};
+use crate::syntax::{self, field, named_children};
+
+/// More overrides than this: too many run-time cases to say what the call does.
+pub const MAX_OVERRIDES: usize = 16;
+
+/// Whether a method only declares what subclasses implement.
+pub fn is_abstract(index: &WorkspaceIndex, f: FuncRef) -> bool {
+    if f.class.is_none() {
+        return false;
+    }
+    let summary = index.function(f);
+    if summary
+        .decorators
+        .iter()
+        .any(|d| d.rsplit('.').next() == Some("abstractmethod"))
+    {
+        return true;
+    }
+    let entry = index.file(f.file);
+    let Some(tree) = entry.tree() else { return false };
+    let Some(body) = def_node(tree.root_node(), summary.range.clone()).and_then(|d| field(d, "body")) else {
+        return false;
+    };
+    let statements: Vec<Node> = named_children(body)
+        .into_iter()
+        .filter(|s| s.kind() != "comment")
+        .collect();
+    !statements.is_empty() && statements.iter().all(|s| is_placeholder(*s, &entry.text))
+}
+
+/// `pass`, `...`, a docstring, or `raise NotImplementedError[(…)]`.
+fn is_placeholder(statement: Node, src: &str) -> bool {
+    match statement.kind() {
+        "pass_statement" => true,
+        "expression_statement" => statement
+            .named_child(0)
+            .is_some_and(|e| matches!(e.kind(), "string" | "ellipsis" | "concatenated_string")),
+        "raise_statement" => statement.named_child(0).is_some_and(|e| {
+            let raised = if e.kind() == "call" {
+                field(e, "function").unwrap_or(e)
+            } else {
+                e
+            };
+            syntax::dotted(raised, src).is_some_and(|n| n.rsplit('.').next() == Some("NotImplementedError"))
+        }),
+        _ => false,
+    }
+}
+
+/// The summary of calling the abstract method `f` with `args`: the join of
+/// its overrides' summaries, or `None` when `f` is not abstract or no
+/// workspace subclass overrides it (the call is then `f`'s own).
+pub fn overriding_summary(w: &Walker<'_>, f: FuncRef, args: &[(String, Ty)]) -> Option<Arc<Summary>> {
+    let index = w.index;
+    let summary = index.function(f);
+    if summary.is_async || !is_abstract(index, f) {
+        return None;
+    }
+    let declaring = ClassRef {
+        file: f.file,
+        index: f.class?,
+    };
+    // Reflex instantiates every state class itself: a state's own `self`
+    // runs the base's method, not a substate's.
+    if matches!(index.class_kind(declaring), ClassKind::State { .. }) {
+        return None;
+    }
+    let receiver = receiver_param(w, f).and_then(|p| args.iter().find(|(n, _)| *n == p).map(|(_, t)| t.clone()));
+    let base = receiver
+        .as_ref()
+        .and_then(|t| class_of(index, t))
+        .filter(|c| index.find_method(*c, &summary.name) == Some(f))
+        .unwrap_or(declaring);
+    let overrides = index.overrides(base, &summary.name, MAX_OVERRIDES, |g| !is_abstract(index, g))?;
+    join_overrides(w, &summary.name, &overrides, |sub, g| {
+        arguments_for(w, f, g, args, receiver.as_ref().map(|r| retyped(index, r, sub)))
+    })
+}
+
+/// Reading `attr` on a receiver of type `receiver` (of the workspace class
+/// `class`, which does not define it) where workspace subclasses define it
+/// as a property: the join of those properties' summaries; `None` when a
+/// subclass defines it otherwise, or none does.
+pub fn subclass_property(w: &Walker<'_>, class: ClassRef, attr: &str, receiver: &Ty) -> Option<Arc<Summary>> {
+    let index = w.index;
+    let overrides = index.overrides(class, attr, MAX_OVERRIDES, |_| true)?;
+    if overrides.is_empty() || !overrides.iter().all(|g| w.is_property(*g)) {
+        return None;
+    }
+    join_overrides(w, attr, &overrides, |sub, g| {
+        match (index.function(g).params.first(), retyped(index, receiver, sub)) {
+            (_, Ty::Unknown) | (None, _) => Vec::new(),
+            (Some(p), ty) => vec![(p.name.clone(), ty)],
+        }
+    })
+}
+
+/// The summaries of `overrides` (each called with `args_of(its class, it)`)
+/// joined: it blocks only when each of them blocks.
+fn join_overrides(
+    w: &Walker<'_>,
+    name: &str,
+    overrides: &[FuncRef],
+    mut args_of: impl FnMut(ClassRef, FuncRef) -> Vec<(String, Ty)>,
+) -> Option<Arc<Summary>> {
+    let index = w.index;
+    let mut joined: Option<Summary> = None;
+    let mut all_block = true;
+    for &g in overrides {
+        let sub = ClassRef {
+            file: g.file,
+            index: g.class?,
+        };
+        let g_args = args_of(sub, g);
+        let s = summary_of(w, &Callable::Workspace(g), &g_args);
+        let blocking = if index.function(g).is_async || runs_in_thread(index, g) {
+            None
+        } else {
+            s.blocking
+                .as_ref()
+                .map(|path| format!("{}.{name} → {path}", index.class(sub).name))
+        };
+        all_block &= blocking.is_some();
+        joined = Some(match joined {
+            None => Summary {
+                returns: s.returns.clone(),
+                blocking,
+                ..Summary::default()
+            },
+            Some(j) => Summary {
+                returns: j.returns.join(s.returns.clone()),
+                blocking: j.blocking,
+                ..Summary::default()
+            },
+        });
+    }
+    let mut joined = joined?;
+    if !all_block {
+        joined.blocking = None;
+    }
+    Some(Arc::new(joined))
+}
+
+/// The name of `f`'s receiver parameter (`self` / `cls`), unless it is a
+/// static method.
+fn receiver_param(w: &Walker<'_>, f: FuncRef) -> Option<String> {
+    let summary = w.index.function(f);
+    if summary
+        .decorators
+        .iter()
+        .any(|d| d.rsplit('.').next() == Some("staticmethod"))
+    {
+        return None;
+    }
+    summary.params.first().map(|p| p.name.clone())
+}
+
+/// The workspace class a receiver type stands for.
+fn class_of(index: &WorkspaceIndex, ty: &Ty) -> Option<ClassRef> {
+    match ty {
+        Ty::Instance { model, .. } | Ty::ModelClass(model) => index.model(*model).class,
+        Ty::Object(c, _) | Ty::StateSelf(c) | Ty::Class(c) => Some(*c),
+        _ => None,
+    }
+}
+
+/// The receiver's type as an instance (or class) of the subclass `sub`.
+fn retyped(index: &WorkspaceIndex, ty: &Ty, sub: ClassRef) -> Ty {
+    match ty {
+        Ty::Instance { loaded, .. } => match index.model_of_class(sub) {
+            Some(model) => Ty::Instance {
+                model,
+                loaded: loaded.clone(),
+            },
+            None => Ty::Unknown,
+        },
+        Ty::ModelClass(_) => index.model_of_class(sub).map_or(Ty::Unknown, Ty::ModelClass),
+        // Another `__init__` stored other attributes.
+        Ty::Object(..) => Ty::Object(sub, Vec::new()),
+        Ty::Class(_) => Ty::Class(sub),
+        _ => Ty::Unknown,
+    }
+}
+
+/// `f`'s argument types placed on the override `g`'s parameters (by
+/// position: an override may rename them), with `receiver` for the first.
+fn arguments_for(
+    w: &Walker<'_>,
+    f: FuncRef,
+    g: FuncRef,
+    args: &[(String, Ty)],
+    receiver: Option<Ty>,
+) -> Vec<(String, Ty)> {
+    let (from, to) = (&w.index.function(f).params, &w.index.function(g).params);
+    let receiver_name = receiver_param(w, f);
+    args.iter()
+        .filter_map(|(name, ty)| {
+            let at = from.iter().position(|p| p.name == *name)?;
+            let target = to.get(at).filter(|p| p.kind == from[at].kind)?;
+            let ty = match &receiver {
+                Some(r) if receiver_name.as_deref() == Some(name.as_str()) => r.clone(),
+                _ => ty.clone(),
+            };
+            Some((target.name.clone(), ty))
+        })
+        .filter(|(_, ty)| *ty != Ty::Unknown)
+        .collect()
+}
