@@ -102,7 +102,15 @@ pub fn overriding_summary(w: &Walker<'_>, f: FuncRef, args: &[(String, Ty)]) -> 
 pub fn subclass_property(w: &Walker<'_>, class: ClassRef, attr: &str, receiver: &Ty) -> Option<Arc<Summary>> {
     let index = w.index;
     let overrides = index.overrides(class, attr, MAX_OVERRIDES, |_| true)?;
-    if overrides.is_empty() || !overrides.iter().all(|g| w.is_property(*g)) {
+    let is_model = matches!(receiver, Ty::Instance { .. });
+    let readable = |g: &FuncRef| {
+        if is_model {
+            w.is_plain_property(*g)
+        } else {
+            w.is_property(*g)
+        }
+    };
+    if overrides.is_empty() || !overrides.iter().all(readable) {
         return None;
     }
     join_overrides(w, attr, &overrides, |sub, g| {
@@ -223,4 +231,62 @@ fn arguments_for(
         })
         .filter(|(_, ty)| *ty != Ty::Unknown)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::checker::{check_file, AnalysisOptions};
+    use crate::index::{FileEntry, WorkspaceIndex};
+
+    const MODELS: &str =
+        "from django.db import models\n\nclass Product(models.Model):\n    name = models.CharField(max_length=10)\n";
+
+    /// `shop/base.py` declares `Base.load` abstract; `subclasses` bodies of
+    /// `load` become subclasses in `shop/impl.py`; `shop/views.py` calls it
+    /// on a parameter annotated `Base`. Returns the rule codes found there.
+    fn findings(subclasses: &[&str]) -> Vec<&'static str> {
+        // (A file that mentions nothing Django-like is never parsed.)
+        let base = "from abc import ABC, abstractmethod\nfrom shop.models import Product\n\nclass Base(ABC):\n    @abstractmethod\n    def load(self):\n        ...\n";
+        let mut impls = String::from("from shop.base import Base\nfrom shop.models import Product\n");
+        for (i, body) in subclasses.iter().enumerate() {
+            impls.push_str(&format!(
+                "\nclass Impl{i}(Base):\n    def load(self):\n        {body}\n"
+            ));
+        }
+        let views = "from shop.base import Base\n\nasync def view(source: Base):\n    return source.load()\n";
+        let index = WorkspaceIndex::new(vec![
+            FileEntry::new("shop/__init__.py".into(), vec!["shop".into()], b""),
+            FileEntry::new("shop/models.py".into(), vec!["shop.models".into()], MODELS.as_bytes()),
+            FileEntry::new("shop/base.py".into(), vec!["shop.base".into()], base.as_bytes()),
+            FileEntry::new("shop/impl.py".into(), vec!["shop.impl".into()], impls.as_bytes()),
+            FileEntry::new("shop/views.py".into(), vec!["shop.views".into()], views.as_bytes()),
+        ]);
+        check_file(&index, 4, &AnalysisOptions::default())
+            .iter()
+            .map(|f| f.rule.code())
+            .collect()
+    }
+
+    const QUERIES: &str = "return Product.objects.get(pk=1)";
+
+    #[test]
+    fn every_override_queries() {
+        assert_eq!(findings(&[QUERIES, QUERIES]), ["RDJ107"]);
+    }
+
+    #[test]
+    fn one_override_is_clean() {
+        assert!(findings(&[QUERIES, "return None"]).is_empty());
+    }
+
+    #[test]
+    fn no_override_is_the_method_itself() {
+        assert!(findings(&[]).is_empty());
+    }
+
+    #[test]
+    fn too_many_overrides_say_nothing() {
+        assert_eq!(findings(&[QUERIES; super::MAX_OVERRIDES]), ["RDJ107"]);
+        assert!(findings(&[QUERIES; super::MAX_OVERRIDES + 1]).is_empty());
+    }
 }

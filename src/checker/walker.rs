@@ -1622,7 +1622,7 @@ impl<'a> Walker<'a> {
                         }
                         if let Some(class) = info.class {
                             if let Some(f) = self.index.find_method(class, attr) {
-                                if self.is_property(f) {
+                                if self.is_plain_property(f) {
                                     return self.read_property(node, obj_ty, f);
                                 }
                                 return Ty::BoundMethod(
@@ -1766,6 +1766,18 @@ impl<'a> Walker<'a> {
             }
         }
         super::summary_of(self, &callee, &args).returns.clone()
+    }
+
+    /// `@property` alone: a model's `cached_property` is often filled in a
+    /// worker thread before async code reads it (weblate's
+    /// `aprepare_permissions`), so only plain properties of model instances
+    /// are followed.
+    pub fn is_plain_property(&self, f: FuncRef) -> bool {
+        self.index
+            .function(f)
+            .decorators
+            .iter()
+            .any(|d| d.rsplit('.').next() == Some("property"))
     }
 
     /// `obj.prop` where `prop` is a property of each subclass of `obj`'s
