@@ -1,7 +1,8 @@
 //! Calls that dispatch to subclass overrides: a method called on a
 //! receiver typed with a workspace class, where the method found there is
-//! abstract (`@abstractmethod`, or a body that only raises
-//! `NotImplementedError` / is `pass`, `...` or a docstring), runs whichever
+//! abstract (`@abstractmethod`, a body that only raises
+//! `NotImplementedError`, or one that is only `pass`, `...` or a docstring
+//! in a class that is not instantiated itself), runs whichever
 //! override the run-time subclass defines. The call's summary is then the
 //! overrides': it blocks only when every override the workspace defines
 //! blocks (whichever subclass it is, the call blocks); one unknown or clean
@@ -43,7 +44,52 @@ pub fn is_abstract(index: &WorkspaceIndex, f: FuncRef) -> bool {
         .into_iter()
         .filter(|s| s.kind() != "comment")
         .collect();
-    !statements.is_empty() && statements.iter().all(|s| is_placeholder(*s, &entry.text))
+    if statements.is_empty() || !statements.iter().all(|s| is_placeholder(*s, &entry.text)) {
+        return false;
+    }
+    // A body that raises is never what runs; a `pass` hook of a class that
+    // can be instantiated itself may well be.
+    statements.iter().any(|s| s.kind() == "raise_statement")
+        || f.class.is_some_and(|class| {
+            is_abstract_class(
+                index,
+                ClassRef {
+                    file: f.file,
+                    index: class,
+                },
+            )
+        })
+}
+
+/// A class that is not instantiated itself: an abstract model
+/// (`Meta.abstract = True`), or a class with `ABC` among its bases or
+/// `metaclass=ABCMeta`.
+fn is_abstract_class(index: &WorkspaceIndex, class: ClassRef) -> bool {
+    if let Some(model) = index.model_of_class(class) {
+        return index.model_identity(model).is_abstract;
+    }
+    let cls = index.class(class);
+    if cls.bases.iter().any(|b| b.rsplit('.').next() == Some("ABC")) {
+        return true;
+    }
+    // `metaclass=ABCMeta` is a keyword of the header, not a base.
+    let entry = index.file(class.file);
+    let header = entry.tree().and_then(|tree| {
+        let node = tree
+            .root_node()
+            .descendant_for_byte_range(cls.range.start, cls.range.start)?;
+        let def = std::iter::successors(Some(node), |n| n.parent()).find(|n| n.kind() == "class_definition")?;
+        field(def, "superclasses")
+    });
+    header.is_some_and(|args| {
+        named_children(args).into_iter().any(|a| {
+            a.kind() == "keyword_argument"
+                && field(a, "name").is_some_and(|n| syntax::text(n, &entry.text) == "metaclass")
+                && field(a, "value")
+                    .and_then(|v| syntax::dotted(v, &entry.text))
+                    .is_some_and(|v| v.rsplit('.').next() == Some("ABCMeta"))
+        })
+    })
 }
 
 /// `pass`, `...`, a docstring, or `raise NotImplementedError[(…)]`.
