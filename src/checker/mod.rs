@@ -15,6 +15,7 @@
 //! 3. class- and module-level rules (state annotations, start-up imports,
 //!    ModelState options) that need no flow analysis.
 
+pub mod dispatch;
 pub mod effects;
 pub mod frameworks;
 pub mod noqa;
@@ -764,6 +765,8 @@ pub fn annotation_ty<'a>(w: &mut Walker<'a>, ann: Node<'a>) -> Ty {
                 model: m,
                 loaded: Loaded::unknown(),
             },
+            // An instance of a workspace class (or of a subclass: see `dispatch`).
+            Ty::Class(c) => Ty::Object(c, Vec::new()),
             Ty::External(q) if q == "django.db.models.QuerySet" || q == "django.db.models.query.QuerySet" => {
                 match Some(w.index.any_model) {
                     Some(m) => Ty::QuerySet {
@@ -878,6 +881,12 @@ pub fn helper_blocking_path(w: &Walker<'_>, callee: &Callable, args: &[(String, 
 /// run for workspace functions, kept in the file's memo for nested `def`s
 /// and lambdas (they see the caller's variables).
 pub fn summary_of(w: &Walker<'_>, callee: &Callable, args: &[(String, Ty)]) -> Arc<Summary> {
+    // An abstract method runs a subclass's override.
+    if let Callable::Workspace(f) = callee {
+        if let Some(dispatched) = dispatch::overriding_summary(w, *f, args) {
+            return dispatched;
+        }
+    }
     let (file, start, is_async) = match callee {
         Callable::Workspace(f) => {
             let summary = w.index.function(*f);

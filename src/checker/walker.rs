@@ -1668,10 +1668,19 @@ impl<'a> Walker<'a> {
                         }
                         if let Some(class) = info.class {
                             if let Some(f) = self.index.find_method(class, attr) {
+                                if self.is_plain_property(f) {
+                                    return self.read_property(node, obj_ty, f);
+                                }
                                 return Ty::BoundMethod(
                                     Box::new(Ty::Function(Callable::Workspace(f))),
                                     attr.to_owned(),
                                 );
+                            }
+                        }
+                        // Defined only on subclasses: what their properties do.
+                        if let Some(class) = info.class {
+                            if let Some(read) = super::dispatch::subclass_property(self, class, attr, obj_ty) {
+                                return self.read_dispatched_property(node, &read);
                             }
                         }
                         Ty::BoundMethod(Box::new(obj_ty.clone()), attr.to_owned())
@@ -1715,7 +1724,11 @@ impl<'a> Walker<'a> {
                 // Its own attributes, while they are being collected, are unknown.
                 None if self.attrs_of == Some(*class) => Ty::Unknown,
                 None => match super::attribute_of_class(self, *class, ctor, attr) {
-                    Ty::Unknown => self.inherited_external_member(obj_ty, *class, attr),
+                    // Defined only on subclasses: what their properties do.
+                    Ty::Unknown => match super::dispatch::subclass_property(self, *class, attr, obj_ty) {
+                        Some(read) => self.read_dispatched_property(node, &read),
+                        None => self.inherited_external_member(obj_ty, *class, attr),
+                    },
                     ty => ty,
                 },
             },
@@ -1783,7 +1796,7 @@ impl<'a> Walker<'a> {
     }
 
     /// `@property` / `@functools.cached_property`: reading it runs its body.
-    fn is_property(&self, f: FuncRef) -> bool {
+    pub fn is_property(&self, f: FuncRef) -> bool {
         self.index
             .function(f)
             .decorators
@@ -1811,6 +1824,33 @@ impl<'a> Walker<'a> {
             }
         }
         super::summary_of(self, &callee, &args).returns.clone()
+    }
+
+    /// `@property` alone: a model's `cached_property` is often filled in a
+    /// worker thread before async code reads it (weblate's
+    /// `aprepare_permissions`), so only plain properties of model instances
+    /// are followed.
+    pub fn is_plain_property(&self, f: FuncRef) -> bool {
+        self.index
+            .function(f)
+            .decorators
+            .iter()
+            .any(|d| d.rsplit('.').next() == Some("property"))
+    }
+
+    /// `obj.prop` where `prop` is a property of each subclass of `obj`'s
+    /// class (`read`: their joined summary, see `dispatch`).
+    fn read_dispatched_property(&mut self, node: Node<'a>, read: &Summary) -> Ty {
+        let follows = match self.exec {
+            Exec::Deferred => false,
+            Exec::Summary => self.depth_left > 0,
+            _ => true,
+        };
+        if let (true, Some(path)) = (follows, &read.blocking) {
+            let name = self.snippet(node);
+            rules::rdj107_blocking_call_via_helper::report_property(self, node, &name, path);
+        }
+        read.returns.clone()
     }
 
     /// `has_id_column`: a forward relation whose `<attr>_id` holds the target's pk;

@@ -8,6 +8,7 @@
 
 pub mod builtin;
 pub mod models;
+pub mod subclasses;
 pub mod summary;
 
 use std::ops::Range;
@@ -472,6 +473,8 @@ pub struct WorkspaceIndex {
     /// Function summaries, class attributes and module bindings computed
     /// by the checker, shared by every file checked against this index.
     pub summaries: crate::checker::summary_cache::SummaryCache,
+    /// Workspace subclasses per class (`subclasses.rs`), computed on first use.
+    subclass_map: subclasses::SubclassMap,
 }
 
 /// Packages whose behaviour is built-in knowledge (SPEC §4): names in them
@@ -553,6 +556,7 @@ impl WorkspaceIndex {
             user_replacing_middlewares: OnceLock::new(),
             any_model: ModelId(0),
             summaries: Default::default(),
+            subclass_map: Default::default(),
         };
         index.any_model = models::register_builtins(&index);
         index
