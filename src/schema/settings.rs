@@ -3124,10 +3124,16 @@ impl Reader<'_> {
             if is_framework(&module) {
                 continue;
             }
-            let config = index
-                .file_by_path(&dir.join("apps.py"))
-                .map(|f| app_configs(index, f))
-                .and_then(|cs| default_config(&cs).cloned());
+            // No settings say how the app is installed: its `apps.py`'s
+            // config, else the one config class its `__init__.py` defines
+            // (a Pulp plugin such as galaxy_ng is installed by that class's
+            // path, from an entry point: `galaxy_ng.app`, label "galaxy").
+            let config = ["apps.py", "__init__.py"].iter().find_map(|file| {
+                index
+                    .file_by_path(&dir.join(file))
+                    .map(|f| app_configs(index, f))
+                    .and_then(|cs| default_config(&cs).cloned())
+            });
             let label = config.as_ref().and_then(|c| c.label.clone()).unwrap_or(folder);
             apps.push(self.app(label, module, dir, config.and_then(|c| c.default_auto_field)));
         }
@@ -3881,6 +3887,19 @@ DATABASES = {
         assert!(p.apps_fallback);
         assert_eq!(labels(&p), ["catalog", "shop_orders"]);
         assert_eq!(p.apps[0].migrations.len(), 1);
+        // galaxy_ng 4.9.2 (a Pulp plugin, installed by the path of the config
+        // class its `galaxy_ng/app/__init__.py` defines; its migrations name
+        // `galaxy.ContainerRegistryRemote`): labelled "galaxy", not "app".
+        let plugin = workspace(&[
+            ("/w/galaxy_ng/__init__.py", "default_app_config = 'galaxy_ng.app.PulpGalaxyPluginAppConfig'\n"),
+            (
+                "/w/galaxy_ng/app/__init__.py",
+                "from pulpcore.plugin import PulpPluginAppConfig\n\n\nclass PulpGalaxyPluginAppConfig(PulpPluginAppConfig):\n    name = 'galaxy_ng.app'\n    label = 'galaxy'\n",
+            ),
+            ("/w/galaxy_ng/app/models/__init__.py", ""),
+            ("/w/galaxy_ng/app/migrations/__init__.py", ""),
+        ]);
+        assert_eq!(labels(&only(&plugin)), ["galaxy"]);
         assert_eq!(p.apps[1].models.len(), 2);
         assert_eq!(p.apps[1].module, "orders");
         assert!(p.installed_apps.is_empty() && p.contrib_apps.is_empty());
