@@ -449,6 +449,12 @@ pub fn normalized(f: &Field) -> BTreeMap<String, Value> {
             set("unpack_ipv4", Value::Bool(false));
         }
         "BinaryField" => set("editable", Value::Bool(false)),
+        // Its __init__ forces null=True, blank=True; deconstruct drops both
+        // (Django up to 3.2, where models may still use it).
+        "NullBooleanField" => {
+            kw.remove("null");
+            kw.remove("blank");
+        }
         "ForeignKey" => set("db_index", Value::Bool(true)),
         "OneToOneField" => {
             set("db_index", Value::Bool(true));

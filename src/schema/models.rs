@@ -487,7 +487,36 @@ pub fn read_models(index: &WorkspaceIndex, apps: &[AppSpec], auth_user_model: &s
             }
         }
     }
+    // A name a models module binds to a call's result (shuup:
+    // `ScriptLogEntry = define_log_model(Script)`, a factory that builds the
+    // class with `type()`) may be a model made at run time: a migration's
+    // model of that name is not reported as deleted either.
+    for app in apps {
+        for &file in &app.files {
+            let entry = index.file(file);
+            let Some(tree) = entry.tree() else { continue };
+            for name in call_bound_names(tree.root_node(), &entry.text) {
+                let key = ModelKey::new(&app.label, &name);
+                if !out.state.models.contains_key(&key) {
+                    out.other_classes.insert(key);
+                }
+            }
+        }
+    }
     out
+}
+
+/// The names a module's top-level statements bind to a call's result
+/// (`X = f(...)`, `X: T = f(...)`).
+fn call_bound_names(root: Node, src: &str) -> Vec<String> {
+    named_children(root)
+        .into_iter()
+        .filter(|s| s.kind() == "expression_statement")
+        .filter_map(|s| s.named_child(0).filter(|a| a.kind() == "assignment"))
+        .filter(|a| field(*a, "right").is_some_and(|r| r.kind() == "call"))
+        .filter_map(|a| field(a, "left").filter(|l| l.kind() == "identifier"))
+        .map(|l| text(l, src).to_owned())
+        .collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -49,6 +49,7 @@ pub fn version_default_auto_field(django_version: (u32, u32)) -> &'static str {
 }
 
 pub fn analyze(index: &WorkspaceIndex, project: Project, django_version: (u32, u32)) -> ProjectSchema {
+    let project = project.for_django(django_version);
     // The models (and what the project patches) on one side, the migration
     // files on the other: independent, so read side by side.
     let ((declared, patches), (migrations, compared_apps, migrated_apps)) = rayon::join(
@@ -406,6 +407,54 @@ mod real_package_tests {
 
     fn migration(operations: &str) -> String {
         format!("from django.conf import settings\nfrom django.db import migrations, models\nimport django.db.models.deletion\nimport things.fields\n\n\nclass Migration(migrations.Migration):\n    initial = True\n    dependencies = [migrations.swappable_dependency(settings.AUTH_USER_MODEL)]\n    operations = [\n{operations}\n    ]\n")
+    }
+
+    #[test]
+    fn null_boolean_field_deconstructs_without_null_and_blank() {
+        // shuup 3.1 (Django 2.2): `NullBooleanField(default=None, null=True,
+        // blank=True, …)` against a migration's `NullBooleanField(default=None,
+        // …)`: its __init__ forces both and deconstruct deletes them (Django
+        // 3.1's makemigrations --check: "No changes detected").
+        let models = |kwargs: &str| {
+            format!("from django.db import models\n\n\nclass Thing(models.Model):\n    flag = models.NullBooleanField({kwargs})\n")
+        };
+        let mig = migration(&format!(
+            "migrations.CreateModel(name='Thing', fields=[{ID}, ('flag', models.NullBooleanField(default=None))]),"
+        ));
+        let on = |kwargs: &str| {
+            messages_on(
+                (3, 1),
+                SETTINGS,
+                &[("models.py", &models(kwargs)), ("migrations/0001_initial.py", &mig)],
+            )
+        };
+        assert!(on("default=None, null=True, blank=True").is_empty());
+        assert!(on("default=None").is_empty());
+        assert_eq!(on("default=True, null=True"), ["Alter field `flag` on `thing`"]);
+    }
+
+    #[test]
+    fn model_bound_to_a_factory_call_is_not_deleted() {
+        // shuup 3.1: `ScriptLogEntry = define_log_model(Script)` in a models
+        // module, the factory (another module) building the class with
+        // `type()`; Django 3.1's makemigrations --check: "No changes
+        // detected". A name bound to anything else is no model.
+        let logs = "from django.db import models\n\n\ndef define_log_model(model):\n    attrs = {'__module__': model.__module__, 'target': models.ForeignKey(model, on_delete=models.CASCADE)}\n    return type('%sLogEntry' % model.__name__, (models.Model,), attrs)\n";
+        let models = |binding: &str| {
+            format!("from django.db import models\n\nfrom things.logs import define_log_model\n\n\nclass Thing(models.Model):\n    name = models.CharField(max_length=10)\n\n\n{binding}\n")
+        };
+        let mig = migration(&format!(
+            "migrations.CreateModel(name='Thing', fields=[{ID}, ('name', models.CharField(max_length=10))]),\nmigrations.CreateModel(name='ThingLogEntry', fields=[{ID}, ('target', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='things.thing'))]),"
+        ));
+        let on = |binding: &str| {
+            messages(&[
+                ("logs.py", logs),
+                ("models.py", &models(binding)),
+                ("migrations/0001_initial.py", &mig),
+            ])
+        };
+        assert!(on("ThingLogEntry = define_log_model(Thing)").is_empty());
+        assert_eq!(on("ThingLogEntry = 'no model'"), ["Delete model `ThingLogEntry`"]);
     }
 
     #[test]

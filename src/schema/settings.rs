@@ -112,6 +112,35 @@ pub struct App {
     pub models: Vec<FileId>,
     /// `<dir>/migrations/*.py` except `__init__.py`, sorted by file name.
     pub migrations: Vec<FileId>,
+    /// The config the package's `__init__.py` names in
+    /// `default_app_config = "pkg.apps.Config"`: before Django 4.1 it takes
+    /// over from the one found in `apps.py` (Django 3.2's
+    /// `AppConfig.create`), from 4.1 on it is ignored.
+    pub default_app_config: Option<LegacyAppConfig>,
+}
+
+/// What an app's `default_app_config` class sets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LegacyAppConfig {
+    /// Its `label`, else the last component of its `name`.
+    pub label: String,
+    pub default_auto_field: Option<String>,
+}
+
+impl Project {
+    /// The project as Django `django_version` loads it: before 4.1, an
+    /// app's `default_app_config` decides its label.
+    pub fn for_django(mut self, django_version: (u32, u32)) -> Project {
+        if django_version < (4, 1) {
+            for app in &mut self.apps {
+                if let Some(legacy) = app.default_app_config.take() {
+                    app.label = legacy.label;
+                    app.default_auto_field = legacy.default_auto_field;
+                }
+            }
+        }
+        self
+    }
 }
 
 /// The database a project is configured with. `Debug` redacts the password.
@@ -3004,6 +3033,7 @@ impl Reader<'_> {
             })
             .collect();
         migrations.sort_by(|a, b| index.file(*a).path.file_name().cmp(&index.file(*b).path.file_name()));
+        let default_app_config = self.default_app_config(&dir);
         App {
             label,
             module,
@@ -3011,7 +3041,38 @@ impl Reader<'_> {
             default_auto_field,
             models,
             migrations,
+            default_app_config,
         }
+    }
+
+    /// The config named by `default_app_config = "module.Class"` in the
+    /// app package's `__init__.py`, when that class is found and read.
+    fn default_app_config(&self, dir: &Path) -> Option<LegacyAppConfig> {
+        let init = self.index.file_by_path(&dir.join("__init__.py"))?;
+        let tree = file_tree(self.index, init)?;
+        let src: &str = &self.index.file(init).text;
+        let entry = named_children(tree.get().root_node())
+            .into_iter()
+            .filter(|s| s.kind() == "expression_statement")
+            .filter_map(|s| s.named_child(0).filter(|a| a.kind() == "assignment"))
+            .filter(|a| {
+                field(*a, "left").is_some_and(|l| l.kind() == "identifier" && text(l, src) == "default_app_config")
+            })
+            .filter_map(|a| field(a, "right"))
+            .next_back()
+            .and_then(|r| crate::syntax::string_value(unparen(r), src))?;
+        let (module, class) = entry.rsplit_once('.')?;
+        let file = self.resolve_module(module, Some(init))?;
+        let config = app_configs(self.index, file).into_iter().find(|c| c.class == class)?;
+        let name = config.name.clone()?;
+        let label = config
+            .label
+            .clone()
+            .unwrap_or_else(|| name.rsplit('.').next().unwrap_or(&name).to_owned());
+        Some(LegacyAppConfig {
+            label,
+            default_auto_field: config.default_auto_field,
+        })
     }
 
     /// Every folder under `root` (not under a nested project's root) with a
@@ -3063,10 +3124,16 @@ impl Reader<'_> {
             if is_framework(&module) {
                 continue;
             }
-            let config = index
-                .file_by_path(&dir.join("apps.py"))
-                .map(|f| app_configs(index, f))
-                .and_then(|cs| default_config(&cs).cloned());
+            // No settings say how the app is installed: its `apps.py`'s
+            // config, else the one config class its `__init__.py` defines
+            // (a Pulp plugin such as galaxy_ng is installed by that class's
+            // path, from an entry point: `galaxy_ng.app`, label "galaxy").
+            let config = ["apps.py", "__init__.py"].iter().find_map(|file| {
+                index
+                    .file_by_path(&dir.join(file))
+                    .map(|f| app_configs(index, f))
+                    .and_then(|cs| default_config(&cs).cloned())
+            });
             let label = config.as_ref().and_then(|c| c.label.clone()).unwrap_or(folder);
             apps.push(self.app(label, module, dir, config.and_then(|c| c.default_auto_field)));
         }
@@ -3420,6 +3487,39 @@ except ImportError:
         assert_eq!(p.apps[0].models.len(), 2);
         assert!(p.apps[0].migrations.is_empty());
         assert_eq!(p.database.unwrap().url, "sqlite:////w/x.db");
+    }
+
+    #[test]
+    fn default_app_config_names_the_label_before_django_4_1() {
+        // shuup 3.1 (Django 2.2): `shuup/core/__init__.py` defines its config
+        // (`label = "shuup"`, base `AppConfig` imported from `shuup.apps`)
+        // and names it in `default_app_config`; its models and migrations
+        // are the `shuup` app's. Django 3.1: "No changes detected" on this
+        // layout; Django 4.1 removed `default_app_config` (label "core").
+        let index = workspace(&[
+            ("/w/manage.py", MANAGE),
+            ("/w/proj/__init__.py", ""),
+            ("/w/proj/settings.py", "INSTALLED_APPS = ['shop.core', 'shop.blog']\n"),
+            ("/w/shop/__init__.py", ""),
+            ("/w/shop/apps.py", "from django.apps import AppConfig as DjangoAppConfig\n\nclass AppConfig(DjangoAppConfig):\n    pass\n"),
+            (
+                "/w/shop/core/__init__.py",
+                "from shop.apps import AppConfig\n\n\nclass CoreConfig(AppConfig):\n    name = 'shop.core'\n    label = 'shop'\n    default_auto_field = 'django.db.models.AutoField'\n\n\ndefault_app_config = 'shop.core.CoreConfig'\n",
+            ),
+            ("/w/shop/core/models.py", ""),
+            // Named, but not a class of that module: nothing changes.
+            ("/w/shop/blog/__init__.py", "default_app_config = 'shop.blog.apps.Missing'\n"),
+            ("/w/shop/blog/models.py", ""),
+        ]);
+        let p = only(&index);
+        assert_eq!(labels(&p), ["core", "blog"], "read as Django 4.1+ does by default");
+        let old = p.clone().for_django((3, 2));
+        assert_eq!(labels(&old), ["shop", "blog"]);
+        assert_eq!(
+            old.apps[0].default_auto_field.as_deref(),
+            Some("django.db.models.AutoField")
+        );
+        assert_eq!(labels(&p.for_django((4, 1))), ["core", "blog"]);
     }
 
     #[test]
@@ -3787,6 +3887,19 @@ DATABASES = {
         assert!(p.apps_fallback);
         assert_eq!(labels(&p), ["catalog", "shop_orders"]);
         assert_eq!(p.apps[0].migrations.len(), 1);
+        // galaxy_ng 4.9.2 (a Pulp plugin, installed by the path of the config
+        // class its `galaxy_ng/app/__init__.py` defines; its migrations name
+        // `galaxy.ContainerRegistryRemote`): labelled "galaxy", not "app".
+        let plugin = workspace(&[
+            ("/w/galaxy_ng/__init__.py", "default_app_config = 'galaxy_ng.app.PulpGalaxyPluginAppConfig'\n"),
+            (
+                "/w/galaxy_ng/app/__init__.py",
+                "from pulpcore.plugin import PulpPluginAppConfig\n\n\nclass PulpGalaxyPluginAppConfig(PulpPluginAppConfig):\n    name = 'galaxy_ng.app'\n    label = 'galaxy'\n",
+            ),
+            ("/w/galaxy_ng/app/models/__init__.py", ""),
+            ("/w/galaxy_ng/app/migrations/__init__.py", ""),
+        ]);
+        assert_eq!(labels(&only(&plugin)), ["galaxy"]);
         assert_eq!(p.apps[1].models.len(), 2);
         assert_eq!(p.apps[1].module, "orders");
         assert!(p.installed_apps.is_empty() && p.contrib_apps.is_empty());
