@@ -18,8 +18,9 @@ pub(crate) struct SubclassMap {
     /// Last segment of a base expression (`models.Base` → `Base`) → files
     /// with a class header naming it.
     files_by_base_name: OnceLock<FxHashMap<Box<str>, Vec<FileId>>>,
-    /// Direct workspace subclasses, computed per class on first use.
-    direct: RwLock<FxHashMap<ClassRef, Arc<[ClassRef]>>>,
+    /// Direct workspace subclasses, computed per class on first use
+    /// (`None`: a file that may define one could not be read).
+    direct: RwLock<FxHashMap<ClassRef, Option<Arc<[ClassRef]>>>>,
 }
 
 impl std::fmt::Debug for SubclassMap {
@@ -94,8 +95,10 @@ impl WorkspaceIndex {
         })
     }
 
-    /// The workspace classes with `class` among their bases.
-    pub fn direct_subclasses(&self, class: ClassRef) -> Arc<[ClassRef]> {
+    /// The workspace classes with `class` among their bases; `None` when a
+    /// file whose class headers name it has no summary (unreadable, or a
+    /// file the index does not parse): a subclass there would be missed.
+    pub fn direct_subclasses(&self, class: ClassRef) -> Option<Arc<[ClassRef]>> {
         if let Some(known) = self
             .subclass_map
             .direct
@@ -106,9 +109,13 @@ impl WorkspaceIndex {
             return known.clone();
         }
         let name = self.class(class).name.as_str();
-        let mut found = Vec::new();
+        let mut found = Some(Vec::new());
         for &file in self.files_by_base_name().get(name).into_iter().flatten() {
-            for (index, cls) in self.files[file].summary().classes.iter().enumerate() {
+            let Some(parsed) = self.files[file].parsed() else {
+                found = None;
+                break;
+            };
+            for (index, cls) in parsed.summary.classes.iter().enumerate() {
                 let sub = ClassRef { file, index };
                 if sub != class
                     && cls
@@ -116,11 +123,13 @@ impl WorkspaceIndex {
                         .iter()
                         .any(|b| self.resolve_dotted(file, b, None) == Symbol::Class(class))
                 {
-                    found.push(sub);
+                    if let Some(found) = found.as_mut() {
+                        found.push(sub);
+                    }
                 }
             }
         }
-        let found: Arc<[ClassRef]> = found.into();
+        let found: Option<Arc<[ClassRef]>> = found.map(Into::into);
         self.subclass_map
             .direct
             .write()
@@ -132,7 +141,7 @@ impl WorkspaceIndex {
 
     /// Every workspace subclass of `class`, at any depth, nearest first;
     /// `None` when there are more than `limit` (a hierarchy too wide to say
-    /// what a call on the base runs).
+    /// what a call on the base runs) or when some could not be read.
     pub fn subclasses(&self, class: ClassRef, limit: usize) -> Option<Vec<ClassRef>> {
         let mut seen = FxHashSet::default();
         seen.insert(class);
@@ -142,7 +151,7 @@ impl WorkspaceIndex {
         while next < frontier.len() {
             let c = frontier[next];
             next += 1;
-            for &sub in self.direct_subclasses(c).iter() {
+            for &sub in self.direct_subclasses(c)?.iter() {
                 if seen.insert(sub) {
                     if out.len() == limit {
                         return None;
