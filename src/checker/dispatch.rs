@@ -147,6 +147,11 @@ pub fn overriding_summary(w: &Walker<'_>, f: FuncRef, args: &[(String, Ty)]) -> 
 /// subclass defines it otherwise, or none does.
 pub fn subclass_property(w: &Walker<'_>, class: ClassRef, attr: &str, receiver: &Ty) -> Option<Arc<Summary>> {
     let index = w.index;
+    // Most attributes read here are no one's property: answered without
+    // looking at any subclass.
+    if !index.may_define_function(attr) {
+        return None;
+    }
     let overrides = index.overrides(class, attr, MAX_OVERRIDES, |_| true)?;
     let is_model = matches!(receiver, Ty::Instance { .. });
     let readable = |g: &FuncRef| {

@@ -18,6 +18,9 @@ pub(crate) struct SubclassMap {
     /// Last segment of a base expression (`models.Base` → `Base`) → files
     /// with a class header naming it.
     files_by_base_name: OnceLock<FxHashMap<Box<str>, Vec<FileId>>>,
+    /// The names after `def` anywhere in the workspace (a byte scan): a
+    /// name in none of them is no method of any subclass.
+    defined_names: OnceLock<FxHashSet<Box<str>>>,
     /// Direct workspace subclasses, computed per class on first use
     /// (`None`: a file that may define one could not be read).
     direct: RwLock<FxHashMap<ClassRef, Option<Arc<[ClassRef]>>>>,
@@ -31,6 +34,25 @@ impl std::fmt::Debug for SubclassMap {
 
 /// How far a class header's base list is read (a header is user input).
 const MAX_HEADER_BYTES: usize = 4096;
+
+/// The most files whose class headers name a class that are parsed to find
+/// its subclasses: past it (a base of every test case, of every field) the
+/// subclasses count as unknown, and nothing is parsed.
+const MAX_CANDIDATE_FILES: usize = 64;
+
+/// The identifiers after each `def ` in `text`.
+fn defined_names(text: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+    memchr::memmem::find_iter(text, b"def ").filter_map(move |at| {
+        if at > 0 && is_ident(text[at - 1]) {
+            return None;
+        }
+        let rest = &text[at + 4..];
+        let rest = &rest[rest.iter().take_while(|b| **b == b' ' || **b == b'\t').count()..];
+        let len = rest.iter().take_while(|b| is_ident(**b)).count();
+        (len > 0).then(|| &rest[..len])
+    })
+}
 
 /// The last segments of the dotted names in each `class Name(…)` header's
 /// parentheses (keywords such as `metaclass=` are included: the result
@@ -95,9 +117,31 @@ impl WorkspaceIndex {
         })
     }
 
+    /// Whether some workspace file has a `def name` (else no class of the
+    /// workspace defines a method or property `name`).
+    pub fn may_define_function(&self, name: &str) -> bool {
+        self.subclass_map
+            .defined_names
+            .get_or_init(|| {
+                let mut names = FxHashSet::default();
+                for file in self.files.iter().filter(|f| !f.in_migrations) {
+                    for name in defined_names(file.text.as_bytes()) {
+                        if let Ok(name) = std::str::from_utf8(name) {
+                            if !names.contains(name) {
+                                names.insert(Box::from(name));
+                            }
+                        }
+                    }
+                }
+                names
+            })
+            .contains(name)
+    }
+
     /// The workspace classes with `class` among their bases; `None` when a
     /// file whose class headers name it has no summary (unreadable, or a
-    /// file the index does not parse): a subclass there would be missed.
+    /// file the index does not parse): a subclass there would be missed; or
+    /// when more than [`MAX_CANDIDATE_FILES`] files name it.
     pub fn direct_subclasses(&self, class: ClassRef) -> Option<Arc<[ClassRef]>> {
         if let Some(known) = self
             .subclass_map
@@ -109,8 +153,12 @@ impl WorkspaceIndex {
             return known.clone();
         }
         let name = self.class(class).name.as_str();
-        let mut found = Some(Vec::new());
-        for &file in self.files_by_base_name().get(name).into_iter().flatten() {
+        let candidates = self.files_by_base_name().get(name).map_or(&[][..], Vec::as_slice);
+        let mut found = (candidates.len() <= MAX_CANDIDATE_FILES).then(Vec::new);
+        for &file in candidates {
+            if found.is_none() {
+                break;
+            }
             let Some(parsed) = self.files[file].parsed() else {
                 found = None;
                 break;
@@ -197,7 +245,14 @@ impl WorkspaceIndex {
 
 #[cfg(test)]
 mod tests {
-    use super::base_names;
+    use super::{base_names, defined_names};
+
+    #[test]
+    fn names_after_def() {
+        let text = b"def a():\n    pass\nclass C:\n    async def  b(self): ...\nundef c\nx = 'def d'\n";
+        let names: Vec<&str> = defined_names(text).map(|n| std::str::from_utf8(n).unwrap()).collect();
+        assert_eq!(names, ["a", "b", "d"]);
+    }
 
     #[test]
     fn base_names_of_class_headers() {
