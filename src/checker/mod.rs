@@ -67,6 +67,22 @@ pub enum Exec {
     Deferred,
 }
 
+impl Exec {
+    /// Code that runs on the event loop's thread (an `async def` body or a
+    /// sync body the framework calls there): where findings are reported.
+    pub fn runs_on_loop(self) -> bool {
+        matches!(
+            self,
+            Exec::Async
+                | Exec::SyncHandler
+                | Exec::SyncComputedVar
+                | Exec::SyncLifespanTask
+                | Exec::SyncResolver
+                | Exec::SyncAwaitedMiddleware
+        )
+    }
+}
+
 /// What the caller decided for this file (from configuration).
 #[derive(Debug, Clone)]
 pub struct AnalysisOptions {

@@ -593,16 +593,7 @@ impl<'a> Walker<'a> {
         message: String,
         fix: Option<crate::diagnostic::Fix>,
     ) {
-        if matches!(
-            self.exec,
-            Exec::Async
-                | Exec::SyncHandler
-                | Exec::SyncComputedVar
-                | Exec::SyncLifespanTask
-                | Exec::SyncResolver
-                | Exec::SyncAwaitedMiddleware
-        ) && self.rules.contains(rule)
-        {
+        if self.exec.runs_on_loop() && self.rules.contains(rule) {
             self.findings.push(Finding::new(rule, message, range).with_fix(fix));
         }
     }
@@ -612,15 +603,7 @@ impl<'a> Walker<'a> {
     pub fn can_await_at(&self, node: Node<'_>) -> bool {
         // In a sync handler, computed var, lifespan task or GraphQL resolver
         // too: its fix makes it `async def` (RDJ108).
-        if !matches!(
-            self.exec,
-            Exec::Async
-                | Exec::SyncHandler
-                | Exec::SyncComputedVar
-                | Exec::SyncLifespanTask
-                | Exec::SyncResolver
-                | Exec::SyncAwaitedMiddleware
-        ) {
+        if !self.exec.runs_on_loop() {
             return false;
         }
         let Some(scope) = self.scope else { return false };

@@ -10,3 +10,16 @@
 
 pub mod django;
 pub mod third_party;
+
+/// The text of every oracle case file (`fixtures/oracle/cases/*.py`): the
+/// tables' tests check that each entry is exercised there.
+#[cfg(test)]
+fn oracle_case_sources() -> String {
+    let cases_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/oracle/cases");
+    std::fs::read_dir(&cases_dir)
+        .expect("the oracle's case directory")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "py"))
+        .map(|p| std::fs::read_to_string(p).expect("an oracle case file"))
+        .collect()
+}

@@ -261,13 +261,7 @@ mod tests {
     /// is pinned for the tests.
     #[test]
     fn every_entry_has_an_oracle_case_and_a_pinned_package() {
-        let cases_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/oracle/cases");
-        let oracle_cases: String = std::fs::read_dir(&cases_dir)
-            .expect("the oracle's case directory")
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "py"))
-            .map(|p| std::fs::read_to_string(p).expect("an oracle case file"))
-            .collect();
+        let oracle_cases = super::super::oracle_case_sources();
         for entry in BLOCKING_FUNCTIONS {
             let method = entry.function.qualname.rsplit('.').next().unwrap();
             assert!(
