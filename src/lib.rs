@@ -15,6 +15,7 @@ pub mod index;
 pub mod knowledge;
 pub mod output;
 pub mod redact;
+pub mod registry;
 pub mod rules;
 pub mod schema;
 pub mod server;
