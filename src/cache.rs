@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::{Applicability, Edit, Finding, Fix, Severity};
-use crate::rules::Rule;
+use crate::registry::Rule;
 
 const VERSION: &str = "v1";
 const KEEP: usize = 8;

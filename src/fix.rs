@@ -33,7 +33,7 @@ pub struct Applied {
     /// How many fixes were applied.
     pub count: usize,
     /// The rule of each applied fix (`check --show-fixes`).
-    pub rules: Vec<crate::rules::Rule>,
+    pub rules: Vec<crate::registry::Rule>,
 }
 
 /// How many passes a fix run makes at most (`check --fix`, the editor's
@@ -65,7 +65,7 @@ pub fn pass(text: &str, findings: &[Finding], mode: FixMode) -> Pass {
 /// Applies the allowed fixes of `findings` that do not overlap each other.
 /// Deterministic: fixes are taken in order of their first edit, ties by rule.
 pub fn apply(text: &str, findings: &[Finding], mode: FixMode) -> Applied {
-    let mut fixes: Vec<(&Fix, crate::rules::Rule)> = findings
+    let mut fixes: Vec<(&Fix, crate::registry::Rule)> = findings
         .iter()
         .filter_map(|f| f.fix.as_ref().map(|fix| (fix, f.rule)))
         .filter(|(fix, _)| mode.allows(fix.applicability) && !fix.edits.is_empty())
@@ -164,7 +164,7 @@ pub fn syntax_errors(text: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::Rule;
+    use crate::registry::Rule;
 
     fn finding(edits: Vec<(usize, usize, &str)>, applicability: Applicability) -> Finding {
         Finding::new(Rule::RDJ101, "m", 0..0).with_fix(Some(Fix {

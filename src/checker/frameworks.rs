@@ -566,7 +566,7 @@ mod tests {
     use crate::checker::{check_file, AnalysisOptions};
     use crate::diagnostic::Finding;
     use crate::index::{FileEntry, WorkspaceIndex};
-    use crate::rules::Rule;
+    use crate::registry::Rule;
 
     #[test]
     fn word_hints_are_words() {

@@ -15,7 +15,7 @@ use std::path::Path;
 use super::{CheckArgs, Fatal, EXIT_OK};
 use crate::checker::noqa;
 use crate::output::{display_path, io_error_message, FileReport};
-use crate::rules::Rule;
+use crate::registry::Rule;
 
 pub fn run(args: &CheckArgs, files: Vec<FileReport>) -> Result<i32, Fatal> {
     let mut added = 0;

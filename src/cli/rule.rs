@@ -5,7 +5,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::{Fatal, RuleArgs, RuleFormat, EXIT_OK};
-use crate::rules::Rule;
+use crate::registry::Rule;
 
 #[derive(Serialize)]
 struct RuleDoc {

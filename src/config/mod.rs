@@ -20,7 +20,7 @@ pub use parse::{parse_config, ConfigError};
 pub use settings::{CliOverrides, Exclude, Settings};
 
 use crate::diagnostic::Severity;
-use crate::rules::Rule;
+use crate::registry::Rule;
 
 /// Config file names, in the order they win within one directory.
 pub const CONFIG_FILE_NAMES: &[&str] = &[".reflex-django-lsp.toml", "reflex-django-lsp.toml", "pyproject.toml"];
@@ -80,8 +80,7 @@ pub const DEFAULT_EXCLUDES: &[&str] = &[
 ];
 
 pub const DEFAULT_FOLLOW_CALLS_DEPTH: u32 = 3;
-pub const DEFAULT_CONNECT_TIMEOUT_MS: u64 = 3000;
-pub const DEFAULT_STATEMENT_TIMEOUT_MS: u64 = 5000;
+pub use crate::schema::live::{DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_STATEMENT_TIMEOUT_MS};
 
 /// A target Django version, `X.Y`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -13,7 +13,7 @@ use super::{
 };
 use crate::checker::AnalysisOptions;
 use crate::diagnostic::Severity;
-use crate::rules::{Rule, RuleSet};
+use crate::registry::{Rule, RuleSet};
 
 /// Command-line flags that override configuration.
 #[derive(Debug, Clone, Default)]

@@ -352,7 +352,7 @@ fn fix_help(text: &str, lines: &crate::source::LineIndex, fix: &crate::diagnosti
             .collect(),
         ..fix.clone()
     };
-    let finding = crate::diagnostic::Finding::new(crate::rules::Rule::RDJ101, "", 0..0).with_fix(Some(fix));
+    let finding = crate::diagnostic::Finding::new(crate::registry::Rule::RDJ101, "", 0..0).with_fix(Some(fix));
     let fixed = crate::fix::apply(
         &text[line_start..line_end],
         std::slice::from_ref(&finding),

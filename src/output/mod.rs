@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use crate::diagnostic::{Applicability, Finding, Severity};
-use crate::rules::Rule;
+use crate::registry::Rule;
 use crate::source::{LineIndex, Position};
 
 /// `check --output-format`.
@@ -313,7 +313,7 @@ fn cwd() -> Option<&'static Path> {
 
 /// A rule's documentation as markdown: the doc comment's one-space
 /// indentation removed.
-pub fn rule_doc(rule: crate::rules::Rule) -> String {
+pub fn rule_doc(rule: crate::registry::Rule) -> String {
     rule.documentation()
 }
 

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::{FileReport, Report};
 use crate::diagnostic::{Finding, Severity};
-use crate::rules::Rule;
+use crate::registry::Rule;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const SRCROOT: &str = "%SRCROOT%";

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::Report;
 use crate::diagnostic::Applicability;
-use crate::rules::Rule;
+use crate::registry::Rule;
 
 #[derive(Debug, Serialize)]
 pub struct RuleCount {

@@ -1,7 +1,7 @@
 //! "Did you mean …?" for a misspelled configuration key or rule code: the
 //! closest candidate by edit distance, offered only when it is close.
 
-use crate::rules::Rule;
+use crate::registry::Rule;
 
 /// How many edits a typo of `len` characters may need and still be offered
 /// a suggestion: 1 for short words, 2 up to 8 characters, a quarter beyond.

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::migrations::{Migration, MigrationKey};
 use super::state::Origin;
 use super::SchemaFinding;
-use crate::rules::Rule;
+use crate::registry::Rule;
 
 /// `apps`: each app with a migrations folder, its label and its files (in
 /// plan order, so the last one is the app's leaf). `fallback` places an

@@ -16,7 +16,7 @@ use super::patches::MigrationPatches;
 use super::state::{Field, ModelState, Origin, ProjectState};
 use super::value::Value;
 use super::SchemaFinding;
-use crate::rules::Rule;
+use crate::registry::Rule;
 
 /// The changes `makemigrations` would make for `apps` (the apps that have a
 /// migrations folder whose files we could read).

@@ -19,7 +19,7 @@ use super::live::{LiveColumn, LiveSchema, LiveTable};
 use super::state::{Origin, ProjectState};
 use super::{Backend, SchemaFinding};
 use crate::diagnostic::Severity;
-use crate::rules::Rule;
+use crate::registry::Rule;
 
 /// Compares the state's expected tables with the database. Findings come in
 /// the state's model order, each table's in a fixed order (table, columns,

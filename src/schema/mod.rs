@@ -54,7 +54,7 @@ impl Backend {
 /// `# noqa`, selection and severity settings apply as for any finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SchemaFinding {
-    pub rule: crate::rules::Rule,
+    pub rule: crate::registry::Rule,
     pub message: String,
     pub path: std::path::PathBuf,
     /// Byte range in the decoded text of `path`.

@@ -19,7 +19,7 @@ use super::value::{self, Value};
 use super::SchemaFinding;
 use crate::diagnostic::Severity;
 use crate::index::{FileId, Symbol, WorkspaceIndex};
-use crate::rules::Rule;
+use crate::registry::Rule;
 use crate::syntax::{self, dotted, field, named_children, text};
 
 /// What the project's patches change in the comparison.

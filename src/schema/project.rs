@@ -16,7 +16,7 @@ use super::settings::Project;
 use super::state::{Origin, ProjectState};
 use super::{drift, Backend, SchemaFinding};
 use crate::index::{FileId, WorkspaceIndex};
-use crate::rules::Rule;
+use crate::registry::Rule;
 
 /// The project's schema as read from its files.
 #[derive(Debug)]

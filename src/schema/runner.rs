@@ -20,7 +20,7 @@ use crate::checker::noqa;
 use crate::config::settings::{Settings, SettingsResolver};
 use crate::diagnostic::{Finding, Severity};
 use crate::index::WorkspaceIndex;
-use crate::rules::Rule;
+use crate::registry::Rule;
 
 /// The live rules (those that need a database).
 pub const LIVE_RULES: &[Rule] = &[

@@ -86,6 +86,11 @@ use std::time::Duration;
 use super::url::DatabaseUrl;
 use crate::redact;
 
+/// How long a connection may take, and one introspection statement, unless
+/// configured (`connect-timeout-ms`, `statement-timeout-ms`).
+pub const DEFAULT_CONNECT_TIMEOUT_MS: u64 = 3000;
+pub const DEFAULT_STATEMENT_TIMEOUT_MS: u64 = 5000;
+
 /// How long connecting, and each statement, may take (SPEC §3:
 /// `connect-timeout-ms`, `statement-timeout-ms`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,8 +102,8 @@ pub struct Timeouts {
 impl Default for Timeouts {
     fn default() -> Self {
         Timeouts {
-            connect: Duration::from_millis(crate::config::DEFAULT_CONNECT_TIMEOUT_MS),
-            statement: Duration::from_millis(crate::config::DEFAULT_STATEMENT_TIMEOUT_MS),
+            connect: Duration::from_millis(DEFAULT_CONNECT_TIMEOUT_MS),
+            statement: Duration::from_millis(DEFAULT_STATEMENT_TIMEOUT_MS),
         }
     }
 }
