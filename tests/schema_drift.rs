@@ -18,7 +18,7 @@
 //! `UniqueConstraint`s (plain and conditional). Its migrations are made by
 //! `makemigrations` in a temporary copy, and it must migrate without a
 //! finding on every backend; Django's own `db_type` for every column must
-//! equal `columns::expected_tables`'.
+//! equal `ddl::expected_tables`'.
 
 mod common;
 
@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use reflex_django_lsp::diagnostic::Severity;
-use reflex_django_lsp::schema::columns::{canonical_type, expected_tables};
+use reflex_django_lsp::schema::ddl::{canonical_type, expected_tables};
 use reflex_django_lsp::schema::drift::compare;
 use reflex_django_lsp::schema::live::{introspect_blocking, LiveSchema, Timeouts};
 use reflex_django_lsp::schema::project::analyze;

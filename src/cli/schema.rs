@@ -16,7 +16,7 @@ use crate::config::{CliOverrides, ConfigResolver};
 use crate::diagnostic::Finding;
 use crate::index::WorkspaceIndex;
 use crate::output::{display_folder, display_path, io_error_message, FileReport};
-use crate::schema::columns::{expected_tables, spell_type, ExpectedTable};
+use crate::schema::ddl::{expected_tables, spell_type, ExpectedTable};
 use crate::schema::project::{analyze, ProjectSchema};
 use crate::schema::runner::{self, DatabaseArgs};
 use crate::schema::settings::{discover_projects, Project};

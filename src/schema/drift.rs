@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::columns::{
+use super::ddl::{
     canonical_type, expected_tables, ConstraintSource, ExpectedColumn, ExpectedConstraint, ExpectedForeignKey,
     ExpectedTable,
 };
@@ -408,7 +408,7 @@ fn foreign_key_mismatch(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::columns::tests::{auto, field, model, names, s, state};
+    use crate::schema::ddl::test_states::{auto, field, model, names, s, state};
     use crate::schema::live::{LiveForeignKey, LiveIndex};
     use crate::schema::value::Value;
 
@@ -646,7 +646,7 @@ mod tests {
             .and_then(|t| t.columns.iter().find(|c| c.name == "price"))
             .and_then(|c| c.db_type.as_deref())
             .unwrap();
-        let shown = crate::schema::columns::spell_type(price, Backend::Postgres);
+        let shown = crate::schema::ddl::spell_type(price, Backend::Postgres);
         assert_eq!(shown, "numeric(10,2)");
         let got = run(&st, &live);
         assert_eq!(

@@ -4,9 +4,9 @@
 //! ```text
 //!  settings.rs ──► apps, AUTH_USER_MODEL, DEFAULT_AUTO_FIELD, database URL
 //!  models.rs   ──► ProjectState (declared) ─┐
-//!  migrations.rs ► ProjectState (replayed) ─┴► autodetect.rs ► RDJ503
+//!  migrations/ ──► ProjectState (replayed) ─┴► autodetect.rs ► RDJ503
 //!  live/       ──► LiveSchema ─┬► RDJ501/502 (applied vs files)
-//!  columns.rs  ──► expected    ─┴► drift.rs ► RDJ504–508
+//!  ddl/        ──► expected    ─┴► drift.rs ► RDJ504–508
 //! ```
 //!
 //! Everything but `live/` is pure: it reads the workspace index only.
@@ -14,7 +14,7 @@
 pub mod applied;
 pub mod autodetect;
 pub mod check;
-pub mod columns;
+pub mod ddl;
 pub mod drift;
 pub mod live;
 pub mod migrations;

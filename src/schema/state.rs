@@ -2,9 +2,9 @@
 //! deconstructed form that migrations store (`CharField(max_length=200)`).
 //!
 //! Both readers produce these types: `models.rs` from the models files,
-//! `migrations.rs` by replaying migration operations. RDJ503 compares the two
+//! `migrations/` by replaying migration operations. RDJ503 compares the two
 //! (`autodetect.rs`); the live checks derive columns from the models' state
-//! (`columns.rs`) and compare them with the database (`drift.rs`).
+//! (`ddl/`) and compare them with the database (`drift.rs`).
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -220,7 +220,7 @@ impl ModelState {
     }
 
     /// `Meta.db_table`, else `<app_label>_<model_name_lowercase>` (Django
-    /// truncates long names per backend: see `columns::truncate_name`).
+    /// truncates long names per backend: see `ddl::truncate_name`).
     pub fn db_table(&self) -> String {
         match self.options.get("db_table").and_then(Value::as_str) {
             Some(t) => t.to_owned(),

@@ -15,6 +15,9 @@
 //! [`Unsure`]: the caller parses the file with tree-sitter instead. A test
 //! compares both readers on every migration file of the fixtures (and of
 //! the real applications when they are installed).
+//!
+//! It reads the text it is given and nothing else, and knows no operation:
+//! what a call in `operations` means is `operations.rs`'s.
 
 use std::ops::Range;
 

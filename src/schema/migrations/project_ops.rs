@@ -5,6 +5,9 @@
 //! in the workspace. Only `state_forwards` matters to the state
 //! `makemigrations` compares; anything we cannot follow is `None` (the
 //! caller treats the operation as unreadable).
+//!
+//! It reads class bodies from the workspace index only: it never runs the
+//! project's code and never changes a state itself.
 
 use tree_sitter::Node;
 
