@@ -9,9 +9,9 @@ use tree_sitter::Node;
 
 use super::expressions::add_element;
 use super::Walker;
+use crate::checker;
 use crate::checker::types::Ty;
-use crate::checker::{self};
-use crate::rules::{self};
+use crate::rules;
 use crate::syntax::{field, named_children};
 
 impl<'a> Walker<'a> {

@@ -14,9 +14,9 @@ use crate::checker::types::{Callable, Ty};
 use crate::checker::{self, Exec};
 use crate::index::models::{FieldKind, Member, RelationKind};
 use crate::index::{FuncRef, Symbol};
-use crate::knowledge::django::{self};
+use crate::knowledge::django;
 use crate::knowledge::third_party;
-use crate::rules::{self};
+use crate::rules;
 use crate::syntax::field;
 
 impl<'a> Walker<'a> {
@@ -40,11 +40,7 @@ impl<'a> Walker<'a> {
         else {
             return Ty::Unknown;
         };
-        let decorators = &self.index.function(f).decorators;
-        if decorators
-            .iter()
-            .any(|d| matches!(d.rsplit('.').next(), Some("classmethod" | "staticmethod")))
-        {
+        if self.decorated_as(f, &["classmethod", "staticmethod"]) {
             Ty::BoundMethod(Box::new(Ty::Function(Callable::Workspace(f))), attr.to_owned())
         } else {
             Ty::Unknown
@@ -198,16 +194,7 @@ impl<'a> Walker<'a> {
             Ty::SerializerOver(qs) => {
                 if attr == third_party::SERIALIZER_RENDERS {
                     if let Some(value) = field(node, "object") {
-                        let how = Evaluation::SerializerData;
-                        effects::report(
-                            self,
-                            Effect::Evaluates {
-                                at: node,
-                                value,
-                                ty: Box::new((**qs).clone()),
-                                how,
-                            },
-                        );
+                        self.evaluates(node, value, (**qs).clone(), Evaluation::SerializerData);
                     }
                 }
                 Ty::Unknown
@@ -256,11 +243,7 @@ impl<'a> Walker<'a> {
 
     /// `@property` / `@functools.cached_property`: reading it runs its body.
     pub fn is_property(&self, f: FuncRef) -> bool {
-        self.index
-            .function(f)
-            .decorators
-            .iter()
-            .any(|d| matches!(d.rsplit('.').next(), Some("property" | "cached_property")))
+        self.decorated_as(f, &["property", "cached_property"])
     }
 
     /// `obj.prop`: RDJ107 if the property's body blocks; its value is what it returns.
@@ -271,12 +254,7 @@ impl<'a> Walker<'a> {
             Some(p) if receiver != Ty::Unknown => vec![(p.name.clone(), receiver)],
             _ => Vec::new(),
         };
-        let follows = match self.exec {
-            Exec::Deferred => false,
-            Exec::Summary => self.depth_left > 0,
-            _ => true,
-        };
-        if follows {
+        if self.follows_helpers() {
             if let Some(path) = checker::helper_blocking_path(self, &callee, &args) {
                 let name = self.snippet(node);
                 rules::rdj107_blocking_call_via_helper::report_property(self, node, &name, &path);
@@ -290,22 +268,13 @@ impl<'a> Walker<'a> {
     /// `aprepare_permissions`), so only plain properties of model instances
     /// are followed.
     pub fn is_plain_property(&self, f: FuncRef) -> bool {
-        self.index
-            .function(f)
-            .decorators
-            .iter()
-            .any(|d| d.rsplit('.').next() == Some("property"))
+        self.decorated_as(f, &["property"])
     }
 
     /// `obj.prop` where `prop` is a property of each subclass of `obj`'s
     /// class (`read`: their joined summary, see `dispatch`).
     pub(super) fn read_dispatched_property(&mut self, node: Node<'a>, read: &Summary) -> Ty {
-        let follows = match self.exec {
-            Exec::Deferred => false,
-            Exec::Summary => self.depth_left > 0,
-            _ => true,
-        };
-        if let (true, Some(path)) = (follows, &read.blocking) {
+        if let (true, Some(path)) = (self.follows_helpers(), &read.blocking) {
             let name = self.snippet(node);
             rules::rdj107_blocking_call_via_helper::report_property(self, node, &name, path);
         }

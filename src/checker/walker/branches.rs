@@ -10,7 +10,7 @@ use tree_sitter::Node;
 use super::Walker;
 use crate::checker::types::Ty;
 use crate::checker::Exec;
-use crate::knowledge::django::{self};
+use crate::knowledge::django;
 use crate::syntax::{self, field, named_children, text};
 
 impl<'a> Walker<'a> {
@@ -132,10 +132,7 @@ impl<'a> Walker<'a> {
             let Some(b) = b else { continue };
             self.env = before.clone();
             if i == 0 && first_deferred {
-                let saved = self.exec;
-                self.exec = Exec::Deferred;
-                self.walk_block(*b);
-                self.exec = saved;
+                self.walk_block_deferred(*b);
             } else {
                 self.walk_block(*b);
             }

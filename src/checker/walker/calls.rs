@@ -7,14 +7,16 @@
 use tree_sitter::Node;
 
 use super::expressions::add_element;
+use super::helpers::function_called_by;
+use super::queries::row_of;
 use super::Walker;
+use crate::checker;
 use crate::checker::effects::{self, Effect, Evaluation};
 use crate::checker::types::{Callable, Loaded, Ty};
-use crate::checker::{self};
 use crate::index::Symbol;
 use crate::knowledge::django::{self, ConsumedArgs, Consumer, Consumes, Returns};
 use crate::knowledge::third_party;
-use crate::rules::{self};
+use crate::rules;
 use crate::syntax::{self, field, named_children};
 
 impl<'a> Walker<'a> {
@@ -205,25 +207,12 @@ impl<'a> Walker<'a> {
                     }
                 }
                 // `await sync_to_async(list)(qs)`: the instances, with what `qs` loaded.
-                if let Some(Ty::QuerySet {
-                    model,
-                    values: false,
-                    loaded,
-                }) = first_ty
-                {
-                    return Ty::Awaitable(Box::new(Ty::List(Box::new(Ty::Instance { model, loaded }))));
+                if let Some(row) = first_ty.as_ref().and_then(row_of) {
+                    return Ty::Awaitable(Box::new(Ty::List(Box::new(row))));
                 }
                 // `await sync_to_async(helper)(args)`: what the helper returns.
-                let callee = match &**inner {
-                    Ty::Function(c) => Some((c.clone(), None)),
-                    Ty::BoundMethod(recv, _) => match &**recv {
-                        Ty::Function(c) => Some((c.clone(), None)),
-                        _ => None,
-                    },
-                    _ => None,
-                };
-                if let Some((c, receiver)) = callee {
-                    let args = self.call_arguments(&c, receiver, args);
+                if let Some(c) = function_called_by(inner).cloned() {
+                    let args = self.call_arguments(&c, None, args);
                     return Ty::Awaitable(Box::new(checker::summary_of(self, &c, &args).returns.clone()));
                 }
                 Ty::Awaitable(Box::new(self.return_of_wrapped(inner)))
@@ -408,12 +397,7 @@ impl<'a> Walker<'a> {
                         model: m,
                         loaded: Loaded::fresh(),
                     },
-                    Ty::QuerySet {
-                        model,
-                        values: false,
-                        loaded,
-                    } => Ty::Instance { model, loaded },
-                    _ => Ty::Unknown,
+                    ty => row_of(&ty).unwrap_or(Ty::Unknown),
                 }
             }
         }
@@ -481,21 +465,9 @@ impl<'a> Walker<'a> {
                 _ => false,
             };
             if evaluates {
-                effects::report(
-                    self,
-                    Effect::Evaluates {
-                        at: call,
-                        value: arg,
-                        ty: Box::new(ty.clone()),
-                        how,
-                    },
-                );
-                return match ty {
-                    Ty::QuerySet {
-                        model,
-                        values: false,
-                        loaded,
-                    } if consumer.name == "list" => Ty::List(Box::new(Ty::Instance { model, loaded })),
+                self.evaluates(call, arg, ty.clone(), how);
+                return match row_of(&ty) {
+                    Some(row) if consumer.name == "list" => Ty::List(Box::new(row)),
                     _ => Ty::Unknown,
                 };
             }

@@ -5,10 +5,11 @@
 
 use tree_sitter::Node;
 
+use super::helpers::function_called_by;
 use super::Walker;
+use crate::checker;
 use crate::checker::types::{Callable, Ty};
-use crate::checker::{self};
-use crate::knowledge::django::{self};
+use crate::knowledge::django;
 use crate::syntax::{self, field, named_children};
 
 impl<'a> Walker<'a> {
@@ -49,13 +50,9 @@ impl<'a> Walker<'a> {
         else {
             return;
         };
-        let callee = match self.eval_quiet(wrapped) {
-            Ty::Function(c) => c,
-            Ty::BoundMethod(recv, _) => match *recv {
-                Ty::Function(c) => c,
-                _ => return,
-            },
-            _ => return,
+        let wrapped_ty = self.eval_quiet(wrapped);
+        let Some(callee) = function_called_by(&wrapped_ty).cloned() else {
+            return;
         };
         let receiver = match (&callee, field(wrapped, "object")) {
             (Callable::Workspace(f), Some(object)) if wrapped.kind() == "attribute" => {

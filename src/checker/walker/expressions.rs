@@ -12,7 +12,7 @@ use crate::checker::effects::{self, Effect, Evaluation};
 use crate::checker::types::{Callable, Ty};
 use crate::checker::{self, Exec};
 use crate::index::{ClassKind, Symbol};
-use crate::rules::{self};
+use crate::rules;
 use crate::syntax::{self, field, named_children};
 
 /// How many expression types one walker remembers (see `Walker::evaluated`).
@@ -341,39 +341,14 @@ impl<'a> Walker<'a> {
                     if !step_given(*sub) {
                         return value_ty.clone();
                     }
-                    let how = Evaluation::SteppedSlice;
-                    effects::report(
-                        self,
-                        Effect::Evaluates {
-                            at: node,
-                            value: node,
-                            ty: Box::new(value_ty.clone()),
-                            how,
-                        },
-                    );
+                    self.evaluates(node, node, value_ty.clone(), Evaluation::SteppedSlice);
                     return Ty::Unknown;
                 }
-                effects::report(
-                    self,
-                    Effect::Evaluates {
-                        at: node,
-                        value: node,
-                        ty: Box::new(value_ty.clone()),
-                        how: Evaluation::Index,
-                    },
-                );
+                self.evaluates(node, node, value_ty.clone(), Evaluation::Index);
                 self.item_ty(*model, *values, loaded)
             }
             Ty::Page(_) if sub.kind() != "slice" => {
-                effects::report(
-                    self,
-                    Effect::Evaluates {
-                        at: node,
-                        value: node,
-                        ty: Box::new(value_ty.clone()),
-                        how: Evaluation::Index,
-                    },
-                );
+                self.evaluates(node, node, value_ty.clone(), Evaluation::Index);
                 Ty::Unknown
             }
             _ => Ty::Unknown,
@@ -413,15 +388,7 @@ impl<'a> Walker<'a> {
                 element,
                 element_is_row,
             };
-            effects::report(
-                self,
-                Effect::Evaluates {
-                    at: node,
-                    value: *right,
-                    ty: Box::new(ty.clone()),
-                    how,
-                },
-            );
+            self.evaluates(node, *right, ty.clone(), how);
         }
     }
 
@@ -433,18 +400,24 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// `value` (of type `ty`) is evaluated at `at` the way `how` says: the
+    /// effect RDJ103 reports.
+    pub(super) fn evaluates(&mut self, at: Node<'a>, value: Node<'a>, ty: Ty, how: Evaluation<'a>) {
+        effects::report(
+            self,
+            Effect::Evaluates {
+                at,
+                value,
+                ty: Box::new(ty),
+                how,
+            },
+        );
+    }
+
     /// `*qs`, `yield from qs`: the operand is iterated right here.
     pub(super) fn consume_operand(&mut self, at: Node<'a>, value: Node<'a>, ty: Ty, how: Evaluation<'a>) {
         if evaluated_by_iteration(&ty) {
-            effects::report(
-                self,
-                Effect::Evaluates {
-                    at,
-                    value,
-                    ty: Box::new(ty),
-                    how,
-                },
-            );
+            self.evaluates(at, value, ty, how);
         }
     }
 }

@@ -10,8 +10,8 @@ use super::Walker;
 use crate::checker::types::{Callable, Loaded, Ty};
 use crate::checker::{self, Exec};
 use crate::index::FuncRef;
-use crate::knowledge::django::{self};
-use crate::rules::{self};
+use crate::knowledge::django;
+use crate::rules;
 use crate::syntax::field;
 
 impl<'a> Walker<'a> {
@@ -46,15 +46,23 @@ impl<'a> Walker<'a> {
         self.return_of(callee, args)
     }
 
+    /// Whether a decorator of `f` is one of `names`, however it is imported
+    /// (`@property`, `@functools.cached_property`).
+    pub(super) fn decorated_as(&self, f: FuncRef, names: &[&str]) -> bool {
+        self.index
+            .function(f)
+            .decorators
+            .iter()
+            .any(|d| d.rsplit('.').next().is_some_and(|last| names.contains(&last)))
+    }
+
     /// What fills the first parameter of method `f` called on `recv`: the
     /// receiver itself, nothing for a `@staticmethod` (its first parameter
     /// is an ordinary argument), the model for a `@classmethod` ([`Self::class_of`]).
     pub(super) fn method_receiver(&self, f: FuncRef, recv: &Ty) -> Option<Ty> {
-        let decorators = &self.index.function(f).decorators;
-        let last = |name: &str| decorators.iter().any(|d| d.rsplit('.').next() == Some(name));
-        if last("staticmethod") {
+        if self.decorated_as(f, &["staticmethod"]) {
             None
-        } else if last("classmethod") {
+        } else if self.decorated_as(f, &["classmethod"]) {
             Some(Self::class_of(recv))
         } else {
             Some(recv.carried())
@@ -80,12 +88,10 @@ impl<'a> Walker<'a> {
             return None;
         };
         f.class?;
-        let decorators = &self.index.function(*f).decorators;
-        let last = |name: &str| decorators.iter().any(|d| d.rsplit('.').next() == Some(name));
-        if last("staticmethod") {
+        if self.decorated_as(*f, &["staticmethod"]) {
             return None;
         }
-        if last("classmethod") {
+        if self.decorated_as(*f, &["classmethod"]) {
             let cls = match field(func, "object").filter(|_| func.kind() == "attribute") {
                 Some(obj) => Self::class_of(&self.eval_quiet(obj)),
                 None => Ty::Unknown,
@@ -260,10 +266,21 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// Whether the blocking of the helpers called from here is looked for:
+    /// never in deferred code (nothing there is reported), in a summary only
+    /// while its depth allows following another level.
+    pub(super) fn follows_helpers(&self) -> bool {
+        match self.exec {
+            Exec::Deferred => false,
+            Exec::Summary => self.depth_left > 0,
+            _ => true,
+        }
+    }
+
     /// `Cls(...)` from here: RDJ107 if `__init__` always does blocking ORM
     /// work (`checker::constructor_blocking_path`).
     pub(super) fn construct_helper(&mut self, call: Node<'a>, func: Node<'a>, init: FuncRef, args: &[(String, Ty)]) {
-        if self.exec == Exec::Deferred || (self.exec == Exec::Summary && self.depth_left == 0) {
+        if !self.follows_helpers() {
             return;
         }
         let Some(path) = checker::constructor_blocking_path(self, init, args) else {
@@ -275,10 +292,7 @@ impl<'a> Walker<'a> {
 
     /// A direct call of a sync helper from here: RDJ107 if it does blocking ORM work.
     pub(super) fn call_helper(&mut self, call: Node<'a>, func: Node<'a>, callee: &Callable, args: &[(String, Ty)]) {
-        if self.exec == Exec::Deferred {
-            return;
-        }
-        if matches!(self.exec, Exec::Summary) && self.depth_left == 0 {
+        if !self.follows_helpers() {
             return;
         }
         if self.constructor_prefix && matches!(callee, Callable::Workspace(f) if f.class.is_none()) {
@@ -293,5 +307,18 @@ impl<'a> Walker<'a> {
 
     pub fn is_func_ref_async(&self, f: FuncRef) -> bool {
         self.index.function(f).is_async
+    }
+}
+
+/// The function a value passed to a wrapper (`sync_to_async(f)`,
+/// `async_to_sync(obj.method)`) runs: a function, or a bound method of one.
+pub(super) fn function_called_by(ty: &Ty) -> Option<&Callable> {
+    match ty {
+        Ty::Function(c) => Some(c),
+        Ty::BoundMethod(recv, _) => match &**recv {
+            Ty::Function(c) => Some(c),
+            _ => None,
+        },
+        _ => None,
     }
 }

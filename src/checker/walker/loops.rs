@@ -7,10 +7,10 @@
 
 use tree_sitter::Node;
 
+use super::queries::row_of;
 use super::Walker;
 use crate::checker::types::Ty;
-use crate::checker::Exec;
-use crate::rules::{self};
+use crate::rules;
 use crate::syntax::{self, field, named_children};
 
 impl<'a> Walker<'a> {
@@ -20,11 +20,7 @@ impl<'a> Walker<'a> {
         let item = if is_async {
             self.async_item(&iter_ty)
         } else {
-            if let Some(r) = field(stmt, "right") {
-                let fix = rules::rdj103_sync_queryset_evaluation::async_for_fix(self, stmt, r, &iter_ty);
-                rules::rdj103_sync_queryset_evaluation::check_iteration(self, r, &iter_ty, "iterating", fix);
-            }
-            self.sync_item(&iter_ty)
+            self.sync_iteration(stmt, &iter_ty, true)
         };
         if is_async {
             if let Some(r) = field(stmt, "right") {
@@ -40,6 +36,19 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// A sync `for` statement or comprehension clause iterating a value of
+    /// type `iter_ty`: the iteration check (RDJ103, offered the `async for`
+    /// fix when `may_become_async`), and the item it binds.
+    fn sync_iteration(&mut self, for_node: Node<'a>, iter_ty: &Ty, may_become_async: bool) -> Ty {
+        if let Some(r) = field(for_node, "right") {
+            let fix = may_become_async
+                .then(|| rules::rdj103_sync_queryset_evaluation::async_for_fix(self, for_node, r, iter_ty))
+                .flatten();
+            rules::rdj103_sync_queryset_evaluation::check_iteration(self, r, iter_ty, "iterating", fix);
+        }
+        self.sync_item(iter_ty)
+    }
+
     /// After `async for x in qs` (or `[... async for x in qs]`,
     /// `sync_to_async(list)(qs)`) the QuerySet in `qs` holds its results:
     /// later `len(qs)`, `qs[0]`, `for x in qs` run no query.
@@ -52,16 +61,8 @@ impl<'a> Walker<'a> {
     /// What `async for x in <ty>` binds to `x`.
     pub fn async_item(&self, iter_ty: &Ty) -> Ty {
         match iter_ty {
-            Ty::QuerySet {
-                model,
-                values: false,
-                loaded,
-            } => Ty::Instance {
-                model: *model,
-                loaded: loaded.clone(),
-            },
             Ty::AsyncIter(inner) => (**inner).clone(),
-            _ => Ty::Unknown,
+            _ => row_of(iter_ty).unwrap_or(Ty::Unknown),
         }
     }
 
@@ -91,22 +92,8 @@ impl<'a> Walker<'a> {
                         }
                         self.async_item(&iter_ty)
                     } else {
-                        if let Some(r) = field(clause, "right") {
-                            // Only list/set/dict comprehensions may become async ones.
-                            let fix = (node.kind() != "generator_expression")
-                                .then(|| {
-                                    rules::rdj103_sync_queryset_evaluation::async_for_fix(self, clause, r, &iter_ty)
-                                })
-                                .flatten();
-                            rules::rdj103_sync_queryset_evaluation::check_iteration(
-                                self,
-                                r,
-                                &iter_ty,
-                                "iterating",
-                                fix,
-                            );
-                        }
-                        self.sync_item(&iter_ty)
+                        // Only list/set/dict comprehensions may become async ones.
+                        self.sync_iteration(clause, &iter_ty, node.kind() != "generator_expression")
                     };
                     if let Some(left) = field(clause, "left") {
                         if left.kind() == "identifier" {
@@ -183,10 +170,7 @@ impl<'a> Walker<'a> {
             if !is_async && expects_sync_only_error(self, stmt) {
                 // `with self.assertRaises(SynchronousOnlyOperation):` — a test
                 // that runs the blocking call on purpose, to prove it raises.
-                let saved = self.exec;
-                self.exec = Exec::Deferred;
-                self.walk_block(body);
-                self.exec = saved;
+                self.walk_block_deferred(body);
             } else {
                 self.walk_block(body);
             }

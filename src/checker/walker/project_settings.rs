@@ -4,7 +4,7 @@
 //! (the index holds the texts) and never reports.
 
 use super::Walker;
-use crate::knowledge::django::{self};
+use crate::knowledge::django;
 use crate::knowledge::third_party;
 
 impl<'a> Walker<'a> {

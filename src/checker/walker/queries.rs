@@ -11,7 +11,7 @@ use super::Walker;
 use crate::checker::effects::{self, Effect, Receiver};
 use crate::checker::types::{Loaded, Ty};
 use crate::index::{ClassKind, FuncRef};
-use crate::knowledge::django::{self};
+use crate::knowledge::django;
 use crate::knowledge::third_party;
 use crate::syntax::{self, field, named_children};
 
@@ -319,13 +319,6 @@ impl<'a> Walker<'a> {
     /// `{"key": ...}` keys are known.
     pub(super) fn or_create_keys(&self, method: &str, args: Option<Node<'a>>) -> (Vec<String>, Vec<String>) {
         let positional = self.positional_args(args);
-        let keyword = |name: &str| {
-            self.arg_nodes(args).into_iter().find_map(|a| {
-                (a.kind() == "keyword_argument" && field(a, "name").is_some_and(|n| self.text(n) == name))
-                    .then(|| field(a, "value"))
-                    .flatten()
-            })
-        };
         let dict_keys = |value: Option<Node<'a>>| -> Vec<String> {
             value
                 .filter(|v| v.kind() == "dictionary")
@@ -338,8 +331,14 @@ impl<'a> Walker<'a> {
                 })
                 .unwrap_or_default()
         };
-        let defaults = dict_keys(keyword("defaults").or_else(|| positional.first().copied()));
-        let create_defaults = match keyword("create_defaults").or_else(|| positional.get(1).copied()) {
+        let defaults = dict_keys(
+            self.keyword_value(args, "defaults")
+                .or_else(|| positional.first().copied()),
+        );
+        let create_defaults = match self
+            .keyword_value(args, "create_defaults")
+            .or_else(|| positional.get(1).copied())
+        {
             Some(given) if method == "update_or_create" => dict_keys(Some(given)),
             _ => defaults.clone(),
         };
@@ -433,5 +432,21 @@ impl<'a> Walker<'a> {
             .filter(|c| matches!(self.index.class_kind(*c), ClassKind::Manager | ClassKind::QuerySet))
             .into_iter()
             .collect()
+    }
+}
+
+/// A row of a QuerySet of model instances, with what the QuerySet loads
+/// (the rows of a `values()` QuerySet are not instances: `None`).
+pub(super) fn row_of(ty: &Ty) -> Option<Ty> {
+    match ty {
+        Ty::QuerySet {
+            model,
+            values: false,
+            loaded,
+        } => Some(Ty::Instance {
+            model: *model,
+            loaded: loaded.clone(),
+        }),
+        _ => None,
     }
 }

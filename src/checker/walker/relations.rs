@@ -8,7 +8,7 @@ use tree_sitter::Node;
 
 use super::Walker;
 use crate::checker::types::{Loaded, Ty};
-use crate::rules::{self};
+use crate::rules;
 use crate::syntax::{self, field, named_children};
 
 impl<'a> Walker<'a> {
@@ -196,17 +196,15 @@ impl<'a> Walker<'a> {
             return None;
         }
         let args = field(arg, "arguments");
-        let keyword = |name: &str| {
-            self.arg_nodes(args).into_iter().find_map(|a| {
-                (a.kind() == "keyword_argument" && field(a, "name").is_some_and(|n| self.text(n) == name))
-                    .then(|| field(a, "value"))
-                    .flatten()
-            })
-        };
         let positional = self.positional_args(args);
-        let lookup = keyword("lookup").or_else(|| positional.first().copied())?;
+        let lookup = self
+            .keyword_value(args, "lookup")
+            .or_else(|| positional.first().copied())?;
         let lookup = syntax::string_value(lookup, self.src)?;
-        match keyword("to_attr").or_else(|| positional.get(2).copied()) {
+        match self
+            .keyword_value(args, "to_attr")
+            .or_else(|| positional.get(2).copied())
+        {
             None => Some(lookup),
             Some(to_attr) => {
                 let to_attr = syntax::string_value(to_attr, self.src)?;
@@ -246,20 +244,17 @@ impl<'a> Walker<'a> {
             return;
         }
         let prefetch_args = field(arg, "arguments");
-        let keyword = |w: &Self, name: &str| {
-            w.arg_nodes(prefetch_args)
-                .into_iter()
-                .find(|a| a.kind() == "keyword_argument" && field(*a, "name").is_some_and(|n| w.text(n) == name))
-                .and_then(|a| field(a, "value"))
-        };
-        if keyword(self, "to_attr")
+        if self
+            .keyword_value(prefetch_args, "to_attr")
             .and_then(|v| syntax::string_value(v, self.src))
             .as_deref()
             != Some(to_attr)
         {
             return;
         }
-        let queryset = keyword(self, "queryset").map(|q| self.eval_quiet(q));
+        let queryset = self
+            .keyword_value(prefetch_args, "queryset")
+            .map(|q| self.eval_quiet(q));
         if let Some(Ty::QuerySet {
             model,
             values: false,

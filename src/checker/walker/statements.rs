@@ -7,8 +7,8 @@ use tree_sitter::Node;
 
 use super::Walker;
 use crate::checker::types::{Callable, Ty};
-use crate::checker::{self};
-use crate::rules::{self};
+use crate::checker::{self, Exec};
+use crate::rules;
 use crate::syntax::{self, field, named_children};
 
 impl<'a> Walker<'a> {
@@ -21,6 +21,14 @@ impl<'a> Walker<'a> {
             }
         });
         self.falsy_on_self.truncate(known);
+    }
+
+    /// Walks `block` for its bindings only: nothing in it is reported.
+    pub(super) fn walk_block_deferred(&mut self, block: Node<'a>) {
+        let saved = self.exec;
+        self.exec = Exec::Deferred;
+        self.walk_block(block);
+        self.exec = saved;
     }
 
     /// What the walked function returns. A model instance or QuerySet on
