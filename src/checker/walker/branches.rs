@@ -208,60 +208,47 @@ fn initializes_module_cache(stmt: Node<'_>, src: &str) -> bool {
 
 /// Names of `global` statements directly in `function`'s body (not in nested defs).
 fn declared_globals<'s>(function: Node<'_>, src: &'s str) -> Vec<&'s str> {
-    let mut names = Vec::new();
-    let mut stack: Vec<Node<'_>> = field(function, "body").into_iter().collect();
-    while let Some(node) = stack.pop() {
-        match node.kind() {
-            "global_statement" => {
-                let mut cursor = node.walk();
-                names.extend(
-                    node.named_children(&mut cursor)
-                        .filter(|n| n.kind() == "identifier")
-                        .map(|n| text(n, src)),
-                );
-            }
-            "function_definition" | "class_definition" | "lambda" => {}
-            _ => {
-                let mut cursor = node.walk();
-                stack.extend(node.named_children(&mut cursor));
-            }
-        }
-    }
-    names
+    field(function, "body")
+        .into_iter()
+        .flat_map(|body| subtree(body, true))
+        .filter(|n| n.kind() == "global_statement")
+        .flat_map(named_children)
+        .filter(|n| n.kind() == "identifier")
+        .map(|n| text(n, src))
+        .collect()
 }
 
 /// Every identifier inside `node`.
 fn identifiers_in<'s>(node: Node<'_>, src: &'s str) -> Vec<&'s str> {
-    let mut names = Vec::new();
-    let mut stack = vec![node];
-    while let Some(n) = stack.pop() {
-        if n.kind() == "identifier" {
-            names.push(text(n, src));
-        }
-        let mut cursor = n.walk();
-        stack.extend(n.named_children(&mut cursor));
-    }
-    names
+    subtree(node, false)
+        .filter(|n| n.kind() == "identifier")
+        .map(|n| text(n, src))
+        .collect()
 }
 
 /// Names bound by a plain assignment (`name = …`, `name: T = …`) anywhere in `block`.
 fn assigned_names<'s>(block: Node<'_>, src: &'s str) -> Vec<&'s str> {
-    let mut names = Vec::new();
-    let mut stack = vec![block];
-    while let Some(n) = stack.pop() {
-        match n.kind() {
-            "assignment" => {
-                if let Some(left) = field(n, "left").filter(|l| l.kind() == "identifier") {
-                    names.push(text(left, src));
-                }
-            }
-            "function_definition" | "class_definition" | "lambda" => continue,
-            _ => {}
+    subtree(block, true)
+        .filter(|n| n.kind() == "assignment")
+        .filter_map(|n| field(n, "left").filter(|l| l.kind() == "identifier"))
+        .map(|left| text(left, src))
+        .collect()
+}
+
+/// The nodes of `node`'s subtree (named ones, `node` first); with
+/// `own_scope_only`, without the nested `def`s, classes and lambdas, which
+/// are scopes of their own. An explicit stack: the tree is user input.
+fn subtree<'t>(node: Node<'t>, own_scope_only: bool) -> impl Iterator<Item = Node<'t>> {
+    let mut stack = vec![node];
+    std::iter::from_fn(move || loop {
+        let n = stack.pop()?;
+        if own_scope_only && matches!(n.kind(), "function_definition" | "class_definition" | "lambda") {
+            continue;
         }
         let mut cursor = n.walk();
         stack.extend(n.named_children(&mut cursor));
-    }
-    names
+        return Some(n);
+    })
 }
 
 /// Names whose async QuerySet methods a block calls (`qs.all().acount()`
@@ -269,11 +256,7 @@ fn assigned_names<'s>(block: Node<'_>, src: &'s str) -> Vec<&'s str> {
 /// QuerySets.
 fn async_orm_receivers(block: Node<'_>, src: &str) -> Vec<String> {
     let mut out = Vec::new();
-    let mut stack = vec![block];
-    while let Some(node) = stack.pop() {
-        if matches!(node.kind(), "function_definition" | "class_definition" | "lambda") {
-            continue;
-        }
+    for node in subtree(block, true) {
         if node.kind() == "attribute" {
             let is_async_twin = field(node, "attribute").is_some_and(|a| {
                 text(a, src)
@@ -300,8 +283,6 @@ fn async_orm_receivers(block: Node<'_>, src: &str) -> Vec<String> {
                 }
             }
         }
-        let mut cursor = node.walk();
-        stack.extend(node.named_children(&mut cursor));
     }
     out
 }

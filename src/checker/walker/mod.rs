@@ -7,9 +7,9 @@
 //! file share ([`Shared`]: memos that may not go into the run's summary
 //! cache, recursion guards, the time [`Budget`]) and the nesting bound
 //! ([`MAX_NESTING`]); each other file of the folder holds one part of the
-//! walk. The walker computes types and effects: it never decides whether a
-//! rule fires or what a finding says (the rules do, `crate::rules`), and it
-//! never does I/O.
+//! walk. The walker computes types and effects: whether a rule fires and
+//! what a finding says are the rules' (`crate::rules`; `report.rs` says
+//! what is still decided in the walker), and it never does I/O.
 
 mod assignments;
 mod attributes;

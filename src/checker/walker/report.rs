@@ -1,10 +1,13 @@
 //! Where the walker's findings go. The execution context decides what a
-//! blocking operation means (a finding in async code, RDJ108 in a sync
-//! handler, the first blocking step of a summarized helper, nothing in
-//! deferred code); this file also quotes code for the rules' messages and
-//! says where an `await` may be inserted. It computes no types and walks
-//! nothing; the message and fix of each finding come from its rule (RDJ108's
-//! from `rules::rdj108_orm_in_sync_event_handler`).
+//! blocking operation means: in async code the rule's finding, worded
+//! "… in async function `f`"; in a sync handler, computed var, lifespan
+//! task, resolver or awaited middleware RDJ108 instead (its message and
+//! fix are RDJ108's); in a summarized helper the first blocking step of
+//! the helper's call path; in deferred code nothing. Also quotes code for
+//! the rules' messages and says where an `await` may be inserted. It
+//! computes no types and walks nothing. The async wording, the choice of
+//! RDJ108 and when its fix is dropped are rule decisions that still live
+//! here, not in `crate::rules`.
 
 use std::ops::Range;
 
