@@ -1,5 +1,7 @@
-//! RDJ504–RDJ508: the models' expected tables against the live database
-//! (OWNER: columns/drift helper).
+//! RDJ504–RDJ508: the models' expected tables (built by `ddl/`) compared
+//! with the live schema (read by `live/`), and the findings' messages.
+//! Pure: never connects to a database nor reads a file, and derives no
+//! table of its own from the models (that is `ddl/`'s).
 //!
 //! Only tables of models in the state are looked at: tables of apps the
 //! state does not know (contrib apps not modelled, other projects sharing
