@@ -17,6 +17,7 @@ use crate::checker::check_file;
 use crate::config::settings::SettingsResolver;
 use crate::diagnostic::Finding;
 use crate::index::{FileEntry, WorkspaceIndex};
+use crate::pipeline;
 use crate::source::LineIndex;
 
 /// What one analysis of one document found.
@@ -167,17 +168,13 @@ fn analyse(s: &Snapshot, path: &Path) -> Option<Analysis> {
     let settings = s.resolver.for_file(path);
     let options = settings.analysis_options(path);
     let mut findings = check_file(&index, id, &options);
-    findings.retain(|f| options.rules.contains(f.rule));
-    for f in &mut findings {
-        f.severity = settings.severity_of(f.rule);
-    }
+    pipeline::apply_settings(&mut findings, &settings, &options);
     let entry = index.file(id);
     // Schema findings are of the saved file: shown while the text is that.
     if let Some(schema) = s.schema.get(path) {
         let saved = s.layout.slot.get(path).map(|&i| &s.layout.files[i].text);
         if saved.is_some_and(|t| *t == entry.text) {
-            findings.extend(schema.iter().cloned());
-            findings.sort_by_key(|f| (f.range.start, f.range.end, f.rule));
+            pipeline::merge_schema_findings(&mut findings, schema);
         }
     }
     let (text, lines) = (entry.text.clone(), entry.lines().clone());
