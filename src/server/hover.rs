@@ -8,7 +8,7 @@ use tower_lsp_server::ls_types::*;
 
 use super::analysis::Analysis;
 use super::session::Shared;
-use crate::rules::Rule;
+use crate::registry::Rule;
 
 impl Shared {
     pub(super) async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
