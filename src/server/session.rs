@@ -24,6 +24,7 @@ use crate::config::ConfigResolver;
 use crate::diagnostic::Finding;
 use crate::index::{module_names, FileEntry, FileMaps};
 
+/// An open document as the client last sent it.
 pub(super) struct Document {
     pub(super) rope: Rope,
     pub(super) version: i32,
@@ -36,6 +37,7 @@ pub(super) struct Document {
     pub(super) last: Option<(i32, Arc<FileEntry>)>,
 }
 
+/// What the server knows between requests, behind one lock ([`Shared::lock`]).
 pub(super) struct State {
     /// `server --config FILE`: that file for every file, else discovery.
     pub(super) config_file: Option<PathBuf>,
@@ -118,7 +120,7 @@ impl Layout {
 #[derive(Clone)]
 pub(super) struct Shared {
     pub(super) client: Client,
-    pub(super) state: Arc<Mutex<State>>,
+    state: Arc<Mutex<State>>,
     /// Becomes true once the workspace's files are loaded (`initialized`).
     pub(super) loaded: Arc<tokio::sync::watch::Sender<bool>>,
     /// `shutdown` came before `exit` (else the exit code is 1, as LSP says).
