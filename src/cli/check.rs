@@ -15,6 +15,7 @@ use crate::diagnostic::Finding;
 use crate::output::{
     self, fix_availability, io_error_message, statistics, FileReport, FixRun, FixTable, OutputFormat, Report, Summary,
 };
+use crate::pipeline;
 use crate::rules::Rule;
 use crate::schema::runner::{self, DatabaseArgs, SchemaResults};
 use crate::source::LineIndex;
@@ -360,10 +361,7 @@ fn analyse(
                 } else {
                     (Vec::new(), Arc::<str>::from(""), LineIndex::new(""))
                 };
-                findings.retain(|f| options.rules.contains(f.rule));
-                for f in &mut findings {
-                    f.severity = settings.severity_of(f.rule);
-                }
+                pipeline::apply_settings(&mut findings, &settings, &options);
                 FileReport {
                     path: path.clone(),
                     text,
@@ -387,8 +385,7 @@ fn analyse(
                 report.lines = index.file(id).lines().clone();
             }
         }
-        report.findings.extend(found.iter().cloned());
-        report.findings.sort_by_key(|f| (f.range.start, f.range.end, f.rule));
+        pipeline::merge_schema_findings(&mut report.findings, found);
     }
     // What the run read, for the benchmarks (`benches/compare_ruff.py`).
     if std::env::var_os("REFLEX_DJANGO_LSP_STATS").is_some() {

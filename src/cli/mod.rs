@@ -9,6 +9,7 @@ mod check;
 mod fix;
 mod rule;
 mod schema;
+mod server;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -286,7 +287,7 @@ pub fn run_with(args: Vec<OsString>) -> i32 {
     let result = match cli.command {
         Command::Check(args) => check(args),
         Command::Rule(args) => rule(args),
-        Command::Server(args) => crate::server::run(args),
+        Command::Server(args) => server::server(args),
         Command::Schema(args) => schema::schema(args),
     };
     match result {
