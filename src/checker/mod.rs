@@ -497,7 +497,7 @@ fn bind_parameters<'a>(w: &mut Walker<'a>, def: Node<'a>) {
 /// (django CMS's `ApphookReloadMiddleware`).
 fn is_dead_acall(index: &WorkspaceIndex, src: &str, def: Node<'_>, class: ClassRef) -> bool {
     let named_acall = field(def, "name").is_some_and(|n| syntax::text(n, src) == "__acall__");
-    if !named_acall || inherits_middleware_mixin(index, class) {
+    if !named_acall || index.has_external_base(class, crate::knowledge::django::is_middleware_base) {
         return false;
     }
     let Some(call) = index.find_method(class, "__call__") else {
@@ -602,27 +602,7 @@ fn is_django_middleware(index: &WorkspaceIndex, class: ClassRef) -> bool {
     let takes_get_response = index
         .find_method(class, "__init__")
         .is_some_and(|init| index.function(init).params.iter().any(|p| p.name == "get_response"));
-    takes_get_response || inherits_middleware_mixin(index, class)
-}
-
-/// Whether a workspace class has Django's `MiddlewareMixin` among its bases.
-fn inherits_middleware_mixin(index: &WorkspaceIndex, class: ClassRef) -> bool {
-    // An explicit stack: class hierarchies are user input.
-    let mut stack = vec![class];
-    let mut seen = FxHashSet::default();
-    while let Some(c) = stack.pop() {
-        if !seen.insert(c) || seen.len() > 64 {
-            continue;
-        }
-        for base in &index.class(c).bases {
-            match index.resolve_dotted(c.file, base, None) {
-                crate::index::Symbol::Class(b) => stack.push(b),
-                crate::index::Symbol::External(q) if crate::knowledge::django::is_middleware_base(&q) => return true,
-                _ => {}
-            }
-        }
-    }
-    false
+    takes_get_response || index.has_external_base(class, crate::knowledge::django::is_middleware_base)
 }
 
 /// An annotation's model data: what was loaded is not seen here.

@@ -10,6 +10,8 @@ pub mod builtin;
 pub mod models;
 pub mod subclasses;
 pub mod summary;
+#[cfg(test)]
+mod test_support;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -400,8 +402,38 @@ fn is_identifier(s: &str) -> bool {
 /// What a workspace class is, from its bases (transitively).
 #[cfg(test)]
 mod tests {
-    use super::module_names;
+    use super::test_support::index_of;
+    use super::{module_names, Symbol};
     use std::path::Path;
+
+    #[test]
+    fn external_bases_through_workspace_classes() {
+        let index = index_of(&[
+            (
+                "mw.py",
+                "from django.utils.deprecation import MiddlewareMixin as Mixin\n\
+                 class Base(Mixin):\n    pass\n\
+                 class Loop(Loop):\n    pass\n\
+                 class Own(Loop, Base):\n    pass\n\
+                 class Plain(object):\n    pass\n",
+            ),
+            // (Files that name nothing Django-like are never parsed.)
+            (
+                "other.py",
+                "from mw import Own\nclass Far(Own):  # a django middleware\n    pass\n",
+            ),
+        ]);
+        let class = |q: &str| match index.resolve_qualified(q) {
+            Symbol::Class(c) => c,
+            other => panic!("{q}: {other:?}"),
+        };
+        let is_mixin = |q: &str| q == "django.utils.deprecation.MiddlewareMixin";
+        assert!(index.has_external_base(class("mw.Base"), is_mixin));
+        // Through a cycle and another file's import, the base is still found.
+        assert!(index.has_external_base(class("other.Far"), is_mixin));
+        assert!(!index.has_external_base(class("mw.Plain"), is_mixin));
+        assert!(!index.has_external_base(class("mw.Loop"), is_mixin));
+    }
 
     #[test]
     fn module_names_by_package_and_root() {
@@ -1046,7 +1078,29 @@ impl WorkspaceIndex {
     /// The first answer `find` gives for a workspace class or its workspace
     /// bases, nearest first (each class asked once; an explicit stack, since
     /// class hierarchies are user input).
-    pub fn nearest_in_class_chain<T>(&self, class: ClassRef, mut find: impl FnMut(ClassRef) -> Option<T>) -> Option<T> {
+    pub fn nearest_in_class_chain<T>(&self, class: ClassRef, find: impl FnMut(ClassRef) -> Option<T>) -> Option<T> {
+        self.search_class_chain(class, find, |_| None)
+    }
+
+    /// Whether a workspace class, or one of its workspace bases, names a
+    /// base outside the workspace whose qualified name `is` accepts
+    /// (`django.utils.deprecation.MiddlewareMixin`,
+    /// `configurations.Configuration`).
+    pub fn has_external_base(&self, class: ClassRef, is: impl Fn(&str) -> bool) -> bool {
+        self.search_class_chain(class, |_| None, |qualname| is(qualname).then_some(()))
+            .is_some()
+    }
+
+    /// The walk behind [`Self::nearest_in_class_chain`] and
+    /// [`Self::has_external_base`]: `find` is asked of each workspace class,
+    /// `external` of each base outside the workspace, as it is met (each
+    /// base resolved once).
+    fn search_class_chain<T>(
+        &self,
+        class: ClassRef,
+        mut find: impl FnMut(ClassRef) -> Option<T>,
+        mut external: impl FnMut(&str) -> Option<T>,
+    ) -> Option<T> {
         let mut seen = FxHashSet::default();
         let mut stack = vec![class];
         while let Some(c) = stack.pop() {
@@ -1057,8 +1111,14 @@ impl WorkspaceIndex {
                 return Some(found);
             }
             for base in self.class(c).bases.iter().rev() {
-                if let Symbol::Class(b) = self.resolve_dotted(c.file, base, None) {
-                    stack.push(b);
+                match self.resolve_dotted(c.file, base, None) {
+                    Symbol::Class(b) => stack.push(b),
+                    Symbol::External(qualname) => {
+                        if let Some(found) = external(&qualname) {
+                            return Some(found);
+                        }
+                    }
+                    _ => {}
                 }
             }
         }

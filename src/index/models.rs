@@ -300,7 +300,8 @@ fn configuration_class_user_model(index: &WorkspaceIndex, assigns: impl Fn(&File
             let Some(attr) = class.attr("AUTH_USER_MODEL") else {
                 continue;
             };
-            if !is_configuration_class(index, ClassRef { file: f, index: i }) {
+            let class_ref = ClassRef { file: f, index: i };
+            if !index.has_external_base(class_ref, crate::knowledge::django::is_configurations_settings_class) {
                 continue;
             }
             let (label, name) = attr.value.as_str()?.split_once('.')?;
@@ -312,26 +313,6 @@ fn configuration_class_user_model(index: &WorkspaceIndex, assigns: impl Fn(&File
         }
     }
     found
-}
-
-/// A subclass of django-configurations' `Configuration` (through
-/// workspace bases, as deep as a settings hierarchy goes).
-fn is_configuration_class(index: &WorkspaceIndex, class: ClassRef) -> bool {
-    let mut stack = vec![class];
-    let mut seen = FxHashSet::default();
-    while let Some(c) = stack.pop() {
-        if !seen.insert(c) || seen.len() > 32 {
-            continue;
-        }
-        for base in &index.class(c).bases {
-            match index.resolve_dotted(c.file, base, None) {
-                Symbol::Class(b) => stack.push(b),
-                Symbol::External(q) if crate::knowledge::django::is_configurations_settings_class(&q) => return true,
-                _ => {}
-            }
-        }
-    }
-    false
 }
 
 /// The byte-level facts of a file's text (see [`super::ByteFacts`]).
@@ -1171,28 +1152,7 @@ fn collect_returns<'t>(node: tree_sitter::Node<'t>, out: &mut Vec<tree_sitter::N
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::index::FileEntry;
-
-    /// An index over `(path, text)` files under `/p` (module names from the
-    /// path, as the workspace loader gives them with `__init__.py` packages).
-    fn index_of(files: &[(&str, &str)]) -> WorkspaceIndex {
-        let paths: Vec<std::path::PathBuf> = files.iter().map(|(p, _)| format!("/p/{p}").into()).collect();
-        let has_init = |d: &std::path::Path| {
-            paths
-                .iter()
-                .any(|p| p.parent() == Some(d) && p.ends_with("__init__.py"))
-        };
-        WorkspaceIndex::new(
-            files
-                .iter()
-                .zip(&paths)
-                .map(|((_, text), path)| {
-                    let modules = crate::index::module_names(path, std::path::Path::new("/p"), has_init);
-                    FileEntry::new(path.clone(), modules, text.as_bytes())
-                })
-                .collect(),
-        )
-    }
+    use crate::index::test_support::index_of;
 
     fn model_named(index: &WorkspaceIndex, q: &str) -> Option<Arc<ModelInfo>> {
         index
