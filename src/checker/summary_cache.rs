@@ -22,7 +22,7 @@ use super::types::Ty;
 use super::walker::Shared;
 use super::Exec;
 use crate::diagnostic::Finding;
-use crate::index::{ClassRef, FileId};
+use crate::index::{ClassRef, FileId, FuncRef};
 use crate::rules::RuleSet;
 
 /// One summary's identity: the function (its file and start byte: a
@@ -79,6 +79,9 @@ pub struct SummaryCache {
     attrs: RwLock<FxHashMap<AttrsKey, Ty>>,
     module_envs: RwLock<FxHashMap<FileId, Arc<FxHashMap<String, Ty>>>>,
     coroutine_runs: RwLock<FxHashMap<RunsKey, RunsCell>>,
+    /// Whether a method only declares what subclasses implement
+    /// ([`super::dispatch::is_abstract`]: a walk of its syntax tree).
+    abstract_methods: RwLock<FxHashMap<FuncRef, bool>>,
 }
 
 /// One set of options' coroutine runs: filled by the first thread that
@@ -158,6 +161,19 @@ impl SummaryCache {
         cell.get_or_init(|| Arc::new(collect())).clone()
     }
 
+    /// Whether the method `f` is abstract, decided by `decide` the first
+    /// time it is asked (two threads asking at once may both decide: the
+    /// answer depends on the index alone).
+    pub fn abstract_method(&self, f: FuncRef, decide: impl FnOnce() -> bool) -> bool {
+        let known = read(&self.abstract_methods).get(&f).copied();
+        if let Some(known) = known {
+            return known;
+        }
+        let answer = decide();
+        write(&self.abstract_methods).insert(f, answer);
+        answer
+    }
+
     pub fn put_module_env(&self, file: FileId, value: Arc<FxHashMap<String, Ty>>) {
         write(&self.module_envs).entry(file).or_insert(value);
     }
@@ -202,5 +218,28 @@ mod tests {
             Vec::new()
         });
         assert_eq!(collected.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn a_method_is_decided_abstract_once() {
+        let cache = SummaryCache::default();
+        let decided = AtomicUsize::new(0);
+        let method = |index| FuncRef {
+            file: 0,
+            class: Some(0),
+            index,
+        };
+        let ask = |f: FuncRef, answer: bool| {
+            cache.abstract_method(f, || {
+                decided.fetch_add(1, Ordering::SeqCst);
+                answer
+            })
+        };
+        assert!(ask(method(0), true));
+        assert!(!ask(method(1), false));
+        // Asked again, the first answers stand and nothing is decided anew.
+        assert!(ask(method(0), false));
+        assert!(!ask(method(1), true));
+        assert_eq!(decided.load(Ordering::SeqCst), 2);
     }
 }
