@@ -2,8 +2,9 @@
 //! in-memory files. Compiled only for tests; never touches the disk.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use super::{FileEntry, WorkspaceIndex};
+use super::{FileEntry, ModelInfo, WorkspaceIndex};
 
 /// An index over `(path, text)` files under `/p` (module names from the
 /// path, as the workspace loader gives them with `__init__.py` packages).
@@ -24,4 +25,11 @@ pub(crate) fn index_of(files: &[(&str, &str)]) -> WorkspaceIndex {
             })
             .collect(),
     )
+}
+
+/// The model a qualified name resolves to, with its members.
+pub(crate) fn model_named(index: &WorkspaceIndex, q: &str) -> Option<Arc<ModelInfo>> {
+    index
+        .model_of_symbol(&index.resolve_qualified(q))
+        .map(|id| index.model(id))
 }
