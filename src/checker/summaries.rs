@@ -12,11 +12,11 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 use tree_sitter::Node;
 
-use super::bindings::{bind_parameters, unseen};
+use super::bindings::{annotation_ty, bind_parameters, unseen};
 use super::summary_cache::{AttrsKey, Summary, SummaryCache, SummaryKey};
 use super::types::{Callable, Ty};
 use super::walker::{Shared, Walker};
-use super::{annotation_ty, dispatch, function_name, Exec};
+use super::{dispatch, function_name, Exec};
 use crate::index::{ClassKind, ClassRef, FileId, FuncRef, WorkspaceIndex};
 use crate::rules::{self, RuleSet};
 use crate::syntax::{self, field, named_children};

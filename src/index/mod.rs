@@ -5,6 +5,12 @@
 //!
 //! Invariant: the index never does I/O. Callers hand it decoded files
 //! (`FileEntry::new`), so `check` and `server` share it unchanged.
+//!
+//! This file holds the shared handles (`ClassRef`, `FuncRef`, `Symbol`,
+//! `ClassKind`) and the `WorkspaceIndex` with its file and model look-ups;
+//! `files` holds one file's entry and byte facts, `resolve` name
+//! resolution, `classes` what a class is and its chain of bases, `models`
+//! the model registry. Knows nothing of rules or of the LSP.
 
 pub mod builtin;
 mod classes;
