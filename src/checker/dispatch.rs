@@ -35,6 +35,15 @@ pub fn is_abstract(index: &WorkspaceIndex, f: FuncRef) -> bool {
     {
         return true;
     }
+    // The body's statements are in the syntax tree: walked once per method.
+    index.summaries.abstract_method(f, || has_placeholder_body(index, f))
+}
+
+/// A method (not `@abstractmethod`) whose body only raises
+/// `NotImplementedError`, or is only placeholders in a class that is not
+/// instantiated itself.
+fn has_placeholder_body(index: &WorkspaceIndex, f: FuncRef) -> bool {
+    let summary = index.function(f);
     let entry = index.file(f.file);
     let Some(tree) = entry.tree() else { return false };
     let Some(body) = def_node(tree.root_node(), summary.range.clone()).and_then(|d| field(d, "body")) else {

@@ -230,17 +230,15 @@ fn runs_in_workspace(
     depth: u32,
 ) -> Arc<Vec<CoroutineRun>> {
     let key: RunsKey = (rules, django_version, depth);
-    if let Some(hit) = index.summaries.coroutine_runs(&key) {
-        return hit;
-    }
-    let options = AnalysisOptions {
-        rules,
-        follow_calls_depth: depth,
-        django_version,
-    };
-    let runs = Arc::new(collect_runs(index, &options));
-    index.summaries.put_coroutine_runs(key, runs.clone());
-    runs
+    index.summaries.coroutine_runs(key, || {
+        let options = AnalysisOptions {
+            rules,
+            follow_calls_depth: depth,
+            django_version,
+        };
+        // Deferred walks only: nothing here reports runs (asks this cache).
+        collect_runs(index, &options)
+    })
 }
 
 /// Byte-level hints that a file runs a coroutine on a loop of its own.

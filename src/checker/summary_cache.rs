@@ -13,7 +13,7 @@
 //! file's own [`Shared`] memo instead (results stay the same whatever the
 //! order in which threads reach a function).
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use rustc_hash::FxHashMap;
 
@@ -22,7 +22,7 @@ use super::types::Ty;
 use super::walker::Shared;
 use super::Exec;
 use crate::diagnostic::Finding;
-use crate::index::{ClassRef, FileId};
+use crate::index::{ClassRef, FileId, FuncRef};
 use crate::rules::RuleSet;
 
 /// One summary's identity: the function (its file and start byte: a
@@ -78,8 +78,15 @@ pub struct SummaryCache {
     summaries: RwLock<FxHashMap<SummaryKey, Arc<Summary>>>,
     attrs: RwLock<FxHashMap<AttrsKey, Ty>>,
     module_envs: RwLock<FxHashMap<FileId, Arc<FxHashMap<String, Ty>>>>,
-    coroutine_runs: RwLock<FxHashMap<RunsKey, Arc<Vec<CoroutineRun>>>>,
+    coroutine_runs: RwLock<FxHashMap<RunsKey, RunsCell>>,
+    /// Whether a method only declares what subclasses implement
+    /// ([`super::dispatch::is_abstract`]: a walk of its syntax tree).
+    abstract_methods: RwLock<FxHashMap<FuncRef, bool>>,
 }
+
+/// One set of options' coroutine runs: filled by the first thread that
+/// asks; the others wait for it rather than collect them again.
+type RunsCell = Arc<OnceLock<Arc<Vec<CoroutineRun>>>>;
 
 /// The options the walks of the sync code running coroutines depend on:
 /// rules, Django version, `follow-calls-depth`.
@@ -139,16 +146,100 @@ impl SummaryCache {
         write(&self.attrs).entry(key).or_insert(value);
     }
 
-    /// The coroutines the workspace's sync code runs on event loops of its own.
-    pub fn coroutine_runs(&self, key: &RunsKey) -> Option<Arc<Vec<CoroutineRun>>> {
-        read(&self.coroutine_runs).get(key).cloned()
+    /// The coroutines the workspace's sync code runs on event loops of its
+    /// own, collected once per key by `collect` (a thread asking while
+    /// another collects waits for its answer). `collect` runs with no lock
+    /// held, and must not ask for the same key.
+    pub fn coroutine_runs(&self, key: RunsKey, collect: impl FnOnce() -> Vec<CoroutineRun>) -> Arc<Vec<CoroutineRun>> {
+        // Its own statement: the read guard is dropped before `write`
+        // (held in a `match` on it, the write would wait for itself).
+        let known = read(&self.coroutine_runs).get(&key).cloned();
+        let cell = match known {
+            Some(cell) => cell,
+            None => write(&self.coroutine_runs).entry(key).or_default().clone(),
+        };
+        cell.get_or_init(|| Arc::new(collect())).clone()
     }
 
-    pub fn put_coroutine_runs(&self, key: RunsKey, value: Arc<Vec<CoroutineRun>>) {
-        write(&self.coroutine_runs).entry(key).or_insert(value);
+    /// Whether the method `f` is abstract, decided by `decide` the first
+    /// time it is asked (two threads asking at once may both decide: the
+    /// answer depends on the index alone).
+    pub fn abstract_method(&self, f: FuncRef, decide: impl FnOnce() -> bool) -> bool {
+        let known = read(&self.abstract_methods).get(&f).copied();
+        if let Some(known) = known {
+            return known;
+        }
+        let answer = decide();
+        write(&self.abstract_methods).insert(f, answer);
+        answer
     }
 
     pub fn put_module_env(&self, file: FileId, value: Arc<FxHashMap<String, Ty>>) {
         write(&self.module_envs).entry(file).or_insert(value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Barrier;
+
+    use super::*;
+
+    #[test]
+    fn coroutine_runs_are_collected_once_per_key_when_threads_ask_together() {
+        let cache = SummaryCache::default();
+        let collected = AtomicUsize::new(0);
+        let threads = 4;
+        let start = Barrier::new(threads);
+        let key: RunsKey = (RuleSet::all(), (5, 2), 3);
+        let answers: Vec<Arc<Vec<CoroutineRun>>> = std::thread::scope(|s| {
+            let asks: Vec<_> = (0..threads)
+                .map(|_| {
+                    s.spawn(|| {
+                        start.wait();
+                        cache.coroutine_runs(key, || {
+                            collected.fetch_add(1, Ordering::SeqCst);
+                            // Long enough for the other threads to ask meanwhile.
+                            std::thread::sleep(std::time::Duration::from_millis(50));
+                            Vec::new()
+                        })
+                    })
+                })
+                .collect();
+            asks.into_iter().map(|t| t.join().expect("no panic")).collect()
+        });
+        assert_eq!(collected.load(Ordering::SeqCst), 1);
+        assert!(answers.iter().all(|a| Arc::ptr_eq(a, &answers[0])));
+        // Another key (other options) is collected on its own.
+        let other: RunsKey = (RuleSet::all(), (4, 2), 3);
+        cache.coroutine_runs(other, || {
+            collected.fetch_add(1, Ordering::SeqCst);
+            Vec::new()
+        });
+        assert_eq!(collected.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn a_method_is_decided_abstract_once() {
+        let cache = SummaryCache::default();
+        let decided = AtomicUsize::new(0);
+        let method = |index| FuncRef {
+            file: 0,
+            class: Some(0),
+            index,
+        };
+        let ask = |f: FuncRef, answer: bool| {
+            cache.abstract_method(f, || {
+                decided.fetch_add(1, Ordering::SeqCst);
+                answer
+            })
+        };
+        assert!(ask(method(0), true));
+        assert!(!ask(method(1), false));
+        // Asked again, the first answers stand and nothing is decided anew.
+        assert!(ask(method(0), false));
+        assert!(!ask(method(1), true));
+        assert_eq!(decided.load(Ordering::SeqCst), 2);
     }
 }

@@ -16,6 +16,7 @@ use tree_sitter::Node;
 
 use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::index::summary::ImportBinding;
+use crate::index::FRAMEWORKS;
 use crate::syntax::{self, field, named_children};
 
 pub fn fix(root: Node<'_>, src: &str, stmt_range: std::ops::Range<usize>, bindings: &[&ImportBinding]) -> Option<Fix> {
@@ -308,10 +309,6 @@ impl SortKey {
         }
     }
 }
-
-/// Modules that stay third-party even when a copy is in the workspace (the
-/// index treats their names as external too).
-const FRAMEWORKS: [&str; 5] = ["django", "asgiref", "reflex", "reflex_django", "channels"];
 
 fn section(module: &str, first_party: &dyn Fn(&str) -> bool) -> Section {
     if module.starts_with('.') {
