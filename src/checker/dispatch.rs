@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use tree_sitter::Node;
 
-use super::summary_cache::Summary;
+use super::summary_cache::{self, Summary};
 use super::types::{Callable, Ty};
 use super::walker::Walker;
 use super::{def_node, runs_in_thread, summary_of};
@@ -36,7 +36,7 @@ pub fn is_abstract(index: &WorkspaceIndex, f: FuncRef) -> bool {
         return true;
     }
     // The body's statements are in the syntax tree: walked once per method.
-    index.summaries.abstract_method(f, || has_placeholder_body(index, f))
+    summary_cache::of(index).abstract_method(f, || has_placeholder_body(index, f))
 }
 
 /// A method (not `@abstractmethod`) whose body only raises

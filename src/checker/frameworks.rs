@@ -57,7 +57,9 @@ impl GraphqlServing {
 
 /// The workspace's GraphQL serving, found once per index.
 pub fn serving(index: &WorkspaceIndex) -> &GraphqlServing {
-    index.graphql_serving.get_or_init(|| find_serving(index))
+    super::summary_cache::state(index)
+        .graphql_serving
+        .get_or_init(|| find_serving(index))
 }
 
 /// Is a Strawberry resolver's `info.context.request` Django's request?

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use tree_sitter::Node;
 
-use super::summary_cache::RunsKey;
+use super::summary_cache::{self, RunsKey};
 use super::types::{Callable, Ty};
 use super::walker::{Budget, Shared, Walker, ANALYSIS_BUDGET};
 use super::{AnalysisOptions, Exec};
@@ -230,7 +230,7 @@ fn runs_in_workspace(
     depth: u32,
 ) -> Arc<Vec<CoroutineRun>> {
     let key: RunsKey = (rules, django_version, depth);
-    index.summaries.coroutine_runs(key, || {
+    summary_cache::of(index).coroutine_runs(key, || {
         let options = AnalysisOptions {
             rules,
             follow_calls_depth: depth,

@@ -13,7 +13,7 @@ use rustc_hash::FxHashMap;
 use tree_sitter::Node;
 
 use super::bindings::{annotation_ty, bind_parameters, unseen};
-use super::summary_cache::{AttrsKey, Summary, SummaryCache, SummaryKey};
+use super::summary_cache::{self, AttrsKey, Summary, SummaryCache, SummaryKey};
 use super::types::{Callable, Ty};
 use super::walker::{Shared, Walker};
 use super::{dispatch, function_name, Exec};
@@ -154,7 +154,7 @@ pub fn summary_of(w: &Walker<'_>, callee: &Callable, args: &[(String, Ty)]) -> A
 fn summary_for(w: &Walker<'_>, callee: &Callable, key: SummaryKey) -> Arc<Summary> {
     let local = matches!(callee, Callable::Local(_));
     if !local {
-        if let Some(hit) = w.index.summaries.summary(&key) {
+        if let Some(hit) = summary_cache::of(w.index).summary(&key) {
             return hit;
         }
     }
@@ -181,7 +181,7 @@ fn summary_for(w: &Walker<'_>, callee: &Callable, key: SummaryKey) -> Arc<Summar
     );
     w.shared.in_progress.borrow_mut().remove(&function);
     if !local && SummaryCache::shareable(w.shared, &computing) {
-        w.index.summaries.put_summary(key, result.clone());
+        summary_cache::of(w.index).put_summary(key, result.clone());
     } else {
         w.shared.local.borrow_mut().insert(key, result.clone());
     }
@@ -381,7 +381,7 @@ pub fn module_env_of(
     rules: RuleSet,
     file: FileId,
 ) -> Arc<FxHashMap<String, Ty>> {
-    if let Some(hit) = index.summaries.module_env(file) {
+    if let Some(hit) = summary_cache::of(index).module_env(file) {
         return hit;
     }
     if let Some(hit) = shared.local_envs.borrow().get(&file) {
@@ -399,7 +399,7 @@ pub fn module_env_of(
     });
     shared.envs_in_progress.borrow_mut().remove(&file);
     if SummaryCache::shareable(shared, &computing) {
-        index.summaries.put_module_env(file, env.clone());
+        summary_cache::of(index).put_module_env(file, env.clone());
     } else {
         shared.local_envs.borrow_mut().insert(file, env.clone());
     }
@@ -414,7 +414,7 @@ pub fn module_env_of(
 /// the attribute are walked.
 pub fn attribute_of_class(w: &Walker<'_>, class: ClassRef, ctor: &[(String, Ty)], attr: &str) -> Ty {
     let key: AttrsKey = (class, ctor.to_vec(), attr.to_owned());
-    if let Some(hit) = w.index.summaries.attrs(&key) {
+    if let Some(hit) = summary_cache::of(w.index).attrs(&key) {
         return hit;
     }
     if let Some(hit) = w.shared.local_attrs.borrow().get(&key) {
@@ -473,7 +473,7 @@ pub fn attribute_of_class(w: &Walker<'_>, class: ClassRef, ctor: &[(String, Ty)]
     let ty = stored.unwrap_or(Ty::Unknown);
     w.shared.attrs_in_progress.borrow_mut().remove(&class);
     if SummaryCache::shareable(w.shared, &computing) {
-        w.index.summaries.put_attrs(key, ty.clone());
+        summary_cache::of(w.index).put_attrs(key, ty.clone());
     } else {
         w.shared.local_attrs.borrow_mut().insert(key, ty.clone());
     }

@@ -22,7 +22,7 @@ use super::types::Ty;
 use super::walker::Shared;
 use super::Exec;
 use crate::diagnostic::Finding;
-use crate::index::{ClassRef, FileId, FuncRef};
+use crate::index::{ClassRef, FileId, FuncRef, WorkspaceIndex};
 use crate::rules::RuleSet;
 
 /// One summary's identity: the function (its file and start byte: a
@@ -72,6 +72,25 @@ impl Summary {
 /// An attribute of a class's instances: (class, constructor argument
 /// types by parameter name of `__init__`, attribute name).
 pub type AttrsKey = (ClassRef, Vec<(String, Ty)>, String);
+
+/// What the checker keeps on an index (in [`WorkspaceIndex::derived`]),
+/// shared by every file checked against it.
+#[derive(Default)]
+pub struct CheckerState {
+    pub summaries: SummaryCache,
+    /// How the workspace executes its GraphQL schemas (`checker::frameworks`).
+    pub graphql_serving: OnceLock<super::frameworks::GraphqlServing>,
+}
+
+/// The checker's state on `index`, made on first use.
+pub fn state(index: &WorkspaceIndex) -> &CheckerState {
+    index.derived.get_or_init(CheckerState::default)
+}
+
+/// The function summaries (and the other shared walk results) of `index`.
+pub fn of(index: &WorkspaceIndex) -> &SummaryCache {
+    &state(index).summaries
+}
 
 #[derive(Default)]
 pub struct SummaryCache {

@@ -105,19 +105,44 @@ pub struct WorkspaceIndex {
     /// Module-level functions passed to `app.register_lifespan_task(...)`
     /// anywhere in the workspace: (file, start of the `def`).
     lifespan_tasks: OnceLock<FxHashSet<(FileId, usize)>>,
-    /// How the workspace executes its GraphQL schemas (`checker::frameworks`).
-    pub(crate) graphql_serving: OnceLock<crate::checker::frameworks::GraphqlServing>,
     /// (settings file, middleware file) pairs where the settings' `MIDDLEWARE`
     /// names a middleware that replaces `request.user` (`checker`).
     pub(crate) user_replacing_middlewares: OnceLock<Vec<(FileId, FileId)>>,
     /// A stand-in model for `QuerySet` annotations without a type argument:
     /// a QuerySet of some model whose fields we do not know.
     pub any_model: ModelId,
-    /// Function summaries, class attributes and module bindings computed
-    /// by the checker, shared by every file checked against this index.
-    pub summaries: crate::checker::summary_cache::SummaryCache,
+    /// What the checker derives from the whole index and shares between the
+    /// files checked against it (function summaries, the workspace's GraphQL
+    /// serving): kept here, typed by the checker (see [`Derived`]).
+    pub derived: Derived,
     /// Workspace subclasses per class (`subclasses.rs`), computed on first use.
     subclass_map: subclasses::SubclassMap,
+}
+
+/// A value that a layer above the index (the checker) derives from it and
+/// keeps for the index's lifetime. The index sits below the checker and does
+/// not know the value's type: the one layer that fills the slot names it.
+#[derive(Default)]
+pub struct Derived(OnceLock<Box<dyn std::any::Any + Send + Sync>>);
+
+impl Derived {
+    /// The slot's value, made by `init` on first use. Asking with another type
+    /// than the one the slot holds is a bug of the layer above; it gets a value
+    /// of its own (never kept) rather than a crash.
+    pub fn get_or_init<T: std::any::Any + Send + Sync>(&self, init: impl Fn() -> T) -> &T {
+        let kept = self.0.get_or_init(|| Box::new(init())).downcast_ref::<T>();
+        kept.unwrap_or_else(|| Box::leak(Box::new(init())))
+    }
+}
+
+impl std::fmt::Debug for Derived {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "Derived(filled)"
+        } else {
+            "Derived(empty)"
+        })
+    }
 }
 
 impl WorkspaceIndex {
@@ -146,10 +171,9 @@ impl WorkspaceIndex {
             unreadable_bases: RwLock::new(FxHashMap::default()),
             auth_user: OnceLock::new(),
             lifespan_tasks: OnceLock::new(),
-            graphql_serving: OnceLock::new(),
             user_replacing_middlewares: OnceLock::new(),
             any_model: ModelId(0),
-            summaries: Default::default(),
+            derived: Derived::default(),
             subclass_map: Default::default(),
         };
         index.any_model = models::register_builtins(&index);
