@@ -67,7 +67,7 @@ fn wrap_fix<'a>(w: &Walker<'a>, call: Node<'a>) -> Option<Fix> {
 }
 
 /// The last step of a summarized helper's call path, which this rule's
-/// message shows (`stock_for → \`Product.objects.get()\``): the call path
+/// message shows (``stock_for → `Product.objects.get()` ``): the call path
 /// of a helper it calls in turn (what this rule's reports say in
 /// `Exec::Summary`), or the blocking code itself, quoted.
 pub fn call_path_step(rule: Rule, what: String, blocking_code: impl FnOnce() -> String) -> String {
