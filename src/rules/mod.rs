@@ -41,6 +41,7 @@ macro_rules! rule_modules {
 pub mod atomic_fix;
 pub mod fixes;
 pub mod import_fix;
+pub mod messages;
 pub mod modelstate;
 
 rule_modules! {

@@ -66,6 +66,18 @@ fn wrap_fix<'a>(w: &Walker<'a>, call: Node<'a>) -> Option<Fix> {
     })
 }
 
+/// The last step of a summarized helper's call path, which this rule's
+/// message shows (``stock_for → `Product.objects.get()` ``): the call path
+/// of a helper it calls in turn (what this rule's reports say in
+/// `Exec::Summary`), or the blocking code itself, quoted.
+pub fn call_path_step(rule: Rule, what: String, blocking_code: impl FnOnce() -> String) -> String {
+    if rule == Rule::RDJ107 {
+        what
+    } else {
+        format!("`{}`", blocking_code())
+    }
+}
+
 /// Reading a `@property` / `cached_property` whose body blocks (`obj.total`
 /// runs `total`'s queries). No fix: an attribute read cannot be awaited.
 pub fn report_property<'a>(w: &mut Walker<'a>, node: Node<'a>, name: &str, path: &str) {

@@ -67,9 +67,14 @@ declare_rule! {
     pub struct OrmInSyncEventHandler;
 }
 
-use crate::diagnostic::{Applicability, Edit, Fix};
+use std::ops::Range;
 
-/// Which sync code of a state Reflex runs on the loop thread.
+use crate::checker::walker::Walker;
+use crate::checker::{frameworks, Exec};
+use crate::diagnostic::{Applicability, Edit, Fix, Finding};
+use crate::rules::Rule;
+
+/// Which sync code a framework runs on the loop thread.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SyncContext {
     /// An event handler: `process_event` calls it.
@@ -86,10 +91,51 @@ pub enum SyncContext {
     AwaitedMiddleware,
 }
 
+impl SyncContext {
+    /// The sync code that the execution context `exec` walks, when a
+    /// framework runs it on the loop thread: there a blocking operation of
+    /// any rule is this rule's finding. `None` for an `async def` body (the
+    /// operation's own rule), a summarized helper and deferred code.
+    pub fn of(exec: Exec) -> Option<SyncContext> {
+        match exec {
+            Exec::SyncHandler => Some(SyncContext::EventHandler),
+            Exec::SyncComputedVar => Some(SyncContext::ComputedVar),
+            Exec::SyncLifespanTask => Some(SyncContext::LifespanTask),
+            Exec::SyncResolver => Some(SyncContext::GraphqlResolver),
+            Exec::SyncAwaitedMiddleware => Some(SyncContext::AwaitedMiddleware),
+            Exec::Async | Exec::Summary | Exec::Deferred => None,
+        }
+    }
+}
+
+/// The finding for a blocking operation (`what` it does, at `range`) in
+/// sync code of `context`, the function `w` walks. `fix` is the
+/// operation's own async rewrite: kept, with `async def`, where making
+/// the function a coroutine is safe.
+pub fn finding(w: &Walker<'_>, context: SyncContext, what: &str, range: Range<usize>, fix: Option<Fix>) -> Finding {
+    let msg = message(what, context, &w.function_name);
+    let fix = fix
+        .filter(|_| async_def_is_a_fix(w, context))
+        .and_then(|f| make_async(w.scope?, context, f));
+    Finding::new(Rule::RDJ108, msg, range).with_fix(fix)
+}
+
+/// Whether `async def` fixes sync code of `context`. Not a middleware's
+/// `__call__`: it serves the sync chain too. Nor a resolver of a workspace
+/// that also executes its schema synchronously
+/// ([`frameworks::async_fix_is_safe`]).
+fn async_def_is_a_fix(w: &Walker<'_>, context: SyncContext) -> bool {
+    match context {
+        SyncContext::AwaitedMiddleware => false,
+        SyncContext::GraphqlResolver => frameworks::async_fix_is_safe(w.index),
+        SyncContext::EventHandler | SyncContext::ComputedVar | SyncContext::LifespanTask => true,
+    }
+}
+
 /// The fix of the blocking operation, plus `async` before the handler's
 /// (or computed var's) `def`. Unsafe: code that calls it directly (or reads
 /// the var's value in Python) now gets a coroutine.
-pub fn make_async(def_start: usize, context: SyncContext, mut fix: Fix) -> Option<Fix> {
+fn make_async(def_start: usize, context: SyncContext, mut fix: Fix) -> Option<Fix> {
     fix.edits.push(Edit { range: def_start..def_start, content: "async ".into() });
     fix.applicability = Applicability::Unsafe;
     let what = match context {
@@ -103,7 +149,7 @@ pub fn make_async(def_start: usize, context: SyncContext, mut fix: Fix) -> Optio
     Some(fix)
 }
 
-pub fn message(what: &str, context: SyncContext, name: &str) -> String {
+fn message(what: &str, context: SyncContext, name: &str) -> String {
     match context {
         SyncContext::EventHandler => format!("{what}: sync event handler `{name}` runs on the event-loop thread"),
         SyncContext::ComputedVar => format!(

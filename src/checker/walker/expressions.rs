@@ -7,6 +7,7 @@
 
 use tree_sitter::Node;
 
+use super::queries::item_ty;
 use super::Walker;
 use crate::checker::effects::{self, Effect, Evaluation};
 use crate::checker::types::{Callable, Ty};
@@ -345,7 +346,7 @@ impl<'a> Walker<'a> {
                     return Ty::Unknown;
                 }
                 self.evaluates(node, node, value_ty.clone(), Evaluation::Index);
-                self.item_ty(*model, *values, loaded)
+                item_ty(*model, *values, loaded)
             }
             Ty::Page(_) if sub.kind() != "slice" => {
                 self.evaluates(node, node, value_ty.clone(), Evaluation::Index);

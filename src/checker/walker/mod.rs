@@ -8,8 +8,9 @@
 //! cache, recursion guards, the time [`Budget`]) and the nesting bound
 //! ([`MAX_NESTING`]); each other file of the folder holds one part of the
 //! walk. The walker computes types and effects: whether a rule fires and
-//! what a finding says are the rules' (`crate::rules`; `report.rs` says
-//! what is still decided in the walker), and it never does I/O.
+//! what a finding says are the rules' (`crate::rules`; `report.rs` hands
+//! them what was computed, with the execution context), and it never does
+//! I/O.
 
 mod assignments;
 mod attributes;

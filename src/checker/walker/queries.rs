@@ -182,7 +182,7 @@ impl<'a> Walker<'a> {
         if let Some(sync) = method.strip_prefix('a') {
             if django::is_async_queryset_twin(method) || django::is_async_related_manager_twin(method) {
                 if sync == "iterator" {
-                    return Some(Ty::AsyncIter(Box::new(self.item_ty(model, values, loaded))));
+                    return Some(Ty::AsyncIter(Box::new(item_ty(model, values, loaded))));
                 }
                 return Some(Ty::Awaitable(Box::new(
                     self.query_result(model, values, loaded, sync, args),
@@ -250,17 +250,6 @@ impl<'a> Walker<'a> {
         }
     }
 
-    pub(super) fn item_ty(&self, model: crate::index::ModelId, values: bool, loaded: &Loaded) -> Ty {
-        if values {
-            Ty::Unknown
-        } else {
-            Ty::Instance {
-                model,
-                loaded: loaded.clone(),
-            }
-        }
-    }
-
     /// What a query method returns (its sync form).
     pub(super) fn query_result(
         &self,
@@ -271,7 +260,7 @@ impl<'a> Walker<'a> {
         args: Option<Node<'a>>,
     ) -> Ty {
         match method {
-            m if django::returns_one_row(m) => self.item_ty(model, values, loaded),
+            m if django::returns_one_row(m) => item_ty(model, values, loaded),
             "create" => {
                 let mut l = Loaded::fresh();
                 l.cached = self.keyword_names(args);
@@ -435,18 +424,29 @@ impl<'a> Walker<'a> {
     }
 }
 
-/// A row of a QuerySet of model instances, with what the QuerySet loads
-/// (the rows of a `values()` QuerySet are not instances: `None`).
+/// What a row of a QuerySet of `model` is: an instance, with what the
+/// QuerySet loads; the dicts or tuples of a `values()` QuerySet are not
+/// typed.
+pub(super) fn item_ty(model: crate::index::ModelId, values: bool, loaded: &Loaded) -> Ty {
+    if values {
+        Ty::Unknown
+    } else {
+        Ty::Instance {
+            model,
+            loaded: loaded.clone(),
+        }
+    }
+}
+
+/// A row of `ty` when it is a QuerySet of model instances ([`item_ty`]);
+/// `None` for anything else, a `values()` QuerySet included.
 pub(super) fn row_of(ty: &Ty) -> Option<Ty> {
     match ty {
         Ty::QuerySet {
             model,
             values: false,
             loaded,
-        } => Some(Ty::Instance {
-            model: *model,
-            loaded: loaded.clone(),
-        }),
+        } => Some(item_ty(*model, false, loaded)),
         _ => None,
     }
 }

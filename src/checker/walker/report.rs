@@ -1,13 +1,12 @@
-//! Where the walker's findings go. The execution context decides what a
-//! blocking operation means: in async code the rule's finding, worded
-//! "… in async function `f`"; in a sync handler, computed var, lifespan
-//! task, resolver or awaited middleware RDJ108 instead (its message and
-//! fix are RDJ108's); in a summarized helper the first blocking step of
-//! the helper's call path; in deferred code nothing. Also quotes code for
-//! the rules' messages and says where an `await` may be inserted. It
-//! computes no types and walks nothing. The async wording, the choice of
-//! RDJ108 and when its fix is dropped are rule decisions that still live
-//! here, not in `crate::rules`.
+//! Where the walker's findings go: it hands a blocking operation (what it
+//! does, its range, its fix in async code) with the execution context it
+//! computed to the rule that reports it there. The rules decide the
+//! finding: the operation's own rule worded by `rules::messages` in an
+//! `async def` body, RDJ108 (context, wording, fix) in sync code a
+//! framework runs on the loop, RDJ107's call-path step in a summarized
+//! helper; deferred code reports nothing. Also quotes code for the rules'
+//! messages and says where an `await` may be inserted. It computes no
+//! types, walks nothing and words no message.
 
 use std::ops::Range;
 
@@ -15,10 +14,11 @@ use tree_sitter::Node;
 
 use super::Walker;
 use crate::checker::effects::{self, Effect, Receiver};
-use crate::checker::{self, Exec};
+use crate::checker::Exec;
 use crate::diagnostic::Finding;
 use crate::index::ClassKind;
-use crate::rules::{self, Rule};
+use crate::rules::rdj108_orm_in_sync_event_handler::{self, SyncContext};
+use crate::rules::{messages, rdj107_blocking_call_via_helper, Rule};
 use crate::syntax::field;
 
 impl<'a> Walker<'a> {
@@ -46,7 +46,10 @@ impl<'a> Walker<'a> {
     }
 
     /// Like [`Self::report_blocking`], with the rewrite that fixes it in
-    /// async code (dropped elsewhere: a sync handler needs another fix).
+    /// async code. Hands the operation to the rule that reports it where
+    /// this code runs: RDJ108 in sync code a framework runs on the loop,
+    /// the operation's own `rule` in an `async def` body, RDJ107's call
+    /// path in a summarized helper; deferred code reports nothing.
     pub fn report_blocking_fix(
         &mut self,
         rule: Rule,
@@ -54,51 +57,26 @@ impl<'a> Walker<'a> {
         what: String,
         fix: Option<crate::diagnostic::Fix>,
     ) {
+        if let Some(context) = SyncContext::of(self.exec) {
+            if self.rules.contains(Rule::RDJ108) {
+                let finding = rdj108_orm_in_sync_event_handler::finding(self, context, &what, range, fix);
+                self.findings.push(finding);
+            }
+            return;
+        }
         match self.exec {
-            Exec::Async => {
-                if self.rules.contains(rule) {
-                    let msg = format!("{what} in async function `{}`", self.function_name);
-                    self.findings.push(Finding::new(rule, msg, range).with_fix(fix));
-                }
+            Exec::Async if self.rules.contains(rule) => {
+                let msg = messages::in_async_function(&what, &self.function_name);
+                self.findings.push(Finding::new(rule, msg, range).with_fix(fix));
             }
-            Exec::SyncHandler
-            | Exec::SyncComputedVar
-            | Exec::SyncLifespanTask
-            | Exec::SyncResolver
-            | Exec::SyncAwaitedMiddleware => {
-                if self.rules.contains(Rule::RDJ108) {
-                    use rules::rdj108_orm_in_sync_event_handler::{make_async, message, SyncContext};
-                    let code = match self.exec {
-                        Exec::SyncComputedVar => SyncContext::ComputedVar,
-                        Exec::SyncLifespanTask => SyncContext::LifespanTask,
-                        Exec::SyncResolver => SyncContext::GraphqlResolver,
-                        Exec::SyncAwaitedMiddleware => SyncContext::AwaitedMiddleware,
-                        _ => SyncContext::EventHandler,
-                    };
-                    let msg = message(&what, code, &self.function_name);
-                    // A middleware's `__call__` serves the sync chain too:
-                    // making it `async def` is no fix.
-                    let fix = fix
-                        .filter(|_| code != SyncContext::AwaitedMiddleware)
-                        .filter(|_| {
-                            code != SyncContext::GraphqlResolver || checker::frameworks::async_fix_is_safe(self.index)
-                        })
-                        .and_then(|f| make_async(self.scope?, code, f));
-                    self.findings.push(Finding::new(Rule::RDJ108, msg, range).with_fix(fix));
-                }
+            // The summary keeps the first blocking operation's step.
+            Exec::Summary if self.blocking.is_none() => {
+                let step = rdj107_blocking_call_via_helper::call_path_step(rule, what, || self.operation_at(range));
+                self.blocking = Some(step);
             }
-            Exec::Summary => {
-                if self.blocking.is_none() {
-                    // The call path's last step: the chain of a helper
-                    // (RDJ107), or the blocking code itself.
-                    self.blocking = Some(if rule == Rule::RDJ107 {
-                        what
-                    } else {
-                        format!("`{}`", self.operation_at(range))
-                    });
-                }
-            }
-            Exec::Deferred => {}
+            // Deferred code does not run on the loop, an unselected rule
+            // says nothing (the sync contexts were RDJ108's above).
+            _ => {}
         }
     }
 
