@@ -16,8 +16,8 @@ use crate::output::{
     self, fix_availability, io_error_message, statistics, FileReport, FixRun, FixTable, OutputFormat, Report, Summary,
 };
 use crate::pipeline;
+use crate::pipeline::schema::{self as runner, DatabaseArgs, SchemaResults};
 use crate::rules::Rule;
-use crate::schema::runner::{self, DatabaseArgs, SchemaResults};
 use crate::source::LineIndex;
 use crate::workspace::{self, absolutize, find_root, ExcludeFilter, Source};
 

@@ -21,7 +21,6 @@ pub mod migrations;
 pub mod models;
 pub mod patches;
 pub mod project;
-pub mod runner;
 pub mod settings;
 pub mod state;
 pub mod url;

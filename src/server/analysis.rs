@@ -194,8 +194,8 @@ fn analyse(s: &Snapshot, path: &Path) -> Option<Analysis> {
 fn schema_findings(layout: &Layout, resolver: &SettingsResolver) -> HashMap<PathBuf, Vec<Finding>> {
     let index = WorkspaceIndex::with_maps(layout.files.clone(), layout.maps.clone());
     let checked: std::collections::BTreeSet<&Path> = layout.files.iter().map(|f| f.path.as_path()).collect();
-    let db = crate::schema::runner::DatabaseArgs::new(None, false);
-    let mut found = crate::schema::runner::findings(&index, resolver, &checked, &db).by_file;
+    let db = crate::pipeline::schema::DatabaseArgs::new(None, false);
+    let mut found = crate::pipeline::schema::findings(&index, resolver, &checked, &db).by_file;
     found.retain(|_, v| !v.is_empty());
     found
 }

@@ -11,16 +11,16 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use super::check::{run, Environment, ProjectOptions};
-use super::live::{self, LiveSchema, Timeouts};
-use super::project::ProjectSchema;
-use super::settings::{ConfiguredDatabase, DatabaseSource, Project};
-use super::url::DatabaseUrl;
 use crate::checker::noqa;
 use crate::config::settings::{Settings, SettingsResolver};
 use crate::diagnostic::{Finding, Severity};
 use crate::index::WorkspaceIndex;
 use crate::registry::Rule;
+use crate::schema::check::{run, Environment, ProjectOptions};
+use crate::schema::live::{self, LiveSchema, Timeouts};
+use crate::schema::project::ProjectSchema;
+use crate::schema::settings::{ConfiguredDatabase, DatabaseSource, Project};
+use crate::schema::url::DatabaseUrl;
 
 /// The live rules (those that need a database).
 pub const LIVE_RULES: &[Rule] = &[

@@ -1,9 +1,15 @@
 //! What both front ends, `check` and `server`, do with one file's findings
 //! around the analysis core, so that they report the same: the configured
 //! rule selection and severities, and the schema findings (RDJ5xx, computed
-//! for the whole workspace) merged into the file's own.
+//! for the whole workspace) merged into the file's own; and the schema
+//! checks as the front ends run them (`schema.rs`: which projects, which
+//! database, the findings handed to the files they sit on through the same
+//! selection, `# noqa` and severities).
 //!
-//! Pure: no I/O, no rule logic, nothing of the command line or the LSP.
+//! No rule logic, nothing of the command line or the LSP; the one I/O is
+//! the read-only database look of `schema.rs`.
+
+pub mod schema;
 
 use crate::checker::AnalysisOptions;
 use crate::config::Settings;
