@@ -2,6 +2,10 @@
 
 use tree_sitter::{Node, Parser, Tree};
 
+mod strings;
+
+pub use strings::{string_value, string_value_with};
+
 pub fn language() -> tree_sitter::Language {
     tree_sitter_python::LANGUAGE.into()
 }
@@ -305,33 +309,6 @@ pub fn unparen(mut node: Node<'_>) -> Node<'_> {
         }
     }
     node
-}
-
-/// The value of a plain string literal (no f-string interpolation), without
-/// prefixes and quotes.
-pub fn string_value(node: Node<'_>, src: &str) -> Option<String> {
-    let node = unparen(node);
-    match node.kind() {
-        "string" => {
-            let mut out = String::new();
-            for child in named_children(node) {
-                match child.kind() {
-                    "string_content" => out.push_str(text(child, src)),
-                    "interpolation" => return None,
-                    _ => {}
-                }
-            }
-            Some(out)
-        }
-        "concatenated_string" => {
-            let mut out = String::new();
-            for child in named_children(node) {
-                out.push_str(&string_value(child, src)?);
-            }
-            Some(out)
-        }
-        _ => None,
-    }
 }
 
 /// For a `function_definition` or `class_definition`: the decorators, if the

@@ -408,7 +408,7 @@ fn pop_of(stmt: Node<'_>, src: &str, kwargs_name: Option<&str>) -> Option<(Strin
         .find(|a| a.kind() != "comment")?;
     match first.kind() {
         "identifier" => Some((text(first, src).to_owned(), false)),
-        _ => value::string_literal(first, src).map(|s| (s, true)),
+        _ => syntax::string_value(first, src).map(|s| (s, true)),
     }
 }
 

@@ -8,7 +8,7 @@ use std::fmt;
 
 use tree_sitter::Node;
 
-use crate::syntax::{dotted, field, named_children, text, unparen};
+use crate::syntax::{dotted, field, named_children, string_value, text, unparen};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -248,7 +248,7 @@ pub fn parse(node: Node<'_>, src: &str, lookup: &dyn Fn(&str) -> Option<Value>) 
         "false" => Value::Bool(false),
         "integer" => int_literal(text(node, src)),
         "float" => Value::Number(text(node, src).replace('_', "")),
-        "string" | "concatenated_string" => match string_literal(node, src) {
+        "string" | "concatenated_string" => match string_value(node, src) {
             Some(s) => Value::Str(s),
             None => Value::Opaque(text(node, src).to_owned()),
         },
@@ -483,88 +483,6 @@ fn int_literal(raw: &str) -> Value {
     parsed.map(Value::Int).unwrap_or(Value::Number(t))
 }
 
-/// A string literal's value with escapes decoded; `None` for f-strings and
-/// bytes (their value is not a plain `str`).
-pub fn string_literal(node: Node<'_>, src: &str) -> Option<String> {
-    let node = unparen(node);
-    match node.kind() {
-        "concatenated_string" => {
-            let mut out = String::new();
-            for child in named_children(node) {
-                if child.kind() != "comment" {
-                    out.push_str(&string_literal(child, src)?);
-                }
-            }
-            Some(out)
-        }
-        "string" => {
-            let raw_text = text(node, src);
-            let prefix: String = raw_text
-                .chars()
-                .take_while(|c| c.is_ascii_alphabetic())
-                .map(|c| c.to_ascii_lowercase())
-                .collect();
-            if prefix.contains('f') || prefix.contains('b') {
-                return None;
-            }
-            let raw = prefix.contains('r');
-            let mut out = String::new();
-            for child in named_children(node) {
-                match child.kind() {
-                    "string_content" => {
-                        // Escapes may appear as their own nodes or inside the content.
-                        let mut last = child.start_byte();
-                        for esc in named_children(child)
-                            .into_iter()
-                            .filter(|e| e.kind() == "escape_sequence")
-                        {
-                            out.push_str(src.get(last..esc.start_byte())?);
-                            push_escape(&mut out, text(esc, src), raw);
-                            last = esc.end_byte();
-                        }
-                        out.push_str(src.get(last..child.end_byte())?);
-                    }
-                    "escape_sequence" => push_escape(&mut out, text(child, src), raw),
-                    "interpolation" => return None,
-                    _ => {}
-                }
-            }
-            Some(out)
-        }
-        _ => None,
-    }
-}
-
-fn push_escape(out: &mut String, esc: &str, raw: bool) {
-    if raw {
-        out.push_str(esc);
-        return;
-    }
-    let body = &esc[1.min(esc.len())..];
-    let decoded = match body.chars().next() {
-        Some('n') => Some('\n'),
-        Some('t') => Some('\t'),
-        Some('r') => Some('\r'),
-        Some('0') if body.len() == 1 => Some('\0'),
-        Some('\\') => Some('\\'),
-        Some('\'') => Some('\''),
-        Some('"') => Some('"'),
-        Some('a') => Some('\x07'),
-        Some('b') => Some('\x08'),
-        Some('f') => Some('\x0c'),
-        Some('v') => Some('\x0b'),
-        Some('x' | 'u' | 'U') => u32::from_str_radix(&body[1..], 16).ok().and_then(char::from_u32),
-        Some('\n') => {
-            return; // line continuation
-        }
-        _ => None,
-    };
-    match decoded {
-        Some(c) => out.push(c),
-        None => out.push_str(esc),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -616,5 +534,16 @@ mod tests {
         assert!(!value("Decimal('1')").same(&value("[('a', 'A')]")));
         assert!(value("model_check()").same(&value("migration_check()")));
         assert!(!value("datetime.date(2020, 1, 1)").same(&value("datetime.date(2021, 1, 1)")));
+    }
+
+    #[test]
+    fn strings_are_decoded_as_python_decodes_them() {
+        assert_eq!(value(r"'\x41\101\u00e9'"), Value::Str("AAé".into()));
+        assert_eq!(value("('a'  # why\n 'b')"), Value::Str("ab".into()));
+        assert_eq!(value("f'{{a}}'"), Value::Str("{a}".into()));
+        // Not a `str`, or not decoded: compared leniently.
+        for opaque in ["b'a'", r"'\N{EM DASH}'", r"'\x4'"] {
+            assert!(matches!(value(opaque), Value::Opaque(_)), "{opaque}");
+        }
     }
 }
