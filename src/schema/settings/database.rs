@@ -11,9 +11,9 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use super::evaluator::{normalize, path_string, Val, URL_KEY};
-use crate::config::redact_url;
 use crate::index::WorkspaceIndex;
 use crate::redact::percent_encode;
+use crate::redact::redact_url;
 use crate::schema::state::Origin;
 
 /// The database a project is configured with. `Debug` redacts the password.
