@@ -469,9 +469,16 @@ fn items(node: Node<'_>, src: &str, lookup: &dyn Fn(&str) -> Option<Value>) -> V
 }
 
 fn int_literal(raw: &str) -> Value {
-    let t = raw.replace('_', "");
-    let lower = t.to_ascii_lowercase();
-    let parsed = if let Some(h) = lower.strip_prefix("0x") {
+    int_value(raw)
+        .map(Value::Int)
+        .unwrap_or(Value::Number(raw.replace('_', "")))
+}
+
+/// The value of a Python integer literal (`0x1F`, `0o17`, `1_000`), when it
+/// fits an `i64`.
+pub(crate) fn int_value(raw: &str) -> Option<i64> {
+    let lower = raw.replace('_', "").to_ascii_lowercase();
+    if let Some(h) = lower.strip_prefix("0x") {
         i64::from_str_radix(h, 16).ok()
     } else if let Some(o) = lower.strip_prefix("0o") {
         i64::from_str_radix(o, 8).ok()
@@ -479,8 +486,7 @@ fn int_literal(raw: &str) -> Value {
         i64::from_str_radix(b, 2).ok()
     } else {
         lower.parse().ok()
-    };
-    parsed.map(Value::Int).unwrap_or(Value::Number(t))
+    }
 }
 
 #[cfg(test)]

@@ -331,19 +331,7 @@ impl Scanner<'_> {
                     semicolon = true;
                     self.pos += 1;
                 }
-                b'#' => self.skip_blanks(false),
-                b'\'' | b'"' => {
-                    self.string_body()?;
-                }
-                b'(' | b'[' | b'{' => {
-                    depth += 1;
-                    self.pos += 1;
-                }
-                b')' | b']' | b'}' => {
-                    depth = depth.checked_sub(1).ok_or(Unsure)?;
-                    self.pos += 1;
-                }
-                _ => self.pos += 1,
+                _ => self.lexical_step(&mut depth)?,
             }
         }
         if depth == 0 {
@@ -356,27 +344,36 @@ impl Scanner<'_> {
     /// Skips a bracketed group (lexically).
     fn skip_bracketed(&mut self) -> Result<(), Unsure> {
         let mut depth = 0usize;
-        while let Some(c) = self.peek() {
-            match c {
-                b'#' => self.skip_blanks(false),
-                b'\'' | b'"' => {
-                    self.string_body()?;
-                }
-                b'(' | b'[' | b'{' => {
-                    depth += 1;
-                    self.pos += 1;
-                }
-                b')' | b']' | b'}' => {
-                    depth = depth.checked_sub(1).ok_or(Unsure)?;
-                    self.pos += 1;
-                    if depth == 0 {
-                        return Ok(());
-                    }
-                }
-                _ => self.pos += 1,
+        while self.peek().is_some() {
+            let closes = matches!(self.peek(), Some(b')' | b']' | b'}'));
+            self.lexical_step(&mut depth)?;
+            if closes && depth == 0 {
+                return Ok(());
             }
         }
         Err(Unsure)
+    }
+
+    /// Moves past one lexical item (a comment, a string, a bracket, any
+    /// other byte), counting the bracket depth.
+    fn lexical_step(&mut self, depth: &mut usize) -> Result<(), Unsure> {
+        match self.peek() {
+            Some(b'#') => self.skip_blanks(false),
+            Some(b'\'' | b'"') => {
+                self.string_body()?;
+            }
+            Some(b'(' | b'[' | b'{') => {
+                *depth += 1;
+                self.pos += 1;
+            }
+            Some(b')' | b']' | b'}') => {
+                *depth = depth.checked_sub(1).ok_or(Unsure)?;
+                self.pos += 1;
+            }
+            Some(_) => self.pos += 1,
+            None => {}
+        }
+        Ok(())
     }
 
     fn identifier(&mut self) -> Option<&str> {
@@ -792,20 +789,8 @@ fn evaluated(text: &str) -> Result<Value, Unsure> {
 }
 
 /// An integer literal as `value::parse` reads it (`None` when it would
-/// not be a plain integer value either way).
+/// not be a plain integer value either way: a number too large for i64 is
+/// kept as written by `value::parse`, rare enough to leave to it).
 fn int_literal(raw: &str) -> Option<Value> {
-    let t = raw.replace('_', "");
-    let lower = t.to_ascii_lowercase();
-    let parsed = if let Some(h) = lower.strip_prefix("0x") {
-        i64::from_str_radix(h, 16).ok()
-    } else if let Some(o) = lower.strip_prefix("0o") {
-        i64::from_str_radix(o, 8).ok()
-    } else if let Some(b) = lower.strip_prefix("0b") {
-        i64::from_str_radix(b, 2).ok()
-    } else {
-        lower.parse().ok()
-    };
-    // A number too large for i64 is kept as written by `value::parse`;
-    // rare enough to leave to it.
-    parsed.map(Value::Int)
+    crate::schema::value::int_value(raw).map(Value::Int)
 }
