@@ -1,6 +1,6 @@
 //! One Python file of the workspace: its decoded text, its syntax tree and
-//! summary (parsed on first use), and the byte-level facts and gates read
-//! without parsing; the module names a path can be imported as.
+//! summary (parsed on first use), its byte facts (kept on the entry,
+//! computed by `bytes`); the module names a path can be imported as.
 //!
 //! Knows nothing of other files' contents (name resolution is in
 //! `resolve`); never does I/O: callers hand in the bytes.
@@ -11,8 +11,9 @@ use std::sync::{Arc, LazyLock, OnceLock};
 use rustc_hash::FxHashMap;
 use tree_sitter::Tree;
 
+use super::bytes::{byte_facts, file_may_matter, ByteFacts};
 use super::summary::{self, ModuleSummary};
-use super::{models, FileId};
+use super::FileId;
 use crate::source::{DecodeError, LineIndex};
 
 /// A file's syntax tree and summary, made on first use.
@@ -80,111 +81,6 @@ impl FileMaps {
     }
 }
 
-/// What workspace-wide look-ups ask of every file's bytes, computed once per
-/// file: an edited document gets a new entry, every other entry (and these
-/// facts) is shared by the indexes the language server builds per analysis.
-#[derive(Debug, Default)]
-pub struct ByteFacts {
-    /// `AUTH_USER_MODEL = …` (an assignment, not a mention).
-    pub sets_auth_user_model: bool,
-    /// A relation field call on an indented line (a model field, likely).
-    pub declares_relation_field: bool,
-    /// The names after each `class ` in the text.
-    pub class_names: Vec<Box<str>>,
-    /// String literals that template a reverse accessor name
-    /// (`"%(app_label)s_%(class)s_items"`), in a file that declares
-    /// relation fields: the accessors they make depend on the model.
-    pub accessor_templates: Vec<Box<str>>,
-}
-
-/// Cheap byte-level test: can this file define or use anything we analyse?
-/// Files that fail it are never parsed.
-pub fn may_matter(bytes: &[u8]) -> bool {
-    const NEEDLES: &[&[u8]] = &[
-        b"async",
-        b"django",
-        b"reflex",
-        b"models",
-        b"objects",
-        b"State",
-        b"Model",
-        b"Manager",
-        b"QuerySet",
-        b"AUTH_USER_MODEL",
-    ];
-    NEEDLES.iter().any(|n| memchr::memmem::find(bytes, n).is_some())
-}
-
-/// [`may_matter`] for a file at `path`: a package's `__init__.py` that
-/// imports anything may re-export models (`from .product import Product`
-/// in `shop/models/__init__.py`) without naming anything Django-like.
-fn file_may_matter(path: &Path, bytes: &[u8]) -> bool {
-    may_matter(bytes)
-        || (path.file_stem().is_some_and(|s| s == "__init__") && memchr::memmem::find(bytes, b"import").is_some())
-}
-
-/// Can this file have findings of its own? Only code that runs on the event
-/// loop (`async def`), Reflex states and start-up modules are ever reported,
-/// so other files are parsed only if resolution reaches them.
-///
-/// A Reflex state class is recognised by a `State` among its bases
-/// (`class CartState(rx.State)`, `class Admin(BaseState)`): a state whose
-/// bases and module never say `State` or `reflex` is not checked for the
-/// state rules (RDJ108, RDJ3xx, RDJ6xx).
-pub fn may_have_findings(bytes: &[u8]) -> bool {
-    let find = |n: &[u8]| memchr::memmem::find(bytes, n).is_some();
-    if find(b"reflex") || has_async_def(bytes) {
-        return true;
-    }
-    memchr::memmem::find_iter(bytes, b"class ").any(|at| {
-        let line_start = bytes[..at]
-            .iter()
-            .rposition(|b| *b == b'\n' || *b == b'\r')
-            .map_or(0, |i| i + 1);
-        let indented_header = bytes[line_start..at].iter().all(|b| *b == b' ' || *b == b'\t');
-        let header_end = bytes[at..]
-            .iter()
-            .position(|b| *b == b':' || *b == b'\n')
-            .map_or(bytes.len(), |i| at + i);
-        // The bases, not the name: `class WorkflowState(models.Model)` is no state.
-        let header = &bytes[at..header_end];
-        let bases = header
-            .iter()
-            .position(|b| *b == b'(')
-            .map_or(&header[..0], |i| &header[i..]);
-        indented_header && memchr::memmem::find(bases, b"State").is_some()
-    })
-}
-
-/// `async def` (any whitespace between the words): only such files have
-/// code that runs on the event loop.
-fn has_async_def(bytes: &[u8]) -> bool {
-    memchr::memmem::find_iter(bytes, b"async").any(|at| {
-        let rest = &bytes[at + 5..];
-        let ws = rest.iter().take_while(|b| **b == b' ' || **b == b'\t').count();
-        ws > 0 && rest[ws..].starts_with(b"def")
-    })
-}
-
-#[cfg(test)]
-mod gate_tests {
-    use super::may_have_findings;
-
-    #[test]
-    fn files_that_can_have_findings() {
-        assert!(may_have_findings(b"async def f(): pass"));
-        assert!(may_have_findings(b"async  def f(): pass"));
-        assert!(!may_have_findings(b"import asyncio\nasyncio.run(main())"));
-        assert!(may_have_findings(b"import reflex as rx"));
-        assert!(may_have_findings(b"class Cart(BaseState):\n    pass"));
-        assert!(!may_have_findings(
-            b"from django.db.migrations.state import ProjectState\nstate = ProjectState()"
-        ));
-        assert!(!may_have_findings(b"class Product(models.Model):\n    name = 1"));
-        assert!(!may_have_findings(b"class WorkflowState(models.Model):\n    name = 1"));
-    }
-}
-
 static EMPTY_SUMMARY: LazyLock<ModuleSummary> = LazyLock::new(ModuleSummary::default);
 
 impl FileEntry {
@@ -248,7 +144,7 @@ impl FileEntry {
 
     /// The file's [`ByteFacts`], computed on first use.
     pub fn facts(&self) -> &ByteFacts {
-        self.facts.get_or_init(|| models::byte_facts(self.text.as_bytes()))
+        self.facts.get_or_init(|| byte_facts(self.text.as_bytes()))
     }
 
     /// Line starts, computed on first use (only files with findings need them).

@@ -8,11 +8,12 @@
 //!
 //! This file holds the shared handles (`ClassRef`, `FuncRef`, `Symbol`,
 //! `ClassKind`) and the `WorkspaceIndex` with its file and model look-ups;
-//! `files` holds one file's entry and byte facts, `resolve` name
-//! resolution, `classes` what a class is and its chain of bases, `models`
-//! the model registry. Knows nothing of rules or of the LSP.
+//! `files` holds one file's entry, `bytes` what its bytes say unparsed,
+//! `resolve` name resolution, `classes` what a class is and its chain of
+//! bases, `models` the model registry. Knows nothing of rules or of the LSP.
 
 pub mod builtin;
+mod bytes;
 mod classes;
 mod files;
 pub mod models;
@@ -28,7 +29,8 @@ use std::sync::{Arc, OnceLock, RwLock};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-pub use files::{may_have_findings, may_matter, module_names, ByteFacts, ByteTest, FileEntry, FileMaps, Parsed};
+pub use bytes::{may_have_findings, may_matter, ByteFacts};
+pub use files::{module_names, ByteTest, FileEntry, FileMaps, Parsed};
 pub use models::{FieldInfo, FieldKind, ModelId, ModelInfo, Relation};
 pub use resolve::FRAMEWORKS;
 use summary::{ClassSummary, FunctionSummary};

@@ -26,7 +26,7 @@ use fields::{field_kind, is_model_field};
 
 pub(super) use fields::ensure_members;
 pub(super) use managers::{from_queryset_bases, methods_of_classes, queryset_methods_of_classes};
-pub(super) use relations::{byte_facts, reverse_relation};
+pub(super) use relations::reverse_relation;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ModelId(pub u32);

@@ -1,77 +1,14 @@
 //! Reverse relations of a model (`order.line_set`, a `related_name`),
-//! looked up lazily by name, and the byte-level facts (`related_name`
-//! templates, `AUTH_USER_MODEL` assignments, class names) that tell which
-//! files can declare them without parsing the rest.
+//! looked up lazily by name, narrowed first by each file's byte facts
+//! (`index::bytes`: `related_name` templates, relation fields, class names)
+//! so only the files that can declare them are parsed.
 //!
 //! Never registers a model of its own accord (it asks `models` and the
 //! index) and never does I/O.
 
 use super::{is_migration, FieldKind, ModelId, ModelInfo, Relation, RelationKind};
+use crate::index::bytes::ACCESSOR_PLACEHOLDERS;
 use crate::index::{builtin, WorkspaceIndex};
-
-/// The byte-level facts of a file's text (see [`crate::index::ByteFacts`]).
-pub(in crate::index) fn byte_facts(text: &[u8]) -> crate::index::ByteFacts {
-    let sets_auth_user_model = memchr::memmem::find_iter(text, b"AUTH_USER_MODEL").any(|at| {
-        let rest = &text[at + b"AUTH_USER_MODEL".len()..];
-        let ws = rest.iter().take_while(|b| **b == b' ' || **b == b'\t').count();
-        rest.get(ws) == Some(&b'=') && rest.get(ws + 1) != Some(&b'=')
-    });
-    let class_names = memchr::memmem::find_iter(text, b"class ")
-        .filter_map(|at| {
-            let rest = &text[at + 6..];
-            let len = rest
-                .iter()
-                .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_' || **b >= 0x80)
-                .count();
-            std::str::from_utf8(&rest[..len])
-                .ok()
-                .filter(|n| !n.is_empty())
-                .map(Box::from)
-        })
-        .collect();
-    let declares_relation_field = declares_relation_field(text);
-    let accessor_templates = if declares_relation_field {
-        accessor_templates(text)
-    } else {
-        Vec::new()
-    };
-    crate::index::ByteFacts {
-        sets_auth_user_model,
-        declares_relation_field,
-        class_names,
-        accessor_templates,
-    }
-}
-
-/// The placeholders Django fills in a `related_name` (the model's name in
-/// lower case, its app label).
-const ACCESSOR_PLACEHOLDERS: [&str; 2] = ["%(class)s", "%(app_label)s"];
-
-/// The string literals of `text` (on one line, between a pair of the same
-/// quote) that hold one of the [`ACCESSOR_PLACEHOLDERS`].
-fn accessor_templates(text: &[u8]) -> Vec<Box<str>> {
-    let mut out: Vec<Box<str>> = Vec::new();
-    for placeholder in ACCESSOR_PLACEHOLDERS {
-        for at in memchr::memmem::find_iter(text, placeholder.as_bytes()) {
-            let line_start = memchr::memrchr2(b'\n', b'\r', &text[..at]).map_or(0, |i| i + 1);
-            let Some(open) = memchr::memrchr2(b'"', b'\'', &text[line_start..at]).map(|i| line_start + i) else {
-                continue;
-            };
-            let quote = text[open];
-            let rest = &text[at..];
-            let line_len = memchr::memchr2(b'\n', b'\r', rest).unwrap_or(rest.len());
-            let Some(close) = memchr::memchr(quote, &rest[..line_len]).map(|i| at + i) else {
-                continue;
-            };
-            if let Ok(literal) = std::str::from_utf8(&text[open + 1..close]) {
-                if !out.iter().any(|t| **t == *literal) {
-                    out.push(literal.into());
-                }
-            }
-        }
-    }
-    out
-}
 
 /// Can the `related_name` template make the accessor `name`? Each
 /// placeholder stands for any text (what Django puts there depends on the
@@ -239,21 +176,6 @@ fn find_reverse(index: &WorkspaceIndex, target: &ModelInfo, name: &str) -> Optio
     None
 }
 
-/// Does the text call a relation field constructor on an indented line
-/// outside a comment, as a model's field declaration does? Checked before a
-/// file is parsed for its models: test modules that only mention
-/// `ForeignKey` in docstrings and comments are not parsed for it.
-fn declares_relation_field(text: &[u8]) -> bool {
-    const CALLS: [&[u8]; 4] = [b"ForeignKey(", b"OneToOneField(", b"ManyToManyField(", b"ParentalKey("];
-    CALLS.iter().any(|call| {
-        memchr::memmem::find_iter(text, call).any(|at| {
-            let line_start = memchr::memrchr2(b'\n', b'\r', &text[..at]).map_or(0, |i| i + 1);
-            let line = &text[line_start..at];
-            line.first().is_some_and(|b| *b == b' ' || *b == b'\t') && !line.contains(&b'#')
-        })
-    })
-}
-
 /// Does the text hold `class <name>` with the name in any letter case
 /// (`lower_name` is in lower case), as a default accessor's model must?
 fn defines_class_named(text: &[u8], lower_name: &str) -> bool {
@@ -272,24 +194,6 @@ fn defines_class_named(text: &[u8], lower_name: &str) -> bool {
 mod tests {
     use super::*;
     use crate::index::test_support::{index_of, model_named};
-
-    #[test]
-    fn relation_fields_are_declarations_not_mentions() {
-        assert!(declares_relation_field(
-            b"class A(models.Model):\n    b = models.ForeignKey(B, models.CASCADE)\n"
-        ));
-        assert!(declares_relation_field(
-            b"class A(Model):\n\tb = ManyToManyField(\r\n  'B')\n"
-        ));
-        // Docstrings, comments and module-level code are not field declarations.
-        assert!(!declares_relation_field(
-            b"def test():\n    \"\"\"ForeignKey 'x' is allowed\"\"\"\n"
-        ));
-        assert!(!declares_relation_field(
-            b"class T:\n    X = 1  # ForeignKey(unique=True)\n"
-        ));
-        assert!(!declares_relation_field(b"ForeignKey(B)\n"));
-    }
 
     #[test]
     fn default_accessors_find_their_class_in_any_case() {
@@ -315,15 +219,7 @@ mod tests {
     }
 
     #[test]
-    fn accessor_templates_stand_for_any_model() {
-        let text = b"    a = ForeignKey(B, related_name=\"%(app_label)s_%(class)s_items\")\n    msg = '%(class)s must be %(x)s'\n";
-        assert_eq!(
-            accessor_templates(text),
-            vec![
-                Box::from("%(app_label)s_%(class)s_items"),
-                Box::from("%(class)s must be %(x)s")
-            ]
-        );
+    fn accessor_templates_stand_for_any_model_name() {
         assert!(template_can_make("%(app_label)s_%(class)s_items", "shop_order_items"));
         assert!(template_can_make("%(app_label)s_%(class)s_items", "__items"));
         assert!(!template_can_make("%(app_label)s_%(class)s_items", "set_password"));
