@@ -7,18 +7,18 @@
 //! are not ours and are skipped silently.
 //!
 //! The editor's keys win over the config files' (ruff's "editor first"):
-//! rule selection joins the command-line layer ([`CliOverrides`]), the
-//! other keys replace (or, for lists that extend, add to) the file's.
+//! rule selection joins the command-line layer (`settings::CliOverrides`,
+//! built by `EditorSettings::overrides` there), the other keys replace (or,
+//! for lists that extend, add to) the file's. Names nothing of `settings`:
+//! settings resolution reads the editor's layer, not the reverse.
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::sync::Arc;
 
 use serde_json::Value;
 
 use super::parse::parse_config;
-use super::settings::CliOverrides;
-use super::Config;
+use super::types::Config;
 
 /// camelCase setting → config key.
 const KEYS: &[(&str, &str)] = &[
@@ -108,18 +108,6 @@ pub fn editor_settings(value: &Value, root: &Path) -> (EditorSettings, Vec<Strin
 }
 
 impl EditorSettings {
-    /// The command-line-like layer: rule selection, unsafe fixes, version.
-    pub fn overrides(&self) -> CliOverrides {
-        CliOverrides {
-            select: self.config.select.clone(),
-            ignore: self.config.ignore.clone(),
-            extend_select: self.config.extend_select.clone(),
-            unsafe_fixes: self.config.unsafe_fixes,
-            django_version: self.config.django_version,
-            editor: Some(Arc::new(self.clone())),
-        }
-    }
-
     /// A file's config with the editor's other keys applied over it.
     pub fn overlay(&self, file: &Config) -> Config {
         let ed = &self.config;

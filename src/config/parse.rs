@@ -9,7 +9,7 @@ use std::ops::Range;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-use super::{is_valid_selector, Config, DatabaseConfig, DjangoVersion, SeverityLevel, DATABASE_KEYS, KEYS};
+use super::types::{is_valid_selector, Config, DatabaseConfig, DjangoVersion, SeverityLevel, DATABASE_KEYS, KEYS};
 use crate::output::suggest::{key_hint, rule_hint};
 
 /// A configuration problem: one line, naming the file (and where in it).
@@ -71,11 +71,11 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, before[line_start..].chars().count() + 1)
 }
 
-/// A value for a message. Strings go through [`super::redact_url`]: a
+/// A value for a message. Strings go through [`super::types::redact_url`]: a
 /// database URL put under the wrong key must not print its password.
 fn describe(v: &DeValue<'_>) -> String {
     match v {
-        DeValue::String(s) => format!("string {:?}", super::redact_url(s.as_ref())),
+        DeValue::String(s) => format!("string {:?}", super::types::redact_url(s.as_ref())),
         DeValue::Integer(i) => format!("integer {}", i.as_str()),
         DeValue::Float(f) => format!("float {}", f.as_str()),
         DeValue::Boolean(b) => format!("boolean {b}"),

@@ -7,9 +7,10 @@ use std::sync::{Arc, Mutex};
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
-use super::{
-    select_rules, specificity, Config, ConfigResolver, DatabaseConfig, DjangoVersion, DEFAULT_EXCLUDES,
-    DEFAULT_FOLLOW_CALLS_DEPTH,
+use super::discovery::ConfigResolver;
+use super::editor::EditorSettings;
+use super::types::{
+    select_rules, specificity, Config, DatabaseConfig, DjangoVersion, DEFAULT_EXCLUDES, DEFAULT_FOLLOW_CALLS_DEPTH,
 };
 use crate::checker::AnalysisOptions;
 use crate::diagnostic::Severity;
@@ -25,7 +26,23 @@ pub struct CliOverrides {
     pub django_version: Option<DjangoVersion>,
     /// The language server's editor settings: their other keys are laid
     /// over each config file's (see [`super::editor`]).
-    pub editor: Option<Arc<super::editor::EditorSettings>>,
+    pub editor: Option<Arc<EditorSettings>>,
+}
+
+// Here rather than in `editor`, so that `editor` stays below `settings`
+// (settings resolution lays the editor's keys over each file's).
+impl EditorSettings {
+    /// The command-line-like layer: rule selection, unsafe fixes, version.
+    pub fn overrides(&self) -> CliOverrides {
+        CliOverrides {
+            select: self.config.select.clone(),
+            ignore: self.config.ignore.clone(),
+            extend_select: self.config.extend_select.clone(),
+            unsafe_fixes: self.config.unsafe_fixes,
+            django_version: self.config.django_version,
+            editor: Some(Arc::new(self.clone())),
+        }
+    }
 }
 
 /// Globs matched against a path: patterns with a `/` are anchored at the
