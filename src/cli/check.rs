@@ -32,7 +32,7 @@ fn selectors(flag: &str, values: &[String]) -> Result<Vec<String>, Fatal> {
         if !is_valid_selector(v) {
             return Err(Fatal(format!(
                 "{flag}: unknown rule code or prefix \"{v}\";{} `reflex-django-lsp rule --all` lists the rules",
-                crate::output::suggest::rule_hint(v)
+                crate::config::suggest::rule_hint(v)
             )));
         }
         out.push(v.to_owned());

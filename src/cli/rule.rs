@@ -50,7 +50,7 @@ pub fn rule(args: RuleArgs) -> Result<i32, Fatal> {
             None => {
                 return Err(Fatal(format!(
                     "unknown rule code \"{code}\";{} `reflex-django-lsp rule --all` lists them",
-                    crate::output::suggest::rule_hint(code)
+                    crate::config::suggest::rule_hint(code)
                 )));
             }
         }

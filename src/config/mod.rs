@@ -7,17 +7,19 @@
 //! problem is one line that names the file, the key and what is allowed.
 //!
 //! Layers, each naming only those above it in this list: `types` (the
-//! keys and values of a config; no I/O), `parse` (text to a `Config`),
-//! `discovery` (which file applies to a directory; reads files),
-//! `editor` (the editor's settings, through `parse`), `settings` (a
-//! config with command-line and editor layers on top, resolved). This
-//! file only re-exports them.
+//! keys and values of a config; no I/O), `suggest` ("did you mean" for a
+//! misspelled key or rule) and `django_version` (the installed Django),
+//! `parse` (text to a `Config`), `discovery` (which file applies to a
+//! directory; reads files), `editor` (the editor's settings, through
+//! `parse`), `settings` (a config with the command-line and editor layers
+//! on top, resolved). This file only re-exports them.
 
 mod discovery;
 pub mod django_version;
 pub mod editor;
 mod parse;
 pub mod settings;
+pub mod suggest;
 mod types;
 
 pub use discovery::{load_config_file, ConfigResolver};

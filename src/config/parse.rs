@@ -9,8 +9,8 @@ use std::ops::Range;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
+use super::suggest::{key_hint, rule_hint};
 use super::types::{is_valid_selector, Config, DatabaseConfig, DjangoVersion, SeverityLevel, DATABASE_KEYS, KEYS};
-use crate::output::suggest::{key_hint, rule_hint};
 
 /// A configuration problem: one line, naming the file (and where in it).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,7 +6,6 @@ pub mod github;
 pub mod json;
 pub mod sarif;
 pub mod statistics;
-pub mod suggest;
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};

@@ -1,5 +1,8 @@
 //! "Did you mean …?" for a misspelled configuration key or rule code: the
 //! closest candidate by edit distance, offered only when it is close.
+//!
+//! Pure text over the registry's rule names: names no other part of
+//! `config`, never does I/O.
 
 use crate::registry::Rule;
 
