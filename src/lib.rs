@@ -14,6 +14,7 @@ pub mod fix;
 pub mod index;
 pub mod knowledge;
 pub mod output;
+pub mod paths;
 pub mod pipeline;
 pub mod redact;
 pub mod registry;

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::io;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use ignore::WalkBuilder;
@@ -18,24 +18,8 @@ pub const ROOT_MARKERS: &[&str] = &["pyproject.toml", "rxconfig.py", "manage.py"
 /// Lexically normalized absolute path (`.` and `..` resolved, no symlinks
 /// followed, so paths print the way the user wrote them).
 pub fn absolutize(cwd: &Path, path: &Path) -> PathBuf {
-    let joined = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        cwd.join(path)
-    };
-    let mut out = PathBuf::new();
-    for c in joined.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push(c);
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    out
+    // `join` keeps an absolute `path` as it is.
+    crate::paths::normalize(&cwd.join(path))
 }
 
 /// The nearest directory at or above `dir` that holds a root marker.

@@ -10,8 +10,9 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use super::evaluator::{normalize, path_string, Val, URL_KEY};
+use super::evaluator::{path_string, Val, URL_KEY};
 use crate::index::WorkspaceIndex;
+use crate::paths::normalize;
 use crate::redact::percent_encode;
 use crate::redact::redact_url;
 use crate::schema::state::Origin;

@@ -164,22 +164,6 @@ pub fn discover_projects(
     candidates.into_iter().map(|c| discovery.project(c, &roots)).collect()
 }
 
-/// Reads one settings module (and what it star-imports): its
-/// `INSTALLED_APPS`, `AUTH_USER_MODEL`, `DEFAULT_AUTO_FIELD` and the URL of
-/// `DATABASES["default"]`. `root` is the folder Django runs in (relative
-/// SQLite names are taken from there). For callers that already know the
-/// settings file.
-pub fn read_settings(
-    index: &WorkspaceIndex,
-    settings: FileId,
-    root: &Path,
-    env: &dyn Fn(&str) -> Option<String>,
-    exists: &dyn Fn(&Path) -> bool,
-) -> SettingsValues {
-    let mut python = Evaluator::new(Inputs { index, env, exists });
-    settings_values(&mut python, settings, root)
-}
-
 /// What reading settings is given: the workspace, and the only two ways the
 /// world outside it comes in (tests pass fakes).
 #[derive(Clone, Copy)]
@@ -191,7 +175,8 @@ struct Inputs<'a> {
     exists: &'a dyn Fn(&Path) -> bool,
 }
 
-/// What [`read_settings`] reads.
+/// What one settings module (and what it star-imports) sets that the
+/// schema needs: read by [`settings_values`].
 #[derive(Debug, Clone, Default)]
 pub struct SettingsValues {
     /// `None` when `INSTALLED_APPS` is unset or could not be read.

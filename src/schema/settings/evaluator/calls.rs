@@ -12,8 +12,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::value::{normalize, path_string, Args, Val};
+use super::value::{path_string, Args, Val};
 use super::{Ctx, Evaluator, Lookup};
+use crate::paths::normalize;
 
 impl Evaluator<'_> {
     /// Calls a known function.

@@ -41,7 +41,7 @@ use super::Inputs;
 use crate::index::FileId;
 use crate::syntax::{named_children, text};
 
-pub(crate) use value::{normalize, path_string, Scope, Val, URL_KEY};
+pub(crate) use value::{path_string, Scope, Val, URL_KEY};
 
 /// The file being evaluated.
 struct Ctx<'a> {

@@ -7,7 +7,7 @@
 //! path is only ever normalized lexically).
 
 use std::collections::HashMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use crate::schema::state::Origin;
 
@@ -122,24 +122,6 @@ pub(super) fn join(a: &Scope, b: &Scope) -> Scope {
             val: Val::Unknown,
             origin: vb.origin.clone(),
         });
-    }
-    out
-}
-
-/// A lexically normalized path (`a/./b/../c` → `a/c`); symlinks are not
-/// followed (we do no I/O).
-pub(crate) fn normalize(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other.as_os_str()),
-        }
     }
     out
 }
