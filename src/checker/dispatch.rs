@@ -230,15 +230,10 @@ fn join_overrides(
 /// The name of `f`'s receiver parameter (`self` / `cls`), unless it is a
 /// static method.
 fn receiver_param(w: &Walker<'_>, f: FuncRef) -> Option<String> {
-    let summary = w.index.function(f);
-    if summary
-        .decorators
-        .iter()
-        .any(|d| d.rsplit('.').next() == Some("staticmethod"))
-    {
+    if w.decorated_as(f, &["staticmethod"]) {
         return None;
     }
-    summary.params.first().map(|p| p.name.clone())
+    w.index.function(f).params.first().map(|p| p.name.clone())
 }
 
 /// The workspace class a receiver type stands for.

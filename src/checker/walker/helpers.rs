@@ -48,7 +48,7 @@ impl<'a> Walker<'a> {
 
     /// Whether a decorator of `f` is one of `names`, however it is imported
     /// (`@property`, `@functools.cached_property`).
-    pub(super) fn decorated_as(&self, f: FuncRef, names: &[&str]) -> bool {
+    pub(in crate::checker) fn decorated_as(&self, f: FuncRef, names: &[&str]) -> bool {
         self.index
             .function(f)
             .decorators
