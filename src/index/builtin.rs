@@ -41,6 +41,10 @@ const USER_FIELDS: &[BuiltinField] = &[
     ),
 ];
 
+/// No relation here hides its reverse side (`related_name="+"`): Django gives
+/// `permission.group_set`, `content_type.permission_set`,
+/// `user.logentry_set` and `content_type.logentry_set`, and the query names
+/// `group`, `permission` and `logentry` (fixtures/oracle/cases/contrib_reverse_relations.py).
 pub const CONTRIB_MODELS: &[BuiltinModel] = &[
     BuiltinModel {
         qualname: "django.contrib.auth.models.User",
@@ -53,12 +57,7 @@ pub const CONTRIB_MODELS: &[BuiltinModel] = &[
         fields: &[
             ("id", P, None, None),
             ("name", P, None, None),
-            (
-                "permissions",
-                M2m,
-                Some("django.contrib.auth.models.Permission"),
-                Some("+"),
-            ),
+            ("permissions", M2m, Some("django.contrib.auth.models.Permission"), None),
         ],
     },
     BuiltinModel {
@@ -71,7 +70,7 @@ pub const CONTRIB_MODELS: &[BuiltinModel] = &[
                 "content_type",
                 Fk,
                 Some("django.contrib.contenttypes.models.ContentType"),
-                Some("+"),
+                None,
             ),
             ("codename", P, None, None),
         ],
@@ -100,12 +99,12 @@ pub const CONTRIB_MODELS: &[BuiltinModel] = &[
         fields: &[
             ("id", P, None, None),
             ("action_time", P, None, None),
-            ("user", Fk, Some("django.contrib.auth.models.User"), Some("+")),
+            ("user", Fk, Some("django.contrib.auth.models.User"), None),
             (
                 "content_type",
                 Fk,
                 Some("django.contrib.contenttypes.models.ContentType"),
-                Some("+"),
+                None,
             ),
             ("object_id", P, None, None),
             ("object_repr", P, None, None),

@@ -27,7 +27,11 @@ def settings_dict(db_path):
         + [app for app in THIRD_PARTY_APPS if _installed(app)]
         # Last, so that the ids of the other apps' content types and
         # permissions stay what they were (contrib_*.py cases).
-        + ["django.contrib.sites"],
+        + ["django.contrib.sites"]
+        # Admin, after sites for the same reason, only for its LogEntry model
+        # (contrib_reverse_relations.py): the simple config, which imports no
+        # admin module of the other apps.
+        + ["django.contrib.admin.apps.SimpleAdminConfig"],
         # `Site.objects.get_current()` reads the site with this id.
         "SITE_ID": 1,
         # django-guardian's shortcuts and checker need no authentication
