@@ -216,6 +216,27 @@ impl WorkspaceIndex {
             .or_else(|| models::reverse_relation(self, m, name).map(models::Member::Reverse))
     }
 
+    /// Can `name` start a query lookup on `m` (`filter(name__…)`, a lookup
+    /// path in `ordering` or `search_fields`)? A member, or a reverse relation
+    /// by its query name: Django names a reverse relation in lookups by its
+    /// `related_name` when one is set (then the accessor, found as a member),
+    /// else by the declaring model's name in lower case (`order` for the
+    /// accessor `order_set`). `None` when the workspace sets a
+    /// `related_query_name` anywhere: those names are not looked up.
+    pub fn starts_lookup(&self, m: &ModelInfo, name: &str) -> Option<bool> {
+        if self.member(m, name).is_some() {
+            return Some(true);
+        }
+        if matches!(self.member(m, &format!("{name}_set")), Some(models::Member::Reverse(_))) {
+            return Some(true);
+        }
+        let renames_queries = self
+            .files
+            .iter()
+            .any(|f| !f.in_migrations && memchr::memmem::find(f.text.as_bytes(), b"related_query_name").is_some());
+        (!renames_queries).then_some(false)
+    }
+
     /// A model with its fields and managers (not its reverse relations).
     pub(crate) fn model_members(&self, id: ModelId) -> Arc<ModelInfo> {
         let m = self.model_identity(id);

@@ -54,7 +54,13 @@ pub fn check(index: &WorkspaceIndex, file: FileId, rules: RuleSet, out: &mut Vec
                     continue;
                 }
                 let first = name.split("__").next().unwrap_or(&name);
-                if index.member(&model, first).is_none() {
+                // A lookup path may start with a reverse relation's query name.
+                let known = if name.contains("__") {
+                    index.starts_lookup(&model, first) != Some(false)
+                } else {
+                    index.member(&model, first).is_some()
+                };
+                if !known {
                     out.push(Finding::new(
                         Rule::RDJ601,
                         format!("`{first}` in `{opt}` is not a field of `{}`", model.name),

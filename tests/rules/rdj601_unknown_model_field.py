@@ -58,3 +58,13 @@ class CustomerSearchState(ModelState):
     # `Q(**{f"{field}__icontains": q})`, so Django-admin style prefixes raise
     # FieldError ("Cannot resolve keyword '=email'").
     search_fields = ("=email", "^name")  # error: RDJ601
+
+
+class CustomerOrdersState(ModelState):
+    model = Customer
+    fields = ["name"]
+    # A lookup path goes through a reverse relation by its query name: `order`
+    # for `Order.customer` (whose accessor is `order_set`), `Q(order__note__icontains=q)`.
+    search_fields = ("order__note",)  # ok
+    # With a `related_name`, the query name is the related name.
+    ordering = ("profile__customer",)  # ok
