@@ -1,9 +1,12 @@
-//! What the analysis core produces: findings, and the fixes attached to them.
+//! What the analysis core produces: findings, the fixes attached to them,
+//! and findings with the file they sit in (the schema checks', which may
+//! report on any file of a project). Plain data: no I/O, no configuration.
 //!
 //! Ranges are byte offsets into the decoded source text; the CLI and the LSP
 //! convert them to their own coordinates (`source::LineIndex`).
 
 use std::ops::Range;
+use std::path::PathBuf;
 
 use crate::registry::Rule;
 pub use crate::registry::Severity;
@@ -38,7 +41,8 @@ pub struct Finding {
     pub rule: Rule,
     pub message: String,
     pub range: Range<usize>,
-    /// The severity after configuration (`severity` table) was applied.
+    /// The rule's default severity (or the case's, see [`FileFinding`]) until
+    /// the configuration (`severity` table) is applied, then that.
     pub severity: Severity,
     pub fix: Option<Fix>,
 }
@@ -56,6 +60,39 @@ impl Finding {
 
     pub fn with_fix(mut self, fix: Option<Fix>) -> Self {
         self.fix = fix;
+        self
+    }
+}
+
+/// A finding with the file it sits in. The schema checks (RDJ5xx) report on
+/// any file of a project (a model line, a migration, the settings module);
+/// the front ends hand each to the file it names, where `# noqa`, selection
+/// and severity settings apply as for any finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileFinding {
+    pub path: PathBuf,
+    /// Its range is in the decoded text of `path`.
+    pub finding: Finding,
+    /// `finding.severity` was decided by the case (RDJ507: `error` for a NOT
+    /// NULL column without a default; RDJ503's `info` notes), not taken from
+    /// the rule's default: the configuration overrides it only where it
+    /// changed the rule's severity.
+    pub case_severity: bool,
+}
+
+impl FileFinding {
+    pub fn new(path: PathBuf, finding: Finding) -> Self {
+        FileFinding {
+            path,
+            finding,
+            case_severity: false,
+        }
+    }
+
+    /// The case decides the severity (see `case_severity`).
+    pub fn with_case_severity(mut self, severity: Severity) -> Self {
+        self.finding.severity = severity;
+        self.case_severity = true;
         self
     }
 }

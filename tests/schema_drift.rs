@@ -26,6 +26,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use reflex_django_lsp::diagnostic::FileFinding;
 use reflex_django_lsp::diagnostic::Severity;
 use reflex_django_lsp::schema::ddl::{canonical_type, expected_tables};
 use reflex_django_lsp::schema::drift::compare;
@@ -35,7 +36,7 @@ use reflex_django_lsp::schema::settings::discover_projects;
 use reflex_django_lsp::schema::state::{Field, ModelKey, ModelState, Origin, ProjectState};
 use reflex_django_lsp::schema::url::DatabaseUrl;
 use reflex_django_lsp::schema::value::Value;
-use reflex_django_lsp::schema::{Backend, SchemaFinding};
+use reflex_django_lsp::schema::Backend;
 use reflex_django_lsp::workspace;
 use serde_json::Value as Json;
 
@@ -290,16 +291,16 @@ fn declared(root: &Path) -> ProjectState {
     state
 }
 
-fn show(findings: &[SchemaFinding]) -> String {
+fn show(findings: &[FileFinding]) -> String {
     findings
         .iter()
         .map(|f| {
             format!(
                 "  {} {} {:?}: {}",
-                f.rule.code(),
+                f.finding.rule.code(),
                 f.path.display(),
-                f.severity,
-                f.message
+                f.case_severity.then_some(f.finding.severity),
+                f.finding.message
             )
         })
         .collect::<Vec<_>>()
@@ -445,8 +446,8 @@ fn shop_mutations() -> Vec<(Mutation, &'static [(&'static str, &'static str)])> 
     ]
 }
 
-fn key(f: &SchemaFinding) -> (String, String) {
-    (f.rule.code().to_owned(), f.path.display().to_string())
+fn key(f: &FileFinding) -> (String, String) {
+    (f.finding.rule.code().to_owned(), f.path.display().to_string())
 }
 
 #[test]
@@ -508,7 +509,7 @@ fn shop_fresh_databases_have_no_drift_and_mutations_are_found() {
             findings
                 .iter()
                 .find(|f| key(f) == (rule.to_owned(), path.to_owned()))
-                .map(|f| f.message.clone())
+                .map(|f| f.finding.message.clone())
                 .unwrap()
         };
         assert_eq!(
@@ -519,11 +520,15 @@ fn shop_fresh_databases_have_no_drift_and_mutations_are_found() {
             msg("RDJ504", "reviews.Question"),
             "Table `reviews_question` of model `reviews.Question` is not in the database"
         );
-        let unknown = findings.iter().find(|f| f.rule.code() == "RDJ507").unwrap();
-        assert!(unknown.message.contains("`legacy_code`"), "{}", unknown.message);
+        let unknown = findings.iter().find(|f| f.finding.rule.code() == "RDJ507").unwrap();
+        assert!(
+            unknown.finding.message.contains("`legacy_code`"),
+            "{}",
+            unknown.finding.message
+        );
         let not_null = backend != Backend::Sqlite;
         assert_eq!(
-            unknown.severity,
+            unknown.case_severity.then_some(unknown.finding.severity),
             Some(if not_null { Severity::Error } else { Severity::Info })
         );
         if backend != Backend::Sqlite || expected.contains(&("RDJ506".into(), "catalog.Product.name".into())) {
@@ -638,7 +643,7 @@ fn edge_project_has_no_drift_and_django_agrees_on_every_column() {
                 .find(|f| f.path == Path::new("edge.Membership.restaurant"))
                 .unwrap();
             assert_eq!(
-                moved.message,
+                moved.finding.message,
                 "The foreign key of column `restaurant_id` in table `edge_membership` points at `edge_places.id`, \
                  not `edge_restaurant.place_ptr_id` (`edge.Membership.restaurant`)"
             );

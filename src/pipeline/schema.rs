@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use crate::checker::noqa;
 use crate::config::settings::{Settings, SettingsResolver};
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::{FileFinding, Finding, Severity};
 use crate::index::WorkspaceIndex;
 use crate::registry::Rule;
 use crate::schema::check::{run, Environment, ProjectOptions};
@@ -160,25 +160,29 @@ pub fn findings(
         .flat_map(|p| p.patches.notes(&p.project.root))
         .collect();
     let mut by_file: HashMap<PathBuf, Vec<Finding>> = HashMap::new();
-    for f in outcome.findings.into_iter().chain(notes) {
-        if !checked.contains(f.path.as_path()) {
+    for found in outcome.findings.into_iter().chain(notes) {
+        let FileFinding {
+            path,
+            mut finding,
+            case_severity,
+        } = found;
+        if !checked.contains(path.as_path()) {
             continue;
         }
-        let settings = resolver.for_file(&f.path);
-        if !settings.rules_for(&f.path).contains(f.rule) {
+        let settings = resolver.for_file(&path);
+        if !settings.rules_for(&path).contains(finding.rule) {
             continue;
         }
-        let configured = settings.severity_of(f.rule);
-        let mut finding = Finding::new(f.rule, f.message, f.range);
-        finding.severity = match f.severity {
+        let configured = settings.severity_of(finding.rule);
+        finding.severity = match finding.severity {
             // A note reports no problem, whatever the rule's severity (RDJ503's
             // unread patches): it stays one.
-            Some(Severity::Info) if f.rule == Rule::RDJ503 => Severity::Info,
+            Severity::Info if case_severity && finding.rule == Rule::RDJ503 => Severity::Info,
             // The case decides (RDJ507) unless the config changed the rule's severity.
-            Some(s) if configured == f.rule.default_severity() => s,
+            s if case_severity && configured == finding.rule.default_severity() => s,
             _ => configured,
         };
-        by_file.entry(f.path).or_default().push(finding);
+        by_file.entry(path).or_default().push(finding);
     }
     for (path, findings) in by_file.iter_mut() {
         // Two projects sharing an app (a test project and an example, say)

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::migrations::{Migration, MigrationKey};
 use super::state::Origin;
-use super::SchemaFinding;
+use crate::diagnostic::{FileFinding, Finding};
 use crate::registry::Rule;
 
 /// `apps`: each app with a migrations folder, its label and its files (in
@@ -16,7 +16,7 @@ use crate::registry::Rule;
 pub fn applied_findings(
     apps: &[(String, Vec<&Migration>, Option<Origin>)],
     applied: Option<&[(String, String)]>,
-) -> Vec<SchemaFinding> {
+) -> Vec<FileFinding> {
     let recorded: BTreeSet<MigrationKey> = applied.unwrap_or_default().iter().cloned().collect();
     let mut out = Vec::new();
     for (app, files, fallback) in apps {
@@ -52,16 +52,14 @@ pub fn applied_findings(
                 recorded.contains(&key)
             };
             if !applied_here {
-                out.push(SchemaFinding {
-                    rule: Rule::RDJ501,
-                    message: format!(
-                        "Migration `{}.{}` is not applied to the database (`django_migrations` does not record it); run `migrate`",
-                        m.app, m.name
-                    ),
-                    path: m.origin.path.clone(),
-                    range: m.origin.range.clone(),
-                    severity: None,
-                });
+                let message = format!(
+                    "Migration `{}.{}` is not applied to the database (`django_migrations` does not record it); run `migrate`",
+                    m.app, m.name
+                );
+                out.push(FileFinding::new(
+                    m.origin.path.clone(),
+                    Finding::new(Rule::RDJ501, message, m.origin.range.clone()),
+                ));
             }
         }
         let replaced: BTreeSet<&MigrationKey> = replaced_by.keys().collect();
@@ -71,16 +69,14 @@ pub fn applied_findings(
             if present.contains(key) || replaced.contains(key) {
                 continue;
             }
-            out.push(SchemaFinding {
-                rule: Rule::RDJ502,
-                message: format!(
-                    "Migration `{}.{}` is recorded as applied but its file is missing (and no squashed migration replaces it)",
-                    key.0, key.1
-                ),
-                path: leaf.path.clone(),
-                range: leaf.range.clone(),
-                severity: None,
-            });
+            let message = format!(
+                "Migration `{}.{}` is recorded as applied but its file is missing (and no squashed migration replaces it)",
+                key.0, key.1
+            );
+            out.push(FileFinding::new(
+                leaf.path.clone(),
+                Finding::new(Rule::RDJ502, message, leaf.range.clone()),
+            ));
         }
     }
     out

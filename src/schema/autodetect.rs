@@ -15,7 +15,7 @@ use super::models::{positional_names, Declared, DJANGO_FIELDS, UNKNOWN_AUTO_FIEL
 use super::patches::MigrationPatches;
 use super::state::{Field, ModelState, Origin, ProjectState};
 use super::value::Value;
-use super::SchemaFinding;
+use crate::diagnostic::{FileFinding, Finding};
 use crate::registry::Rule;
 
 /// The changes `makemigrations` would make for `apps` (the apps that have a
@@ -25,7 +25,7 @@ pub fn detect(
     migrated: &ProjectState,
     apps: &BTreeSet<String>,
     patches: &MigrationPatches,
-) -> Vec<SchemaFinding> {
+) -> Vec<FileFinding> {
     let mut out = Vec::new();
     if patches.detection_opaque {
         return out;
@@ -64,14 +64,12 @@ pub fn detect(
     out
 }
 
-fn push(out: &mut Vec<SchemaFinding>, origin: &Origin, change: String) {
-    out.push(SchemaFinding {
-        rule: Rule::RDJ503,
-        message: format!("{change}: the models differ from the migrations; run `makemigrations`"),
-        path: origin.path.clone(),
-        range: origin.range.clone(),
-        severity: None,
-    });
+fn push(out: &mut Vec<FileFinding>, origin: &Origin, change: String) {
+    let message = format!("{change}: the models differ from the migrations; run `makemigrations`");
+    out.push(FileFinding::new(
+        origin.path.clone(),
+        Finding::new(Rule::RDJ503, message, origin.range.clone()),
+    ));
 }
 
 fn compare_model(
@@ -79,7 +77,7 @@ fn compare_model(
     old: &ModelState,
     class_origin: &Origin,
     patches: &MigrationPatches,
-    out: &mut Vec<SchemaFinding>,
+    out: &mut Vec<FileFinding>,
 ) {
     let lower = new.name.to_ascii_lowercase();
     if new.is_proxy() != old.is_proxy() {
@@ -178,7 +176,7 @@ fn together(m: &ModelState, key: &str) -> Value {
 /// Indexes or constraints: added ones and removed ones. An index declared
 /// without a name matches a migration's index with any name (makemigrations
 /// names it from a hash of the table and fields).
-fn compare_items(new: &ModelState, old: &ModelState, key: &str, class_origin: &Origin, out: &mut Vec<SchemaFinding>) {
+fn compare_items(new: &ModelState, old: &ModelState, key: &str, class_origin: &Origin, out: &mut Vec<FileFinding>) {
     let items = |m: &ModelState| {
         m.options
             .get(key)

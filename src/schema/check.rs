@@ -11,7 +11,8 @@ use super::live::LiveSchema;
 use super::project::{analyze, ProjectSchema};
 use super::settings::{discover_projects, ConfiguredDatabase, Project};
 use super::url::{DatabaseUrl, UrlError};
-use super::{Backend, SchemaFinding};
+use super::Backend;
+use crate::diagnostic::FileFinding;
 use crate::index::WorkspaceIndex;
 
 /// How one project is checked.
@@ -31,7 +32,7 @@ pub struct ProjectOptions {
 /// What a run found.
 #[derive(Debug, Default)]
 pub struct Outcome {
-    pub findings: Vec<SchemaFinding>,
+    pub findings: Vec<FileFinding>,
     /// Some database was read or tried (its results can change without any
     /// file changing: not cacheable).
     pub live_attempted: bool,

@@ -19,14 +19,14 @@ use super::ddl::{
 };
 use super::live::{LiveColumn, LiveSchema, LiveTable};
 use super::state::{Origin, ProjectState};
-use super::{Backend, SchemaFinding};
-use crate::diagnostic::Severity;
+use super::Backend;
+use crate::diagnostic::{FileFinding, Finding, Severity};
 use crate::registry::Rule;
 
 /// Compares the state's expected tables with the database. Findings come in
 /// the state's model order, each table's in a fixed order (table, columns,
 /// unknown columns, unique constraints, indexes, foreign keys).
-pub fn compare(state: &ProjectState, live: &LiveSchema, backend: Backend) -> Vec<SchemaFinding> {
+pub fn compare(state: &ProjectState, live: &LiveSchema, backend: Backend) -> Vec<FileFinding> {
     let expected: Vec<ExpectedTable> = expected_tables(state, backend)
         .into_iter()
         .filter(|t| !t.name.contains('"'))
@@ -222,19 +222,17 @@ pub fn compare(state: &ProjectState, live: &LiveSchema, backend: Backend) -> Vec
 }
 
 struct Sink<'a> {
-    out: &'a mut Vec<SchemaFinding>,
+    out: &'a mut Vec<FileFinding>,
 }
 
 impl Sink<'_> {
     /// A finding at `origin`; none when the thing has no known location.
     fn push(&mut self, rule: Rule, message: String, origin: Option<&Origin>, severity: Option<Severity>) {
         if let Some(o) = origin {
-            self.out.push(SchemaFinding {
-                rule,
-                message,
-                path: o.path.clone(),
-                range: o.range.clone(),
-                severity,
+            let found = FileFinding::new(o.path.clone(), Finding::new(rule, message, o.range.clone()));
+            self.out.push(match severity {
+                Some(s) => found.with_case_severity(s),
+                None => found,
             });
         }
     }
@@ -554,7 +552,13 @@ mod tests {
     fn run(st: &ProjectState, live: &LiveSchema) -> Vec<(String, String, String)> {
         compare(st, live, Backend::Postgres)
             .into_iter()
-            .map(|f| (f.rule.code().to_owned(), f.path.display().to_string(), f.message))
+            .map(|f| {
+                (
+                    f.finding.rule.code().to_owned(),
+                    f.path.display().to_string(),
+                    f.finding.message,
+                )
+            })
             .collect()
     }
 
@@ -672,7 +676,13 @@ mod tests {
         let findings = compare(&st, &live, Backend::Postgres);
         let got: Vec<_> = findings
             .iter()
-            .map(|f| (f.rule.code(), f.path.display().to_string(), f.severity))
+            .map(|f| {
+                (
+                    f.finding.rule.code(),
+                    f.path.display().to_string(),
+                    f.case_severity.then_some(f.finding.severity),
+                )
+            })
             .collect();
         let at = "model:catalog.Product".to_string();
         assert_eq!(
@@ -684,7 +694,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            findings[0].message,
+            findings[0].finding.message,
             "Column `legacy` of table `catalog_product` maps to no field of `catalog.Product` \
              (NOT NULL without a default: inserts through the model fail)"
         );
@@ -840,7 +850,7 @@ mod tests {
         }
         let got: Vec<_> = compare(&st, &upper, Backend::Mysql)
             .into_iter()
-            .map(|f| f.message)
+            .map(|f| f.finding.message)
             .collect();
         assert_eq!(
             got,
@@ -848,7 +858,7 @@ mod tests {
         );
         // PostgreSQL names are case-sensitive.
         let got = compare(&st, &upper, Backend::Postgres);
-        assert_eq!(got.iter().filter(|f| f.rule == Rule::RDJ504).count(), 4);
+        assert_eq!(got.iter().filter(|f| f.finding.rule == Rule::RDJ504).count(), 4);
     }
 
     #[test]

@@ -46,19 +46,3 @@ impl Backend {
         }
     }
 }
-
-/// A schema finding: unlike the other rules' findings it may sit in any file
-/// of the project (a model line, a migration, the settings module), so it
-/// carries its path. The front ends hand each to the file it names, where
-/// `# noqa`, selection and severity settings apply as for any finding.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SchemaFinding {
-    pub rule: crate::registry::Rule,
-    pub message: String,
-    pub path: std::path::PathBuf,
-    /// Byte range in the decoded text of `path`.
-    pub range: std::ops::Range<usize>,
-    /// Set when the rule's severity depends on the case (RDJ507: `error` for
-    /// a NOT NULL column without a default); else the rule's default.
-    pub severity: Option<crate::diagnostic::Severity>,
-}

@@ -16,8 +16,7 @@ use super::models::simple_assignment;
 use super::settings::Project;
 use super::state::Field;
 use super::value::{self, Value};
-use super::SchemaFinding;
-use crate::diagnostic::Severity;
+use crate::diagnostic::{FileFinding, Finding, Severity};
 use crate::index::{FileId, Symbol, WorkspaceIndex};
 use crate::registry::Rule;
 use crate::syntax::{self, dotted, field, named_children, text};
@@ -116,7 +115,7 @@ impl MigrationPatches {
     /// per kind of patch (on its first place, naming the others), none for
     /// what a patch that silences all of RDJ503 already covers. Paths in
     /// the messages are relative to `root`.
-    pub fn notes(&self, root: &Path) -> Vec<SchemaFinding> {
+    pub fn notes(&self, root: &Path) -> Vec<FileFinding> {
         let everything = self.unread.iter().any(|u| u.silences == Silenced::Detection);
         let mut by_kind: BTreeMap<Silenced, Vec<&UnreadPatch>> = BTreeMap::new();
         for u in &self.unread {
@@ -157,15 +156,9 @@ impl MigrationPatches {
                 } else {
                     String::new()
                 };
-                SchemaFinding {
-                    rule: Rule::RDJ503,
-                    message: format!(
-                        "{what} {does} in a way that cannot be read statically{also}: {silenced}"
-                    ),
-                    path: first.path.clone(),
-                    range: first.range.clone(),
-                    severity: Some(Severity::Info),
-                }
+                let message = format!("{what} {does} in a way that cannot be read statically{also}: {silenced}");
+                FileFinding::new(first.path.clone(), Finding::new(Rule::RDJ503, message, first.range.clone()))
+                    .with_case_severity(Severity::Info)
             })
             .collect()
     }

@@ -6,6 +6,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::ProjectSchema;
+use crate::diagnostic::{FileFinding, Finding};
 use crate::index::FileId;
 use crate::registry::Rule;
 use crate::schema::applied::applied_findings;
@@ -13,11 +14,11 @@ use crate::schema::autodetect::detect;
 use crate::schema::live::LiveSchema;
 use crate::schema::migrations::{plan, Migration};
 use crate::schema::state::Origin;
-use crate::schema::{drift, Backend, SchemaFinding};
+use crate::schema::{drift, Backend};
 
 impl ProjectSchema {
     /// RDJ503: models against migrations.
-    pub fn static_findings(&self) -> Vec<SchemaFinding> {
+    pub fn static_findings(&self) -> Vec<FileFinding> {
         detect(&self.declared, &self.migrated, &self.compared_apps, &self.patches)
     }
 
@@ -39,7 +40,7 @@ impl ProjectSchema {
     }
 
     /// RDJ501/502 and RDJ504–508 against what the database holds.
-    pub fn live_findings(&self, live: &LiveSchema, backend: Backend) -> Vec<SchemaFinding> {
+    pub fn live_findings(&self, live: &LiveSchema, backend: Backend) -> Vec<FileFinding> {
         // Each migration's place in the plan (the first, should a name repeat).
         let mut place: HashMap<(&str, &str), usize> = HashMap::new();
         for (i, m) in plan(&self.migrations).into_iter().enumerate() {
@@ -73,7 +74,7 @@ impl ProjectSchema {
     /// project (`--database-url`, the environment, the editor, a config
     /// file) — at the start of the settings module, `manage.py`,
     /// `rxconfig.py` or a models file, the first the project has.
-    pub fn unavailable(&self, redacted_url: &str, from: &str, reason: &str) -> Option<SchemaFinding> {
+    pub fn unavailable(&self, redacted_url: &str, from: &str, reason: &str) -> Option<FileFinding> {
         let origin = self
             .project
             .database
@@ -83,16 +84,14 @@ impl ProjectSchema {
             .or_else(|| self.file_start(self.project.manage_py))
             .or_else(|| self.file_start(self.project.rxconfig))
             .or_else(|| self.project.apps.iter().find_map(|a| self.models_origin(&a.label)))?;
-        Some(SchemaFinding {
-            rule: Rule::RDJ509,
-            // Redacted once more as a whole: the reason may quote a driver.
-            message: crate::redact::redact_text(&format!(
-                "The database `{redacted_url}` (from {from}) could not be read: {reason}; the live schema checks did not run"
-            )),
-            path: origin.path,
-            range: origin.range,
-            severity: None,
-        })
+        // Redacted once more as a whole: the reason may quote a driver.
+        let message = crate::redact::redact_text(&format!(
+            "The database `{redacted_url}` (from {from}) could not be read: {reason}; the live schema checks did not run"
+        ));
+        Some(FileFinding::new(
+            origin.path,
+            Finding::new(Rule::RDJ509, message, origin.range),
+        ))
     }
 
     fn file_start(&self, file: Option<FileId>) -> Option<Origin> {

@@ -39,7 +39,7 @@ fn messages_on(django: (u32, u32), settings: &str, files: &[(&str, &str)]) -> Ve
     }
     static_findings_in(dir.path(), django)
         .into_iter()
-        .map(|f| f.message.split(':').next().unwrap_or_default().to_owned())
+        .map(|f| f.finding.message.split(':').next().unwrap_or_default().to_owned())
         .collect()
 }
 

@@ -4,9 +4,9 @@
 //! temporary folder and analyse it (`real_package_tests.rs` uses them).
 
 use super::*;
+use crate::diagnostic::FileFinding;
 use crate::schema::models::tests::load_dir;
 use crate::schema::settings::discover_projects;
-use crate::schema::SchemaFinding;
 use std::path::Path;
 
 /// A `manage.py` naming the settings module `site_settings`.
@@ -22,7 +22,7 @@ pub(super) fn write_files(dir: &Path, files: &[(&str, &str)]) {
 }
 
 /// RDJ503's findings for every project found in `dir`.
-pub(super) fn static_findings_in(dir: &Path, django_version: (u32, u32)) -> Vec<SchemaFinding> {
+pub(super) fn static_findings_in(dir: &Path, django_version: (u32, u32)) -> Vec<FileFinding> {
     let index = load_dir(dir);
     discover_projects(&index, &|_| None, &|p| p.exists())
         .into_iter()
@@ -32,7 +32,7 @@ pub(super) fn static_findings_in(dir: &Path, django_version: (u32, u32)) -> Vec<
 
 /// RDJ503's findings for a bundled fixture, whose projects and apps must
 /// all be found.
-fn fixture_findings(dir: &str) -> Vec<SchemaFinding> {
+fn fixture_findings(dir: &str) -> Vec<FileFinding> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
     let index = load_dir(&root);
     let projects = discover_projects(&index, &|_| None, &|p| p.exists());
@@ -70,7 +70,7 @@ class Migration(migrations.Migration):
     ]
 "#;
 
-fn project(circle: &str) -> Vec<SchemaFinding> {
+fn project(circle: &str) -> Vec<FileFinding> {
     let dir = tempfile::tempdir().unwrap();
     let circle = format!("from django.db import models\n\n\nclass Circle(models.Model):\n    {circle}\n");
     write_files(
@@ -98,6 +98,6 @@ fn models_imported_from_app_modules_and_unknown_bases_are_not_deleted() {
     assert_eq!(project("radius = models.IntegerField()"), vec![]);
     let found = project("radius = models.BigIntegerField()");
     assert_eq!(found.len(), 1, "{found:#?}");
-    assert!(found[0].message.starts_with("Alter field `radius` on `circle`"));
+    assert!(found[0].finding.message.starts_with("Alter field `radius` on `circle`"));
     assert!(found[0].path.ends_with("things/shapes.py"));
 }
