@@ -23,6 +23,9 @@ pub struct ByteFacts {
     /// (`"%(app_label)s_%(class)s_items"`), in a file that declares
     /// relation fields: the accessors they make depend on the model.
     pub accessor_templates: Vec<Box<str>>,
+    /// `related_query_name` is written in the file: a relation there names
+    /// itself in query lookups (any relation kind, generic ones included).
+    pub names_related_queries: bool,
 }
 
 /// Cheap byte-level test: can this file define or use anything we analyse?
@@ -120,11 +123,13 @@ pub(super) fn byte_facts(text: &[u8]) -> ByteFacts {
     } else {
         Vec::new()
     };
+    let names_related_queries = memchr::memmem::find(text, b"related_query_name").is_some();
     ByteFacts {
         sets_auth_user_model,
         declares_relation_field,
         class_names,
         accessor_templates,
+        names_related_queries,
     }
 }
 

@@ -233,7 +233,7 @@ impl WorkspaceIndex {
         let renames_queries = self
             .files
             .iter()
-            .any(|f| !f.in_migrations && memchr::memmem::find(f.text.as_bytes(), b"related_query_name").is_some());
+            .any(|f| !f.in_migrations && f.facts().names_related_queries);
         (!renames_queries).then_some(false)
     }
 
