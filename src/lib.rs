@@ -16,6 +16,7 @@ pub mod knowledge;
 pub mod output;
 pub mod paths;
 pub mod pipeline;
+pub mod python;
 pub mod redact;
 pub mod registry;
 pub mod rules;

@@ -1,10 +1,10 @@
-//! Parsing with tree-sitter-python and small helpers over its nodes.
+//! Parsing with tree-sitter-python and small helpers over its nodes
+//! (names, fields, decorators, statement blocks).
+//!
+//! A leaf: names no other module of the crate, does no I/O and gives no
+//! node a Python meaning (what a literal's value is belongs to `python`).
 
 use tree_sitter::{Node, Parser, Tree};
-
-mod strings;
-
-pub use strings::{string_value, string_value_with};
 
 pub fn language() -> tree_sitter::Language {
     tree_sitter_python::LANGUAGE.into()

@@ -5,6 +5,7 @@ use std::ops::Range;
 
 use tree_sitter::{Node, Tree};
 
+use crate::python;
 use crate::syntax::{self, dotted, field, named_children, text};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -676,7 +677,7 @@ fn value_at(node: Node<'_>, src: &str, depth: u32) -> Value {
                 range: node.byte_range(),
             }
         }
-        "string" | "concatenated_string" => match syntax::string_value(node, src) {
+        "string" | "concatenated_string" => match python::string_value(node, src) {
             Some(s) => Value::Str(s, node.byte_range()),
             None => Value::Other,
         },
@@ -686,7 +687,7 @@ fn value_at(node: Node<'_>, src: &str, depth: u32) -> Value {
                 if item.kind() == "comment" {
                     continue;
                 }
-                match syntax::string_value(item, src) {
+                match python::string_value(item, src) {
                     Some(s) => items.push((s, item.byte_range())),
                     None => return Value::Other,
                 }

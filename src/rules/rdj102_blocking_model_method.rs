@@ -5,7 +5,8 @@ use crate::index::ModelId;
 use crate::diagnostic::Applicability;
 use crate::knowledge::django;
 use crate::rules::{fixes, Rule};
-use crate::syntax::{self, field};
+use crate::python;
+use crate::syntax::field;
 
 declare_rule! {
     /// ## What it does
@@ -87,7 +88,7 @@ fn excluded_fields(w: &Walker<'_>, method: &str, args: Option<Node<'_>>) -> Vec<
     let mut cursor = value.walk();
     let elements: Vec<Node<'_>> = value.named_children(&mut cursor).collect();
     // Every element a string literal, or nothing is known to be excluded.
-    let names: Vec<String> = elements.iter().filter_map(|e| syntax::string_value(*e, w.src)).collect();
+    let names: Vec<String> = elements.iter().filter_map(|e| python::string_value(*e, w.src)).collect();
     if names.len() == elements.len() {
         names
     } else {

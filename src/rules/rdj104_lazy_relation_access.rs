@@ -5,7 +5,8 @@ use crate::checker::walker::Walker;
 use crate::index::FieldInfo;
 use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::rules::Rule;
-use crate::syntax::{self, field, named_children};
+use crate::python;
+use crate::syntax::{field, named_children};
 
 declare_rule! {
     /// ## What it does
@@ -61,7 +62,7 @@ fn select_related_fix<'a>(w: &Walker<'a>, node: Node<'a>, attr: &str, loaded: &L
     if let Some(args) = existing_select_related(w, *at) {
         // One call that names every relation, not a second `.select_related()`.
         let last = args.last()?;
-        let mut lookups: Vec<String> = args.iter().filter_map(|a| syntax::string_value(*a, w.src)).collect();
+        let mut lookups: Vec<String> = args.iter().filter_map(|a| python::string_value(*a, w.src)).collect();
         lookups.push(lookup.clone());
         let call = lookups.iter().map(|l| format!("\"{l}\"")).collect::<Vec<_>>().join(", ");
         return Some(Fix {
@@ -98,7 +99,7 @@ fn existing_select_related<'a>(w: &Walker<'a>, end: usize) -> Option<Vec<Node<'a
                 .into_iter()
                 .filter(|a| a.kind() != "comment")
                 .collect();
-            let lookups = !args.is_empty() && args.iter().all(|a| syntax::string_value(*a, w.src).is_some());
+            let lookups = !args.is_empty() && args.iter().all(|a| python::string_value(*a, w.src).is_some());
             return lookups.then_some(args);
         }
         call = field(func, "object").filter(|o| o.kind() == "call")?;

@@ -3,6 +3,7 @@ use tree_sitter::Node;
 use crate::diagnostic::Finding;
 use crate::index::{ClassKind, ClassRef, FileId, Symbol, WorkspaceIndex};
 use crate::rules::{Rule, RuleSet};
+use crate::python;
 use crate::syntax::{self, named_children};
 
 declare_rule! {
@@ -73,7 +74,7 @@ fn mentioned_model(index: &WorkspaceIndex, file: FileId, src: &str, node: Node<'
                 }
                 None
             }
-            "string" => syntax::string_value(node, src).and_then(|value| {
+            "string" => python::string_value(node, src).and_then(|value| {
                 value
                     .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
                     .filter(|w| !w.is_empty())

@@ -3,6 +3,7 @@ use tree_sitter::Node;
 use crate::checker::types::Ty;
 use crate::checker::walker::Walker;
 use crate::rules::Rule;
+use crate::python;
 use crate::syntax::{self, field};
 
 declare_rule! {
@@ -147,7 +148,7 @@ pub fn check_call<'a>(w: &mut Walker<'a>, call: Node<'a>, func: Node<'a>, args: 
                 if w.text(target) != "self" {
                     return;
                 }
-                let Some(var) = syntax::string_value(name, w.src) else { return };
+                let Some(var) = python::string_value(name, w.src) else { return };
                 if var.starts_with('_') {
                     return;
                 }

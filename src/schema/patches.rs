@@ -18,6 +18,7 @@ use super::state::Field;
 use super::value::{self, Value};
 use crate::diagnostic::{FileFinding, Finding, Severity};
 use crate::index::{FileId, Symbol, WorkspaceIndex};
+use crate::python;
 use crate::registry::Rule;
 use crate::syntax::{self, dotted, field, named_children, text};
 
@@ -401,7 +402,7 @@ fn pop_of(stmt: Node<'_>, src: &str, kwargs_name: Option<&str>) -> Option<(Strin
         .find(|a| a.kind() != "comment")?;
     match first.kind() {
         "identifier" => Some((text(first, src).to_owned(), false)),
-        _ => syntax::string_value(first, src).map(|s| (s, true)),
+        _ => python::string_value(first, src).map(|s| (s, true)),
     }
 }
 

@@ -8,7 +8,8 @@ use std::fmt;
 
 use tree_sitter::Node;
 
-use crate::syntax::{dotted, field, named_children, string_value, text, unparen};
+use crate::python::string_value;
+use crate::syntax::{dotted, field, named_children, text, unparen};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {

@@ -16,8 +16,9 @@ use crate::checker::types::{Callable, Loaded, Ty};
 use crate::index::Symbol;
 use crate::knowledge::django::{self, ConsumedArgs, Consumer, Consumes, Returns};
 use crate::knowledge::third_party;
+use crate::python;
 use crate::rules;
-use crate::syntax::{self, field, named_children};
+use crate::syntax::{field, named_children};
 
 impl<'a> Walker<'a> {
     pub(super) fn eval_call(&mut self, node: Node<'a>) -> Ty {
@@ -140,7 +141,7 @@ impl<'a> Walker<'a> {
     pub fn string_args(&self, args: Option<Node<'a>>) -> Option<Vec<String>> {
         self.positional_args(args)
             .into_iter()
-            .map(|a| syntax::string_value(a, self.src))
+            .map(|a| python::string_value(a, self.src))
             .collect()
     }
 
@@ -261,7 +262,7 @@ impl<'a> Walker<'a> {
                         && self.index.resolve_name(self.file, name, self.scope) == Symbol::Unknown
                     {
                         if let [obj, attr, ..] = self.positional_args(args)[..] {
-                            if let Some(attr_name) = syntax::string_value(attr, self.src) {
+                            if let Some(attr_name) = python::string_value(attr, self.src) {
                                 let obj_ty = self.eval_quiet(obj);
                                 return self.attribute_of(call, &obj_ty, &attr_name);
                             }
@@ -326,7 +327,7 @@ impl<'a> Walker<'a> {
             let strings: Vec<String> = self
                 .positional_args(args)
                 .iter()
-                .map_while(|a| syntax::string_value(*a, self.src))
+                .map_while(|a| python::string_value(*a, self.src))
                 .collect();
             let model = match strings.as_slice() {
                 [reference] => self.index.model_by_reference(reference),

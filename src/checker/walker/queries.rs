@@ -13,7 +13,8 @@ use crate::checker::types::{Loaded, Ty};
 use crate::index::{ClassKind, FuncRef};
 use crate::knowledge::django;
 use crate::knowledge::third_party;
-use crate::syntax::{self, field, named_children};
+use crate::python;
+use crate::syntax::{field, named_children};
 
 impl<'a> Walker<'a> {
     /// `recv.method(...)` on a receiver whose type we know.
@@ -315,7 +316,7 @@ impl<'a> Walker<'a> {
                     named_children(v)
                         .into_iter()
                         .filter(|p| p.kind() == "pair")
-                        .filter_map(|p| field(p, "key").and_then(|k| syntax::string_value(k, self.src)))
+                        .filter_map(|p| field(p, "key").and_then(|k| python::string_value(k, self.src)))
                         .collect()
                 })
                 .unwrap_or_default()

@@ -8,6 +8,7 @@ use tree_sitter::Node;
 
 use super::Walker;
 use crate::checker::types::{Loaded, Ty};
+use crate::python;
 use crate::rules;
 use crate::syntax::{self, field, named_children};
 
@@ -154,7 +155,7 @@ impl<'a> Walker<'a> {
                     new = loaded.clone();
                     let listed: Vec<String> = named_children(value)
                         .into_iter()
-                        .filter_map(|v| syntax::string_value(v, self.src))
+                        .filter_map(|v| python::string_value(v, self.src))
                         .collect();
                     new.deferred.retain(|d| !listed.contains(d));
                     if let Some(only) = &mut new.only {
@@ -180,7 +181,7 @@ impl<'a> Walker<'a> {
     /// `x` instead (so `a__x`: the `b` manager itself is not served from cache).
     /// `None` when it cannot be read: the caller takes that as "anything".
     pub(super) fn prefetch_lookup(&self, arg: Node<'a>) -> Option<String> {
-        if let Some(lookup) = syntax::string_value(arg, self.src) {
+        if let Some(lookup) = python::string_value(arg, self.src) {
             return Some(lookup);
         }
         if arg.kind() != "call" {
@@ -200,14 +201,14 @@ impl<'a> Walker<'a> {
         let lookup = self
             .keyword_value(args, "lookup")
             .or_else(|| positional.first().copied())?;
-        let lookup = syntax::string_value(lookup, self.src)?;
+        let lookup = python::string_value(lookup, self.src)?;
         match self
             .keyword_value(args, "to_attr")
             .or_else(|| positional.get(2).copied())
         {
             None => Some(lookup),
             Some(to_attr) => {
-                let to_attr = syntax::string_value(to_attr, self.src)?;
+                let to_attr = python::string_value(to_attr, self.src)?;
                 Some(match lookup.rsplit_once("__") {
                     Some((levels, _)) => format!("{levels}__{to_attr}"),
                     None => to_attr,
@@ -226,7 +227,7 @@ impl<'a> Walker<'a> {
             loaded.prefetched.push(String::new());
         }
         for arg in positional {
-            if let Some(plain) = syntax::string_value(arg, self.src) {
+            if let Some(plain) = python::string_value(arg, self.src) {
                 loaded.prefetched_plain.push(plain);
             }
             let lookup = self.prefetch_lookup(arg);
@@ -246,7 +247,7 @@ impl<'a> Walker<'a> {
         let prefetch_args = field(arg, "arguments");
         if self
             .keyword_value(prefetch_args, "to_attr")
-            .and_then(|v| syntax::string_value(v, self.src))
+            .and_then(|v| python::string_value(v, self.src))
             .as_deref()
             != Some(to_attr)
         {

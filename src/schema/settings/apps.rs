@@ -91,7 +91,7 @@ fn app_configs(index: &WorkspaceIndex, file: FileId) -> Vec<AppConfigInfo> {
                 continue;
             }
             let r = unparen(r);
-            let value = crate::syntax::string_value(r, src);
+            let value = crate::python::string_value(r, src);
             match text(l, src) {
                 "name" => info.name = value,
                 "label" => info.label = value,
@@ -263,7 +263,7 @@ impl AppFinder<'_> {
             })
             .filter_map(|a| field(a, "right"))
             .next_back()
-            .and_then(|r| crate::syntax::string_value(unparen(r), src))?;
+            .and_then(|r| crate::python::string_value(unparen(r), src))?;
         let (module, class) = entry.rsplit_once('.')?;
         let file = self.resolve_module(module, Some(init))?;
         let config = app_configs(self.index, file).into_iter().find(|c| c.class == class)?;

@@ -385,9 +385,9 @@ fn setdefault_settings(index: &WorkspaceIndex, file: FileId) -> Option<String> {
                 let Some(args) = field(n, "arguments") else { return };
                 let args = named_children(args);
                 if args.len() >= 2
-                    && crate::syntax::string_value(args[0], src).as_deref() == Some("DJANGO_SETTINGS_MODULE")
+                    && crate::python::string_value(args[0], src).as_deref() == Some("DJANGO_SETTINGS_MODULE")
                 {
-                    found = crate::syntax::string_value(args[1], src);
+                    found = crate::python::string_value(args[1], src);
                 }
             }
             "assignment" => {
@@ -399,11 +399,11 @@ fn setdefault_settings(index: &WorkspaceIndex, file: FileId) -> Option<String> {
                         .and_then(|v| crate::syntax::dotted(v, src))
                         .is_some_and(|d| d.ends_with("environ"))
                     && field(l, "subscript")
-                        .and_then(|s| crate::syntax::string_value(s, src))
+                        .and_then(|s| crate::python::string_value(s, src))
                         .as_deref()
                         == Some("DJANGO_SETTINGS_MODULE")
                 {
-                    found = crate::syntax::string_value(r, src);
+                    found = crate::python::string_value(r, src);
                 }
             }
             _ => {}

@@ -11,7 +11,8 @@ use tree_sitter::Node;
 
 use super::value::{binop, dict_set, path_string, Args, Scope, Val, URL_KEY};
 use super::{Ctx, Evaluator, Lookup};
-use crate::syntax::{children, field, named_children, string_value_with, text, unparen};
+use crate::python::string_value_with;
+use crate::syntax::{children, field, named_children, text, unparen};
 
 const BUILTINS: [&str; 8] = ["str", "int", "bool", "list", "tuple", "dict", "set", "len"];
 

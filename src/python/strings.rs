@@ -10,7 +10,7 @@
 
 use tree_sitter::Node;
 
-use super::{named_children, text, unparen};
+use crate::syntax::{named_children, text, unparen};
 
 /// The value of a string literal (`"a"`, `r'\d'`, `"a" "b"`, an f-string
 /// without replacement fields), parentheses stripped; `None` for anything

@@ -1,0 +1,11 @@
+//! Static knowledge of Python itself, shared by the index, the settings
+//! evaluator and the migration and models readers: the one decoder of
+//! string literals (`strings`).
+//!
+//! Ground level: it may use `syntax` (tree-sitter helpers) and nothing
+//! else of the crate (no index, schema or checker); it never does I/O and
+//! knows nothing of Django or of a workspace.
+
+mod strings;
+
+pub use strings::{string_value, string_value_with};
