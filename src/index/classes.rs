@@ -8,8 +8,8 @@
 
 use rustc_hash::FxHashSet;
 
-use super::resolve::is_framework;
 use super::{builtin, models, ClassKind, ClassRef, FileId, FuncRef, Symbol, WorkspaceIndex};
+use crate::python::is_framework;
 
 /// Qualified names that make a class a Django model, and whether importing
 /// them bootstraps Django (reflex_django's `Model` calls `configure_django()`).

@@ -32,7 +32,6 @@ use rustc_hash::{FxHashMap, FxHashSet};
 pub use bytes::{may_have_findings, may_matter, ByteFacts};
 pub use files::{module_names, ByteTest, FileEntry, FileMaps, Parsed};
 pub use models::{FieldInfo, FieldKind, ModelId, ModelInfo, Relation};
-pub use resolve::FRAMEWORKS;
 use summary::{ClassSummary, FunctionSummary};
 
 pub type FileId = usize;

@@ -1,24 +1,14 @@
 //! Name resolution: what a name, dotted expression or qualified name refers
 //! to across the workspace's modules and imports (star imports, aliases,
-//! function-local imports), and which packages are built-in knowledge.
+//! function-local imports); names in the framework packages
+//! (`python::is_framework`) stay external.
 //!
 //! Only looks names up: what a class *is* (model, state, manager) is
 //! `classes`; never does I/O.
 
 use super::summary::{self, ImportTarget};
 use super::{ClassRef, FileId, FuncRef, ModelId, Symbol, WorkspaceIndex};
-
-/// Packages whose behaviour is built-in knowledge (SPEC §4): names in them
-/// resolve as external even when a copy of the package is in the workspace
-/// (checking Django's own source, a vendored or stubbed `reflex`), so their
-/// internals are never parsed or analysed as user code. The import sorter
-/// (`rules::import_fix`) keeps them third-party for the same reason.
-pub const FRAMEWORKS: &[&str] = &["django", "asgiref", "reflex", "reflex_django", "channels"];
-
-pub(super) fn is_framework(qualified: &str) -> bool {
-    let top = qualified.split('.').next().unwrap_or(qualified);
-    FRAMEWORKS.contains(&top)
-}
+use crate::python::is_framework;
 
 impl WorkspaceIndex {
     pub fn module(&self, name: &str) -> Option<FileId> {

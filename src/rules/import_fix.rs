@@ -16,7 +16,7 @@ use tree_sitter::Node;
 
 use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::index::summary::ImportBinding;
-use crate::index::FRAMEWORKS;
+use crate::python::is_framework;
 use crate::syntax::{self, field, named_children};
 
 pub fn fix(root: Node<'_>, src: &str, stmt_range: std::ops::Range<usize>, bindings: &[&ImportBinding]) -> Option<Fix> {
@@ -319,7 +319,7 @@ fn section(module: &str, first_party: &dyn Fn(&str) -> bool) -> Section {
         Section::Future
     } else if STANDARD_LIBRARY.binary_search(&top).is_ok() {
         Section::StandardLibrary
-    } else if !FRAMEWORKS.contains(&top) && first_party(top) {
+    } else if !is_framework(top) && first_party(top) {
         Section::FirstParty
     } else {
         Section::ThirdParty

@@ -10,9 +10,10 @@
 
 use std::path::{Path, PathBuf};
 
-use super::modules::{file_tree, is_framework, resolve_module};
+use super::modules::{file_tree, resolve_module};
 use super::{App, LegacyAppConfig};
 use crate::index::{FileId, WorkspaceIndex};
+use crate::python::is_framework;
 use crate::syntax::{field, named_children, text, unparen};
 
 /// An `AppConfig` subclass as its class body says.

@@ -1,6 +1,6 @@
 //! Which workspace file a dotted module name means to a project (as
-//! `sys.path` from the project's root would find it), which packages are
-//! the framework's, and a file's syntax tree.
+//! `sys.path` from the project's root would find it), and a file's syntax
+//! tree.
 //!
 //! Lookups in the workspace index only: nothing here evaluates code or does
 //! I/O, and nothing keeps state between calls.
@@ -10,15 +10,6 @@ use std::path::Path;
 use tree_sitter::Tree;
 
 use crate::index::{FileId, WorkspaceIndex};
-
-/// Packages that are built-in knowledge (never analysed as workspace apps,
-/// as in `index`).
-const FRAMEWORK_PACKAGES: [&str; 5] = ["django", "asgiref", "reflex", "reflex_django", "channels"];
-
-pub(super) fn is_framework(module: &str) -> bool {
-    let top = module.split('.').next().unwrap_or("");
-    FRAMEWORK_PACKAGES.contains(&top)
-}
 
 /// A workspace module by dotted name: by path from the project `root` (as
 /// `sys.path` would find it), else the module map nearest to `near`.

@@ -36,9 +36,10 @@ use std::rc::Rc;
 
 use tree_sitter::{Node, Tree};
 
-use super::modules::{file_tree, is_framework, resolve_module};
+use super::modules::{file_tree, resolve_module};
 use super::Inputs;
 use crate::index::FileId;
+use crate::python::is_framework;
 use crate::syntax::{named_children, text};
 
 pub(crate) use value::{path_string, Scope, Val, URL_KEY};

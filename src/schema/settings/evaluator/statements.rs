@@ -9,7 +9,7 @@ use tree_sitter::Node;
 
 use super::value::{binop, join, mutate, set_path, Binding, Scope, Val};
 use super::{Ctx, Evaluator, ImportTarget, ModuleScope, Outcome, STDLIB};
-use crate::schema::settings::modules::is_framework;
+use crate::python::is_framework;
 use crate::schema::state::Origin;
 use crate::syntax::{field, named_children, text, unparen};
 
