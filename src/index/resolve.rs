@@ -1,14 +1,20 @@
 //! Name resolution: what a name, dotted expression or qualified name refers
 //! to across the workspace's modules and imports (star imports, aliases,
 //! function-local imports); names in the framework packages
-//! (`python::is_framework`) stay external.
+//! (`python::is_framework`) stay external. The one place a module name
+//! becomes a workspace file: by the module map (`module`, `module_near`),
+//! from a project's root as `sys.path` finds it (`module_from_root`), and
+//! for an import binding (`imported_files`).
 //!
 //! Only looks names up: what a class *is* (model, state, manager) is
 //! `classes`; never does I/O.
 
-use super::summary::{self, ImportTarget};
+use std::path::Path;
+
+use super::summary::{self, ImportBinding, ImportTarget};
 use super::{ClassRef, FileId, FuncRef, ModelId, Symbol, WorkspaceIndex};
 use crate::python::is_framework;
+use crate::python::modules::module_files;
 
 impl WorkspaceIndex {
     pub fn module(&self, name: &str) -> Option<FileId> {
@@ -35,6 +41,45 @@ impl WorkspaceIndex {
                 })
             }
         }
+    }
+
+    /// A workspace module by dotted name as a project sees it: by path from
+    /// the project's `root` (the first `sys.path` entry of `manage.py` or of
+    /// a server started there), else the module map nearest to `near`, else
+    /// a module inside the project named from a folder above it (see below).
+    pub fn module_from_root(&self, root: &Path, name: &str, near: Option<FileId>) -> Option<FileId> {
+        if name.is_empty() {
+            return None;
+        }
+        let under = |dir: &Path| module_files(dir, name).iter().find_map(|f| self.file_by_path(f));
+        if let Some(id) = under(root) {
+            return Some(id);
+        }
+        if let Some(id) = self.module_near(name, near) {
+            return Some(id);
+        }
+        // `manage.py` putting the root's parent on `sys.path`
+        // (`example.project.settings` from `example/`): a module inside the
+        // project, named from a folder above it.
+        root.ancestors()
+            .skip(1)
+            .take(2)
+            .filter_map(under)
+            .find(|&id| !root.as_os_str().is_empty() && self.files[id].path.starts_with(root))
+    }
+
+    /// The workspace files an import in `from` names: the module, and for
+    /// `from m import n` the submodule `m.n` if there is one.
+    pub fn imported_files(&self, binding: &ImportBinding, from: FileId) -> Vec<FileId> {
+        let (module, member) = match &binding.target {
+            ImportTarget::Module(m) | ImportTarget::Star { module: m } => (m.as_str(), None),
+            ImportTarget::Member { module, name } => (module.as_str(), Some(name.as_str())),
+        };
+        let mut out: Vec<FileId> = self.module_near(module, Some(from)).into_iter().collect();
+        if let Some(name) = member {
+            out.extend(self.module_near(&format!("{module}.{name}"), Some(from)));
+        }
+        out
     }
 
     /// Resolves a name as seen at `scope` (a function's start byte, for
@@ -257,3 +302,76 @@ impl Fuel {
 
 /// How many aliases (`A = B`) [`WorkspaceIndex::model_of_symbol`] follows.
 const MAX_ALIAS_CHAIN: usize = 32;
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::index::test_support::index_of;
+
+    #[test]
+    fn a_project_finds_modules_from_its_root_first() {
+        let index = index_of(&[
+            ("a/proj/settings.py", ""),
+            ("b/proj/settings.py", ""),
+            ("b/shop/__init__.py", ""),
+            ("x/example/proj/settings.py", ""),
+            ("x/other/mod.py", ""),
+        ]);
+        let path = |id: Option<usize>| id.map(|f| index.file(f).path.display().to_string());
+        // Both files are `proj.settings` to the module map; the root decides.
+        assert_eq!(
+            path(index.module_from_root(Path::new("/p/b"), "proj.settings", None)),
+            Some("/p/b/proj/settings.py".into())
+        );
+        assert_eq!(
+            path(index.module_from_root(Path::new("/p/a"), "proj.settings", None)),
+            Some("/p/a/proj/settings.py".into())
+        );
+        // A package, by its `__init__.py`.
+        assert_eq!(
+            path(index.module_from_root(Path::new("/p/b"), "shop", None)),
+            Some("/p/b/shop/__init__.py".into())
+        );
+        // Not under the root: the module map.
+        assert_eq!(
+            path(index.module_from_root(Path::new("/p/elsewhere"), "b.shop", None)),
+            Some("/p/b/shop/__init__.py".into())
+        );
+        // `manage.py` in `x/example/` puts `x/` on `sys.path` too.
+        assert_eq!(
+            path(index.module_from_root(Path::new("/p/x/example"), "example.proj.settings", None)),
+            Some("/p/x/example/proj/settings.py".into())
+        );
+        // ... but only for a module inside the project.
+        assert_eq!(
+            index.module_from_root(Path::new("/p/x/example"), "other.mod", None),
+            None
+        );
+        assert_eq!(index.module_from_root(Path::new("/p/b"), "", None), None);
+        assert_eq!(index.module_from_root(Path::new("/p/b"), "missing", None), None);
+    }
+
+    #[test]
+    fn an_import_names_its_module_and_a_submodule_member() {
+        let index = index_of(&[
+            ("shop/__init__.py", ""),
+            (
+                "shop/models/__init__.py",
+                "from . import orders\nfrom .orders import Order\nimport shop.models\n",
+            ),
+            ("shop/models/orders.py", "class Order: pass\n"),
+        ]);
+        let init = index.file_by_path(Path::new("/p/shop/models/__init__.py")).unwrap();
+        let orders = index.file_by_path(Path::new("/p/shop/models/orders.py")).unwrap();
+        let imports = &index.file(init).summary().imports;
+        let files: Vec<Vec<usize>> = imports.iter().map(|b| index.imported_files(b, init)).collect();
+        // `from . import orders`: the package, and its submodule `orders`.
+        assert_eq!(files[0], vec![init, orders]);
+        // `from .orders import Order`: the module (`Order` is no submodule).
+        assert_eq!(files[1], vec![orders]);
+        // `import shop.models` binds `shop`: the package `shop`.
+        let shop = index.file_by_path(Path::new("/p/shop/__init__.py")).unwrap();
+        assert_eq!(files[2], vec![shop]);
+    }
+}

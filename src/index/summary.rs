@@ -6,6 +6,7 @@ use std::ops::Range;
 use tree_sitter::{Node, Tree};
 
 use crate::python;
+use crate::python::modules::absolute_module;
 use crate::syntax::{self, dotted, field, named_children, text};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -428,27 +429,6 @@ fn enclosing_function(node: Node<'_>) -> Option<usize> {
         cur = n.parent();
     }
     None
-}
-
-/// Resolves the module of a `from` import, relative ones against `package`.
-pub fn absolute_module(spec: &str, package: &str) -> String {
-    let level = spec.chars().take_while(|c| *c == '.').count();
-    if level == 0 {
-        return spec.to_owned();
-    }
-    let rest = &spec[level..];
-    let mut parts: Vec<&str> = if package.is_empty() {
-        Vec::new()
-    } else {
-        package.split('.').collect()
-    };
-    for _ in 1..level {
-        parts.pop();
-    }
-    if !rest.is_empty() {
-        parts.push(rest);
-    }
-    parts.join(".")
 }
 
 fn import_bindings(stmt: Node<'_>, src: &str, package: &str, out: &mut Vec<ImportBinding>) {

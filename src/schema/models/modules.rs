@@ -40,7 +40,7 @@ pub(super) fn package_modules_reached(index: &WorkspaceIndex, files: &[FileId]) 
             },
         };
         for b in summary.imports.iter() {
-            for t in imported_files(index, b, f) {
+            for t in index.imported_files(b, f) {
                 if files.contains(&t) && reached.insert(t) {
                     todo.push(t);
                 }
@@ -87,21 +87,6 @@ pub(super) fn imported_classes(
             }
             ImportTarget::Module(_) => {}
         }
-    }
-    out
-}
-
-/// The workspace files an import in `from` names: the module, and for
-/// `from m import n` the submodule `m.n` if there is one.
-pub fn imported_files(index: &WorkspaceIndex, b: &crate::index::summary::ImportBinding, from: FileId) -> Vec<FileId> {
-    use crate::index::summary::ImportTarget;
-    let (module, member) = match &b.target {
-        ImportTarget::Module(m) | ImportTarget::Star { module: m } => (m.as_str(), None),
-        ImportTarget::Member { module, name } => (module.as_str(), Some(name.as_str())),
-    };
-    let mut out: Vec<FileId> = index.module_near(module, Some(from)).into_iter().collect();
-    if let Some(name) = member {
-        out.extend(index.module_near(&format!("{module}.{name}"), Some(from)));
     }
     out
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use super::version_default_auto_field;
 use crate::index::{FileId, WorkspaceIndex};
 use crate::schema::migrations::{read_app_migrations, Migration};
-use crate::schema::models::{fill_related_name_placeholders, imported_files, read_models, AppSpec, Declared};
+use crate::schema::models::{fill_related_name_placeholders, read_models, AppSpec, Declared};
 use crate::schema::settings::Project;
 
 /// The project's models, as Django would deconstruct them.
@@ -73,7 +73,7 @@ fn parse_ahead(index: &WorkspaceIndex, project: &Project) {
     let mut imported: BTreeSet<FileId> = BTreeSet::new();
     for &f in &models {
         for b in index.file(f).summary().imports.iter().filter(|b| b.scope.is_none()) {
-            imported.extend(imported_files(index, b, f));
+            imported.extend(index.imported_files(b, f));
         }
     }
     imported.par_iter().for_each(|&f| {

@@ -10,10 +10,11 @@
 
 use std::path::{Path, PathBuf};
 
-use super::modules::{file_tree, resolve_module};
+use super::trees::file_tree;
 use super::{App, LegacyAppConfig};
 use crate::index::{FileId, WorkspaceIndex};
 use crate::python::is_framework;
+use crate::python::modules::module_path;
 use crate::syntax::{field, named_children, text, unparen};
 
 /// An `AppConfig` subclass as its class body says.
@@ -136,7 +137,7 @@ pub(super) struct AppFinder<'a> {
 
 impl AppFinder<'_> {
     fn resolve_module(&self, name: &str, near: Option<FileId>) -> Option<FileId> {
-        resolve_module(self.index, self.root, name, near)
+        self.index.module_from_root(self.root, name, near)
     }
 
     /// The folder of a package (a regular one, or a namespace package whose
@@ -151,10 +152,7 @@ impl AppFinder<'_> {
                 .then(|| path.parent().map(Path::to_path_buf))
                 .flatten();
         }
-        let mut dir = self.root.to_path_buf();
-        for part in name.split('.') {
-            dir.push(part);
-        }
+        let dir = module_path(self.root, name);
         if self.index.files.iter().any(|f| f.path.parent() == Some(dir.as_path())) {
             return Some(dir);
         }

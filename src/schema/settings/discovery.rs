@@ -17,7 +17,7 @@ use tree_sitter::Node;
 use super::apps::AppFinder;
 use super::database::{absolutize_sqlite, sqlite_url, ConfiguredDatabase, DatabaseSource};
 use super::evaluator::{Evaluator, Val};
-use super::modules::{file_tree, resolve_module};
+use super::trees::file_tree;
 use super::{settings_values, Inputs, Project, SettingsValues, DATABASE_URL_VARIABLES};
 use crate::index::{FileId, WorkspaceIndex};
 use crate::schema::state::Origin;
@@ -172,7 +172,7 @@ impl<'a> Discovery<'a> {
                 }
             }
             for (name, near, must_be_under_root) in &names {
-                if let Some(f) = resolve_module(index, &c.root, name, *near) {
+                if let Some(f) = index.module_from_root(&c.root, name, *near) {
                     if *must_be_under_root && !index.file(f).path.starts_with(&c.root) {
                         continue;
                     }

@@ -21,15 +21,15 @@
 //! - `apps`: `INSTALLED_APPS` entries, app configs and labels, the folder scan;
 //! - `evaluator`: the interpreter, its values and the library calls it knows;
 //! - `database`: [`ConfiguredDatabase`] and the URL of `DATABASES["default"]`;
-//! - `modules`: dotted names to workspace files, file trees.
+//! - `trees`: a file's syntax tree, the index's or parsed here.
 
 mod apps;
 mod database;
 mod discovery;
 mod evaluator;
-mod modules;
 #[cfg(test)]
 mod test_support;
+mod trees;
 
 use std::path::{Path, PathBuf};
 

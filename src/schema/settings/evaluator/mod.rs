@@ -36,10 +36,11 @@ use std::rc::Rc;
 
 use tree_sitter::{Node, Tree};
 
-use super::modules::{file_tree, resolve_module};
+use super::trees::file_tree;
 use super::Inputs;
 use crate::index::FileId;
 use crate::python::is_framework;
+use crate::python::modules::{module_files, module_path};
 use crate::syntax::{named_children, text};
 
 pub(crate) use value::{path_string, Scope, Val, URL_KEY};
@@ -171,9 +172,9 @@ impl<'a> Evaluator<'a> {
     }
 
     /// A workspace module by dotted name, from the project's root (see
-    /// [`resolve_module`]).
+    /// [`WorkspaceIndex::module_from_root`](crate::index::WorkspaceIndex::module_from_root)).
     fn resolve_module(&self, name: &str, near: Option<FileId>) -> Option<FileId> {
-        resolve_module(self.inputs.index, &self.root, name, near)
+        self.inputs.index.module_from_root(&self.root, name, near)
     }
 
     /// Evaluates a workspace module (memoized per project; `None` when it
@@ -226,27 +227,18 @@ impl<'a> Evaluator<'a> {
             for _ in 1..level {
                 dir.pop();
             }
-            let mut target = dir.clone();
-            for part in rest.split('.').filter(|p| !p.is_empty()) {
-                target.push(part);
-            }
-            let init = target.join("__init__.py");
-            let file = if rest.is_empty() {
-                init.clone()
+            // `from . import x` names the package itself.
+            let candidates: Vec<PathBuf> = if rest.is_empty() {
+                vec![dir.join("__init__.py")]
             } else {
-                target.with_extension("py")
+                module_files(&dir, &rest).into()
             };
-            if let Some(id) = self
-                .inputs
-                .index
-                .file_by_path(&file)
-                .or_else(|| self.inputs.index.file_by_path(&init))
-            {
+            if let Some(id) = candidates.iter().find_map(|f| self.inputs.index.file_by_path(f)) {
                 return ImportTarget::Workspace(id);
             }
-            if (self.inputs.exists)(&file)
-                || (self.inputs.exists)(&init)
-                || (!rest.is_empty() && (self.inputs.exists)(&target))
+            // (A folder without `__init__.py` is a namespace package.)
+            if candidates.iter().any(|f| (self.inputs.exists)(f))
+                || (!rest.is_empty() && (self.inputs.exists)(&module_path(&dir, &rest)))
             {
                 // On disk but not indexed (excluded, git-ignored): unreadable.
                 return ImportTarget::External(format!(".{rest}"));
