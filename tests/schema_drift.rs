@@ -28,6 +28,7 @@ use std::process::Command;
 
 use reflex_django_lsp::diagnostic::FileFinding;
 use reflex_django_lsp::diagnostic::Severity;
+use reflex_django_lsp::python::value::Value;
 use reflex_django_lsp::schema::ddl::{canonical_type, expected_tables};
 use reflex_django_lsp::schema::drift::compare;
 use reflex_django_lsp::schema::live::{introspect_blocking, LiveSchema, Timeouts};
@@ -35,7 +36,6 @@ use reflex_django_lsp::schema::project::analyze;
 use reflex_django_lsp::schema::settings::discover_projects;
 use reflex_django_lsp::schema::state::{Field, ModelKey, ModelState, Origin, ProjectState};
 use reflex_django_lsp::schema::url::DatabaseUrl;
-use reflex_django_lsp::schema::value::Value;
 use reflex_django_lsp::schema::Backend;
 use reflex_django_lsp::workspace;
 use serde_json::Value as Json;

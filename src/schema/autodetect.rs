@@ -14,8 +14,8 @@ use super::migrations::ALTER_OPTION_KEYS;
 use super::models::{positional_names, Declared, DJANGO_FIELDS, UNKNOWN_AUTO_FIELD};
 use super::patches::MigrationPatches;
 use super::state::{Field, ModelState, Origin, ProjectState};
-use super::value::Value;
 use crate::diagnostic::{FileFinding, Finding};
+use crate::python::value::Value;
 use crate::registry::Rule;
 
 /// The changes `makemigrations` would make for `apps` (the apps that have a

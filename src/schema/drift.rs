@@ -408,9 +408,9 @@ fn foreign_key_mismatch(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::python::value::Value;
     use crate::schema::ddl::test_states::{auto, field, model, names, s, state};
     use crate::schema::live::{LiveForeignKey, LiveIndex};
-    use crate::schema::value::Value;
 
     fn col(name: &str, ty: &str, nullable: bool) -> LiveColumn {
         LiveColumn {

@@ -15,11 +15,12 @@ use tree_sitter::Node;
 use super::models::simple_assignment;
 use super::settings::Project;
 use super::state::Field;
-use super::value::{self, Value};
 use crate::diagnostic::{FileFinding, Finding, Severity};
 use crate::index::{FileId, Symbol, WorkspaceIndex};
 use crate::python;
+use crate::python::value::Value;
 use crate::registry::Rule;
+use crate::schema::value;
 use crate::syntax::{self, dotted, field, named_children, text};
 
 /// What the project's patches change in the comparison.

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::PathBuf;
 
-use super::value::Value;
+use crate::python::value::Value;
 
 /// Where a model, field or operation was written (for findings).
 #[derive(Debug, Clone, PartialEq, Eq)]

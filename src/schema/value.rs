@@ -1,85 +1,125 @@
-//! Python expressions as the schema readers understand them: literals,
-//! containers, dotted names and calls, normalized so that a models file and
-//! a migration that say the same thing compare equal (`"SKU"` and `'SKU'`,
-//! `(a, b)` and `[a, b]`, `models.CASCADE` and
-//! `django.db.models.deletion.CASCADE`).
-
-use std::fmt;
+//! Written Python values as Django's migration machinery sees them:
+//! [`parse`] reads an expression (`python::value::read`) with what
+//! `deconstruct()` and the migration writer make of a call (translation
+//! wrappers to their message, `Q` keywords to children, `timedelta` to
+//! days/seconds/microseconds, `set([...])` to a set), so that a models file
+//! and a migration that say the same thing compare equal (`"SKU"` and
+//! `'SKU'`, `(a, b)` and `[a, b]`); [`Value::same`] is the autodetector's
+//! equality (`models.CASCADE` and `django.db.models.deletion.CASCADE`).
+//!
+//! Pure: no workspace, no evaluation, no I/O.
 
 use tree_sitter::Node;
 
-use crate::python::string_value;
-use crate::syntax::{dotted, field, named_children, text, unparen};
+use crate::python::value::{read, CallRead, Reading, Value};
+use crate::syntax::{field, named_children, text};
 
-#[derive(Debug, Clone, PartialEq)]
-pub enum Value {
-    None,
-    Bool(bool),
-    Int(i64),
-    /// Any other number, as written (`1.5`, `1e3`, `0x10`).
-    Number(String),
-    Str(String),
-    /// Lists and tuples alike: migrations write both for the same thing.
-    List(Vec<Value>),
-    Set(Vec<Value>),
-    Dict(Vec<(Value, Value)>),
-    /// A dotted name (`models.CASCADE`, `catalog.models.new_order_number`).
-    Name(String),
-    /// A call (`models.Index(fields=["a"], name="x")`).
-    Call {
-        func: String,
-        args: Vec<Value>,
-        kwargs: Vec<(String, Value)>,
-    },
-    /// Anything else, by its source text (compared leniently, see [`Value::same`]).
-    Opaque(String),
+/// Reads an expression as a migration would write it. `lookup` resolves a
+/// dotted name to a value when the reader knows it (a module constant, a
+/// `TextChoices` member); otherwise the name stays a [`Value::Name`].
+pub fn parse(node: Node<'_>, src: &str, lookup: &dyn Fn(&str) -> Option<Value>) -> Value {
+    read(
+        node,
+        src,
+        &Reading {
+            lookup,
+            call: &deconstructed_call,
+        },
+    )
+}
+
+/// A call as `deconstruct()` gives it (see the module comment).
+fn deconstructed_call(call: CallRead<'_>, src: &str) -> Value {
+    let CallRead {
+        node,
+        func,
+        mut args,
+        mut kwargs,
+    } = call;
+    // Translation wrappers deconstruct to the plain string (the
+    // message; `pgettext` takes a context first). Mayan EDMS names
+    // it: `_(message='Label')`.
+    let last = func.rsplit('.').next().unwrap_or(&func);
+    let translation = matches!(
+        last,
+        "_" | "gettext"
+            | "gettext_lazy"
+            | "ugettext_lazy"
+            | "ugettext"
+            | "gettext_noop"
+            | "pgettext"
+            | "pgettext_lazy"
+            | "pgettext_noop"
+    );
+    // Not lazy, the call runs when the models module is imported
+    // and returns the message translated into `LANGUAGE_CODE`
+    // (ephios: `pgettext("shift label", "label")` is "Label" in its
+    // German catalog, and so in its migration): not known here.
+    // (`_` is most often `gettext_lazy`: taken as its message.)
+    if matches!(last, "gettext" | "ugettext" | "pgettext" | "ngettext" | "npgettext") {
+        return Value::Opaque(text(node, src).to_owned());
+    }
+    if translation {
+        for name in ["context", "message"] {
+            if let Some(at) = kwargs.iter().position(|(k, _)| k == name) {
+                args.push(kwargs.remove(at).1);
+            }
+        }
+    }
+    if matches!(
+        last,
+        "_" | "gettext" | "gettext_lazy" | "ugettext_lazy" | "ugettext" | "gettext_noop"
+    ) && args.len() == 1
+        && kwargs.is_empty()
+    {
+        if let Value::Str(_) = &args[0] {
+            return args.pop().unwrap_or(Value::None);
+        }
+    }
+    if matches!(last, "pgettext" | "pgettext_lazy" | "pgettext_noop") && args.len() == 2 && kwargs.is_empty() {
+        if let (Value::Str(_), Value::Str(_)) = (&args[0], &args[1]) {
+            return args.pop().unwrap_or(Value::None);
+        }
+    }
+    // `set([...])`, `tuple([...])` (older migrations write these).
+    if func == last && kwargs.is_empty() && args.len() <= 1 {
+        let items = match args.first() {
+            None => Some(Vec::new()),
+            Some(Value::List(v) | Value::Set(v)) => Some(v.clone()),
+            Some(_) => None,
+        };
+        if let Some(items) = items {
+            match last {
+                "set" | "frozenset" => return Value::Set(items),
+                "list" | "tuple" => return Value::List(items),
+                _ => {}
+            }
+        }
+    }
+    // `Q(a=1, b=2)` deconstructs to `Q(("a", 1), ("b", 2))`: children
+    // are the positional arguments, then the keywords sorted.
+    if last == "Q" {
+        // (Only these two are flags: `_config__isnull=True` is a lookup.)
+        let (flags, mut rest): (Vec<_>, Vec<_>) = kwargs
+            .into_iter()
+            .partition(|(k, _)| matches!(k.as_str(), "_connector" | "_negated"));
+        rest.sort_by(|a, b| a.0.cmp(&b.0));
+        args.extend(rest.into_iter().map(|(k, v)| Value::List(vec![Value::Str(k), v])));
+        return Value::Call {
+            func,
+            args,
+            kwargs: flags,
+        };
+    }
+    if last == "timedelta" || (func == last && imports_as(node, src, "timedelta", last)) {
+        if let Some(v) = timedelta(&func, &args, &kwargs) {
+            return v;
+        }
+    }
+    Value::Call { func, args, kwargs }
 }
 
 impl Value {
-    pub fn as_str(&self) -> Option<&str> {
-        match self {
-            Value::Str(s) => Some(s),
-            _ => None,
-        }
-    }
-
-    pub fn as_int(&self) -> Option<i64> {
-        match self {
-            Value::Int(i) => Some(*i),
-            _ => None,
-        }
-    }
-
-    pub fn as_bool(&self) -> Option<bool> {
-        match self {
-            Value::Bool(b) => Some(*b),
-            _ => None,
-        }
-    }
-
-    pub fn as_list(&self) -> Option<&[Value]> {
-        match self {
-            Value::List(v) | Value::Set(v) => Some(v),
-            _ => None,
-        }
-    }
-
-    /// A keyword argument of a call value.
-    pub fn call_kwarg(&self, name: &str) -> Option<&Value> {
-        match self {
-            Value::Call { kwargs, .. } => kwargs.iter().find(|(k, _)| k == name).map(|(_, v)| v),
-            _ => None,
-        }
-    }
-
-    /// The last component of a name or called function (`CASCADE`, `Index`).
-    pub fn last_name(&self) -> Option<&str> {
-        match self {
-            Value::Name(n) | Value::Call { func: n, .. } => n.rsplit('.').next(),
-            _ => None,
-        }
-    }
-
     /// Do two values mean the same thing to Django's autodetector? Names and
     /// calls compare by their last component (`models.CASCADE` ==
     /// `django.db.models.deletion.CASCADE`); an opaque expression, or a name
@@ -184,214 +224,6 @@ fn last(dotted: &str) -> &str {
     dotted.rsplit('.').next().unwrap_or(dotted)
 }
 
-impl fmt::Display for Value {
-    /// Python-like source (for messages and `schema` output).
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fn seq(f: &mut fmt::Formatter<'_>, items: &[Value]) -> fmt::Result {
-            for (i, v) in items.iter().enumerate() {
-                if i > 0 {
-                    f.write_str(", ")?;
-                }
-                write!(f, "{v}")?;
-            }
-            Ok(())
-        }
-        match self {
-            Value::None => f.write_str("None"),
-            Value::Bool(true) => f.write_str("True"),
-            Value::Bool(false) => f.write_str("False"),
-            Value::Int(i) => write!(f, "{i}"),
-            Value::Number(n) | Value::Name(n) | Value::Opaque(n) => f.write_str(n),
-            Value::Str(s) => write!(f, "{s:?}"),
-            Value::List(v) => {
-                f.write_str("[")?;
-                seq(f, v)?;
-                f.write_str("]")
-            }
-            Value::Set(v) => {
-                f.write_str("{")?;
-                seq(f, v)?;
-                f.write_str("}")
-            }
-            Value::Dict(v) => {
-                f.write_str("{")?;
-                for (i, (k, x)) in v.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    write!(f, "{k}: {x}")?;
-                }
-                f.write_str("}")
-            }
-            Value::Call { func, args, kwargs } => {
-                write!(f, "{func}(")?;
-                seq(f, args)?;
-                for (i, (k, v)) in kwargs.iter().enumerate() {
-                    if i > 0 || !args.is_empty() {
-                        f.write_str(", ")?;
-                    }
-                    write!(f, "{k}={v}")?;
-                }
-                f.write_str(")")
-            }
-        }
-    }
-}
-
-/// Reads an expression. `lookup` resolves a dotted name to a value when the
-/// reader knows it (a module constant, a `TextChoices` member); otherwise the
-/// name stays a [`Value::Name`].
-pub fn parse(node: Node<'_>, src: &str, lookup: &dyn Fn(&str) -> Option<Value>) -> Value {
-    let node = unparen(node);
-    match node.kind() {
-        "none" => Value::None,
-        "true" => Value::Bool(true),
-        "false" => Value::Bool(false),
-        "integer" => int_literal(text(node, src)),
-        "float" => Value::Number(text(node, src).replace('_', "")),
-        "string" | "concatenated_string" => match string_value(node, src) {
-            Some(s) => Value::Str(s),
-            None => Value::Opaque(text(node, src).to_owned()),
-        },
-        "unary_operator" => {
-            let arg = field(node, "argument").map(|a| parse(a, src, lookup));
-            let op = field(node, "operator").map(|o| text(o, src)).unwrap_or("");
-            match (op, arg) {
-                ("-", Some(Value::Int(i))) => Value::Int(-i),
-                ("-", Some(Value::Number(n))) => Value::Number(format!("-{n}")),
-                ("+", Some(v @ (Value::Int(_) | Value::Number(_)))) => v,
-                _ => Value::Opaque(text(node, src).to_owned()),
-            }
-        }
-        "list" | "tuple" | "expression_list" => Value::List(items(node, src, lookup)),
-        "set" => Value::Set(items(node, src, lookup)),
-        "dictionary" => {
-            let mut pairs = Vec::new();
-            for child in named_children(node) {
-                match child.kind() {
-                    "pair" => {
-                        let (Some(k), Some(v)) = (field(child, "key"), field(child, "value")) else {
-                            return Value::Opaque(text(node, src).to_owned());
-                        };
-                        pairs.push((parse(k, src, lookup), parse(v, src, lookup)));
-                    }
-                    "comment" => {}
-                    _ => return Value::Opaque(text(node, src).to_owned()),
-                }
-            }
-            Value::Dict(pairs)
-        }
-        "identifier" | "attribute" => match dotted(node, src) {
-            Some(name) => lookup(&name).unwrap_or(Value::Name(name)),
-            None => Value::Opaque(text(node, src).to_owned()),
-        },
-        "call" => {
-            let Some(func) = field(node, "function").and_then(|f| dotted(f, src)) else {
-                return Value::Opaque(text(node, src).to_owned());
-            };
-            let mut args = Vec::new();
-            let mut kwargs = Vec::new();
-            if let Some(list) = field(node, "arguments") {
-                for arg in named_children(list) {
-                    match arg.kind() {
-                        "keyword_argument" => {
-                            let (Some(k), Some(v)) = (field(arg, "name"), field(arg, "value")) else {
-                                return Value::Opaque(text(node, src).to_owned());
-                            };
-                            kwargs.push((text(k, src).to_owned(), parse(v, src, lookup)));
-                        }
-                        "comment" => {}
-                        "list_splat" | "dictionary_splat" => return Value::Opaque(text(node, src).to_owned()),
-                        _ => args.push(parse(arg, src, lookup)),
-                    }
-                }
-            }
-            // Translation wrappers deconstruct to the plain string (the
-            // message; `pgettext` takes a context first). Mayan EDMS names
-            // it: `_(message='Label')`.
-            let last = func.rsplit('.').next().unwrap_or(&func);
-            let translation = matches!(
-                last,
-                "_" | "gettext"
-                    | "gettext_lazy"
-                    | "ugettext_lazy"
-                    | "ugettext"
-                    | "gettext_noop"
-                    | "pgettext"
-                    | "pgettext_lazy"
-                    | "pgettext_noop"
-            );
-            // Not lazy, the call runs when the models module is imported
-            // and returns the message translated into `LANGUAGE_CODE`
-            // (ephios: `pgettext("shift label", "label")` is "Label" in its
-            // German catalog, and so in its migration): not known here.
-            // (`_` is most often `gettext_lazy`: taken as its message.)
-            if matches!(last, "gettext" | "ugettext" | "pgettext" | "ngettext" | "npgettext") {
-                return Value::Opaque(text(node, src).to_owned());
-            }
-            if translation {
-                for name in ["context", "message"] {
-                    if let Some(at) = kwargs.iter().position(|(k, _)| k == name) {
-                        args.push(kwargs.remove(at).1);
-                    }
-                }
-            }
-            if matches!(
-                last,
-                "_" | "gettext" | "gettext_lazy" | "ugettext_lazy" | "ugettext" | "gettext_noop"
-            ) && args.len() == 1
-                && kwargs.is_empty()
-            {
-                if let Value::Str(_) = &args[0] {
-                    return args.pop().unwrap_or(Value::None);
-                }
-            }
-            if matches!(last, "pgettext" | "pgettext_lazy" | "pgettext_noop") && args.len() == 2 && kwargs.is_empty() {
-                if let (Value::Str(_), Value::Str(_)) = (&args[0], &args[1]) {
-                    return args.pop().unwrap_or(Value::None);
-                }
-            }
-            // `set([...])`, `tuple([...])` (older migrations write these).
-            if func == last && kwargs.is_empty() && args.len() <= 1 {
-                let items = match args.first() {
-                    None => Some(Vec::new()),
-                    Some(Value::List(v) | Value::Set(v)) => Some(v.clone()),
-                    Some(_) => None,
-                };
-                if let Some(items) = items {
-                    match last {
-                        "set" | "frozenset" => return Value::Set(items),
-                        "list" | "tuple" => return Value::List(items),
-                        _ => {}
-                    }
-                }
-            }
-            // `Q(a=1, b=2)` deconstructs to `Q(("a", 1), ("b", 2))`: children
-            // are the positional arguments, then the keywords sorted.
-            if last == "Q" {
-                // (Only these two are flags: `_config__isnull=True` is a lookup.)
-                let (flags, mut rest): (Vec<_>, Vec<_>) = kwargs
-                    .into_iter()
-                    .partition(|(k, _)| matches!(k.as_str(), "_connector" | "_negated"));
-                rest.sort_by(|a, b| a.0.cmp(&b.0));
-                args.extend(rest.into_iter().map(|(k, v)| Value::List(vec![Value::Str(k), v])));
-                return Value::Call {
-                    func,
-                    args,
-                    kwargs: flags,
-                };
-            }
-            if last == "timedelta" || (func == last && imports_as(node, src, "timedelta", last)) {
-                if let Some(v) = timedelta(&func, &args, &kwargs) {
-                    return v;
-                }
-            }
-            Value::Call { func, args, kwargs }
-        }
-        _ => Value::Opaque(text(node, src).to_owned()),
-    }
-}
-
 /// Whether the module of `node` binds `alias` to `name` by an aliased
 /// import (`from datetime import timedelta as td`, as Healthchecks does).
 fn imports_as(node: Node<'_>, src: &str, name: &str, alias: &str) -> bool {
@@ -461,35 +293,6 @@ fn timedelta(func: &str, args: &[Value], kwargs: &[(String, Value)]) -> Option<V
     })
 }
 
-fn items(node: Node<'_>, src: &str, lookup: &dyn Fn(&str) -> Option<Value>) -> Vec<Value> {
-    named_children(node)
-        .into_iter()
-        .filter(|c| c.kind() != "comment")
-        .map(|c| parse(c, src, lookup))
-        .collect()
-}
-
-fn int_literal(raw: &str) -> Value {
-    int_value(raw)
-        .map(Value::Int)
-        .unwrap_or(Value::Number(raw.replace('_', "")))
-}
-
-/// The value of a Python integer literal (`0x1F`, `0o17`, `1_000`), when it
-/// fits an `i64`.
-pub(crate) fn int_value(raw: &str) -> Option<i64> {
-    let lower = raw.replace('_', "").to_ascii_lowercase();
-    if let Some(h) = lower.strip_prefix("0x") {
-        i64::from_str_radix(h, 16).ok()
-    } else if let Some(o) = lower.strip_prefix("0o") {
-        i64::from_str_radix(o, 8).ok()
-    } else if let Some(b) = lower.strip_prefix("0b") {
-        i64::from_str_radix(b, 2).ok()
-    } else {
-        lower.parse().ok()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -541,16 +344,5 @@ mod tests {
         assert!(!value("Decimal('1')").same(&value("[('a', 'A')]")));
         assert!(value("model_check()").same(&value("migration_check()")));
         assert!(!value("datetime.date(2020, 1, 1)").same(&value("datetime.date(2021, 1, 1)")));
-    }
-
-    #[test]
-    fn strings_are_decoded_as_python_decodes_them() {
-        assert_eq!(value(r"'\x41\101\u00e9'"), Value::Str("AAé".into()));
-        assert_eq!(value("('a'  # why\n 'b')"), Value::Str("ab".into()));
-        assert_eq!(value("f'{{a}}'"), Value::Str("{a}".into()));
-        // Not a `str`, or not decoded: compared leniently.
-        for opaque in ["b'a'", r"'\N{EM DASH}'", r"'\x4'"] {
-            assert!(matches!(value(opaque), Value::Opaque(_)), "{opaque}");
-        }
     }
 }

@@ -36,8 +36,8 @@ pub use types::{canonical_type, field_db_type, rel_db_type, spell_type, DbType};
 pub(crate) mod test_states {
     use std::path::PathBuf;
 
+    use crate::python::value::Value;
     use crate::schema::state::{Field, ModelState, Origin, ProjectState};
-    use crate::schema::value::Value;
 
     pub(crate) fn s(v: &str) -> Value {
         Value::Str(v.to_owned())

@@ -6,8 +6,8 @@
 
 use md5::{Digest, Md5};
 
+use crate::python::value::Value;
 use crate::schema::state::{Field, ModelState};
-use crate::schema::value::Value;
 use crate::schema::Backend;
 
 /// The longest table or column name the backend keeps

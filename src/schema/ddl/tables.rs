@@ -11,8 +11,8 @@ use super::types::{
     field_db_type, is_plain, is_relation_class, length_and_precision, mysql_limited, rel_db_type, target_field,
     target_model,
 };
+use crate::python::value::Value;
 use crate::schema::state::{Field, ModelKey, ModelState, Origin, ProjectState};
-use crate::schema::value::Value;
 use crate::schema::Backend;
 
 /// A table Django creates for a model (or a many-to-many field).

@@ -6,8 +6,8 @@
 //! constant). Never decides which tables, indexes or constraints exist
 //! (`tables.rs`), never does I/O.
 
+use crate::python::value::Value;
 use crate::schema::state::{Field, ModelKey, ModelState, ProjectState};
-use crate::schema::value::Value;
 use crate::schema::Backend;
 
 fn internal_type(class: &str) -> Option<(&'static str, Option<i64>)> {

@@ -11,8 +11,9 @@ use std::ops::Range;
 use tree_sitter::Node;
 
 use super::fast;
+use crate::python::value::Value;
 use crate::schema::models::simple_assignment;
-use crate::schema::value::{self, Value};
+use crate::schema::value;
 use crate::syntax::{self, field, named_children, text};
 
 /// An expression of a migration file, as either reader has it: the few

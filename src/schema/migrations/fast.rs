@@ -21,7 +21,7 @@
 
 use std::ops::Range;
 
-use crate::schema::value::Value;
+use crate::python::value::Value;
 
 /// The fast reader cannot promise the tree-sitter reader's result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -792,5 +792,5 @@ fn evaluated(text: &str) -> Result<Value, Unsure> {
 /// not be a plain integer value either way: a number too large for i64 is
 /// kept as written by `value::parse`, rare enough to leave to it).
 fn int_literal(raw: &str) -> Option<Value> {
-    crate::schema::value::int_value(raw).map(Value::Int)
+    crate::python::value::int_value(raw).map(Value::Int)
 }

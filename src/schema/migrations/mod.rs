@@ -32,7 +32,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use super::state::{Field, Origin};
-use super::value::Value;
+use crate::python::value::Value;
 
 pub use plan::plan;
 pub use read::{fast_reads, read_app_migrations, snippet_parses};

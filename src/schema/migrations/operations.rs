@@ -11,9 +11,9 @@ use std::ops::Range;
 use super::expr::{Arg, Clause, Syntax};
 use super::{project_ops, Operation};
 use crate::index::{FileId, WorkspaceIndex};
+use crate::python::value::Value;
 use crate::schema::models::{positional_names, qualify_bare, DJANGO_FIELDS};
 use crate::schema::state::{Field, ModelKey, Origin};
-use crate::schema::value::Value;
 
 /// What reading a migration's operations needs to know.
 #[derive(Clone)]

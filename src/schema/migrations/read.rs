@@ -15,9 +15,10 @@ use super::expr::{Fast, Syntax, Ts};
 use super::operations::Ctx;
 use super::{fast, Migration, MigrationKey};
 use crate::index::{FileId, WorkspaceIndex};
+use crate::python::value::Value;
 use crate::schema::models::simple_assignment;
 use crate::schema::state::{ModelKey, Origin};
-use crate::schema::value::{self, Value};
+use crate::schema::value;
 use crate::syntax::{self, field, named_children, text};
 
 /// Migration files read by the fast reader so far in this process (for

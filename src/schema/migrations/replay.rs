@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 
 use super::{Migration, Operation, ALTER_OPTION_KEYS};
+use crate::python::value::Value;
 use crate::schema::state::{ModelKey, ModelState, ProjectState};
-use crate::schema::value::Value;
 
 /// The state after applying `plan` in order.
 pub fn replay(plan: &[&Migration]) -> ProjectState {

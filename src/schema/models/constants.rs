@@ -11,7 +11,8 @@ use tree_sitter::Node;
 use super::class::simple_assignment;
 use super::modules::class_name;
 use super::{source, Reader, Scope};
-use crate::schema::value::{self, Value};
+use crate::python::value::Value;
+use crate::schema::value;
 use crate::syntax::{self, dotted, field, named_children, text};
 
 impl Reader<'_> {

@@ -9,8 +9,9 @@ use tree_sitter::Node;
 
 use super::{Base, Reader, Scope};
 use crate::index::{ClassRef, Symbol};
+use crate::python::value::Value;
 use crate::schema::state::{Field, ModelKey, Origin};
-use crate::schema::value::{self, Value};
+use crate::schema::value;
 
 /// Builtins a class body calls that are never fields.
 const BUILTINS: &[&str] = &[

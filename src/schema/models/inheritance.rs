@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 
 use super::{Base, DeclId, ModelKind, Reader};
+use crate::python::value::Value;
 use crate::schema::state::{Field, ModelKey, ModelState};
-use crate::schema::value::Value;
 
 /// The auto-created primary key Django adds to a model without one.
 pub(super) fn auto_pk(default_auto_field: &str) -> Field {

@@ -35,8 +35,8 @@ use tree_sitter::{Node, Tree};
 use modules::{call_bound_names, class_name, imported_classes, module_classes, package_modules_reached};
 
 use super::state::{Field, ModelKey, Origin, ProjectState};
-use super::value::Value;
 use crate::index::{FileId, WorkspaceIndex};
+use crate::python::value::Value;
 use crate::syntax::{self, field, named_children, text};
 
 pub use class::simple_assignment;
