@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use tower_lsp_server::ls_types::{MessageType, Uri};
 
-use super::session::{module_names_of, Built, Layout, Shared, Snapshot};
+use super::session::{module_names_of, Built, Layout, ServerHandle, Snapshot};
 use crate::checker::check_file;
 use crate::config::settings::SettingsResolver;
 use crate::diagnostic::Finding;
@@ -35,7 +35,7 @@ pub(super) struct Analysis {
     pub(super) index: Option<WorkspaceIndex>,
 }
 
-impl Shared {
+impl ServerHandle {
     /// Analyses `uri` off the async threads; a panic is logged, never fatal.
     pub(super) async fn analyse(&self, uri: &Uri, replace: Option<String>) -> Option<Analysis> {
         let path = uri.to_file_path()?.into_owned();

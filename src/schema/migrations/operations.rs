@@ -17,7 +17,7 @@ use crate::schema::value::Value;
 
 /// What reading a migration's operations needs to know.
 #[derive(Clone)]
-pub(super) struct Ctx<'a> {
+pub(super) struct MigrationContext<'a> {
     pub(super) path: &'a std::path::Path,
     pub(super) app: &'a str,
     pub(super) auth_user_model: &'a str,
@@ -33,7 +33,7 @@ pub(super) struct Ctx<'a> {
 /// expression can ask for).
 const MAX_EXPANDED: usize = 10_000;
 
-impl Ctx<'_> {
+impl MigrationContext<'_> {
     fn origin(&self, range: Range<usize>) -> Origin {
         Origin {
             path: self.path.to_path_buf(),
