@@ -265,7 +265,7 @@ fn summarize_workspace_function(w: &Walker<'_>, f: FuncRef, key: &SummaryKey) ->
             })
         })
     {
-        sub.blocking = Some("`@transaction.atomic`".to_owned());
+        sub.blocking = Some(rules::rdj107_blocking_call_via_helper::atomic_decorator_step());
     }
     if key.exec == Exec::Async {
         rules::rdj201_sync_atomic_in_async::check_decorators(&mut sub, def);
