@@ -8,6 +8,7 @@ use rustc_hash::FxHashSet;
 
 use super::managers::{manager_declaration, queryset_methods_of_classes};
 use super::{find_model, FieldInfo, FieldKind, Members, ModelId, ModelInfo, Origin};
+use crate::django::fields::{field_kind, MODEL_FIELD_MODULES};
 use crate::index::summary::{ClassSummary, Value};
 use crate::index::{builtin, ClassKind, ClassRef, FileId, Symbol, WorkspaceIndex};
 
@@ -198,25 +199,7 @@ pub(super) fn is_model_field(index: &WorkspaceIndex, file: FileId, callee: &str)
         return true;
     }
     match index.resolve_dotted(file, callee, None) {
-        Symbol::External(q) => [
-            "django.db.models.",
-            "django.contrib.gis.db.models.",
-            "django.contrib.postgres.fields.",
-        ]
-        .iter()
-        .any(|p| q.starts_with(p)),
+        Symbol::External(q) => MODEL_FIELD_MODULES.iter().any(|p| q.starts_with(p)),
         _ => false,
-    }
-}
-
-pub(super) fn field_kind(callee: &str) -> Option<FieldKind> {
-    let last = callee.rsplit('.').next().unwrap_or(callee);
-    match last {
-        "ForeignKey" | "ParentalKey" | "TreeForeignKey" => Some(FieldKind::ForeignKey),
-        "OneToOneField" => Some(FieldKind::OneToOne),
-        "ManyToManyField" | "ParentalManyToManyField" => Some(FieldKind::ManyToMany),
-        "GenericForeignKey" | "GenericRelation" => None,
-        _ if last.ends_with("Field") => Some(FieldKind::Plain),
-        _ => None,
     }
 }

@@ -22,7 +22,8 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::summary::Value;
 use super::{builtin, ClassRef, FileId, WorkspaceIndex};
-use fields::{field_kind, is_model_field};
+use crate::django::fields::field_kind;
+use fields::is_model_field;
 
 pub(super) use fields::ensure_members;
 pub(super) use managers::{from_queryset_bases, methods_of_classes, queryset_methods_of_classes};
@@ -31,20 +32,8 @@ pub(super) use relations::reverse_relation;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ModelId(pub u32);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FieldKind {
-    Plain,
-    ForeignKey,
-    OneToOne,
-    ManyToMany,
-}
-
-impl FieldKind {
-    /// A forward relation to one object (cached on the instance once loaded).
-    pub fn is_single_relation(self) -> bool {
-        matches!(self, FieldKind::ForeignKey | FieldKind::OneToOne)
-    }
-}
+/// What a field is as far as relations go is Django knowledge (`crate::django`).
+pub use crate::django::FieldKind;
 
 #[derive(Debug, Clone)]
 pub struct FieldInfo {

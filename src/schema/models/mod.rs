@@ -40,7 +40,6 @@ use crate::index::{FileId, WorkspaceIndex};
 use crate::syntax::{self, field, named_children, text};
 
 pub use class::simple_assignment;
-pub use fields::{positional_names, DJANGO_FIELDS};
 pub use modules::imported_files;
 
 /// One installed app whose models are read.
