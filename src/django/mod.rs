@@ -7,6 +7,10 @@
 //! Pure tables and the small functions that read them: never does I/O,
 //! names no other module of the crate (both `index` and `schema` read it).
 
+pub mod contrib;
+// Generated (see `contrib.rs`), laid out one field a line.
+#[rustfmt::skip]
+mod contrib_models;
 pub mod fields;
 
 pub use fields::FieldKind;

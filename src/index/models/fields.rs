@@ -23,7 +23,7 @@ pub(in crate::index) fn ensure_members(index: &WorkspaceIndex, m: &ModelInfo) {
 fn compute_members(index: &WorkspaceIndex, m: &ModelInfo) -> Members {
     match m.origin {
         Origin::Builtin(i) => Members {
-            fields: builtin_fields(index, builtin::CONTRIB_MODELS[i].fields),
+            fields: builtin::contrib_fields(index, builtin::CONTRIB_MODELS[i].fields),
             ..Members::default()
         },
         Origin::External | Origin::Any => Members::default(),
@@ -35,28 +35,6 @@ fn compute_members(index: &WorkspaceIndex, m: &ModelInfo) -> Members {
             out
         }
     }
-}
-
-fn builtin_fields(index: &WorkspaceIndex, fields: &[(&str, FieldKind, Option<&str>, Option<&str>)]) -> Vec<FieldInfo> {
-    fields
-        .iter()
-        .map(|(name, kind, target, related)| FieldInfo {
-            name: (*name).to_owned(),
-            kind: *kind,
-            target: target.and_then(|t| {
-                if t == "django.contrib.auth.models.User" {
-                    index.auth_user()
-                } else {
-                    index.registry.read().unwrap().by_qualname.get(t).copied()
-                }
-            }),
-            related_name: related.map(str::to_owned),
-            decl: None,
-            class_name: String::new(),
-            primary_key: *name == "id" || *name == "session_key",
-            unique: *name == "username",
-        })
-        .collect()
 }
 
 /// Own members plus those of model bases (abstract or concrete parents).
@@ -99,8 +77,8 @@ fn collect_inherited(
                 _ => collect_inherited(index, b, this, out, seen, depth + 1),
             },
             Symbol::External(q) => {
-                if let Some(extra) = builtin::contrib_base_fields(&q) {
-                    out.fields.extend(builtin_fields(index, extra));
+                if let Some(base) = builtin::contrib_base(&q) {
+                    out.fields.extend(builtin::contrib_fields(index, base.fields));
                 }
             }
             _ => {}

@@ -218,12 +218,17 @@ fn push(index: &WorkspaceIndex, info: impl FnOnce(ModelId) -> ModelInfo) -> Mode
 /// Django's contrib models and the stand-in "any model"; returns the latter.
 pub(super) fn register_builtins(index: &WorkspaceIndex) -> ModelId {
     for (i, b) in builtin::CONTRIB_MODELS.iter().enumerate() {
-        let name = b.qualname.rsplit('.').next().unwrap_or("").to_owned();
-        push(index, |id| {
-            let mut m = ModelInfo::new(id, name, b.qualname.to_owned(), Origin::Builtin(i));
+        let name = b.qualname().rsplit('.').next().unwrap_or("").to_owned();
+        let id = push(index, |id| {
+            let mut m = ModelInfo::new(id, name, b.qualname().to_owned(), Origin::Builtin(i));
             m.app_label = b.app_label.to_owned();
             m
         });
+        // The modules that re-export it name the same model.
+        let mut registry = index.registry.write().unwrap();
+        for alias in b.qualnames.iter().skip(1) {
+            registry.by_qualname.entry((*alias).to_owned()).or_insert(id);
+        }
     }
     push(index, |id| {
         ModelInfo::new(id, "Model".into(), "<any model>".into(), Origin::Any)
