@@ -33,6 +33,8 @@ pub(super) fn contrib_fields(index: &WorkspaceIndex, fields: &[ContribField]) ->
             class_name: String::new(),
             primary_key: f.primary_key,
             unique: f.unique,
+            // (No contrib relation names a `to_field`.)
+            names_to_field: false,
         })
         .collect()
 }

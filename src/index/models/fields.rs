@@ -123,6 +123,7 @@ fn own_members(index: &WorkspaceIndex, c: ClassRef, this: ModelId, out: &mut Mem
                     class_name: callee.clone(),
                     primary_key,
                     unique,
+                    names_to_field: attr.value.keyword("to_field").is_some(),
                 });
                 continue;
             }
@@ -179,5 +180,76 @@ pub(super) fn is_model_field(index: &WorkspaceIndex, file: FileId, callee: &str)
     match index.resolve_dotted(file, callee, None) {
         Symbol::External(q) => MODEL_FIELD_MODULES.iter().any(|p| q.starts_with(p)),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::index::test_support::{index_of, model_named};
+
+    const MODELS: &str = "from django.db import models
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser as Reexported, AbstractUser
+class Country(models.Model):
+    code = models.CharField(max_length=2, unique=True)
+class City(models.Model):
+    by_code = models.ForeignKey(Country, models.CASCADE, to_field=\"code\")
+    by_pk = models.ForeignKey(
+        Country,
+        models.CASCADE,  # not to_field: the primary key
+        related_name=\"+\",
+    )
+class Member(AbstractUser):
+    pass
+class Login(AbstractBaseUser):
+    pass
+class Alias(Reexported):
+    pass
+";
+
+    #[test]
+    fn a_relation_names_a_to_field_by_its_keyword_not_its_text() {
+        let index = index_of(&[("app/__init__.py", ""), ("app/models.py", MODELS)]);
+        let city = model_named(&index, "app.models.City").unwrap();
+        assert!(city.field("by_code").unwrap().names_to_field);
+        assert!(!city.field("by_pk").unwrap().names_to_field, "a comment is no keyword");
+    }
+
+    #[test]
+    fn contrib_bases_give_the_fields_contrib_py_declares() {
+        let index = index_of(&[("app/__init__.py", ""), ("app/models.py", MODELS)]);
+        let names = |q: &str| -> Vec<String> {
+            let m = model_named(&index, q).unwrap();
+            m.fields().iter().map(|f| f.name.clone()).collect()
+        };
+        // AbstractUser: AbstractBaseUser's and PermissionsMixin's fields, its own, the many-to-many ones last.
+        assert_eq!(
+            names("app.models.Member"),
+            [
+                "password",
+                "last_login",
+                "is_superuser",
+                "username",
+                "first_name",
+                "last_name",
+                "email",
+                "is_staff",
+                "is_active",
+                "date_joined",
+                "groups",
+                "user_permissions"
+            ]
+        );
+        // AbstractBaseUser, where Django defines it and where auth.models re-exports it.
+        assert_eq!(names("app.models.Login"), ["password", "last_login"]);
+        assert_eq!(names("app.models.Alias"), ["password", "last_login"]);
+        let member = model_named(&index, "app.models.Member").unwrap();
+        let groups = member.field("groups").unwrap();
+        assert_eq!(groups.related_name.as_deref(), Some("user_set"));
+        assert_eq!(
+            groups.target.map(|t| index.model(t).qualname.clone()).as_deref(),
+            Some("django.contrib.auth.models.Group")
+        );
+        assert!(member.field("username").unwrap().unique);
     }
 }

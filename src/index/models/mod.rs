@@ -48,6 +48,9 @@ pub struct FieldInfo {
     pub primary_key: bool,
     /// `unique=True`, or a OneToOneField.
     pub unique: bool,
+    /// A relation declared with a `to_field=` keyword (whatever its value):
+    /// `obj.fk_id` may then hold another field than the target's pk.
+    pub names_to_field: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
