@@ -10,8 +10,9 @@ use std::ops::Range;
 
 use super::expr::{Arg, Clause, Syntax};
 use super::{project_ops, Operation};
+use crate::django::fields::{positional_names, DJANGO_FIELDS};
 use crate::index::{FileId, WorkspaceIndex};
-use crate::schema::models::{positional_names, qualify_bare, DJANGO_FIELDS};
+use crate::schema::models::qualify_bare;
 use crate::schema::state::{Field, ModelKey, Origin};
 use crate::schema::value::Value;
 
