@@ -41,7 +41,7 @@ use crate::index::{ClassKind, ClassRef, FileId, WorkspaceIndex};
 use crate::rules::{self, Rule, RuleSet};
 use crate::syntax::{self, field};
 use types::Ty;
-use walker::{Shared, Walker};
+use walker::{WalkState, Walker};
 
 pub use bindings::annotation_ty;
 pub(crate) use bindings::imports_django;
@@ -167,9 +167,9 @@ fn check_file_within(
     let src: &str = &entry.text;
     let root = tree.root_node();
     let budget = std::sync::Arc::new(walker::Budget::new(budget));
-    let shared = Shared {
+    let shared = WalkState {
         budget: budget.clone(),
-        ..Shared::default()
+        ..WalkState::default()
     };
 
     let module_env = module_env_of(index, &shared, options.rules, file);
@@ -180,9 +180,9 @@ fn check_file_within(
     // module's are walked in parallel with the same results as in sequence.
     let groups: Vec<&[Root<'_>]> = roots.chunk_by(|a, b| a.3 == b.3).collect();
     let walk_group = |group: &[Root<'_>]| -> Vec<Finding> {
-        let shared = Shared {
+        let shared = WalkState {
             budget: budget.clone(),
-            ..Shared::default()
+            ..WalkState::default()
         };
         let mut findings = Vec::new();
         for &(def, exec, class, _) in group {
@@ -231,7 +231,7 @@ fn new_walker<'a>(
     root: Node<'a>,
     exec: Exec,
     options: &AnalysisOptions,
-    shared: &'a Shared,
+    shared: &'a WalkState,
     module_env: &'a FxHashMap<String, Ty>,
     def: Node<'a>,
     class: Option<ClassRef>,

@@ -16,7 +16,7 @@ use tree_sitter::Node;
 
 use super::summary_cache::{self, RunsKey};
 use super::types::{Callable, Ty};
-use super::walker::{Budget, Shared, Walker, ANALYSIS_BUDGET};
+use super::walker::{Budget, WalkState, Walker, ANALYSIS_BUDGET};
 use super::{AnalysisOptions, Exec};
 use crate::diagnostic::Finding;
 use crate::index::{ClassRef, FileId, FuncRef, WorkspaceIndex};
@@ -246,9 +246,9 @@ const RUNNER_HINTS: &[&str] = &["asyncio.run(", "run_until_complete(", "async_to
 
 fn collect_runs(index: &WorkspaceIndex, options: &AnalysisOptions) -> Vec<CoroutineRun> {
     // A walk of its own, so the result does not depend on which file asked.
-    let shared = Shared {
+    let shared = WalkState {
         budget: Arc::new(Budget::new(ANALYSIS_BUDGET)),
-        ..Shared::default()
+        ..WalkState::default()
     };
     let mut runs = Vec::new();
     for file in 0..index.files.len() {

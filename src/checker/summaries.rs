@@ -15,7 +15,7 @@ use tree_sitter::Node;
 use super::bindings::{annotation_ty, bind_parameters, unseen};
 use super::summary_cache::{self, AttrsKey, Summary, SummaryCache, SummaryKey};
 use super::types::{Callable, Ty};
-use super::walker::{Shared, Walker};
+use super::walker::{WalkState, Walker};
 use super::{dispatch, function_name, Exec};
 use crate::index::{ClassKind, ClassRef, FileId, FuncRef, WorkspaceIndex};
 use crate::rules::{self, RuleSet};
@@ -28,7 +28,7 @@ fn module_bindings(
     src: &str,
     root: Node<'_>,
     rules: RuleSet,
-    shared: &Shared,
+    shared: &WalkState,
 ) -> FxHashMap<String, Ty> {
     let empty = FxHashMap::default();
     let mut w = Walker::new(
@@ -265,7 +265,7 @@ fn summarize_workspace_function(w: &Walker<'_>, f: FuncRef, key: &SummaryKey) ->
             })
         })
     {
-        sub.blocking = Some("`@transaction.atomic`".to_owned());
+        sub.blocking = Some(rules::rdj107_blocking_call_via_helper::atomic_decorator_step());
     }
     if key.exec == Exec::Async {
         rules::rdj201_sync_atomic_in_async::check_decorators(&mut sub, def);
@@ -377,7 +377,7 @@ fn apply_arguments(w: &mut Walker<'_>, args: &[(String, Ty)]) {
 /// The module-level bindings of `file` (its own walk, once per run).
 pub fn module_env_of(
     index: &WorkspaceIndex,
-    shared: &Shared,
+    shared: &WalkState,
     rules: RuleSet,
     file: FileId,
 ) -> Arc<FxHashMap<String, Ty>> {

@@ -10,7 +10,7 @@
 //! Only results that do not depend on who asked first are shared: a
 //! summary computed while a recursion guard cut a cycle short, while the
 //! walk hit its nesting bound or ran out of time is kept in the asking
-//! file's own [`Shared`] memo instead (results stay the same whatever the
+//! file's own [`WalkState`] memo instead (results stay the same whatever the
 //! order in which threads reach a function).
 
 use std::sync::{Arc, OnceLock, RwLock};
@@ -19,7 +19,7 @@ use rustc_hash::FxHashMap;
 
 use super::runners::CoroutineRun;
 use super::types::Ty;
-use super::walker::Shared;
+use super::walker::WalkState;
 use super::Exec;
 use crate::diagnostic::Finding;
 use crate::index::{ClassRef, FileId, FuncRef, WorkspaceIndex};
@@ -146,14 +146,14 @@ impl SummaryCache {
     }
 
     /// Starts a computation in `shared`'s walk.
-    pub fn begin(shared: &Shared) -> Computing {
+    pub fn begin(shared: &WalkState) -> Computing {
         Computing {
             cuts_before: shared.cuts.get(),
         }
     }
 
     /// Whether what was computed since `begin` may be shared.
-    pub fn shareable(shared: &Shared, computing: &Computing) -> bool {
+    pub fn shareable(shared: &WalkState, computing: &Computing) -> bool {
         shared.cuts.get() == computing.cuts_before && !shared.budget.ran_out()
     }
 

@@ -8,10 +8,9 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::{CheckArgs, Fatal, EXIT_FINDINGS, EXIT_OK};
-use crate::checker::{can_have_findings, check_file};
+use crate::checker::can_have_findings;
 use crate::config::settings::SettingsResolver;
 use crate::config::{is_valid_selector, CliOverrides, ConfigResolver, DjangoVersion};
-use crate::diagnostic::Finding;
 use crate::output::{
     self, fix_availability, io_error_message, statistics, FileReport, FixRun, FixTable, OutputFormat, Report, Summary,
 };
@@ -337,21 +336,13 @@ fn analyse(
                     };
                 }
                 let settings = resolver.for_file(path);
-                let options = settings.analysis_options(path);
-                let (mut findings, text, lines) = if let Some(err) = loaded.unreadable.get(path) {
-                    let findings = if options.rules.contains(Rule::RDJ000) {
-                        vec![Finding::new(
-                            Rule::RDJ000,
-                            format!("cannot read source: {}", io_error_message(err)),
-                            0..0,
-                        )]
-                    } else {
-                        Vec::new()
-                    };
+                let (findings, text, lines) = if let Some(err) = loaded.unreadable.get(path) {
+                    let message = format!("cannot read source: {}", io_error_message(err));
+                    let findings = pipeline::unreadable_file_findings(&settings, path, message);
                     (findings, Arc::<str>::from(""), LineIndex::new(""))
                 } else if let Some(id) = id {
                     let entry = index.file(id);
-                    let findings = check_file(index, id, &options);
+                    let findings = pipeline::file_findings(index, id, &settings, path);
                     // Only reported files need their text (for snippets and rows).
                     if findings.is_empty() {
                         (findings, Arc::<str>::from(""), LineIndex::new(""))
@@ -361,7 +352,6 @@ fn analyse(
                 } else {
                     (Vec::new(), Arc::<str>::from(""), LineIndex::new(""))
                 };
-                pipeline::apply_settings(&mut findings, &settings, &options);
                 FileReport {
                     path: path.clone(),
                     text,

@@ -13,7 +13,7 @@ use crate::fix::{self, FixMode, Pass, MAX_PASSES};
 use crate::output::{FileReport, FixTable};
 use crate::workspace::Source;
 
-pub struct Outcome {
+pub struct FixOutcome {
     /// The findings left after fixing (what the report shows).
     pub remaining: Vec<FileReport>,
     /// Path → (original text, fixed text), for files that changed.
@@ -29,7 +29,7 @@ pub fn run(
     sources: &[Source],
     cli_unsafe: bool,
     analyse: impl Fn(Vec<Source>) -> Vec<FileReport>,
-) -> Outcome {
+) -> FixOutcome {
     let mut current: HashMap<PathBuf, String> = HashMap::new();
     let mut originals: HashMap<PathBuf, String> = HashMap::new();
     let mut fixed = FixTable::new();
@@ -86,7 +86,7 @@ pub fn run(
             (original != text).then_some((path, (original, text)))
         })
         .collect();
-    Outcome {
+    FixOutcome {
         remaining: reports,
         changed,
         fixed,

@@ -42,7 +42,7 @@ impl std::error::Error for ConfigError {}
 
 const MAX_FOLLOW_CALLS_DEPTH: i64 = 100;
 
-struct Ctx<'a> {
+struct ConfigSource<'a> {
     text: &'a str,
     file: &'a str,
     /// How the options table is named in messages (`[tool.reflex-django-lsp]`).
@@ -51,7 +51,7 @@ struct Ctx<'a> {
     prefix: &'static str,
 }
 
-impl Ctx<'_> {
+impl ConfigSource<'_> {
     fn at(&self, span: Range<usize>) -> String {
         let (line, col) = line_col(self.text, span.start);
         format!("{}:{line}:{col}", self.file)
@@ -123,7 +123,7 @@ pub fn parse_config(
         let Some(section) = find(tool, "reflex-django-lsp") else {
             return Ok(None);
         };
-        let ctx = Ctx {
+        let ctx = ConfigSource {
             text,
             file: display,
             section: "[tool.reflex-django-lsp]".to_owned(),
@@ -139,7 +139,7 @@ pub fn parse_config(
             }
         }
     } else {
-        let ctx = Ctx {
+        let ctx = ConfigSource {
             text,
             file: display,
             section: "the top level".to_owned(),
@@ -150,7 +150,7 @@ pub fn parse_config(
     parse_options(&ctx, table).map(Some)
 }
 
-fn parse_options(ctx: &Ctx<'_>, table: &DeTable<'_>) -> Result<Config, ConfigError> {
+fn parse_options(ctx: &ConfigSource<'_>, table: &DeTable<'_>) -> Result<Config, ConfigError> {
     let mut config = Config::default();
     for (key, value) in sorted_entries(table) {
         let name = key.get_ref().as_ref();
@@ -254,7 +254,7 @@ fn integer(v: &DeValue<'_>) -> Option<i64> {
     }
 }
 
-fn boolean(ctx: &Ctx<'_>, name: &str, value: &Spanned<DeValue<'_>>) -> Result<bool, ConfigError> {
+fn boolean(ctx: &ConfigSource<'_>, name: &str, value: &Spanned<DeValue<'_>>) -> Result<bool, ConfigError> {
     match value.get_ref() {
         DeValue::Boolean(b) => Ok(*b),
         other => Err(ctx.err(
@@ -268,7 +268,7 @@ fn boolean(ctx: &Ctx<'_>, name: &str, value: &Spanned<DeValue<'_>>) -> Result<bo
 }
 
 fn strings(
-    ctx: &Ctx<'_>,
+    ctx: &ConfigSource<'_>,
     name: &str,
     value: &Spanned<DeValue<'_>>,
     what: &str,
@@ -300,7 +300,7 @@ fn strings(
     Ok(out)
 }
 
-fn selectors(ctx: &Ctx<'_>, name: &str, value: &Spanned<DeValue<'_>>) -> Result<Vec<String>, ConfigError> {
+fn selectors(ctx: &ConfigSource<'_>, name: &str, value: &Spanned<DeValue<'_>>) -> Result<Vec<String>, ConfigError> {
     let items = strings(ctx, name, value, "rule codes or prefixes (strings)")?;
     let mut out = Vec::new();
     for (s, span) in items {
@@ -319,14 +319,14 @@ fn selectors(ctx: &Ctx<'_>, name: &str, value: &Spanned<DeValue<'_>>) -> Result<
     Ok(out)
 }
 
-fn check_glob(ctx: &Ctx<'_>, name: &str, pattern: &str, span: Range<usize>) -> Result<(), ConfigError> {
+fn check_glob(ctx: &ConfigSource<'_>, name: &str, pattern: &str, span: Range<usize>) -> Result<(), ConfigError> {
     match globset::Glob::new(pattern) {
         Ok(_) => Ok(()),
         Err(e) => Err(ctx.err(span, format_args!("invalid glob \"{pattern}\" in {name}: {}", e.kind()))),
     }
 }
 
-fn globs(ctx: &Ctx<'_>, name: &str, value: &Spanned<DeValue<'_>>) -> Result<Vec<String>, ConfigError> {
+fn globs(ctx: &ConfigSource<'_>, name: &str, value: &Spanned<DeValue<'_>>) -> Result<Vec<String>, ConfigError> {
     let items = strings(ctx, name, value, "glob patterns (strings)")?;
     for (s, span) in &items {
         check_glob(ctx, name, s, span.clone())?;
@@ -334,7 +334,7 @@ fn globs(ctx: &Ctx<'_>, name: &str, value: &Spanned<DeValue<'_>>) -> Result<Vec<
     Ok(items.into_iter().map(|(s, _)| s).collect())
 }
 
-fn database(ctx: &Ctx<'_>, value: &Spanned<DeValue<'_>>) -> Result<DatabaseConfig, ConfigError> {
+fn database(ctx: &ConfigSource<'_>, value: &Spanned<DeValue<'_>>) -> Result<DatabaseConfig, ConfigError> {
     let section = format!("[{}database]", ctx.prefix);
     let DeValue::Table(t) = value.get_ref() else {
         return Err(ctx.err(

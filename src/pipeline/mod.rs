@@ -11,9 +11,31 @@
 
 pub mod schema;
 
+use std::path::Path;
+
 use crate::checker::AnalysisOptions;
 use crate::config::Settings;
 use crate::diagnostic::Finding;
+use crate::index::{FileId, WorkspaceIndex};
+
+/// One file's own findings as a front end shows them: the analysis core
+/// run with the options `settings` give `path` (its selected rules, with
+/// the per-file ignores), `# noqa` applied, each at its configured severity.
+pub fn file_findings(index: &WorkspaceIndex, file: FileId, settings: &Settings, path: &Path) -> Vec<Finding> {
+    let options = settings.analysis_options(path);
+    let mut findings = crate::checker::check_file(index, file, &options);
+    apply_settings(&mut findings, settings, &options);
+    findings
+}
+
+/// A file that could not be read: one RDJ000 finding (`message`) at the
+/// file's start, if `settings` select RDJ000 for `path`.
+pub fn unreadable_file_findings(settings: &Settings, path: &Path, message: String) -> Vec<Finding> {
+    let options = settings.analysis_options(path);
+    let mut findings = vec![Finding::new(crate::registry::Rule::RDJ000, message, 0..0)];
+    apply_settings(&mut findings, settings, &options);
+    findings
+}
 
 /// Keeps the findings of the rules `options` selects (taken from
 /// `settings` for this file), each at the severity `settings` give its rule.

@@ -61,7 +61,7 @@ pub struct SchemaResults {
     /// A database was read or tried: the results can change without any
     /// file changing (not cacheable).
     pub live_attempted: bool,
-    /// Configured SQLite files that do not exist yet (see `check::Outcome`).
+    /// Configured SQLite files that do not exist yet (see `check::ProjectsRun`).
     pub absent_databases: Vec<PathBuf>,
     /// The projects analysed.
     pub projects: Vec<ProjectSchema>,

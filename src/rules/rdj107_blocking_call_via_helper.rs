@@ -78,6 +78,12 @@ pub fn call_path_step(rule: Rule, what: String, blocking_code: impl FnOnce() -> 
     }
 }
 
+/// The call-path step of a helper decorated with `@transaction.atomic`:
+/// calling it opens a transaction, which blocks before its body runs.
+pub fn atomic_decorator_step() -> String {
+    "`@transaction.atomic`".to_owned()
+}
+
 /// Reading a `@property` / `cached_property` whose body blocks (`obj.total`
 /// runs `total`'s queries). No fix: an attribute read cannot be awaited.
 pub fn report_property<'a>(w: &mut Walker<'a>, node: Node<'a>, name: &str, path: &str) {

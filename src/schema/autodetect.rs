@@ -11,10 +11,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::migrations::ALTER_OPTION_KEYS;
-use super::models::{positional_names, Declared, DJANGO_FIELDS, UNKNOWN_AUTO_FIELD};
+use super::models::{Declared, UNKNOWN_AUTO_FIELD};
 use super::patches::MigrationPatches;
 use super::state::{Field, ModelState, Origin, ProjectState};
 use crate::diagnostic::{FileFinding, Finding};
+use crate::django::fields::{positional_names, DJANGO_FIELDS};
 use crate::python::value::Value;
 use crate::registry::Rule;
 

@@ -31,7 +31,7 @@ pub struct ProjectOptions {
 
 /// What a run found.
 #[derive(Debug, Default)]
-pub struct Outcome {
+pub struct ProjectsRun {
     pub findings: Vec<FileFinding>,
     /// Some database was read or tried (its results can change without any
     /// file changing: not cacheable).
@@ -57,8 +57,8 @@ pub fn run(
     environment: &Environment<'_>,
     options: &dyn Fn(&Project) -> Option<ProjectOptions>,
     connect: &dyn Fn(&DatabaseUrl, &Project) -> Result<LiveSchema, String>,
-) -> Outcome {
-    let mut outcome = Outcome::default();
+) -> ProjectsRun {
+    let mut outcome = ProjectsRun::default();
     for mut project in discover_projects(index, environment.env, environment.exists) {
         let Some(opts) = options(&project) else { continue };
         if let Some(given) = &opts.given_database {
@@ -79,7 +79,7 @@ fn live(
     schema: &ProjectSchema,
     environment: &Environment<'_>,
     connect: &dyn Fn(&DatabaseUrl, &Project) -> Result<LiveSchema, String>,
-    outcome: &mut Outcome,
+    outcome: &mut ProjectsRun,
 ) {
     let project = &schema.project;
     let Some(database) = &project.database else { return };

@@ -1,5 +1,5 @@
 //! Analysis: a [`Snapshot`] of the session in, one document's findings out,
-//! by the same analysis core as `check` (`check_file`, the schema runner),
+//! by the same driver as `check` (`pipeline::file_findings`, the schema runner),
 //! run on the analysis pool off the async threads; and the background
 //! refresh of the schema findings (RDJ5xx) of the workspace as saved.
 //!
@@ -12,8 +12,7 @@ use std::sync::Arc;
 
 use tower_lsp_server::ls_types::{MessageType, Uri};
 
-use super::session::{module_names_of, Built, Layout, Shared, Snapshot};
-use crate::checker::check_file;
+use super::session::{module_names_of, Built, Layout, ServerHandle, Snapshot};
 use crate::config::settings::SettingsResolver;
 use crate::diagnostic::Finding;
 use crate::index::{FileEntry, WorkspaceIndex};
@@ -35,7 +34,7 @@ pub(super) struct Analysis {
     pub(super) index: Option<WorkspaceIndex>,
 }
 
-impl Shared {
+impl ServerHandle {
     /// Analyses `uri` off the async threads; a panic is logged, never fatal.
     pub(super) async fn analyse(&self, uri: &Uri, replace: Option<String>) -> Option<Analysis> {
         let path = uri.to_file_path()?.into_owned();
@@ -166,9 +165,7 @@ fn analyse(s: &Snapshot, path: &Path) -> Option<Analysis> {
         }
     }
     let settings = s.resolver.for_file(path);
-    let options = settings.analysis_options(path);
-    let mut findings = check_file(&index, id, &options);
-    pipeline::apply_settings(&mut findings, &settings, &options);
+    let mut findings = pipeline::file_findings(&index, id, &settings, path);
     let entry = index.file(id);
     // Schema findings are of the saved file: shown while the text is that.
     if let Some(schema) = s.schema.get(path) {

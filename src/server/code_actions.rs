@@ -13,14 +13,14 @@ use tower_lsp_server::ls_types::*;
 use super::analysis::Analysis;
 use super::conversions::{text_edits, to_diagnostic};
 use super::position::Encoding;
-use super::session::Shared;
+use super::session::ServerHandle;
 use crate::diagnostic::{Applicability, Finding};
 use crate::fix::{self, FixMode};
 
 /// The code action kind of fix-all.
 pub(super) const FIX_ALL: &str = "source.fixAll.reflex-django-lsp";
 
-impl Shared {
+impl ServerHandle {
     pub(super) async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
         self.ready().await;
         let uri = &params.text_document.uri;

@@ -9,9 +9,9 @@ use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
 
 use super::conversions::to_diagnostic;
-use super::session::{Shared, State};
+use super::session::{ServerHandle, State};
 
-impl Shared {
+impl ServerHandle {
     pub(super) async fn publish(&self, uri: Uri) {
         // Before the workspace load, results would lack the models (fewer
         // findings, then more): the load publishes every open document.

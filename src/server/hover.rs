@@ -7,10 +7,10 @@ use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
 
 use super::analysis::Analysis;
-use super::session::Shared;
+use super::session::ServerHandle;
 use crate::registry::Rule;
 
-impl Shared {
+impl ServerHandle {
     pub(super) async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
         self.ready().await;
         let uri = params.text_document_position_params.text_document.uri;

@@ -10,9 +10,9 @@ use tower_lsp_server::ls_types::*;
 
 use super::code_actions::FIX_ALL;
 use super::position::Encoding;
-use super::session::Shared;
+use super::session::ServerHandle;
 
-impl Shared {
+impl ServerHandle {
     pub(super) async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
         let utf8 = params
             .capabilities

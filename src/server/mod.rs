@@ -38,7 +38,7 @@ use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{LanguageServer, LspService, Server};
 
 use crate::config::ConfigResolver;
-use session::Shared;
+use session::ServerHandle;
 
 /// How the server is started (the `server` command's flags).
 #[derive(Debug, Clone)]
@@ -76,7 +76,7 @@ pub fn run(options: ServerOptions) -> std::result::Result<i32, String> {
     let shut_down = Arc::new(AtomicBool::new(false));
     runtime.block_on(async {
         let (service, socket) = LspService::new(|client| Backend {
-            shared: Shared::new(client, shut_down.clone(), config_file.clone()),
+            shared: ServerHandle::new(client, shut_down.clone(), config_file.clone()),
         });
         // tower-lsp-server stops reading after a frame it cannot decode; the
         // guard answers those itself and forwards only frames it takes.
@@ -110,7 +110,7 @@ pub fn run(options: ServerOptions) -> std::result::Result<i32, String> {
 
 /// The LSP service: each method is handled by the file of its group.
 struct Backend {
-    shared: Shared,
+    shared: ServerHandle,
 }
 
 impl LanguageServer for Backend {

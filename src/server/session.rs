@@ -37,7 +37,7 @@ pub(super) struct Document {
     pub(super) last: Option<(i32, Arc<FileEntry>)>,
 }
 
-/// What the server knows between requests, behind one lock ([`Shared::lock`]).
+/// What the server knows between requests, behind one lock ([`ServerHandle::lock`]).
 pub(super) struct State {
     /// `server --config FILE`: that file for every file, else discovery.
     pub(super) config_file: Option<PathBuf>,
@@ -118,7 +118,7 @@ impl Layout {
 /// What the server's handlers share; cheap to clone into detached tasks
 /// (the debounced publishing).
 #[derive(Clone)]
-pub(super) struct Shared {
+pub(super) struct ServerHandle {
     pub(super) client: Client,
     state: Arc<Mutex<State>>,
     /// Becomes true once the workspace's files are loaded (`initialized`).
@@ -155,8 +155,8 @@ pub(super) struct Snapshot {
     pub(super) schema: Arc<HashMap<PathBuf, Vec<Finding>>>,
 }
 
-impl Shared {
-    pub(super) fn new(client: Client, shut_down: Arc<AtomicBool>, config_file: Option<PathBuf>) -> Shared {
+impl ServerHandle {
+    pub(super) fn new(client: Client, shut_down: Arc<AtomicBool>, config_file: Option<PathBuf>) -> ServerHandle {
         let resolver = Arc::new(SettingsResolver::new(configs(&config_file), CliOverrides::default()));
         let state = State {
             config_file,
@@ -178,7 +178,7 @@ impl Shared {
             schema_running: false,
             schema_again: false,
         };
-        Shared {
+        ServerHandle {
             client,
             state: Arc::new(Mutex::new(state)),
             loaded: Arc::new(tokio::sync::watch::channel(false).0),
@@ -321,7 +321,7 @@ impl Shared {
 /// Config files: the one given with `--config` (checked at start), else
 /// discovered per folder. Called again when config files change on disk;
 /// if the `--config` file broke meanwhile, discovery stands in and the
-/// error is recorded for [`Shared::report_config_errors`].
+/// error is recorded for [`ServerHandle::report_config_errors`].
 pub(super) fn configs(config_file: &Option<PathBuf>) -> ConfigResolver {
     match config_file {
         Some(path) => ConfigResolver::fixed(path).unwrap_or_else(|e| {

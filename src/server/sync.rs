@@ -9,9 +9,9 @@ use ropey::Rope;
 use tower_lsp_server::ls_types::*;
 
 use super::position;
-use super::session::{entry_from_disk, Document, Shared};
+use super::session::{entry_from_disk, Document, ServerHandle};
 
-impl Shared {
+impl ServerHandle {
     pub(super) async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let doc = params.text_document;
         let differs_from_disk = {

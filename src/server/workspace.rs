@@ -11,10 +11,10 @@ use std::sync::Arc;
 
 use tower_lsp_server::ls_types::*;
 
-use super::session::{configs, entry_from_disk, Shared};
+use super::session::{configs, entry_from_disk, ServerHandle};
 use crate::config::settings::SettingsResolver;
 
-impl Shared {
+impl ServerHandle {
     pub(super) async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
         {
             let mut st = self.lock();

@@ -85,13 +85,7 @@ impl<'a> Walker<'a> {
                         FieldKind::ForeignKey | FieldKind::OneToOne => match f.target {
                             Some(target) => {
                                 // `obj.fk_id` holds the target's pk unless the FK names a `to_field`.
-                                let plain_fk = f.decl.as_ref().is_none_or(|(file, range)| {
-                                    self.index
-                                        .file(*file)
-                                        .text
-                                        .get(range.clone())
-                                        .is_some_and(|t| !t.contains("to_field"))
-                                });
+                                let plain_fk = !f.names_to_field;
                                 let many_to_one = f.kind == FieldKind::ForeignKey;
                                 self.single_relation(node, loaded, attr, target, plain_fk, many_to_one)
                             }

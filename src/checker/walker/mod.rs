@@ -4,7 +4,7 @@
 //! walker analyses one function body in one execution context (`Exec`).
 //!
 //! This file holds the walker's state ([`Walker`]), what the walks of one
-//! file share ([`Shared`]: memos that may not go into the run's summary
+//! file share ([`WalkState`]: memos that may not go into the run's summary
 //! cache, recursion guards, the time [`Budget`]) and the nesting bound
 //! ([`MAX_NESTING`]); each other file of the folder holds one part of the
 //! walk. The walker computes types and effects: whether a rule fires and
@@ -46,7 +46,7 @@ use crate::syntax::text;
 /// on this walk (a cycle cut short, the nesting bound, a closure's
 /// variables), and the recursion guards.
 #[derive(Default)]
-pub struct Shared {
+pub struct WalkState {
     pub local: RefCell<FxHashMap<SummaryKey, Arc<Summary>>>,
     pub local_attrs: RefCell<FxHashMap<AttrsKey, Ty>>,
     pub local_envs: RefCell<FxHashMap<FileId, Arc<FxHashMap<String, Ty>>>>,
@@ -124,7 +124,7 @@ pub struct Walker<'a> {
     pub exec: Exec,
     pub rules: RuleSet,
     pub depth_left: u32,
-    pub shared: &'a Shared,
+    pub shared: &'a WalkState,
     /// The function being analysed (its start byte: the scope of local imports).
     pub scope: Option<usize>,
     /// `Class.method` or `function`, for messages.
@@ -205,7 +205,7 @@ impl<'a> Walker<'a> {
         file: FileId,
         src: &'a str,
         root: Node<'a>,
-        shared: &'a Shared,
+        shared: &'a WalkState,
         module_env: &'a FxHashMap<String, Ty>,
         rules: RuleSet,
         exec: Exec,

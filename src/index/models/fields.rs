@@ -8,6 +8,7 @@ use rustc_hash::FxHashSet;
 
 use super::managers::{manager_declaration, queryset_methods_of_classes};
 use super::{find_model, FieldInfo, FieldKind, Members, ModelId, ModelInfo, Origin};
+use crate::django::fields::{field_kind, MODEL_FIELD_MODULES};
 use crate::index::summary::{ClassSummary, Value};
 use crate::index::{builtin, ClassKind, ClassRef, FileId, Symbol, WorkspaceIndex};
 
@@ -22,7 +23,7 @@ pub(in crate::index) fn ensure_members(index: &WorkspaceIndex, m: &ModelInfo) {
 fn compute_members(index: &WorkspaceIndex, m: &ModelInfo) -> Members {
     match m.origin {
         Origin::Builtin(i) => Members {
-            fields: builtin_fields(index, builtin::CONTRIB_MODELS[i].fields),
+            fields: builtin::contrib_fields(index, builtin::CONTRIB_MODELS[i].fields),
             ..Members::default()
         },
         Origin::External | Origin::Any => Members::default(),
@@ -34,28 +35,6 @@ fn compute_members(index: &WorkspaceIndex, m: &ModelInfo) -> Members {
             out
         }
     }
-}
-
-fn builtin_fields(index: &WorkspaceIndex, fields: &[(&str, FieldKind, Option<&str>, Option<&str>)]) -> Vec<FieldInfo> {
-    fields
-        .iter()
-        .map(|(name, kind, target, related)| FieldInfo {
-            name: (*name).to_owned(),
-            kind: *kind,
-            target: target.and_then(|t| {
-                if t == "django.contrib.auth.models.User" {
-                    index.auth_user()
-                } else {
-                    index.registry.read().unwrap().by_qualname.get(t).copied()
-                }
-            }),
-            related_name: related.map(str::to_owned),
-            decl: None,
-            class_name: String::new(),
-            primary_key: *name == "id" || *name == "session_key",
-            unique: *name == "username",
-        })
-        .collect()
 }
 
 /// Own members plus those of model bases (abstract or concrete parents).
@@ -98,8 +77,8 @@ fn collect_inherited(
                 _ => collect_inherited(index, b, this, out, seen, depth + 1),
             },
             Symbol::External(q) => {
-                if let Some(extra) = builtin::contrib_base_fields(&q) {
-                    out.fields.extend(builtin_fields(index, extra));
+                if let Some(base) = builtin::contrib_base(&q) {
+                    out.fields.extend(builtin::contrib_fields(index, base.fields));
                 }
             }
             _ => {}
@@ -144,6 +123,7 @@ fn own_members(index: &WorkspaceIndex, c: ClassRef, this: ModelId, out: &mut Mem
                     class_name: callee.clone(),
                     primary_key,
                     unique,
+                    names_to_field: attr.value.keyword("to_field").is_some(),
                 });
                 continue;
             }
@@ -198,25 +178,78 @@ pub(super) fn is_model_field(index: &WorkspaceIndex, file: FileId, callee: &str)
         return true;
     }
     match index.resolve_dotted(file, callee, None) {
-        Symbol::External(q) => [
-            "django.db.models.",
-            "django.contrib.gis.db.models.",
-            "django.contrib.postgres.fields.",
-        ]
-        .iter()
-        .any(|p| q.starts_with(p)),
+        Symbol::External(q) => MODEL_FIELD_MODULES.iter().any(|p| q.starts_with(p)),
         _ => false,
     }
 }
 
-pub(super) fn field_kind(callee: &str) -> Option<FieldKind> {
-    let last = callee.rsplit('.').next().unwrap_or(callee);
-    match last {
-        "ForeignKey" | "ParentalKey" | "TreeForeignKey" => Some(FieldKind::ForeignKey),
-        "OneToOneField" => Some(FieldKind::OneToOne),
-        "ManyToManyField" | "ParentalManyToManyField" => Some(FieldKind::ManyToMany),
-        "GenericForeignKey" | "GenericRelation" => None,
-        _ if last.ends_with("Field") => Some(FieldKind::Plain),
-        _ => None,
+#[cfg(test)]
+mod tests {
+    use crate::index::test_support::{index_of, model_named};
+
+    const MODELS: &str = "from django.db import models
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser as Reexported, AbstractUser
+class Country(models.Model):
+    code = models.CharField(max_length=2, unique=True)
+class City(models.Model):
+    by_code = models.ForeignKey(Country, models.CASCADE, to_field=\"code\")
+    by_pk = models.ForeignKey(
+        Country,
+        models.CASCADE,  # not to_field: the primary key
+        related_name=\"+\",
+    )
+class Member(AbstractUser):
+    pass
+class Login(AbstractBaseUser):
+    pass
+class Alias(Reexported):
+    pass
+";
+
+    #[test]
+    fn a_relation_names_a_to_field_by_its_keyword_not_its_text() {
+        let index = index_of(&[("app/__init__.py", ""), ("app/models.py", MODELS)]);
+        let city = model_named(&index, "app.models.City").unwrap();
+        assert!(city.field("by_code").unwrap().names_to_field);
+        assert!(!city.field("by_pk").unwrap().names_to_field, "a comment is no keyword");
+    }
+
+    #[test]
+    fn contrib_bases_give_the_fields_contrib_py_declares() {
+        let index = index_of(&[("app/__init__.py", ""), ("app/models.py", MODELS)]);
+        let names = |q: &str| -> Vec<String> {
+            let m = model_named(&index, q).unwrap();
+            m.fields().iter().map(|f| f.name.clone()).collect()
+        };
+        // AbstractUser: AbstractBaseUser's and PermissionsMixin's fields, its own, the many-to-many ones last.
+        assert_eq!(
+            names("app.models.Member"),
+            [
+                "password",
+                "last_login",
+                "is_superuser",
+                "username",
+                "first_name",
+                "last_name",
+                "email",
+                "is_staff",
+                "is_active",
+                "date_joined",
+                "groups",
+                "user_permissions"
+            ]
+        );
+        // AbstractBaseUser, where Django defines it and where auth.models re-exports it.
+        assert_eq!(names("app.models.Login"), ["password", "last_login"]);
+        assert_eq!(names("app.models.Alias"), ["password", "last_login"]);
+        let member = model_named(&index, "app.models.Member").unwrap();
+        let groups = member.field("groups").unwrap();
+        assert_eq!(groups.related_name.as_deref(), Some("user_set"));
+        assert_eq!(
+            groups.target.map(|t| index.model(t).qualname.clone()).as_deref(),
+            Some("django.contrib.auth.models.Group")
+        );
+        assert!(member.field("username").unwrap().unique);
     }
 }

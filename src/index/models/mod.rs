@@ -22,7 +22,8 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::summary::Value;
 use super::{builtin, ClassRef, FileId, WorkspaceIndex};
-use fields::{field_kind, is_model_field};
+use crate::django::fields::field_kind;
+use fields::is_model_field;
 
 pub(super) use fields::ensure_members;
 pub(super) use managers::{from_queryset_bases, methods_of_classes, queryset_methods_of_classes};
@@ -31,20 +32,8 @@ pub(super) use relations::reverse_relation;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ModelId(pub u32);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FieldKind {
-    Plain,
-    ForeignKey,
-    OneToOne,
-    ManyToMany,
-}
-
-impl FieldKind {
-    /// A forward relation to one object (cached on the instance once loaded).
-    pub fn is_single_relation(self) -> bool {
-        matches!(self, FieldKind::ForeignKey | FieldKind::OneToOne)
-    }
-}
+/// What a field is as far as relations go is Django knowledge (`crate::django`).
+pub use crate::django::FieldKind;
 
 #[derive(Debug, Clone)]
 pub struct FieldInfo {
@@ -59,6 +48,9 @@ pub struct FieldInfo {
     pub primary_key: bool,
     /// `unique=True`, or a OneToOneField.
     pub unique: bool,
+    /// A relation declared with a `to_field=` keyword (whatever its value):
+    /// `obj.fk_id` may then hold another field than the target's pk.
+    pub names_to_field: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -229,12 +221,17 @@ fn push(index: &WorkspaceIndex, info: impl FnOnce(ModelId) -> ModelInfo) -> Mode
 /// Django's contrib models and the stand-in "any model"; returns the latter.
 pub(super) fn register_builtins(index: &WorkspaceIndex) -> ModelId {
     for (i, b) in builtin::CONTRIB_MODELS.iter().enumerate() {
-        let name = b.qualname.rsplit('.').next().unwrap_or("").to_owned();
-        push(index, |id| {
-            let mut m = ModelInfo::new(id, name, b.qualname.to_owned(), Origin::Builtin(i));
+        let name = b.qualname().rsplit('.').next().unwrap_or("").to_owned();
+        let id = push(index, |id| {
+            let mut m = ModelInfo::new(id, name, b.qualname().to_owned(), Origin::Builtin(i));
             m.app_label = b.app_label.to_owned();
             m
         });
+        // The modules that re-export it name the same model.
+        let mut registry = index.registry.write().unwrap();
+        for alias in b.qualnames.iter().skip(1) {
+            registry.by_qualname.entry((*alias).to_owned()).or_insert(id);
+        }
     }
     push(index, |id| {
         ModelInfo::new(id, "Model".into(), "<any model>".into(), Origin::Any)

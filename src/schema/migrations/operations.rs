@@ -10,14 +10,15 @@ use std::ops::Range;
 
 use super::expr::{Arg, Clause, Syntax};
 use super::{project_ops, Operation};
+use crate::django::fields::{positional_names, DJANGO_FIELDS};
 use crate::index::{FileId, WorkspaceIndex};
 use crate::python::value::Value;
-use crate::schema::models::{positional_names, qualify_bare, DJANGO_FIELDS};
+use crate::schema::models::qualify_bare;
 use crate::schema::state::{Field, ModelKey, Origin};
 
 /// What reading a migration's operations needs to know.
 #[derive(Clone)]
-pub(super) struct Ctx<'a> {
+pub(super) struct MigrationContext<'a> {
     pub(super) path: &'a std::path::Path,
     pub(super) app: &'a str,
     pub(super) auth_user_model: &'a str,
@@ -33,7 +34,7 @@ pub(super) struct Ctx<'a> {
 /// expression can ask for).
 const MAX_EXPANDED: usize = 10_000;
 
-impl Ctx<'_> {
+impl MigrationContext<'_> {
     fn origin(&self, range: Range<usize>) -> Origin {
         Origin {
             path: self.path.to_path_buf(),

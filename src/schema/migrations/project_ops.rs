@@ -45,7 +45,7 @@ const NO_STATE: &[&str] = &[
 ];
 
 /// Django's operations that change the state from their arguments (read
-/// by `Ctx::operation` under the same names).
+/// by `MigrationContext::operation` under the same names).
 const STATE: &[&str] = &[
     "CreateModel",
     "DeleteModel",

@@ -12,7 +12,7 @@ use std::ops::Range;
 use tree_sitter::Node;
 
 use super::expr::{Fast, Syntax, Ts};
-use super::operations::Ctx;
+use super::operations::MigrationContext;
 use super::{fast, Migration, MigrationKey};
 use crate::index::{FileId, WorkspaceIndex};
 use crate::python::value::Value;
@@ -245,7 +245,7 @@ impl MigrationFile<'_> {
             operations: Vec::new(),
             readable: true,
         };
-        let ctx = Ctx {
+        let ctx = MigrationContext {
             path: self.path,
             app: self.app,
             auth_user_model: self.auth_user_model,

@@ -1,13 +1,15 @@
 //! What a class-body call is (a Django field, a package's field, a
 //! manager, something unknown that may add fields) and a field call read
-//! into the `Field` Django would deconstruct: positional arguments named,
-//! relation targets as `"app.model"`. Knows nothing of Meta or inheritance.
+//! into the `Field` Django would deconstruct: positional arguments named
+//! (Django's field classes are `crate::django::fields`), relation targets
+//! as `"app.model"`. Knows nothing of Meta or inheritance.
 
 use std::collections::BTreeMap;
 
 use tree_sitter::Node;
 
 use super::{Base, Reader, Scope};
+use crate::django::fields::{django_field_class, positional_names};
 use crate::index::{ClassRef, Symbol};
 use crate::python::value::Value;
 use crate::schema::state::{Field, ModelKey, Origin};
@@ -62,128 +64,6 @@ const NOT_MODEL_FIELDS: &[&str] = &[
     "imagekit.models.fields.ImageSpecField",
 ];
 
-/// Django's field classes (the last component of their import path).
-pub const DJANGO_FIELDS: &[&str] = &[
-    "AutoField",
-    "BigAutoField",
-    "SmallAutoField",
-    "BigIntegerField",
-    "BinaryField",
-    "BooleanField",
-    "CharField",
-    "CommaSeparatedIntegerField",
-    "DateField",
-    "DateTimeField",
-    "DecimalField",
-    "DurationField",
-    "EmailField",
-    "FileField",
-    "FilePathField",
-    "FloatField",
-    "GeneratedField",
-    "GenericIPAddressField",
-    "ImageField",
-    "IntegerField",
-    "IPAddressField",
-    "JSONField",
-    "NullBooleanField",
-    "PositiveBigIntegerField",
-    "PositiveIntegerField",
-    "PositiveSmallIntegerField",
-    "SlugField",
-    "SmallIntegerField",
-    "TextField",
-    "TimeField",
-    "URLField",
-    "UUIDField",
-    "ForeignKey",
-    "OneToOneField",
-    "ManyToManyField",
-    // django.contrib.postgres.fields
-    "ArrayField",
-    "HStoreField",
-    "IntegerRangeField",
-    "BigIntegerRangeField",
-    "DecimalRangeField",
-    "DateTimeRangeField",
-    "DateRangeField",
-    "CICharField",
-    "CIEmailField",
-    "CITextField",
-];
-
-/// The names positional arguments bind to, per field class (Django's
-/// `__init__` signatures).
-pub fn positional_names(class: &str) -> &'static [&'static str] {
-    const FIELD: &[&str] = &[
-        "verbose_name",
-        "name",
-        "primary_key",
-        "max_length",
-        "unique",
-        "blank",
-        "null",
-        "db_index",
-        "rel",
-        "default",
-        "editable",
-        "serialize",
-        "unique_for_date",
-        "unique_for_month",
-        "unique_for_year",
-        "choices",
-        "help_text",
-        "db_column",
-        "db_tablespace",
-        "auto_created",
-        "validators",
-        "error_messages",
-    ];
-    match class {
-        "ForeignKey" => &[
-            "to",
-            "on_delete",
-            "related_name",
-            "related_query_name",
-            "limit_choices_to",
-            "parent_link",
-            "to_field",
-            "db_constraint",
-        ],
-        "OneToOneField" => &["to", "on_delete", "to_field"],
-        "ManyToManyField" => &[
-            "to",
-            "related_name",
-            "related_query_name",
-            "limit_choices_to",
-            "symmetrical",
-            "through",
-            "through_fields",
-            "db_constraint",
-            "db_table",
-            "swappable",
-        ],
-        "DecimalField" => &["verbose_name", "name", "max_digits", "decimal_places"],
-        "DateField" | "DateTimeField" | "TimeField" => &["verbose_name", "name", "auto_now", "auto_now_add"],
-        "FileField" => &["verbose_name", "name", "upload_to", "storage"],
-        "ImageField" => &["verbose_name", "name", "width_field", "height_field"],
-        "FilePathField" => &[
-            "verbose_name",
-            "name",
-            "path",
-            "match",
-            "recursive",
-            "allow_files",
-            "allow_folders",
-        ],
-        "GenericIPAddressField" => &["verbose_name", "name", "protocol", "unpack_ipv4"],
-        "JSONField" => &["verbose_name", "name", "encoder", "decoder"],
-        "URLField" | "EmailField" | "UUIDField" => &["verbose_name", "name"],
-        "ArrayField" => &["base_field", "size"],
-        _ => FIELD,
-    }
-}
-
 pub(super) enum Callee {
     /// A field: the Django class it is or derives from, and whether its
     /// class overrides `deconstruct()` (see [`Field::opaque`]).
@@ -215,8 +95,8 @@ impl Reader<'_> {
                 let last = q.rsplit('.').next().unwrap_or(&q);
                 if NOT_MODEL_FIELDS.contains(&q.as_str()) {
                     Callee::NotAField
-                } else if DJANGO_FIELDS.contains(&last) && q.starts_with("django.") {
-                    Callee::Field(Some(last.to_owned()), false)
+                } else if let Some(class) = django_field_class(&q) {
+                    Callee::Field(Some(class.to_owned()), false)
                 } else if last.ends_with("Field") || matches!(last, "ForeignKey" | "OneToOneField") {
                     Callee::Field(None, false)
                 } else if q.starts_with("django.") || STANDARD_MODULES.contains(&q.split('.').next().unwrap_or("")) {
@@ -377,10 +257,10 @@ impl Reader<'_> {
         for b in &cls.bases {
             match self.index.resolve_dotted(c.file, b, None) {
                 Symbol::External(q) => {
-                    let last = q.rsplit('.').next().unwrap_or(&q);
-                    if DJANGO_FIELDS.contains(&last) && q.starts_with("django.") {
-                        return Some(Some(last.to_owned()));
+                    if let Some(class) = django_field_class(&q) {
+                        return Some(Some(class.to_owned()));
                     }
+                    let last = q.rsplit('.').next().unwrap_or(&q);
                     // (django-taggit's `TaggableManager` is a related field.)
                     if q == "django.db.models.Field"
                         || q == "django.db.models.fields.Field"

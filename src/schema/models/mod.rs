@@ -4,7 +4,8 @@
 //! added, relation targets as `"app.model"`, Meta options as written.
 //!
 //! Django's contrib models (`AbstractUser`, `auth.User`, …) are built-in
-//! knowledge: `contrib.py` is their declarations, read by this same reader.
+//! knowledge: `crate::django`'s `contrib.py` is their declarations, read by
+//! this same reader (`contrib.rs`).
 //! A model whose declaration we cannot fully read (a base class or a class
 //! attribute from a package outside the workspace) is `uncertain`: the
 //! checks say nothing about it rather than guess.
@@ -14,12 +15,14 @@
 //! `modules.rs` (the models modules and what they import), `class.rs` (one
 //! class declaration), `constants.rs` (names a class body's values use),
 //! `fields.rs` (field calls), `inheritance.rs` (a declaration made a
-//! `ModelState`). Pure: it reads the workspace index (and the bundled
+//! `ModelState`), `contrib.rs` (the contrib declarations parsed, and read
+//! whole for the index's projection). Pure: it reads the workspace index (and the bundled
 //! `contrib.py`) only, never a file nor the database, and never compares
 //! states (that is `autodetect.rs`).
 
 mod class;
 mod constants;
+mod contrib;
 mod fields;
 mod inheritance;
 mod modules;
@@ -28,19 +31,21 @@ pub(crate) mod tests;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
-use tree_sitter::{Node, Tree};
+use tree_sitter::Node;
 
+use contrib::{CONTRIB, CONTRIB_AUTO_FIELD};
 use modules::{call_bound_names, class_name, imported_classes, module_classes, package_modules_reached};
 
 use super::state::{Field, ModelKey, Origin, ProjectState};
+use crate::django::contrib::CONTRIB_PY;
 use crate::index::{FileId, WorkspaceIndex};
 use crate::python::value::Value;
-use crate::syntax::{self, field, named_children, text};
+use crate::syntax::{field, named_children, text};
 
 pub use class::simple_assignment;
-pub use fields::{positional_names, DJANGO_FIELDS};
+pub use contrib::{contrib_declarations, ContribDeclaration};
 
 /// One installed app whose models are read.
 #[derive(Debug, Clone)]
@@ -126,13 +131,6 @@ struct ClassDecl {
     dynamic: bool,
 }
 
-/// The built-in contrib declarations, parsed once.
-static CONTRIB: LazyLock<(String, Option<Tree>)> = LazyLock::new(|| {
-    let src = include_str!("../contrib.py").to_owned();
-    let tree = syntax::parse(&src);
-    (src, tree)
-});
-
 /// Class names and the byte ranges of their definitions.
 type ClassRanges = HashMap<String, (usize, usize)>;
 
@@ -153,31 +151,37 @@ struct Reader<'a> {
     module_classes: HashMap<Scope, Arc<ClassRanges>>,
 }
 
+impl<'a> Reader<'a> {
+    fn new(index: &'a WorkspaceIndex, apps: &'a [AppSpec], auth_user_model: &str) -> Reader<'a> {
+        Reader {
+            index,
+            auth_user_model: match auth_user_model {
+                UNKNOWN_USER_MODEL => None,
+                named => Some(
+                    ModelKey::parse(named)
+                        .map(|k| k.to_string())
+                        .unwrap_or_else(|| "auth.user".to_owned()),
+                ),
+            },
+            apps_by_dir: apps.iter().map(|a| (a.dir.as_path(), a)).collect(),
+            decls: Vec::new(),
+            by_class: HashMap::new(),
+            visiting: BTreeSet::new(),
+            module_constants: HashMap::new(),
+            module_classes: HashMap::new(),
+        }
+    }
+}
+
 /// Reads every app's models. `auth_user_model` is the `AUTH_USER_MODEL`
 /// setting (`"auth.User"` by default).
 pub fn read_models(index: &WorkspaceIndex, apps: &[AppSpec], auth_user_model: &str) -> Declared {
-    let mut r = Reader {
-        index,
-        auth_user_model: match auth_user_model {
-            UNKNOWN_USER_MODEL => None,
-            named => Some(
-                ModelKey::parse(named)
-                    .map(|k| k.to_string())
-                    .unwrap_or_else(|| "auth.user".to_owned()),
-            ),
-        },
-        apps_by_dir: apps.iter().map(|a| (a.dir.as_path(), a)).collect(),
-        decls: Vec::new(),
-        by_class: HashMap::new(),
-        visiting: BTreeSet::new(),
-        module_constants: HashMap::new(),
-        module_classes: HashMap::new(),
-    };
+    let mut r = Reader::new(index, apps, auth_user_model);
     // Contrib first: workspace models refer to them.
     let mut roots: Vec<DeclId> = Vec::new();
-    if let (src, Some(tree)) = &*CONTRIB {
+    if let Some(tree) = &*CONTRIB {
         for (node, _) in module_classes(tree.root_node()) {
-            let name = class_name(node, src);
+            let name = class_name(node, CONTRIB_PY);
             if let Some(id) = r.decl(Scope::Builtin, &name) {
                 roots.push(id);
             }
@@ -266,7 +270,7 @@ pub fn read_models(index: &WorkspaceIndex, apps: &[AppSpec], auth_user_model: &s
             .iter()
             .find(|a| a.label == app)
             .map(|a| a.default_auto_field.clone())
-            .unwrap_or_else(|| "django.db.models.AutoField".to_owned());
+            .unwrap_or_else(|| CONTRIB_AUTO_FIELD.to_owned());
         let state = r.model_state(id, &app, meta, &auto_field);
         if r.unreadable(id) || unfollowed.contains(&id) {
             out.uncertain.insert(key.clone());
@@ -320,10 +324,7 @@ fn source(index: &WorkspaceIndex, scope: Scope) -> Option<(&str, Node<'_>)> {
             let entry = index.file(f);
             Some((&entry.text, entry.tree()?.root_node()))
         }
-        Scope::Builtin => {
-            let (src, tree) = &*CONTRIB;
-            Some((src.as_str(), tree.as_ref()?.root_node()))
-        }
+        Scope::Builtin => Some((CONTRIB_PY, CONTRIB.as_ref()?.root_node())),
     }
 }
 

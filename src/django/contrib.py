@@ -1,11 +1,17 @@
 """Built-in knowledge: the models of django.contrib apps, as Django 5.2 declares them.
 
 Generated from Django 5.2's source (BSD licence) by keeping each class's field
-assignments and its Meta; read by src/schema/models.rs like a models file.
-Never imported or run. `# app: <label>` starts each app's classes.
+assignments and its Meta; read by src/schema/models/ like a models file, and
+projected into src/django/contrib_models.rs for the index (after an edit:
+`UPDATE_CONTRIB=1 cargo test --test contrib_models`). Never imported or run.
+`# app: <label>` starts each app's classes, `# module: <dotted path>` the
+module that defines the classes below it, and `# also in: <dotted path>`
+names a module that re-exports them.
 """
 
 # app: auth
+# module: django.contrib.auth.base_user
+# also in: django.contrib.auth.models
 class AbstractBaseUser(models.Model):
     password = models.CharField(_("password"), max_length=128)
     last_login = models.DateTimeField(_("last login"), blank=True, null=True)
@@ -14,6 +20,7 @@ class AbstractBaseUser(models.Model):
 
 
 # app: auth
+# module: django.contrib.auth.models
 class Permission(models.Model):
     name = models.CharField(_("name"), max_length=255)
     content_type = models.ForeignKey(
@@ -111,6 +118,7 @@ class User(AbstractUser):
 
 
 # app: contenttypes
+# module: django.contrib.contenttypes.models
 class ContentType(models.Model):
     app_label = models.CharField(max_length=100)
     model = models.CharField(_("python model class name"), max_length=100)
@@ -122,6 +130,7 @@ class ContentType(models.Model):
 
 
 # app: sessions
+# module: django.contrib.sessions.base_session
 class AbstractBaseSession(models.Model):
     session_key = models.CharField(_("session key"), max_length=40, primary_key=True)
     session_data = models.TextField(_("session data"))
@@ -133,12 +142,14 @@ class AbstractBaseSession(models.Model):
 
 
 # app: sessions
+# module: django.contrib.sessions.models
 class Session(AbstractBaseSession):
     class Meta(AbstractBaseSession.Meta):
         db_table = "django_session"
 
 
 # app: admin
+# module: django.contrib.admin.models
 class LogEntry(models.Model):
     action_time = models.DateTimeField(
         _("action time"),
@@ -171,6 +182,7 @@ class LogEntry(models.Model):
 
 
 # app: sites
+# module: django.contrib.sites.models
 class Site(models.Model):
     domain = models.CharField(
         _("domain name"),
