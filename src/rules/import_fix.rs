@@ -16,7 +16,7 @@ use tree_sitter::Node;
 
 use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::index::summary::ImportBinding;
-use crate::python::is_framework;
+use crate::python::{is_framework, is_standard_library};
 use crate::syntax::{self, field, named_children};
 
 pub fn fix(root: Node<'_>, src: &str, stmt_range: std::ops::Range<usize>, bindings: &[&ImportBinding]) -> Option<Fix> {
@@ -317,7 +317,7 @@ fn section(module: &str, first_party: &dyn Fn(&str) -> bool) -> Section {
     let top = module.split('.').next().unwrap_or(module);
     if top == "__future__" {
         Section::Future
-    } else if STANDARD_LIBRARY.binary_search(&top).is_ok() {
+    } else if is_standard_library(top) {
         Section::StandardLibrary
     } else if !is_framework(top) && first_party(top) {
         Section::FirstParty
@@ -653,44 +653,6 @@ fn compact(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace() && *c != '\\').collect()
 }
 
-/// The standard library's top-level modules (`sys.stdlib_module_names`,
-/// sorted): isort's standard-library section.
-#[rustfmt::skip]
-const STANDARD_LIBRARY: &[&str] = &[
-    "__future__", "_abc", "_aix_support", "_ast", "_asyncio", "_bisect", "_blake2", "_bootsubprocess", "_bz2",
-    "_codecs", "_codecs_cn", "_codecs_hk", "_codecs_iso2022", "_codecs_jp", "_codecs_kr", "_codecs_tw",
-    "_collections", "_collections_abc", "_compat_pickle", "_compression", "_contextvars", "_crypt", "_csv",
-    "_ctypes", "_curses", "_curses_panel", "_datetime", "_dbm", "_decimal", "_elementtree", "_frozen_importlib",
-    "_frozen_importlib_external", "_functools", "_gdbm", "_hashlib", "_heapq", "_imp", "_io", "_json", "_locale",
-    "_lsprof", "_lzma", "_markupbase", "_md5", "_msi", "_multibytecodec", "_multiprocessing", "_opcode", "_operator",
-    "_osx_support", "_overlapped", "_pickle", "_posixshmem", "_posixsubprocess", "_py_abc", "_pydecimal", "_pyio",
-    "_queue", "_random", "_scproxy", "_sha1", "_sha256", "_sha3", "_sha512", "_signal", "_sitebuiltins", "_socket",
-    "_sqlite3", "_sre", "_ssl", "_stat", "_statistics", "_string", "_strptime", "_struct", "_symtable", "_thread",
-    "_threading_local", "_tkinter", "_tokenize", "_tracemalloc", "_typing", "_uuid", "_warnings", "_weakref",
-    "_weakrefset", "_winapi", "_zoneinfo", "abc", "aifc", "antigravity", "argparse", "array", "ast", "asynchat",
-    "asyncio", "asyncore", "atexit", "audioop", "base64", "bdb", "binascii", "bisect", "builtins", "bz2", "cProfile",
-    "calendar", "cgi", "cgitb", "chunk", "cmath", "cmd", "code", "codecs", "codeop", "collections", "colorsys",
-    "compileall", "concurrent", "configparser", "contextlib", "contextvars", "copy", "copyreg", "crypt", "csv",
-    "ctypes", "curses", "dataclasses", "datetime", "dbm", "decimal", "difflib", "dis", "distutils", "doctest",
-    "email", "encodings", "ensurepip", "enum", "errno", "faulthandler", "fcntl", "filecmp", "fileinput", "fnmatch",
-    "fractions", "ftplib", "functools", "gc", "genericpath", "getopt", "getpass", "gettext", "glob", "graphlib",
-    "grp", "gzip", "hashlib", "heapq", "hmac", "html", "http", "idlelib", "imaplib", "imghdr", "imp", "importlib",
-    "inspect", "io", "ipaddress", "itertools", "json", "keyword", "lib2to3", "linecache", "locale", "logging",
-    "lzma", "mailbox", "mailcap", "marshal", "math", "mimetypes", "mmap", "modulefinder", "msilib", "msvcrt",
-    "multiprocessing", "netrc", "nis", "nntplib", "nt", "ntpath", "nturl2path", "numbers", "opcode", "operator",
-    "optparse", "os", "ossaudiodev", "pathlib", "pdb", "pickle", "pickletools", "pipes", "pkgutil", "platform",
-    "plistlib", "poplib", "posix", "posixpath", "pprint", "profile", "pstats", "pty", "pwd", "py_compile", "pyclbr",
-    "pydoc", "pydoc_data", "pyexpat", "queue", "quopri", "random", "re", "readline", "reprlib", "resource",
-    "rlcompleter", "runpy", "sched", "secrets", "select", "selectors", "shelve", "shlex", "shutil", "signal", "site",
-    "smtpd", "smtplib", "sndhdr", "socket", "socketserver", "spwd", "sqlite3", "sre_compile", "sre_constants",
-    "sre_parse", "ssl", "stat", "statistics", "string", "stringprep", "struct", "subprocess", "sunau", "symtable",
-    "sys", "sysconfig", "syslog", "tabnanny", "tarfile", "telnetlib", "tempfile", "termios", "textwrap", "this",
-    "threading", "time", "timeit", "tkinter", "token", "tokenize", "tomllib", "trace", "traceback", "tracemalloc",
-    "tty", "turtle", "turtledemo", "types", "typing", "unicodedata", "unittest", "urllib", "uu", "uuid", "venv",
-    "warnings", "wave", "weakref", "webbrowser", "winreg", "winsound", "wsgiref", "xdrlib", "xml", "xmlrpc",
-    "zipapp", "zipfile", "zipimport", "zlib", "zoneinfo",
-];
-
 #[cfg(test)]
 mod add_import_tests {
     use super::*;
@@ -911,13 +873,6 @@ mod add_import_tests {
         // A local of some function does not count.
         let local = "def f():\n    sync_to_async = 1\n";
         assert_ne!(with_import(local, "asgiref.sync", "sync_to_async"), "<name taken>");
-    }
-
-    #[test]
-    fn standard_library_is_sorted_for_binary_search() {
-        assert!(STANDARD_LIBRARY.windows(2).all(|w| w[0] < w[1]));
-        assert!(STANDARD_LIBRARY.binary_search(&"asyncio").is_ok());
-        assert!(STANDARD_LIBRARY.binary_search(&"asgiref").is_err());
     }
 }
 

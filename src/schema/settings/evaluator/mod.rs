@@ -65,34 +65,6 @@ enum ImportTarget {
     External(String),
 }
 
-/// Modules that are always importable (a `try: import os` never fails).
-const STDLIB: [&str; 24] = [
-    "os",
-    "sys",
-    "pathlib",
-    "json",
-    "logging",
-    "socket",
-    "re",
-    "datetime",
-    "warnings",
-    "typing",
-    "ast",
-    "importlib",
-    "platform",
-    "tempfile",
-    "urllib",
-    "base64",
-    "secrets",
-    "collections",
-    "functools",
-    "itertools",
-    "copy",
-    "contextlib",
-    "string",
-    "__future__",
-];
-
 /// The interpreter's state: what the code evaluated so far for one project
 /// did, and the modules it evaluated.
 pub(super) struct Evaluator<'a> {

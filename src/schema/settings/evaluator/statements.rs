@@ -8,8 +8,8 @@
 use tree_sitter::Node;
 
 use super::value::{binop, join, mutate, set_path, Binding, Scope, Val};
-use super::{Ctx, Evaluator, ImportTarget, ModuleScope, Outcome, STDLIB};
-use crate::python::is_framework;
+use super::{Ctx, Evaluator, ImportTarget, ModuleScope, Outcome};
+use crate::python::{always_importable, is_framework};
 use crate::schema::state::Origin;
 use crate::syntax::{field, named_children, text, unparen};
 
@@ -48,7 +48,7 @@ impl Evaluator<'_> {
                     };
                     let Some(dotted) = dotted else { continue };
                     let top = dotted.split('.').next().unwrap_or("").to_owned();
-                    if !STDLIB.contains(&top.as_str()) && self.resolve_module(&dotted, Some(cx.file)).is_none() {
+                    if !always_importable(&top) && self.resolve_module(&dotted, Some(cx.file)).is_none() {
                         *maybe = true;
                     }
                     let origin = self.origin(cx, stmt);
@@ -135,7 +135,7 @@ impl Evaluator<'_> {
             ImportTarget::Missing => return Outcome::ImportError,
             ImportTarget::External(name) => {
                 let top = name.split('.').next().unwrap_or("");
-                if !STDLIB.contains(&top) && !is_framework(name) {
+                if !always_importable(top) && !is_framework(name) {
                     *maybe = true;
                 }
                 None
