@@ -1,5 +1,11 @@
 //! Per-file summaries: what other files need to know about a module, read
 //! from its syntax tree once (imports, classes with their bodies, functions).
+//! Its [`Value`] is a cheap, ranged view of a class attribute or assignment
+//! for name resolution and the rules, not `python::value::Value` (that
+//! module's comment says why).
+//!
+//! Reads one tree only: resolves no name (that is `resolve`), knows no
+//! other file, does no I/O.
 
 use std::ops::Range;
 
