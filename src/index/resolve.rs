@@ -318,38 +318,30 @@ mod tests {
             ("x/example/proj/settings.py", ""),
             ("x/other/mod.py", ""),
         ]);
-        let path = |id: Option<usize>| id.map(|f| index.file(f).path.display().to_string());
-        // Both files are `proj.settings` to the module map; the root decides.
-        assert_eq!(
-            path(index.module_from_root(Path::new("/p/b"), "proj.settings", None)),
-            Some("/p/b/proj/settings.py".into())
-        );
-        assert_eq!(
-            path(index.module_from_root(Path::new("/p/a"), "proj.settings", None)),
-            Some("/p/a/proj/settings.py".into())
-        );
-        // A package, by its `__init__.py`.
-        assert_eq!(
-            path(index.module_from_root(Path::new("/p/b"), "shop", None)),
-            Some("/p/b/shop/__init__.py".into())
-        );
-        // Not under the root: the module map.
-        assert_eq!(
-            path(index.module_from_root(Path::new("/p/elsewhere"), "b.shop", None)),
-            Some("/p/b/shop/__init__.py".into())
-        );
-        // `manage.py` in `x/example/` puts `x/` on `sys.path` too.
-        assert_eq!(
-            path(index.module_from_root(Path::new("/p/x/example"), "example.proj.settings", None)),
-            Some("/p/x/example/proj/settings.py".into())
-        );
-        // ... but only for a module inside the project.
-        assert_eq!(
-            index.module_from_root(Path::new("/p/x/example"), "other.mod", None),
-            None
-        );
-        assert_eq!(index.module_from_root(Path::new("/p/b"), "", None), None);
-        assert_eq!(index.module_from_root(Path::new("/p/b"), "missing", None), None);
+        let cases = [
+            // Both files are `proj.settings` to the module map; the root decides.
+            ("/p/b", "proj.settings", Some("/p/b/proj/settings.py")),
+            ("/p/a", "proj.settings", Some("/p/a/proj/settings.py")),
+            // A package, by its `__init__.py`.
+            ("/p/b", "shop", Some("/p/b/shop/__init__.py")),
+            // Not under the root: the module map.
+            ("/p/elsewhere", "b.shop", Some("/p/b/shop/__init__.py")),
+            // `manage.py` in `x/example/` puts `x/` on `sys.path` too ...
+            (
+                "/p/x/example",
+                "example.proj.settings",
+                Some("/p/x/example/proj/settings.py"),
+            ),
+            // ... but only for a module inside the project.
+            ("/p/x/example", "other.mod", None),
+            ("/p/b", "", None),
+            ("/p/b", "missing", None),
+        ];
+        for (root, name, expected) in cases {
+            let found = index.module_from_root(Path::new(root), name, None);
+            let found = found.map(|f| index.file(f).path.clone());
+            assert_eq!(found.as_deref(), expected.map(Path::new), "{name} from {root}");
+        }
     }
 
     #[test]
