@@ -20,7 +20,7 @@
 use rustc_hash::FxHashSet;
 use tree_sitter::Node;
 
-use crate::index::summary::Value;
+use crate::index::summary::AssignedValue;
 use crate::index::{ByteTest, FileId, Symbol, WorkspaceIndex};
 use crate::knowledge::third_party;
 use crate::syntax::{self, field, named_children};
@@ -214,7 +214,7 @@ fn is_ariadne_bindable(index: &WorkspaceIndex, sym: Symbol) -> bool {
     let Some(assignment) = index.file(file).summary().assignments.get(i) else {
         return false;
     };
-    let Value::Call {
+    let AssignedValue::Call {
         callee, dotted: true, ..
     } = &assignment.value
     else {
@@ -553,7 +553,7 @@ fn strawberry_execute_target(index: &WorkspaceIndex, file: FileId, src: &str, ca
         return None;
     };
     match &index.file(at).summary().assignments.get(i)?.value {
-        Value::Call {
+        AssignedValue::Call {
             callee, dotted: true, ..
         } => match index.resolve_dotted(at, callee, None) {
             Symbol::External(q) => Some(q),

@@ -200,7 +200,7 @@ fn declares_async_capable(index: &WorkspaceIndex, class: ClassRef) -> bool {
             continue;
         }
         if let Some(attr) = index.class(c).attr("async_capable") {
-            return matches!(attr.value, crate::index::summary::Value::Bool(true));
+            return matches!(attr.value, crate::index::summary::AssignedValue::Bool(true));
         }
         for base in &index.class(c).bases {
             if let crate::index::Symbol::Class(b) = index.resolve_dotted(c.file, base, None) {

@@ -82,7 +82,7 @@ pub fn is_thread_wrapper_symbol(index: &WorkspaceIndex, sym: &crate::index::Symb
             Symbol::External(q) => return is_thread_wrapper_name(&q),
             Symbol::Class(c) => return index.class_kind(c) == ClassKind::ThreadWrapper,
             Symbol::Assignment(f, i) => match &index.file(f).summary().assignments[i].value {
-                crate::index::summary::Value::Name(n) => index.resolve_dotted(f, n, None),
+                crate::index::summary::AssignedValue::Name(n) => index.resolve_dotted(f, n, None),
                 _ => return false,
             },
             _ => return false,
@@ -497,7 +497,7 @@ fn stores_self_attribute(body: &str, attr: &str) -> bool {
 
 fn class_level_attribute(w: &Walker<'_>, class: ClassRef, attr: &str) -> Option<Ty> {
     let summary = w.index.class(class);
-    let crate::index::summary::Value::Call { range, .. } = &summary.attr(attr)?.value else {
+    let crate::index::summary::AssignedValue::Call { range, .. } = &summary.attr(attr)?.value else {
         return None;
     };
     let entry = w.index.file(class.file);

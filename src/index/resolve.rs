@@ -139,7 +139,7 @@ impl WorkspaceIndex {
         let summary = self.files[module].summary();
         match summary.binding("__all__") {
             Some(summary::TopLevel::Assignment(i)) => match &summary.assignments[i].value {
-                summary::Value::Strings(names) => names.iter().any(|(n, _)| n == name),
+                summary::AssignedValue::Strings(names) => names.iter().any(|(n, _)| n == name),
                 _ => true,
             },
             Some(_) => true,
@@ -264,12 +264,12 @@ impl WorkspaceIndex {
                     seen.push((f, i));
                     let a = &self.files[f].summary().assignments[i];
                     match &a.value {
-                        summary::Value::Call { callee, args, .. }
+                        summary::AssignedValue::Call { callee, args, .. }
                             if callee.ends_with("get_user_model") && args.is_empty() =>
                         {
                             self.auth_user()
                         }
-                        summary::Value::Name(n) => {
+                        summary::AssignedValue::Name(n) => {
                             sym = self.resolve_dotted(f, n, None);
                             continue;
                         }

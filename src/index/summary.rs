@@ -1,6 +1,6 @@
 //! Per-file summaries: what other files need to know about a module, read
 //! from its syntax tree once (imports, classes with their bodies, functions).
-//! Its [`Value`] is a cheap, ranged view of a class attribute or assignment
+//! Its [`AssignedValue`] is a cheap, ranged view of a class attribute or assignment
 //! for name resolution and the rules, not `python::value::Value` (that
 //! module's comment says why).
 //!
@@ -150,12 +150,12 @@ pub struct FunctionSummary {
 
 /// A small, syntax-level view of a class attribute's value.
 #[derive(Debug, Clone)]
-pub enum Value {
+pub enum AssignedValue {
     /// A call; `callee` is the dotted callee, or the callee's source text.
     Call {
         callee: String,
         dotted: bool,
-        args: Vec<Arg>,
+        args: Vec<AssignedArg>,
         range: Range<usize>,
     },
     /// A list/tuple/set of string literals (with each literal's range).
@@ -167,30 +167,30 @@ pub enum Value {
 }
 
 #[derive(Debug, Clone)]
-pub struct Arg {
+pub struct AssignedArg {
     pub keyword: Option<String>,
-    pub value: Value,
+    pub value: AssignedValue,
 }
 
-impl Value {
-    pub fn keyword(&self, name: &str) -> Option<&Value> {
+impl AssignedValue {
+    pub fn keyword(&self, name: &str) -> Option<&AssignedValue> {
         match self {
-            Value::Call { args, .. } => args
+            AssignedValue::Call { args, .. } => args
                 .iter()
                 .find(|a| a.keyword.as_deref() == Some(name))
                 .map(|a| &a.value),
             _ => None,
         }
     }
-    pub fn positional(&self, i: usize) -> Option<&Value> {
+    pub fn positional(&self, i: usize) -> Option<&AssignedValue> {
         match self {
-            Value::Call { args, .. } => args.iter().filter(|a| a.keyword.is_none()).nth(i).map(|a| &a.value),
+            AssignedValue::Call { args, .. } => args.iter().filter(|a| a.keyword.is_none()).nth(i).map(|a| &a.value),
             _ => None,
         }
     }
     pub fn as_str(&self) -> Option<&str> {
         match self {
-            Value::Str(s, _) => Some(s),
+            AssignedValue::Str(s, _) => Some(s),
             _ => None,
         }
     }
@@ -199,7 +199,7 @@ impl Value {
 #[derive(Debug, Clone)]
 pub struct ClassAttr {
     pub name: String,
-    pub value: Value,
+    pub value: AssignedValue,
     pub range: Range<usize>,
 }
 
@@ -242,7 +242,7 @@ impl ClassSummary {
 #[derive(Debug, Clone)]
 pub struct Assignment {
     pub name: String,
-    pub value: Value,
+    pub value: AssignedValue,
     pub range: Range<usize>,
 }
 
@@ -618,17 +618,17 @@ fn collect_class_assignment(stmt: Node<'_>, src: &str, attrs: &mut Vec<ClassAttr
     }
 }
 
-pub fn value_of(node: Node<'_>, src: &str) -> Value {
+pub fn value_of(node: Node<'_>, src: &str) -> AssignedValue {
     value_at(node, src, 0)
 }
 
-/// How deeply [`Value`]s nest (calls in calls' arguments); deeper ones are
-/// `Value::Other`, so neither reading nor dropping one recurses with the input.
+/// How deeply [`AssignedValue`]s nest (calls in calls' arguments); deeper ones are
+/// `AssignedValue::Other`, so neither reading nor dropping one recurses with the input.
 const MAX_VALUE_DEPTH: u32 = 16;
 
-fn value_at(node: Node<'_>, src: &str, depth: u32) -> Value {
+fn value_at(node: Node<'_>, src: &str, depth: u32) -> AssignedValue {
     if depth > MAX_VALUE_DEPTH {
-        return Value::Other;
+        return AssignedValue::Other;
     }
     let node = syntax::unparen(node);
     match node.kind() {
@@ -642,21 +642,21 @@ fn value_at(node: Node<'_>, src: &str, depth: u32) -> Value {
             if let Some(arglist) = field(node, "arguments") {
                 for a in named_children(arglist) {
                     match a.kind() {
-                        "keyword_argument" => args.push(Arg {
+                        "keyword_argument" => args.push(AssignedArg {
                             keyword: field(a, "name").map(|n| text(n, src).to_owned()),
                             value: field(a, "value")
                                 .map(|v| value_at(v, src, depth + 1))
-                                .unwrap_or(Value::Other),
+                                .unwrap_or(AssignedValue::Other),
                         }),
                         "comment" => {}
-                        _ => args.push(Arg {
+                        _ => args.push(AssignedArg {
                             keyword: None,
                             value: value_at(a, src, depth + 1),
                         }),
                     }
                 }
             }
-            Value::Call {
+            AssignedValue::Call {
                 callee,
                 dotted: is_dotted,
                 args,
@@ -664,8 +664,8 @@ fn value_at(node: Node<'_>, src: &str, depth: u32) -> Value {
             }
         }
         "string" | "concatenated_string" => match python::string_value(node, src) {
-            Some(s) => Value::Str(s, node.byte_range()),
-            None => Value::Other,
+            Some(s) => AssignedValue::Str(s, node.byte_range()),
+            None => AssignedValue::Other,
         },
         "list" | "tuple" | "set" => {
             let mut items = Vec::new();
@@ -675,14 +675,16 @@ fn value_at(node: Node<'_>, src: &str, depth: u32) -> Value {
                 }
                 match python::string_value(item, src) {
                     Some(s) => items.push((s, item.byte_range())),
-                    None => return Value::Other,
+                    None => return AssignedValue::Other,
                 }
             }
-            Value::Strings(items)
+            AssignedValue::Strings(items)
         }
-        "true" => Value::Bool(true),
-        "false" => Value::Bool(false),
-        "identifier" | "attribute" => dotted(node, src).map(Value::Name).unwrap_or(Value::Other),
-        _ => Value::Other,
+        "true" => AssignedValue::Bool(true),
+        "false" => AssignedValue::Bool(false),
+        "identifier" | "attribute" => dotted(node, src)
+            .map(AssignedValue::Name)
+            .unwrap_or(AssignedValue::Other),
+        _ => AssignedValue::Other,
     }
 }

@@ -9,7 +9,7 @@
 //! Not the EVALUATED form: the settings evaluator's `Val` is what running
 //! statements gives (paths, environment readers, bound methods, unknown),
 //! and no conversion between the two exists or is needed. Not the index's
-//! `summary::Value` either, which stays apart on purpose: it is built for
+//! `summary::AssignedValue` either, which stays apart on purpose: it is built for
 //! every class attribute and module assignment of every parsed file, so it
 //! keeps only what name resolution and the rules need (a call's callee
 //! even when not a dotted name, its arguments in order with splats, the

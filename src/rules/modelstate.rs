@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use crate::index::summary::{ClassSummary, Value};
+use crate::index::summary::{AssignedValue, ClassSummary};
 use crate::index::{ClassKind, ClassRef, FileId, ModelId, WorkspaceIndex};
 
 pub struct ModelStateView<'a> {
@@ -24,7 +24,7 @@ pub fn model_states(index: &WorkspaceIndex, file: FileId) -> Vec<ModelStateView<
             .or_else(|| class.meta_attr("model"))
             .map(|a| &a.value)
         {
-            Some(Value::Name(n)) => Some(n.clone()),
+            Some(AssignedValue::Name(n)) => Some(n.clone()),
             _ => class.base_type_args.first().cloned(),
         };
         let Some(name) = model_name else { continue };
@@ -49,8 +49,8 @@ pub fn option<'a>(view: &ModelStateView<'a>, name: &str) -> Vec<(String, Range<u
         view.class.attr(name).or_else(|| view.class.meta_attr(name))
     };
     match attr.map(|a| &a.value) {
-        Some(Value::Strings(items)) => items.clone(),
-        Some(Value::Str(s, r)) if s != "__all__" => vec![(s.clone(), r.clone())],
+        Some(AssignedValue::Strings(items)) => items.clone(),
+        Some(AssignedValue::Str(s, r)) if s != "__all__" => vec![(s.clone(), r.clone())],
         _ => Vec::new(),
     }
 }

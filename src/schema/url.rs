@@ -41,11 +41,11 @@ pub struct DatabaseUrl {
 enum Target {
     /// An absolute path (never `:memory:`).
     Sqlite(PathBuf),
-    Server(Server),
+    Endpoint(Endpoint),
 }
 
 #[derive(Clone, PartialEq, Eq)]
-struct Server {
+struct Endpoint {
     /// Host name or address (brackets of an IPv6 literal removed), or the
     /// directory of a Unix socket when it starts with `/`; `None` when the
     /// URL names none (the client library's default).
@@ -139,7 +139,7 @@ impl DatabaseUrl {
             Target::Sqlite(sqlite_path(after, base_dir)?)
         } else {
             let rest = after.strip_prefix("//").ok_or(UrlError::NotAUrl)?;
-            Target::Server(parse_server(rest)?)
+            Target::Endpoint(parse_server(rest)?)
         };
         Ok(DatabaseUrl {
             backend,
@@ -162,7 +162,7 @@ impl DatabaseUrl {
     pub fn sqlite_path(&self) -> Option<&Path> {
         match &self.target {
             Target::Sqlite(p) => Some(p),
-            Target::Server(_) => None,
+            Target::Endpoint(_) => None,
         }
     }
 
@@ -198,7 +198,7 @@ impl DatabaseUrl {
     pub fn endpoint(&self) -> String {
         match &self.target {
             Target::Sqlite(p) => p.display().to_string(),
-            Target::Server(s) => {
+            Target::Endpoint(s) => {
                 let host = s.host.as_deref().unwrap_or("localhost");
                 let host = if host.contains(':') {
                     format!("[{host}]")
@@ -217,7 +217,7 @@ impl DatabaseUrl {
     /// never to be shown.
     pub(crate) fn password(&self) -> Option<&str> {
         match &self.target {
-            Target::Server(s) => s.password.as_deref().or_else(|| {
+            Target::Endpoint(s) => s.password.as_deref().or_else(|| {
                 s.params
                     .iter()
                     .rev()
@@ -228,9 +228,9 @@ impl DatabaseUrl {
         }
     }
 
-    fn server(&self) -> Option<&Server> {
+    fn server(&self) -> Option<&Endpoint> {
         match &self.target {
-            Target::Server(s) => Some(s),
+            Target::Endpoint(s) => Some(s),
             Target::Sqlite(_) => None,
         }
     }
@@ -250,7 +250,7 @@ impl fmt::Debug for DatabaseUrl {
             Target::Sqlite(p) => {
                 d.field("path", p);
             }
-            Target::Server(s) => {
+            Target::Endpoint(s) => {
                 d.field("host", &s.host)
                     .field("port", &s.port)
                     .field("user", &s.user)
@@ -326,7 +326,7 @@ fn sqlite_path(rest: &str, base_dir: &Path) -> Result<PathBuf, UrlError> {
 }
 
 /// `rest` is what follows `scheme://`.
-fn parse_server(rest: &str) -> Result<Server, UrlError> {
+fn parse_server(rest: &str) -> Result<Endpoint, UrlError> {
     let (before_query, query) = match rest.find('?') {
         Some(q) => (&rest[..q], Some(&rest[q + 1..])),
         None => (rest, None),
@@ -381,7 +381,7 @@ fn parse_server(rest: &str) -> Result<Server, UrlError> {
         let v = percent_decode(&v.replace('+', " ")).ok_or(UrlError::BadEncoding("query"))?;
         params.push((k, v));
     }
-    Ok(Server {
+    Ok(Endpoint {
         host,
         port,
         user,

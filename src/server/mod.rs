@@ -75,7 +75,7 @@ pub fn run(options: ServerOptions) -> std::result::Result<i32, String> {
     };
     let shut_down = Arc::new(AtomicBool::new(false));
     runtime.block_on(async {
-        let (service, socket) = LspService::new(|client| Backend {
+        let (service, socket) = LspService::new(|client| LspBackend {
             shared: ServerHandle::new(client, shut_down.clone(), config_file.clone()),
         });
         // tower-lsp-server stops reading after a frame it cannot decode; the
@@ -109,11 +109,11 @@ pub fn run(options: ServerOptions) -> std::result::Result<i32, String> {
 }
 
 /// The LSP service: each method is handled by the file of its group.
-struct Backend {
+struct LspBackend {
     shared: ServerHandle,
 }
 
-impl LanguageServer for Backend {
+impl LanguageServer for LspBackend {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
         self.shared.initialize(params).await
     }

@@ -335,7 +335,9 @@ impl<'a> Walker<'a> {
             .nearest_in_class_chain(class, |c| {
                 let found = self.index.class(c).attr(attr)?;
                 Some(match &found.value {
-                    crate::index::summary::Value::Name(name) => Some(self.index.resolve_dotted(c.file, name, None)),
+                    crate::index::summary::AssignedValue::Name(name) => {
+                        Some(self.index.resolve_dotted(c.file, name, None))
+                    }
                     _ => None,
                 })
             })

@@ -281,7 +281,7 @@ impl<'a> Walker<'a> {
             Symbol::Class(c) if self.index.class_kind(*c) == ClassKind::Other => Ty::Class(*c),
             // `orders = OrderRepository()` at the top of another module.
             Symbol::Assignment(f, i) => match &self.index.file(*f).summary().assignments[*i].value {
-                crate::index::summary::Value::Call {
+                crate::index::summary::AssignedValue::Call {
                     callee, dotted: true, ..
                 } => match self.index.resolve_dotted(*f, callee, None) {
                     Symbol::Class(c) if self.index.class_kind(c) == ClassKind::Other => Ty::Object(c, Vec::new()),

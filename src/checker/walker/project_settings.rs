@@ -44,7 +44,7 @@ impl<'a> Walker<'a> {
                     .filter(|a| a.name == setting)
                     .collect();
                 let all_plain = assignments.iter().all(|a| match &a.value {
-                    crate::index::summary::Value::Strings(backends) => {
+                    crate::index::summary::AssignedValue::Strings(backends) => {
                         backends.iter().all(|(b, _)| django::backend_gets_plain_user_row(b))
                     }
                     _ => false,

@@ -7,9 +7,9 @@
 use rustc_hash::FxHashSet;
 
 use super::managers::{manager_declaration, queryset_methods_of_classes};
-use super::{find_model, FieldInfo, FieldKind, Members, ModelId, ModelInfo, Origin};
+use super::{find_model, FieldInfo, FieldKind, Members, ModelId, ModelInfo, ModelOrigin};
 use crate::django::fields::{field_kind, MODEL_FIELD_MODULES};
-use crate::index::summary::{ClassSummary, Value};
+use crate::index::summary::{AssignedValue, ClassSummary};
 use crate::index::{builtin, ClassKind, ClassRef, FileId, Symbol, WorkspaceIndex};
 
 pub(in crate::index) fn ensure_members(index: &WorkspaceIndex, m: &ModelInfo) {
@@ -22,12 +22,12 @@ pub(in crate::index) fn ensure_members(index: &WorkspaceIndex, m: &ModelInfo) {
 
 fn compute_members(index: &WorkspaceIndex, m: &ModelInfo) -> Members {
     match m.origin {
-        Origin::Builtin(i) => Members {
+        ModelOrigin::Builtin(i) => Members {
             fields: builtin::contrib_fields(index, builtin::CONTRIB_MODELS[i].fields),
             ..Members::default()
         },
-        Origin::External | Origin::Any => Members::default(),
-        Origin::Workspace => {
+        ModelOrigin::External | ModelOrigin::Any => Members::default(),
+        ModelOrigin::Workspace => {
             let Some(c) = m.class else { return Members::default() };
             let mut out = Members::default();
             collect_inherited(index, c, m.id, &mut out, &mut FxHashSet::default(), 0);
@@ -93,7 +93,7 @@ fn own_members(index: &WorkspaceIndex, c: ClassRef, this: ModelId, out: &mut Mem
     out.has_constraints |= cls.meta_attr("constraints").is_some();
     out.has_unique_together |= cls.meta_attr("unique_together").is_some();
     for attr in &cls.attrs {
-        let Value::Call { callee, dotted, .. } = &attr.value else {
+        let AssignedValue::Call { callee, dotted, .. } = &attr.value else {
             continue;
         };
         if *dotted {
@@ -111,9 +111,9 @@ fn own_members(index: &WorkspaceIndex, c: ClassRef, this: ModelId, out: &mut Mem
                     .keyword("related_name")
                     .and_then(|v| v.as_str())
                     .map(str::to_owned);
-                let primary_key = matches!(attr.value.keyword("primary_key"), Some(Value::Bool(true)));
-                let unique =
-                    kind == FieldKind::OneToOne || matches!(attr.value.keyword("unique"), Some(Value::Bool(true)));
+                let primary_key = matches!(attr.value.keyword("primary_key"), Some(AssignedValue::Bool(true)));
+                let unique = kind == FieldKind::OneToOne
+                    || matches!(attr.value.keyword("unique"), Some(AssignedValue::Bool(true)));
                 out.fields.push(FieldInfo {
                     name: attr.name.clone(),
                     kind,
@@ -147,10 +147,10 @@ fn relation_target(
     c: ClassRef,
     this: ModelId,
     app_label: &str,
-    target: &Value,
+    target: &AssignedValue,
 ) -> Option<ModelId> {
     match target {
-        Value::Str(s, _) => {
+        AssignedValue::Str(s, _) => {
             if s == "self" {
                 return Some(this);
             }
@@ -159,9 +159,9 @@ fn relation_target(
                 None => find_model(index, app_label, s).or_else(|| find_model(index, "", s)),
             }
         }
-        Value::Name(n) if n.ends_with("AUTH_USER_MODEL") => index.auth_user(),
-        Value::Name(n) => index.model_of_symbol(&index.resolve_dotted(c.file, n, None)),
-        Value::Call { callee, .. } if callee.ends_with("get_user_model") => index.auth_user(),
+        AssignedValue::Name(n) if n.ends_with("AUTH_USER_MODEL") => index.auth_user(),
+        AssignedValue::Name(n) => index.model_of_symbol(&index.resolve_dotted(c.file, n, None)),
+        AssignedValue::Call { callee, .. } if callee.ends_with("get_user_model") => index.auth_user(),
         _ => None,
     }
 }

@@ -8,7 +8,7 @@
 use rustc_hash::FxHashSet;
 
 use super::returns_queryset;
-use crate::index::summary::Value;
+use crate::index::summary::AssignedValue;
 use crate::index::{ClassKind, ClassRef, FileId, Symbol, WorkspaceIndex};
 use crate::syntax;
 
@@ -41,7 +41,7 @@ pub(super) fn manager_declaration(
             }
             // `MyManager = BaseManager.from_queryset(MyQuerySet)` in some module.
             Symbol::Assignment(f, i) => match &index.files[f].summary().assignments[i].value {
-                Value::Call {
+                AssignedValue::Call {
                     callee: factory,
                     dotted: true,
                     args,
@@ -49,7 +49,7 @@ pub(super) fn manager_declaration(
                 } if factory.ends_with(".from_queryset") => {
                     let manager = factory.trim_end_matches(".from_queryset");
                     let mut classes: Vec<ClassRef> = workspace_class(index, f, manager).into_iter().collect();
-                    if let Some(Value::Name(qs)) = args.first().map(|a| &a.value) {
+                    if let Some(AssignedValue::Name(qs)) = args.first().map(|a| &a.value) {
                         classes.extend(workspace_class(index, f, qs));
                     }
                     Some(classes)

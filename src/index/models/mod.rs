@@ -20,7 +20,7 @@ use std::sync::{Arc, OnceLock, RwLock};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::summary::Value;
+use super::summary::AssignedValue;
 use super::{builtin, ClassRef, FileId, WorkspaceIndex};
 use crate::django::fields::field_kind;
 use fields::is_model_field;
@@ -95,7 +95,7 @@ pub struct Members {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Origin {
+pub(crate) enum ModelOrigin {
     Builtin(usize),
     Workspace,
     /// A model of an installed app, seen only through an import.
@@ -116,7 +116,7 @@ pub struct ModelInfo {
     pub bootstraps: bool,
     /// Fields are known (false for models of installed apps we only saw imported).
     pub fields_known: bool,
-    pub(crate) origin: Origin,
+    pub(crate) origin: ModelOrigin,
     members: OnceLock<Members>,
     /// Reverse accessors looked up so far, by name (computed one name at a time).
     reverse: RwLock<FxHashMap<String, Option<Relation>>>,
@@ -137,7 +137,7 @@ pub enum Member<'a> {
 static NO_MEMBERS: std::sync::LazyLock<Members> = std::sync::LazyLock::new(Members::default);
 
 impl ModelInfo {
-    fn new(id: ModelId, name: String, qualname: String, origin: Origin) -> ModelInfo {
+    fn new(id: ModelId, name: String, qualname: String, origin: ModelOrigin) -> ModelInfo {
         ModelInfo {
             id,
             name,
@@ -146,7 +146,7 @@ impl ModelInfo {
             app_label: String::new(),
             is_abstract: false,
             bootstraps: false,
-            fields_known: !matches!(origin, Origin::External | Origin::Any),
+            fields_known: !matches!(origin, ModelOrigin::External | ModelOrigin::Any),
             origin,
             members: OnceLock::new(),
             reverse: RwLock::new(FxHashMap::default()),
@@ -223,7 +223,7 @@ pub(super) fn register_builtins(index: &WorkspaceIndex) -> ModelId {
     for (i, b) in builtin::CONTRIB_MODELS.iter().enumerate() {
         let name = b.qualname().rsplit('.').next().unwrap_or("").to_owned();
         let id = push(index, |id| {
-            let mut m = ModelInfo::new(id, name, b.qualname().to_owned(), Origin::Builtin(i));
+            let mut m = ModelInfo::new(id, name, b.qualname().to_owned(), ModelOrigin::Builtin(i));
             m.app_label = b.app_label.to_owned();
             m
         });
@@ -234,7 +234,7 @@ pub(super) fn register_builtins(index: &WorkspaceIndex) -> ModelId {
         }
     }
     push(index, |id| {
-        ModelInfo::new(id, "Model".into(), "<any model>".into(), Origin::Any)
+        ModelInfo::new(id, "Model".into(), "<any model>".into(), ModelOrigin::Any)
     })
 }
 
@@ -244,7 +244,10 @@ pub(super) fn register_workspace_model(index: &WorkspaceIndex, c: ClassRef, boot
         return *id;
     }
     let cls = index.class(c);
-    let is_abstract = matches!(cls.meta_attr("abstract").map(|a| &a.value), Some(Value::Bool(true)));
+    let is_abstract = matches!(
+        cls.meta_attr("abstract").map(|a| &a.value),
+        Some(AssignedValue::Bool(true))
+    );
     let app_label = cls
         .meta_attr("app_label")
         .and_then(|a| a.value.as_str().map(str::to_owned))
@@ -252,7 +255,7 @@ pub(super) fn register_workspace_model(index: &WorkspaceIndex, c: ClassRef, boot
     let name = cls.name.clone();
     let qualname = format!("{}.{}", index.files[c.file].module(), cls.name);
     push(index, |id| {
-        let mut m = ModelInfo::new(id, name, qualname, Origin::Workspace);
+        let mut m = ModelInfo::new(id, name, qualname, ModelOrigin::Workspace);
         m.class = Some(c);
         m.app_label = app_label;
         m.is_abstract = is_abstract;
@@ -269,7 +272,7 @@ pub(super) fn external_model(index: &WorkspaceIndex, q: &str) -> Option<ModelId>
         return None;
     }
     Some(push(index, |id| {
-        ModelInfo::new(id, name.to_owned(), q.to_owned(), Origin::External)
+        ModelInfo::new(id, name.to_owned(), q.to_owned(), ModelOrigin::External)
     }))
 }
 
@@ -343,8 +346,8 @@ pub(super) fn find_model(index: &WorkspaceIndex, app_label: &str, name: &str) ->
         m.name.eq_ignore_ascii_case(&name)
             && (app_label.is_empty() || m.app_label == app_label)
             && !m.is_abstract
-            && m.origin != Origin::External
-            && m.origin != Origin::Any
+            && m.origin != ModelOrigin::External
+            && m.origin != ModelOrigin::Any
     };
     let mut found = {
         let reg = index.registry.read().unwrap();
@@ -421,7 +424,7 @@ pub(super) fn looks_like_model(index: &WorkspaceIndex, c: ClassRef, unreadable: 
         return false;
     }
     let declares_field = cls.attrs.iter().any(|attr| match &attr.value {
-        Value::Call {
+        AssignedValue::Call {
             callee, dotted: true, ..
         } => field_kind(callee).is_some() && is_model_field(index, c.file, callee),
         _ => false,

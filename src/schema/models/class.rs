@@ -11,7 +11,7 @@ use tree_sitter::Node;
 
 use super::fields::Callee;
 use super::modules::{class_name, module_classes};
-use super::{source, AppSpec, Base, ClassDecl, DeclId, Reader, Scope};
+use super::{source, AppSpec, Base, ClassDecl, DeclId, DeclScope, ModelReader};
 use crate::index::{ClassRef, Symbol, WorkspaceIndex};
 use crate::schema::state::Origin;
 use crate::schema::value;
@@ -26,22 +26,22 @@ const MODEL_ROOTS: &[&str] = &[
     "reflex_django.django.model.Model",
 ];
 
-impl<'a> Reader<'a> {
+impl<'a> ModelReader<'a> {
     /// The apps whose folders hold `path`, innermost first.
     pub(super) fn apps_above<'p>(&'p self, path: &'p Path) -> impl Iterator<Item = &'a AppSpec> + 'p {
         path.ancestors().filter_map(|dir| self.apps_by_dir.get(dir).copied())
     }
 
     /// The app label of a class in `scope` (before `Meta.app_label`).
-    fn app_of(&self, scope: Scope, node: Node<'_>, src: &str) -> Option<String> {
+    fn app_of(&self, scope: DeclScope, node: Node<'_>, src: &str) -> Option<String> {
         match scope {
-            Scope::Builtin => {
+            DeclScope::Builtin => {
                 // The nearest `# app: label` comment above the class.
                 let before = &src[..node.start_byte()];
                 let at = before.rfind("# app: ")?;
                 Some(before[at + 7..].lines().next()?.trim().to_owned())
             }
-            Scope::File(f) => self
+            DeclScope::File(f) => self
                 .apps_above(&self.index.file(f).path)
                 .next()
                 .map(|a| a.label.clone()),
@@ -49,7 +49,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The declaration of class `name` at module level of `scope`, read on first use.
-    pub(super) fn decl(&mut self, scope: Scope, name: &str) -> Option<DeclId> {
+    pub(super) fn decl(&mut self, scope: DeclScope, name: &str) -> Option<DeclId> {
         let key = (scope, name.to_owned());
         if let Some(&id) = self.by_class.get(&key) {
             return Some(id);
@@ -66,7 +66,7 @@ impl<'a> Reader<'a> {
         Some(id)
     }
 
-    fn read_class(&mut self, scope: Scope, name: &str) -> Option<ClassDecl> {
+    fn read_class(&mut self, scope: DeclScope, name: &str) -> Option<ClassDecl> {
         let index: &'a WorkspaceIndex = self.index;
         let (src, root) = source(index, scope)?;
         let classes = self
@@ -104,11 +104,11 @@ impl<'a> Reader<'a> {
         }
         let name_node = field(node, "name")?;
         let origin = match scope {
-            Scope::File(f) => Some(Origin {
+            DeclScope::File(f) => Some(Origin {
                 path: self.index.file(f).path.clone(),
                 range: name_node.byte_range(),
             }),
-            Scope::Builtin => None,
+            DeclScope::Builtin => None,
         };
         let mut decl = ClassDecl {
             name: name.to_owned(),
@@ -237,7 +237,7 @@ impl<'a> Reader<'a> {
     }
 
     /// What a base class expression is.
-    fn base(&mut self, scope: Scope, node: Node<'_>, src: &str) -> Base {
+    fn base(&mut self, scope: DeclScope, node: Node<'_>, src: &str) -> Base {
         let node = if node.kind() == "subscript" {
             field(node, "value").unwrap_or(node)
         } else {
@@ -249,21 +249,21 @@ impl<'a> Reader<'a> {
         }
     }
 
-    pub(super) fn base_named(&mut self, scope: Scope, dotted_name: &str) -> Base {
+    pub(super) fn base_named(&mut self, scope: DeclScope, dotted_name: &str) -> Base {
         match scope {
-            Scope::Builtin => {
+            DeclScope::Builtin => {
                 if dotted_name == "models.Model" {
                     return Base::Model;
                 }
-                match self.decl(Scope::Builtin, dotted_name) {
+                match self.decl(DeclScope::Builtin, dotted_name) {
                     Some(id) => Base::Class(id),
                     None => Base::Unknown,
                 }
             }
-            Scope::File(f) => match self.index.resolve_dotted(f, dotted_name, None) {
+            DeclScope::File(f) => match self.index.resolve_dotted(f, dotted_name, None) {
                 Symbol::Class(ClassRef { file, index }) => {
                     let name = self.index.file(file).summary().classes[index].name.clone();
-                    match self.decl(Scope::File(file), &name) {
+                    match self.decl(DeclScope::File(file), &name) {
                         Some(id) => Base::Class(id),
                         None => Base::Unknown,
                     }
@@ -281,7 +281,7 @@ impl<'a> Reader<'a> {
         }
         if q.starts_with("django.contrib.") {
             let last = q.rsplit('.').next().unwrap_or(q);
-            return match self.decl(Scope::Builtin, last) {
+            return match self.decl(DeclScope::Builtin, last) {
                 Some(id) => Base::Class(id),
                 // `ModelAdmin`, `AppConfig`, forms: Django's, not models.
                 None => Base::Plain,

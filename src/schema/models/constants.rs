@@ -10,19 +10,19 @@ use tree_sitter::Node;
 
 use super::class::simple_assignment;
 use super::modules::class_name;
-use super::{source, Reader, Scope};
+use super::{source, DeclScope, ModelReader};
 use crate::python::value::Value;
 use crate::schema::value;
 use crate::syntax::{self, dotted, field, named_children, text};
 
-impl Reader<'_> {
+impl ModelReader<'_> {
     /// Module constants and choices classes visible in a class body: names
     /// the value reader may resolve (`STATUS_CHOICES`, `Status.choices`,
     /// `Status.PENDING`).
     /// Returns the module's and the class body's (which come first).
     pub(super) fn constants(
         &mut self,
-        scope: Scope,
+        scope: DeclScope,
         class: Node<'_>,
         src: &str,
     ) -> (Arc<HashMap<String, Value>>, HashMap<String, Value>) {

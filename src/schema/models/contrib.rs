@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 use tree_sitter::Tree;
 
 use super::modules::{class_name, module_classes};
-use super::{ModelKind, Reader, Scope};
+use super::{DeclScope, ModelKind, ModelReader};
 use crate::django::contrib::CONTRIB_PY;
 use crate::index::WorkspaceIndex;
 use crate::python::value::Value;
@@ -34,12 +34,12 @@ pub struct ContribDeclaration {
 /// own auto field (`AutoField`). `index` is consulted for nothing the
 /// contrib declarations name; any index (an empty one) will do.
 pub fn contrib_declarations(index: &WorkspaceIndex) -> Vec<ContribDeclaration> {
-    let mut reader = Reader::new(index, &[], "auth.User");
+    let mut reader = ModelReader::new(index, &[], "auth.User");
     let Some(tree) = &*CONTRIB else { return Vec::new() };
     let mut out = Vec::new();
     for (node, _) in module_classes(tree.root_node()) {
         let name = class_name(node, CONTRIB_PY);
-        let Some(id) = reader.decl(Scope::Builtin, &name) else {
+        let Some(id) = reader.decl(DeclScope::Builtin, &name) else {
             continue;
         };
         if reader.model_kind(id) != ModelKind::Model {

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use tree_sitter::Node;
 
-use super::{Base, Reader, Scope};
+use super::{Base, DeclScope, ModelReader};
 use crate::django::fields::{django_field_class, positional_names};
 use crate::index::{ClassRef, Symbol};
 use crate::python::value::Value;
@@ -72,8 +72,8 @@ pub(super) enum Callee {
     Unknown,
 }
 
-impl Reader<'_> {
-    pub(super) fn callee(&mut self, scope: Scope, func: &str) -> Callee {
+impl ModelReader<'_> {
+    pub(super) fn callee(&mut self, scope: DeclScope, func: &str) -> Callee {
         let last = func.rsplit('.').next().unwrap_or(func);
         // django-taggit's `TaggableManager` is a related field (a
         // many-to-many through its tag model), migrated as one (GeoNode).
@@ -87,8 +87,8 @@ impl Reader<'_> {
             return Callee::NotAField; // private fields: no column, not in migrations
         }
         let resolved = match scope {
-            Scope::Builtin => Symbol::External(format!("django.db.{func}")),
-            Scope::File(f) => self.index.resolve_dotted(f, func, None),
+            DeclScope::Builtin => Symbol::External(format!("django.db.{func}")),
+            DeclScope::File(f) => self.index.resolve_dotted(f, func, None),
         };
         match resolved {
             Symbol::External(q) => {
@@ -284,7 +284,7 @@ impl Reader<'_> {
     #[allow(clippy::too_many_arguments)]
     pub(super) fn read_field(
         &mut self,
-        scope: Scope,
+        scope: DeclScope,
         name: &str,
         class: Option<String>,
         written: &str,
@@ -316,15 +316,15 @@ impl Reader<'_> {
             }
         }
         let written_class = match scope {
-            Scope::Builtin => format!("django.db.{written}"),
-            Scope::File(_) => written.to_owned(),
+            DeclScope::Builtin => format!("django.db.{written}"),
+            DeclScope::File(_) => written.to_owned(),
         };
         let origin = match scope {
-            Scope::File(f) => Some(Origin {
+            DeclScope::File(f) => Some(Origin {
                 path: self.index.file(f).path.clone(),
                 range: stmt.byte_range(),
             }),
-            Scope::Builtin => None,
+            DeclScope::Builtin => None,
         };
         Field {
             name: name.to_owned(),
@@ -337,8 +337,8 @@ impl Reader<'_> {
     }
 
     /// A relation's target as `"app.model"`; `"self"` and bare names are
-    /// resolved against the declaring class by [`Reader::resolve_self`].
-    fn relation_target(&mut self, scope: Scope, v: &Value) -> Option<String> {
+    /// resolved against the declaring class by [`ModelReader::resolve_self`].
+    fn relation_target(&mut self, scope: DeclScope, v: &Value) -> Option<String> {
         match v {
             Value::Str(s) if s == "self" => Some("self".to_owned()),
             Value::Str(s) if s.contains('.') => ModelKey::parse(s).map(|k| k.to_string()),

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Base, DeclId, ModelKind, Reader};
+use super::{Base, DeclId, ModelKind, ModelReader};
 use crate::python::value::Value;
 use crate::schema::state::{Field, ModelKey, ModelState};
 
@@ -50,7 +50,7 @@ fn parent_link(parent: &ModelKey) -> Field {
     }
 }
 
-impl Reader<'_> {
+impl ModelReader<'_> {
     pub(super) fn model_kind(&self, id: DeclId) -> ModelKind {
         self.model_kind_depth(id, 0)
     }

@@ -91,7 +91,7 @@ pub const UNKNOWN_USER_MODEL: &str = "?";
 
 /// Where a class was declared: a workspace file, or the built-in contrib file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-enum Scope {
+enum DeclScope {
     File(FileId),
     Builtin,
 }
@@ -134,26 +134,26 @@ struct ClassDecl {
 /// Class names and the byte ranges of their definitions.
 type ClassRanges = HashMap<String, (usize, usize)>;
 
-struct Reader<'a> {
+struct ModelReader<'a> {
     index: &'a WorkspaceIndex,
-    /// The apps by folder, for [`Reader::apps_above`].
+    /// The apps by folder, for [`ModelReader::apps_above`].
     apps_by_dir: HashMap<&'a Path, &'a AppSpec>,
     /// `"app.model"`; `None` when unknown ([`UNKNOWN_USER_MODEL`]).
     auth_user_model: Option<String>,
     decls: Vec<ClassDecl>,
-    by_class: HashMap<(Scope, String), DeclId>,
+    by_class: HashMap<(DeclScope, String), DeclId>,
     /// Workspace classes resolved so far (`None`: in progress or not a class we read).
-    visiting: BTreeSet<(Scope, String)>,
+    visiting: BTreeSet<(DeclScope, String)>,
     /// Each module's constants and choices classes, read once.
-    module_constants: HashMap<Scope, Arc<HashMap<String, Value>>>,
+    module_constants: HashMap<DeclScope, Arc<HashMap<String, Value>>>,
     /// Each module's top-level classes by name (the last definition wins,
     /// as at run time), as byte ranges of their `class_definition`s.
-    module_classes: HashMap<Scope, Arc<ClassRanges>>,
+    module_classes: HashMap<DeclScope, Arc<ClassRanges>>,
 }
 
-impl<'a> Reader<'a> {
-    fn new(index: &'a WorkspaceIndex, apps: &'a [AppSpec], auth_user_model: &str) -> Reader<'a> {
-        Reader {
+impl<'a> ModelReader<'a> {
+    fn new(index: &'a WorkspaceIndex, apps: &'a [AppSpec], auth_user_model: &str) -> ModelReader<'a> {
+        ModelReader {
             index,
             auth_user_model: match auth_user_model {
                 UNKNOWN_USER_MODEL => None,
@@ -176,13 +176,13 @@ impl<'a> Reader<'a> {
 /// Reads every app's models. `auth_user_model` is the `AUTH_USER_MODEL`
 /// setting (`"auth.User"` by default).
 pub fn read_models(index: &WorkspaceIndex, apps: &[AppSpec], auth_user_model: &str) -> Declared {
-    let mut r = Reader::new(index, apps, auth_user_model);
+    let mut r = ModelReader::new(index, apps, auth_user_model);
     // Contrib first: workspace models refer to them.
     let mut roots: Vec<DeclId> = Vec::new();
     if let Some(tree) = &*CONTRIB {
         for (node, _) in module_classes(tree.root_node()) {
             let name = class_name(node, CONTRIB_PY);
-            if let Some(id) = r.decl(Scope::Builtin, &name) {
+            if let Some(id) = r.decl(DeclScope::Builtin, &name) {
                 roots.push(id);
             }
         }
@@ -198,7 +198,7 @@ pub fn read_models(index: &WorkspaceIndex, apps: &[AppSpec], auth_user_model: &s
             let Some(tree) = entry.tree() else { continue };
             for (node, _) in module_classes(tree.root_node()) {
                 let name = class_name(node, &entry.text);
-                if let Some(id) = r.decl(Scope::File(file), &name) {
+                if let Some(id) = r.decl(DeclScope::File(file), &name) {
                     roots.push(id);
                     if !reached.contains(&file) {
                         unfollowed.insert(id);
@@ -217,7 +217,7 @@ pub fn read_models(index: &WorkspaceIndex, apps: &[AppSpec], auth_user_model: &s
                 };
                 let written = text(target, &entry.text);
                 if let Some((class, _)) = written.split_once("._meta") {
-                    if let Some(id) = r.decl(Scope::File(file), class) {
+                    if let Some(id) = r.decl(DeclScope::File(file), class) {
                         unfollowed.insert(id);
                     }
                 }
@@ -225,7 +225,7 @@ pub fn read_models(index: &WorkspaceIndex, apps: &[AppSpec], auth_user_model: &s
             // Models defined in other modules of the app and imported into
             // the models module are the app's models too.
             for (class_file, name) in imported_classes(index, file, &app.dir) {
-                if let Some(id) = r.decl(Scope::File(class_file), &name) {
+                if let Some(id) = r.decl(DeclScope::File(class_file), &name) {
                     roots.push(id);
                 }
             }
@@ -318,13 +318,13 @@ enum ModelKind {
     Unknown,
 }
 
-fn source(index: &WorkspaceIndex, scope: Scope) -> Option<(&str, Node<'_>)> {
+fn source(index: &WorkspaceIndex, scope: DeclScope) -> Option<(&str, Node<'_>)> {
     match scope {
-        Scope::File(f) => {
+        DeclScope::File(f) => {
             let entry = index.file(f);
             Some((&entry.text, entry.tree()?.root_node()))
         }
-        Scope::Builtin => Some((CONTRIB_PY, CONTRIB.as_ref()?.root_node())),
+        DeclScope::Builtin => Some((CONTRIB_PY, CONTRIB.as_ref()?.root_node())),
     }
 }
 

@@ -13,12 +13,12 @@
 use std::path::{Path, PathBuf};
 
 use super::value::{path_string, Args, Val};
-use super::{Ctx, Evaluator, Lookup};
+use super::{Evaluator, Lookup, ModuleFile};
 use crate::paths::normalize;
 
 impl Evaluator<'_> {
     /// Calls a known function.
-    pub(super) fn apply(&mut self, cx: &Ctx, func: Val, args: Args) -> Val {
+    pub(super) fn apply(&mut self, cx: &ModuleFile, func: Val, args: Args) -> Val {
         match func {
             Val::Ext(q) => self.apply_external(cx, &q, args),
             Val::EnvReader(defaults) => self.env_call(&defaults, "__call__", &args),
@@ -66,7 +66,7 @@ impl Evaluator<'_> {
         }
     }
 
-    fn apply_external(&mut self, cx: &Ctx, q: &str, args: Args) -> Val {
+    fn apply_external(&mut self, cx: &ModuleFile, q: &str, args: Args) -> Val {
         let q = q
             .strip_prefix("builtins.")
             .map(|b| format!("builtins.{b}"))
@@ -340,7 +340,7 @@ impl Evaluator<'_> {
 
     /// A call that loads a `.env` file: if the file may exist, variables the
     /// environment lacks become unknown.
-    fn dotenv(&mut self, cx: &Ctx, path: Option<&Val>, style: DotenvStyle) {
+    fn dotenv(&mut self, cx: &ModuleFile, path: Option<&Val>, style: DotenvStyle) {
         if self.env_opaque {
             return;
         }

@@ -9,15 +9,15 @@ use std::path::Path;
 
 use tree_sitter::Node;
 
-use super::value::{binop, dict_set, path_string, Args, Scope, Val, URL_KEY};
-use super::{Ctx, Evaluator, Lookup};
+use super::value::{binop, dict_set, path_string, Args, Namespace, Val, URL_KEY};
+use super::{Evaluator, Lookup, ModuleFile};
 use crate::python::string_value_with;
 use crate::syntax::{children, field, named_children, text, unparen};
 
 const BUILTINS: [&str; 8] = ["str", "int", "bool", "list", "tuple", "dict", "set", "len"];
 
 impl Evaluator<'_> {
-    pub(super) fn args(&mut self, cx: &Ctx, call: Node, scope: &Scope) -> Option<Args> {
+    pub(super) fn args(&mut self, cx: &ModuleFile, call: Node, scope: &Namespace) -> Option<Args> {
         let list = field(call, "arguments")?;
         if list.kind() != "argument_list" {
             return None;
@@ -43,7 +43,7 @@ impl Evaluator<'_> {
         Some(args)
     }
 
-    pub(super) fn eval(&mut self, cx: &Ctx, node: Node, scope: &Scope) -> Val {
+    pub(super) fn eval(&mut self, cx: &ModuleFile, node: Node, scope: &Namespace) -> Val {
         let node = unparen(node);
         match node.kind() {
             "string" | "concatenated_string" => self.eval_string(cx, node, scope),
@@ -214,7 +214,7 @@ impl Evaluator<'_> {
     /// A string literal, its f-string fields evaluated: known when every
     /// field's value is a string, number, path, bool or `None` written
     /// without conversion, format or `=` (which shows the expression too).
-    fn eval_string(&mut self, cx: &Ctx, node: Node, scope: &Scope) -> Val {
+    fn eval_string(&mut self, cx: &ModuleFile, node: Node, scope: &Namespace) -> Val {
         let rendered = string_value_with(node, cx.src, &mut |replacement| {
             if field(replacement, "format_specifier").is_some()
                 || field(replacement, "type_conversion").is_some()
@@ -234,7 +234,7 @@ impl Evaluator<'_> {
         rendered.map(Val::Str).unwrap_or(Val::Unknown)
     }
 
-    fn eval_comparison(&mut self, cx: &Ctx, node: Node, scope: &Scope) -> Val {
+    fn eval_comparison(&mut self, cx: &ModuleFile, node: Node, scope: &Namespace) -> Val {
         let operands = named_children(node);
         let ops: Vec<String> = {
             let mut cursor = node.walk();

@@ -43,10 +43,10 @@ use crate::python::is_framework;
 use crate::python::modules::{module_files, module_path};
 use crate::syntax::{named_children, text};
 
-pub(crate) use value::{path_string, Scope, Val, URL_KEY};
+pub(crate) use value::{path_string, Namespace, Val, URL_KEY};
 
 /// The file being evaluated.
-struct Ctx<'a> {
+struct ModuleFile<'a> {
     file: FileId,
     path: &'a Path,
     src: &'a str,
@@ -54,10 +54,10 @@ struct Ctx<'a> {
 }
 
 /// A module evaluated: its names, or `None` when importing it fails.
-type ModuleScope = Option<Rc<Scope>>;
+type ModuleScope = Option<Rc<Namespace>>;
 
 /// What an import names.
-enum ImportTarget {
+enum ImportedModule {
     Workspace(FileId),
     /// A relative module that does not exist: `ImportError`.
     Missing,
@@ -90,7 +90,7 @@ enum Lookup {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Outcome {
+enum ImportOutcome {
     Ok,
     /// An `ImportError` certainly raised (a relative module that is not there).
     ImportError,
@@ -165,26 +165,26 @@ impl<'a> Evaluator<'a> {
         result
     }
 
-    fn eval_module(&mut self, file: FileId) -> Option<Scope> {
+    fn eval_module(&mut self, file: FileId) -> Option<Namespace> {
         let tree = self.tree(file)?;
         let entry = self.inputs.index.file(file);
         let text = entry.text.clone();
         let path = entry.path.clone();
-        let cx = Ctx {
+        let cx = ModuleFile {
             file,
             path: &path,
             src: &text,
             module: entry.module().to_owned(),
         };
-        let mut scope = Scope::new();
+        let mut scope = Namespace::new();
         let mut maybe = false;
         match self.exec_block(&cx, tree.root_node(), &mut scope, &mut maybe) {
-            Outcome::Ok => Some(scope),
-            Outcome::ImportError => None,
+            ImportOutcome::Ok => Some(scope),
+            ImportOutcome::ImportError => None,
         }
     }
 
-    fn resolve_import(&self, cx: &Ctx, module: Node) -> ImportTarget {
+    fn resolve_import(&self, cx: &ModuleFile, module: Node) -> ImportedModule {
         if module.kind() == "relative_import" {
             let mut level = 0;
             let mut rest = String::new();
@@ -206,21 +206,21 @@ impl<'a> Evaluator<'a> {
                 module_files(&dir, &rest).into()
             };
             if let Some(id) = candidates.iter().find_map(|f| self.inputs.index.file_by_path(f)) {
-                return ImportTarget::Workspace(id);
+                return ImportedModule::Workspace(id);
             }
             // (A folder without `__init__.py` is a namespace package.)
             if candidates.iter().any(|f| (self.inputs.exists)(f))
                 || (!rest.is_empty() && (self.inputs.exists)(&module_path(&dir, &rest)))
             {
                 // On disk but not indexed (excluded, git-ignored): unreadable.
-                return ImportTarget::External(format!(".{rest}"));
+                return ImportedModule::External(format!(".{rest}"));
             }
-            return ImportTarget::Missing;
+            return ImportedModule::Missing;
         }
         let name = crate::syntax::dotted(module, cx.src).unwrap_or_default();
         match self.resolve_module(&name, Some(cx.file)) {
-            Some(id) if !is_framework(&name) => ImportTarget::Workspace(id),
-            _ => ImportTarget::External(name),
+            Some(id) if !is_framework(&name) => ImportedModule::Workspace(id),
+            _ => ImportedModule::External(name),
         }
     }
 
@@ -230,7 +230,7 @@ impl<'a> Evaluator<'a> {
         let scope = self.module_scope(file).map(|s| (*s).clone()).unwrap_or_default();
         let index = self.inputs.index;
         let entry = index.file(file);
-        let cx = Ctx {
+        let cx = ModuleFile {
             file,
             path: &entry.path,
             src: &entry.text,

@@ -7,30 +7,36 @@
 
 use tree_sitter::Node;
 
-use super::value::{binop, join, mutate, set_path, Binding, Scope, Val};
-use super::{Ctx, Evaluator, ImportTarget, ModuleScope, Outcome};
+use super::value::{binop, join, mutate, set_path, Binding, Namespace, Val};
+use super::{Evaluator, ImportOutcome, ImportedModule, ModuleFile, ModuleScope};
 use crate::python::{always_importable, is_framework};
 use crate::schema::state::Origin;
 use crate::syntax::{field, named_children, text, unparen};
 
 impl Evaluator<'_> {
-    pub(super) fn exec_block(&mut self, cx: &Ctx, block: Node, scope: &mut Scope, maybe: &mut bool) -> Outcome {
+    pub(super) fn exec_block(
+        &mut self,
+        cx: &ModuleFile,
+        block: Node,
+        scope: &mut Namespace,
+        maybe: &mut bool,
+    ) -> ImportOutcome {
         for stmt in named_children(block) {
-            if self.exec(cx, stmt, scope, maybe) == Outcome::ImportError {
-                return Outcome::ImportError;
+            if self.exec(cx, stmt, scope, maybe) == ImportOutcome::ImportError {
+                return ImportOutcome::ImportError;
             }
         }
-        Outcome::Ok
+        ImportOutcome::Ok
     }
 
-    fn origin(&self, cx: &Ctx, node: Node) -> Option<Origin> {
+    fn origin(&self, cx: &ModuleFile, node: Node) -> Option<Origin> {
         Some(Origin {
             path: cx.path.to_path_buf(),
             range: node.byte_range(),
         })
     }
 
-    fn exec(&mut self, cx: &Ctx, stmt: Node, scope: &mut Scope, maybe: &mut bool) -> Outcome {
+    fn exec(&mut self, cx: &ModuleFile, stmt: Node, scope: &mut Namespace, maybe: &mut bool) -> ImportOutcome {
         match stmt.kind() {
             "expression_statement" => {
                 for child in named_children(stmt) {
@@ -118,12 +124,18 @@ impl Evaluator<'_> {
             // mutate becomes unknown.
             _ => taint_node(cx, stmt, scope),
         }
-        Outcome::Ok
+        ImportOutcome::Ok
     }
 
-    fn exec_import_from(&mut self, cx: &Ctx, stmt: Node, scope: &mut Scope, maybe: &mut bool) -> Outcome {
+    fn exec_import_from(
+        &mut self,
+        cx: &ModuleFile,
+        stmt: Node,
+        scope: &mut Namespace,
+        maybe: &mut bool,
+    ) -> ImportOutcome {
         let Some(module) = field(stmt, "module_name") else {
-            return Outcome::Ok;
+            return ImportOutcome::Ok;
         };
         let star = named_children(stmt).iter().any(|c| c.kind() == "wildcard_import");
         let target = self.resolve_import(cx, module);
@@ -131,9 +143,9 @@ impl Evaluator<'_> {
         let imported: ModuleScope = match &target {
             // A workspace module that cannot be evaluated (it fails, or imports
             // itself): its names are unknown.
-            ImportTarget::Workspace(id) => self.module_scope(*id),
-            ImportTarget::Missing => return Outcome::ImportError,
-            ImportTarget::External(name) => {
+            ImportedModule::Workspace(id) => self.module_scope(*id),
+            ImportedModule::Missing => return ImportOutcome::ImportError,
+            ImportedModule::External(name) => {
                 let top = name.split('.').next().unwrap_or("");
                 if !always_importable(top) && !is_framework(name) {
                     *maybe = true;
@@ -143,7 +155,7 @@ impl Evaluator<'_> {
         };
         if star {
             match (&target, imported) {
-                (ImportTarget::Workspace(_), Some(names)) => {
+                (ImportedModule::Workspace(_), Some(names)) => {
                     for (k, b) in names.iter() {
                         if !k.starts_with('_') {
                             scope.insert(k.clone(), b.clone());
@@ -160,10 +172,10 @@ impl Evaluator<'_> {
                     }
                 }
             }
-            return Outcome::Ok;
+            return ImportOutcome::Ok;
         }
         let prefix = match &target {
-            ImportTarget::External(name) => Some(name.clone()),
+            ImportedModule::External(name) => Some(name.clone()),
             _ => None,
         };
         let mut cursor = stmt.walk();
@@ -190,10 +202,10 @@ impl Evaluator<'_> {
                 },
             );
         }
-        Outcome::Ok
+        ImportOutcome::Ok
     }
 
-    fn exec_if(&mut self, cx: &Ctx, stmt: Node, scope: &mut Scope, maybe: &mut bool) -> Outcome {
+    fn exec_if(&mut self, cx: &ModuleFile, stmt: Node, scope: &mut Namespace, maybe: &mut bool) -> ImportOutcome {
         // The branches in order: (condition, block); `else` has no condition.
         let mut branches: Vec<(Option<Node>, Node)> = Vec::new();
         if let (Some(c), Some(b)) = (field(stmt, "condition"), field(stmt, "consequence")) {
@@ -244,13 +256,13 @@ impl Evaluator<'_> {
             return self.exec_block(cx, possible[0], scope, maybe);
         }
         let before = scope.clone();
-        let mut outcomes: Vec<Scope> = Vec::new();
+        let mut outcomes: Vec<Namespace> = Vec::new();
         if falls_through {
             outcomes.push(before.clone());
         }
         for block in possible {
             let mut s = before.clone();
-            if self.exec_block(cx, block, &mut s, maybe) == Outcome::ImportError {
+            if self.exec_block(cx, block, &mut s, maybe) == ImportOutcome::ImportError {
                 // One possible path fails to import: everything it touched is unknown.
                 taint_node(cx, block, &mut s);
             }
@@ -262,16 +274,16 @@ impl Evaluator<'_> {
             joined = join(&joined, &s);
         }
         *scope = joined;
-        Outcome::Ok
+        ImportOutcome::Ok
     }
 
-    fn exec_try(&mut self, cx: &Ctx, stmt: Node, scope: &mut Scope, maybe: &mut bool) -> Outcome {
+    fn exec_try(&mut self, cx: &ModuleFile, stmt: Node, scope: &mut Namespace, maybe: &mut bool) -> ImportOutcome {
         let before = scope.clone();
         let mut body_maybe = false;
         let body = field(stmt, "body");
         let outcome = match body {
             Some(b) => self.exec_block(cx, b, scope, &mut body_maybe),
-            None => Outcome::Ok,
+            None => ImportOutcome::Ok,
         };
         let clauses = named_children(stmt);
         let handler = clauses
@@ -279,13 +291,13 @@ impl Evaluator<'_> {
             .copied()
             .filter(|c| c.kind() == "except_clause")
             .find(|c| catches_import_error(cx, *c));
-        let mut result = Outcome::Ok;
+        let mut result = ImportOutcome::Ok;
         match outcome {
-            Outcome::ImportError => match handler.and_then(block_of) {
+            ImportOutcome::ImportError => match handler.and_then(block_of) {
                 Some(h) => result = self.exec_block(cx, h, scope, maybe),
-                None => result = Outcome::ImportError,
+                None => result = ImportOutcome::ImportError,
             },
-            Outcome::Ok => {
+            ImportOutcome::Ok => {
                 if let Some(e) = clauses
                     .iter()
                     .find(|c| c.kind() == "else_clause")
@@ -298,7 +310,7 @@ impl Evaluator<'_> {
                     match handler.and_then(block_of) {
                         Some(h) => {
                             let mut alt = before.clone();
-                            if self.exec_block(cx, h, &mut alt, maybe) == Outcome::ImportError {
+                            if self.exec_block(cx, h, &mut alt, maybe) == ImportOutcome::ImportError {
                                 taint_node(cx, h, &mut alt);
                             }
                             *scope = join(scope, &alt);
@@ -310,15 +322,15 @@ impl Evaluator<'_> {
         }
         if let Some(f) = clauses.iter().find(|c| c.kind() == "finally_clause") {
             if let Some(b) = named_children(*f).into_iter().find(|n| n.kind() == "block") {
-                if self.exec_block(cx, b, scope, maybe) == Outcome::ImportError {
-                    return Outcome::ImportError;
+                if self.exec_block(cx, b, scope, maybe) == ImportOutcome::ImportError {
+                    return ImportOutcome::ImportError;
                 }
             }
         }
         result
     }
 
-    fn exec_expression_statement(&mut self, cx: &Ctx, node: Node, stmt: Node, scope: &mut Scope) {
+    fn exec_expression_statement(&mut self, cx: &ModuleFile, node: Node, stmt: Node, scope: &mut Namespace) {
         match node.kind() {
             "assignment" => {
                 // `a = b = value`: every target, one value.
@@ -361,7 +373,7 @@ impl Evaluator<'_> {
 
     /// `X.append(...)`, `DATABASES["default"].update(...)`,
     /// `os.environ.setdefault(...)`, `load_dotenv()`: a call whose effect matters.
-    fn exec_call_statement(&mut self, cx: &Ctx, call: Node, stmt: Node, scope: &mut Scope) {
+    fn exec_call_statement(&mut self, cx: &ModuleFile, call: Node, stmt: Node, scope: &mut Namespace) {
         let func = field(call, "function").map(unparen);
         if let Some(f) = func.filter(|f| f.kind() == "attribute") {
             let method = field(f, "attribute").map(|a| text(a, cx.src)).unwrap_or("");
@@ -401,7 +413,7 @@ impl Evaluator<'_> {
     }
 
     /// Assigns `val` to a target: a name, a subscript chain, a tuple.
-    fn assign(&mut self, cx: &Ctx, target: Node, val: Val, stmt: Node, scope: &mut Scope) {
+    fn assign(&mut self, cx: &ModuleFile, target: Node, val: Val, stmt: Node, scope: &mut Namespace) {
         let target = unparen(target);
         match target.kind() {
             "identifier" => {
@@ -480,7 +492,7 @@ fn block_of(c: Node<'_>) -> Option<Node<'_>> {
 }
 
 /// The name at the root of `a`, `a[k]`, `a[k].b`.
-fn place_root<'s>(cx: &Ctx<'s>, node: Node) -> Option<&'s str> {
+fn place_root<'s>(cx: &ModuleFile<'s>, node: Node) -> Option<&'s str> {
     let node = unparen(node);
     match node.kind() {
         "identifier" => Some(text(node, cx.src)),
@@ -490,7 +502,7 @@ fn place_root<'s>(cx: &Ctx<'s>, node: Node) -> Option<&'s str> {
 }
 
 /// Every name a statement may assign or mutate becomes unknown.
-fn taint_node(cx: &Ctx, node: Node, scope: &mut Scope) {
+fn taint_node(cx: &ModuleFile, node: Node, scope: &mut Namespace) {
     let mut stack = vec![node];
     while let Some(n) = stack.pop() {
         let roots: Vec<Node> = match n.kind() {
@@ -529,7 +541,7 @@ fn taint_node(cx: &Ctx, node: Node, scope: &mut Scope) {
     }
 }
 
-fn taint_target(cx: &Ctx, target: Node, scope: &mut Scope) {
+fn taint_target(cx: &ModuleFile, target: Node, scope: &mut Namespace) {
     let target = unparen(target);
     match target.kind() {
         "identifier" => {
@@ -579,7 +591,7 @@ fn taint_target(cx: &Ctx, target: Node, scope: &mut Scope) {
     }
 }
 
-fn taint_with_targets(cx: &Ctx, stmt: Node, scope: &mut Scope) {
+fn taint_with_targets(cx: &ModuleFile, stmt: Node, scope: &mut Namespace) {
     let mut stack = vec![stmt];
     while let Some(n) = stack.pop() {
         if n.kind() == "block" {
@@ -596,7 +608,7 @@ fn taint_with_targets(cx: &Ctx, stmt: Node, scope: &mut Scope) {
 }
 
 /// Does this `except` clause catch an `ImportError`?
-fn catches_import_error(cx: &Ctx, clause: Node) -> bool {
+fn catches_import_error(cx: &ModuleFile, clause: Node) -> bool {
     let values: Vec<Node> = {
         let mut cursor = clause.walk();
         clause.children_by_field_name("value", &mut cursor).collect()

@@ -1,5 +1,5 @@
 //! The evaluator's values: [`Val`] (a statically known Python value, or
-//! `Unknown`), the names a module binds ([`Scope`]), and the operations on
+//! `Unknown`), the names a module binds ([`Namespace`]), and the operations on
 //! values that need no evaluator (operators, container mutations, subscript
 //! assignment, paths).
 //!
@@ -95,11 +95,11 @@ pub(crate) struct Binding {
     pub(crate) origin: Option<Origin>,
 }
 
-pub(crate) type Scope = HashMap<String, Binding>;
+pub(crate) type Namespace = HashMap<String, Binding>;
 
 /// Two possible outcomes of the same code: a name they disagree on is unknown.
-pub(super) fn join(a: &Scope, b: &Scope) -> Scope {
-    let mut out = Scope::new();
+pub(super) fn join(a: &Namespace, b: &Namespace) -> Namespace {
+    let mut out = Namespace::new();
     for (k, va) in a {
         match b.get(k) {
             Some(vb) if vb.val == va.val => {
