@@ -210,6 +210,65 @@ fn deep_expressions() {
     }
 }
 
+/// The same deep expressions in the files the schema checks read (settings,
+/// a model's field, a migration's operation): the readers stop at their
+/// nesting bound (such a value is unknown, as CPython refuses it anyway),
+/// and the rest is still read — the field the migrations lack is reported.
+#[test]
+fn deep_expressions_in_schema_files() {
+    let n = 100_000;
+    let kinds: Vec<(&str, String)> = vec![
+        ("parentheses", format!("{}1{}", "(".repeat(n), ")".repeat(n))),
+        ("+ chain", format!("1{}", " + 1".repeat(n))),
+        ("calls", format!("{}{}", "f(".repeat(n), ")".repeat(n))),
+        ("keyword calls", format!("{}1{}", "f(x=".repeat(n), ")".repeat(n))),
+        ("lists", format!("{}{}", "[".repeat(n), "]".repeat(n))),
+        ("dicts", format!("{}1{}", "{'a': ".repeat(n), "}".repeat(n))),
+        ("unary minus", format!("{}1", "-".repeat(n))),
+        ("subscripts", format!("a{}", "[0]".repeat(n))),
+        ("conditional expressions", format!("{}c", "a if b else ".repeat(n))),
+    ];
+    for (kind, expr) in kinds {
+        let dir = tempfile::tempdir().unwrap();
+        let files = [
+            ("manage.py", String::new()),
+            (
+                "settings.py",
+                format!(
+                    "INSTALLED_APPS = ['shop']\nX = {expr}\nDATABASES = {{'default': {{'ENGINE': \
+                     'django.db.backends.sqlite3', 'NAME': 'db.sqlite3', 'OPTIONS': {expr}}}}}\n"
+                ),
+            ),
+            ("shop/__init__.py", String::new()),
+            ("shop/migrations/__init__.py", String::new()),
+            (
+                "shop/models.py",
+                format!(
+                    "from django.db import models\n\nclass Product(models.Model):\n    \
+                     name = models.CharField(max_length=10, default={expr})\n    \
+                     stock = models.IntegerField(default=0)\n"
+                ),
+            ),
+            (
+                "shop/migrations/0001_initial.py",
+                format!(
+                    "from django.db import migrations, models\n\nclass Migration(migrations.Migration):\n    \
+                     initial = True\n    dependencies = []\n    operations = [migrations.CreateModel(\
+                     name='Product', fields=[('id', models.AutoField(auto_created=True, primary_key=True, \
+                     serialize=False, verbose_name='ID')), ('name', models.CharField(max_length=10, \
+                     default={expr}))])]\n"
+                ),
+            ),
+        ];
+        for (path, text) in files {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        assert_eq!(check_dir_survives(kind, dir.path()), ["RDJ503"], "{kind}");
+    }
+}
+
 #[test]
 fn nesting_tree_sitter_cannot_hold_is_unreadable() {
     // 512 nested blocks and a string literal abort tree-sitter

@@ -175,8 +175,23 @@ pub struct CallRead<'t> {
 /// containers, dotted names (through `reading.lookup`) and calls of a
 /// dotted name (through `reading.call`); anything else, and a call with a
 /// splat, is [`Value::Opaque`].
+///
+/// Values nest at most [`MAX_NESTING`] deep: a deeper part is
+/// [`Value::Opaque`] (CPython itself refuses 200 nested parentheses, so no
+/// importable module has one; reading it would overflow the stack).
 pub fn read(node: Node<'_>, src: &str, reading: &Reading<'_>) -> Value {
+    read_nested(node, src, reading, 0)
+}
+
+/// How deeply [`read`] nests values (containers, calls, unary operators).
+pub const MAX_NESTING: u32 = 100;
+
+fn read_nested(node: Node<'_>, src: &str, reading: &Reading<'_>, depth: u32) -> Value {
     let node = unparen(node);
+    if depth >= MAX_NESTING {
+        return Value::Opaque(text(node, src).to_owned());
+    }
+    let read = |n: Node<'_>, src: &str, reading: &Reading<'_>| read_nested(n, src, reading, depth + 1);
     match node.kind() {
         "none" => Value::None,
         "true" => Value::Bool(true),
@@ -197,8 +212,8 @@ pub fn read(node: Node<'_>, src: &str, reading: &Reading<'_>) -> Value {
                 _ => Value::Opaque(text(node, src).to_owned()),
             }
         }
-        "list" | "tuple" | "expression_list" => Value::List(items(node, src, reading)),
-        "set" => Value::Set(items(node, src, reading)),
+        "list" | "tuple" | "expression_list" => Value::List(items(node, src, reading, depth + 1)),
+        "set" => Value::Set(items(node, src, reading, depth + 1)),
         "dictionary" => {
             let mut pairs = Vec::new();
             for child in named_children(node) {
@@ -254,11 +269,11 @@ pub fn read(node: Node<'_>, src: &str, reading: &Reading<'_>) -> Value {
     }
 }
 
-fn items(node: Node<'_>, src: &str, reading: &Reading<'_>) -> Vec<Value> {
+fn items(node: Node<'_>, src: &str, reading: &Reading<'_>, depth: u32) -> Vec<Value> {
     named_children(node)
         .into_iter()
         .filter(|c| c.kind() != "comment")
-        .map(|c| read(c, src, reading))
+        .map(|c| read_nested(c, src, reading, depth))
         .collect()
 }
 

@@ -108,6 +108,7 @@ pub fn read(src: &str) -> Result<Option<MigrationClass>, Unsure> {
     let mut s = Scanner {
         src: src.as_bytes(),
         pos: 0,
+        nesting: 0,
     };
     loop {
         if s.pos >= s.src.len() {
@@ -130,6 +131,7 @@ pub fn class_name(src: &str) -> Result<Option<Range<usize>>, Unsure> {
     let mut s = Scanner {
         src: src.as_bytes(),
         pos: 0,
+        nesting: 0,
     };
     while s.pos < s.src.len() {
         if let Some(name) = s.class_migration_header()? {
@@ -171,7 +173,14 @@ const KEYWORDS: &[&str] = &[
 struct Scanner<'a> {
     src: &'a [u8],
     pos: usize,
+    /// How many expressions are being read around the current one: past
+    /// [`MAX_NESTING`] the reader is [`Unsure`] (and the tree-sitter
+    /// reader, which bounds its values the same way, takes over).
+    nesting: u32,
 }
+
+/// As `python::value::MAX_NESTING`: deeper expressions are not read.
+const MAX_NESTING: u32 = crate::python::value::MAX_NESTING;
 
 impl Scanner<'_> {
     fn peek(&self) -> Option<u8> {
@@ -417,6 +426,16 @@ impl Scanner<'_> {
 
     /// One expression; `in_brackets` lets line breaks be blanks.
     fn expression(&mut self, in_brackets: bool) -> Result<Expr, Unsure> {
+        if self.nesting >= MAX_NESTING {
+            return Err(Unsure);
+        }
+        self.nesting += 1;
+        let read = self.expression_here(in_brackets);
+        self.nesting -= 1;
+        read
+    }
+
+    fn expression_here(&mut self, in_brackets: bool) -> Result<Expr, Unsure> {
         self.skip_blanks(in_brackets);
         let start = self.pos;
         let c = self.peek().ok_or(Unsure)?;
