@@ -8,9 +8,11 @@
 //!
 //! This file holds the model types and the registry (identity, look-ups by
 //! qualified name and app label, `AUTH_USER_MODEL`); `fields` computes
-//! members, `managers` reads Manager/QuerySet classes, `relations` finds
+//! members, `field_classes` says what a workspace field class is (for
+//! both readers of models), `managers` reads Manager/QuerySet classes, `relations` finds
 //! reverse relations. Never does I/O, never holds a lock while computing.
 
+mod field_classes;
 mod fields;
 mod managers;
 mod relations;
