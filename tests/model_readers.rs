@@ -40,14 +40,12 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use reflex_django_lsp::index::{ClassRef, FieldKind, ModelId, ModelInfo, Symbol, WorkspaceIndex};
 use reflex_django_lsp::python::value::Value;
 use reflex_django_lsp::schema::project::analyze;
 use reflex_django_lsp::schema::settings::discover_projects;
 use reflex_django_lsp::schema::state::{Field, ModelKey, ModelState, ProjectState};
-use reflex_django_lsp::workspace;
 
 /// The Django version the projects are read for (the fixtures pin 5.2).
 const DJANGO: (u32, u32) = (5, 2);
@@ -326,13 +324,7 @@ fn differences(schema: &ModelView, index: &ModelView, meanings: &Meanings) -> Ve
 
 /// Both readers over every project of one folder.
 fn compare_tree(root: &Path) -> Tally {
-    let walked = workspace::walk(root, Arc::new(|_: &Path| false));
-    let sources = walked
-        .files
-        .into_iter()
-        .map(|path| workspace::Source { path, contents: None })
-        .collect();
-    let index = workspace::load(sources).index;
+    let index = common::load_tree(root).index;
     let mut tally = Tally::default();
     for project in discover_projects(&index, &|_| None, &|p: &Path| p.exists()) {
         let schema = analyze(&index, project, DJANGO);

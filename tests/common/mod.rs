@@ -233,3 +233,15 @@ pub fn unpack_archive(archive: &Path, into: &Path) {
         unpack_wheel(archive, into);
     }
 }
+
+/// Every file below `root` read into a workspace index, as `check` loads it.
+pub fn load_tree(root: &Path) -> reflex_django_lsp::workspace::Loaded {
+    use reflex_django_lsp::workspace;
+    let walked = workspace::walk(root, std::sync::Arc::new(|_: &Path| false));
+    let sources = walked
+        .files
+        .into_iter()
+        .map(|path| workspace::Source { path, contents: None })
+        .collect();
+    workspace::load(sources)
+}

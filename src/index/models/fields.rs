@@ -307,13 +307,16 @@ class Alias(Reexported):
         assert!(!city.field("by_pk").unwrap().names_to_field, "a comment is no keyword");
     }
 
+    /// The names of a model's fields, in order.
+    fn field_names(index: &crate::index::WorkspaceIndex, q: &str) -> Vec<String> {
+        let m = model_named(index, q).unwrap();
+        m.fields().iter().map(|f| f.name.clone()).collect()
+    }
+
     #[test]
     fn contrib_bases_give_the_fields_contrib_py_declares() {
         let index = index_of(&[("app/__init__.py", ""), ("app/models.py", MODELS)]);
-        let names = |q: &str| -> Vec<String> {
-            let m = model_named(&index, q).unwrap();
-            m.fields().iter().map(|f| f.name.clone()).collect()
-        };
+        let names = |q: &str| field_names(&index, q);
         // AbstractUser: AbstractBaseUser's and PermissionsMixin's fields, its own, the many-to-many ones last.
         assert_eq!(
             names("app.models.Member"),
@@ -376,10 +379,7 @@ class Keyed(models.Model):
     fn members_as_django_builds_them() {
         use crate::index::models::{FieldKind, Member};
         let index = index_of(&[("app/__init__.py", ""), ("app/models.py", INHERITANCE)]);
-        let names = |q: &str| -> Vec<String> {
-            let m = model_named(&index, q).unwrap();
-            m.fields().iter().map(|f| f.name.clone()).collect()
-        };
+        let names = |q: &str| field_names(&index, q);
         let thing = model_named(&index, "app.models.Thing").unwrap();
         // A workspace subclass of ForeignKey relates as one.
         let place = thing.field("place").unwrap();
