@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 fn wheel() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("RDJ_REFLEX_DJANGO_WHEEL") {
@@ -73,59 +73,12 @@ fn reflex_django_package_has_no_false_findings() {
     assert_eq!(findings[0]["location"]["row"].as_u64().unwrap() as usize, row);
 }
 
-/// The archives of tests/real_packages.txt (`RDJ_REAL_PACKAGES`, else
-/// `.cache/real-packages`), by requirement.
-fn real_packages() -> Result<Vec<(String, PathBuf)>, String> {
-    let dir = std::env::var_os("RDJ_REAL_PACKAGES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| common::repo().join(".cache/real-packages"));
-    let list = std::fs::read_to_string(common::repo().join("tests/real_packages.txt")).unwrap();
-    let files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map_err(|_| format!("{} is missing (run `bash .ci/run`)", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    let mut out = Vec::new();
-    for req in list
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-    {
-        let stem = req.replace("==", "-");
-        let archive = files
-            .iter()
-            .find(|p| {
-                let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-                name == format!("{stem}.tar.gz")
-                    || name == format!("{stem}.zip")
-                    || name.starts_with(&format!("{stem}-")) && name.ends_with(".whl")
-            })
-            .ok_or_else(|| format!("{req} is not downloaded into {} (run `bash .ci/run`)", dir.display()))?;
-        out.push((req.to_owned(), archive.clone()));
-    }
-    Ok(out)
-}
-
-fn unpack_any(archive: &Path, into: &Path) {
-    if archive.to_string_lossy().ends_with(".tar.gz") {
-        let status = std::process::Command::new("tar")
-            .arg("-xzf")
-            .arg(archive)
-            .arg("-C")
-            .arg(into)
-            .status()
-            .expect("tar");
-        assert!(status.success(), "could not unpack {}", archive.display());
-    } else {
-        common::unpack_wheel(archive, into);
-    }
-}
-
 #[test]
 fn released_django_packages_have_no_findings() {
     // Their models match their migrations (their own makemigrations says
     // "No changes detected") and their async ORM use is correct: every
     // finding would be a false one. Static checks only (--no-database).
-    let packages = match real_packages() {
+    let packages = match common::real_packages() {
         Ok(p) => p,
         Err(why) => return common::skip_or_fail(&why),
     };
@@ -134,7 +87,7 @@ fn released_django_packages_have_no_findings() {
     let mut tables = 0;
     for (req, archive) in &packages {
         let dir = tempfile::tempdir().unwrap();
-        unpack_any(archive, dir.path());
+        common::unpack_archive(archive, dir.path());
         let root = dir.path();
         for f in common::check_json(&[root], &["--no-database", "--no-cache"]) {
             findings.push(format!(

@@ -37,7 +37,6 @@ use reflex_django_lsp::schema::settings::discover_projects;
 use reflex_django_lsp::schema::state::{Field, ModelKey, ModelState, Origin, ProjectState};
 use reflex_django_lsp::schema::url::DatabaseUrl;
 use reflex_django_lsp::schema::Backend;
-use reflex_django_lsp::workspace;
 use serde_json::Value as Json;
 
 // ---------------------------------------------------------------- Django
@@ -276,13 +275,7 @@ fn live(url: &str, backend: Backend) -> LiveSchema {
 /// The project's models as the static reader declares them (what `check`
 /// compares), uncertain models left out as `check` does.
 fn declared(root: &Path) -> ProjectState {
-    let walked = workspace::walk(root, std::sync::Arc::new(|_: &Path| false));
-    let sources = walked
-        .files
-        .into_iter()
-        .map(|path| workspace::Source { path, contents: None })
-        .collect();
-    let loaded = workspace::load(sources);
+    let loaded = common::load_tree(root);
     let mut projects = discover_projects(&loaded.index, &|_| None, &|p| p.exists());
     assert_eq!(projects.len(), 1, "one project in {}", root.display());
     let schema = analyze(&loaded.index, projects.remove(0), (5, 2));

@@ -15,7 +15,6 @@ mod common;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
 
 use reflex_django_lsp::schema::settings::{discover_projects, DatabaseSource, Project};
 use reflex_django_lsp::workspace;
@@ -389,13 +388,7 @@ fn run_django(python: &Path, root: &Path, settings: &str, env: &[(&str, &str)]) 
 }
 
 fn project_of(root: &Path, env: &HashMap<String, String>) -> (workspace::Loaded, Project) {
-    let walked = workspace::walk(root, Arc::new(|_: &Path| false));
-    let sources = walked
-        .files
-        .into_iter()
-        .map(|path| workspace::Source { path, contents: None })
-        .collect();
-    let loaded = workspace::load(sources);
+    let loaded = common::load_tree(root);
     let mut projects = discover_projects(&loaded.index, &|k| env.get(k).cloned(), &|p| p.exists());
     assert_eq!(projects.len(), 1, "{projects:#?}");
     let project = projects.remove(0);

@@ -609,12 +609,26 @@ fn collect_class_assignment(stmt: Node<'_>, src: &str, attrs: &mut Vec<ClassAttr
             name_range: left.byte_range(),
         });
     }
-    if let Some(right) = field(expr, "right") {
-        attrs.push(ClassAttr {
-            name,
-            value: value_of(right, src),
-            range: expr.byte_range(),
-        });
+    // `default_text = notes = models.TextField()` binds every name in the
+    // chain to the innermost value.
+    let mut names = vec![name];
+    let mut right = field(expr, "right");
+    while let Some(inner) = right.filter(|r| r.kind() == "assignment") {
+        match field(inner, "left").filter(|l| l.kind() == "identifier") {
+            Some(l) => names.push(text(l, src).to_owned()),
+            None => return,
+        }
+        right = field(inner, "right");
+    }
+    if let Some(right) = right {
+        let value = value_of(right, src);
+        for name in names {
+            attrs.push(ClassAttr {
+                name,
+                value: value.clone(),
+                range: expr.byte_range(),
+            });
+        }
     }
 }
 

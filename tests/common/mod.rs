@@ -185,3 +185,63 @@ pub fn unpack_wheel(wheel: &Path, into: &Path) {
         .expect("python3 -m zipfile");
     assert!(status.success(), "could not unpack {}", wheel.display());
 }
+
+/// The archives of tests/real_packages.txt (`RDJ_REAL_PACKAGES`, else
+/// `.cache/real-packages`), by requirement.
+pub fn real_packages() -> Result<Vec<(String, PathBuf)>, String> {
+    let dir = std::env::var_os("RDJ_REAL_PACKAGES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join(".cache/real-packages"));
+    let list = std::fs::read_to_string(repo().join("tests/real_packages.txt")).unwrap();
+    let files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|_| format!("{} is missing (run `bash .ci/run`)", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    let mut out = Vec::new();
+    for req in list
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        let stem = req.replace("==", "-");
+        let archive = files
+            .iter()
+            .find(|p| {
+                let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+                name == format!("{stem}.tar.gz")
+                    || name == format!("{stem}.zip")
+                    || name.starts_with(&format!("{stem}-")) && name.ends_with(".whl")
+            })
+            .ok_or_else(|| format!("{req} is not downloaded into {} (run `bash .ci/run`)", dir.display()))?;
+        out.push((req.to_owned(), archive.clone()));
+    }
+    Ok(out)
+}
+
+/// Unpacks a source archive (`.tar.gz`) or a wheel.
+pub fn unpack_archive(archive: &Path, into: &Path) {
+    if archive.to_string_lossy().ends_with(".tar.gz") {
+        let status = std::process::Command::new("tar")
+            .arg("-xzf")
+            .arg(archive)
+            .arg("-C")
+            .arg(into)
+            .status()
+            .expect("tar");
+        assert!(status.success(), "could not unpack {}", archive.display());
+    } else {
+        unpack_wheel(archive, into);
+    }
+}
+
+/// Every file below `root` read into a workspace index, as `check` loads it.
+pub fn load_tree(root: &Path) -> reflex_django_lsp::workspace::Loaded {
+    use reflex_django_lsp::workspace;
+    let walked = workspace::walk(root, std::sync::Arc::new(|_: &Path| false));
+    let sources = walked
+        .files
+        .into_iter()
+        .map(|path| workspace::Source { path, contents: None })
+        .collect();
+    workspace::load(sources)
+}

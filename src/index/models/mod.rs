@@ -8,9 +8,11 @@
 //!
 //! This file holds the model types and the registry (identity, look-ups by
 //! qualified name and app label, `AUTH_USER_MODEL`); `fields` computes
-//! members, `managers` reads Manager/QuerySet classes, `relations` finds
+//! members, `field_classes` says what a workspace field class is (for
+//! both readers of models), `managers` reads Manager/QuerySet classes, `relations` finds
 //! reverse relations. Never does I/O, never holds a lock while computing.
 
+mod field_classes;
 mod fields;
 mod managers;
 mod relations;
@@ -92,6 +94,12 @@ pub struct Members {
     pub has_constraints: bool,
     /// `Meta.unique_together` is set (here or on a model base).
     pub has_unique_together: bool,
+    /// `obj.id` is not Django's automatic primary key: neither the model
+    /// nor a multi-table parent gets one (each declares its own primary
+    /// key), or it is a field of `fields` (Django's contrib models).
+    pub has_no_id: bool,
+    /// Fields declared `parent_link=True` (here or on a model base).
+    parent_links: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -181,7 +189,7 @@ impl ModelInfo {
                 return Some(Member::ForeignKeyId(f));
             }
         }
-        if name == "id" && !self.fields().iter().any(|f| f.primary_key) {
+        if name == "id" && !self.members().has_no_id {
             return Some(Member::Pk);
         }
         None

@@ -107,17 +107,17 @@ impl ModelReader<'_> {
                     Callee::Unknown
                 }
             }
-            Symbol::Class(c) => match self.field_class_of(c, 0) {
+            Symbol::Class(c) => match self.index.field_class_of(c) {
                 // A virtual field (`private_only=True`, like Django's
                 // GenericForeignKey): no column, never in a migration.
-                Some(_) if self.registers_private(c, 0) => Callee::NotAField,
+                Some(_) if self.index.registers_private_field(c) => Callee::NotAField,
                 // Its own `deconstruct()` (NetBox's
                 // `NetBoxTaggableManagerField` writes taggit's path and drops
                 // `related_name`): see `Field::opaque`.
                 Some(class) => Callee::Field(class, self.defines(c, "deconstruct", 0)),
                 // A subclass of Django's `GenericForeignKey` that lets it
                 // register itself (NetBox's `RestrictedGenericForeignKey`).
-                None if self.extends_generic_relation(c, 0) => Callee::NotAField,
+                None if self.index.extends_generic_relation(c) => Callee::NotAField,
                 // Not a field, but hooks into the model class as it is
                 // built (`contribute_to_class`): it may add anything.
                 None if self.defines(c, "contribute_to_class", 0) => Callee::Unknown,
@@ -139,69 +139,6 @@ impl ModelReader<'_> {
                 }
             }
         }
-    }
-
-    /// Whether a workspace class (or a workspace base of it) registers
-    /// itself as a private field in `contribute_to_class`
-    /// (`super().contribute_to_class(cls, name, private_only=True)`,
-    /// `cls._meta.add_field(self, private=True)`).
-    fn registers_private(&self, c: ClassRef, depth: u32) -> bool {
-        if depth > 8 {
-            return false;
-        }
-        let cls = self.index.class(c);
-        let text = &self.index.file(c.file).text;
-        let private = cls.methods.iter().any(|m| {
-            m.name == "contribute_to_class"
-                && text.get(m.range.clone()).is_some_and(|body| {
-                    let body: String = body.chars().filter(|ch| !ch.is_whitespace()).collect();
-                    body.contains("private_only=True") || body.contains("private=True")
-                })
-        });
-        if private {
-            return true;
-        }
-        if cls.methods.iter().any(|m| m.name == "contribute_to_class") {
-            return false; // its own, registering it as a concrete field
-        }
-        cls.bases
-            .iter()
-            .any(|b| match self.index.resolve_dotted(c.file, b, None) {
-                Symbol::Class(p) => self.registers_private(p, depth + 1),
-                _ => false,
-            })
-    }
-
-    /// Whether a workspace class derives from Django's `GenericForeignKey`
-    /// or `GenericRelation` (private fields: no column, never migrated),
-    /// each class on the way either keeping `contribute_to_class` or
-    /// calling the parent's.
-    fn extends_generic_relation(&self, c: ClassRef, depth: u32) -> bool {
-        if depth > 8 {
-            return false;
-        }
-        let cls = self.index.class(c);
-        let text = &self.index.file(c.file).text;
-        if let Some(m) = cls.method("contribute_to_class") {
-            let calls_parent = text.get(m.range.clone()).is_some_and(|body| {
-                let body: String = body.chars().filter(|ch| !ch.is_whitespace()).collect();
-                body.contains("super().contribute_to_class(cls,name")
-            });
-            if !calls_parent {
-                return false;
-            }
-        }
-        cls.bases
-            .iter()
-            .any(|b| match self.index.resolve_dotted(c.file, b, None) {
-                Symbol::Class(p) => self.extends_generic_relation(p, depth + 1),
-                Symbol::External(q) => matches!(
-                    q.as_str(),
-                    "django.contrib.contenttypes.fields.GenericForeignKey"
-                        | "django.contrib.contenttypes.fields.GenericRelation"
-                ),
-                _ => false,
-            })
     }
 
     /// Whether a workspace class derives (directly or through workspace
@@ -244,41 +181,6 @@ impl ModelReader<'_> {
                 Symbol::Class(p) => self.defines(p, name, depth + 1),
                 _ => false,
             })
-    }
-
-    /// For a workspace class: `Some(Some(django_class))` when it derives from a
-    /// Django field, `Some(None)` for a field of unknown kind, `None` if it is
-    /// not a field.
-    fn field_class_of(&self, c: ClassRef, depth: u32) -> Option<Option<String>> {
-        if depth > 8 {
-            return None;
-        }
-        let cls = self.index.class(c);
-        for b in &cls.bases {
-            match self.index.resolve_dotted(c.file, b, None) {
-                Symbol::External(q) => {
-                    if let Some(class) = django_field_class(&q) {
-                        return Some(Some(class.to_owned()));
-                    }
-                    let last = q.rsplit('.').next().unwrap_or(&q);
-                    // (django-taggit's `TaggableManager` is a related field.)
-                    if q == "django.db.models.Field"
-                        || q == "django.db.models.fields.Field"
-                        || last.ends_with("Field")
-                        || last == "TaggableManager"
-                    {
-                        return Some(None);
-                    }
-                }
-                Symbol::Class(parent) => {
-                    if let Some(found) = self.field_class_of(parent, depth + 1) {
-                        return Some(found);
-                    }
-                }
-                _ => {}
-            }
-        }
-        None
     }
 
     #[allow(clippy::too_many_arguments)]
