@@ -10,7 +10,6 @@ pub mod checker;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;
-pub mod django;
 pub mod fix;
 pub mod index;
 pub mod knowledge;

@@ -1,5 +1,5 @@
-//! `src/django/contrib_models.rs` is the index's view of Django's contrib
-//! models, projected from their one description, `src/django/contrib.py`,
+//! `src/knowledge/models/contrib_models.rs` is the index's view of Django's contrib
+//! models, projected from their one description, `src/knowledge/models/contrib.py`,
 //! as the schema's own model reader reads it (fields inherited from
 //! abstract bases, the automatic primary key, relation targets). After
 //! editing `contrib.py`: `UPDATE_CONTRIB=1 cargo test --test contrib_models`.
@@ -8,10 +8,10 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::Path;
 
-use reflex_django_lsp::django::contrib::CONTRIB_PY;
-use reflex_django_lsp::django::fields::field_kind;
-use reflex_django_lsp::django::FieldKind;
 use reflex_django_lsp::index::WorkspaceIndex;
+use reflex_django_lsp::knowledge::models::contrib::CONTRIB_PY;
+use reflex_django_lsp::knowledge::models::fields::field_kind;
+use reflex_django_lsp::knowledge::models::FieldKind;
 use reflex_django_lsp::schema::models::contrib_declarations;
 
 /// Each class's qualified names from the `# module:` and `# also in:`
@@ -118,7 +118,7 @@ fn generated() -> String {
 
 #[test]
 fn contrib_models_rs_is_projected_from_contrib_py() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/django/contrib_models.rs");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/knowledge/models/contrib_models.rs");
     let want = generated();
     if std::env::var_os("UPDATE_CONTRIB").is_some() {
         std::fs::write(&path, &want).unwrap();
@@ -126,6 +126,6 @@ fn contrib_models_rs_is_projected_from_contrib_py() {
     let have = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         have == want,
-        "src/django/contrib_models.rs is out of date: run `UPDATE_CONTRIB=1 cargo test --test contrib_models`"
+        "src/knowledge/models/contrib_models.rs is out of date: run `UPDATE_CONTRIB=1 cargo test --test contrib_models`"
     );
 }

@@ -1,5 +1,5 @@
 //! Django's contrib models in the index's terms: the table projected from
-//! their one description (`crate::django::contrib`, generated from
+//! their one description (`crate::knowledge::models::contrib`, generated from
 //! `contrib.py`) read into `FieldInfo`s, the user model's relations
 //! pointing at the project's `AUTH_USER_MODEL`.
 //!
@@ -7,9 +7,9 @@
 
 use super::models::FieldInfo;
 use super::WorkspaceIndex;
-use crate::django::contrib::ContribField;
+use crate::knowledge::models::contrib::ContribField;
 
-pub use crate::django::contrib::{contrib_base, is_contrib_model_base, CONTRIB_MODELS};
+pub use crate::knowledge::models::contrib::{contrib_base, is_contrib_model_base, CONTRIB_MODELS};
 
 /// The qualified name Django's relations to `AUTH_USER_MODEL` name.
 const AUTH_USER: &str = "django.contrib.auth.models.User";

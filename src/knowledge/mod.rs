@@ -2,13 +2,16 @@
 //! calls of Django (and of a few well-known third-party packages) run a
 //! query, which async twin each has and since which Django version, what a
 //! QuerySet or manager method returns, and which functions and classes
-//! consume an iterable (and so evaluate a QuerySet given to them).
+//! consume an iterable (and so evaluate a QuerySet given to them); and
+//! what Django's model layer is (`models/`: its field classes, its contrib
+//! models described once, in `contrib.py`).
 //!
 //! Pure tables and look-ups: no syntax, no types, no inference. The walker
 //! (`checker::walker`) asks these tables while it infers, turns what it
 //! finds into effects (`checker::effects`), and the rules report them.
 
 pub mod django;
+pub mod models;
 pub mod third_party;
 
 /// The text of every oracle case file (`fixtures/oracle/cases/*.py`): the

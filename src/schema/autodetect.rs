@@ -15,7 +15,7 @@ use super::models::{Declared, UNKNOWN_AUTO_FIELD};
 use super::patches::MigrationPatches;
 use super::state::{Field, ModelState, Origin, ProjectState};
 use crate::diagnostic::{FileFinding, Finding};
-use crate::django::fields::{positional_names, DJANGO_FIELDS};
+use crate::knowledge::models::fields::{positional_names, DJANGO_FIELDS};
 use crate::python::value::Value;
 use crate::registry::Rule;
 

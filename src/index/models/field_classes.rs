@@ -6,8 +6,8 @@
 //!
 //! Reads class summaries and method text only; never does I/O.
 
-use crate::django::fields::django_field_class;
 use crate::index::{ClassRef, Symbol, WorkspaceIndex};
+use crate::knowledge::models::fields::django_field_class;
 
 impl WorkspaceIndex {
     /// For a workspace class: `Some(Some(django_class))` when it derives from

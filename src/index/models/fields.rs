@@ -10,9 +10,9 @@ use rustc_hash::FxHashSet;
 
 use super::managers::{manager_declaration, queryset_methods_of_classes};
 use super::{find_model, FieldInfo, FieldKind, Members, ModelId, ModelInfo, ModelOrigin};
-use crate::django::fields::{field_kind, DJANGO_FIELDS, MODEL_FIELD_MODULES};
 use crate::index::summary::{AssignedValue, ClassSummary};
 use crate::index::{builtin, ClassKind, ClassRef, FileId, Symbol, WorkspaceIndex};
+use crate::knowledge::models::fields::{field_kind, DJANGO_FIELDS, MODEL_FIELD_MODULES};
 
 pub(in crate::index) fn ensure_members(index: &WorkspaceIndex, m: &ModelInfo) {
     if m.members.get().is_some() {

@@ -24,7 +24,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::summary::AssignedValue;
 use super::{builtin, ClassRef, FileId, WorkspaceIndex};
-use crate::django::fields::field_kind;
+use crate::knowledge::models::fields::field_kind;
 use fields::is_model_field;
 
 pub(super) use fields::ensure_members;
@@ -34,8 +34,8 @@ pub(super) use relations::reverse_relation;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ModelId(pub u32);
 
-/// What a field is as far as relations go is Django knowledge (`crate::django`).
-pub use crate::django::FieldKind;
+/// What a field is as far as relations go is Django knowledge (`crate::knowledge::models`).
+pub use crate::knowledge::models::FieldKind;
 
 #[derive(Debug, Clone)]
 pub struct FieldInfo {

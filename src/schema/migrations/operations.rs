@@ -10,8 +10,8 @@ use std::ops::Range;
 
 use super::expr::{Arg, Clause, Syntax};
 use super::{project_ops, Operation};
-use crate::django::fields::{positional_names, DJANGO_FIELDS};
 use crate::index::{FileId, WorkspaceIndex};
+use crate::knowledge::models::fields::{positional_names, DJANGO_FIELDS};
 use crate::python::value::Value;
 use crate::schema::models::qualify_bare;
 use crate::schema::state::{Field, ModelKey, Origin};

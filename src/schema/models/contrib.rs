@@ -1,5 +1,5 @@
 //! Django's contrib models as this reader sees them: `contrib.py` (the one
-//! description, in `crate::django::contrib`) parsed once for every project,
+//! description, in `crate::knowledge::models::contrib`) parsed once for every project,
 //! and read whole — abstract bases too — into the states that
 //! `tests/contrib_models.rs` projects into the index's table.
 //!
@@ -11,8 +11,8 @@ use tree_sitter::Tree;
 
 use super::modules::{class_name, module_classes};
 use super::{DeclScope, ModelKind, ModelReader};
-use crate::django::contrib::CONTRIB_PY;
 use crate::index::WorkspaceIndex;
+use crate::knowledge::models::contrib::CONTRIB_PY;
 use crate::python::value::Value;
 use crate::schema::state::ModelState;
 use crate::syntax;

@@ -1,7 +1,7 @@
 //! What a class-body call is (a Django field, a package's field, a
 //! manager, something unknown that may add fields) and a field call read
 //! into the `Field` Django would deconstruct: positional arguments named
-//! (Django's field classes are `crate::django::fields`), relation targets
+//! (Django's field classes are `crate::knowledge::models::fields`), relation targets
 //! as `"app.model"`. Knows nothing of Meta or inheritance.
 
 use std::collections::BTreeMap;
@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use tree_sitter::Node;
 
 use super::{Base, DeclScope, ModelReader};
-use crate::django::fields::{django_field_class, positional_names};
 use crate::index::{ClassRef, Symbol};
+use crate::knowledge::models::fields::{django_field_class, positional_names};
 use crate::python::value::Value;
 use crate::schema::state::{Field, ModelKey, Origin};
 use crate::schema::value;

@@ -4,7 +4,7 @@
 //! added, relation targets as `"app.model"`, Meta options as written.
 //!
 //! Django's contrib models (`AbstractUser`, `auth.User`, …) are built-in
-//! knowledge: `crate::django`'s `contrib.py` is their declarations, read by
+//! knowledge: `crate::knowledge::models`'s `contrib.py` is their declarations, read by
 //! this same reader (`contrib.rs`).
 //! A model whose declaration we cannot fully read (a base class or a class
 //! attribute from a package outside the workspace) is `uncertain`: the
@@ -39,8 +39,8 @@ use contrib::{CONTRIB, CONTRIB_AUTO_FIELD};
 use modules::{call_bound_names, class_name, imported_classes, module_classes, package_modules_reached};
 
 use super::state::{Field, ModelKey, Origin, ProjectState};
-use crate::django::contrib::CONTRIB_PY;
 use crate::index::{FileId, WorkspaceIndex};
+use crate::knowledge::models::contrib::CONTRIB_PY;
 use crate::python::value::Value;
 use crate::syntax::{field, named_children, text};
 

@@ -2,7 +2,7 @@
 
 Generated from Django 5.2's source (BSD licence) by keeping each class's field
 assignments and its Meta; read by src/schema/models/ like a models file, and
-projected into src/django/contrib_models.rs for the index (after an edit:
+projected into src/knowledge/models/contrib_models.rs for the index (after an edit:
 `UPDATE_CONTRIB=1 cargo test --test contrib_models`). Never imported or run.
 `# app: <label>` starts each app's classes, `# module: <dotted path>` the
 module that defines the classes below it, and `# also in: <dotted path>`

@@ -5,7 +5,8 @@
 //! projection generated from it for the index).
 //!
 //! Pure tables and the small functions that read them: never does I/O,
-//! names no other module of the crate (both `index` and `schema` read it).
+//! names no other module of the crate (both `index` and `schema` read it;
+//! the rest of `knowledge` is the query API).
 
 pub mod contrib;
 // Generated (see `contrib.rs`), laid out one field a line.
