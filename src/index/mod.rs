@@ -222,18 +222,38 @@ impl WorkspaceIndex {
     /// else by the declaring model's name in lower case (`order` for the
     /// accessor `order_set`). `None` when the workspace sets a
     /// `related_query_name` anywhere: those names are not looked up.
+    ///
+    /// The default accessor itself (`order_set`) is not a query name:
+    /// `filter(order_set__note=…)` raises `FieldError`.
     pub fn starts_lookup(&self, m: &ModelInfo, name: &str) -> Option<bool> {
-        if self.member(m, name).is_some() {
-            return Some(true);
+        let renames_queries = || {
+            self.files
+                .iter()
+                .any(|f| !f.in_migrations && f.facts().names_related_queries)
+        };
+        match self.member(m, name) {
+            Some(models::Member::Reverse(r)) if r.default_set_accessor => {
+                // Only a `related_query_name` spelling it (or a template)
+                // could make the accessor a query name too.
+                let spelled = |f: &FileEntry| {
+                    let text = f.text.as_bytes();
+                    [name.as_bytes(), b"%("]
+                        .iter()
+                        .any(|n| memchr::memmem::find(text, n).is_some())
+                };
+                let maybe_query_name = self
+                    .files
+                    .iter()
+                    .any(|f| !f.in_migrations && f.facts().names_related_queries && spelled(f));
+                return (!maybe_query_name).then_some(false);
+            }
+            Some(_) => return Some(true),
+            None => {}
         }
         if matches!(self.member(m, &format!("{name}_set")), Some(models::Member::Reverse(_))) {
             return Some(true);
         }
-        let renames_queries = self
-            .files
-            .iter()
-            .any(|f| !f.in_migrations && f.facts().names_related_queries);
-        (!renames_queries).then_some(false)
+        (!renames_queries()).then_some(false)
     }
 
     /// A model with its fields and managers (not its reverse relations).

@@ -61,9 +61,15 @@ pub fn check(index: &WorkspaceIndex, file: FileId, rules: RuleSet, out: &mut Vec
                     index.member(&model, first).is_some()
                 };
                 if !known {
+                    // `order_set__note`: the accessor where lookups take the query name.
+                    let hint = first
+                        .strip_suffix("_set")
+                        .filter(|query| name.contains("__") && index.starts_lookup(&model, query) == Some(true))
+                        .map(|query| format!(" (lookups name this reverse relation `{query}`)"))
+                        .unwrap_or_default();
                     out.push(Finding::new(
                         Rule::RDJ601,
-                        format!("`{first}` in `{opt}` is not a field of `{}`", model.name),
+                        format!("`{first}` in `{opt}` is not a field of `{}`{hint}", model.name),
                         range,
                     ));
                 }

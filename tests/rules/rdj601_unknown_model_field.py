@@ -68,3 +68,11 @@ class CustomerOrdersState(ModelState):
     search_fields = ("order__note",)  # ok
     # With a `related_name`, the query name is the related name.
     ordering = ("profile__customer",)  # ok
+
+
+class CustomerOrderNotesState(ModelState):
+    model = Customer
+    fields = ["name"]
+    # The accessor is not the query name: `Q(order_set__note__icontains=q)`
+    # raises FieldError ("Cannot resolve keyword 'order_set' into field").
+    search_fields = ("order_set__note",)  # error: RDJ601

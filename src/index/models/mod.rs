@@ -72,6 +72,10 @@ pub struct Relation {
     pub model: ModelId,
     /// The field on `model` that points back (`order` for `order.items`).
     pub field: String,
+    /// The accessor is Django's default `<model>_set` (no `related_name`):
+    /// lookups name the relation `<model>` instead, and `<model>_set__…`
+    /// is a `FieldError`.
+    pub default_set_accessor: bool,
 }
 
 /// What a model declares and inherits.

@@ -170,6 +170,7 @@ fn find_reverse(index: &WorkspaceIndex, target: &ModelInfo, name: &str) -> Optio
                 kind,
                 model: id,
                 field: f.name.clone(),
+                default_set_accessor: f.related_name.is_none() && f.kind != FieldKind::OneToOne,
             });
         }
     }
