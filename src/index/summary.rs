@@ -359,11 +359,12 @@ pub fn summarize(tree: &Tree, src: &str, package: &str) -> ModuleSummary {
             None if stmt.kind() == "expression_statement" => {
                 let Some(expr) = stmt.named_child(0) else { continue };
                 if expr.kind() == "assignment" {
-                    if let (Some(left), Some(right)) = (field(expr, "left"), field(expr, "right")) {
-                        if left.kind() == "identifier" {
+                    if let Some((names, Some(right))) = chained_assignment(expr, src) {
+                        let value = value_of(right, src);
+                        for name in names {
                             summary.assignments.push(Assignment {
-                                name: text(left, src).to_owned(),
-                                value: value_of(right, src),
+                                name,
+                                value: value.clone(),
                                 range: expr.byte_range(),
                             });
                         }
@@ -597,28 +598,15 @@ fn collect_class_assignment(stmt: Node<'_>, src: &str, attrs: &mut Vec<ClassAttr
     if expr.kind() != "assignment" {
         return;
     }
-    let Some(left) = field(expr, "left") else { return };
-    if left.kind() != "identifier" {
+    let Some((names, right)) = chained_assignment(expr, src) else {
         return;
-    }
-    let name = text(left, src).to_owned();
-    if let Some(ty) = field(expr, "type") {
+    };
+    if let (Some(ty), Some(left)) = (field(expr, "type"), field(expr, "left")) {
         annotations.push(Annotation {
-            name: name.clone(),
+            name: names[0].clone(),
             type_range: ty.byte_range(),
             name_range: left.byte_range(),
         });
-    }
-    // `default_text = notes = models.TextField()` binds every name in the
-    // chain to the innermost value.
-    let mut names = vec![name];
-    let mut right = field(expr, "right");
-    while let Some(inner) = right.filter(|r| r.kind() == "assignment") {
-        match field(inner, "left").filter(|l| l.kind() == "identifier") {
-            Some(l) => names.push(text(l, src).to_owned()),
-            None => return,
-        }
-        right = field(inner, "right");
     }
     if let Some(right) = right {
         let value = value_of(right, src);
@@ -628,6 +616,23 @@ fn collect_class_assignment(stmt: Node<'_>, src: &str, attrs: &mut Vec<ClassAttr
                 value: value.clone(),
                 range: expr.byte_range(),
             });
+        }
+    }
+}
+
+/// The names an assignment binds and the value it binds them to:
+/// `default_text = notes = models.TextField()` binds both names to the
+/// innermost value (`None` for a bare annotation). `None` when a target
+/// is not a plain name (`a.b = …`, `a, b = …`).
+fn chained_assignment<'t>(expr: Node<'t>, src: &str) -> Option<(Vec<String>, Option<Node<'t>>)> {
+    let mut names = Vec::new();
+    let mut node = expr;
+    loop {
+        let left = field(node, "left").filter(|l| l.kind() == "identifier")?;
+        names.push(text(left, src).to_owned());
+        match field(node, "right") {
+            Some(inner) if inner.kind() == "assignment" => node = inner,
+            right => return Some((names, right)),
         }
     }
 }
@@ -700,5 +705,28 @@ fn value_at(node: Node<'_>, src: &str, depth: u32) -> AssignedValue {
             .map(AssignedValue::Name)
             .unwrap_or(AssignedValue::Other),
         _ => AssignedValue::Other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary_of(src: &str) -> ModuleSummary {
+        let tree = syntax::parse(src).expect("parses");
+        summarize(&tree, src, "")
+    }
+
+    #[test]
+    fn a_chained_assignment_binds_every_name() {
+        let s = summary_of("Product = Item = apps.get_model('shop', 'Product')\n");
+        for name in ["Product", "Item"] {
+            let Some(TopLevel::Assignment(i)) = s.binding(name) else {
+                panic!("{name} is bound by the assignment");
+            };
+            assert!(
+                matches!(&s.assignments[i].value, AssignedValue::Call { callee, .. } if callee == "apps.get_model")
+            );
+        }
     }
 }
