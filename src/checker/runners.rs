@@ -244,6 +244,10 @@ fn runs_in_workspace(
 /// Byte-level hints that a file runs a coroutine on a loop of its own.
 const RUNNER_HINTS: &[&str] = &["asyncio.run(", "run_until_complete(", "async_to_sync("];
 
+/// With `from asyncio import run`, a bare `run(` is a hint too (the walker
+/// then resolves which `run` a call names).
+const IMPORTED_RUN_HINTS: (&str, &str) = ("from asyncio import", "run(");
+
 fn collect_runs(index: &WorkspaceIndex, options: &AnalysisOptions) -> Vec<CoroutineRun> {
     // A walk of its own, so the result does not depend on which file asked.
     let shared = WalkState {
@@ -253,10 +257,10 @@ fn collect_runs(index: &WorkspaceIndex, options: &AnalysisOptions) -> Vec<Corout
     let mut runs = Vec::new();
     for file in 0..index.files.len() {
         let entry = index.file(file);
+        let find = |text: &[u8], hint: &str| memchr::memmem::find(text, hint.as_bytes()).is_some();
+        let imports_run = find(entry.text.as_bytes(), IMPORTED_RUN_HINTS.0);
         let mentions = |text: &[u8]| {
-            RUNNER_HINTS
-                .iter()
-                .any(|h| memchr::memmem::find(text, h.as_bytes()).is_some())
+            RUNNER_HINTS.iter().any(|h| find(text, h)) || (imports_run && find(text, IMPORTED_RUN_HINTS.1))
         };
         if entry.decode_error.is_some() || !mentions(entry.text.as_bytes()) {
             continue;
