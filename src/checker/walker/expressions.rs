@@ -13,6 +13,7 @@ use crate::checker::effects::{self, Effect, Evaluation};
 use crate::checker::types::{Callable, Ty};
 use crate::checker::{self, Exec};
 use crate::index::{ClassKind, Symbol};
+use crate::python::value::int_value;
 use crate::rules;
 use crate::syntax::{self, field, named_children};
 
@@ -309,7 +310,7 @@ impl<'a> Walker<'a> {
                 }
                 // `pair[0]` of a returned tuple.
                 Ty::Tuple(items) if index.kind() == "integer" => {
-                    let at = self.text(index).parse::<usize>().ok();
+                    let at = int_value(self.text(index)).and_then(|i| usize::try_from(i).ok());
                     return at.and_then(|i| items.get(i)).cloned().unwrap_or(Ty::Unknown);
                 }
                 _ => {}

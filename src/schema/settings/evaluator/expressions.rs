@@ -12,6 +12,7 @@ use tree_sitter::Node;
 use super::value::{binop, dict_set, path_string, Args, Namespace, Val, URL_KEY};
 use super::{Evaluator, Lookup, ModuleFile};
 use crate::python::string_value_with;
+use crate::python::value::int_value;
 use crate::syntax::{children, field, named_children, text, unparen};
 
 const BUILTINS: [&str; 8] = ["str", "int", "bool", "list", "tuple", "dict", "set", "len"];
@@ -47,11 +48,7 @@ impl Evaluator<'_> {
         let node = unparen(node);
         match node.kind() {
             "string" | "concatenated_string" => self.eval_string(cx, node, scope),
-            "integer" => text(node, cx.src)
-                .replace('_', "")
-                .parse()
-                .map(Val::Int)
-                .unwrap_or(Val::Unknown),
+            "integer" => int_value(text(node, cx.src)).map(Val::Int).unwrap_or(Val::Unknown),
             "true" => Val::Bool(true),
             "false" => Val::Bool(false),
             "none" => Val::None,
@@ -341,5 +338,16 @@ mod tests {
         ] {
             assert_eq!(sqlite_named(name), None, "{name}");
         }
+    }
+
+    #[test]
+    fn integers_are_read_in_every_base() {
+        // `ROOT.parents[0b0]` is `/srv` and `0x1_0` is 16: integer literals
+        // are read as Python reads them (one reader, `python::value::int_value`).
+        let url = url_of(
+            "from pathlib import Path\nROOT = Path('/srv/app')\nDATABASES = {'default': {'ENGINE': \
+             'django.db.backends.sqlite3', 'NAME': ROOT.parents[0b0] / f'db{0x1_0}.sqlite3'}}\n",
+        );
+        assert_eq!(url.as_deref(), Some("sqlite:////srv/db16.sqlite3"));
     }
 }
