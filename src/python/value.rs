@@ -32,7 +32,7 @@ pub enum Value {
     None,
     Bool(bool),
     Int(i64),
-    /// Any other number, as written (`1.5`, `1e3`, `0x10`).
+    /// Any other number, as written (`1.5`, `1e3`, an integer past `i64`).
     Number(String),
     Str(String),
     /// Lists and tuples alike: migrations write both for the same thing.
