@@ -191,7 +191,8 @@ fn read_nested(node: Node<'_>, src: &str, reading: &Reading<'_>, depth: u32) -> 
     if depth >= MAX_NESTING {
         return Value::Opaque(text(node, src).to_owned());
     }
-    let read = |n: Node<'_>, src: &str, reading: &Reading<'_>| read_nested(n, src, reading, depth + 1);
+    // A part of this value, one level deeper.
+    let inner = |n: Node<'_>| read_nested(n, src, reading, depth + 1);
     match node.kind() {
         "none" => Value::None,
         "true" => Value::Bool(true),
@@ -203,7 +204,7 @@ fn read_nested(node: Node<'_>, src: &str, reading: &Reading<'_>, depth: u32) -> 
             None => Value::Opaque(text(node, src).to_owned()),
         },
         "unary_operator" => {
-            let arg = field(node, "argument").map(|a| read(a, src, reading));
+            let arg = field(node, "argument").map(inner);
             let op = field(node, "operator").map(|o| text(o, src)).unwrap_or("");
             match (op, arg) {
                 ("-", Some(Value::Int(i))) => Value::Int(-i),
@@ -222,7 +223,7 @@ fn read_nested(node: Node<'_>, src: &str, reading: &Reading<'_>, depth: u32) -> 
                         let (Some(k), Some(v)) = (field(child, "key"), field(child, "value")) else {
                             return Value::Opaque(text(node, src).to_owned());
                         };
-                        pairs.push((read(k, src, reading), read(v, src, reading)));
+                        pairs.push((inner(k), inner(v)));
                     }
                     "comment" => {}
                     _ => return Value::Opaque(text(node, src).to_owned()),
@@ -247,11 +248,11 @@ fn read_nested(node: Node<'_>, src: &str, reading: &Reading<'_>, depth: u32) -> 
                             let (Some(k), Some(v)) = (field(arg, "name"), field(arg, "value")) else {
                                 return Value::Opaque(text(node, src).to_owned());
                             };
-                            kwargs.push((text(k, src).to_owned(), read(v, src, reading)));
+                            kwargs.push((text(k, src).to_owned(), inner(v)));
                         }
                         "comment" => {}
                         "list_splat" | "dictionary_splat" => return Value::Opaque(text(node, src).to_owned()),
-                        _ => args.push(read(arg, src, reading)),
+                        _ => args.push(inner(arg)),
                     }
                 }
             }
